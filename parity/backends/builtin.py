@@ -1,0 +1,201 @@
+"""The built-in backends: memory (the reference), redis, redis-shallow, postgres, postgres-shallow, sqlite."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import warnings
+from typing import Any
+
+from parity.backends import provision
+from parity.backends.capabilities import Capability as C
+from parity.backends.registry import Backend, SaverContext
+
+LIST_OPS = {C.LIST_FILTER, C.LIST_BEFORE, C.LIST_LIMIT}
+SERVER_SAVER = {C.SYNC, C.ASYNC, C.DURABLE, C.SERVER, C.PERSISTENCE_CONTROL, C.DELETE_THREAD} | LIST_OPS
+
+# In-memory savers share storage per scope so a "reopened" saver sees the same threads.
+_memory: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def memory_sync(ctx: SaverContext):
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    saver = _memory.setdefault(ctx.scope, InMemorySaver())
+    try:
+        yield saver
+    finally:
+        if not ctx.keep:
+            _memory.pop(ctx.scope, None)
+
+
+@contextlib.asynccontextmanager
+async def memory_async(ctx: SaverContext):
+    with memory_sync(ctx) as saver:
+        yield saver
+
+
+def _redis_kwargs(ctx: SaverContext) -> dict[str, Any]:
+    kw: dict[str, Any] = {"checkpoint_prefix": f"{ctx.scope}_checkpoint",
+                          "checkpoint_write_prefix": f"{ctx.scope}_checkpoint_write"}
+    if "ttl" in ctx.options:
+        kw["ttl"] = ctx.options["ttl"]
+    return kw
+
+
+def _redis_sync(cls_path: str):
+    @contextlib.contextmanager
+    def open_saver(ctx: SaverContext):
+        import redis
+
+        cls = _import(cls_path)
+        client = redis.Redis.from_url(ctx.url)
+        saver = cls(redis_client=client, **_redis_kwargs(ctx))
+        saver.setup()
+        try:
+            yield saver
+        finally:
+            if not ctx.keep:
+                provision.redis_drop_scope(client, ctx.scope)
+            client.close()
+    return open_saver
+
+
+def _redis_async(cls_path: str):
+    @contextlib.asynccontextmanager
+    async def open_saver(ctx: SaverContext):
+        import redis
+        import redis.asyncio as aredis
+
+        cls = _import(cls_path)
+        client = aredis.Redis.from_url(ctx.url)
+        saver = cls(redis_client=client, **_redis_kwargs(ctx))
+        await saver.asetup()
+        try:
+            yield saver
+        finally:
+            await client.aclose()
+            if not ctx.keep:
+                with redis.Redis.from_url(ctx.url) as sync_client:
+                    provision.redis_drop_scope(sync_client, ctx.scope)
+    return open_saver
+
+
+def _postgres_sync(cls_path: str):
+    @contextlib.contextmanager
+    def open_saver(ctx: SaverContext):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        with psycopg.connect(ctx.url, autocommit=True) as admin:
+            provision.postgres_create_scope(admin, ctx.scope)
+        url = provision.postgres_url_with_schema(ctx.url, ctx.scope)
+        try:
+            with psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as conn:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)  # the shallow saver warns on construction
+                    saver = _import(cls_path)(conn)
+                saver.setup()
+                yield saver
+        finally:
+            if not ctx.keep:
+                with psycopg.connect(ctx.url, autocommit=True) as admin:
+                    provision.postgres_drop_scope(admin, ctx.scope)
+    return open_saver
+
+
+def _postgres_async(cls_path: str):
+    @contextlib.asynccontextmanager
+    async def open_saver(ctx: SaverContext):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
+            await admin.execute(f'CREATE SCHEMA IF NOT EXISTS "{provision.check_scope(ctx.scope)}"')
+        url = provision.postgres_url_with_schema(ctx.url, ctx.scope)
+        try:
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=0,
+                                                             row_factory=dict_row) as conn:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    saver = _import(cls_path)(conn)
+                await saver.setup()
+                yield saver
+        finally:
+            if not ctx.keep:
+                async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
+                    await admin.execute(f'DROP SCHEMA IF EXISTS "{provision.check_scope(ctx.scope)}" CASCADE')
+    return open_saver
+
+
+_sqlite_dir = tempfile.gettempdir()
+
+
+@contextlib.contextmanager
+def sqlite_sync(ctx: SaverContext):
+    import sqlite3
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = os.path.join(_sqlite_dir, f"parity-{ctx.scope}.sqlite")
+    conn = sqlite3.connect(path, check_same_thread=False)
+    try:
+        yield SqliteSaver(conn)
+    finally:
+        conn.close()
+        if not ctx.keep:
+            _unlink_sqlite(path)
+
+
+@contextlib.asynccontextmanager
+async def sqlite_async(ctx: SaverContext):
+    import aiosqlite
+
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path = os.path.join(_sqlite_dir, f"parity-{ctx.scope}.sqlite")
+    async with aiosqlite.connect(path) as conn:
+        yield AsyncSqliteSaver(conn)
+    if not ctx.keep:
+        _unlink_sqlite(path)
+
+
+def _unlink_sqlite(path: str) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + suffix)
+
+
+def _import(path: str):
+    import importlib
+
+    module, _, attr = path.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+def backends() -> list[Backend]:
+    full = {C.FULL_HISTORY, C.PRUNE}
+    return [
+        Backend("memory", None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DELETE_THREAD, C.PRUNE} | LIST_OPS),
+                memory_sync, memory_async, "InMemorySaver from langgraph: the reference every run is judged against"),
+        Backend("redis", "redis", frozenset(SERVER_SAVER | full | {C.TTL}),
+                _redis_sync("langgraph.checkpoint.redis.RedisSaver"),
+                _redis_async("langgraph.checkpoint.redis.AsyncRedisSaver"),
+                "RedisSaver / AsyncRedisSaver (langgraph-checkpoint-redis), RedisJSON + RediSearch"),
+        Backend("redis-shallow", "redis", frozenset(SERVER_SAVER | {C.TTL}),
+                _redis_sync("langgraph.checkpoint.redis.ShallowRedisSaver"),
+                _redis_async("langgraph.checkpoint.redis.AsyncShallowRedisSaver"),
+                "ShallowRedisSaver / AsyncShallowRedisSaver: keeps only the latest checkpoint per thread"),
+        Backend("postgres", "postgres", frozenset(SERVER_SAVER | full),
+                _postgres_sync("langgraph.checkpoint.postgres.PostgresSaver"),
+                _postgres_async("langgraph.checkpoint.postgres.aio.AsyncPostgresSaver"),
+                "PostgresSaver / AsyncPostgresSaver (langgraph-checkpoint-postgres, psycopg 3)"),
+        Backend("postgres-shallow", "postgres", frozenset(SERVER_SAVER),
+                _postgres_sync("langgraph.checkpoint.postgres.shallow.ShallowPostgresSaver"),
+                _postgres_async("langgraph.checkpoint.postgres.shallow.AsyncShallowPostgresSaver"),
+                "ShallowPostgresSaver / AsyncShallowPostgresSaver (deprecated upstream): latest checkpoint only"),
+        Backend("sqlite", None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DURABLE, C.DELETE_THREAD} | LIST_OPS),
+                sqlite_sync, sqlite_async, "SqliteSaver / AsyncSqliteSaver on a temp file: a cheap durable baseline"),
+    ]

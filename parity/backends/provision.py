@@ -1,0 +1,46 @@
+"""Per-family provisioning of a run-scoped namespace, and removal of that namespace only (never FLUSHDB/DROP DATABASE)."""
+
+from __future__ import annotations
+
+import re
+
+SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def check_scope(scope: str) -> str:
+    # The scope is spliced into a schema name and a key pattern: allow only a safe identifier.
+    if not SCOPE_RE.match(scope):
+        raise ValueError(f"unsafe scope name {scope!r}")
+    return scope
+
+
+def redis_drop_scope(client, scope: str) -> int:
+    """Delete every key and search index under scope; returns keys removed."""
+    check_scope(scope)
+    for name in client.execute_command("FT._LIST") or []:
+        name = name.decode() if isinstance(name, bytes) else name
+        if name.startswith(scope):
+            client.execute_command("FT.DROPINDEX", name)
+    removed = 0
+    batch: list = []
+    for key in client.scan_iter(match=f"{scope}*", count=1000):
+        batch.append(key)
+        if len(batch) >= 500:
+            removed += client.unlink(*batch)
+            batch.clear()
+    if batch:
+        removed += client.unlink(*batch)
+    return removed
+
+
+def postgres_url_with_schema(url: str, scope: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{check_scope(scope)}"
+
+
+def postgres_create_scope(conn, scope: str) -> None:
+    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{check_scope(scope)}"')
+
+
+def postgres_drop_scope(conn, scope: str) -> None:
+    conn.execute(f'DROP SCHEMA IF EXISTS "{check_scope(scope)}" CASCADE')

@@ -1,0 +1,73 @@
+"""Run a scenario on a cell and on the reference backend, compare the traces, turn a difference into a finding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from parity.backends.registry import SaverContext
+from parity.driver import Driver, Scenario
+from parity.findings import DivergenceError, Finding, match_known
+from parity.trace import Trace, diff, first_difference
+
+REFERENCE = "memory"
+
+
+async def run_scenario(session, backend, flavour: str, scenario: Scenario, endpoint, options=None,
+                       ignore: tuple[str, ...] = ()) -> Trace:
+    """One run; an exception raised by the graph or saver is part of the trace, not a harness failure."""
+    ctx = SaverContext(endpoint, session.new_scope(), dict(options or {}))
+    trace = Trace(ignore)
+    if flavour == "async":
+        async with backend.saver("async", ctx) as saver:
+            await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
+    else:
+        with backend.saver("sync", ctx) as saver:
+            await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
+    return trace
+
+
+async def _guarded(scenario: Scenario, driver: Driver) -> None:
+    try:
+        await scenario(driver)
+    except Exception as exc:  # recorded, then compared with what the reference raised
+        driver.trace.add("raised", {"type": type(exc).__name__, "message": str(exc)[:300]})
+
+
+async def reference_trace(session, flavour: str, scenario: Scenario, name: str, options=None, ignore=()) -> Trace:
+    key = (name, flavour)
+    if key not in session.references:
+        ref = session.registry.get(REFERENCE)
+        trace = await run_scenario(session, ref, flavour, scenario, None, options, ignore)
+        raised = [v for label, v in trace.entries if label == "raised"]
+        if raised:
+            pytest.fail(f"scenario {name} fails on the reference backend itself: {raised[0]}", pytrace=False)
+        session.references[key] = trace
+    return session.references[key]
+
+
+async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[str, Any] | None = None,
+                ignore: tuple[str, ...] = (), name: str | None = None) -> None:
+    """Judge the cell against the reference; raise DivergenceError or xfail on a known divergence."""
+    name = name or cell.scenario
+    expected = await reference_trace(cell.session, cell.flavour, scenario, name, options, ignore)
+    diffs = []
+    for _ in range(cell.repeat):
+        actual = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint, options, ignore)
+        d = diff(expected, actual)
+        if d:
+            diffs.append(d)
+    cell.runs = cell.repeat
+    cell.diverged_runs = len(diffs)
+    if not diffs:
+        return
+    finding = Finding(cell.backend.name, cell.flavour, cell.loop if cell.flavour == "async" else None, name,
+                      claim, first_difference(diffs[0]), diffs[0], seen=len(diffs), runs=cell.repeat,
+                      workload=cell.workload)
+    finding.known = match_known(finding, cell.session.known)
+    cell.finding = finding
+    if finding.known:
+        pytest.xfail(f"known divergence: {finding.known['reason']}"
+                     + (f" ({finding.known['upstream']})" if finding.known.get("upstream") else ""))
+    raise DivergenceError(finding)

@@ -1,0 +1,244 @@
+"""The pytest11 plugin: options, session-scoped servers, the backend x flavour x loop matrix, results recording."""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from parity.backends.capabilities import Capability
+from parity.errors import ParityUsageError
+from parity.options import Options, add_options
+from parity.servers.pool import Unavailable
+from parity.session import ParitySession
+
+SESSION_KEY = pytest.StashKey[ParitySession]()
+CELL_KEY = pytest.StashKey["Cell"]()
+LOOP_PARAM = "_asyncio_loop_factory"  # the fixture pytest-asyncio parametrizes with our loop factories
+
+
+def pytest_addoption(parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "requires(*capabilities): capabilities a backend must declare for this test")
+    config.addinivalue_line("markers", "parity_claim(id): the guide's claim this scenario bears on (default C12)")
+    config.addinivalue_line("markers", "parity_flavours(*names): restrict the flavours of a matrix test")
+    try:
+        config.stash[SESSION_KEY] = ParitySession(Options.from_pytest(config))
+    except ParityUsageError as exc:
+        raise pytest.UsageError(exc.line()) from None
+    _install_sigterm()
+
+
+def _install_sigterm() -> None:
+    # SIGTERM becomes KeyboardInterrupt so pytest unwinds fixtures and our servers stop, as with Ctrl-C.
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. pytest run inside a thread): the reaper still covers us
+        pass
+
+
+def pytest_unconfigure(config) -> None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        session.close()
+
+
+def get_session(config) -> ParitySession:
+    return config.stash[SESSION_KEY]
+
+
+@dataclass
+class CellParam:
+    backend: str
+    flavour: str
+
+    def __str__(self) -> str:
+        return f"{self.backend}-{self.flavour}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_generate_tests(metafunc):
+    # A wrapper runs before pytest-asyncio's tryfirst impl, so ids read backend-flavour-loop.
+    if "parity_cell" in metafunc.fixturenames:
+        session = get_session(metafunc.config)
+        marker = metafunc.definition.get_closest_marker("parity_flavours")
+        wanted = set(marker.args) if marker else {"sync", "async"}
+        params = [CellParam(b.name, f) for b in session.backends for f in b.flavours() if f in wanted]
+        metafunc.parametrize("parity_cell", params, ids=str, indirect=True)
+    return (yield)
+
+
+@pytest.hookimpl
+def pytest_asyncio_loop_factories(config, item):
+    session = get_session(config)
+    if "parity_cell" not in getattr(item, "fixturenames", ()):
+        default = next(lp for lp in session.loops if lp.applicable) if any(lp.applicable for lp in session.loops) else None
+        return {(default.name if default else "default"): default.factory if default else _no_loop("none")}
+    return {lp.name: lp.factory or _no_loop(lp.reason) for lp in session.loops}
+
+
+def _no_loop(reason: str):
+    def factory():
+        raise RuntimeError(f"not-applicable: {reason}")
+    return factory
+
+
+def _loop_id(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or LOOP_PARAM not in callspec.params:
+        return None
+    return callspec.id.rsplit("-", 1)[-1]
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    ps = get_session(config)
+    by_name = {lp.name: lp for lp in ps.loops}
+    default = ps.default_loop()
+    keep, drop = [], []
+    for item in items:
+        param = getattr(getattr(item, "callspec", None), "params", {}).get("parity_cell")
+        if param is None:
+            keep.append(item)
+            continue
+        loop = _loop_id(item) or default
+        if param.flavour == "sync" and loop != default:
+            drop.append(item)  # sync calls never touch an event loop: one cell, under the default loop
+            continue
+        keep.append(item)
+        _mark_not_applicable(item, ps, param, by_name.get(loop))
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _mark_not_applicable(item, ps: ParitySession, param: CellParam, loop) -> None:
+    backend = ps.registry.get(param.backend)
+    reasons = []
+    if loop is not None and not loop.applicable:
+        reasons.append(f"{loop.name}: {loop.reason}")
+    for marker in item.iter_markers("requires"):
+        missing = backend.missing(*(Capability(c) for c in marker.args))
+        if missing:
+            reasons.append(f"{backend.name} lacks capability {', '.join(m.value for m in missing)}")
+    if reasons:
+        item.add_marker(pytest.mark.skip(reason="not-applicable: " + "; ".join(reasons)))
+
+
+@dataclass
+class Cell:
+    """One matrix cell of one test: what the scenario runs on, and what the report records about it."""
+
+    session: ParitySession
+    backend: Any
+    flavour: str
+    loop: str
+    scenario: str
+    endpoint: Any = None
+    repeat: int = 1
+    runs: int = 0
+    diverged_runs: int = 0
+    finding: Any = None
+    workload: str | None = None
+    claims: list[str] = field(default_factory=lambda: ["C12"])
+
+    @property
+    def id(self) -> str:
+        return f"{self.backend.name}-{self.flavour}-{self.loop}"
+
+    def require(self, *caps: Capability) -> None:
+        missing = self.backend.missing(*caps)
+        if missing:
+            pytest.skip(f"not-applicable: {self.backend.name} lacks capability {', '.join(m.value for m in missing)}")
+
+    async def check(self, scenario, **kw) -> None:
+        from parity.judge import check
+
+        await check(self, scenario, **kw)
+
+
+@pytest.fixture(scope="session")
+def parity_session(request) -> ParitySession:
+    return get_session(request.config)
+
+
+@pytest.fixture
+def parity_cell(request, parity_session) -> Cell:
+    param: CellParam = request.param
+    backend = parity_session.registry.get(param.backend)
+    loop = _loop_id(request.node) or parity_session.default_loop()
+    claim = request.node.get_closest_marker("parity_claim")
+    cell = Cell(parity_session, backend, param.flavour, loop, request.node.originalname,
+                repeat=parity_session.options.repeat, claims=list(claim.args) if claim else ["C12"])
+    request.node.stash[CELL_KEY] = cell
+    if backend.family:
+        try:
+            cell.endpoint = parity_session.endpoint(backend.family)
+        except Unavailable as exc:
+            pytest.skip(f"not-applicable: {exc}")
+        except ParityUsageError as exc:
+            pytest.fail(exc.line(), pytrace=False)
+    return cell
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _record_cell(item, report)
+    return report
+
+
+def _record_cell(item, report) -> None:
+    param = getattr(getattr(item, "callspec", None), "params", {}).get("parity_cell")
+    if param is None:
+        return
+    ps = get_session(item.config)
+    cell: Cell | None = item.stash.get(CELL_KEY, None)
+    status, reason = _status(report, cell)
+    loop = _loop_id(item) or ps.default_loop()
+    row = {"id": item.nodeid, "scenario": item.originalname, "module": item.module.__name__ if item.module else "",
+           "backend": param.backend, "flavour": param.flavour, "loop": loop, "status": status, "reason": reason,
+           "duration_s": round(report.duration, 4), "claims": cell.claims if cell else ["C12"],
+           "runs": cell.runs if cell else 0, "diverged_runs": cell.diverged_runs if cell else 0,
+           "workload": cell.workload if cell else None, "finding_ids": []}
+    if cell is not None and cell.finding is not None:
+        row["finding_ids"] = [cell.finding.id]
+        ps.add("findings", cell.finding.to_dict())
+    ps.add("cells", row)
+
+
+def _status(report, cell) -> tuple[str, str]:
+    if report.passed:
+        return "passed", ""
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if hasattr(report, "wasxfail"):
+            return "known-divergence", report.wasxfail
+        reason = reason.removeprefix("Skipped: ")
+        return ("not-applicable" if "not-applicable" in reason else "skipped"), reason
+    if cell is not None and cell.finding is not None:
+        return "diverged", cell.finding.summary
+    text = report.longreprtext.strip().splitlines()
+    return ("failed" if report.when == "call" else "error"), (text[-1] if text else "")[:300]
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    ps = session.config.stash.get(SESSION_KEY, None)
+    if ps is None:
+        return
+    session.config.hook.pytest_parity_finish(session=ps)
+    ps.finish()
+
+
+def pytest_addhooks(pluginmanager) -> None:
+    from parity import hooks
+
+    pluginmanager.add_hookspecs(hooks)

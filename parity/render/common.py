@@ -1,0 +1,162 @@
+"""Facts every renderer shares: claim titles, status order, claimed bands, number formats."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, Iterable
+
+# Short titles of the migration guide's claims; the IDs are stable across code, reports and tests.
+CLAIM_TITLES = {
+    "C1": "Writes 10–100x faster on Redis",
+    "C2": "Reads 5–50x faster on Redis",
+    "C3": "Redis < 1 ms, Postgres 1–10 ms",
+    "C4": "redis.asyncio works under Proactor; psycopg needs Selector",
+    "C5": "Event-loop policy code can be removed",
+    "C6": "No pool timeouts / tuning on Redis",
+    "C7": "Needs RedisJSON + RediSearch (Redis 8+)",
+    "C8": "TTL cleans up old checkpoints",
+    "C9": "All data in memory; OOM is a clear error",
+    "C10": "Persistence (RDB/AOF) must be configured",
+    "C11": "Less CPU, more memory and network",
+    "C12": "Same behaviour after migration",
+    "C13": "Holds up under high concurrency",
+    "C14": "Rollback = reinstall the Postgres saver",
+    "C15": "Naturally supports distributed deployment",
+}
+CLAIM_IDS = tuple(CLAIM_TITLES)
+VERDICTS = ("confirmed", "partly", "refuted", "not-testable-here")
+VERDICT_MARK = {"confirmed": "✅", "partly": "🟡", "refuted": "❌", "not-testable-here": "⚪"}
+# Worst first: when several cells share a grid square, the worst status is shown.
+CELL_STATUSES = ("error", "failed", "diverged", "known-divergence", "passed", "not-applicable")
+FAILING = ("diverged", "failed", "error")
+SKIPPED = ("known-divergence", "not-applicable")
+# The guide's claimed speed-up bands (Postgres÷Redis), section 7.1.
+WRITE_BAND = (10.0, 100.0)
+READ_BAND = (5.0, 50.0)
+NOT_MEASURED = "not measured in this run"
+
+
+def claimed_band(op: str) -> tuple[float, float] | None:
+    if op in ("put", "put_writes"):
+        return WRITE_BAND
+    if op.startswith("get_tuple") or op == "list":
+        return READ_BAND
+    return None
+
+
+def rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    """The rows of a list section; tolerant of a missing or malformed section."""
+    value = doc.get(section)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def claims_by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {str(c.get("id")): c for c in rows(doc, "claims")}
+
+
+def claim_ids(doc: dict[str, Any]) -> list[str]:
+    """C1..C15 in order, then any other ids the document carries."""
+    extra = [i for i in claims_by_id(doc) if i not in CLAIM_TITLES]
+    return list(CLAIM_IDS) + sorted(extra)
+
+
+def status_counts(cells: Iterable[dict[str, Any]]) -> Counter:
+    return Counter(str(c.get("status", "?")) for c in cells)
+
+
+def worst(statuses: Iterable[str]) -> str:
+    ranked = [s for s in CELL_STATUSES if s in set(statuses)]
+    return ranked[0] if ranked else "?"
+
+
+def column_label(backend: Any, flavour: Any, loop: Any) -> str:
+    return "-".join(str(p) for p in (backend, flavour, loop) if p)
+
+
+def fmt_ms(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    if value < 0.1:
+        return f"{value:.3f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def fmt_ratio(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    return f"{value:.2f}×" if value < 10 else f"{value:.1f}×"
+
+
+def fmt_ci(row: dict[str, Any], low: str = "ci_low", high: str = "ci_high", fmt=fmt_ratio) -> str:
+    if row.get(low) is None or row.get(high) is None:
+        return "CI n/a"
+    return f"[{fmt(row[low])}, {fmt(row[high])}]"
+
+
+def fmt_bytes(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return "–"
+
+
+def machine_line(doc: dict[str, Any]) -> str:
+    m = doc.get("machine") or {}
+    mem = fmt_bytes(m.get("memory_bytes")) if m.get("memory_bytes") else None
+    parts = [m.get("cpu_model"), f"{m['cores']} cores" if m.get("cores") else None, mem,
+             m.get("os"), f"Python {m['python']}" if m.get("python") else None]
+    return " · ".join(str(p) for p in parts if p) or "machine not recorded"
+
+
+def ratio_label(row: dict[str, Any]) -> str:
+    parts = [row.get("op"), row.get("flavour"), row.get("payload")]
+    pairing = row.get("pairing")
+    label = " · ".join(str(p) for p in parts if p is not None)
+    return f"{label} · {pairing}" if pairing and pairing != "interleaved" else label
+
+
+def ratio_class(row: dict[str, Any]) -> str:
+    """Where a ratio's CI sits against the claim: meets-claim | faster-below-claim | not-faster."""
+    band = claimed_band(str(row.get("op", "")))
+    low = row.get("ci_low") if row.get("ci_low") is not None else row.get("median")
+    high = row.get("ci_high") if row.get("ci_high") is not None else row.get("median")
+    if band and isinstance(high, (int, float)) and high >= band[0]:
+        return "meets-claim"
+    if isinstance(low, (int, float)) and low > 1.0:
+        return "faster-below-claim"
+    return "not-faster"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: Any) -> str:
+    """Drop ANSI colour codes and replace characters XML 1.0 forbids (a diff may carry them)."""
+    return _CONTROL.sub("\ufffd", _ANSI.sub("", "" if text is None else str(text)))
+
+
+OP_ORDER = ("put", "put_writes", "get_tuple_latest", "get_tuple_by_id", "get_tuple", "list")
+
+
+def op_key(op: Any) -> tuple[int, str]:
+    name = str(op)
+    return (OP_ORDER.index(name) if name in OP_ORDER else len(OP_ORDER), name)
+
+
+def ratio_sort_key(row: dict[str, Any]) -> tuple:
+    return (op_key(row.get("op")), str(row.get("pairing") != "interleaved"), str(row.get("flavour")),
+            _payload_key(row.get("payload")))
+
+
+def _payload_key(payload: Any) -> tuple[float, str]:
+    text = str(payload)
+    match = re.match(r"^(\d+(?:\.\d+)?)\s*([KMG]?)i?B?$", text, re.I)
+    if not match:
+        return (float("inf"), text)
+    scale = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[match.group(2).upper()]
+    return (float(match.group(1)) * scale, text)

@@ -1,0 +1,116 @@
+"""The results document as Markdown for a PR comment or $GITHUB_STEP_SUMMARY."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.render.claims_table import verdict_totals
+from parity.render.common import (
+    CELL_STATUSES, CLAIM_TITLES, NOT_MEASURED, VERDICT_MARK, claim_ids, claimed_band, claims_by_id,
+    clean_text, fmt_ci, fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
+)
+
+MAX_RATIOS = 24  # a step summary is for the headline; report.html has every row
+MAX_FINDINGS = 30
+MAX_DIFF_LINES = 60  # GitHub caps a step summary at 1 MiB
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    parts = [_header(doc), _claims(doc), _ratios(doc), _cells(doc), _findings(doc)]
+    return "\n\n".join(p for p in parts if p).rstrip() + "\n"
+
+
+def _header(doc: dict[str, Any]) -> str:
+    run = doc.get("run") or {}
+    commit = str(run.get("git_commit") or "")[:10] or "unknown commit"
+    bits = [f"provider `{run.get('provider') or '?'}`", f"profile `{run.get('profile') or '?'}`", f"commit `{commit}`"]
+    return (f"## checkpoint-parity: Postgres → Redis · run `{run.get('id', '?')}`\n\n"
+            f"{_cell(machine_line(doc))}  \n{' · '.join(bits)}")
+
+
+def _claims(doc: dict[str, Any]) -> str:
+    claims = claims_by_id(doc)
+    lines = ["### Claims of the migration guide", "", "| ID | Claim | Verdict | Why |", "|---|---|---|---|"]
+    for cid in claim_ids(doc):
+        row = claims.get(cid, {})
+        verdict = row.get("verdict")
+        shown = f"{VERDICT_MARK.get(verdict, '')} {verdict}".strip() if verdict else "— no verdict"
+        title = row.get("title") or CLAIM_TITLES.get(cid, "")
+        lines.append(f"| {cid} | {_cell(title)} | {shown} | {_cell(row.get('reason') or 'not evaluated in this run')} |")
+    return "\n".join(lines) + f"\n\n{verdict_totals(doc)}"
+
+
+def _ratios(doc: dict[str, Any]) -> str:
+    ratios = sorted(rows(doc, "ratios"), key=ratio_sort_key)
+    head = "### Headline ratios (Postgres ÷ Redis, median and 95% CI; > 1 means Redis is faster)"
+    if not ratios:
+        return f"{head}\n\n_{NOT_MEASURED}_"
+    lines = [head, "", "| Op | Flavour | Payload | Pairing | Ratio | 95% CI | Guide claims |", "|---|---|---|---|--:|---|---|"]
+    for r in ratios[:MAX_RATIOS]:
+        band = claimed_band(str(r.get("op", "")))
+        claim = f"{band[0]:g}–{band[1]:g}×" if band else ""
+        lines.append(f"| {_cell(r.get('op'))} | {_cell(r.get('flavour'))} | {_cell(r.get('payload'))} | "
+                     f"{_cell(r.get('pairing'))} | **{fmt_ratio(r.get('median'))}** | {fmt_ci(r)} | {claim} |")
+    if len(ratios) > MAX_RATIOS:
+        lines.append(f"\n_{len(ratios) - MAX_RATIOS} more ratios in report.html_")
+    return "\n".join(lines)
+
+
+def _cells(doc: dict[str, Any]) -> str:
+    cells = rows(doc, "cells")
+    head = "### Compatibility cells"
+    if not cells:
+        return f"{head}\n\n_{NOT_MEASURED}_"
+    counts = status_counts(cells)
+    order = [s for s in ("passed", *CELL_STATUSES) if s in counts]
+    order = list(dict.fromkeys(order + sorted(counts)))
+    return "\n".join([head, "", "| " + " | ".join(order) + " | total |", "|" + "--:|" * (len(order) + 1),
+                      "| " + " | ".join(str(counts[s]) for s in order) + f" | {len(cells)} |"])
+
+
+def _findings(doc: dict[str, Any]) -> str:
+    findings = rows(doc, "findings")
+    head = f"### Findings ({len(findings)})"
+    if not findings:
+        return f"{head}\n\n_no divergences found_" if rows(doc, "cells") else f"{head}\n\n_{NOT_MEASURED}_"
+    out = [head, ""]
+    for f in findings[:MAX_FINDINGS]:
+        out.append(_finding(f))
+    if len(findings) > MAX_FINDINGS:
+        out.append(f"\n_{len(findings) - MAX_FINDINGS} more findings in report.html_")
+    return "\n".join(out)
+
+
+def _finding(f: dict[str, Any]) -> str:
+    where = " ".join(str(p) for p in (f.get("backend"), f.get("flavour"), f.get("loop")) if p)
+    known = f.get("known") or None
+    tag = ""
+    if isinstance(known, dict):
+        link = f" ([upstream]({known['upstream']}))" if known.get("upstream") else ""
+        tag = f" — _known divergence_{link}: {_cell(known.get('note', ''))}"
+    line = (f"- **`{_cell(f.get('id'))}`** {_cell(f.get('claim', ''))} · {where} · `{_cell(f.get('scenario'))}` · "
+            f"seen {f.get('seen', '?')}/{f.get('runs', '?')} runs — {_cell(f.get('summary', ''))}{tag}")
+    diff = clean_text(f.get("diff") or "").splitlines()
+    if not diff:
+        return line
+    if len(diff) > MAX_DIFF_LINES:
+        diff = diff[:MAX_DIFF_LINES] + [f"… {len(diff) - MAX_DIFF_LINES} more lines in report.html"]
+    fence = "`" * max(3, _longest_backtick_run(diff) + 1)
+    body = "\n".join("  " + d for d in diff)
+    return f"{line}\n  <details><summary>diff</summary>\n\n  {fence}diff\n{body}\n  {fence}\n  </details>"
+
+
+def _cell(value: Any) -> str:
+    """Text safe inside one Markdown table cell or list item."""
+    text = " ".join(clean_text(value).split())
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _longest_backtick_run(lines: list[str]) -> int:
+    best = 0
+    for line in lines:
+        run = 0
+        for ch in line:
+            run = run + 1 if ch == "`" else 0
+            best = max(best, run)
+    return best

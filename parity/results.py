@@ -1,0 +1,133 @@
+"""The one versioned results document that every part writes into and every renderer reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import uuid
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from parity.errors import ParityUsageError
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
+
+# Sections that are lists of rows; parts append to them and merge() concatenates them.
+LIST_SECTIONS = (
+    "servers", "cells", "findings", "conformance", "measurements", "ratios", "floors",
+    "growth", "footprint", "network", "durability", "outages", "faults", "workloads",
+    "workload_timings", "claims",
+)
+LIBRARIES = (
+    "langgraph", "langgraph-checkpoint", "langgraph-checkpoint-redis",
+    "langgraph-checkpoint-postgres", "langgraph-checkpoint-sqlite", "redis", "psycopg",
+    "psycopg-pool", "pytest", "pytest-asyncio", "uvloop", "checkpoint-parity",
+)
+
+
+def new_document(provider: str = "", profile: str = "") -> dict[str, Any]:
+    now = datetime.now(timezone.utc)
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run": {
+            "id": now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
+            "started": now.isoformat(),
+            "finished": None,
+            "git_commit": git_commit(),
+            "provider": provider,
+            "profile": profile,
+        },
+        "machine": machine_info(),
+        "versions": library_versions(),
+        "overhead": {},
+    }
+    for section in LIST_SECTIONS:
+        doc[section] = []
+    return doc
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5, cwd=Path(__file__).parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def machine_info() -> dict[str, Any]:
+    import psutil
+
+    return {
+        "cpu_model": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_bytes": psutil.virtual_memory().total,
+        "os": f"{platform.system()} {platform.release()}",
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def library_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def merge(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Fold a partial document (e.g. from another pytest session) into doc."""
+    for key, value in part.items():
+        if key in LIST_SECTIONS:
+            doc.setdefault(key, []).extend(value)
+        elif isinstance(value, dict) and isinstance(doc.get(key), dict):
+            doc[key].update(value)
+        elif key not in ("schema_version", "run"):
+            doc[key] = value
+    return doc
+
+
+def save(doc: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "results.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False, default=str))
+    tmp.replace(path)  # atomic: an interrupted run never leaves half a document
+    return path
+
+
+def load(path: Path | str) -> dict[str, Any]:
+    p = Path(path)
+    if p.is_dir():
+        p = p / "results.json"
+    if not p.exists():
+        raise ParityUsageError(f"no results document at {p}", "give a run directory from `parity run --out DIR`")
+    try:
+        doc = json.loads(p.read_text())
+    except json.JSONDecodeError as exc:
+        raise ParityUsageError(f"{p} is not valid JSON ({exc.msg} at line {exc.lineno})",
+                               "re-run `parity run` to regenerate it") from None
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if version != SCHEMA_VERSION:
+        raise ParityUsageError(f"{p} has schema_version {version!r}, this parity reads {SCHEMA_VERSION}",
+                               "re-render it with the parity version that wrote it")
+    return doc

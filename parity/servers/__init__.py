@@ -1,0 +1,1 @@
+"""Where a server comes from: Testcontainers, embedded processes or the user's URLs, all yielding an Endpoint."""

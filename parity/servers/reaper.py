@@ -1,0 +1,65 @@
+"""A watchdog that stops the suite's servers and removes their data if the suite itself dies (e.g. SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PIDS_FILE = "pids"
+
+
+def spawn(root: Path) -> subprocess.Popen:
+    """Start a detached reaper watching this process; it exits on its own once root is gone."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "parity.servers.reaper", str(os.getpid()), str(root)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C in the terminal must not kill the safety net first
+        close_fds=True,
+    )
+
+
+def register(root: Path, pid: int) -> None:
+    with open(root / PIDS_FILE, "a") as fh:
+        fh.write(f"{pid}\n")
+
+
+def kill_registered(root: Path) -> None:
+    try:
+        pids = [int(x) for x in (root / PIDS_FILE).read_text().split()]
+    except (OSError, ValueError):
+        pids = []
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # servers run in their own session: pid == pgid
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def watch(parent: int, root: Path, interval: float = 0.3) -> None:
+    while root.exists():
+        if not _alive(parent):
+            kill_registered(root)
+            time.sleep(0.5)  # let the kernel release the killed servers' files before removal
+            shutil.rmtree(root, ignore_errors=True)
+            return
+        time.sleep(interval)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch(int(sys.argv[1]), Path(sys.argv[2]))

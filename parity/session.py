@@ -1,0 +1,66 @@
+"""What one pytest session shares: options, registry, servers, the results document, the reference traces."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from parity import loops as loops_mod
+from parity import results
+from parity.backends.registry import Registry, backend_from_factory, default_registry, load_factory, parse_saver_option
+from parity.findings import load_known
+from parity.options import Options
+from parity.servers.pool import ServerConfig, ServerPool
+
+
+class ParitySession:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.server_config = ServerConfig.resolve(options.provider, options.redis_url, options.postgres_url)
+        self.registry: Registry = default_registry()
+        for spec in options.savers:
+            name, target = parse_saver_option(spec)
+            self.registry.register(backend_from_factory(name, load_factory(target), origin=target))
+        self.backends = self.registry.select(options.backends)
+        self.loops = loops_mod.select(options.loops)
+        self.pool = ServerPool(self.server_config)
+        self.doc = results.new_document(profile=options.profile)
+        self.known = load_known()
+        self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
+        self.run_tag = uuid.uuid4().hex[:6]
+        self._scopes = itertools.count(1)
+
+    def new_scope(self) -> str:
+        """A unique namespace per test: Redis key prefix / Postgres schema, tagged with this run."""
+        return f"parity_{self.run_tag}_{next(self._scopes)}"
+
+    def endpoint(self, family: str):
+        """The session's server of a family, probed once (version, modules, settings) for the report."""
+        from parity.servers.probe import probe
+
+        ep = self.pool.get(family)
+        if ep.probe is None:
+            ep.probe = probe(family, ep.url)
+            ep.settings = {**ep.probe.get("settings", {}), **ep.settings}
+        return ep
+
+    def default_loop(self) -> str:
+        return loops_mod.default_loop().name
+
+    def add(self, section: str, row: dict[str, Any]) -> None:
+        self.doc.setdefault(section, []).append(row)
+
+    def finish(self) -> None:
+        from datetime import datetime, timezone
+
+        self.doc["run"]["finished"] = datetime.now(timezone.utc).isoformat()
+        self.doc["run"]["provider"] = self.pool._provider or self.server_config.provider
+        self.doc["servers"] = [ep.describe() for ep in self.pool.endpoints()]
+        for family, reason in self.pool.unavailable().items():
+            self.doc["servers"].append({"family": family, "provider": self.pool._provider, "unavailable": reason})
+        if self.options.out:
+            results.save(self.doc, self.options.out)
+
+    def close(self) -> None:
+        self.pool.close()

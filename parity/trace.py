@@ -1,0 +1,118 @@
+"""A normalised trace of a graph run or saver calls, and the readable diff of two traces."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import difflib
+import enum
+import json
+import re
+import uuid
+from typing import Any
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+# Keys whose values are ids or clocks by nature: replaced by stable placeholders before comparison.
+ID_KEYS = {"checkpoint_id", "parent_checkpoint_id", "id", "run_id", "task_id", "thread_ts", "parent_ts"}
+TIME_KEYS = {"ts", "created_at", "timestamp"}
+
+
+class Normaliser:
+    """Replaces ids by their order of first appearance (so links stay checkable) and clocks by a token."""
+
+    def __init__(self, extra_ignored: tuple[str, ...] = ()) -> None:
+        self.ids: dict[str, str] = {}
+        self.ignored = set(extra_ignored)
+
+    def id_token(self, value: Any) -> str:
+        key = str(value)
+        if key not in self.ids:
+            self.ids[key] = f"<id{len(self.ids) + 1}>"
+        return self.ids[key]
+
+    def __call__(self, obj: Any, key: str | None = None) -> Any:
+        if key in self.ignored:
+            return "<ignored>"
+        if key in TIME_KEYS and obj is not None:
+            return "<time>"
+        if key in ID_KEYS and isinstance(obj, (str, uuid.UUID)) and obj:
+            return self.id_token(obj)
+        return self.value(obj)
+
+    def value(self, obj: Any) -> Any:
+        if obj is None or isinstance(obj, (bool, int, float)):
+            return obj
+        if isinstance(obj, str):
+            return self.id_token(obj) if UUID_RE.match(obj) else obj
+        if isinstance(obj, uuid.UUID):
+            return self.id_token(obj)
+        if isinstance(obj, dict):
+            return {str(k): self(v, str(k)) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+        if hasattr(obj, "_asdict"):  # StateSnapshot, CheckpointTuple, PregelTask, Interrupt...
+            return {"__type__": type(obj).__name__, **self(obj._asdict())}
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {"__type__": type(obj).__name__,
+                    **self({f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)})}
+        if isinstance(obj, (list, tuple)):
+            return [self(v) for v in obj]
+        if isinstance(obj, (set, frozenset)):
+            return {"__type__": type(obj).__name__, "items": sorted((self(v) for v in obj), key=repr)}
+        return self.scalar(obj)
+
+    def scalar(self, obj: Any) -> Any:
+        if isinstance(obj, BaseException):
+            return {"__type__": type(obj).__name__, "args": self(list(obj.args))}
+        if isinstance(obj, enum.Enum):
+            return {"__type__": type(obj).__name__, "value": self(obj.value)}
+        if isinstance(obj, (decimal.Decimal, dt.date, dt.datetime, dt.time, dt.timedelta)):
+            return {"__type__": type(obj).__name__, "repr": str(obj)}
+        if isinstance(obj, bytes):
+            return {"__type__": "bytes", "repr": obj.hex() if len(obj) <= 64 else f"{len(obj)} bytes"}
+        if hasattr(obj, "model_dump"):  # pydantic models, LangChain messages
+            return {"__type__": type(obj).__name__, **self(obj.model_dump())}
+        return {"__type__": type(obj).__name__, "repr": repr(obj)}
+
+
+class Trace:
+    """Ordered (label, normalised value) observations of one scenario run."""
+
+    def __init__(self, ignored: tuple[str, ...] = ()) -> None:
+        self.entries: list[tuple[str, Any]] = []
+        self.normalise = Normaliser(ignored)
+
+    def add(self, label: str, value: Any) -> Any:
+        self.entries.append((label, self.normalise(value)))
+        return value
+
+    def lines(self) -> list[str]:
+        out = []
+        for label, value in self.entries:
+            out.append(f"## {label}")
+            out.extend(json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, default=repr).splitlines())
+        return out
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [{"label": label, "value": value} for label, value in self.entries]
+
+
+def diff(expected: Trace, actual: Trace, context: int = 3, max_lines: int = 60) -> str | None:
+    """A unified diff of two traces, or None when they are the same."""
+    a, b = expected.lines(), actual.lines()
+    if a == b:
+        return None
+    lines = list(difflib.unified_diff(a, b, "reference", "actual", n=context, lineterm=""))
+    if len(lines) > max_lines:
+        lines = lines[:max_lines] + [f"... ({len(lines) - max_lines} more diff lines)"]
+    return "\n".join(lines)
+
+
+def first_difference(diff_text: str) -> str:
+    """One line naming the first differing trace entry, for summaries."""
+    section = ""
+    for line in diff_text.splitlines():
+        if line.startswith((" ## ", "-## ", "+## ")):
+            section = line[4:]
+        elif line.startswith(("-", "+")) and not line.startswith(("---", "+++")):
+            return f"{section}: {line.strip()}"[:160]
+    return section
