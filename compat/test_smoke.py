@@ -35,7 +35,6 @@ async def smoke(g) -> None:
     g.trace.add("paused at", {"next": state.next, "values": state.values,
                               "interrupts": [i.value for t in state.tasks for i in t.interrupts]})
     g.trace.add("resumed", await g.invoke(app, Command(resume="yes"), cfg))
-    g.trace.add("history length", len(await g.history(app, cfg)))
 
 
 async def test_invoke_and_resume(parity_cell):

@@ -59,6 +59,9 @@ class ParitySession:
         self.doc["servers"] = [ep.describe() for ep in self.pool.endpoints()]
         for family, reason in self.pool.unavailable().items():
             self.doc["servers"].append({"family": family, "provider": self.pool._provider, "unavailable": reason})
+        from parity.claims import compute
+
+        self.doc["claims"] = compute(self.doc)
         if self.options.out:
             results.save(self.doc, self.options.out)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import os
+import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, AsyncContextManager, Callable, ContextManager
@@ -106,6 +108,8 @@ def parse_saver_option(spec: str) -> tuple[str, str]:
 
 def load_factory(target: str) -> Callable[..., Any]:
     module_name, _, attr = target.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like pytest's rootdir: the user's own modules are importable
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import-time error of user code is a bad option, said in one line

@@ -29,6 +29,7 @@ VERDICTS = ("confirmed", "partly", "refuted", "not-testable-here")
 VERDICT_MARK = {"confirmed": "✅", "partly": "🟡", "refuted": "❌", "not-testable-here": "⚪"}
 # Worst first: when several cells share a grid square, the worst status is shown.
 CELL_STATUSES = ("error", "failed", "diverged", "known-divergence", "passed", "not-applicable")
+STATUS_DISPLAY = ("passed", "diverged", "known-divergence", "failed", "error", "not-applicable")
 FAILING = ("diverged", "failed", "error")
 SKIPPED = ("known-divergence", "not-applicable")
 # The guide's claimed speed-up bands (Postgres÷Redis), section 7.1.
@@ -149,7 +150,8 @@ def op_key(op: Any) -> tuple[int, str]:
 
 
 def ratio_sort_key(row: dict[str, Any]) -> tuple:
-    return (op_key(row.get("op")), str(row.get("pairing") != "interleaved"), str(row.get("flavour")),
+    flavour = {"sync": 0, "async": 1}.get(str(row.get("flavour")), 2)
+    return (op_key(row.get("op")), row.get("pairing") != "interleaved", flavour,
             _payload_key(row.get("payload")))
 
 

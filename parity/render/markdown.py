@@ -6,8 +6,9 @@ from typing import Any
 
 from parity.render.claims_table import verdict_totals
 from parity.render.common import (
-    CELL_STATUSES, CLAIM_TITLES, NOT_MEASURED, VERDICT_MARK, claim_ids, claimed_band, claims_by_id,
+    CLAIM_TITLES, NOT_MEASURED, VERDICT_MARK, claim_ids, claimed_band, claims_by_id,
     clean_text, fmt_ci, fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
+    STATUS_DISPLAY,
 )
 
 MAX_RATIOS = 24  # a step summary is for the headline; report.html has every row
@@ -62,8 +63,7 @@ def _cells(doc: dict[str, Any]) -> str:
     if not cells:
         return f"{head}\n\n_{NOT_MEASURED}_"
     counts = status_counts(cells)
-    order = [s for s in ("passed", *CELL_STATUSES) if s in counts]
-    order = list(dict.fromkeys(order + sorted(counts)))
+    order = [s for s in STATUS_DISPLAY if s in counts] + sorted(s for s in counts if s not in STATUS_DISPLAY)
     return "\n".join([head, "", "| " + " | ".join(order) + " | total |", "|" + "--:|" * (len(order) + 1),
                       "| " + " | ".join(str(counts[s]) for s in order) + f" | {len(cells)} |"])
 

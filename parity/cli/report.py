@@ -1,0 +1,89 @@
+"""`parity report | gate | compare`: renderers, the acceptance gate and regression checks, all reading results.json."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from parity import results
+from parity.cli import Parser
+
+HISTORY = Path("reports") / "history.jsonl"
+HARNESS_FAILURES = ("failed", "error")
+
+
+def render_dir(out: Path, doc: dict | None = None) -> dict:
+    from parity.render import render_all
+    from parity.results_schema import validate
+
+    doc = doc if doc is not None else results.load(out)
+    validate(doc)
+    render_all(doc, out)
+    return doc
+
+
+def finish_run(out: Path) -> int:
+    """After a run: render, append to the history, print the verdicts and where the report is."""
+    from parity import history
+    from parity.render.claims_table import print_claims_table
+
+    doc = render_dir(out)
+    history.append(doc, HISTORY)
+    print()
+    print_claims_table(doc)
+    print(f"\nreport: {(out / 'report.html').resolve()}\nsummary: {out / 'summary.md'}  junit: {out / 'junit.xml'}")
+    broken = [c for c in doc.get("cells", []) if c.get("status") in HARNESS_FAILURES]
+    if broken:
+        print(f"parity: {len(broken)} cell(s) failed for reasons other than a divergence, e.g. {broken[0]['id']}: "
+              f"{broken[0].get('reason', '')}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main_report(argv: list[str]) -> int:
+    p = Parser(prog="parity report", description="re-render report.html, summary.md, junit.xml from DIR/results.json")
+    p.add_argument("dir")
+    args = p.parse_args(argv)
+    out = Path(args.dir)
+    render_dir(out)
+    print(f"report: {(out / 'report.html').resolve()}")
+    return 0
+
+
+def main_gate(argv: list[str]) -> int:
+    from parity.gate import load_policy, run_gate
+
+    p = Parser(prog="parity gate", description="exit 0 when a run meets the policy, 1 with reasons when not")
+    p.add_argument("dir")
+    p.add_argument("--policy", required=True)
+    args = p.parse_args(argv)
+    policy = load_policy(Path(args.policy))
+    ok, reasons = run_gate(results.load(args.dir), policy)
+    for reason in reasons:
+        print(("ok: " if ok else "FAIL: ") + reason)
+    print("gate: passed" if ok else "gate: failed")
+    return 0 if ok else 1
+
+
+def main_compare(argv: list[str]) -> int:
+    from parity.compare import compare
+
+    p = Parser(prog="parity compare", description="significant ratio changes between two runs; exit 1 on a regression")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--threshold", type=float, default=0.10, help="relative change that counts (default 0.10)")
+    args = p.parse_args(argv)
+    rows = compare(results.load(args.old), results.load(args.new), threshold=args.threshold)
+    for row in rows:
+        print(_compare_line(row))
+    regressions = [r for r in rows if r["change"] == "regression"]
+    print(f"{len(regressions)} regression(s), {sum(r['change'] == 'improvement' for r in rows)} improvement(s), "
+          f"{len(rows)} comparable row(s)")
+    return 1 if regressions else 0
+
+
+def _compare_line(row: dict) -> str:
+    def fmt(t):
+        return "n/a" if not t else f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
+    key = " ".join(str(row.get(k, "")) for k in ("op", "flavour", "payload", "pairing"))
+    return f"{row['change']:12} {key:50} {fmt(row.get('old'))} -> {fmt(row.get('new'))}"

@@ -1,0 +1,64 @@
+"""`parity run`: the suite through pytest and the plugin, then the results document and its renderings."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from parity.cli import Parser, add_server_options
+from parity.errors import ParityUsageError
+
+SUITE_ROOT = Path(__file__).resolve().parents[2]  # the repository: compat/, bench/, faults/ live here
+PARTS = {"compat": "compat", "bench": "bench", "faults": "faults"}
+DEMO_WORKLOAD = "parity.workloads.demo:sales_email"
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="parity run", description="run compat matrix, benchmarks and faults; write DIR/results.json")
+    p.add_argument("--only", action="append", choices=sorted(PARTS), default=[], help="run only these parts")
+    p.add_argument("--quick", action="store_true", help="the fast profile")
+    p.add_argument("--profile", choices=("quick", "standard", "full"), default=None)
+    p.add_argument("--out", default=None, help="run directory (default reports/<run-id>)")
+    p.add_argument("--repeat", type=int, default=None)
+    p.add_argument("--loop", action="append", default=[])
+    p.add_argument("--workload", action="append", default=None,
+                   help=f"module:name of a workload (default with compat: {DEMO_WORKLOAD}); 'none' for none")
+    p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
+    p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
+    add_server_options(p)
+    return p
+
+
+def pytest_args(args, out: Path) -> list[str]:
+    parts = args.only or list(PARTS)
+    paths = [str(SUITE_ROOT / PARTS[p]) for p in parts if (SUITE_ROOT / PARTS[p]).is_dir()]
+    if not paths:
+        raise ParityUsageError(f"none of {parts} exists under {SUITE_ROOT}", "run parity from a checkout of checkpoint-parity")
+    argv = paths + ["-p", "no:cacheprovider", "--rootdir", str(SUITE_ROOT), "--parity-out", str(out), "-q"]
+    for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
+                        ("--postgres-url", args.postgres_url), ("--repeat", args.repeat),
+                        ("--parity-profile", args.profile), ("-k", args.keyword)):
+        if value:
+            argv += [flag, str(value)]
+    argv += ["--parity-quick"] if args.quick else []
+    argv += [a for b in args.backends for a in ("--parity-backend", b)]
+    argv += [a for s in args.savers for a in ("--parity-saver", s)]
+    argv += [a for lp in args.loop for a in ("--parity-loop", lp)]
+    workloads = args.workload if args.workload is not None else ([DEMO_WORKLOAD] if "compat" in parts else [])
+    argv += [a for w in workloads if w != "none" for a in ("--parity-workload", w)]
+    return argv + list(args.pytest_args)
+
+
+def main_run(argv: list[str]) -> int:
+    import pytest
+
+    args = build_parser().parse_args(argv)
+    out = Path(args.out) if args.out else Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    code = pytest.main(pytest_args(args, out))
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED) or not (out / "results.json").exists():
+        print(f"parity: the run did not complete (pytest exit {int(code)}); no report written", file=sys.stderr)
+        return 2 if code == pytest.ExitCode.USAGE_ERROR else 1
+    from parity.cli.report import finish_run
+
+    return finish_run(out)

@@ -1,0 +1,205 @@
+"""report.html: one self-contained page (plotly.js inline) a reviewer reads to decide whether to migrate."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any, Callable
+
+from parity.render import charts, tables
+from parity.render.common import (
+    CLAIM_TITLES, NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
+    fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
+)
+from parity.render.tables import esc
+
+Section = tuple[str, str, Callable[[dict[str, Any], charts.ChartWriter], str]]
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    writer = charts.ChartWriter()
+    sections = [(sid, title, build(doc, writer)) for sid, title, build in _sections(doc)]
+    nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in sections)
+    body = "".join(f'<section id="{sid}"><h2>{esc(title)}</h2>{html}</section>' for sid, title, html in sections)
+    run = doc.get("run") or {}
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>checkpoint-parity · {esc(run.get("id", "run"))}</title><style>{_css()}</style>'
+            f"<script>{ERROR_CATCHER}</script></head><body>"
+            f'<div id="js-errors" class="js-errors" hidden></div>{_header(doc)}<nav>{nav}</nav>'
+            f"<main>{body}</main><footer>{_footer(doc)}</footer><script>{READY_MARKER}</script></body></html>\n")
+
+
+def _sections(doc: dict[str, Any]) -> list[Section]:
+    out: list[Section] = [
+        ("claims", "Verdicts on the migration guide's claims", lambda d, w: _claims(d)),
+        ("speed", "Speed-up: Postgres ÷ Redis", _speed),
+        ("latency", "Latency per operation", _latency),
+        ("compat", "Compatibility matrix", lambda d, w: tables.compat_grid(d)),
+        ("findings", "Findings", lambda d, w: tables.findings_list(d)),
+        ("conformance", "Conformance suite", lambda d, w: tables.conformance_table(d)),
+        ("growth", "Growth and concurrency", _growth),
+        ("network", "Network delay", lambda d, w: _chart(w, charts.network_figure(rows(d, "network")), "network")),
+        ("footprint", "Footprint per call", lambda d, w: _footprint(d)),
+        ("durability", "Durability after a crash", lambda d, w: tables.durability_table(d)),
+        ("faults", "Outages and faults", lambda d, w: _faults(d)),
+        ("workloads", "Workloads", _workloads),
+        ("floors", "Floors and harness overhead", lambda d, w: _floors(d)),
+        ("servers", "Servers", lambda d, w: _servers(d)),
+    ]
+    if "history" in doc:
+        out.append(("trend", "Trend across runs", lambda d, w: _chart(w, charts.trend_figure(rows(d, "history")), "trend")))
+    return out
+
+
+def _chart(writer: charts.ChartWriter, fig: Any, name: str, note: str = "") -> str:
+    if fig is None:
+        return tables.empty()
+    return (f'<p class="note">{note}</p>' if note else "") + f'<div class="chart">{writer.div(fig, name)}</div>'
+
+
+# ---- header and claims ------------------------------------------------------------------------------
+
+def _header(doc: dict[str, Any]) -> str:
+    run, versions = doc.get("run") or {}, doc.get("versions") or {}
+    when = " → ".join(str(t)[:19].replace("T", " ") for t in (run.get("started"), run.get("finished")) if t)
+    facts = [("run", run.get("id")), ("when (UTC)", when or None), ("commit", str(run.get("git_commit") or "")[:12] or None),
+             ("provider", run.get("provider")), ("profile", run.get("profile")), ("machine", machine_line(doc))]
+    dl = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v if v else '–')}</dd></div>" for k, v in facts)
+    libs = "".join(f'<span class="lib">{esc(k)} <b>{esc(v or "not installed")}</b></span>' for k, v in versions.items())
+    return (f'<header class="top"><h1>Postgres → Redis checkpointer: does the migration guide hold?</h1>'
+            f'<dl class="facts">{dl}</dl><div class="libs">{libs or esc("library versions not recorded")}</div>'
+            f"{_summary(doc)}</header>")
+
+
+def _summary(doc: dict[str, Any]) -> str:
+    claims = claims_by_id(doc)
+    verdicts = [claims.get(c, {}).get("verdict") for c in claim_ids(doc)]
+    chips = [f'<span class="badge v-{v}">{verdicts.count(v)} {v}</span>' for v in VERDICTS if verdicts.count(v)]
+    missing = sum(1 for v in verdicts if v not in VERDICTS)
+    chips += [f'<span class="badge v-none">{missing} without verdict</span>'] if missing else []
+    counts = status_counts(rows(doc, "cells"))
+    cells = [f'<span class="st st-{s}">{counts[s]} {s}</span>' for s in STATUS_DISPLAY if counts[s]]
+    n_find = len(rows(doc, "findings"))
+    return (f'<div class="summary"><div><h3>Claims</h3>{"".join(chips)}</div>'
+            f'<div><h3>Compat cells</h3>{"".join(cells) or esc(NOT_MEASURED)}</div>'
+            f'<div><h3>Findings</h3><a href="#findings" class="big">{n_find}</a></div></div>')
+
+
+def _claims(doc: dict[str, Any]) -> str:
+    claims = claims_by_id(doc)
+    body = []
+    for cid in claim_ids(doc):
+        row = claims.get(cid, {})
+        verdict = str(row.get("verdict") or "none")
+        evidence = "".join(f"<li>{esc(e)}</li>" for e in row.get("evidence") or [])
+        body.append(f'<tr class="claim v-row-{esc(verdict)}"><th>{esc(cid)}</th>'
+                    f'<td class="ctitle">{esc(row.get("title") or CLAIM_TITLES.get(cid, ""))}</td>'
+                    f'<td><span class="badge v-{esc(verdict)}">{esc(verdict if row else "no verdict")}</span></td>'
+                    f'<td>{esc(row.get("reason") or "not evaluated in this run")}'
+                    f'{f"<ul class=evidence>{evidence}</ul>" if evidence else ""}</td></tr>')
+    return (f'<table class="claims"><thead><tr><th>ID</th><th>The guide says</th><th>Verdict</th>'
+            f'<th>Why, and the evidence</th></tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+# ---- measured sections ----------------------------------------------------------------------------------
+
+SPEED_NOTE = ("Each dot is the ratio of median latencies Postgres ÷ Redis for one operation (> 1: Redis is faster), "
+              "with its 95% bootstrap CI. Green bands: what the guide claims (writes 10–100×, reads 5–50×).")
+
+
+def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
+    ratios = sorted(rows(doc, "ratios"), key=ratio_sort_key)
+    chart = _chart(w, charts.ratio_figure(ratios), "ratios", SPEED_NOTE)
+    if not ratios:
+        return chart
+    cols = [("op", "op"), ("flavour", "flavour"), ("payload", "payload"), ("pairing", "pairing"),
+            ("numerator", "numerator"), ("denominator", "denominator"), ("median", "ratio"), ("ci", "95% CI")]
+    data = [dict(r, ci=fmt_ci(r)) for r in ratios]
+    return chart + _details("All ratios", tables.table(data, cols, fmt={"median": fmt_ratio}))
+
+
+def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:
+    data = rows(doc, "measurements")
+    out = _chart(w, charts.latency_figure(data), "latency",
+                 "Absolute figures hold for this machine only (claim C3). Log scale.")
+    if not data:
+        return out
+    out += _chart(w, charts.histogram_figure(data), "histograms") if any(m.get("hist") for m in data) else ""
+    cols = [("backend", "backend"), ("flavour", "flavour"), ("loop", "loop"), ("op", "op"), ("payload", "payload"),
+            ("settings", "settings"), ("n", "n"), ("p50_ms", "p50 ms"), ("p90_ms", "p90 ms"), ("p99_ms", "p99 ms"),
+            ("mean_ms", "mean ms")]
+    fmt = {k: fmt_ms for k in ("p50_ms", "p90_ms", "p99_ms", "mean_ms")}
+    return out + _details("All latency rows", tables.table(data, cols, fmt=fmt))
+
+
+def _growth(doc: dict[str, Any], w: charts.ChartWriter) -> str:
+    data = rows(doc, "growth")
+    return (_chart(w, charts.growth_figure(data), "growth")
+            + (_chart(w, charts.throughput_figure(data), "throughput", "Throughput versus concurrency (claims C6, C13)")
+               if any(g.get("throughput_ops") for g in data) else ""))
+
+
+def _footprint(doc: dict[str, Any]) -> str:
+    cols = [("backend", "backend"), ("op", "op"), ("commands_per_call", "commands / call"), ("round_trips", "round trips"),
+            ("bytes_wire", "bytes on the wire"), ("server_cpu_ms", "server CPU ms"),
+            ("bytes_stored_per_checkpoint", "stored / checkpoint")]
+    return tables.table(rows(doc, "footprint"), cols, fmt={"bytes_wire": fmt_bytes, "server_cpu_ms": fmt_ms,
+                                                           "bytes_stored_per_checkpoint": fmt_bytes})
+
+
+def _faults(doc: dict[str, Any]) -> str:
+    return ("<h3>Outages</h3>" + tables.free_table(rows(doc, "outages"), ("backend", "case", "observed"))
+            + "<h3>Faults</h3>" + tables.free_table(rows(doc, "faults"), ("backend", "case", "observed")))
+
+
+def _workloads(doc: dict[str, Any], w: charts.ChartWriter) -> str:
+    status = tables.table(rows(doc, "workloads"), [("name", "workload"), ("backend", "backend"), ("flavour", "flavour"),
+                                                    ("loop", "loop"), ("status", "status"), ("finding_ids", "findings")],
+                          cls=lambda r: f"st-{r.get('status')}")
+    timings = rows(doc, "workload_timings")
+    cols = [("name", "workload"), ("backend", "backend"), ("flavour", "flavour"), ("step", "step"),
+            ("median_ms", "median ms"), ("ci", "95% CI ms"), ("n", "n")]
+    data = [dict(t, ci=fmt_ci(t, "ci_low_ms", "ci_high_ms", fmt_ms)) for t in timings]
+    return (status + "<h3>Timings per step</h3>" + _chart(w, charts.workload_figure(timings), "workloads")
+            + (_details("Timings table", tables.table(data, cols, fmt={"median_ms": fmt_ms})) if timings else ""))
+
+
+def _floors(doc: dict[str, Any]) -> str:
+    overhead = doc.get("overhead") if isinstance(doc.get("overhead"), dict) else {}
+    if overhead and overhead.get("p50_ms") is not None:
+        frac = overhead.get("fraction_of_fastest")
+        share = f" ({frac:.1%} of the fastest operation measured)" if isinstance(frac, (int, float)) else ""
+        line = f"Harness overhead per timed call: p50 {fmt_ms(overhead['p50_ms'])} ms{share}."
+    else:
+        line = f"Harness overhead: {NOT_MEASURED}."
+    return tables.floors_table(doc) + f'<p class="note">{esc(line)}</p>'
+
+
+def _servers(doc: dict[str, Any]) -> str:
+    return tables.table(rows(doc, "servers"), [("family", "family"), ("provider", "provider"), ("version", "version"),
+                                               ("url", "URL (password masked)"), ("settings", "settings")])
+
+
+def _details(summary: str, html: str) -> str:
+    return f"<details><summary>{esc(summary)}</summary>{html}</details>"
+
+
+def _footer(doc: dict[str, Any]) -> str:
+    version = (doc.get("versions") or {}).get("checkpoint-parity") or ""
+    return (f"Rendered by checkpoint-parity {esc(version)} from results.json (schema v{esc(doc.get('schema_version'))}). "
+            "Self-contained: no network access needed to view this page.")
+
+
+def _css() -> str:
+    return resources.files("parity.render").joinpath("report.css").read_text(encoding="utf-8")
+
+
+# Shows a banner instead of failing silently if a chart script breaks; the browser test reads the markers.
+ERROR_CATCHER = ("window.__parityErrors=[];window.addEventListener('error',function(e){"
+                 "window.__parityErrors.push(String(e.message));var b=document.getElementById('js-errors');"
+                 "if(b){b.hidden=false;b.textContent='Some charts failed to render: '+window.__parityErrors.join('; ');}"
+                 "document.documentElement.setAttribute('data-js-errors',window.__parityErrors.join('; '));});")
+READY_MARKER = ("window.addEventListener('load',function(){var n=document.querySelectorAll('.chart .main-svg').length;"
+                "document.documentElement.setAttribute('data-charts-rendered',String("
+                "document.querySelectorAll('.chart .js-plotly-plot').length));"
+                "document.documentElement.setAttribute('data-svgs',String(n));});")

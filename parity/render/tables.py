@@ -1,0 +1,198 @@
+"""HTML tables of report.html: compat matrix, findings, conformance and plain row tables."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from html import escape
+from typing import Any, Callable, Sequence
+
+from parity.render.common import (
+    FAILING, NOT_MEASURED, STATUS_DISPLAY, clean_text, column_label, fmt_ms, rows, status_counts, worst,
+)
+
+STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
+                 "not-applicable": "–", "skipped": "–"}
+BACKEND_ORDER = {"memory": 0, "postgres": 1, "redis": 2}
+FLAVOUR_ORDER = {"sync": 0, "async": 1}
+LOOP_ORDER = {"None": 0, "selector": 1, "uvloop": 2, "proactor": 3, "winloop": 4}
+
+
+def esc(value: Any) -> str:
+    return escape(clean_text(value), quote=True)
+
+
+def anchor(finding_id: Any) -> str:
+    """The id attribute of a finding; the compat grid links to `#finding-<id>`."""
+    return "finding-" + re.sub(r"\s+", "-", clean_text(finding_id))
+
+
+def empty(note: str = NOT_MEASURED) -> str:
+    return f'<p class="empty">{esc(note)}</p>'
+
+
+def table(data: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
+          cls: Callable[[dict[str, Any]], str] = lambda r: "", fmt: dict[str, Callable[[Any], str]] | None = None) -> str:
+    """A plain table of rows; columns are (field, heading); a missing field shows as –."""
+    if not data:
+        return empty()
+    fmt = fmt or {}
+    head = "".join(f"<th>{esc(h)}</th>" for _, h in columns)
+    body = []
+    for r in data:
+        tds = "".join(f"<td>{esc(fmt[f](r.get(f)) if f in fmt else _plain(r.get(f)))}</td>" for f, _ in columns)
+        body.append(f'<tr class="{cls(r)}">{tds}</tr>')
+    return f'<div class="scroll"><table class="rows"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def free_table(data: list[dict[str, Any]], first: Sequence[str]) -> str:
+    """A table of free-form rows: the `first` fields, then every other field seen, in order of appearance."""
+    cols = list(first) + [k for k in dict.fromkeys(k for r in data for k in r) if k not in first]
+    return table(data, [(c, c.replace("_", " ")) for c in cols])
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# ---- compat matrix ------------------------------------------------------------------------------
+
+def _column_key(col: tuple[str, str, str]) -> tuple:
+    backend, flavour, loop = col
+    return (BACKEND_ORDER.get(backend, 9), backend, FLAVOUR_ORDER.get(flavour, 9), LOOP_ORDER.get(loop, 9), loop)
+
+
+def compat_grid(doc: dict[str, Any]) -> str:
+    cells = rows(doc, "cells")
+    if not cells:
+        return empty()
+    grid: dict[tuple[str, tuple], list[dict[str, Any]]] = defaultdict(list)
+    for c in cells:
+        col = (str(c.get("backend")), str(c.get("flavour")), str(c.get("loop")))
+        grid[(str(c.get("scenario")), col)].append(c)
+    cols = sorted({col for _, col in grid}, key=_column_key)
+    scenarios = sorted({s for s, _ in grid})
+    spans: dict[str, int] = defaultdict(int)
+    for col in cols:
+        spans[col[0]] += 1
+    top = "".join(f'<th colspan="{n}" class="bk bk-{esc(b)}">{esc(b)}</th>' for b, n in spans.items())
+    sub = "".join(f'<th class="col">{esc(column_label(None, f, None if l == "None" else l))}</th>' for _, f, l in cols)
+    body = []
+    for s in scenarios:
+        tds = "".join(_grid_cell(grid.get((s, col), [])) for col in cols)
+        body.append(f'<tr id="scenario-{esc(s)}"><th class="scen">{esc(s)}</th>{tds}</tr>')
+    legend = " ".join(f'<span class="st st-{s}">{STATUS_SYMBOL[s]} {s} ({n})</span>'
+                      for s, n in _ordered_counts(cells))
+    return (f'<div class="scroll"><table class="grid"><thead><tr><th rowspan="2">scenario</th>{top}</tr>'
+            f'<tr>{sub}</tr></thead><tbody>{"".join(body)}</tbody></table></div><p class="legend">{legend}</p>')
+
+
+def _ordered_counts(cells: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    counts = status_counts(cells)
+    return [(s, counts[s]) for s in STATUS_DISPLAY if counts[s]]
+
+
+def _grid_cell(cells: list[dict[str, Any]]) -> str:
+    if not cells:
+        return '<td class="st st-none" title="not run">·</td>'
+    status = worst(str(c.get("status")) for c in cells)
+    tips = [f"{c.get('status')}: {c.get('reason') or ''} ({c.get('id')})".replace(":  (", " (") for c in cells]
+    finding = next((f for c in cells if c.get("status") == status for f in (c.get("finding_ids") or [])), None)
+    label = STATUS_SYMBOL.get(status, "?") + (f"<small>×{len(cells)}</small>" if len(cells) > 1 else "")
+    runs = next((c for c in cells if c.get("status") == status and c.get("diverged_runs")), None)
+    if runs and runs.get("runs"):
+        label += f'<small>{runs["diverged_runs"]}/{runs["runs"]}</small>'
+    if finding is not None:
+        label = f'<a href="#{esc(anchor(finding))}">{label}</a>'
+    return f'<td class="st st-{esc(status)}" title="{esc(chr(10).join(tips))}">{label}</td>'
+
+
+# ---- findings -------------------------------------------------------------------------------------
+
+def findings_list(doc: dict[str, Any]) -> str:
+    findings = rows(doc, "findings")
+    if not findings:
+        return empty("no divergences found" if rows(doc, "cells") else NOT_MEASURED)
+    cells_by_finding: dict[str, list[str]] = defaultdict(list)
+    for c in rows(doc, "cells"):
+        for fid in c.get("finding_ids") or []:
+            cells_by_finding[str(fid)].append(str(c.get("id")))
+    return "".join(_finding(f, cells_by_finding.get(str(f.get("id")), [])) for f in findings)
+
+
+def _finding(f: dict[str, Any], cell_ids: list[str]) -> str:
+    where = " · ".join(esc(p) for p in (f.get("backend"), f.get("flavour"), f.get("loop")) if p)
+    known = f.get("known") if isinstance(f.get("known"), dict) else None
+    badge = '<span class="tag tag-known">known divergence</span>' if known else '<span class="tag tag-new">new</span>'
+    seen = f"seen in {esc(f.get('seen', '?'))} of {esc(f.get('runs', '?'))} runs"
+    note = ""
+    if known:
+        link = known.get("upstream")
+        note = f'<p class="known">{esc(known.get("note", ""))}' + (
+            f' · <a href="{esc(link)}" rel="noopener noreferrer">upstream report</a>' if link else "") + "</p>"
+    cells = f'<p class="cells">cells: {", ".join(f"<code>{esc(c)}</code>" for c in cell_ids)}</p>' if cell_ids else ""
+    return (f'<article class="finding" id="{esc(anchor(f.get("id")))}"><header><code>{esc(f.get("id"))}</code> '
+            f'<span class="tag">{esc(f.get("claim", "?"))}</span> {badge} <span class="where">{where} · '
+            f'<a href="#scenario-{esc(f.get("scenario"))}">{esc(f.get("scenario"))}</a> · {seen}</span></header>'
+            f'<p class="summary">{esc(f.get("summary", ""))}</p>{note}{cells}{diff_block(f.get("diff"))}</article>')
+
+
+def diff_block(diff: Any) -> str:
+    lines = clean_text(diff).splitlines()
+    if not lines:
+        return ""
+    out = []
+    for line in lines:
+        kind = ("hunk" if line.startswith("@@") else "hdr" if line.startswith(("---", "+++"))
+                else "add" if line.startswith("+") else "del" if line.startswith("-") else "ctx")
+        out.append(f'<span class="d-{kind}">{esc(line)}</span>')
+    return f'<pre class="diff">{chr(10).join(out)}</pre>'
+
+
+# ---- conformance, durability ------------------------------------------------------------------------
+
+def conformance_table(doc: dict[str, Any]) -> str:
+    data = rows(doc, "conformance")
+    if not data:
+        return empty()
+    cols = sorted({(str(r.get("backend")), str(r.get("flavour")), "None") for r in data}, key=_column_key)
+    caps = list(dict.fromkeys(str(r.get("capability")) for r in data))
+    index = {(str(r.get("capability")), str(r.get("backend")), str(r.get("flavour"))): r for r in data}
+    head = "".join(f'<th class="col">{esc(b)}<br>{esc(f)}</th>' for b, f, _ in cols)
+    body = []
+    for cap in caps:
+        tds = []
+        for b, f, _ in cols:
+            r = index.get((cap, b, f))
+            st = str(r.get("status")) if r else "none"
+            tip = esc(r.get("detail") or st) if r else "not run"
+            tds.append(f'<td class="st st-{esc(st)}" title="{tip}">{STATUS_SYMBOL.get(st, "·")} {esc(st if r else "")}'
+                       + (f'<small class="detail">{esc(r["detail"])}</small>' if r and r.get("detail") else "") + "</td>")
+        body.append(f'<tr><th class="scen">{esc(cap)}</th>{"".join(tds)}</tr>')
+    return (f'<div class="scroll"><table class="grid conf"><thead><tr><th>capability</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def durability_table(doc: dict[str, Any]) -> str:
+    cols = [("backend", "backend"), ("settings", "settings"), ("fault", "fault"), ("acknowledged", "acknowledged writes"),
+            ("lost", "lost"), ("unresumable", "unresumable threads")]
+    return table(rows(doc, "durability"), cols, cls=lambda r: "bad" if (r.get("lost") or r.get("unresumable")) else "good")
+
+
+def floors_table(doc: dict[str, Any]) -> str:
+    return table(rows(doc, "floors"), [("backend", "backend"), ("what", "floor"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms")],
+                 fmt={"p50_ms": fmt_ms, "p99_ms": fmt_ms})
+
+
+def failing(status: Any) -> bool:
+    return status in FAILING
