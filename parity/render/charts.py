@@ -50,9 +50,10 @@ def colour_for(backend: str, index: int) -> str:
 
 
 def _layout(fig: go.Figure, height: int, **extra: Any) -> go.Figure:
-    fig.update_layout(template="plotly_white", height=height, font=dict(family=FONT, size=13),
-                      margin=dict(l=10, r=20, t=40, b=50), hoverlabel=dict(font_size=12),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0), **extra)
+    settings: dict[str, Any] = dict(
+        template="plotly_white", height=height, font=dict(family=FONT, size=13), hoverlabel=dict(font_size=12),
+        margin=dict(l=10, r=20, t=40, b=50), legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+    fig.update_layout(**{**settings, **extra})
     return fig
 
 

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any, Callable, Sequence
 
 from parity.render.common import (
-    FAILING, NOT_MEASURED, STATUS_DISPLAY, clean_text, column_label, fmt_ms, rows, status_counts, worst,
+    NOT_MEASURED, STATUS_DISPLAY, clean_text, column_label, fmt_ms, rows, status_counts, worst,
 )
 
 STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
@@ -194,5 +194,3 @@ def floors_table(doc: dict[str, Any]) -> str:
                  fmt={"p50_ms": fmt_ms, "p99_ms": fmt_ms})
 
 
-def failing(status: Any) -> bool:
-    return status in FAILING

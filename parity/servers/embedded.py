@@ -137,7 +137,9 @@ class EmbeddedRedis(_Process):
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        password = self.settings.get("requirepass")
+        auth = f":{password}@" if password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def argv(self) -> list[str]:
         server, modules = redis_binaries()

@@ -53,6 +53,9 @@ def probe_redis(url: str) -> dict[str, Any]:
         rtt = _rtt_ms(client.ping)
         client.close()
     except redis.AuthenticationError:
+        if urlsplit(url).password is None:
+            raise ParityUsageError(f"Redis at {where} needs a password",
+                                   "put it in the URL: redis://:PASSWORD@host:port/0") from None
         raise ParityUsageError(f"Redis at {where} rejected the credentials", "check the password in REDIS_URL") from None
     except redis.ResponseError as exc:
         if "NOAUTH" in str(exc) or "WRONGPASS" in str(exc):
