@@ -1,0 +1,37 @@
+"""Smoke: one graph invoke + resume on every registered backend, sync and async, recorded as matrix cells."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_pytest
+from parity.backends.registry import default_registry
+from parity.loops import default_loop
+
+
+def test_smoke_runs_on_every_backend_flavour_and_loop(tmp_path):
+    out = run_pytest("compat/test_smoke.py", "--parity-out", str(tmp_path), "-rs")
+    doc = json.loads((tmp_path / "results.json").read_text())
+    cells = doc["cells"]
+    seen = {(c["backend"], c["flavour"]) for c in cells}
+    for backend in default_registry():
+        for flavour in backend.flavours():
+            assert (backend.name, flavour) in seen, f"no smoke cell for {backend.name}/{flavour}\n{out.stdout[-2000:]}"
+    broken = [c for c in cells if c["status"] in ("failed", "error")]
+    assert not broken, f"harness failures (not divergences): {broken}"
+    reference = [c for c in cells if c["backend"] == "memory" and c["status"] != "not-applicable"]
+    assert reference and all(c["status"] == "passed" for c in reference), reference
+    for cell in (c for c in cells if c["status"] == "diverged"):
+        finding = next(f for f in doc["findings"] if f["id"] in cell["finding_ids"])
+        assert finding["diff"].startswith("--- reference"), finding
+    na = [c for c in cells if c["status"] == "not-applicable"]
+    assert all(c["reason"].startswith("not-applicable: ") for c in na), na
+    assert {c["loop"] for c in cells if c["flavour"] == "sync"} == {default_loop().name}, "sync cells run once"
+    assert any(c["loop"] == "proactor" and "Windows" in c["reason"] for c in na), "Windows loops must be listed n/a"
+
+
+def test_ids_read_backend_flavour_loop():
+    out = run_pytest("compat/test_smoke.py", "--collect-only", "--parity-backend", "redis")
+    ids = [line.split("[", 1)[1].rstrip("]") for line in out.stdout.splitlines() if "[" in line]
+    assert "redis-async-uvloop" in ids and "redis-sync-selector" in ids, ids
+    assert "redis-sync-uvloop" not in ids, "a sync cell was multiplied by event loops"
