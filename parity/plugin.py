@@ -29,7 +29,8 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "parity_claim(id): the guide's claim this scenario bears on (default C12)")
     config.addinivalue_line("markers", "parity_flavours(*names): restrict the flavours of a matrix test")
     try:
-        config.stash[SESSION_KEY] = ParitySession(Options.from_pytest(config))
+        worker = getattr(config, "workerinput", {}).get("workerid")
+        config.stash[SESSION_KEY] = ParitySession(Options.from_pytest(config), worker=worker)
     except ParityUsageError as exc:
         raise pytest.UsageError(exc.line()) from None
     _install_sigterm()
@@ -242,3 +243,23 @@ def pytest_addhooks(pluginmanager) -> None:
     from parity import hooks
 
     pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    ps = config.stash.get(SESSION_KEY, None)
+    if ps is None or ps.worker or not ps.doc.get("cells") and not ps.options.out:
+        return
+    from collections import Counter
+
+    counts = Counter(c["status"] for c in ps.doc.get("cells", []))
+    tr = terminalreporter
+    tr.section("checkpoint-parity")
+    if counts:
+        tr.write_line("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    for finding in ps.doc.get("findings", [])[:20]:
+        rate = f" ({finding['seen']}/{finding['runs']} runs)" if finding["runs"] > 1 else ""
+        known = " [known]" if finding.get("known") else ""
+        tr.write_line(f"finding{known}: {finding['backend']}/{finding['flavour']}/{finding['loop'] or '-'} "
+                      f"{finding['scenario']}: {finding['summary']}{rate}")
+    if ps.options.out:
+        tr.write_line(f"results: {ps.options.out / 'results.json'}")

@@ -15,8 +15,9 @@ from parity.servers.pool import ServerConfig, ServerPool
 
 
 class ParitySession:
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, worker: str | None = None) -> None:
         self.options = options
+        self.worker = worker  # pytest-xdist worker id; workers write parts the controller merges
         self.server_config = ServerConfig.resolve(options.provider, options.redis_url, options.postgres_url)
         self.registry: Registry = default_registry()
         for spec in options.savers:
@@ -61,9 +62,20 @@ class ParitySession:
             self.doc["servers"].append({"family": family, "provider": self.pool._provider, "unavailable": reason})
         from parity.claims import compute
 
+        if not self.options.out:
+            return
+        parts = self.options.out / ".parts"
+        if self.worker:
+            results.save(self.doc, parts / self.worker)
+            return
+        for part in sorted(parts.glob("*/results.json")) if parts.exists() else []:
+            results.merge(self.doc, results.load(part))
         self.doc["claims"] = compute(self.doc)
-        if self.options.out:
-            results.save(self.doc, self.options.out)
+        results.save(self.doc, self.options.out)
+        if parts.exists():
+            import shutil
+
+            shutil.rmtree(parts, ignore_errors=True)
 
     def close(self) -> None:
         self.pool.close()

@@ -13,6 +13,10 @@ import uuid
 from typing import Any
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+# A uuid inside a longer string, e.g. a subgraph's checkpoint_ns "child:<task id>" or a checkpoint_map key.
+EMBEDDED_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+# Channel versions are "<32-digit counter>.<random float>": the counter is the semantics, the random tail is not.
+VERSION_RE = re.compile(r"^(\d{32})\.\d+(?:\.\d+)?(?:e-?\d+)?$")
 # Keys whose values are ids or clocks by nature: replaced by stable placeholders before comparison.
 ID_KEYS = {"checkpoint_id", "parent_checkpoint_id", "id", "run_id", "task_id", "thread_ts", "parent_ts"}
 TIME_KEYS = {"ts", "created_at", "timestamp"}
@@ -40,15 +44,27 @@ class Normaliser:
             return self.id_token(obj)
         return self.value(obj)
 
+    def string(self, obj: str) -> str:
+        if UUID_RE.match(obj):
+            return self.id_token(obj)
+        version = VERSION_RE.match(obj)
+        if version:
+            return f"<v{int(version.group(1))}>"
+        if EMBEDDED_UUID_RE.search(obj):
+            return EMBEDDED_UUID_RE.sub(lambda m: self.id_token(m.group(0)), obj)
+        return obj
+
     def value(self, obj: Any) -> Any:
         if obj is None or isinstance(obj, (bool, int, float)):
             return obj
         if isinstance(obj, str):
-            return self.id_token(obj) if UUID_RE.match(obj) else obj
+            return self.string(obj)
         if isinstance(obj, uuid.UUID):
             return self.id_token(obj)
         if isinstance(obj, dict):
-            return {str(k): self(v, str(k)) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+            # Keys are sorted with their ids masked, so a dict keyed by ids sorts the same in every run.
+            items = sorted(obj.items(), key=lambda kv: EMBEDDED_UUID_RE.sub("<id>", str(kv[0])))
+            return {self.string(str(k)): self(v, str(k)) for k, v in items}
         if hasattr(obj, "_asdict"):  # StateSnapshot, CheckpointTuple, PregelTask, Interrupt...
             return {"__type__": type(obj).__name__, **self(obj._asdict())}
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -74,6 +90,18 @@ class Normaliser:
         return {"__type__": type(obj).__name__, "repr": repr(obj)}
 
 
+    def unordered(self, items: list[Any]) -> list[Any]:
+        """A collection whose order the API does not promise: sorted by content with ids masked, then normalised."""
+        masked = [(_masked_key(item), i) for i, item in enumerate(items)]
+        return [self(items[i]) for _, i in sorted(masked)]
+
+
+def _masked_key(item: Any) -> str:
+    probe = Normaliser()
+    text = json.dumps(probe(item), sort_keys=True, default=repr)
+    return re.sub(r"<id\d+>", "<id>", text)
+
+
 class Trace:
     """Ordered (label, normalised value) observations of one scenario run."""
 
@@ -84,6 +112,11 @@ class Trace:
     def add(self, label: str, value: Any) -> Any:
         self.entries.append((label, self.normalise(value)))
         return value
+
+    def add_unordered(self, label: str, items: Any) -> Any:
+        """Record a collection the API returns in no promised order (e.g. pending writes of different tasks)."""
+        self.entries.append((label, self.normalise.unordered(list(items))))
+        return items
 
     def lines(self) -> list[str]:
         out = []

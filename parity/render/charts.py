@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from parity.render.common import claimed_band, op_key, ratio_class, ratio_label, ratio_sort_key
+from parity.render.common import claimed_band, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 PALETTES = {  # per backend: first series in the house colour, further series (pools, ops) in shades
@@ -52,7 +52,8 @@ def colour_for(backend: str, index: int) -> str:
 def _layout(fig: go.Figure, height: int, **extra: Any) -> go.Figure:
     settings: dict[str, Any] = dict(
         template="plotly_white", height=height, font=dict(family=FONT, size=13), hoverlabel=dict(font_size=12),
-        margin=dict(l=10, r=20, t=40, b=50), legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+        margin=dict(l=10, r=20, t=60, b=50),
+        legend=dict(orientation="h", yref="container", y=0.995, yanchor="top", xanchor="left", x=0))
     fig.update_layout(**{**settings, **extra})
     return fig
 
@@ -104,11 +105,15 @@ def ratio_figure(ratios: list[dict[str, Any]]) -> go.Figure | None:
             fig.add_trace(_ratio_trace([data[i] for i in idx], [labels[i] for i in idx], name, colour))
     values = [v for r in data for v in (_num(r.get("ci_low")), _num(r.get("median")), _num(r.get("ci_high"))) if v]
     lo, hi = min(min(values) / 1.6, 0.5), max(max(values) * 1.6, 130)
-    fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], title="Postgres ÷ Redis (ratio of medians, 95% CI)  ·  > 1 means Redis is faster",
-                     tickvals=[v for v in (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if lo <= v <= hi],
-                     ticktext=[f"{v:g}×" for v in (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if lo <= v <= hi])
+    fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], **_ratio_ticks(lo, hi),
+                     title="Postgres ÷ Redis (ratio of medians, 95% CI)  ·  > 1 means Redis is faster")
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
     return _layout(fig, 130 + 26 * len(data), margin=dict(l=10, r=20, t=60, b=60))
+
+
+def _ratio_ticks(lo: float, hi: float) -> dict[str, list]:
+    vals = [v for v in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if lo <= v <= hi]
+    return {"tickvals": vals, "ticktext": [f"{v:g}×" for v in vals]}
 
 
 def _ratio_trace(data: list[dict[str, Any]], labels: list[str], name: str, colour: str) -> go.Scatter:
@@ -134,37 +139,44 @@ def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
     if not data:
         return None
     flavours = sorted({str(m.get("flavour")) for m in data}, key=lambda f: {"sync": 0, "async": 1}.get(f, 2))
-    show_payload = len({str(m.get("payload")) for m in data}) > 1
-    name_fields = ("backend",) + _varying(data, ("loop", "settings"))
-    keys = sorted({tuple(str(m.get(f)) for f in name_fields) for m in data}, key=lambda k: k)
+    payloads = sorted({str(m.get("payload")) for m in data}, key=payload_key)
+    keys = sorted({_latency_key(m, data) for m in data})
     colours = _series_colours(keys)
-    fig = make_subplots(rows=1, cols=len(flavours), shared_yaxes=True, horizontal_spacing=0.03,
-                        subplot_titles=[f"{f} API" for f in flavours])
-    categories = sorted({_latency_x(m, show_payload) for m in data}, key=lambda c: (op_key(c.split("<br>")[0]), c))
-    for col, flavour in enumerate(flavours, start=1):
-        for key in keys:
-            pts = [m for m in data if str(m.get("flavour")) == flavour and tuple(str(m.get(f)) for f in name_fields) == key]
-            if pts:
-                for trace in _latency_traces(pts, key, colours[key], show_payload, first=col == 1):
-                    fig.add_trace(trace, row=1, col=col)
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=categories, row=1, col=col)
-    fig.update_yaxes(type="log", title="latency per call (ms) · dot p50 · dash p90 · whisker p99", row=1, col=1)
-    return _layout(fig, 470, scattermode="group", scattergap=0.55)
+    fig = make_subplots(rows=len(payloads), cols=len(flavours), shared_yaxes=True, horizontal_spacing=0.03,
+                        vertical_spacing=0.14 / max(1, len(payloads) - 1) if len(payloads) > 1 else 0.1,
+                        subplot_titles=[f"{f} API · payload {p}" for p in payloads for f in flavours])
+    ops = sorted({str(m.get("op")) for m in data}, key=op_key)
+    shown: set[tuple] = set()
+    for r, payload in enumerate(payloads, start=1):
+        for c, flavour in enumerate(flavours, start=1):
+            for key in keys:
+                pts = [m for m in data if str(m.get("flavour")) == flavour and str(m.get("payload")) == payload
+                       and _latency_key(m, data) == key]
+                for trace in _latency_traces(pts, key, colours[key], key not in shown) if pts else []:
+                    fig.add_trace(trace, row=r, col=c)
+                shown.update([key] if pts else [])
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=ops)
+    fig.update_yaxes(type="log", dtick=1, exponentformat="none")
+    fig.update_yaxes(title_text="ms per call", col=1)
+    return _layout(fig, 120 + 330 * len(payloads), scattermode="group", scattergap=0.5, margin=dict(l=10, r=20, t=80, b=40))
 
 
-def _latency_x(m: dict[str, Any], show_payload: bool) -> str:
-    return f"{m.get('op')}<br>{m.get('payload')}" if show_payload else str(m.get("op"))
+def _latency_key(m: dict[str, Any], data: list[dict[str, Any]]) -> tuple:
+    """(backend, settings, loop): the loop only when one backend and flavour ran under several loops."""
+    loops = {(str(x.get("backend")), str(x.get("flavour")), str(x.get("loop"))) for x in data}
+    multi = len(loops) > len({(b, f) for b, f, _ in loops})
+    return (str(m.get("backend")), str(m.get("settings") or ""), str(m.get("loop")) if multi else "")
 
 
-def _latency_traces(pts: list[dict[str, Any]], key: tuple, colour: str, show_payload: bool, first: bool) -> list[go.Scatter]:
+def _latency_traces(pts: list[dict[str, Any]], key: tuple, colour: str, first: bool) -> list[go.Scatter]:
     name = " · ".join(k for k in key if k not in ("None", ""))
     group = "lat-" + name
-    x = [_latency_x(m, show_payload) for m in pts]
+    x = [str(m.get("op")) for m in pts]
     p50 = [float(m["p50_ms"]) for m in pts]
     up = [max(0.0, (_num(m.get("p99_ms")) or v) - v) for m, v in zip(pts, p50)]
-    hover = [f"<b>{name}</b> {m.get('op')} {m.get('payload')}<br>p50 {m.get('p50_ms')} ms · p90 {m.get('p90_ms')} ms · "
-             f"p99 {m.get('p99_ms')} ms<br>mean {m.get('mean_ms')} ms · n={m.get('n')} · {m.get('settings') or ''}"
-             for m in pts]
+    hover = [f"<b>{name}</b> · {m.get('op')} · {m.get('flavour')} {m.get('loop') or ''} · {m.get('payload')}<br>"
+             f"p50 {m.get('p50_ms')} ms · p90 {m.get('p90_ms')} ms · p99 {m.get('p99_ms')} ms<br>"
+             f"mean {m.get('mean_ms')} ms · n={m.get('n')}" for m in pts]
     main = go.Scatter(x=x, y=p50, mode="markers", name=name, legendgroup=group, showlegend=first, offsetgroup=group,
                       marker=dict(color=colour, size=9), hovertext=hover, hoverinfo="text",
                       error_y=dict(type="data", symmetric=False, array=up, arrayminus=[0] * len(up), color=colour,
@@ -196,7 +208,7 @@ def histogram_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
             if trace is not None:
                 shown.add(str(m.get("backend")))
                 fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-    fig.update_xaxes(type="log", title_text="ms", title_standoff=2)
+    fig.update_xaxes(type="log", dtick=1, exponentformat="none", title_text="ms", title_standoff=2)
     fig.update_yaxes(title_text="share of calls", tickformat=".0%", rangemode="tozero")
     return _layout(fig, 90 + 230 * nrows, margin=dict(l=10, r=20, t=70, b=40))
 
@@ -220,10 +232,10 @@ def _line_pair(pts: list[dict[str, Any]], x_field: str, name: str, colour: str, 
     hover = [f"<b>{name}</b><br>{x_field}={r.get(x_field)}<br>p50 {r.get('p50_ms')} ms · p99 {r.get('p99_ms')} ms"
              + (f"<br>errors {r['errors']}" if r.get("errors") else "") for r in pts]
     errs = [r for r in pts if r.get("errors")]
-    out = [go.Scatter(x=xs, y=[_num(r.get("p50_ms")) for r in pts], mode="lines+markers", name=name + " p50",
+    out = [go.Scatter(x=xs, y=[_num(r.get("p50_ms")) for r in pts], mode="lines+markers", name=name,
                       legendgroup=name, showlegend=show, line=dict(color=colour, width=2.5), hovertext=hover, hoverinfo="text"),
            go.Scatter(x=xs, y=[_num(r.get("p99_ms")) for r in pts], mode="lines", name=name + " p99", legendgroup=name,
-                      showlegend=show, line=dict(color=colour, width=1.5, dash="dot"), hovertext=hover, hoverinfo="text")]
+                      showlegend=False, line=dict(color=colour, width=1.5, dash="dot"), hovertext=hover, hoverinfo="text")]
     if errs:
         out.append(go.Scatter(x=[r.get(x_field) for r in errs], y=[_num(r.get("p99_ms")) for r in errs], mode="markers+text",
                               text=[f"{r['errors']} errors" for r in errs], textposition="top center", showlegend=False,
@@ -244,6 +256,7 @@ def growth_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
     dims += sorted({str(g.get("dimension")) for g in data} - set(dims))
     cols = 2 if len(dims) > 1 else 1
     nrows = math.ceil(len(dims) / cols)
+    data = [dict(g, pool=_pool_name(g.get("pool"))) for g in data]
     fields = ("backend",) + _varying(data, ("flavour", "op", "pool"))
     keys = sorted({tuple(str(g.get(f)) for f in fields) for g in data})
     colours = _series_colours(keys)
@@ -257,15 +270,40 @@ def growth_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
             for trace in _line_pair(pts, "x", _series_name(key, fields), colours[key], key not in shown) if pts else []:
                 fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
             shown.update([key] if pts else [])
-        xs = [_num(g.get("x")) or 0 for g in rows_]
-        if min(xs) > 0 and max(xs) / min(xs) >= 50:
-            fig.update_xaxes(type="log", row=i // cols + 1, col=i % cols + 1)
-    fig.update_yaxes(title_text="ms (solid p50, dotted p99)", rangemode="tozero")
+        _measured_ticks(fig, sorted({_num(g.get("x")) or 0 for g in rows_}), dim, False, row=i // cols + 1, col=i % cols + 1)
+    fig.update_yaxes(title_text="ms · solid p50, dotted p99", rangemode="tozero")
     return _layout(fig, 110 + 300 * nrows, margin=dict(l=10, r=20, t=90, b=40))
 
 
+def _pool_name(pool: Any) -> str:
+    """Rows without a pool used the saver's default pool; name them so, to keep one series per backend."""
+    if isinstance(pool, dict):
+        return ", ".join(f"{k}={v}" for k, v in pool.items()) or "default"
+    return str(pool) if pool else "default"
+
+
+def _measured_ticks(fig: go.Figure, xs: list[float], dim: str, title: bool = True, **where: int) -> None:
+    """Ticks exactly at the measured x values (log axis when they span decades)."""
+    log = xs and xs[0] > 0 and xs[-1] / xs[0] >= 50
+    fig.update_xaxes(type="log" if log else "linear", tickvals=xs, ticktext=[_human(x, dim) for x in xs],
+                     title_text=DIMENSION_LABELS.get(dim, dim) if title else None, title_standoff=4, **where)
+
+
+def _human(x: float, dim: str) -> str:
+    if dim == "state_bytes":
+        for unit, size in (("MiB", 1024**2), ("KiB", 1024)):
+            if x >= size:
+                return f"{x / size:g} {unit}"
+        return f"{x:g} B"
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if x >= size:
+            return f"{x / size:g}{unit}"
+    return f"{x:g}"
+
+
 def throughput_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
-    data = [g for g in growth if g.get("dimension") == "concurrency" and _num(g.get("throughput_ops"))]
+    data = [dict(g, pool=_pool_name(g.get("pool"))) for g in growth
+            if g.get("dimension") == "concurrency" and _num(g.get("throughput_ops"))]
     if not data:
         return None
     fields = ("backend",) + _varying(data, ("flavour", "op", "pool"))
@@ -278,7 +316,7 @@ def throughput_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
         fig.add_trace(go.Scatter(x=[g["x"] for g in pts], y=[g["throughput_ops"] for g in pts], mode="lines+markers+text",
                                  name=_series_name(key, fields), line=dict(color=colours[key], width=2.5), text=text,
                                  textposition="bottom center", textfont=dict(color="#cf222e")))
-    fig.update_xaxes(type="log", title="concurrent callers")
+    _measured_ticks(fig, sorted({float(g["x"]) for g in data}), "concurrency")
     fig.update_yaxes(title="throughput (ops/s)", rangemode="tozero")
     return _layout(fig, 400)
 
@@ -295,8 +333,8 @@ def network_figure(network: list[dict[str, Any]]) -> go.Figure | None:
         pts = [n for n in data if tuple(str(n.get(f)) for f in fields) == key]
         for trace in _line_pair(pts, "delay_ms", _series_name(key, fields), colours[key], True):
             fig.add_trace(trace)
-    fig.update_xaxes(title="added one-way delay (ms)")
-    fig.update_yaxes(title="latency per call (ms): solid p50, dotted p99", rangemode="tozero")
+    fig.update_xaxes(title="added one-way delay (ms)", tickvals=sorted({float(n["delay_ms"]) for n in data}))
+    fig.update_yaxes(title="ms per call · solid p50, dotted p99", rangemode="tozero")
     return _layout(fig, 430)
 
 
@@ -337,5 +375,8 @@ def trend_figure(history: list[dict[str, Any]]) -> go.Figure | None:
             error_y=dict(type="data", symmetric=False, array=[max(0, (_num(h.get("ci_high")) or m) - m) for h, m in zip(pts, med)],
                          arrayminus=[max(0, m - (_num(h.get("ci_low")) or m)) for h, m in zip(pts, med)])))
     fig.add_hline(y=1, line=dict(color="#57606a", dash="dash", width=1))
-    fig.update_yaxes(type="log", title="Postgres ÷ Redis ratio (median, 95% CI)")
+    values = [v for h in data for v in (_num(h.get("ci_low")), _num(h.get("median")), _num(h.get("ci_high"))) if v]
+    lo, hi = min(min(values), 1.0) / 1.3, max(max(values), 1.0) * 1.3
+    fig.update_yaxes(type="log", range=[math.log10(lo), math.log10(hi)], **_ratio_ticks(lo, hi),
+                     title="Postgres ÷ Redis (median, 95% CI)")
     return _layout(fig, 400)

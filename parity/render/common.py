@@ -67,7 +67,8 @@ def status_counts(cells: Iterable[dict[str, Any]]) -> Counter:
 
 
 def worst(statuses: Iterable[str]) -> str:
-    ranked = [s for s in CELL_STATUSES if s in set(statuses)]
+    present = set(statuses)
+    ranked = [s for s in CELL_STATUSES if s in present]
     return ranked[0] if ranked else "?"
 
 
@@ -152,10 +153,10 @@ def op_key(op: Any) -> tuple[int, str]:
 def ratio_sort_key(row: dict[str, Any]) -> tuple:
     flavour = {"sync": 0, "async": 1}.get(str(row.get("flavour")), 2)
     return (op_key(row.get("op")), row.get("pairing") != "interleaved", flavour,
-            _payload_key(row.get("payload")))
+            payload_key(row.get("payload")))
 
 
-def _payload_key(payload: Any) -> tuple[float, str]:
+def payload_key(payload: Any) -> tuple[float, str]:
     text = str(payload)
     match = re.match(r"^(\d+(?:\.\d+)?)\s*([KMG]?)i?B?$", text, re.I)
     if not match:

@@ -80,7 +80,7 @@ def _summary(doc: dict[str, Any]) -> str:
     counts = status_counts(rows(doc, "cells"))
     cells = [f'<span class="st st-{s}">{counts[s]} {s}</span>' for s in STATUS_DISPLAY if counts[s]]
     n_find = len(rows(doc, "findings"))
-    return (f'<div class="summary"><div><h3>Claims</h3>{"".join(chips)}</div>'
+    return (f'<div class="overview"><div><h3>Claims</h3>{"".join(chips)}</div>'
             f'<div><h3>Compat cells</h3>{"".join(cells) or esc(NOT_MEASURED)}</div>'
             f'<div><h3>Findings</h3><a href="#findings" class="big">{n_find}</a></div></div>')
 
@@ -121,7 +121,7 @@ def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
 def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     data = rows(doc, "measurements")
     out = _chart(w, charts.latency_figure(data), "latency",
-                 "Absolute figures hold for this machine only (claim C3). Log scale.")
+                 "Dot: p50 · dash: p90 · whisker top: p99 (log scale). Absolute figures hold for this machine only (claim C3).")
     if not data:
         return out
     out += _chart(w, charts.histogram_figure(data), "histograms") if any(m.get("hist") for m in data) else ""

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any, Callable, Sequence
 
 from parity.render.common import (
-    NOT_MEASURED, STATUS_DISPLAY, clean_text, column_label, fmt_ms, rows, status_counts, worst,
+    NOT_MEASURED, STATUS_DISPLAY, clean_text, fmt_ms, rows, status_counts, worst,
 )
 
 STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
@@ -32,7 +32,8 @@ def empty(note: str = NOT_MEASURED) -> str:
 
 
 def table(data: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
-          cls: Callable[[dict[str, Any]], str] = lambda r: "", fmt: dict[str, Callable[[Any], str]] | None = None) -> str:
+          cls: Callable[[dict[str, Any]], str] = lambda r: "", fmt: dict[str, Callable[[Any], str]] | None = None,
+          cell_cls: Callable[[str, dict[str, Any]], str] = lambda f, r: "") -> str:
     """A plain table of rows; columns are (field, heading); a missing field shows as –."""
     if not data:
         return empty()
@@ -40,7 +41,8 @@ def table(data: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
     head = "".join(f"<th>{esc(h)}</th>" for _, h in columns)
     body = []
     for r in data:
-        tds = "".join(f"<td>{esc(fmt[f](r.get(f)) if f in fmt else _plain(r.get(f)))}</td>" for f, _ in columns)
+        tds = "".join(f'<td class="{cell_cls(f, r)}">{esc(fmt[f](r.get(f)) if f in fmt else _plain(r.get(f)))}</td>'
+                      for f, _ in columns)
         body.append(f'<tr class="{cls(r)}">{tds}</tr>')
     return f'<div class="scroll"><table class="rows"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
@@ -86,7 +88,7 @@ def compat_grid(doc: dict[str, Any]) -> str:
     for col in cols:
         spans[col[0]] += 1
     top = "".join(f'<th colspan="{n}" class="bk bk-{esc(b)}">{esc(b)}</th>' for b, n in spans.items())
-    sub = "".join(f'<th class="col">{esc(column_label(None, f, None if l == "None" else l))}</th>' for _, f, l in cols)
+    sub = "".join(f'<th class="col">{esc(f)}' + (f"<br>{esc(l)}" if l != "None" else "") + "</th>" for _, f, l in cols)
     body = []
     for s in scenarios:
         tds = "".join(_grid_cell(grid.get((s, col), [])) for col in cols)
@@ -141,10 +143,11 @@ def _finding(f: dict[str, Any], cell_ids: list[str]) -> str:
         note = f'<p class="known">{esc(known.get("note", ""))}' + (
             f' · <a href="{esc(link)}" rel="noopener noreferrer">upstream report</a>' if link else "") + "</p>"
     cells = f'<p class="cells">cells: {", ".join(f"<code>{esc(c)}</code>" for c in cell_ids)}</p>' if cell_ids else ""
-    return (f'<article class="finding" id="{esc(anchor(f.get("id")))}"><header><code>{esc(f.get("id"))}</code> '
+    kind = "finding known" if known else "finding"
+    return (f'<article class="{kind}" id="{esc(anchor(f.get("id")))}"><header><code>{esc(f.get("id"))}</code> '
             f'<span class="tag">{esc(f.get("claim", "?"))}</span> {badge} <span class="where">{where} · '
             f'<a href="#scenario-{esc(f.get("scenario"))}">{esc(f.get("scenario"))}</a> · {seen}</span></header>'
-            f'<p class="summary">{esc(f.get("summary", ""))}</p>{note}{cells}{diff_block(f.get("diff"))}</article>')
+            f'<p class="fsum">{esc(f.get("summary", ""))}</p>{note}{cells}{diff_block(f.get("diff"))}</article>')
 
 
 def diff_block(diff: Any) -> str:
@@ -186,7 +189,8 @@ def conformance_table(doc: dict[str, Any]) -> str:
 def durability_table(doc: dict[str, Any]) -> str:
     cols = [("backend", "backend"), ("settings", "settings"), ("fault", "fault"), ("acknowledged", "acknowledged writes"),
             ("lost", "lost"), ("unresumable", "unresumable threads")]
-    return table(rows(doc, "durability"), cols, cls=lambda r: "bad" if (r.get("lost") or r.get("unresumable")) else "good")
+    return table(rows(doc, "durability"), cols, cls=lambda r: "bad" if (r.get("lost") or r.get("unresumable")) else "good",
+                 cell_cls=lambda f, r: ("nonzero" if r.get(f) else "zero") if f in ("lost", "unresumable") else "")
 
 
 def floors_table(doc: dict[str, Any]) -> str:

@@ -90,10 +90,7 @@ class _Process:
     def kill(self) -> None:
         """SIGKILL the whole server (fault injection); data stays for a restart."""
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            reaper.kill_tree(self.proc.pid)
             self.proc.wait()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -165,7 +162,8 @@ class EmbeddedRedis(_Process):
 
 class EmbeddedPostgres(_Process):
     family = "postgres"
-    stop_signal = signal.SIGINT  # postgres "fast shutdown": roll back clients, checkpoint, exit
+    # postgres "fast shutdown": roll back clients, checkpoint, exit (Windows has no SIGINT for other processes)
+    stop_signal = signal.SIGINT if sys.platform != "win32" else signal.SIGTERM
 
     @property
     def url(self) -> str:

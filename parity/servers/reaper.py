@@ -34,10 +34,22 @@ def kill_registered(root: Path) -> None:
     except (OSError, ValueError):
         pids = []
     for pid in pids:
-        try:
-            os.killpg(pid, signal.SIGKILL)  # servers run in their own session: pid == pgid
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_tree(pid)
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a server and its children (postgres backends); servers run in their own session, pid == pgid."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(pid, signal.SIGKILL)
+        else:  # Windows: no process groups; psutil walks the children
+            import psutil
+
+            parent = psutil.Process(pid)
+            for proc in parent.children(recursive=True) + [parent]:
+                proc.kill()
+    except Exception:  # already gone (ProcessLookupError, psutil.NoSuchProcess): nothing left to kill
+        pass
 
 
 def _alive(pid: int) -> bool:

@@ -1,0 +1,80 @@
+"""Human-in-the-loop: interrupt() pauses a run, Command(resume=...) continues it, several interrupts in a row."""
+
+from typing import TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, interrupt
+
+from parity.compat.observe import snapshot, tuple_view
+
+
+class Ask(TypedDict):
+    topic: str
+    answers: list[str]
+
+
+def _one_question() -> StateGraph:
+    def ask(state: Ask) -> dict:
+        answer = interrupt({"question": f"approve {state['topic']}?"})
+        return {"answers": state["answers"] + [answer]}
+
+    g = StateGraph(Ask)
+    g.add_node("prepare", lambda s: {"topic": s["topic"].upper()})
+    g.add_node("ask", ask)
+    g.add_node("finish", lambda s: {"answers": s["answers"] + ["done"]})
+    g.add_edge(START, "prepare")
+    g.add_edge("prepare", "ask")
+    g.add_edge("ask", "finish")
+    g.add_edge("finish", END)
+    return g
+
+
+async def resume_after_interrupt(g) -> None:
+    app = g.compile(_one_question())
+    cfg = g.config("hitl")
+    g.trace.add("invoke until interrupt", await g.invoke(app, {"topic": "email", "answers": []}, cfg))
+    g.trace.add("paused state", snapshot(await g.get_state(app, cfg)))
+    g.trace.add("resume", await g.invoke(app, Command(resume="yes"), cfg))
+    g.trace.add("final state", snapshot(await g.get_state(app, cfg)))
+
+
+async def test_resume_after_interrupt(parity_cell):
+    """Contract: invoke returns the __interrupt__ payload, get_state shows the paused task with its interrupt value and next=('ask',), Command(resume=...) finishes the run."""
+    await parity_cell.check(resume_after_interrupt)
+
+
+def _three_questions() -> StateGraph:
+    def ask_all(state: Ask) -> dict:
+        first = interrupt("first?")
+        second = interrupt({"q": "second?", "after": first})
+        return {"answers": [first, second]}
+
+    def ask_again(state: Ask) -> dict:
+        third = interrupt(["third?", len(state["answers"])])
+        return {"answers": state["answers"] + [third]}
+
+    g = StateGraph(Ask)
+    g.add_node("ask_all", ask_all)
+    g.add_node("ask_again", ask_again)
+    g.add_edge(START, "ask_all")
+    g.add_edge("ask_all", "ask_again")
+    g.add_edge("ask_again", END)
+    return g
+
+
+async def interrupts_in_a_row(g) -> None:
+    app = g.compile(_three_questions())
+    cfg = g.config("row")
+    g.trace.add("first pause", await g.invoke(app, {"topic": "t", "answers": []}, cfg))
+    for i, answer in enumerate(["one", {"two": 2}, "three"]):
+        state = await g.get_state(app, cfg)
+        g.trace.add(f"state before resume {i}", snapshot(state))
+        g.trace.add(f"checkpoint before resume {i} (resume values are pending writes)",
+                    tuple_view(await g.get_tuple(state.config)))
+        g.trace.add(f"resume {i}", await g.invoke(app, Command(resume=answer), cfg))
+    g.trace.add("final", snapshot(await g.get_state(app, cfg)))
+
+
+async def test_several_interrupts_in_a_row(parity_cell):
+    """Contract: two interrupts inside one node then one in the next node each pause the run in turn; earlier resume values are kept as pending writes and replayed, not asked again."""
+    await parity_cell.check(interrupts_in_a_row)

@@ -1,0 +1,1 @@
+"""Fault injection on servers the suite owns: durability, outages, TTL, memory, modules, migration, cluster."""

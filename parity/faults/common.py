@@ -1,0 +1,102 @@
+"""What the fault studies share: a small interrupting graph, saver opening on an owned server, index waits."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, Iterator, TypedDict
+
+from parity.backends.registry import Backend, SaverContext
+
+INDEX_WAIT_S = 10.0  # RediSearch re-indexes loaded data in the background after a restart
+
+
+class State(TypedDict):
+    n: int
+    answer: str
+    pad: str
+
+
+def builder():
+    """START -> count -> ask (interrupt) -> END: one run writes 3 checkpoints and pending writes, then pauses."""
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.types import interrupt
+
+    def count(state: State) -> dict:
+        return {"n": state["n"] + 1}
+
+    def ask(state: State) -> dict:
+        return {"answer": interrupt({"question": "go on?", "n": state["n"]})}
+
+    g = StateGraph(State)
+    g.add_node("count", count)
+    g.add_node("ask", ask)
+    g.add_edge(START, "count")
+    g.add_edge("count", "ask")
+    g.add_edge("ask", END)
+    return g
+
+
+def config(thread_id: str) -> dict[str, Any]:
+    return {"configurable": {"thread_id": thread_id}}
+
+
+def start_input(i: int, pad_bytes: int = 0) -> dict[str, Any]:
+    return {"n": i, "answer": "", "pad": "x" * pad_bytes}
+
+
+def expected_final(i: int, pad_bytes: int = 0) -> dict[str, Any]:
+    return {"n": i + 1, "answer": "go", "pad": "x" * pad_bytes}
+
+
+@contextlib.contextmanager
+def open_saver(backend: Backend, endpoint, scope: str, options: dict | None = None) -> Iterator[Any]:
+    """A sync saver on an owned server that never drops its scope (the server and its data dir go away whole)."""
+    with backend.saver("sync", SaverContext(endpoint, scope, options or {}, keep=True)) as saver:
+        yield saver
+
+
+def closing_quietly(cm):
+    """Enter a context whose exit may fail because the server under it was just killed; that failure is expected."""
+    @contextlib.contextmanager
+    def wrapper():
+        entered = cm.__enter__()
+        try:
+            yield entered
+        finally:
+            try:
+                cm.__exit__(None, None, None)
+            except Exception:  # the fault itself broke the connection; nothing to clean on a dead server
+                pass
+    return wrapper()
+
+
+def wait_redis_indexed(url: str, timeout: float = INDEX_WAIT_S) -> bool:
+    """Wait until every search index reports background indexing finished (True) or timeout (False)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if all(_indexed(client, name) for name in client.execute_command("FT._LIST") or []):
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        client.close()
+
+
+def _indexed(client, name) -> bool:
+    info = client.execute_command("FT.INFO", name)
+    fields = info if isinstance(info, dict) else dict(zip(info[::2], info[1::2]))
+    indexing = fields.get(b"indexing", fields.get("indexing", 0))
+    return str(indexing.decode() if isinstance(indexing, bytes) else indexing) in ("0", "0.0")
+
+
+def error_text(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+
+
+def settings_label(settings: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v if v != '' else chr(34) * 2}" for k, v in settings.items()) or "server defaults"

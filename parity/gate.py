@@ -1,0 +1,300 @@
+"""`parity gate`: decide pass/fail for CI from a results document and a TOML policy (see examples/gate-policy.toml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from parity.errors import ParityUsageError
+
+VERDICTS = ("confirmed", "refuted", "partly", "not-testable-here")
+CLAIM_IDS = tuple(f"C{i}" for i in range(1, 16))
+FAILING = ("diverged", "failed", "error")
+MAX_REASONS_PER_CHECK = 20  # a gate log is read by a person; the report lists everything
+
+
+@dataclass(frozen=True)
+class RatioRule:
+    op: str
+    flavour: str | None = None
+    payload: str | None = None
+    pairing: str | None = None
+    min_ci_low: float | None = None
+    min_median: float | None = None
+    origin: str = "[[performance.ratio]]"
+
+
+@dataclass(frozen=True)
+class Policy:
+    source: str
+    compat: dict[str, Any] | None = None  # backends, scenarios (None = all), allow_known_divergences
+    ratios: tuple[RatioRule, ...] = ()
+    durability: dict[str, Any] | None = None  # backend, settings?, fault?, max_lost, max_unresumable?
+    must_not_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    must_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# ---- policy loading -----------------------------------------------------------------------------------
+
+def _str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _strs(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _verdict_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(_strs(x) for x in v.values())
+
+
+# key -> (check, expected type in words)
+Spec = dict[str, tuple[Callable[[Any], bool], str]]
+SECTIONS: dict[str, Spec] = {
+    "compat": {"backends": (_strs, "a list of strings"), "scenarios": (_strs, "a list of strings"),
+               "allow_known_divergences": (lambda v: isinstance(v, bool), "true or false")},
+    "performance": {"min_put_ratio_ci_low": (_num, "a number"),
+                    "ratio": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+                              "an array of tables ([[performance.ratio]])")},
+    "durability": {"backend": (_str, "a string"), "settings": (_str, "a string"), "fault": (_str, "a string"),
+                   "max_lost": (_count, "an integer >= 0"), "max_unresumable": (_count, "an integer >= 0")},
+    "claims": {"must_not_be": (_verdict_map, "a table of claim id -> list of verdicts"),
+               "must_be": (_verdict_map, "a table of claim id -> list of verdicts")},
+}
+RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"), "payload": (lambda v: _str(v) or _count(v), "a string"),
+                    "pairing": (_str, "a string"), "min_ci_low": (_num, "a number"), "min_median": (_num, "a number")}
+
+
+def load_policy(path: Path | str) -> Policy:
+    """Read and check a policy file; any problem is one ParityUsageError line naming the file and key."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ParityUsageError(f"policy file {p} not found", "pass --policy PATH to an existing TOML file") from None
+    except OSError as exc:
+        raise ParityUsageError(f"cannot read policy file {p}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParityUsageError(f"policy {p} is not valid TOML: {' '.join(str(exc).split())}",
+                               "see examples/gate-policy.toml") from None
+    return parse_policy(data, str(p))
+
+
+def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
+    def bad(what: str) -> ParityUsageError:
+        return ParityUsageError(f"policy {source}: {what}", "see examples/gate-policy.toml")
+
+    for name, value in data.items():
+        if name not in SECTIONS:
+            raise bad(f"unknown section [{name}] (known: {', '.join(SECTIONS)})")
+        if not isinstance(value, dict):
+            raise bad(f"[{name}] must be a table")
+        _check_keys(value, SECTIONS[name], f"[{name}]", bad)
+    if not data:
+        raise bad("no checks configured (add [compat], [performance], [durability] or [claims])")
+    return Policy(source=source, compat=_compat(data.get("compat")), ratios=_ratio_rules(data.get("performance"), bad),
+                  durability=_durability(data.get("durability"), bad),
+                  must_not_be=_verdicts(data.get("claims", {}).get("must_not_be", {}), "must_not_be", bad),
+                  must_be=_verdicts(data.get("claims", {}).get("must_be", {}), "must_be", bad))
+
+
+def _check_keys(table: dict[str, Any], spec: Spec, where: str, bad: Callable[[str], ParityUsageError]) -> None:
+    for key, value in table.items():
+        if key not in spec:
+            raise bad(f"unknown key {where}.{key} (known: {', '.join(spec)})")
+        check, expected = spec[key]
+        if not check(value):
+            raise bad(f"{where}.{key} must be {expected}, got {type(value).__name__} {value!r}"[:200])
+
+
+def _compat(table: dict[str, Any] | None) -> dict[str, Any] | None:
+    if table is None:
+        return None
+    return {"backends": table.get("backends"), "scenarios": table.get("scenarios"),
+            "allow_known_divergences": table.get("allow_known_divergences", True)}
+
+
+def _ratio_rules(table: dict[str, Any] | None, bad: Callable[[str], ParityUsageError]) -> tuple[RatioRule, ...]:
+    table = table or {}
+    rules = []
+    if "min_put_ratio_ci_low" in table:
+        rules.append(RatioRule(op="put", min_ci_low=float(table["min_put_ratio_ci_low"]),
+                               origin="[performance].min_put_ratio_ci_low"))
+    for i, rule in enumerate(table.get("ratio", [])):
+        where = f"[[performance.ratio]] #{i + 1}"
+        _check_keys(rule, RATIO_RULE, where, bad)
+        if "op" not in rule:
+            raise bad(f"{where} needs op = \"...\"")
+        if "min_ci_low" not in rule and "min_median" not in rule:
+            raise bad(f"{where} needs min_ci_low or min_median")
+        if rule.get("flavour") not in (None, "sync", "async"):
+            raise bad(f"{where}.flavour must be \"sync\" or \"async\", got {rule['flavour']!r}")
+        rules.append(RatioRule(op=rule["op"], flavour=rule.get("flavour"),
+                               payload=None if rule.get("payload") is None else str(rule["payload"]),
+                               pairing=rule.get("pairing"), min_ci_low=rule.get("min_ci_low"),
+                               min_median=rule.get("min_median"), origin=where))
+    return tuple(rules)
+
+
+def _durability(table: dict[str, Any] | None, bad: Callable[[str], ParityUsageError]) -> dict[str, Any] | None:
+    if table is None:
+        return None
+    if "backend" not in table or "max_lost" not in table:
+        raise bad("[durability] needs backend = \"...\" and max_lost = N")
+    if table.get("fault") not in (None, "kill", "term"):
+        raise bad(f"[durability].fault must be \"kill\" or \"term\", got {table['fault']!r}")
+    return dict(table)
+
+
+def _verdicts(table: dict[str, list[str]], key: str, bad: Callable[[str], ParityUsageError]) -> dict[str, tuple[str, ...]]:
+    for claim, verdicts in table.items():
+        if claim not in CLAIM_IDS:
+            raise bad(f"[claims].{key}: unknown claim {claim!r} (C1..C15)")
+        for v in verdicts:
+            if v not in VERDICTS:
+                raise bad(f"[claims].{key}.{claim}: unknown verdict {v!r} (known: {', '.join(VERDICTS)})")
+    return {claim: tuple(v) for claim, v in table.items()}
+
+
+# ---- the gate ----------------------------------------------------------------------------------------------
+
+def run_gate(doc: dict[str, Any], policy: Policy | dict[str, Any]) -> tuple[bool, list[str]]:
+    """(ok, reasons): every reason is one line saying which check failed and the numbers behind it."""
+    if isinstance(policy, dict):
+        policy = parse_policy(policy)
+    reasons: list[str] = []
+    if policy.compat is not None:
+        reasons += _capped(_check_compat(doc, policy.compat))
+    for rule in policy.ratios:
+        reasons += _capped(_check_ratio(doc, rule))
+    if policy.durability is not None:
+        reasons += _capped(_check_durability(doc, policy.durability))
+    reasons += _check_claims(doc, policy)
+    return (not reasons, reasons)
+
+
+def describe_policy(policy: Policy) -> list[str]:
+    """What the gate checks, one line each (for the CLI to print before the verdict)."""
+    out = []
+    if policy.compat is not None:
+        c = policy.compat
+        out.append(f"compat: no divergence on {', '.join(c['backends'] or ['all backends'])}"
+                   f"{'' if not c['scenarios'] else ' in ' + str(len(c['scenarios'])) + ' scenarios'}"
+                   f"{', known divergences allowed' if c['allow_known_divergences'] else ', known divergences fail too'}")
+    for r in policy.ratios:
+        need = " and ".join(f"{k} >= {v:g}" for k, v in (("CI low", r.min_ci_low), ("median", r.min_median)) if v is not None)
+        out.append(f"ratio {r.op}{_where(r)}: {need} ({r.origin})")
+    if policy.durability is not None:
+        d = policy.durability
+        out.append(f"durability {d['backend']} {d.get('settings') or 'any settings'}: at most {d['max_lost']} lost writes")
+    for claim, verdicts in {**policy.must_not_be}.items():
+        out.append(f"claim {claim} must not be {' or '.join(verdicts)}")
+    for claim, verdicts in policy.must_be.items():
+        out.append(f"claim {claim} must be {' or '.join(verdicts)}")
+    return out
+
+
+def _rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    value = doc.get(section)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def _capped(reasons: list[str]) -> list[str]:
+    if len(reasons) <= MAX_REASONS_PER_CHECK:
+        return reasons
+    return reasons[:MAX_REASONS_PER_CHECK] + [f"… and {len(reasons) - MAX_REASONS_PER_CHECK} more of the same check"]
+
+
+def _check_compat(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
+    backends, scenarios = rule["backends"], rule["scenarios"]
+    cells = [c for c in _rows(doc, "cells") if backends is None or c.get("backend") in backends]
+    if scenarios is not None:
+        cells = [c for c in cells if c.get("scenario") in scenarios]
+    scope = f"backends {', '.join(backends)}" if backends else "any backend"
+    if not cells:
+        return [f"compat: no cells for {scope} in this run; the gate does not pass on nothing measured"]
+    reasons = [f"compat: scenario {s} has no cells for {scope}" for s in scenarios or []
+               if not any(c.get("scenario") == s for c in cells)]
+    failing = FAILING if rule["allow_known_divergences"] else FAILING + ("known-divergence",)
+    for c in cells:
+        if c.get("status") in failing:
+            findings = f" (finding {', '.join(c['finding_ids'])})" if c.get("finding_ids") else ""
+            reasons.append(f"compat: {c.get('id')} is {c.get('status')}: {c.get('reason') or 'no reason given'}{findings}")
+    return reasons
+
+
+def _where(rule: RatioRule) -> str:
+    parts = [f"{k}={v}" for k, v in (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing)) if v]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _check_ratio(doc: dict[str, Any], rule: RatioRule) -> list[str]:
+    rows = [r for r in _rows(doc, "ratios") if r.get("op") == rule.op
+            and all(want is None or str(r.get(k)) == want
+                    for k, want in (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing)))]
+    if not rows:
+        return [f"performance: no ratio rows for {rule.op}{_where(rule)} in this run ({rule.origin})"]
+    reasons = []
+    for r in rows:
+        label = f"{r.get('op')} {r.get('flavour')} {r.get('payload')} {r.get('pairing')}"
+        shown = f"median {r.get('median')} [{r.get('ci_low')}, {r.get('ci_high')}]"
+        if rule.min_ci_low is not None:
+            low = r.get("ci_low")
+            if not _num(low):
+                reasons.append(f"performance: {label} has no confidence interval, {rule.origin} needs one")
+            elif low < rule.min_ci_low:
+                reasons.append(f"performance: {label} Postgres÷Redis CI low {low:g} < {rule.min_ci_low:g} "
+                               f"required by {rule.origin} ({shown})")
+        if rule.min_median is not None and (not _num(r.get("median")) or r["median"] < rule.min_median):
+            reasons.append(f"performance: {label} median {r.get('median')} < {rule.min_median:g} required by {rule.origin}")
+    return reasons
+
+
+def _check_durability(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
+    rows = [r for r in _rows(doc, "durability") if r.get("backend") == rule["backend"]
+            and all(rule.get(k) is None or r.get(k) == rule[k] for k in ("settings", "fault"))]
+    what = f"{rule['backend']} {rule.get('settings') or ''}".strip()
+    if not rows:
+        return [f"durability: no crash test for {what} in this run"]
+    reasons = []
+    for r in rows:
+        if (r.get("lost") or 0) > rule["max_lost"]:
+            reasons.append(f"durability: {what} lost {r.get('lost')} of {r.get('acknowledged')} acknowledged writes "
+                           f"after {r.get('fault')} (allowed {rule['max_lost']})")
+        limit = rule.get("max_unresumable")
+        if limit is not None and (r.get("unresumable") or 0) > limit:
+            reasons.append(f"durability: {what}: {r.get('unresumable')} threads unresumable after {r.get('fault')} "
+                           f"(allowed {limit})")
+    return reasons
+
+
+def _check_claims(doc: dict[str, Any], policy: Policy) -> list[str]:
+    verdicts = {c.get("id"): c.get("verdict") for c in _rows(doc, "claims")}
+    reasons = []
+    for claim, banned in policy.must_not_be.items():
+        got = verdicts.get(claim)
+        if got is None:
+            reasons.append(f"claims: {claim} has no verdict in this run (policy: must not be {' or '.join(banned)})")
+        elif got in banned:
+            reasons.append(f"claims: {claim} is {got} (policy: must not be {' or '.join(banned)})")
+    for claim, wanted in policy.must_be.items():
+        got = verdicts.get(claim)
+        if got not in wanted:
+            reasons.append(f"claims: {claim} is {got or 'without verdict'} (policy: must be {' or '.join(wanted)})")
+    return reasons
