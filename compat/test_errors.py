@@ -1,6 +1,7 @@
 """Failures: a node error in a parallel superstep, pending writes of the successful branch, and resuming."""
 
 import operator
+import threading
 from typing import Annotated, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -17,12 +18,16 @@ class FlakyError(RuntimeError):
 
 
 def _parallel(runs: dict, flaky: dict) -> StateGraph:
+    good_done = threading.Event()  # bad fails only after good finished, so good's writes exist in every run
+
     def good(state: Par) -> dict:
         runs["good"] += 1
+        good_done.set()
         return {"log": ["good"]}
 
     def bad(state: Par) -> dict:
         runs["bad"] += 1
+        good_done.wait(10)  # both are sync nodes run on worker threads in either flavour
         if flaky["fail"]:
             raise FlakyError("bad branch failed on purpose")
         return {"log": ["bad"]}

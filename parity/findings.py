@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -58,8 +59,16 @@ def load_known(path: Path = KNOWN_PATH) -> list[dict[str, Any]]:
 
 
 def match_known(finding: Finding, known: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first reviewed entry covering this finding (backend and scenario globs, optional flavour/loop)."""
+    """The first reviewed entry covering this finding (backend and scenario globs, optional flavour/loop).
+
+    An entry may also name the difference it waives: `diff_pattern`, a regular expression (multiline) that
+    must occur in the finding's diff. Without it any difference of that cell would be waived, so entries for
+    one symptom of a scenario that also observes other things should always give one.
+    """
     for entry in known:
+        pattern = entry.get("diff_pattern")
+        if pattern and not re.search(pattern, finding.diff, re.MULTILINE):
+            continue
         if not fnmatch.fnmatchcase(finding.backend, entry.get("backend", "*")):
             continue
         if not fnmatch.fnmatchcase(finding.scenario, entry.get("scenario", "*")):

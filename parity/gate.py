@@ -75,7 +75,8 @@ SECTIONS: dict[str, Spec] = {
     "claims": {"must_not_be": (_verdict_map, "a table of claim id -> list of verdicts"),
                "must_be": (_verdict_map, "a table of claim id -> list of verdicts")},
 }
-RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"), "payload": (lambda v: _str(v) or _count(v), "a string"),
+RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"),
+                    "payload": (lambda v: _str(v) or _count(v), "a string or an integer"),
                     "pairing": (_str, "a string"), "min_ci_low": (_num, "a number"), "min_median": (_num, "a number")}
 
 
@@ -162,7 +163,8 @@ def _durability(table: dict[str, Any] | None, bad: Callable[[str], ParityUsageEr
     return dict(table)
 
 
-def _verdicts(table: dict[str, list[str]], key: str, bad: Callable[[str], ParityUsageError]) -> dict[str, tuple[str, ...]]:
+def _verdicts(table: dict[str, list[str]], key: str,
+              bad: Callable[[str], ParityUsageError]) -> dict[str, tuple[str, ...]]:
     for claim, verdicts in table.items():
         if claim not in CLAIM_IDS:
             raise bad(f"[claims].{key}: unknown claim {claim!r} (C1..C15)")
@@ -194,16 +196,19 @@ def describe_policy(policy: Policy) -> list[str]:
     out = []
     if policy.compat is not None:
         c = policy.compat
-        out.append(f"compat: no divergence on {', '.join(c['backends'] or ['all backends'])}"
-                   f"{'' if not c['scenarios'] else ' in ' + str(len(c['scenarios'])) + ' scenarios'}"
-                   f"{', known divergences allowed' if c['allow_known_divergences'] else ', known divergences fail too'}")
+        known = "allowed" if c["allow_known_divergences"] else "fail too"
+        subset = f" in {len(c['scenarios'])} scenarios" if c["scenarios"] else ""
+        backends = ", ".join(c["backends"] or ["all backends"])
+        out.append(f"compat: no divergence on {backends}{subset}, known divergences {known}")
     for r in policy.ratios:
-        need = " and ".join(f"{k} >= {v:g}" for k, v in (("CI low", r.min_ci_low), ("median", r.min_median)) if v is not None)
+        bounds = (("CI low", r.min_ci_low), ("median", r.min_median))
+        need = " and ".join(f"{k} >= {v:g}" for k, v in bounds if v is not None)
         out.append(f"ratio {r.op}{_where(r)}: {need} ({r.origin})")
     if policy.durability is not None:
         d = policy.durability
-        out.append(f"durability {d['backend']} {d.get('settings') or 'any settings'}: at most {d['max_lost']} lost writes")
-    for claim, verdicts in {**policy.must_not_be}.items():
+        what = f"{d['backend']} {d.get('settings') or 'any settings'}"
+        out.append(f"durability {what}: at most {d['max_lost']} lost writes")
+    for claim, verdicts in policy.must_not_be.items():
         out.append(f"claim {claim} must not be {' or '.join(verdicts)}")
     for claim, verdicts in policy.must_be.items():
         out.append(f"claim {claim} must be {' or '.join(verdicts)}")
@@ -235,12 +240,14 @@ def _check_compat(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
     for c in cells:
         if c.get("status") in failing:
             findings = f" (finding {', '.join(c['finding_ids'])})" if c.get("finding_ids") else ""
-            reasons.append(f"compat: {c.get('id')} is {c.get('status')}: {c.get('reason') or 'no reason given'}{findings}")
+            why = c.get("reason") or "no reason given"
+            reasons.append(f"compat: {c.get('id')} is {c.get('status')}: {why}{findings}")
     return reasons
 
 
 def _where(rule: RatioRule) -> str:
-    parts = [f"{k}={v}" for k, v in (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing)) if v]
+    filters = (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing))
+    parts = [f"{k}={v}" for k, v in filters if v]
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -262,7 +269,8 @@ def _check_ratio(doc: dict[str, Any], rule: RatioRule) -> list[str]:
                 reasons.append(f"performance: {label} Postgres÷Redis CI low {low:g} < {rule.min_ci_low:g} "
                                f"required by {rule.origin} ({shown})")
         if rule.min_median is not None and (not _num(r.get("median")) or r["median"] < rule.min_median):
-            reasons.append(f"performance: {label} median {r.get('median')} < {rule.min_median:g} required by {rule.origin}")
+            reasons.append(f"performance: {label} median {r.get('median')} < {rule.min_median:g} "
+                           f"required by {rule.origin}")
     return reasons
 
 

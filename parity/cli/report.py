@@ -27,11 +27,17 @@ def finish_run(out: Path) -> int:
     from parity import history
     from parity.render.claims_table import print_claims_table
 
-    doc = render_dir(out)
+    doc = results.load(out)
     history.append(doc, HISTORY)
+    doc["history"] = history.trend(HISTORY, cpu_model=doc["machine"].get("cpu_model"))
+    render_dir(out, doc)
+    from parity.render.screenshot import screenshot
+
+    shot = screenshot(out / "report.html", out / "report.png")
     print()
     print_claims_table(doc)
     print(f"\nreport: {(out / 'report.html').resolve()}\nsummary: {out / 'summary.md'}  junit: {out / 'junit.xml'}")
+    print(f"screenshot: {shot}" if shot else "screenshot: none (no chromium found; apt-get install chromium)")
     broken = [c for c in doc.get("cells", []) if c.get("status") in HARNESS_FAILURES]
     if broken:
         print(f"parity: {len(broken)} cell(s) failed for reasons other than a divergence, e.g. {broken[0]['id']}: "
@@ -57,8 +63,15 @@ def main_gate(argv: list[str]) -> int:
     p.add_argument("dir")
     p.add_argument("--policy", required=True)
     args = p.parse_args(argv)
+    from parity.gate import describe_policy
+    from parity.results_schema import validate
+
     policy = load_policy(Path(args.policy))
-    ok, reasons = run_gate(results.load(args.dir), policy)
+    doc = results.load(args.dir)
+    validate(doc)
+    for line in describe_policy(policy):
+        print(f"policy: {line}")
+    ok, reasons = run_gate(doc, policy)
     for reason in reasons:
         print(("ok: " if ok else "FAIL: ") + reason)
     print("gate: passed" if ok else "gate: failed")
@@ -66,24 +79,14 @@ def main_gate(argv: list[str]) -> int:
 
 
 def main_compare(argv: list[str]) -> int:
-    from parity.compare import compare
+    from parity.compare import compare, format_comparison, has_regression, scope
 
     p = Parser(prog="parity compare", description="significant ratio changes between two runs; exit 1 on a regression")
     p.add_argument("old")
     p.add_argument("new")
     p.add_argument("--threshold", type=float, default=0.10, help="relative change that counts (default 0.10)")
     args = p.parse_args(argv)
-    rows = compare(results.load(args.old), results.load(args.new), threshold=args.threshold)
-    for row in rows:
-        print(_compare_line(row))
-    regressions = [r for r in rows if r["change"] == "regression"]
-    print(f"{len(regressions)} regression(s), {sum(r['change'] == 'improvement' for r in rows)} improvement(s), "
-          f"{len(rows)} comparable row(s)")
-    return 1 if regressions else 0
-
-
-def _compare_line(row: dict) -> str:
-    def fmt(t):
-        return "n/a" if not t else f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
-    key = " ".join(str(row.get(k, "")) for k in ("op", "flavour", "payload", "pairing"))
-    return f"{row['change']:12} {key:50} {fmt(row.get('old'))} -> {fmt(row.get('new'))}"
+    old, new = results.load(args.old), results.load(args.new)
+    rows = compare(old, new, threshold=args.threshold)
+    print(format_comparison(rows, scope(old, new)))
+    return 1 if has_regression(rows) else 0

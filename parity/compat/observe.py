@@ -30,27 +30,35 @@ def error_view(err) -> Any:
     return None if err is None else {"type": type(err).__name__, "message": str(err)}
 
 
-def tuple_view(tup) -> dict[str, Any] | None:
-    """A CheckpointTuple: config, parent link, metadata, channel values and pending writes (order not promised)."""
+def tuple_view(tup, links: bool = False) -> dict[str, Any] | None:
+    """A CheckpointTuple: config, metadata, channel values, pending writes (order across tasks not promised).
+
+    links=True adds the parent link (full_history scenarios only, as for snapshot()).
+    """
     if tup is None:
         return None
     cp = tup.checkpoint
-    return {"config": tup.config, "parent_config": tup.parent_config, "metadata": tup.metadata,
+    view = {"parent_config": tup.parent_config} if links else {}
+    return {**view, "config": tup.config, "metadata": tup.metadata,
             "checkpoint": {"id": cp["id"], "channel_values": cp.get("channel_values"),
                            "channel_versions": cp.get("channel_versions"), "versions_seen": cp.get("versions_seen")},
             "pending_writes": sorted_writes(tup.pending_writes)}
 
 
 def sorted_writes(writes) -> list[Any]:
-    """Pending writes of different tasks come back in no promised order; within a task their order is kept."""
+    """Pending writes, in the order the API promises and no more.
+
+    Across tasks there is no promised order (savers sort by task id, which is random per run). Within a
+    task, writes to the same channel keep their order (a reducer sees them in that order); writes to
+    different channels are independent (e.g. __interrupt__ vs __resume__ from two put_writes calls), so
+    they are grouped by channel name.
+    """
     if not writes:
         return []
-    order = {}
-    for task_id, *_ in writes:
-        order.setdefault(task_id, len(order))
     by_task: dict[str, list] = {}
     for task_id, channel, value in writes:
         by_task.setdefault(task_id, []).append([channel, value])
+    by_task = {tid: sorted(ws, key=lambda w: str(w[0])) for tid, ws in by_task.items()}  # stable: same-channel order kept
     groups = sorted(by_task.items(), key=lambda kv: repr(kv[1]))
     return [{"task_id": tid, "writes": ws} for tid, ws in groups]
 

@@ -100,3 +100,41 @@ def error_text(exc: BaseException) -> str:
 
 def settings_label(settings: dict[str, Any]) -> str:
     return " ".join(f"{k}={v if v != '' else chr(34) * 2}" for k, v in settings.items()) or "server defaults"
+
+
+def subgraph_builder():
+    """A parent whose node is a subgraph that interrupts: threads with a child checkpoint namespace."""
+    from langgraph.graph import END, START, StateGraph
+
+    child = builder().compile()
+    g = StateGraph(State)
+    g.add_node("prep", lambda s: {"pad": s["pad"] + "p"})
+    g.add_node("child", child)
+    g.add_edge(START, "prep")
+    g.add_edge("prep", "child")
+    g.add_edge("child", END)
+    return g
+
+
+def seed_threads(saver, n: int, tag: str) -> list[str]:
+    """n interrupted threads, half of them through a subgraph (so copies must carry namespaces)."""
+    tids = []
+    for i in range(n):
+        b = subgraph_builder() if i % 2 else builder()
+        tid = f"{tag}-{i}"
+        b.compile(checkpointer=saver).invoke(start_input(i), config(tid))
+        tids.append(tid)
+    return tids
+
+
+def resume_ok(saver, tid: str) -> bool:
+    """Resume a seeded thread on saver; True when it reaches the expected end state."""
+    from langgraph.types import Command
+
+    i = int(tid.rsplit("-", 1)[1])
+    b = subgraph_builder() if i % 2 else builder()
+    out = b.compile(checkpointer=saver).invoke(Command(resume="go"), config(tid))
+    want = expected_final(i)
+    if i % 2:
+        want = {**want, "pad": "p"}
+    return out == want

@@ -97,7 +97,8 @@ def ratio_figure(ratios: list[dict[str, Any]]) -> go.Figure | None:
                           fillcolor=BAND_FILL, line_width=0, layer="below")
     fig.add_vline(x=1, line=dict(color="#57606a", width=1.5, dash="dash"),
                   annotation_text="same speed", annotation_position="bottom right")
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="claimed band (writes 10–100×, reads 5–50×)",
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers",
+                             name="claimed band (writes 10–100×, reads 5–50×)",
                              marker=dict(symbol="square", size=14, color=BAND_FILL.replace("0.13", "0.35"))))
     for cls, (name, colour) in RATIO_CLASSES.items():
         idx = [i for i, r in enumerate(data) if ratio_class(r) == cls]
@@ -158,7 +159,8 @@ def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=ops)
     fig.update_yaxes(type="log", dtick=1, exponentformat="none")
     fig.update_yaxes(title_text="ms per call", col=1)
-    return _layout(fig, 120 + 330 * len(payloads), scattermode="group", scattergap=0.5, margin=dict(l=10, r=20, t=80, b=40))
+    return _layout(fig, 120 + 330 * len(payloads), scattermode="group", scattergap=0.5,
+                   margin=dict(l=10, r=20, t=80, b=40))
 
 
 def _latency_key(m: dict[str, Any], data: list[dict[str, Any]]) -> tuple:
@@ -219,9 +221,10 @@ def _hist_trace(m: dict[str, Any], colour: str, show_legend: bool) -> go.Scatter
         return None
     total = float(sum(counts))
     mids = [math.sqrt(a * b) if a > 0 and b > 0 else (a + b) / 2 for a, b in zip(edges, edges[1:])]
-    return go.Scatter(x=mids, y=[c / total for c in counts], mode="lines", line=dict(color=colour, width=2, shape="hvh"),
-                      fill="tozeroy", opacity=0.6, name=str(m.get("backend")), legendgroup=str(m.get("backend")),
-                      showlegend=show_legend, hovertemplate="%{x:.3f} ms: %{y:.1%}<extra>" + str(m.get("backend")) + "</extra>")
+    backend = str(m.get("backend"))
+    return go.Scatter(x=mids, y=[c / total for c in counts], mode="lines", fill="tozeroy", opacity=0.6,
+                      line=dict(color=colour, width=2, shape="hvh"), name=backend, legendgroup=backend,
+                      showlegend=show_legend, hovertemplate="%{x:.3f} ms: %{y:.1%}<extra>" + backend + "</extra>")
 
 
 # ---- growth, network, workloads, trend ------------------------------------------------------------
@@ -233,15 +236,25 @@ def _line_pair(pts: list[dict[str, Any]], x_field: str, name: str, colour: str, 
              + (f"<br>errors {r['errors']}" if r.get("errors") else "") for r in pts]
     errs = [r for r in pts if r.get("errors")]
     out = [go.Scatter(x=xs, y=[_num(r.get("p50_ms")) for r in pts], mode="lines+markers", name=name,
-                      legendgroup=name, showlegend=show, line=dict(color=colour, width=2.5), hovertext=hover, hoverinfo="text"),
+                      legendgroup=name, showlegend=show, line=dict(color=colour, width=2.5), hovertext=hover,
+                      hoverinfo="text"),
            go.Scatter(x=xs, y=[_num(r.get("p99_ms")) for r in pts], mode="lines", name=name + " p99", legendgroup=name,
-                      showlegend=False, line=dict(color=colour, width=1.5, dash="dot"), hovertext=hover, hoverinfo="text")]
+                      showlegend=False, line=dict(color=colour, width=1.5, dash="dot"), hovertext=hover,
+                      hoverinfo="text")]
     if errs:
-        out.append(go.Scatter(x=[r.get(x_field) for r in errs], y=[_num(r.get("p99_ms")) for r in errs], mode="markers+text",
-                              text=[f"{r['errors']} errors" for r in errs], textposition="top center", showlegend=False,
+        out.append(go.Scatter(x=[r.get(x_field) for r in errs], y=[_num(r.get("p99_ms")) for r in errs],
+                              mode="markers+text", text=[f"{r['errors']} errors" for r in errs],
+                              textposition="top center", showlegend=False,
                               marker=dict(symbol="x", size=12, color="#cf222e"), textfont=dict(color="#cf222e"),
                               hoverinfo="skip", legendgroup=name))
     return out
+
+
+def _error_bars(pts: list[dict[str, Any]], med: list[float], low: str, high: str) -> dict[str, Any]:
+    """Asymmetric error bars from a CI; a missing bound draws no bar on that side."""
+    return dict(type="data", symmetric=False,
+                array=[max(0.0, (_num(p.get(high)) or m) - m) for p, m in zip(pts, med)],
+                arrayminus=[max(0.0, m - (_num(p.get(low)) or m)) for p, m in zip(pts, med)])
 
 
 def _series_name(key: tuple, fields: tuple[str, ...]) -> str:
@@ -270,7 +283,8 @@ def growth_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
             for trace in _line_pair(pts, "x", _series_name(key, fields), colours[key], key not in shown) if pts else []:
                 fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
             shown.update([key] if pts else [])
-        _measured_ticks(fig, sorted({_num(g.get("x")) or 0 for g in rows_}), dim, False, row=i // cols + 1, col=i % cols + 1)
+        xs = sorted({_num(g.get("x")) or 0 for g in rows_})
+        _measured_ticks(fig, xs, dim, False, row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(title_text="ms · solid p50, dotted p99", rangemode="tozero")
     return _layout(fig, 110 + 300 * nrows, margin=dict(l=10, r=20, t=90, b=40))
 
@@ -313,8 +327,9 @@ def throughput_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
     for key in keys:
         pts = sorted((g for g in data if tuple(str(g.get(f)) for f in fields) == key), key=lambda g: g["x"])
         text = [f"{g['errors']} errors" if g.get("errors") else "" for g in pts]
-        fig.add_trace(go.Scatter(x=[g["x"] for g in pts], y=[g["throughput_ops"] for g in pts], mode="lines+markers+text",
-                                 name=_series_name(key, fields), line=dict(color=colours[key], width=2.5), text=text,
+        fig.add_trace(go.Scatter(x=[g["x"] for g in pts], y=[g["throughput_ops"] for g in pts],
+                                 mode="lines+markers+text", name=_series_name(key, fields), text=text,
+                                 line=dict(color=colours[key], width=2.5),
                                  textposition="bottom center", textfont=dict(color="#cf222e")))
     _measured_ticks(fig, sorted({float(g["x"]) for g in data}), "concurrency")
     fig.update_yaxes(title="throughput (ops/s)", rangemode="tozero")
@@ -353,14 +368,28 @@ def workload_figure(timings: list[dict[str, Any]]) -> go.Figure | None:
         fig.add_trace(go.Bar(
             x=[f"{t.get('name')} · {t.get('step')}" if many else str(t.get("step")) for t in pts], y=med,
             name=_series_name(key, fields), marker_color=colours[key],
-            error_y=dict(type="data", symmetric=False, array=[max(0, (_num(t.get("ci_high_ms")) or m) - m) for t, m in zip(pts, med)],
-                         arrayminus=[max(0, m - (_num(t.get("ci_low_ms")) or m)) for t, m in zip(pts, med)])))
+            error_y=_error_bars(pts, med, "ci_low_ms", "ci_high_ms")))
     fig.update_yaxes(title="median ms per step (95% CI)")
     return _layout(fig, 400, barmode="group")
 
 
-def trend_figure(history: list[dict[str, Any]]) -> go.Figure | None:
+def trend_selection(history: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """Keep the trend readable: the most common pairing and the smallest payload; say so in a note."""
     data = [h for h in history if _num(h.get("median"))]
+    if not data:
+        return [], ""
+    pairings = [str(h.get("pairing")) for h in data if h.get("pairing")]
+    pairing = max(set(pairings), key=pairings.count) if pairings else None
+    data = [h for h in data if pairing is None or str(h.get("pairing")) == pairing]
+    payload = min({str(h.get("payload")) for h in data}, key=payload_key)
+    data = [h for h in data if str(h.get("payload")) == payload]
+    parts = (f"pairing {pairing}" if pairing else "", f"payload {payload}" if payload != "None" else "")
+    shown = ", ".join(p for p in parts if p)
+    return data, (f"Showing {shown}; every ratio of every run is in reports/history.jsonl." if shown else "")
+
+
+def trend_figure(history: list[dict[str, Any]]) -> go.Figure | None:
+    data, _ = trend_selection(history)
     if not data:
         return None
     fields = ("op",) + _varying(data, ("flavour", "payload", "pairing"))
@@ -370,10 +399,10 @@ def trend_figure(history: list[dict[str, Any]]) -> go.Figure | None:
         pts = sorted((h for h in data if tuple(str(h.get(f)) for f in fields) == key), key=lambda h: str(h.get("time")))
         med = [float(h["median"]) for h in pts]
         fig.add_trace(go.Scatter(
-            x=[h.get("time") or h.get("run_id") for h in pts], y=med, mode="lines+markers", name=_series_name(key, fields),
+            x=[h.get("time") or h.get("run_id") for h in pts], y=med, mode="lines+markers",
+            name=_series_name(key, fields),
             line=dict(color=OTHER[i % len(OTHER)], width=2), hovertext=[h.get("run_id") for h in pts],
-            error_y=dict(type="data", symmetric=False, array=[max(0, (_num(h.get("ci_high")) or m) - m) for h, m in zip(pts, med)],
-                         arrayminus=[max(0, m - (_num(h.get("ci_low")) or m)) for h, m in zip(pts, med)])))
+            error_y=_error_bars(pts, med, "ci_low", "ci_high")))
     fig.add_hline(y=1, line=dict(color="#57606a", dash="dash", width=1))
     values = [v for h in data for v in (_num(h.get("ci_low")), _num(h.get("median")), _num(h.get("ci_high"))) if v]
     lo, hi = min(min(values), 1.0) / 1.3, max(max(values), 1.0) * 1.3

@@ -28,10 +28,10 @@ CLAIM_IDS = tuple(CLAIM_TITLES)
 VERDICTS = ("confirmed", "partly", "refuted", "not-testable-here")
 VERDICT_MARK = {"confirmed": "✅", "partly": "🟡", "refuted": "❌", "not-testable-here": "⚪"}
 # Worst first: when several cells share a grid square, the worst status is shown.
-CELL_STATUSES = ("error", "failed", "diverged", "known-divergence", "passed", "not-applicable")
-STATUS_DISPLAY = ("passed", "diverged", "known-divergence", "failed", "error", "not-applicable")
+CELL_STATUSES = ("error", "failed", "diverged", "known-divergence", "passed", "skipped", "not-applicable")
+STATUS_DISPLAY = ("passed", "diverged", "known-divergence", "failed", "error", "skipped", "not-applicable")
 FAILING = ("diverged", "failed", "error")
-SKIPPED = ("known-divergence", "not-applicable")
+SKIPPED = ("known-divergence", "not-applicable", "skipped")
 # The guide's claimed speed-up bands (Postgres÷Redis), section 7.1.
 WRITE_BAND = (10.0, 100.0)
 READ_BAND = (5.0, 50.0)

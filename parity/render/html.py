@@ -34,7 +34,7 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         ("claims", "Verdicts on the migration guide's claims", lambda d, w: _claims(d)),
         ("speed", "Speed-up: Postgres ÷ Redis", _speed),
         ("latency", "Latency per operation", _latency),
-        ("compat", "Compatibility matrix", lambda d, w: tables.compat_grid(d)),
+        ("compat", "Compatibility matrix", lambda d, w: COMPAT_NOTE * bool(rows(d, "cells")) + tables.compat_grid(d)),
         ("findings", "Findings", lambda d, w: tables.findings_list(d)),
         ("conformance", "Conformance suite", lambda d, w: tables.conformance_table(d)),
         ("growth", "Growth and concurrency", _growth),
@@ -47,7 +47,7 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         ("servers", "Servers", lambda d, w: _servers(d)),
     ]
     if "history" in doc:
-        out.append(("trend", "Trend across runs", lambda d, w: _chart(w, charts.trend_figure(rows(d, "history")), "trend")))
+        out.append(("trend", "Trend across runs", _trend))
     return out
 
 
@@ -62,7 +62,8 @@ def _chart(writer: charts.ChartWriter, fig: Any, name: str, note: str = "") -> s
 def _header(doc: dict[str, Any]) -> str:
     run, versions = doc.get("run") or {}, doc.get("versions") or {}
     when = " → ".join(str(t)[:19].replace("T", " ") for t in (run.get("started"), run.get("finished")) if t)
-    facts = [("run", run.get("id")), ("when (UTC)", when or None), ("commit", str(run.get("git_commit") or "")[:12] or None),
+    commit = str(run.get("git_commit") or "")[:12] or None
+    facts = [("run", run.get("id")), ("when (UTC)", when or None), ("commit", commit),
              ("provider", run.get("provider")), ("profile", run.get("profile")), ("machine", machine_line(doc))]
     dl = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v if v else '–')}</dd></div>" for k, v in facts)
     libs = "".join(f'<span class="lib">{esc(k)} <b>{esc(v or "not installed")}</b></span>' for k, v in versions.items())
@@ -103,6 +104,9 @@ def _claims(doc: dict[str, Any]) -> str:
 
 # ---- measured sections ----------------------------------------------------------------------------------
 
+COMPAT_NOTE = ('<p class="note">Each square is one scenario on one backend, API flavour and event loop, '
+               "compared with the in-memory reference (claim C12). Hover for the reason; click ≠ or ✗ to open "
+               "the finding and its diff. n/N: runs that diverged.</p>")
 SPEED_NOTE = ("Each dot is the ratio of median latencies Postgres ÷ Redis for one operation (> 1: Redis is faster), "
               "with its 95% bootstrap CI. Green bands: what the guide claims (writes 10–100×, reads 5–50×).")
 
@@ -121,7 +125,8 @@ def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
 def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     data = rows(doc, "measurements")
     out = _chart(w, charts.latency_figure(data), "latency",
-                 "Dot: p50 · dash: p90 · whisker top: p99 (log scale). Absolute figures hold for this machine only (claim C3).")
+                 "Dot: p50 · dash: p90 · whisker top: p99 (log scale). "
+                 "Absolute figures hold for this machine only (claim C3).")
     if not data:
         return out
     out += _chart(w, charts.histogram_figure(data), "histograms") if any(m.get("hist") for m in data) else ""
@@ -140,8 +145,8 @@ def _growth(doc: dict[str, Any], w: charts.ChartWriter) -> str:
 
 
 def _footprint(doc: dict[str, Any]) -> str:
-    cols = [("backend", "backend"), ("op", "op"), ("commands_per_call", "commands / call"), ("round_trips", "round trips"),
-            ("bytes_wire", "bytes on the wire"), ("server_cpu_ms", "server CPU ms"),
+    cols = [("backend", "backend"), ("op", "op"), ("commands_per_call", "commands / call"),
+            ("round_trips", "round trips"), ("bytes_wire", "bytes on the wire"), ("server_cpu_ms", "server CPU ms"),
             ("bytes_stored_per_checkpoint", "stored / checkpoint")]
     return tables.table(rows(doc, "footprint"), cols, fmt={"bytes_wire": fmt_bytes, "server_cpu_ms": fmt_ms,
                                                            "bytes_stored_per_checkpoint": fmt_bytes})
@@ -153,9 +158,9 @@ def _faults(doc: dict[str, Any]) -> str:
 
 
 def _workloads(doc: dict[str, Any], w: charts.ChartWriter) -> str:
-    status = tables.table(rows(doc, "workloads"), [("name", "workload"), ("backend", "backend"), ("flavour", "flavour"),
-                                                    ("loop", "loop"), ("status", "status"), ("finding_ids", "findings")],
-                          cls=lambda r: f"st-{r.get('status')}")
+    wcols = [("name", "workload"), ("backend", "backend"), ("flavour", "flavour"), ("loop", "loop"),
+             ("status", "status"), ("finding_ids", "findings")]
+    status = tables.table(rows(doc, "workloads"), wcols, cls=lambda r: f"st-{r.get('status')}")
     timings = rows(doc, "workload_timings")
     cols = [("name", "workload"), ("backend", "backend"), ("flavour", "flavour"), ("step", "step"),
             ("median_ms", "median ms"), ("ci", "95% CI ms"), ("n", "n")]
@@ -180,13 +185,20 @@ def _servers(doc: dict[str, Any]) -> str:
                                                ("url", "URL (password masked)"), ("settings", "settings")])
 
 
+def _trend(doc: dict[str, Any], w: charts.ChartWriter) -> str:
+    history = rows(doc, "history")
+    _, note = charts.trend_selection(history)
+    return _chart(w, charts.trend_figure(history), "trend", esc(note))
+
+
 def _details(summary: str, html: str) -> str:
     return f"<details><summary>{esc(summary)}</summary>{html}</details>"
 
 
 def _footer(doc: dict[str, Any]) -> str:
     version = (doc.get("versions") or {}).get("checkpoint-parity") or ""
-    return (f"Rendered by checkpoint-parity {esc(version)} from results.json (schema v{esc(doc.get('schema_version'))}). "
+    schema = esc(doc.get("schema_version"))
+    return (f"Rendered by checkpoint-parity {esc(version)} from results.json (schema v{schema}). "
             "Self-contained: no network access needed to view this page.")
 
 
@@ -194,11 +206,16 @@ def _css() -> str:
     return resources.files("parity.render").joinpath("report.css").read_text(encoding="utf-8")
 
 
-# Shows a banner instead of failing silently if a chart script breaks; the browser test reads the markers.
+# Shows a banner instead of failing silently if a chart script breaks, and records console errors;
+# the browser test reads the data-* markers.
 ERROR_CATCHER = ("window.__parityErrors=[];window.addEventListener('error',function(e){"
                  "window.__parityErrors.push(String(e.message));var b=document.getElementById('js-errors');"
-                 "if(b){b.hidden=false;b.textContent='Some charts failed to render: '+window.__parityErrors.join('; ');}"
-                 "document.documentElement.setAttribute('data-js-errors',window.__parityErrors.join('; '));});")
+                 "if(b){b.hidden=false;"
+                 "b.textContent='Some charts failed to render: '+window.__parityErrors.join('; ');}"
+                 "document.documentElement.setAttribute('data-js-errors',window.__parityErrors.join('; '));});"
+                 "(function(){var ce=console.error;console.error=function(){var r=document.documentElement;"
+                 "r.setAttribute('data-console-errors',(r.getAttribute('data-console-errors')||'')"
+                 "+Array.prototype.join.call(arguments,' ')+'; ');return ce.apply(console,arguments);};})();")
 READY_MARKER = ("window.addEventListener('load',function(){var n=document.querySelectorAll('.chart .main-svg').length;"
                 "document.documentElement.setAttribute('data-charts-rendered',String("
                 "document.querySelectorAll('.chart .js-plotly-plot').length));"

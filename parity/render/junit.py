@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any
 
-from parity.render.common import clean_text, rows
+from parity.render.common import SKIPPED, clean_text, rows
 
 # JUnit readers expect a message attribute on one line; the full text goes in the element body.
 MESSAGE_LIMIT = 300
@@ -35,10 +35,11 @@ def render_junit(doc: dict[str, Any]) -> str:
 
 
 def classname(cell: dict[str, Any]) -> str:
-    """`compat.test_history.redis` from the nodeid's module; the scenario when there is no nodeid path."""
+    """`compat.test_history.redis`: the cell's module (or its nodeid's file, or its scenario) and backend."""
     nodeid = str(cell.get("id", ""))
-    module = nodeid.split("::", 1)[0] if "::" in nodeid else str(cell.get("scenario") or "parity")
-    module = module.removesuffix(".py").replace("/", ".").replace("\\", ".")
+    path = nodeid.split("::", 1)[0] if "::" in nodeid else None
+    module = cell.get("module") or path or str(cell.get("scenario") or "parity")
+    module = str(module).removesuffix(".py").replace("/", ".").replace("\\", ".")
     return f"{module}.{cell.get('backend', 'unknown')}"
 
 
@@ -48,12 +49,13 @@ def _testcase(cell: dict[str, Any], findings: dict[str, dict[str, Any]]) -> ET.E
                       time=f"{duration:.3f}" if isinstance(duration, (int, float)) else "0")
     status = str(cell.get("status"))
     kind = _kind(status)
-    reason = _text(cell.get("reason")) or status
+    reason = _text(cell.get("reason"))
+    message = _one_line(f"{status}: {reason}" if reason else status)
     if kind == "skipped":
-        ET.SubElement(case, "skipped", message=_one_line(f"{status}: {reason}"))
+        ET.SubElement(case, "skipped", message=message)
     elif kind in ("failure", "error"):
         body = _failure_body(cell, findings)
-        child = ET.SubElement(case, kind, message=_one_line(f"{status}: {reason}"), type=status)
+        child = ET.SubElement(case, kind, message=message, type=status)
         child.text = body
     return case
 
@@ -72,11 +74,11 @@ def _failure_body(cell: dict[str, Any], findings: dict[str, dict[str, Any]]) -> 
 
 
 def _kind(status: str) -> str:
-    if status in ("diverged", "failed"):
+    if status in ("diverged", "failed"):  # a divergence is a failed expectation, not a crash
         return "failure"
     if status == "error":
         return "error"
-    if status in ("known-divergence", "not-applicable"):
+    if status in SKIPPED:
         return "skipped"
     return "passed"
 

@@ -37,7 +37,8 @@ def _claims(doc: dict[str, Any]) -> str:
         verdict = row.get("verdict")
         shown = f"{VERDICT_MARK.get(verdict, '')} {verdict}".strip() if verdict else "— no verdict"
         title = row.get("title") or CLAIM_TITLES.get(cid, "")
-        lines.append(f"| {cid} | {_cell(title)} | {shown} | {_cell(row.get('reason') or 'not evaluated in this run')} |")
+        reason = row.get("reason") or "not evaluated in this run"
+        lines.append(f"| {cid} | {_cell(title)} | {shown} | {_cell(reason)} |")
     return "\n".join(lines) + f"\n\n{verdict_totals(doc)}"
 
 
@@ -46,7 +47,8 @@ def _ratios(doc: dict[str, Any]) -> str:
     head = "### Headline ratios (Postgres ÷ Redis, median and 95% CI; > 1 means Redis is faster)"
     if not ratios:
         return f"{head}\n\n_{NOT_MEASURED}_"
-    lines = [head, "", "| Op | Flavour | Payload | Pairing | Ratio | 95% CI | Guide claims |", "|---|---|---|---|--:|---|---|"]
+    lines = [head, "", "| Op | Flavour | Payload | Pairing | Ratio | 95% CI | Guide claims |",
+             "|---|---|---|---|--:|---|---|"]
     for r in ratios[:MAX_RATIOS]:
         band = claimed_band(str(r.get("op", "")))
         claim = f"{band[0]:g}–{band[1]:g}×" if band else ""
@@ -87,7 +89,7 @@ def _finding(f: dict[str, Any]) -> str:
     tag = ""
     if isinstance(known, dict):
         link = f" ([upstream]({known['upstream']}))" if known.get("upstream") else ""
-        tag = f" — _known divergence_{link}: {_cell(known.get('note', ''))}"
+        tag = f" — _known divergence_{link}: {_cell(known.get('note') or known.get('reason') or '')}"
     line = (f"- **`{_cell(f.get('id'))}`** {_cell(f.get('claim', ''))} · {where} · `{_cell(f.get('scenario'))}` · "
             f"seen {f.get('seen', '?')}/{f.get('runs', '?')} runs — {_cell(f.get('summary', ''))}{tag}")
     diff = clean_text(f.get("diff") or "").splitlines()

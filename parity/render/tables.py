@@ -44,7 +44,8 @@ def table(data: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
         tds = "".join(f'<td class="{cell_cls(f, r)}">{esc(fmt[f](r.get(f)) if f in fmt else _plain(r.get(f)))}</td>'
                       for f, _ in columns)
         body.append(f'<tr class="{cls(r)}">{tds}</tr>')
-    return f'<div class="scroll"><table class="rows"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    return (f'<div class="scroll"><table class="rows"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def free_table(data: list[dict[str, Any]], first: Sequence[str]) -> str:
@@ -140,7 +141,7 @@ def _finding(f: dict[str, Any], cell_ids: list[str]) -> str:
     note = ""
     if known:
         link = known.get("upstream")
-        note = f'<p class="known">{esc(known.get("note", ""))}' + (
+        note = f'<p class="known">{esc(known.get("note") or known.get("reason") or "")}' + (
             f' · <a href="{esc(link)}" rel="noopener noreferrer">upstream report</a>' if link else "") + "</p>"
     cells = f'<p class="cells">cells: {", ".join(f"<code>{esc(c)}</code>" for c in cell_ids)}</p>' if cell_ids else ""
     kind = "finding known" if known else "finding"
@@ -179,22 +180,24 @@ def conformance_table(doc: dict[str, Any]) -> str:
             r = index.get((cap, b, f))
             st = str(r.get("status")) if r else "none"
             tip = esc(r.get("detail") or st) if r else "not run"
+            detail = f'<small class="detail">{esc(r["detail"])}</small>' if r and r.get("detail") else ""
             tds.append(f'<td class="st st-{esc(st)}" title="{tip}">{STATUS_SYMBOL.get(st, "·")} {esc(st if r else "")}'
-                       + (f'<small class="detail">{esc(r["detail"])}</small>' if r and r.get("detail") else "") + "</td>")
+                       f"{detail}</td>")
         body.append(f'<tr><th class="scen">{esc(cap)}</th>{"".join(tds)}</tr>')
     return (f'<div class="scroll"><table class="grid conf"><thead><tr><th>capability</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def durability_table(doc: dict[str, Any]) -> str:
-    cols = [("backend", "backend"), ("settings", "settings"), ("fault", "fault"), ("acknowledged", "acknowledged writes"),
-            ("lost", "lost"), ("unresumable", "unresumable threads")]
-    return table(rows(doc, "durability"), cols, cls=lambda r: "bad" if (r.get("lost") or r.get("unresumable")) else "good",
+    cols = [("backend", "backend"), ("settings", "settings"), ("fault", "fault"),
+            ("acknowledged", "acknowledged writes"), ("lost", "lost"), ("unresumable", "unresumable threads")]
+    return table(rows(doc, "durability"), cols,
+                 cls=lambda r: "bad" if (r.get("lost") or r.get("unresumable")) else "good",
                  cell_cls=lambda f, r: ("nonzero" if r.get(f) else "zero") if f in ("lost", "unresumable") else "")
 
 
 def floors_table(doc: dict[str, Any]) -> str:
-    return table(rows(doc, "floors"), [("backend", "backend"), ("what", "floor"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms")],
-                 fmt={"p50_ms": fmt_ms, "p99_ms": fmt_ms})
+    cols = [("backend", "backend"), ("what", "floor"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms")]
+    return table(rows(doc, "floors"), cols, fmt={"p50_ms": fmt_ms, "p99_ms": fmt_ms})
 
 

@@ -1,0 +1,57 @@
+"""Benchmark fixtures: the profile, servers per durability pairing, flavour/loop runners, the overhead figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from parity.bench import latency, profile as profiles
+from parity.bench.runner import Runner
+
+
+@pytest.fixture(scope="session")
+def bench_profile(parity_session) -> profiles.Profile:
+    return profiles.get(parity_session.options.profile)
+
+
+@pytest.fixture(scope="session")
+def bench(parity_session, bench_profile) -> Runner:
+    return Runner(parity_session, bench_profile)
+
+
+def pytest_parity_finish(session) -> None:
+    """doc["overhead"]: the empty call's p50 against the fastest Redis-family operation of the run."""
+    from parity.bench.claims import overhead
+
+    if session.doc.get("floors"):
+        session.doc["overhead"] = overhead(session.doc)
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """flavour_loop: "sync" once, and "async" under every event loop of the platform (others skip with reasons)."""
+    if "flavour_loop" not in metafunc.fixturenames:
+        return
+    from parity.plugin import get_session
+
+    loops = get_session(metafunc.config).loops
+    params = [pytest.param(("sync", None), id="sync")]
+    for lp in loops:
+        marks = [] if lp.applicable else [pytest.mark.skip(reason=f"not-applicable: {lp.name}: {lp.reason}")]
+        params.append(pytest.param(("async", lp.name), id=f"async-{lp.name}", marks=marks))
+    metafunc.parametrize("flavour_loop", params)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bench_progress(request):
+    """Per-op lines on the terminal while the benchmarks run (output capture would hide plain prints)."""
+    tr = request.config.pluginmanager.getplugin("terminalreporter")
+    capman = request.config.pluginmanager.getplugin("capturemanager")
+    if tr is None or capman is None:
+        yield
+        return
+
+    def sink(line: str) -> None:
+        with capman.global_and_fixture_disabled():
+            tr.write_line(line)
+    latency._sink = sink
+    yield
+    latency._sink = None

@@ -1,0 +1,26 @@
+"""Compat scenarios: under --parity-quick keep the default event loop only and leave out scenarios marked slow."""
+
+import pytest
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not config.getoption("parity_quick"):
+        return
+    from parity import loops
+
+    default = loops.default_loop().name
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        loop = callspec.id.rsplit("-", 1)[-1] if callspec and "_asyncio_loop_factory" in callspec.params else None
+        if item.get_closest_marker("slow") or (loop is not None and loop != default):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "slow: takes more than a few seconds; left out by --parity-quick")

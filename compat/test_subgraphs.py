@@ -1,0 +1,77 @@
+"""Subgraphs: a child graph inheriting the parent's checkpointer, its state via subgraphs=True, and its history."""
+
+from typing import TypedDict
+
+import pytest
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, interrupt
+
+from parity.compat.observe import history_view, snapshot
+
+
+class Parent(TypedDict):
+    text: str
+
+
+class Child(TypedDict):
+    text: str
+
+
+def _builder() -> StateGraph:
+    child = StateGraph(Child)
+    child.add_node("draft", lambda s: {"text": s["text"] + " drafted"})
+    child.add_node("review", lambda s: {"text": s["text"] + " " + interrupt({"review": s["text"]})})
+    child.add_edge(START, "draft")
+    child.add_edge("draft", "review")
+    child.add_edge("review", END)
+
+    parent = StateGraph(Parent)
+    parent.add_node("start", lambda s: {"text": s["text"].strip()})
+    parent.add_node("child", child.compile())  # no checkpointer: inherits the parent's
+    parent.add_node("send", lambda s: {"text": s["text"] + " sent"})
+    parent.add_edge(START, "start")
+    parent.add_edge("start", "child")
+    parent.add_edge("child", "send")
+    parent.add_edge("send", END)
+    return parent
+
+
+async def subgraph_state(g) -> None:
+    app = g.compile(_builder())
+    cfg = g.config("sub")
+    g.trace.add("paused inside the child", await g.invoke(app, {"text": " email "}, cfg))
+    state = await g.get_state(app, cfg, subgraphs=True)
+    g.trace.add("state with subgraphs=True (child ns, child values, interrupt)", snapshot(state))
+    g.trace.add("resume", await g.invoke(app, Command(resume="approved"), cfg))
+    g.trace.add("final", snapshot(await g.get_state(app, cfg, subgraphs=True)))
+
+
+async def test_subgraph_state(parity_cell):
+    """Contract: while the child is paused, get_state(subgraphs=True) shows the child task with its own state (checkpoint_ns 'child:<task>') and interrupt; resume finishes both graphs."""
+    await parity_cell.check(subgraph_state)
+
+
+async def subgraph_history(g) -> None:
+    app = g.compile(_builder())
+    cfg = g.config("subh")
+    await g.invoke(app, {"text": "email"}, cfg)
+    state = await g.get_state(app, cfg, subgraphs=True)
+    child_cfg = state.tasks[0].state.config if state.tasks and state.tasks[0].state else None
+    g.trace.add("paused parent (links)", snapshot(state, links=True))
+    await g.invoke(app, Command(resume="ok"), cfg)
+    parent_hist = await g.history(app, cfg)
+    g.trace.add("parent history: count, newest first, parent links", history_view(parent_hist))
+    if child_cfg is not None:
+        child_hist = await g.history(app, {"configurable": {k: v for k, v in child_cfg["configurable"].items()
+                                                            if k != "checkpoint_id"}})
+        g.trace.add("child history (its checkpoint_ns, its own parent chain)", history_view(child_hist))
+    by_ns: dict = {}
+    for t in await g.list(cfg):  # no checkpoint_ns: every namespace; newest-first is promised within one
+        by_ns.setdefault(t.config["configurable"]["checkpoint_ns"], []).append(t.config)
+    g.trace.add("saver list without checkpoint_ns, grouped by namespace", by_ns)
+
+
+@pytest.mark.requires("full_history")
+async def test_subgraph_history(parity_cell):
+    """Contract: parent history lists only root-namespace checkpoints newest first with unbroken parent links; the child's history under its checkpoint_ns lists the child's checkpoints with their own links."""
+    await parity_cell.check(subgraph_history)

@@ -1,0 +1,87 @@
+"""Workloads: a team's own graph and step script (--parity-workload module:name), judged on every cell and timed."""
+
+import pytest
+
+from parity.errors import ParityUsageError
+from parity.plugin import get_session
+from parity.workloads.contract import load
+from parity.workloads.runner import reference_failure, scenario
+from parity.workloads.timing import repetitions, time_workload, timing_rows
+
+_REFERENCE_FAILURES: dict[tuple[str, str], str | None] = {}
+
+
+def pytest_generate_tests(metafunc):
+    if "workload" not in metafunc.fixturenames:
+        return
+    specs = get_session(metafunc.config).options.workloads
+    if not specs:
+        skip = pytest.mark.skip(reason="not-applicable: no workload selected (pass --parity-workload module:name)")
+        metafunc.parametrize("workload", [pytest.param(None, marks=skip)], ids=["no-workload"])
+        return
+    try:
+        loaded = [load(spec) for spec in specs]
+    except ParityUsageError as exc:
+        raise pytest.Collector.CollectError(exc.line()) from None
+    metafunc.parametrize("workload", loaded, ids=[w.name for w in loaded])
+    _workload_id_first(metafunc)
+
+
+def _workload_id_first(metafunc) -> None:
+    # The plugin reads the loop as the last part of the id; keep it last: test_workload[sales_email-redis-async-uvloop].
+    # (Private pytest attribute; remove once plugin._loop_id no longer assumes the loop id comes last.)
+    import dataclasses
+
+    calls = getattr(metafunc, "_calls", [])
+    for i, call in enumerate(calls):
+        ids = list(getattr(call, "_idlist", ()))
+        if dataclasses.is_dataclass(call) and ids:
+            calls[i] = dataclasses.replace(call, _idlist=[ids[-1], *ids[:-1]])
+
+
+async def test_workload(parity_cell, parity_session, workload):
+    """Contract: the team's script gives the reference's (memory) trace on this cell, step by step; each step's
+    wall time is measured over extra repetitions outside the judged run."""
+    from parity.backends.capabilities import Capability
+
+    parity_cell.workload = workload.name
+    row = {"name": workload.name, "backend": parity_cell.backend.name, "flavour": parity_cell.flavour,
+           "loop": parity_cell.loop, "status": "failed"}
+    try:
+        if workload.needs_full_history():  # history and time-travel steps read past checkpoints
+            parity_cell.require(Capability.FULL_HISTORY)
+        await _reference_ok(workload, parity_cell.flavour)
+        await _judge(parity_cell, workload, row)
+    except pytest.skip.Exception:
+        row["status"] = "not-applicable"
+        raise
+    finally:
+        parity_session.add("workloads", row)
+
+
+async def _reference_ok(workload, flavour: str) -> None:
+    key = (workload.name, flavour)
+    if key not in _REFERENCE_FAILURES:
+        _REFERENCE_FAILURES[key] = await reference_failure(workload, flavour)
+    if _REFERENCE_FAILURES[key]:
+        pytest.fail(_REFERENCE_FAILURES[key] + " (a bug in the workload, not a divergence)", pytrace=False)
+
+
+async def _judge(cell, workload, row) -> None:
+    try:
+        await cell.check(scenario(workload), name=f"workload:{workload.name}", ignore=())
+        row["status"] = "passed"
+    except pytest.xfail.Exception:
+        row["status"] = "known-divergence"
+        raise
+    except BaseException:
+        row["status"] = "diverged" if cell.finding is not None else "failed"
+        raise
+    finally:
+        if cell.finding is not None:
+            row["finding_ids"] = [cell.finding.id]
+        # Diverged cells are timed too (their status sits beside the figure); a cell that errored is not.
+        if row["status"] in ("passed", "known-divergence", "diverged"):
+            samples = await time_workload(cell, workload, repetitions(cell.session))
+            for timing in timing_rows(workload, cell, samples):
+                cell.session.add("workload_timings", timing)

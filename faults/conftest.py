@@ -1,0 +1,42 @@
+"""Fault tests: each starts its own embedded servers (never the session's or an external one) and removes them."""
+
+from __future__ import annotations
+
+import pytest
+
+from parity.backends.capabilities import Capability
+from parity.servers.readiness import ServerStartError
+
+OWNED_REASON = "not-applicable: fault tests need a server the suite owns"
+
+
+@pytest.fixture
+def owned_server(parity_session):
+    """start(family, settings, **kw) -> a started embedded server, stopped and removed when the test ends."""
+    started = []
+
+    def start(family: str, settings: dict | None = None, **kw):
+        try:
+            server = parity_session.pool.start_embedded(family, settings, **kw)
+        except ServerStartError as exc:
+            pytest.skip(f"{OWNED_REASON}: {exc}")
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        parity_session.pool.release(server)
+
+
+@pytest.fixture
+def pick_backend(parity_session):
+    """The first selected backend of a family that has the capabilities, or a not-applicable skip."""
+
+    def pick(family: str, *caps: Capability):
+        for backend in parity_session.backends:
+            if backend.family == family and backend.has(Capability.SYNC, Capability.SERVER, *caps):
+                return backend
+        needed = ", ".join(c.value for c in (Capability.SYNC, Capability.SERVER, *caps))
+        pytest.skip(f"not-applicable: no selected {family} backend with {needed}")
+
+    return pick

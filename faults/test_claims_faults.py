@@ -1,0 +1,104 @@
+"""TTL (C8), memory (C9), modules (C7), migration and rollback (C14), cluster (C15) on servers the suite owns."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from parity.backends.capabilities import Capability
+from parity.backends.registry import SaverContext
+from parity.faults import cluster, memory, migrate, modules, ttl
+
+NO_PERSISTENCE = {"save": "", "appendonly": "no"}
+
+
+def _add(session, claim_id, row):
+    session.add("faults", {**row, "claim": claim_id})
+    return row
+
+
+@pytest.mark.parity_claim("C8")
+def test_ttl_expiry(parity_session, owned_server, pick_backend):
+    """Contract: with default_ttl every key gets a TTL, reads are whole or gone, nothing is left behind."""
+    backend = pick_backend("redis", Capability.TTL, Capability.FULL_HISTORY)
+    row = _add(parity_session, "C8", ttl.expiry(owned_server("redis", NO_PERSISTENCE), backend))
+    assert row["keys_without_ttl"] == [], f"keys without TTL: {row['keys_without_ttl']}"
+    assert row["reads"]["half"] == 0, f"half-expired reads: {row['reads']}"
+    assert row["seconds_until_gone"] is not None and row["keys_left"] == [], row["observed"]
+
+
+@pytest.mark.parity_claim("C8")
+@pytest.mark.parametrize("refresh", [True, False], ids=["refresh", "no-refresh"])
+def test_ttl_refresh_on_read(refresh, parity_session, owned_server, pick_backend):
+    """Contract: refresh_on_read keeps a read thread alive past its TTL; without it reads do not."""
+    backend = pick_backend("redis", Capability.TTL, Capability.FULL_HISTORY)
+    row = _add(parity_session, "C8", ttl.refresh_on_read(owned_server("redis", NO_PERSISTENCE), backend, refresh))
+    assert row["as_documented"], row["observed"]
+
+
+@pytest.mark.parity_claim("C8")
+def test_postgres_has_no_ttl(parity_session, owned_server, pick_backend):
+    """Contract: without TTL, delete_thread is the cleanup; it removes exactly the thread asked for."""
+    backend = pick_backend("postgres", Capability.DELETE_THREAD)
+    assert not backend.has(Capability.TTL), f"{backend.name} declares TTL; this study assumes it has none"
+    row = _add(parity_session, "C8", ttl.postgres_cleanup(owned_server("postgres"), backend))
+    assert row["checkpoints_after_delete_thread"] == {"ttl-0": 0, "ttl-1": 3}, row
+
+
+@pytest.mark.parity_claim("C9")
+@pytest.mark.parametrize("family", ["redis", "postgres"])
+def test_bytes_per_checkpoint(family, parity_session, owned_server, pick_backend):
+    """Contract: storage grows with checkpoints; the bytes per checkpoint feed the memory estimate row."""
+    backend = pick_backend(family, Capability.FULL_HISTORY)
+    row = _add(parity_session, "C9", memory.bytes_per_checkpoint(owned_server(family, NO_PERSISTENCE if family == "redis" else {}), backend))
+    assert row["bytes_per_checkpoint"] > 0, row
+
+
+@pytest.mark.parity_claim("C9")
+def test_oom_noeviction(parity_session, owned_server, pick_backend):
+    """Contract: at maxmemory with noeviction the graph gets an OOM error and no acknowledged thread is corrupted."""
+    backend = pick_backend("redis", Capability.FULL_HISTORY)
+    row = _add(parity_session, "C9", memory.fill(owned_server("redis", NO_PERSISTENCE), backend, "noeviction"))
+    assert row["error"] and "maxmemory" in row["error"], f"expected an OOM error, got {row['error']}"
+    assert set(row["read_at_limit"]) == {"last good checkpoint"}, row["read_at_limit"]
+    assert row["after_limit_raised"].get("resumed") == row["threads_acknowledged"], row["after_limit_raised"]
+
+
+@pytest.mark.parity_claim("C9")
+def test_eviction_allkeys_lru(parity_session, owned_server, pick_backend):
+    """Observation: what threads look like after allkeys-lru evicted keys (recorded; asserts only that it ran)."""
+    backend = pick_backend("redis", Capability.FULL_HISTORY)
+    row = _add(parity_session, "C9", memory.fill(owned_server("redis", NO_PERSISTENCE), backend, "allkeys-lru"))
+    assert row["threads_acknowledged"] > 0, row
+
+
+@pytest.mark.parity_claim("C7")
+def test_redis_without_modules(parity_session, owned_server, pick_backend):
+    """Contract: the saver fails without RedisJSON/RediSearch and the preflight names the fix."""
+    backend = pick_backend("redis")
+    row = _add(parity_session, "C7", modules.without_modules(owned_server("redis", NO_PERSISTENCE, modules=False), backend))
+    assert row["saver_error"], f"expected the saver to fail without modules, got {row['observed']}"
+    assert row["preflight"] and "Redis 8.0+" in row["preflight"], row["preflight"]
+
+
+@pytest.mark.parity_claim("C14")
+def test_migrate_and_rollback(parity_session, owned_server, pick_backend):
+    """Contract: a copy Postgres -> Redis verifies and resumes; rollback by reinstall misses threads made on Redis."""
+    pg_b = pick_backend("postgres", Capability.FULL_HISTORY)
+    rs_b = pick_backend("redis", Capability.FULL_HISTORY)
+    pg, rs = owned_server("postgres"), owned_server("redis", NO_PERSISTENCE)
+    tag = uuid.uuid4().hex[:8]
+    row = _add(parity_session, "C14", migrate.rollback_study(pg_b, SaverContext(pg.endpoint(), f"mig_{tag}"),
+                                                              rs_b, SaverContext(rs.endpoint(), f"mig_{tag}")))
+    assert row["migration_verified"], row["observed"]
+    assert row["copy_back_verified"], row["observed"]
+
+
+@pytest.mark.parity_claim("C15")
+def test_cluster(parity_session, owned_server):
+    """Observation: a 3-master loopback cluster with the modules, and which saver scenarios work on it."""
+    row = _add(parity_session, "C15", cluster.study(lambda settings: owned_server("redis", settings)))
+    if not row["formed"]:
+        pytest.skip(row["observed"])
+    assert row["scenarios"].get("setup") is not None, row

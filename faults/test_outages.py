@@ -1,0 +1,50 @@
+"""Outages: server stopped mid-run, stalled network; the error, time to fail, recovery, thread left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from parity.backends.capabilities import Capability
+from parity.faults import outages
+
+# A timeout each family's client offers in its URL; psycopg has no read timeout, statement_timeout is server-side.
+TIMEOUT_QUERY = {"redis": "socket_timeout=2", "postgres": "options=-c%20statement_timeout%3D2000"}
+PERSISTENT = {"redis": {"appendonly": "yes", "appendfsync": "always"}, "postgres": {}}
+
+
+@pytest.mark.parity_claim("C12")
+@pytest.mark.parametrize("family", ["redis", "postgres"])
+def test_server_stopped_mid_run(family, parity_session, owned_server, pick_backend):
+    """Contract: the graph fails fast with a connection error and no thread is left with dangling parents."""
+    backend = pick_backend(family, Capability.FULL_HISTORY)
+    row = outages.server_stopped_mid_run(owned_server(family, PERSISTENT[family]), backend)
+    parity_session.add("outages", row)
+    assert row["error_type"] is not None, f"expected an error when the server stops, got {row['observed']}"
+    assert row["seconds_to_fail"] < 10, f"expected failure within 10 s, got {row['seconds_to_fail']} s"
+    assert row["thread_after_restart"]["dangling_parents"] == 0, f"dangling parents: {row['thread_after_restart']}"
+
+
+@pytest.mark.parametrize("family", ["redis", "postgres"])
+def test_stalled_network(family, parity_session, owned_server, pick_backend):
+    """Contract: with the client's own timeout configured, a stalled link fails within 4x that timeout."""
+    from parity.netproxy import DelayProxy
+
+    backend = pick_backend(family, Capability.FULL_HISTORY)
+    server = owned_server(family, PERSISTENT[family])
+    row = outages.stalled_network(server, backend, DelayProxy, TIMEOUT_QUERY[family])
+    parity_session.add("outages", row)
+    assert "default client" in row and "with timeout" in row, row
+    if family == "postgres":  # recorded, not asserted: psycopg has no client read timeout (see the async case)
+        return
+    assert row["with timeout"]["outcome"] == "error", f"expected a timeout error, got {row['with timeout']}"
+
+
+@pytest.mark.parametrize("family", ["redis", "postgres"])
+async def test_stalled_network_async_timeout(family, parity_session, owned_server, pick_backend):
+    """Contract: an application-level asyncio timeout bounds a stalled call on either backend."""
+    from parity.netproxy import DelayProxy
+
+    backend = pick_backend(family, Capability.FULL_HISTORY, Capability.ASYNC)
+    row = await outages.stalled_network_async_timeout(owned_server(family, PERSISTENT[family]), backend, DelayProxy)
+    parity_session.add("outages", row)
+    assert row["seconds_to_fail"] < outages.CLIENT_TIMEOUT_S + 3, f"expected ~{outages.CLIENT_TIMEOUT_S} s, got {row}"

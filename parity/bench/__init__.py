@@ -1,0 +1,1 @@
+"""Benchmarks: interleaved timing, saver operations, growth, concurrency, footprint, network distance, claims."""

@@ -1,0 +1,159 @@
+"""Verdicts for C1, C2, C3, C6, C11, C13 computed from the results document only; the overhead figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.verdicts import BANDS, band_verdict, claim, combine
+
+DEFAULTS = "defaults"
+WHY_DEFAULTS = ("pairing 'defaults': the guide's 'memory vs disk' argument compares both servers as deployed "
+                "out of the box; matched-durability pairings shown beside it")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}" if x < 10 else f"{x:.0f}"
+
+
+def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
+    rows = [r for r in doc.get("ratios", []) if r.get("op_kind") == kind and r.get("repeat", 1) == 1]
+    if not rows:
+        return claim(cid, "not-testable-here", f"no {what} ratio measured in this run (needs a Redis and a Postgres backend)")
+    pairing = DEFAULTS if any(r["pairing"] == DEFAULTS for r in rows) else rows[0]["pairing"]
+    lo, hi = BANDS[cid]
+    main = [r for r in rows if r["pairing"] == pairing]
+    verdicts = [band_verdict(r["ci_low"], r["ci_high"], lo, hi) for r in main]
+    inside = sum(v == "confirmed" for v in verdicts)
+    below = sum(r["ci_high"] < lo for r in main)
+    meds = sorted(r["median"] for r in main)
+    others = []
+    for p in sorted({r["pairing"] for r in rows} - {pairing}):
+        m = sorted(r["median"] for r in rows if r["pairing"] == p)
+        others.append(f"{p.split(':')[0]} {_fmt(m[0])}–{_fmt(m[-1])}x")
+    why = WHY_DEFAULTS if pairing == DEFAULTS else f"pairing '{pairing}' (defaults not measured)"
+    reason = (f"Postgres÷Redis {what} medians {_fmt(meds[0])}–{_fmt(meds[-1])}x over {len(main)} op/flavour/loop rows; "
+              f"CI inside {lo:g}–{hi:g}x in {inside}, wholly below in {below}; {why}"
+              + (f" ({'; '.join(others)})" if others else ""))
+    evidence = [f"ratios: {r['op']}[{r['payload']}] {r['flavour']}/{r.get('loop') or '-'} {r['numerator']}/{r['denominator']} "
+                f"{_fmt(r['median'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}] {r['pairing']}" for r in main]
+    return claim(cid, combine(verdicts), reason, evidence)
+
+
+def c1(doc: dict) -> dict:
+    return _ratio_claim(doc, "C1", "write", "write")
+
+
+def c2(doc: dict) -> dict:
+    return _ratio_claim(doc, "C2", "read", "read")
+
+
+def c3(doc: dict) -> dict:
+    """Absolute p50 per saver op (graph steps excluded: one is several saver calls), defaults pairing."""
+    rows = [m for m in doc.get("measurements", []) if m.get("pairing") == DEFAULTS and m.get("p50_ms") is not None
+            and m.get("op_kind") in ("write", "read", "delete") and m.get("repeat", 1) == 1]
+    parts, verdicts, evidence = [], [], []
+    for family, band in (("redis", BANDS["C3.redis_ms"]), ("postgres", BANDS["C3.postgres_ms"])):
+        fam = [m for m in rows if m.get("family") == family]
+        if not fam:
+            continue
+        vs = [band_verdict(m.get("ci_low_ms", m["p50_ms"]), m.get("ci_high_ms", m["p50_ms"]), *band) for m in fam]
+        verdicts.append(combine(vs))
+        p50s = sorted(m["p50_ms"] for m in fam)
+        parts.append(f"{family} p50 {p50s[0]:.3f}–{p50s[-1]:.3f} ms, {sum(v == 'confirmed' for v in vs)}/{len(vs)} "
+                     f"inside {band[0]:g}–{band[1]:g} ms")
+        evidence += [f"measurements: {m['backend']} {m['op']}[{m['payload']}] {m['flavour']}/{m.get('loop') or '-'} "
+                     f"p50 {m['p50_ms']:.3f} p99 {m['p99_ms']:.3f} ms" for m in fam]
+    if not verdicts:
+        return claim("C3", "not-testable-here", "no Redis or Postgres latency measured in this run")
+    return claim("C3", combine(verdicts), "; ".join(parts) + " (this machine only, loopback, server defaults)", evidence)
+
+
+def _sweep(doc: dict, family: str, arm: str) -> list[dict]:
+    return sorted((g for g in doc.get("growth", []) if g["dimension"] == "concurrency" and g.get("family") == family
+                   and (g.get("pool") or {}).get("arm") == arm), key=lambda g: g["x"])
+
+
+def c6(doc: dict) -> dict:
+    redis, pg = _sweep(doc, "redis", "default"), _sweep(doc, "postgres", "default")
+    if not redis:
+        return claim("C6", "not-testable-here", "no concurrency sweep of a Redis backend in this run")
+    r_err, p_err = sum(g.get("errors") or 0 for g in redis), sum(g.get("errors") or 0 for g in pg)
+    tuned = _sweep(doc, "redis", "tuned")
+    top = max(g["x"] for g in redis)
+    d99 = next(g["p99_ms"] for g in redis if g["x"] == top)
+    t99 = next((g["p99_ms"] for g in tuned if g["x"] == top), None)
+    # A tuned pool that halves the tail at the top level is a gain a team would tune for.
+    tuning_helps = t99 is not None and d99 is not None and t99 < d99 / 2
+    detail = (f"at {top:g} workers Redis default pool: {r_err} errors, p99 {d99:.2f} ms"
+              + (f" (tuned {t99:.2f} ms)" if t99 is not None else "") + f"; Postgres default pool: {p_err} errors")
+    if r_err:
+        verdict, lead = "refuted", "Redis with its default pool had errors"
+    elif tuning_helps:
+        verdict, lead = "partly", "no Redis errors, but tuning its pool halved p99"
+    elif p_err:
+        verdict, lead = "confirmed", "Redis default pool: no errors and no gain from tuning; Postgres default pool erred"
+    else:
+        verdict, lead = "partly", "Redis needed no tuning, but the Postgres pool problem did not appear here either"
+    evidence = [f"growth: concurrency {g['backend']} {g['pool']['arm']} x={g['x']:g} errors={g.get('errors')} "
+                f"p99={g['p99_ms']} ms" for g in redis + tuned + pg]
+    return claim("C6", verdict, f"{lead}: {detail}", evidence)
+
+
+def c13(doc: dict) -> dict:
+    redis = _sweep(doc, "redis", "default")
+    if not redis:
+        return claim("C13", "not-testable-here", "no concurrency sweep of a Redis backend in this run")
+    errors = sum(g.get("errors") or 0 for g in redis)
+    low, high = redis[0], redis[-1]
+    kept = (high.get("throughput_ops") or 0) / max(low.get("throughput_ops") or 1e-9, 1e-9)
+    detail = (f"{low['x']:g}->{high['x']:g} workers: throughput {low.get('throughput_ops') or 0:.0f}->"
+              f"{high.get('throughput_ops') or 0:.0f} ops/s, p99 {low['p99_ms']:.2f}->{high['p99_ms']:.2f} ms, {errors} errors")
+    # Throughput falling below half its 1-worker value under load counts as not holding up.
+    if errors:
+        verdict = "refuted"
+    elif kept >= 0.5:
+        verdict = "confirmed"
+    else:
+        verdict = "partly"
+    return claim("C13", verdict, detail + " (2-core machine: client and server share the cores)",
+                 [f"growth: concurrency {g['backend']} x={g['x']:g} {g.get('throughput_ops')} ops/s" for g in redis])
+
+
+def c11(doc: dict) -> dict:
+    rows = [f for f in doc.get("footprint", []) if f.get("family") in ("redis", "postgres")]
+    by = {(f["family"], f["op"]): f for f in rows}
+    ops = sorted({op for fam, op in by if (("redis", op) in by and ("postgres", op) in by)})
+    if not ops:
+        return claim("C11", "not-testable-here", "no footprint of both a Redis and a Postgres backend in this run")
+    cpu = [(by[("redis", o)].get("server_cpu_ms"), by[("postgres", o)].get("server_cpu_ms")) for o in ops]
+    cpu = [(r, p) for r, p in cpu if r is not None and p is not None]
+    less_cpu = sum(r < p for r, p in cpu)
+    cpu_v = "confirmed" if cpu and less_cpu == len(cpu) else "refuted" if cpu and less_cpu == 0 else "partly"
+    mem = [(by[("redis", o)].get("bytes_stored_per_checkpoint"), by[("postgres", o)].get("bytes_stored_per_checkpoint"))
+           for o in ops]
+    mem = [(r, p) for r, p in mem if r and p]
+    mem_v = ("not-testable-here" if not mem else "confirmed" if all(r > p for r, p in mem)
+             else "refuted" if all(r <= p for r, p in mem) else "partly")
+    wire = [(by[("redis", o)].get("bytes_wire"), by[("postgres", o)].get("bytes_wire")) for o in ops]
+    more_wire = sum(1 for r, p in wire if r is not None and p is not None and r > p)
+    reason = (f"server CPU lower on Redis for {less_cpu}/{len(cpu)} ops; bytes stored per checkpoint "
+              + (f"Redis {mem[0][0]:.0f} vs Postgres {mem[0][1]:.0f}" if mem else "not measured")
+              + f"; more bytes on the wire on Redis for {more_wire}/{len(ops)} ops (point figures, one run)")
+    evidence = [f"footprint: {f['backend']} {f['op']} cpu={f.get('server_cpu_ms')} ms wire={f.get('bytes_wire')} B "
+                f"cmds={f.get('commands_per_call')} stored={f.get('bytes_stored_per_checkpoint')}" for f in rows]
+    return claim("C11", combine([cpu_v, mem_v]), reason, evidence)
+
+
+def verdicts(doc: dict) -> list[dict]:
+    return [c1(doc), c2(doc), c3(doc), c6(doc), c11(doc), c13(doc)]
+
+
+def overhead(doc: dict) -> dict[str, Any]:
+    """The empty call's p50 (worst flavour) and its fraction of the fastest Redis-family operation's p50."""
+    harness = [f["p50_ms"] for f in doc.get("floors", []) if f["backend"] == "harness"]
+    fastest = [m["p50_ms"] for m in doc.get("measurements", []) if m.get("family") == "redis" and m.get("p50_ms")]
+    if not harness:
+        return {}
+    p50 = max(harness)
+    return {"p50_ms": p50, "fraction_of_fastest": (p50 / min(fastest)) if fastest else None,
+            "fastest_redis_op_p50_ms": min(fastest) if fastest else None}

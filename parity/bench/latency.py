@@ -1,0 +1,169 @@
+"""One latency cell: every applicable backend's savers open together, each op timed interleaved, rows + ratios."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from parity import stats
+from parity.backends.capabilities import Capability as C
+from parity.backends.registry import SaverContext
+from parity.bench import floors, ops, timing
+
+PAIRINGS = {
+    "defaults": {"redis": None, "postgres": None},
+    "strict: aof-always vs sync-commit-on": {"redis": {"appendonly": "yes", "appendfsync": "always", "save": ""},
+                                             "postgres": {"synchronous_commit": "on", "fsync": "on"}},
+    "relaxed: aof-everysec vs sync-commit-off": {"redis": {"appendonly": "yes", "appendfsync": "everysec", "save": ""},
+                                                 "postgres": {"synchronous_commit": "off", "fsync": "on"}},
+}
+SETTING_KEYS = ("appendonly", "appendfsync", "save", "synchronous_commit", "fsync")
+
+
+_sink = None  # set by bench/conftest.py to write through pytest's terminal reporter, past output capture
+
+
+def progress(line: str) -> None:
+    """Per-op progress on the terminal even under -q and output capture."""
+    if _sink is not None:
+        _sink(f"[bench] {line}")
+    else:
+        print(f"[bench] {line}", file=sys.__stderr__, flush=True)
+
+
+def settings_label(endpoint) -> dict[str, Any] | None:
+    if endpoint is None:
+        return None
+    seen = {**(endpoint.probe or {}).get("settings", {}), **(endpoint.settings or {})}
+    return {k: seen[k] for k in SETTING_KEYS if k in seen}
+
+
+@dataclass
+class Cell:
+    """Where a latency cell runs: pairing name, flavour, loop, and the endpoint per server family."""
+
+    pairing: str
+    flavour: str
+    loop: str | None
+    endpoints: dict[str, Any]
+    plan: timing.Plan
+    history: int
+    tag: str = ""
+    repeat: int = 1  # which repetition of the same measurement this is (put is measured twice)
+    rows: list = field(default_factory=list)
+
+
+def pick_backends(session, cell: Cell, include_serverless: bool = True) -> list:
+    """Backends with the flavour whose server family is reachable in this pairing (serverless ones as floors)."""
+    out = []
+    for b in session.backends:
+        if cell.flavour not in b.flavours():
+            continue
+        if b.family is None and (include_serverless or not b.has(C.DURABLE)):
+            out.append(b)
+        elif b.family in cell.endpoints:
+            out.append(b)
+    return out
+
+
+def ratio_pairs(backends: list) -> list[tuple[Any, Any]]:
+    """Postgres-family ÷ Redis-family pairs with the same history capability (full with full, shallow with shallow)."""
+    pg = [b for b in backends if b.family == "postgres"]
+    rd = [b for b in backends if b.family == "redis"]
+    return [(p, r) for p in pg for r in rd if p.has(C.FULL_HISTORY) == r.has(C.FULL_HISTORY)]
+
+
+@contextlib.asynccontextmanager
+async def open_savers(session, cell: Cell, backends: list):
+    async with contextlib.AsyncExitStack() as stack:
+        savers = {}
+        for b in backends:
+            ctx = SaverContext(cell.endpoints.get(b.family) if b.family else None, session.new_scope())
+            cm = b.saver(cell.flavour, ctx)
+            saver = await stack.enter_async_context(cm) if cell.flavour == "async" else stack.enter_context(cm)
+            savers[b.name] = ops.SaverCalls(saver, cell.flavour, b.has(C.FULL_HISTORY))
+        yield savers
+
+
+async def run_cell(session, cell: Cell, op_list: list[ops.Op], backends: list) -> list[dict]:
+    """Time every op of op_list on every backend interleaved; returns and records measurement rows."""
+    is_async = cell.flavour == "async"
+    async with open_savers(session, cell, backends) as savers:
+        ops.reset_shared()
+        for op in op_list:
+            arms = {}
+            for b in backends:
+                if op.applicable(b):
+                    n = cell.plan.n + cell.plan.warmup
+                    arms[b.name] = await ops.prepare(op, savers[b.name], f"{cell.tag}{op.name}", n, cell.history)
+            errors = await timing.warm_up(arms, max(1, cell.plan.warmup), is_async)
+            samples = await timing.interleave(arms, cell.plan, is_async, start=max(1, cell.plan.warmup))
+            record_errors(session, cell, op, errors)
+            record_op(session, cell, op, backends, samples)
+    return cell.rows
+
+
+def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str, list[int]]) -> None:
+    by_name = {b.name: b for b in backends}
+    parts = []
+    for name, ns in samples.items():
+        b = by_name[name]
+        row = {"backend": name, "family": b.family, "flavour": cell.flavour, "loop": cell.loop, "op": op.name,
+               "payload": op.payload, "op_kind": op.kind, "pairing": cell.pairing, "settings": settings_label(cell.endpoints.get(b.family)),
+               "history": cell.history, "repeat": cell.repeat, **timing.describe(ns)}
+        session.add("measurements", row)
+        if b.family is None and not b.has(C.DURABLE):  # the in-memory saver: the floor of a saver call
+            session.add("floors", {"backend": name, "what": f"in-memory saver: {op.name}[{op.payload}]",
+                                   "flavour": cell.flavour, "loop": cell.loop, "pairing": cell.pairing,
+                                   "settings": None, "p50_ms": row["p50_ms"], "p90_ms": row["p90_ms"],
+                                   "p99_ms": row["p99_ms"], "n": row["n"]})
+        cell.rows.append(row)
+        parts.append(f"{name} {row['p50_ms']:.3f}")
+    line = f"{cell.pairing[:7]:7} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
+    for p, r in ratio_pairs([by_name[n] for n in samples]):
+        row = ratio_row(cell, op, p.name, r.name, samples[p.name], samples[r.name])
+        session.add("ratios", row)
+        line += f" | {p.name}/{r.name} {row['median']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    progress(line)
+
+
+def record_errors(session, cell: Cell, op: ops.Op, errors: dict[str, str]) -> None:
+    for name, error in errors.items():
+        session.add("measurements", {"backend": name, "flavour": cell.flavour, "loop": cell.loop, "op": op.name,
+                                     "payload": op.payload, "pairing": cell.pairing, "settings": None, "n": 0,
+                                     "p50_ms": None, "p90_ms": None, "p99_ms": None, "mean_ms": None,
+                                     "error": error})
+        progress(f"{cell.pairing[:7]} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] {name} FAILED: {error}")
+
+
+def ratio_row(cell: Cell, op: ops.Op, numer: str, denom: str, a_ns: list[int], b_ns: list[int]) -> dict:
+    point, low, high = stats.bootstrap_ratio_ci(timing.to_ms(a_ns), timing.to_ms(b_ns))
+    return {"op": op.name, "flavour": cell.flavour, "loop": cell.loop, "payload": op.payload,
+            "pairing": cell.pairing, "numerator": numer, "denominator": denom,
+            "median": point, "ci_low": low, "ci_high": high, "op_kind": op.kind, "repeat": cell.repeat,
+            "numerator_settings": settings_label(cell.endpoints.get("postgres")),
+            "denominator_settings": settings_label(cell.endpoints.get("redis"))}
+
+
+async def run_floors(session, cell: Cell) -> dict[str, dict]:
+    """Driver round trips per family and the empty call, interleaved in the same loop; rows into floors."""
+    is_async = cell.flavour == "async"
+    async with contextlib.AsyncExitStack() as stack:
+        arms = {"harness": timing.empty_arm(is_async)}
+        for family, ep in sorted(cell.endpoints.items()):
+            arms[family] = await stack.enter_async_context(floors.round_trip(ep, cell.flavour))
+        samples = await timing.interleave(arms, cell.plan, is_async)
+    out: dict[str, dict] = {}
+    for name, ns in samples.items():
+        d = timing.describe(ns, ci=False)
+        what = "harness overhead: empty call through the timing loop" if name == "harness" else floors.WHAT[name]
+        row = {"backend": name, "what": what, "flavour": cell.flavour, "loop": cell.loop, "pairing": cell.pairing,
+               "settings": settings_label(cell.endpoints.get(name)), "p50_ms": d["p50_ms"], "p90_ms": d["p90_ms"],
+               "p99_ms": d["p99_ms"], "n": d["n"]}
+        session.add("floors", row)
+        out[name] = row
+    progress(f"floors {cell.pairing[:7]} {cell.flavour}/{cell.loop or '-'}: "
+             + ", ".join(f"{k} p50 {v['p50_ms'] * 1000:.2f} us" for k, v in out.items()))
+    return out

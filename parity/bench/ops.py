@@ -1,0 +1,197 @@
+"""Backend-agnostic saver operations for timing: prefilled threads, payloads, one callable per call index."""
+
+from __future__ import annotations
+
+import operator
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Annotated, Any, Callable, TypedDict
+
+from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.checkpoint.base.id import uuid6
+
+from parity.backends.capabilities import Capability as C
+
+KB = 1024
+SIZES = {"1KB": KB, "100KB": 100 * KB, "1MB": 1024 * KB}
+
+
+def payload(nbytes: int) -> list[dict[str, str]]:
+    """Chat-like state of about nbytes: messages of ~500 characters (a list, so savers serialise it as a blob)."""
+    count = max(1, nbytes // 512)
+    text = ("lorem ipsum dolor sit amet " * 20)[:500]
+    return [{"role": "user" if i % 2 else "assistant", "content": text} for i in range(count)]
+
+
+def cfg(thread: str, checkpoint_id: str | None = None) -> dict[str, Any]:
+    conf = {"thread_id": thread, "checkpoint_ns": ""}
+    if checkpoint_id:
+        conf["checkpoint_id"] = checkpoint_id
+    return {"configurable": conf}
+
+
+@dataclass
+class Thread:
+    """A thread being written: its id, the last checkpoint id and channel version."""
+
+    id: str
+    ids: list[str] = field(default_factory=list)
+    version: Any = None
+    step: int = -1
+
+    def next_put(self, saver: Any, state: Any) -> tuple[dict, dict, dict, dict]:
+        self.version = saver.get_next_version(self.version, None)
+        self.step += 1
+        ckpt = empty_checkpoint()
+        ckpt["id"] = str(uuid6(clock_seq=self.step))
+        ckpt["ts"] = datetime.now(timezone.utc).isoformat()
+        ckpt["channel_values"] = {"messages": state}
+        ckpt["channel_versions"] = {"messages": self.version}
+        ckpt["versions_seen"] = {"agent": {"messages": self.version}}
+        meta = {"source": "loop", "step": self.step, "parents": {}}
+        parent = cfg(self.id, self.ids[-1] if self.ids else None)
+        return parent, ckpt, meta, {"messages": self.version}
+
+
+class SaverCalls:
+    """The flavour's saver API as plain calls; async flavour returns coroutines."""
+
+    def __init__(self, saver: Any, flavour: str, full_history: bool = True) -> None:
+        self.saver, self.is_async = saver, flavour == "async"
+        self.saver_keeps_history = full_history
+
+    def put(self, thread: Thread, state: Any):
+        args = thread.next_put(self.saver, state)
+        if self.is_async:
+            async def run():
+                out = await self.saver.aput(*args)
+                thread.ids.append(out["configurable"]["checkpoint_id"])
+            return run()
+        out = self.saver.put(*args)
+        thread.ids.append(out["configurable"]["checkpoint_id"])
+
+    def put_writes(self, thread: Thread, writes: list, task_id: str):
+        conf = cfg(thread.id, thread.ids[-1])
+        if self.is_async:
+            return self.saver.aput_writes(conf, writes, task_id)
+        return self.saver.put_writes(conf, writes, task_id)
+
+    def get_tuple(self, conf: dict):
+        return self.saver.aget_tuple(conf) if self.is_async else self.saver.get_tuple(conf)
+
+    def list(self, conf: dict, limit: int):
+        if self.is_async:
+            async def run():
+                return [x async for x in self.saver.alist(conf, limit=limit)]
+            return run()
+        return list(self.saver.list(conf, limit=limit))
+
+    def delete_thread(self, thread_id: str):
+        return self.saver.adelete_thread(thread_id) if self.is_async else self.saver.delete_thread(thread_id)
+
+
+async def maybe(result: Any) -> Any:
+    """Await a coroutine from an async call; pass a sync call's result through."""
+    if hasattr(result, "__await__"):
+        return await result
+    return result
+
+
+async def fill(calls: SaverCalls, thread: Thread, checkpoints: int, state: Any, writes_every: int = 1) -> Thread:
+    """Give a thread a realistic history: `checkpoints` puts, each followed by one task's writes."""
+    for _ in range(checkpoints):
+        await maybe(calls.put(thread, state))
+        if writes_every and thread.step % writes_every == 0:
+            await maybe(calls.put_writes(thread, [("messages", state[:1])], str(uuid.uuid4())))
+    return thread
+
+
+# An op: name -> (capabilities it needs, payload label, builder). A builder prepares a backend's data
+# outside the timed region and returns `call(i)`: the i-th timed call (sync value or coroutine).
+OpCall = Callable[[int], Any]
+
+
+@dataclass
+class Op:
+    name: str
+    payload: str
+    needs: tuple = ()
+    kind: str = "write"  # write | read | delete | graph
+
+    def applicable(self, backend) -> bool:
+        return backend.has(*self.needs)
+
+
+CORE_OPS = [
+    Op("put", "1KB"), Op("put", "100KB"), Op("put_writes", "1KB"),
+    Op("get_tuple_latest", "1KB", kind="read"), Op("get_tuple_by_id", "1KB", kind="read"),
+    Op("list_10", "1KB", (C.LIST_LIMIT,), kind="read"), Op("delete_thread", "1KB", (C.DELETE_THREAD,), kind="delete"),
+    Op("graph_step", "1KB", kind="graph"),
+]
+
+
+_shared: dict = {}
+
+
+def reset_shared() -> None:
+    _shared.clear()
+
+
+async def prepare(op: Op, calls: SaverCalls, prefix: str, n: int, history: int) -> OpCall:
+    """Fill what the op needs for n calls (plus headroom) and return the call."""
+    state = payload(SIZES[op.payload])
+    if op.name == "put":
+        thread = await fill(calls, Thread(f"{prefix}-put-{op.payload}"), 1, state)
+        return lambda i: calls.put(thread, state)
+    if op.name == "put_writes":
+        thread = await fill(calls, Thread(f"{prefix}-pw"), 1, state)
+        writes = [("messages", state), ("route", "next")]
+        return lambda i: calls.put_writes(thread, writes, str(uuid.uuid4()))
+    if op.name in ("get_tuple_latest", "get_tuple_by_id", "list_10"):
+        key = (id(calls), history, op.payload)  # the read ops share one prefilled thread per saver
+        if key not in _shared:
+            _shared[key] = await fill(calls, Thread(f"{prefix}-read"), history, state)
+        thread = _shared[key]
+        if op.name == "get_tuple_latest":
+            conf = cfg(thread.id)
+            return lambda i: calls.get_tuple(conf)
+        if op.name == "list_10":
+            conf = cfg(thread.id)
+            return lambda i: calls.list(conf, 10)
+        # Shallow savers keep only the latest id; asking for it by id is the same question to both.
+        known = thread.ids if calls.saver_keeps_history else thread.ids[-1:]
+        confs = [cfg(thread.id, cid) for cid in known]
+        return lambda i: calls.get_tuple(confs[(i * 7) % len(confs)])
+    if op.name == "delete_thread":
+        threads = [await fill(calls, Thread(f"{prefix}-del-{k}"), 1, state) for k in range(n)]
+        return lambda i: calls.delete_thread(threads[i % len(threads)].id)
+    if op.name == "graph_step":
+        return graph_step(calls, f"{prefix}-graph", state)
+    raise ValueError(f"unknown op {op.name!r}")
+
+
+class S(TypedDict):
+    messages: Annotated[list, operator.add]
+    turns: int
+
+
+def graph_step(calls: SaverCalls, thread: str, state: Any) -> OpCall:
+    """One invoke of a two-node graph: a step that appends a message, then a router step; ~3 checkpoints per call."""
+    from langgraph.graph import END, START, StateGraph
+
+    def respond(s: S) -> dict:
+        return {"messages": [{"role": "assistant", "content": "ok"}], "turns": s.get("turns", 0) + 1}
+
+    g = StateGraph(S)
+    g.add_node("respond", respond)
+    g.add_edge(START, "respond")
+    g.add_edge("respond", END)
+    app = g.compile(checkpointer=calls.saver)
+    first = {"messages": state[:2], "turns": 0}
+
+    def call(i: int):
+        conf = {"configurable": {"thread_id": f"{thread}-{i % 50}"}}  # 50 threads: history stays realistic
+        inp = first if i < 50 else {"messages": [{"role": "user", "content": "next"}]}
+        return app.ainvoke(inp, conf) if calls.is_async else app.invoke(inp, conf)
+    return call

@@ -1,0 +1,120 @@
+"""`parity compare OLD NEW`: did the Postgres÷Redis ratios (and, on the same CPU, the p50s) move significantly?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RATIO_KEY = ("op", "flavour", "payload", "pairing", "numerator", "denominator")
+MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings")
+CHANGES = ("regression", "improvement", "unchanged")
+
+
+def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float = 0.10) -> list[dict[str, Any]]:
+    """Rows for every ratio in both documents, plus p50 rows when both ran on the same CPU model.
+
+    A ratio row is a regression when the Postgres÷Redis ratio drops (Redis got relatively slower) by more
+    than `threshold` (relative) and the two 95% CIs do not overlap; an improvement is the mirror image.
+    p50 rows have no CI, so only the threshold decides them (a higher p50 is a regression).
+    """
+    rows = [_ratio_row(key, old, new, threshold) for key, old, new in _pairs(old_doc, new_doc, "ratios", RATIO_KEY)]
+    if same_machine(old_doc, new_doc):
+        rows += [_p50_row(key, old, new, threshold)
+                 for key, old, new in _pairs(old_doc, new_doc, "measurements", MEASUREMENT_KEY)]
+    return rows
+
+
+def same_machine(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> bool:
+    old_cpu = (old_doc.get("machine") or {}).get("cpu_model")
+    return bool(old_cpu) and old_cpu == (new_doc.get("machine") or {}).get("cpu_model")
+
+
+def scope(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> str:
+    """One line saying what was compared and why."""
+    if same_machine(old_doc, new_doc):
+        return f"ratios and absolute p50 (same CPU: {(old_doc.get('machine') or {}).get('cpu_model')})"
+    cpus = [str((d.get("machine") or {}).get("cpu_model") or "unknown CPU") for d in (old_doc, new_doc)]
+    return f"ratios only: absolute latencies are not comparable across machines ({cpus[0]} vs {cpus[1]})"
+
+
+def has_regression(rows: list[dict[str, Any]]) -> bool:
+    return any(r["change"] == "regression" for r in rows)
+
+
+def format_comparison(rows: list[dict[str, Any]], scope_line: str = "") -> str:
+    """Plain text for the terminal: regressions first, then improvements, then a count of unchanged rows."""
+    lines = [f"compared: {scope_line}"] if scope_line else []
+    for change in ("regression", "improvement"):
+        picked = [r for r in rows if r["change"] == change]
+        lines.append(f"{change}s: {len(picked)}")
+        lines += [f"  {_label(r)}: {_fmt(r['old'])} -> {_fmt(r['new'])} ({r['rel_change']:+.0%})" for r in picked]
+    lines.append(f"unchanged: {sum(1 for r in rows if r['change'] == 'unchanged')}")
+    return "\n".join(lines) + "\n"
+
+
+def _pairs(old_doc: dict[str, Any], new_doc: dict[str, Any], section: str, key: tuple[str, ...]):
+    old = {_key(r, key): r for r in _rows(old_doc, section)}
+    for r in _rows(new_doc, section):
+        k = _key(r, key)
+        if k in old:
+            yield k, old[k], r
+
+
+def _rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    value = doc.get(section)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def _key(row: dict[str, Any], fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(str(row.get(f)) for f in fields)
+
+
+def _triple(row: dict[str, Any], m: str, lo: str, hi: str) -> tuple[float | None, float | None, float | None]:
+    return (row.get(m), row.get(lo), row.get(hi))
+
+
+def _ratio_row(key: tuple, old: dict[str, Any], new: dict[str, Any], threshold: float) -> dict[str, Any]:
+    o, n = _triple(old, "median", "ci_low", "ci_high"), _triple(new, "median", "ci_low", "ci_high")
+    rel = _relative(o[0], n[0])
+    overlap = _overlap(o, n)
+    change = "unchanged"
+    if rel is not None and abs(rel) > threshold and overlap is False:
+        change = "regression" if rel < 0 else "improvement"  # a lower Postgres÷Redis ratio: Redis lost ground
+    return {"kind": "ratio", **dict(zip(RATIO_KEY, (old.get(f) for f in RATIO_KEY))), "old": o, "new": n,
+            "rel_change": rel if rel is not None else 0.0, "ci_overlap": overlap, "change": change}
+
+
+def _p50_row(key: tuple, old: dict[str, Any], new: dict[str, Any], threshold: float) -> dict[str, Any]:
+    o, n = _triple(old, "p50_ms", "p50_ms", "p50_ms"), _triple(new, "p50_ms", "p50_ms", "p50_ms")
+    rel = _relative(o[0], n[0])
+    change = "unchanged"
+    if rel is not None and abs(rel) > threshold:
+        change = "regression" if rel > 0 else "improvement"  # a higher latency is worse
+    return {"kind": "p50", **dict(zip(MEASUREMENT_KEY, (old.get(f) for f in MEASUREMENT_KEY))),
+            "pairing": None, "old": o, "new": n, "rel_change": rel if rel is not None else 0.0,
+            "ci_overlap": None, "change": change}
+
+
+def _relative(old: Any, new: Any) -> float | None:
+    if not isinstance(old, (int, float)) or not isinstance(new, (int, float)) or old == 0:
+        return None
+    return (new - old) / old
+
+
+def _overlap(o: tuple, n: tuple) -> bool | None:
+    """Whether two CIs overlap; None when either CI is missing (then nothing is called significant)."""
+    if None in (o[1], o[2], n[1], n[2]):
+        return None
+    return not (o[2] < n[1] or n[2] < o[1])
+
+
+def _label(r: dict[str, Any]) -> str:
+    if r["kind"] == "ratio":
+        return f"ratio {r['op']} {r['flavour']} {r['payload']} {r['pairing']}"
+    return f"p50 {r['backend']} {r['op']} {r['flavour']} {r['payload']}"
+
+
+def _fmt(t: tuple) -> str:
+    m, lo, hi = t
+    if lo == m == hi or lo is None or hi is None:
+        return f"{m:.3g}" if isinstance(m, (int, float)) else str(m)
+    return f"{m:.3g} [{lo:.3g}, {hi:.3g}]"

@@ -1,0 +1,146 @@
+"""Claims C4, C5 and C12 from the compat cells and conformance rows of the results document (nothing else)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from parity.verdicts import claim
+
+# Migration pairs: (from, to). The guide migrates the full savers; the shallow pair is reported beside it.
+PAIRS = (("postgres", "redis"), ("postgres-shallow", "redis-shallow"))
+FAMILIES = {"redis": ("redis", "redis-shallow"), "postgres": ("postgres", "postgres-shallow")}
+DIVERGED = {"diverged", "known-divergence"}
+RAN = {"passed"} | DIVERGED  # the scenario ran to its end; a divergence is a C12 matter, not a loop failure
+BROKE = {"failed", "error"}
+
+
+def verdicts(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    cells = [c for c in doc.get("cells", []) if c.get("module", "").startswith(("compat.", "test_"))
+             or c.get("module", "") in ("", None) or "compat" in c.get("id", "")]
+    return [c12(cells, doc.get("conformance", [])), c4(cells), c5(cells)]
+
+
+def _key(cell: dict[str, Any]) -> tuple:
+    return (cell["scenario"], cell.get("workload"), cell["flavour"], cell["loop"])
+
+
+def _pair_differences(cells, old: str, new: str) -> tuple[list[str], list[str], list[str], int]:
+    """(only-new diverges, only-old diverges, both diverge, compared) over cells both backends ran."""
+    by = {b: {_key(c): c for c in cells if c["backend"] == b} for b in (old, new)}
+    only_new, only_old, both, compared = [], [], [], 0
+    for key in sorted(set(by[old]) & set(by[new]), key=str):
+        a, b = by[old][key]["status"], by[new][key]["status"]
+        if a not in RAN or b not in RAN:
+            continue
+        compared += 1
+        label = f"{key[0]}[{key[2]}{'-' + key[3] if key[2] == 'async' else ''}]"
+        if b in DIVERGED and a == "passed":
+            only_new.append(label)
+        elif a in DIVERGED and b == "passed":
+            only_old.append(label)
+        elif a in DIVERGED and b in DIVERGED:
+            both.append(label)
+    return only_new, only_old, both, compared
+
+
+def _conformance_differences(rows, old: str, new: str) -> list[str]:
+    status = {(r["backend"], r["flavour"], r.get("loop"), r["capability"]): r["status"] for r in rows}
+    out = []
+    for (backend, flavour, loop, cap), st in sorted(status.items(), key=str):
+        if backend != new:
+            continue
+        before = status.get((old, flavour, loop, cap))
+        if before is not None and before != st:
+            out.append(f"conformance {cap} [{flavour}{'-' + loop if loop else ''}]: {old} {before}, {new} {st}")
+    return out
+
+
+def c12(cells, conformance) -> dict[str, Any]:
+    evidence, refuting, mild = [], [], []
+    compared_any = False
+    for old, new in PAIRS:
+        only_new, only_old, both, compared = _pair_differences(cells, old, new)
+        conf = _conformance_differences(conformance, old, new)
+        if not compared and not conf:
+            continue
+        compared_any = True
+        summary = (f"{old} -> {new}: {compared} cells compared; {len(only_new)} diverge only on {new}, "
+                   f"{len(only_old)} only on {old}, {len(both)} on both; {len(conf)} conformance differences")
+        evidence.append({"pair": f"{old}->{new}", "summary": summary, "only_new": only_new, "only_old": only_old,
+                         "both": both, "conformance": conf})
+        (refuting if old == "postgres" else mild).extend(only_new + only_old + conf)
+    if not compared_any:
+        return claim("C12", "not-testable-here", "no Redis and Postgres compat cells ran side by side in this run")
+    if refuting:
+        return claim("C12", "refuted", f"{len(refuting)} scenario cells/conformance capabilities behave differently "
+                     f"on redis than on postgres (full savers), e.g. {refuting[0]}", evidence)
+    if mild:
+        return claim("C12", "partly", f"full savers agree; the shallow pair differs in {len(mild)} cells, "
+                     f"e.g. {mild[0]}", evidence)
+    return claim("C12", "confirmed", "every scenario and conformance capability that ran on both behaves the same "
+                 "on redis as on postgres", evidence)
+
+
+def _async_by_family_loop(cells) -> dict[tuple[str, str], Counter]:
+    out: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for c in cells:
+        if c["flavour"] != "async":
+            continue
+        for family, names in FAMILIES.items():
+            if c["backend"] in names:
+                out[(family, c["loop"])][c["status"]] += 1
+    return out
+
+
+def _runs(counter: Counter) -> str:
+    return ", ".join(f"{n} {s}" for s, n in sorted(counter.items()))
+
+
+def _ran(counter: Counter) -> bool | None:
+    """True: every applicable cell ran; False: some broke; None: nothing applicable ran under that loop."""
+    if sum(counter[s] for s in RAN | BROKE) == 0:
+        return None
+    return not any(counter[s] for s in BROKE)
+
+
+def c4(cells) -> dict[str, Any]:
+    stats = _async_by_family_loop(cells)
+    ev = [{"family": f, "loop": lp, "cells": dict(c)} for (f, lp), c in sorted(stats.items())]
+    sel_redis, sel_pg = _ran(stats.get(("redis", "selector"), Counter())), _ran(stats.get(("postgres", "selector"), Counter()))
+    pro_redis, pro_pg = _ran(stats.get(("redis", "proactor"), Counter())), _ran(stats.get(("postgres", "proactor"), Counter()))
+    if sel_redis is False or pro_redis is False:
+        return claim("C4", "refuted", "redis.asyncio cells broke under "
+                     + ("SelectorEventLoop" if sel_redis is False else "ProactorEventLoop"), ev)
+    selector_half = (f"Selector half tested: redis async {_runs(stats.get(('redis', 'selector'), Counter()))}; "
+                     f"postgres async {_runs(stats.get(('postgres', 'selector'), Counter()))}")
+    if pro_redis is None or pro_pg is None:
+        na = [c.get("reason", "") for c in cells if c["loop"] == "proactor" and c["status"] == "not-applicable"]
+        why = na[0].split(";")[0] if na else "no proactor cells in this run"
+        if sel_redis is None and sel_pg is None:
+            return claim("C4", "not-testable-here", f"no async redis/postgres cells ran; proactor: {why}", ev)
+        return claim("C4", "not-testable-here", f"{selector_half} (both work under Selector, consistent with the "
+                     f"claim); Proactor half not tested: {why}", ev)
+    verdict = "confirmed" if pro_redis and pro_pg is False and sel_pg else "refuted"
+    return claim("C4", verdict, f"{selector_half}; Proactor: redis {_runs(stats[('redis', 'proactor')])}, "
+                 f"postgres {_runs(stats[('postgres', 'proactor')])}", ev)
+
+
+def c5(cells) -> dict[str, Any]:
+    sync_loops = {c["loop"] for c in cells if c["flavour"] == "sync"}
+    if len(sync_loops) != 1:
+        return claim("C5", "not-testable-here", "the default event loop of the run is unknown (no sync cells)")
+    default = sync_loops.pop()
+    stats = _async_by_family_loop(cells).get(("redis", default), Counter())
+    ran = _ran(stats)
+    ev = [{"default_loop": default, "redis_async_cells": dict(stats)}]
+    if ran is None:
+        return claim("C5", "not-testable-here", f"no redis async cell ran under the default loop ({default})", ev)
+    if not ran:
+        broke = [c["id"] for c in cells if c["flavour"] == "async" and c["loop"] == default
+                 and c["backend"] in FAMILIES["redis"] and c["status"] in BROKE]
+        return claim("C5", "refuted", f"{len(broke)} redis async cells failed under the default loop {default} "
+                     f"with no policy set, e.g. {broke[0]}", ev + [{"failed": broke}])
+    return claim("C5", "confirmed", f"every redis async scenario ran under the platform's default loop ({default}) "
+                 f"with no event-loop policy set ({_runs(stats)}; divergences are C12's); on this platform only — "
+                 "the Windows default (Proactor) is where policy code matters", ev)

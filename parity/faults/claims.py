@@ -1,0 +1,113 @@
+"""Verdicts on C7, C8, C9, C10, C14, C15 computed only from the results document's fault rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.verdicts import claim, combine
+
+
+def _rows(doc: dict[str, Any], claim_id: str) -> list[dict[str, Any]]:
+    return [r for r in doc.get("faults", []) if r.get("claim") == claim_id]
+
+
+def c10(doc: dict[str, Any]) -> dict | None:
+    rows = [r for r in doc.get("durability", []) if r.get("fault") == "kill"]
+    if not rows:
+        return None
+    by = {(r["backend"], r["settings"]): r for r in rows}
+    evidence = [f"{r['backend']} {r['settings']} {r['fault']}: lost {r['lost']}/{r['acknowledged']} checkpoints, "
+                f"{r['unresumable']} threads unresumable" for r in doc.get("durability", [])]
+    none, safe = by.get(("redis", "no persistence")), by.get(("redis", "AOF always"))
+    if none is None or safe is None:
+        return claim("C10", "not-testable-here", "the no-persistence or AOF-always run is missing", evidence)
+    lost_without = none["lost"] > 0
+    kept_with = safe["lost"] == 0 and safe["unresumable"] == 0
+    rdb = by.get(("redis", "RDB defaults"))
+    reason = (f"after SIGKILL Redis without persistence lost {none['lost']}/{none['acknowledged']} checkpoints, "
+              f"AOF always lost {safe['lost']}"
+              + (f", RDB defaults lost {rdb['lost']}/{rdb['acknowledged']} (no save point reached)" if rdb else ""))
+    verdict = "confirmed" if lost_without and kept_with else ("refuted" if not lost_without else "partly")
+    return claim("C10", verdict, reason, evidence)
+
+
+def c8(doc: dict[str, Any]) -> dict | None:
+    rows = _rows(doc, "C8")
+    if not rows:
+        return None
+    checks = []
+    for r in rows:
+        if "reads" in r:
+            checks.append("confirmed" if r["seconds_until_gone"] is not None and not r["reads"]["half"]
+                          and not r["keys_left"] and not r["keys_without_ttl"] else "partly")
+        elif "as_documented" in r:
+            checks.append("confirmed" if r["as_documented"] else "partly")
+    if not checks:
+        return claim("C8", "not-testable-here", "no Redis TTL run in this document", [r["observed"] for r in rows])
+    verdict = combine(checks)
+    reason = ("Redis TTL expired checkpoints and writes together with no half-expired read and refresh_on_read as "
+              "documented; Postgres has no TTL (delete_thread or a prune job needed)" if verdict == "confirmed"
+              else "Redis TTL did not behave as documented in every check (see evidence)")
+    return claim("C8", verdict, reason, [f"{r['backend']} {r['case']}: {r['observed']}" for r in rows])
+
+
+def c9(doc: dict[str, Any]) -> dict | None:
+    rows = _rows(doc, "C9")
+    oom = next((r for r in rows if "noeviction" in r.get("case", "")), None)
+    if oom is None:
+        return None
+    evidence = [f"{r['backend']} {r['case']}: {r['observed']}" for r in rows]
+    said = bool(oom.get("error")) and "command not allowed" in oom["error"]
+    bad = {k for k in {**oom["read_at_limit"], **oom["after_limit_raised"]} if k.startswith(("broken", "other", "resumed to"))}
+    if said and not bad:
+        verdict, reason = "confirmed", ("at maxmemory with noeviction the graph gets " + oom["error"][:120]
+                                        + "; every acknowledged thread read as its last good checkpoint and resumed")
+    else:
+        verdict, reason = "partly", f"error {oom.get('error')!r}; thread states {sorted(bad) or 'ok'}"
+    return claim("C9", verdict, reason, evidence)
+
+
+def c7(doc: dict[str, Any]) -> dict | None:
+    rows = _rows(doc, "C7")
+    if not rows:
+        return None
+    r = rows[0]
+    if r.get("saver_error") and r.get("preflight"):
+        return claim("C7", "confirmed", "without RedisJSON/RediSearch the saver fails (" + r["saver_error"][:100]
+                     + ") and the preflight names the fix", [r["observed"]])
+    return claim("C7", "refuted" if not r.get("saver_error") else "partly", r["observed"][:200], [r["observed"]])
+
+
+def c14(doc: dict[str, Any]) -> dict | None:
+    rows = _rows(doc, "C14")
+    r = next((x for x in rows if "absent_after_rollback" in x), None)
+    if r is None:
+        return None
+    evidence = [f"{x['backend']} {x['case']}: {x['observed']}" for x in rows]
+    if not r.get("migration_verified"):
+        return claim("C14", "partly", "the copy to Redis did not verify, so the rollback could not be judged cleanly", evidence)
+    if r["absent_after_rollback"] or r.get("stale_after_rollback"):
+        return claim("C14", "refuted", f"reinstalling the Postgres saver loses {r['absent_after_rollback']}/"
+                     f"{r['created_after_move']} threads created on Redis after the move and shows "
+                     f"{r.get('stale_after_rollback', 0)} resumed threads at their pre-move state; copy back first "
+                     "(parity migrate --from redis://... --to postgresql://...)", evidence)
+    return claim("C14", "confirmed", "threads created after the move were present in Postgres", evidence)
+
+
+def c15(doc: dict[str, Any]) -> dict | None:
+    rows = _rows(doc, "C15")
+    if not rows:
+        return None
+    r = rows[0]
+    if not r.get("formed"):
+        return claim("C15", "not-testable-here", r["observed"][:200], [r["observed"]])
+    results = list(r.get("scenarios", {}).values())
+    ok = sum(v == "ok" for v in results)
+    verdict = "confirmed" if ok == len(results) else ("refuted" if ok == 0 else "partly")
+    return claim("C15", verdict, f"on a 3-master cluster {ok}/{len(results)} saver scenarios worked: "
+                 + "; ".join(f"{k}: {v[:60]}" for k, v in r["scenarios"].items() if v != "ok"), [r["observed"]])
+
+
+def verdicts(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Claim rows for what this run measured; claims with no fault rows are left to the default."""
+    return [row for fn in (c7, c8, c9, c10, c14, c15) if (row := fn(doc)) is not None]

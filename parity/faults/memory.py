@@ -1,0 +1,105 @@
+"""Memory (C9): bytes per checkpoint, the error at maxmemory with noeviction, threads after LRU eviction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from parity.faults import common
+
+PAD = 1000  # bytes of state payload per thread: a small but not empty graph state
+HEADROOM = 2 * 1024 * 1024  # maxmemory = used after setup + this: fills in a few hundred threads
+MAX_THREADS = 3000
+
+
+def _used(client) -> int:
+    return int(client.info("memory")["used_memory"])
+
+
+def bytes_per_checkpoint(server, backend, n: int = 100) -> dict[str, Any]:
+    """Server-side storage growth over n threads (3 checkpoints + writes each), divided per checkpoint."""
+    scope = f"mem_{uuid.uuid4().hex[:8]}"
+    with common.open_saver(backend, server.endpoint(), scope) as saver:
+        before = _stored(server, scope)
+        app = common.builder().compile(checkpointer=saver)
+        for i in range(n):
+            app.invoke(common.start_input(i, PAD), common.config(f"m-{i}"))
+        delta = _stored(server, scope) - before
+    per = delta / (3 * n)
+    return {"backend": backend.name, "case": "bytes per checkpoint",
+            "observed": f"{per:.0f} bytes per checkpoint ({PAD} B payload, incl. writes and indexes)",
+            "bytes_per_checkpoint": round(per), "checkpoints": 3 * n, "payload_bytes": PAD,
+            "estimate": f"memory needed ~= threads x checkpoints per thread x {per:.0f} B "
+                        f"(e.g. 10,000 threads x 20 checkpoints = {per * 200_000 / 2**20:.0f} MiB)"}
+
+
+def _stored(server, scope: str) -> int:
+    if server.family == "redis":
+        import redis
+
+        with redis.Redis.from_url(server.url) as client:
+            return _used(client)
+    import psycopg
+
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        row = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                           "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                           (scope,)).fetchone()
+        return int(row[0])
+
+
+def fill(server, backend, policy: str) -> dict[str, Any]:
+    """Set maxmemory just above the current use and write threads until error or MAX_THREADS; then inspect each."""
+    import redis
+
+    scope = f"mem_{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(server.url)
+    with common.open_saver(backend, server.endpoint(), scope) as saver:
+        client.config_set("maxmemory-policy", policy)
+        client.config_set("maxmemory", _used(client) + HEADROOM)
+        app = common.builder().compile(checkpointer=saver)
+        acked, error, failed_tid = [], None, None
+        for i in range(MAX_THREADS):
+            tid = f"m-{i}"
+            try:
+                app.invoke(common.start_input(i, PAD), common.config(tid))
+                acked.append(tid)
+            except Exception as exc:  # the error a graph sees at the limit is the observation
+                error, failed_tid = exc, tid
+                break
+        under_limit = _inspect(saver, app, acked, resume=False)
+        keys_at_limit = client.dbsize()
+        used_at_limit = _used(client)
+        client.config_set("maxmemory", 0)
+        after = _inspect(saver, app, acked + ([failed_tid] if failed_tid else []), resume=True)
+    client.close()
+    return {"backend": backend.name, "case": f"maxmemory {HEADROOM // 1024} KiB headroom, policy {policy}",
+            "observed": (common.error_text(error) if error else f"no error after {len(acked)} threads")
+                        + f"; read at the limit: {under_limit}; after raising the limit: {after}",
+            "error": common.error_text(error) if error else None, "threads_acknowledged": len(acked),
+            "read_at_limit": under_limit, "after_limit_raised": after, "failed_thread": failed_tid,
+            "keys_at_limit": keys_at_limit, "used_memory_at_limit": used_at_limit}
+
+
+def _inspect(saver, app, tids: list[str], resume: bool) -> dict[str, int]:
+    """Count threads by what they look like: paused at the interrupt, resumed, missing, broken."""
+    from langgraph.types import Command
+
+    out: dict[str, int] = {}
+    for tid in tids:
+        i = int(tid.split("-")[1])
+        try:
+            state = app.get_state(common.config(tid))
+            if not state.values:
+                kind = "missing"
+            elif state.next != ("ask",) or state.values != {**common.start_input(i, PAD), "n": i + 1}:
+                kind = "other state"
+            elif not resume:
+                kind = "last good checkpoint"
+            else:
+                done = app.invoke(Command(resume="go"), common.config(tid)) == common.expected_final(i, PAD)
+                kind = "resumed" if done else "resumed to a wrong state"
+        except Exception as exc:  # a thread that errors on read is "broken": counted, with its error type
+            kind = f"broken ({type(exc).__name__})"
+        out[kind] = out.get(kind, 0) + 1
+    return out

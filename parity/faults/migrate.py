@@ -1,0 +1,168 @@
+"""Migration (C14): copy threads between any two savers with the public saver API only, verify, and a CLI."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections import defaultdict
+from typing import Any, Iterator
+
+from parity.backends.registry import SaverContext
+from parity.errors import ParityUsageError
+from parity.trace import Trace, diff
+
+REDIS_LIST_CAP = 10000  # RedisSaver.list() without a limit returns at most 10,000 results (FT.SEARCH page)
+
+
+def thread_ids(saver) -> list[str]:
+    """Every thread a saver lists (list(None) walks all checkpoints)."""
+    seen: dict[str, None] = {}
+    for tup in saver.list(None):
+        seen.setdefault(tup.config["configurable"]["thread_id"], None)
+    return list(seen)
+
+
+def _tuples(saver, tid: str) -> list:
+    """All checkpoints of a thread, every namespace, oldest first (checkpoint ids sort by time)."""
+    tuples = list(saver.list({"configurable": {"thread_id": tid}}))
+    return sorted(tuples, key=lambda t: (t.config["configurable"].get("checkpoint_ns", ""),
+                                         t.config["configurable"]["checkpoint_id"]))
+
+
+def copy_thread(src, dst, tid: str) -> dict[str, int]:
+    """Put every checkpoint with its parent link, metadata and versions, then its pending writes, by task."""
+    counts = {"checkpoints": 0, "writes": 0, "already_present": 0}
+    for tup in _tuples(src, tid):
+        conf = tup.config["configurable"]
+        ns, cid = conf.get("checkpoint_ns", ""), conf["checkpoint_id"]
+        target = {"configurable": {"thread_id": tid, "checkpoint_ns": ns, "checkpoint_id": cid}}
+        if dst.get_tuple(target) is not None:
+            counts["already_present"] += 1
+        parent = tup.parent_config["configurable"]["checkpoint_id"] if tup.parent_config else None
+        put_config = {"configurable": {"thread_id": tid, "checkpoint_ns": ns,
+                                       **({"checkpoint_id": parent} if parent else {})}}
+        checkpoint = dict(tup.checkpoint)
+        dst.put(put_config, checkpoint, dict(tup.metadata or {}), dict(checkpoint.get("channel_versions", {})))
+        counts["checkpoints"] += 1
+        by_task: dict[str, list] = defaultdict(list)
+        for task_id, channel, value in tup.pending_writes or []:
+            by_task[task_id].append((channel, value))
+        for task_id, writes in by_task.items():
+            dst.put_writes(target, writes, task_id)  # task_path is not exposed by the saver API: written as ""
+            counts["writes"] += len(writes)
+    return counts
+
+
+def thread_trace(saver, tid: str) -> Trace:
+    """The comparable view of a thread: per checkpoint its ns, ids, parent, values, versions, metadata, writes."""
+    trace = Trace()
+    for tup in _tuples(saver, tid):
+        conf = tup.config["configurable"]
+        trace.add(f"{conf.get('checkpoint_ns', '')}/{conf['checkpoint_id']}", {
+            "parent": tup.parent_config["configurable"]["checkpoint_id"] if tup.parent_config else None,
+            "channel_values": tup.checkpoint.get("channel_values"),
+            "channel_versions": tup.checkpoint.get("channel_versions"),
+            "versions_seen": tup.checkpoint.get("versions_seen"),
+            "metadata": tup.metadata,
+            "pending_writes": sorted(((t, c, repr(v)) for t, c, v in tup.pending_writes or []), key=repr)})
+    return trace
+
+
+def copy_savers(src, dst, only: list[str] | None = None) -> dict[str, Any]:
+    """Copy threads (all, or `only`) from src to dst and verify each by comparing traces; never deletes."""
+    tids = list(only) if only else thread_ids(src)
+    report: dict[str, Any] = {"threads": {}, "copied": 0, "verified": 0, "warnings": []}
+    for tid in tids:
+        counts = copy_thread(src, dst, tid)
+        difference = diff(thread_trace(src, tid), thread_trace(dst, tid))
+        if counts["checkpoints"] >= REDIS_LIST_CAP:
+            report["warnings"].append(f"thread {tid}: {counts['checkpoints']} checkpoints, list() may be capped")
+        report["threads"][tid] = {**counts, "verified": difference is None, "diff": difference}
+        report["copied"] += 1
+        report["verified"] += difference is None
+    return report
+
+
+def migrate(src_backend, src_ctx: SaverContext, dst_backend, dst_ctx: SaverContext,
+            thread_ids: list[str] | None = None) -> dict[str, Any]:
+    """Copy threads between two registered backends (sync savers); both scopes are kept, nothing is deleted."""
+    keep = lambda c: SaverContext(c.endpoint, c.scope, c.options, keep=True)  # noqa: E731
+    with src_backend.saver("sync", keep(src_ctx)) as src, dst_backend.saver("sync", keep(dst_ctx)) as dst:
+        report = copy_savers(src, dst, thread_ids)
+    return {"from": src_backend.name, "to": dst_backend.name, **report}
+
+
+@contextlib.contextmanager
+def saver_for_url(url: str, scope: str | None) -> Iterator[Any]:
+    """The full saver for a URL in its production namespace: default prefix / public schema, or `scope`."""
+    if url.startswith(("redis://", "rediss://")):
+        import redis
+        from langgraph.checkpoint.redis import RedisSaver
+
+        prefix = scope or "checkpoint"
+        with redis.Redis.from_url(url) as client:
+            saver = RedisSaver(redis_client=client, checkpoint_prefix=prefix, checkpoint_write_prefix=f"{prefix}_write")
+            saver.setup()
+            yield saver
+    elif url.startswith(("postgresql://", "postgres://")):
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+
+        from parity.backends.provision import postgres_url_with_schema
+
+        with psycopg.connect(postgres_url_with_schema(url, scope) if scope else url, autocommit=True,
+                             prepare_threshold=0, row_factory=dict_row) as conn:
+            saver = PostgresSaver(conn)
+            saver.setup()
+            yield saver
+    else:
+        raise ParityUsageError(f"unsupported URL scheme in {url.split('://')[0]!r}",
+                               "use redis://host:6379/0 or postgresql://user@host:5432/db")
+
+
+def main_migrate(argv: list[str] | None = None) -> int:
+    """`parity migrate --from URL --to URL [--thread ID ...]`: copy, verify, print one line per thread."""
+    ap = argparse.ArgumentParser(prog="parity migrate", description="copy LangGraph threads between savers")
+    ap.add_argument("--from", dest="src", required=True, help="redis://... or postgresql://...")
+    ap.add_argument("--to", dest="dst", required=True, help="redis://... or postgresql://...")
+    ap.add_argument("--thread", action="append", default=[], help="thread id to copy (repeatable; default all)")
+    for side in ("from", "to"):
+        ap.add_argument(f"--{side}-prefix", f"--{side}-schema", dest=f"{side}_scope", default=None,
+                        help=f"Redis key prefix / Postgres schema of the {side} side (default: production)")
+    args = ap.parse_args(argv)
+    with saver_for_url(args.src, args.from_scope) as src, saver_for_url(args.dst, args.to_scope) as dst:
+        report = copy_savers(src, dst, args.thread or None)
+    for tid, row in report["threads"].items():
+        print(f"{tid}: {row['checkpoints']} checkpoints, {row['writes']} writes, "
+              f"{'verified' if row['verified'] else 'DIFFERS'}")
+    for warning in report["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{report['verified']}/{report['copied']} threads copied and verified; the source was not modified")
+    return 0 if report["verified"] == report["copied"] else 1
+
+
+def rollback_study(pg_backend, pg_ctx: SaverContext, redis_backend, redis_ctx: SaverContext, n: int = 4) -> dict[str, Any]:
+    """Move Postgres -> Redis, keep working on Redis, then "reinstall the Postgres saver": what is missing there?"""
+    from parity.faults import common
+
+    with pg_backend.saver("sync", SaverContext(pg_ctx.endpoint, pg_ctx.scope, keep=True)) as pg:
+        before = common.seed_threads(pg, n, "before")
+    moved = migrate(pg_backend, pg_ctx, redis_backend, redis_ctx)
+    with redis_backend.saver("sync", SaverContext(redis_ctx.endpoint, redis_ctx.scope, keep=True)) as rs:
+        resumed = [t for t in before[:2] if common.resume_ok(rs, t)]
+        after = common.seed_threads(rs, n, "after")
+    with pg_backend.saver("sync", SaverContext(pg_ctx.endpoint, pg_ctx.scope, keep=True)) as pg:
+        absent = [t for t in after if pg.get_tuple(common.config(t)) is None]
+        stale = [t for t in resumed if pg.get_tuple(common.config(t)).checkpoint["channel_values"].get("answer") != "go"]
+    back = migrate(redis_backend, redis_ctx, pg_backend, pg_ctx, thread_ids=after + resumed)
+    return {"backend": f"{pg_backend.name}->{redis_backend.name}", "claim": "C14",
+            "case": "rollback by reinstalling the Postgres saver after working on Redis",
+            "observed": f"moved {moved['verified']}/{moved['copied']} threads (verified, resumed {len(resumed)} on "
+                        f"Redis); after rollback {len(absent)}/{len(after)} threads created on Redis are absent in "
+                        f"Postgres and {len(stale)}/{len(resumed)} resumed threads show their pre-move state; a copy "
+                        f"back verified {back['verified']}/{back['copied']}",
+            "migration_verified": moved["verified"] == moved["copied"] == n, "created_after_move": len(after),
+            "absent_after_rollback": len(absent), "stale_after_rollback": len(stale),
+            "copy_back_verified": back["verified"] == back["copied"]}

@@ -1,0 +1,103 @@
+"""TTL (C8): checkpoints and writes expire together, no half-expired read, refresh-on-read; Postgres has none."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from parity.faults import common
+
+TTL_MINUTES = 0.05  # the saver takes minutes and applies int(minutes * 60) seconds: 0.05 -> 3 s
+TTL_S = int(TTL_MINUTES * 60)
+
+
+def _scope_keys(client, scope: str) -> list:
+    return list(client.scan_iter(match=f"{scope}*", count=1000))
+
+
+def _write(saver, n: int) -> dict[str, int]:
+    """n paused threads; returns thread -> pending writes on its latest checkpoint."""
+    app = common.builder().compile(checkpointer=saver)
+    out = {}
+    for i in range(n):
+        tid = f"ttl-{i}"
+        app.invoke(common.start_input(i), common.config(tid))
+        out[tid] = len(saver.get_tuple(common.config(tid)).pending_writes or [])
+    return out
+
+
+def expiry(server, backend, n: int = 3, deadline_s: float = TTL_S + 5) -> dict[str, Any]:
+    """Write, then read every 100 ms until everything is gone: whole, gone, or half-expired per read."""
+    import redis
+
+    scope = f"ttl_{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(server.url)
+    with common.open_saver(backend, server.endpoint(), scope, {"ttl": {"default_ttl": TTL_MINUTES}}) as saver:
+        t0 = time.monotonic()
+        writes = _write(saver, n)
+        keys = _scope_keys(client, scope)
+        no_ttl = [k.decode() for k in keys if client.ttl(k) == -1]
+        reads = {"whole": 0, "gone": 0, "half": 0}
+        gone_at = None
+        while time.monotonic() - t0 < deadline_s:
+            states = [_classify(saver.get_tuple(common.config(t)), w) for t, w in writes.items()]
+            for s in states:
+                reads[s] += 1
+            if all(s == "gone" for s in states):
+                gone_at = time.monotonic() - t0
+                break
+            time.sleep(0.1)
+        time.sleep(1.5)  # keys written a moment later expire a moment later
+        left = [k.decode() for k in _scope_keys(client, scope)]
+    client.close()
+    return {"backend": backend.name, "case": f"ttl expiry (default_ttl={TTL_MINUTES} min = {TTL_S} s)",
+            "observed": f"{len(keys)} keys written, {len(no_ttl)} without TTL; all threads gone after "
+                        f"{round(gone_at, 2) if gone_at else 'never'} s; reads whole/gone/half: "
+                        f"{reads['whole']}/{reads['gone']}/{reads['half']}; {len(left)} keys left after expiry",
+            "keys_written": len(keys), "keys_without_ttl": no_ttl[:20], "seconds_until_gone": gone_at,
+            "reads": reads, "keys_left": left[:20], "writes_per_thread": list(writes.values())}
+
+
+def _classify(tup, expected_writes: int) -> str:
+    if tup is None:
+        return "gone"
+    return "whole" if len(tup.pending_writes or []) == expected_writes else "half"
+
+
+def refresh_on_read(server, backend, refresh: bool, read_for_s: float = 2 * TTL_S) -> dict[str, Any]:
+    """Read the thread every 0.5 s for twice the TTL: alive at the end iff refresh_on_read keeps it alive."""
+    scope = f"ttl_{uuid.uuid4().hex[:8]}"
+    opts = {"ttl": {"default_ttl": TTL_MINUTES, "refresh_on_read": refresh}}
+    with common.open_saver(backend, server.endpoint(), scope, opts) as saver:
+        writes = _write(saver, 1)
+        t0, last = time.monotonic(), "whole"
+        while time.monotonic() - t0 < read_for_s and last != "gone":
+            last = _classify(saver.get_tuple(common.config("ttl-0")), writes["ttl-0"])
+            time.sleep(0.5)
+        alive_after_reads = last == "whole"
+        time.sleep(TTL_S + 1.5)  # no reads now: it must expire either way
+        after_idle = _classify(saver.get_tuple(common.config("ttl-0")), writes["ttl-0"])
+    return {"backend": backend.name, "case": f"ttl refresh_on_read={refresh}",
+            "observed": f"read every 0.5 s for {read_for_s:.0f} s: {'still there' if alive_after_reads else last}; "
+                        f"after {TTL_S + 1.5:.1f} s without reads: {after_idle}",
+            "refresh_on_read": refresh, "alive_after_reads": alive_after_reads, "after_idle": after_idle,
+            "as_documented": alive_after_reads == refresh and after_idle == "gone"}
+
+
+def postgres_cleanup(server, backend) -> dict[str, Any]:
+    """Postgres has no TTL: what stays, and what delete_thread removes (the cleanup a user must schedule)."""
+    import psycopg
+
+    scope = f"ttl_{uuid.uuid4().hex[:8]}"
+    with common.open_saver(backend, server.endpoint(), scope) as saver:
+        _write(saver, 2)
+        saver.delete_thread("ttl-0")
+        left = {t: len(list(saver.list(common.config(t)))) for t in ("ttl-0", "ttl-1")}
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{scope}" CASCADE')
+    return {"backend": backend.name, "case": "ttl (capability)",
+            "observed": "no TTL: checkpoints stay until deleted; cleanup needs saver.delete_thread(thread_id) for "
+                        "each expired thread, or a scheduled job deleting from checkpoints, checkpoint_writes and "
+                        "checkpoint_blobs the thread_ids whose newest checkpoint is older than the retention",
+            "checkpoints_after_delete_thread": left}

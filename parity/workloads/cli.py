@@ -1,0 +1,67 @@
+"""`parity check --workload module:name`: the workload matrix, a thin layer over pytest compat/test_workloads.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from parity.errors import ParityUsageError
+
+SUITE_ROOT = Path(__file__).resolve().parents[2]
+TEST_FILE = SUITE_ROOT / "compat" / "test_workloads.py"
+
+
+def build_parser():
+    from parity.cli import Parser, add_server_options
+
+    p = Parser(prog="parity check", description="run your workload on every backend, flavour and loop; compare "
+                                                  "with the reference and time each step")
+    p.add_argument("--workload", action="append", required=True, metavar="module:name",
+                   help="a Workload object (module:name) or a .toml/.json step script; repeatable")
+    p.add_argument("--out", default=None, metavar="DIR", help="write DIR/results.json")
+    p.add_argument("--quick", action="store_true", help="the fast profile (fewer timing repetitions)")
+    p.add_argument("--repeat", type=int, default=None, help="judge each cell N times")
+    p.add_argument("--loop", action="append", default=[], help="event loops for async cells")
+    p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
+    p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
+    add_server_options(p)
+    return p
+
+
+def pytest_argv(args) -> list[str]:
+    argv = [str(TEST_FILE), "-p", "no:cacheprovider", "--rootdir", str(SUITE_ROOT), "-q", "-rs"]
+    for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
+                        ("--postgres-url", args.postgres_url), ("--repeat", args.repeat),
+                        ("--parity-out", args.out), ("-k", args.keyword)):
+        if value:
+            argv += [flag, str(value)]
+    argv += ["--parity-quick"] if args.quick else []
+    argv += [a for b in args.backends for a in ("--parity-backend", b)]
+    argv += [a for s in args.savers for a in ("--parity-saver", s)]
+    argv += [a for lp in args.loop for a in ("--parity-loop", lp)]
+    argv += [a for w in args.workload for a in ("--parity-workload", w)]
+    return argv + list(args.pytest_args)
+
+
+def main_check(argv: list[str]) -> int:
+    """Load and preflight every workload on the reference (exit 2 with one line if bad), then run the matrix."""
+    import pytest
+
+    from parity.workloads.contract import load
+    from parity.workloads.runner import preflight
+
+    try:
+        args = build_parser().parse_args(argv)
+        if not TEST_FILE.is_file():
+            raise ParityUsageError(f"{TEST_FILE} does not exist", "run parity from a checkout of checkpoint-parity")
+        for spec in args.workload:
+            preflight(load(spec))
+    except ParityUsageError as exc:
+        print(exc.line(), file=sys.stderr)
+        return exc.exit_code
+    code = int(pytest.main(pytest_argv(args)))
+    return 2 if code in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERRUPTED)) else code
+
+
+if __name__ == "__main__":
+    sys.exit(main_check(sys.argv[1:]))

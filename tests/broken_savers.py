@@ -1,0 +1,81 @@
+"""Deliberately broken savers (InMemorySaver subclasses) that the compat matrix must catch, plus a correct control.
+
+Use: --parity-saver broken_order=tests.broken_savers:wrong_list_order --parity-backend broken_order
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
+from langgraph.checkpoint.memory import InMemorySaver
+
+CAPS = ("sync", "async", "full_history", "delete_thread", "list_filter", "list_before", "list_limit", "durable")
+_stores: dict[tuple[str, str], InMemorySaver] = {}  # (kind, scope) -> saver, so a reopened saver sees the same data
+
+
+class WrongListOrder(InMemorySaver):
+    """list() yields oldest first instead of newest first (get_state_history inherits the bug)."""
+
+    def list(self, config, *, filter=None, before=None, limit=None):
+        items = list(super().list(config, filter=filter, before=before))
+        items.reverse()
+        return iter(items[:limit] if limit else items)
+
+
+class DropsPendingWrites(InMemorySaver):
+    """put_writes keeps special writes (interrupts, errors, resumes) but silently drops the tasks' channel writes."""
+
+    def put_writes(self, config, writes, task_id, task_path=""):
+        kept = [(c, v) for c, v in writes if c in WRITES_IDX_MAP]
+        return super().put_writes(config, kept, task_id, task_path)
+
+
+class LosesParentLinks(InMemorySaver):
+    """put() forgets which checkpoint the new one follows: parent_config is always None."""
+
+    def put(self, config, checkpoint, metadata, new_versions):
+        conf = {k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}
+        return super().put({**config, "configurable": conf}, checkpoint, metadata, new_versions)
+
+
+class MangledMetadata(InMemorySaver):
+    """Metadata goes through a lossy text store: non-ASCII becomes '?', ints beyond 2**53 become floats, None keys vanish."""
+
+    def put(self, config, checkpoint, metadata, new_versions):
+        merged = get_checkpoint_metadata(config, metadata)  # what InMemorySaver would store, then mangled
+        return super().put({**config, "metadata": {}}, checkpoint, _mangle(merged), new_versions)
+
+
+def _mangle(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mangle(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_mangle(v) for v in value]
+    if isinstance(value, str):
+        return value.encode("ascii", "replace").decode("ascii")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return float(value)
+    return json.loads(json.dumps(value)) if isinstance(value, float) else value
+
+
+def _factory(kind: str, cls: type[InMemorySaver]):
+    def factory(ctx):
+        if ctx.scope == "parity_probe":
+            return cls()
+        return _stores.setdefault((kind, ctx.scope), cls())
+    factory.__doc__ = cls.__doc__
+    factory.parity_capabilities = CAPS
+    return factory
+
+
+wrong_list_order = _factory("order", WrongListOrder)
+drops_pending_writes = _factory("writes", DropsPendingWrites)
+loses_parent_links = _factory("parents", LosesParentLinks)
+mangles_metadata = _factory("metadata", MangledMetadata)
+correct_memory = _factory("control", InMemorySaver)
+correct_memory.__doc__ = "A plain InMemorySaver through the third-party path: the control that must pass everything."
+
+BROKEN = {"broken_order": "wrong_list_order", "broken_writes": "drops_pending_writes",
+          "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata"}
