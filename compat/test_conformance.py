@@ -3,7 +3,7 @@
 import pytest
 
 from parity.compat import conformance
-from parity.findings import Finding, match_known
+from parity.compat.direct import fail_with_finding
 
 
 @pytest.mark.parity_claim("C12")
@@ -19,12 +19,5 @@ async def test_conformance(parity_cell, parity_session):
     failed = {cap: row["detail"] for cap, row in rows.items() if row["status"] == "failed"}
     if not failed:
         return
-    cell.diverged_runs = 1
     text = "\n".join(f"{cap}: {detail}" for cap, detail in sorted(failed.items()))
-    finding = Finding(cell.backend.name, cell.flavour, loop, "test_conformance", "C12",
-                      f"conformance failures in {', '.join(sorted(failed))}", text)
-    finding.known = match_known(finding, parity_session.known)
-    cell.finding = finding
-    if finding.known:
-        pytest.xfail(f"known divergence: {finding.known['reason']}")
-    pytest.fail(f"{cell.backend.name}/{cell.flavour} fails conformance:\n{text}", pytrace=False)
+    fail_with_finding(cell, "test_conformance", f"conformance failures in {', '.join(sorted(failed))}", text)

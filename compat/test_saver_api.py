@@ -3,6 +3,7 @@
 import pytest
 from langgraph.checkpoint.base import create_checkpoint, empty_checkpoint
 
+from parity.compat.direct import fail_with_finding
 from parity.compat.observe import tuple_view
 
 
@@ -88,14 +89,22 @@ async def test_prune_semantics(parity_cell):
         seen["p2"] = len(await g.list(g.config("p2", checkpoint_ns="")))
         seen["p3"] = len(await g.list(g.config("p3", checkpoint_ns="")))
 
-    await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint)
+    trace = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint)
     cell.runs = 1
     if "skip" in seen:
         pytest.skip(f"not-applicable: {seen['skip']}")
-    assert seen.get("p1") == [seen.get("newest")], f"keep_latest: expected only {seen.get('newest')}, got {seen.get('p1')}"
-    assert seen["p2"] == 0, f"delete: expected 0 checkpoints left, got {seen['p2']}"
-    assert seen["p3"] == seen["p3_before"], \
-        f"untouched thread: expected {seen['p3_before']} checkpoints, got {seen['p3']}"
+    problems = []
+    if "p1" not in seen:
+        problems.append(f"the scenario raised: {trace.entries[-1][1] if trace.entries else '?'}")
+    else:
+        if seen["p1"] != [seen["newest"]]:
+            problems.append(f"keep_latest: expected only {seen['newest']}, got {seen['p1']}")
+        if seen["p2"] != 0:
+            problems.append(f"delete: expected 0 checkpoints left, got {seen['p2']}")
+        if seen["p3"] != seen["p3_before"]:
+            problems.append(f"untouched thread: expected {seen['p3_before']} checkpoints, got {seen['p3']}")
+    if problems:
+        fail_with_finding(cell, "test_prune_semantics", problems[0], "\n".join(problems))
 
 
 async def _sync(fn, ids, strategy):

@@ -24,19 +24,6 @@ def pytest_generate_tests(metafunc):
     except ParityUsageError as exc:
         raise pytest.Collector.CollectError(exc.line()) from None
     metafunc.parametrize("workload", loaded, ids=[w.name for w in loaded])
-    _workload_id_first(metafunc)
-
-
-def _workload_id_first(metafunc) -> None:
-    # The plugin reads the loop as the last part of the id; keep it last: test_workload[sales_email-redis-async-uvloop].
-    # (Private pytest attribute; remove once plugin._loop_id no longer assumes the loop id comes last.)
-    import dataclasses
-
-    calls = getattr(metafunc, "_calls", [])
-    for i, call in enumerate(calls):
-        ids = list(getattr(call, "_idlist", ()))
-        if dataclasses.is_dataclass(call) and ids:
-            calls[i] = dataclasses.replace(call, _idlist=[ids[-1], *ids[:-1]])
 
 
 async def test_workload(parity_cell, parity_session, workload):

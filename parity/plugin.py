@@ -79,11 +79,18 @@ def pytest_generate_tests(metafunc):
 
 @pytest.hookimpl
 def pytest_asyncio_loop_factories(config, item):
-    session = get_session(config)
+    factories = _loop_factories(get_session(config))
     if "parity_cell" not in getattr(item, "fixturenames", ()):
-        default = next(lp for lp in session.loops if lp.applicable) if any(lp.applicable for lp in session.loops) else None
-        return {(default.name if default else "default"): default.factory if default else _no_loop("none")}
-    return {lp.name: lp.factory or _no_loop(lp.reason) for lp in session.loops}
+        name = get_session(config).default_loop()
+        return {name: factories[name]}
+    return factories
+
+
+def _loop_factories(session: ParitySession) -> dict:
+    """One factory object per loop for the whole session, so a test's loop is found by identity, not by its id."""
+    if not hasattr(session, "loop_factories"):
+        session.loop_factories = {lp.name: lp.factory or _no_loop(lp.reason) for lp in session.loops}
+    return session.loop_factories
 
 
 def _no_loop(reason: str):
@@ -94,9 +101,11 @@ def _no_loop(reason: str):
 
 def _loop_id(item) -> str | None:
     callspec = getattr(item, "callspec", None)
-    if callspec is None or LOOP_PARAM not in callspec.params:
+    factory = callspec.params.get(LOOP_PARAM) if callspec is not None else None
+    if factory is None:
         return None
-    return callspec.id.rsplit("-", 1)[-1]
+    by_factory = {f: name for name, f in _loop_factories(get_session(item.config)).items()}
+    return by_factory.get(factory)
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:

@@ -47,7 +47,12 @@ class ParitySession:
         return ep
 
     def default_loop(self) -> str:
-        return loops_mod.default_loop().name
+        """Where sync cells run: the platform default if selected, else the first selected loop that exists."""
+        applicable = [lp for lp in self.loops if lp.applicable]
+        platform_default = loops_mod.default_loop().name
+        if not applicable or any(lp.name == platform_default for lp in applicable):
+            return platform_default
+        return applicable[0].name
 
     def add(self, section: str, row: dict[str, Any]) -> None:
         self.doc.setdefault(section, []).append(row)

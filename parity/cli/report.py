@@ -27,7 +27,10 @@ def finish_run(out: Path) -> int:
     from parity import history
     from parity.render.claims_table import print_claims_table
 
+    from parity.results_schema import validate
+
     doc = results.load(out)
+    validate(doc)  # an invalid document must not enter the history
     history.append(doc, HISTORY)
     doc["history"] = history.trend(HISTORY, cpu_model=doc["machine"].get("cpu_model"))
     render_dir(out, doc)

@@ -37,11 +37,11 @@ def c8(doc: dict[str, Any]) -> dict | None:
         return None
     checks = []
     for r in rows:
-        if "reads" in r:
+        if "as_documented" in r:
+            checks.append("confirmed" if r["as_documented"] else "partly")
+        elif "seconds_until_gone" in r:
             checks.append("confirmed" if r["seconds_until_gone"] is not None and not r["reads"]["half"]
                           and not r["keys_left"] and not r["keys_without_ttl"] else "partly")
-        elif "as_documented" in r:
-            checks.append("confirmed" if r["as_documented"] else "partly")
     if not checks:
         return claim("C8", "not-testable-here", "no Redis TTL run in this document", [r["observed"] for r in rows])
     verdict = combine(checks)

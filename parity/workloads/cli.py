@@ -29,7 +29,8 @@ def build_parser():
 
 
 def pytest_argv(args) -> list[str]:
-    argv = [str(TEST_FILE), "-p", "no:cacheprovider", "--rootdir", str(SUITE_ROOT), "-q", "-rs"]
+    argv = [str(TEST_FILE), "-p", "no:cacheprovider", "--rootdir", str(SUITE_ROOT), "-q", "-rs",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # preflight imported plugins before pytest.main
     for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
                         ("--postgres-url", args.postgres_url), ("--repeat", args.repeat),
                         ("--parity-out", args.out), ("-k", args.keyword)):

@@ -1,0 +1,80 @@
+"""Trace normalisation hides ids, clocks and version tails, and keeps every difference a user could notice."""
+
+import uuid
+
+from parity.compat.observe import sorted_writes
+from parity.trace import Trace, diff
+
+
+def _trace(*entries):
+    t = Trace()
+    for label, value in entries:
+        t.add(label, value)
+    return t
+
+
+def _ids(n):
+    return [str(uuid.uuid4()) for _ in range(n)]
+
+
+def test_ids_timestamps_and_version_tails_are_normalised():
+    a, b = _ids(2), _ids(2)
+    t1 = _trace(("cp", {"checkpoint_id": a[0], "parent_checkpoint_id": a[1], "ts": "2026-01-01T00:00:00",
+                        "v": "00000000000000000000000000000002.0.4417", "ns": f"child:{a[0]}"}))
+    t2 = _trace(("cp", {"checkpoint_id": b[0], "parent_checkpoint_id": b[1], "ts": "2027-05-05T11:11:11",
+                        "v": "00000000000000000000000000000002.0.9182", "ns": f"child:{b[0]}"}))
+    assert diff(t1, t2) is None, diff(t1, t2)
+
+
+def test_a_broken_parent_link_is_a_difference():
+    a, b = _ids(3), _ids(3)
+    ok = _trace(("h", [{"id": a[0], "parent": a[1]}, {"id": a[1], "parent": a[2]}]))
+    wrong = _trace(("h", [{"id": b[0], "parent": b[2]}, {"id": b[1], "parent": b[2]}]))  # first points past its parent
+    lost = _trace(("h", [{"id": b[0], "parent": None}, {"id": b[1], "parent": b[2]}]))
+    assert diff(ok, wrong) is not None
+    assert diff(ok, lost) is not None
+
+
+def test_list_order_is_kept():
+    a = _ids(3)
+    newest_first = _trace(("list", [{"checkpoint_id": a[2], "step": 2}, {"checkpoint_id": a[1], "step": 1}]))
+    oldest_first = _trace(("list", [{"checkpoint_id": a[1], "step": 1}, {"checkpoint_id": a[2], "step": 2}]))
+    assert diff(newest_first, oldest_first) is not None
+
+
+def test_version_counter_and_metadata_values_are_kept():
+    assert diff(_trace(("v", "00000000000000000000000000000002.0.1")),
+                _trace(("v", "00000000000000000000000000000003.0.1"))) is not None
+    assert diff(_trace(("m", {"big": 2**62 + 7, "user": "Zoë", "none": None})),
+                _trace(("m", {"big": float(2**62 + 7), "user": "Zo?", "none": None}))) is not None
+    assert diff(_trace(("m", {"none": None})), _trace(("m", {}))) is not None
+
+
+def test_pending_writes_order_across_tasks_is_not_promised_but_within_a_channel_it_is():
+    t1, t2 = _ids(2)
+    a = [(t1, "log", 1), (t1, "log", 2), (t2, "log", 3)]
+    b = [(t2, "log", 3), (t1, "log", 1), (t1, "log", 2)]
+    swapped = [(t2, "log", 3), (t1, "log", 2), (t1, "log", 1)]
+    dropped = [(t1, "log", 1), (t1, "log", 2)]
+    w = lambda writes: _trace(("writes", sorted_writes(writes)))  # noqa: E731
+    assert diff(w(a), w(b)) is None
+    assert diff(w(a), w(swapped)) is not None
+    assert diff(w(a), w(dropped)) is not None
+
+
+def test_unordered_collections_sort_by_content_with_ids_masked():
+    a, b = _ids(2), _ids(2)
+    t1, t2 = Trace(), Trace()
+    t1.add_unordered("set", [{"id": a[0], "v": 1}, {"id": a[1], "v": 2}])
+    t2.add_unordered("set", [{"id": b[1], "v": 2}, {"id": b[0], "v": 1}])
+    assert diff(t1, t2) is None
+    t3 = Trace()
+    t3.add_unordered("set", [{"id": b[1], "v": 2}])
+    assert diff(t1, t3) is not None
+
+
+def test_types_are_kept():
+    from decimal import Decimal
+
+    assert diff(_trace(("x", Decimal("1.5"))), _trace(("x", "1.5"))) is not None
+    assert diff(_trace(("x", {1, 2})), _trace(("x", [1, 2]))) is not None

@@ -1,0 +1,64 @@
+"""Self-tests of parity/faults/claims.py: verdicts from synthetic documents, one per claim and outcome."""
+
+from __future__ import annotations
+
+from parity.faults.claims import verdicts
+
+
+def _dur(settings, lost, acked=60, fault="kill", backend="redis", unresumable=0):
+    return {"backend": backend, "settings": settings, "fault": fault, "acknowledged": acked, "lost": lost,
+            "unresumable": unresumable}
+
+
+def _by_id(doc):
+    return {row["id"]: row for row in verdicts(doc)}
+
+
+def test_empty_document_gives_no_rows():
+    assert verdicts({}) == [], "claims nobody measured are left to the default not-measured row"
+
+
+def test_c10_confirmed_when_no_persistence_loses_and_aof_always_keeps():
+    doc = {"durability": [_dur("no persistence", 60), _dur("AOF always", 0), _dur("RDB defaults", 60)]}
+    row = _by_id(doc)["C10"]
+    assert row["verdict"] == "confirmed", row
+    assert "RDB defaults lost 60/60" in row["reason"], row["reason"]
+
+
+def test_c10_refuted_when_nothing_is_lost_without_persistence():
+    doc = {"durability": [_dur("no persistence", 0), _dur("AOF always", 0)]}
+    assert _by_id(doc)["C10"]["verdict"] == "refuted"
+
+
+def test_c10_partly_when_aof_always_loses():
+    doc = {"durability": [_dur("no persistence", 60), _dur("AOF always", 3)]}
+    assert _by_id(doc)["C10"]["verdict"] == "partly"
+
+
+def test_c8_partly_when_refresh_on_read_leaves_half_expired_threads():
+    rows = [{"backend": "redis", "case": "ttl expiry", "claim": "C8", "observed": "x", "seconds_until_gone": 3.4,
+             "reads": {"whole": 9, "gone": 3, "half": 0}, "keys_left": [], "keys_without_ttl": []},
+            {"backend": "redis", "case": "refresh", "claim": "C8", "observed": "y", "as_documented": False,
+             "reads": {"whole": 5, "gone": 0, "half": 7}}]
+    assert _by_id({"faults": rows})["C8"]["verdict"] == "partly"
+    rows[1]["as_documented"] = True
+    assert _by_id({"faults": rows})["C8"]["verdict"] == "confirmed"
+
+
+def test_c9_c7_c14_c15():
+    faults = [
+        {"backend": "redis", "case": "maxmemory 2048 KiB headroom, policy noeviction", "claim": "C9", "observed": "o",
+         "error": "OutOfMemoryError: command not allowed when used memory > 'maxmemory'.",
+         "read_at_limit": {"last good checkpoint": 5}, "after_limit_raised": {"resumed": 5, "missing": 1}},
+        {"backend": "redis", "case": "no modules", "claim": "C7", "observed": "o", "saver_error": "E", "preflight": "P"},
+        {"backend": "postgres->redis", "case": "rollback", "claim": "C14", "observed": "o", "migration_verified": True,
+         "created_after_move": 4, "absent_after_rollback": 4, "stale_after_rollback": 2},
+        {"backend": "redis", "case": "cluster", "claim": "C15", "observed": "not-applicable: no", "formed": False},
+    ]
+    got = _by_id({"faults": faults})
+    assert {k: v["verdict"] for k, v in got.items()} == {
+        "C9": "confirmed", "C7": "confirmed", "C14": "refuted", "C15": "not-testable-here"}, got
+    faults[0]["read_at_limit"] = {"broken (ResponseError)": 1}
+    faults[3].update(formed=True, scenarios={"setup": "ok", "list": "AttributeError"})
+    got = _by_id({"faults": faults})
+    assert (got["C9"]["verdict"], got["C15"]["verdict"]) == ("partly", "partly"), got
