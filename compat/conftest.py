@@ -7,12 +7,12 @@ def pytest_collection_modifyitems(config, items) -> None:
     if not config.getoption("parity_quick"):
         return
     from parity import loops
+    from parity.plugin import loop_of
 
     default = loops.default_loop().name
     keep, drop = [], []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        loop = callspec.id.rsplit("-", 1)[-1] if callspec and "_asyncio_loop_factory" in callspec.params else None
+        loop = loop_of(item)
         if item.get_closest_marker("slow") or (loop is not None and loop != default):
             drop.append(item)
         else:

@@ -99,6 +99,11 @@ def _no_loop(reason: str):
     return factory
 
 
+def loop_of(item) -> str | None:
+    """The event loop a collected item runs under (None for items without the loop parameter)."""
+    return _loop_id(item)
+
+
 def _loop_id(item) -> str | None:
     callspec = getattr(item, "callspec", None)
     factory = callspec.params.get(LOOP_PARAM) if callspec is not None else None

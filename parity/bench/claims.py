@@ -84,7 +84,9 @@ def c6(doc: dict) -> dict:
     t99 = next((g["p99_ms"] for g in tuned if g["x"] == top), None)
     # A tuned pool that halves the tail at the top level is a gain a team would tune for.
     tuning_helps = t99 is not None and d99 is not None and t99 < d99 / 2
-    detail = (f"at {top:g} workers Redis default pool: {r_err} errors, p99 {d99:.2f} ms"
+    by_flavour = ", ".join(f"{f} {sum(g.get('errors') or 0 for g in redis if g['flavour'] == f)}"
+                           for f in sorted({g["flavour"] for g in redis}))
+    detail = (f"Redis default pool errors by flavour: {by_flavour}; at {top:g} workers p99 {d99:.2f} ms (first flavour)"
               + (f" (tuned {t99:.2f} ms)" if t99 is not None else "") + f"; Postgres default pool: {p_err} errors")
     if r_err:
         verdict, lead = "refuted", "Redis with its default pool had errors"

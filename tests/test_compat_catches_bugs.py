@@ -1,0 +1,73 @@
+"""The compat matrix catches deliberately broken savers, and the in-memory reference passes all of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BROKEN = {"broken_order": "wrong_list_order", "broken_writes": "drops_pending_writes",
+          "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata"}
+# What each broken saver must be caught by, at least (one scenario that observes exactly that contract).
+MUST_CATCH = {"broken_order": "test_state_history", "broken_writes": "test_parallel_branch_error_then_resume",
+              "broken_parents": "test_time_travel_and_fork", "broken_metadata": "test_metadata_round_trip"}
+
+
+def run_compat(out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    cmd = [sys.executable, "-m", "pytest", "compat", "-q", "-p", "no:cacheprovider", "--parity-out", str(out), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env={**os.environ})
+    results = out / "results.json"
+    assert results.exists(), f"no results.json; pytest said:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+    return proc, json.loads(results.read_text())
+
+
+@pytest.fixture(scope="module")
+def broken_run(tmp_path_factory):
+    savers = [a for name, fn in {**BROKEN, "control": "correct_memory"}.items()
+              for a in ("--parity-saver", f"{name}=tests.broken_savers:{fn}")]
+    backends = ",".join(["memory", "control", *BROKEN])
+    return run_compat(tmp_path_factory.mktemp("broken"), "--parity-quick", *savers, "--parity-backend", backends)
+
+
+def _by_backend(doc):
+    status = defaultdict(Counter)
+    diverged = defaultdict(set)
+    for c in doc["cells"]:
+        status[c["backend"]][c["status"]] += 1
+        if c["status"] == "diverged":
+            diverged[c["backend"]].add(c["scenario"])
+    return status, diverged
+
+
+@pytest.mark.parametrize("backend", sorted(BROKEN))
+def test_each_broken_saver_produces_findings(broken_run, backend):
+    proc, doc = broken_run
+    status, diverged = _by_backend(doc)
+    assert MUST_CATCH[backend] in diverged[backend], \
+        f"expected {backend} to diverge in {MUST_CATCH[backend]}; diverged in {sorted(diverged[backend])}: {dict(status[backend])}"
+    findings = [f for f in doc["findings"] if f["backend"] == backend]
+    assert findings and all(f["claim"] == "C12" for f in findings), findings[:1]
+    assert proc.returncode != 0, "a run with divergences must fail"
+
+
+def test_reference_and_a_correct_third_party_saver_pass_in_the_same_run(broken_run):
+    _, doc = broken_run
+    status, _ = _by_backend(doc)
+    for backend in ("memory", "control"):
+        bad = {s: n for s, n in status[backend].items() if s not in ("passed", "not-applicable")}
+        assert not bad and status[backend]["passed"] > 20, f"{backend}: {dict(status[backend])}"
+
+
+def test_whole_matrix_against_memory_passes(tmp_path):
+    proc, doc = run_compat(tmp_path, "--parity-backend", "memory")
+    status = Counter(c["status"] for c in doc["cells"])
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert set(status) <= {"passed", "not-applicable"} and status["passed"] > 40, dict(status)
+    na = {c["reason"] for c in doc["cells"] if c["status"] == "not-applicable"}
+    assert all(r.startswith("not-applicable: ") for r in na), na
