@@ -8,11 +8,13 @@ from parity.backends.capabilities import Capability
 from parity.faults import outages
 
 # A timeout each family's client offers in its URL; psycopg has no read timeout, statement_timeout is server-side.
-TIMEOUT_QUERY = {"redis": "socket_timeout=2", "postgres": "options=-c%20statement_timeout%3D2000"}
+# Postgres: every knob libpq offers at once (server statement timeout, TCP keepalive, TCP user timeout).
+TIMEOUT_QUERY = {"redis": "socket_timeout=2",
+                 "postgres": "options=-c%20statement_timeout%3D2000&keepalives=1&keepalives_idle=1"
+                             "&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=2000"}
 PERSISTENT = {"redis": {"appendonly": "yes", "appendfsync": "always"}, "postgres": {}}
 
 
-@pytest.mark.parity_claim("C12")
 @pytest.mark.parametrize("family", ["redis", "postgres"])
 def test_server_stopped_mid_run(family, parity_session, owned_server, pick_backend):
     """Contract: the graph fails fast with a connection error and no thread is left with dangling parents."""
@@ -22,6 +24,16 @@ def test_server_stopped_mid_run(family, parity_session, owned_server, pick_backe
     assert row["error_type"] is not None, f"expected an error when the server stops, got {row['observed']}"
     assert row["seconds_to_fail"] < 10, f"expected failure within 10 s, got {row['seconds_to_fail']} s"
     assert row["thread_after_restart"]["dangling_parents"] == 0, f"dangling parents: {row['thread_after_restart']}"
+
+
+def test_server_stopped_mid_run_postgres_pool(parity_session, owned_server, pick_backend):
+    """Contract: a PostgresSaver on a checking ConnectionPool works again once the server is back."""
+    backend = pick_backend("postgres", Capability.FULL_HISTORY)
+    server = owned_server("postgres")
+    row = outages.server_stopped_mid_run(server, backend, lambda scope: outages.postgres_pool_saver(server, scope),
+                                         label="ConnectionPool with check")
+    parity_session.add("outages", row)
+    assert row["same_saver_recovers"] is True, f"expected the pooled saver to recover, got {row['same_saver_recovers']}"
 
 
 @pytest.mark.parametrize("family", ["redis", "postgres"])

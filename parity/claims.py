@@ -20,7 +20,27 @@ def compute(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 continue  # that part is not installed in this build
             raise
         for row in module.verdicts(doc):
-            by_id[row["id"]] = row
+            row["evidence"] = [evidence_text(e) for e in row.get("evidence") or []]
+            by_id[row["id"]] = _merge(by_id.get(row["id"]), row)
     return [by_id.get(cid) or {"id": cid, "verdict": "not-testable-here",
                                "reason": "not measured in this run (see the run's --only selection)",
                                "evidence": []} for cid in CLAIM_IDS]
+
+
+def evidence_text(item: Any) -> str:
+    """Evidence is read by people: structured items become one compact line."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        return ", ".join(f"{k}={evidence_text(v) if isinstance(v, dict) else v}" for k, v in item.items())
+    return str(item)
+
+
+def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Two parts judging the same claim: the verdicts combine, the reasons and evidence are both kept."""
+    if old is None:
+        return new
+    from parity.verdicts import combine
+
+    return {"id": new["id"], "verdict": combine([old["verdict"], new["verdict"]]),
+            "reason": f"{old['reason']}; {new['reason']}", "evidence": old["evidence"] + new["evidence"]}

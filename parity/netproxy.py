@@ -1,7 +1,8 @@
-"""Loopback TCP proxy that adds per-direction delay, stalls or drops connections in front of a server."""
+"""Loopback TCP proxy that delays, stalls or drops connections in front of a server."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import selectors
 import socket
@@ -11,7 +12,7 @@ import time
 from collections import deque
 
 _CHUNK = 65536
-# Stop reading a side once this much waits to be forwarded: bounds memory when the other side stalls.
+# Stop reading a side once this much waits to be forwarded: bounds memory if the other side stalls.
 _MAX_QUEUED = 4 << 20
 _READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 
@@ -21,7 +22,7 @@ class _Pipe:
 
     def __init__(self, src: socket.socket, dst: socket.socket):
         self.src, self.dst = src, dst
-        self.chunks: deque = deque()  # [release_time, bytes or None]; None stands for "src sent EOF"
+        self.chunks: deque = deque()  # (release_time, bytes or None); None means src sent EOF
         self.queued = 0  # bytes waiting in chunks
         self.eof = False  # src sent EOF: read no more
         self.done = False  # that EOF has been passed on to dst
@@ -61,19 +62,21 @@ class DelayProxy:
     def start(self) -> DelayProxy:
         if self._thread is not None:
             raise RuntimeError(f"DelayProxy already started on {self.url_hostport}")
-        # Resolve once, here, so a bad target fails loudly instead of per connection.
-        self._target = socket.getaddrinfo(self.target_host, self.target_port,
-                                          type=socket.SOCK_STREAM)[0]
+        # Resolve once, here, so a bad target fails loudly instead of per connection. IPv4 first:
+        # "localhost" often lists ::1 first while the suite's servers listen on 127.0.0.1.
+        infos = socket.getaddrinfo(self.target_host, self.target_port, type=socket.SOCK_STREAM)
+        self._target = min(infos, key=lambda info: info[0] != socket.AF_INET)
         self._listener = socket.create_server((self.listen_host, 0), backlog=512)
         self._listener.setblocking(False)
         self.port = self._listener.getsockname()[1]
         self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
+        for sock in (self._wake_r, self._wake_w):
+            sock.setblocking(False)
         self._sel = selectors.DefaultSelector()
         self._sel.register(self._listener, _READ, self._accept)
         self._sel.register(self._wake_r, _READ, self._drain_wake)
-        self._thread = threading.Thread(target=self._run, name=f"DelayProxy:{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"DelayProxy:{self.port}",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -83,7 +86,7 @@ class DelayProxy:
         self._wake()
 
     def blackhole(self, on: bool = True) -> None:
-        """Hold all data without forwarding (a stalled network); turning it off releases the backlog."""
+        """Hold all data without forwarding (a stalled network); turning it off releases it."""
         self._blackholed = on
         self._wake()
 
@@ -108,11 +111,10 @@ class DelayProxy:
     # --- called from other threads -------------------------------------------------------------
 
     def _wake(self) -> None:
-        try:
+        # A full or closed wake pipe means the loop is already awake or gone.
+        with contextlib.suppress(OSError):
             if self._thread is not None:
                 self._wake_w.send(b"\0")
-        except OSError:
-            pass  # a full or closed wake pipe means the loop is already awake or gone
 
     def _call(self, fn) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -158,11 +160,9 @@ class DelayProxy:
         return max(0.0, min(due) - time.monotonic()) if due else None
 
     def _drain_wake(self, sock: socket.socket, mask: int) -> None:
-        try:
+        with contextlib.suppress(BlockingIOError):
             while sock.recv(4096):
                 pass
-        except BlockingIOError:
-            pass
 
     def _accept(self, listener: socket.socket, mask: int) -> None:
         while True:
@@ -205,7 +205,7 @@ class DelayProxy:
         pipe.eof = not data
 
     def _flush(self, link: _Link, pipe: _Pipe, now: float) -> None:
-        while pipe.chunks and not pipe.blocked and not self._blackholed and pipe.chunks[0][0] <= now:
+        while pipe.chunks and not (pipe.blocked or self._blackholed) and pipe.chunks[0][0] <= now:
             release, data = pipe.chunks[0]
             if data is None:
                 pipe.chunks.popleft()
@@ -238,10 +238,11 @@ class DelayProxy:
             return self._close_link(link, abort=True)
         if link.up.done and link.down.done:
             return self._close_link(link, abort=False)
-        reading_up = not link.up.eof and link.up.queued < _MAX_QUEUED
-        reading_down = link.connected and not link.down.eof and link.down.queued < _MAX_QUEUED
-        self._watch(link, link.client, (_READ if reading_up else 0) | (_WRITE if link.down.blocked else 0))
-        self._watch(link, link.upstream, (_READ if reading_down else 0) | (_WRITE if link.up.blocked else 0))
+        up, down = link.up, link.down
+        read_up = not up.eof and up.queued < _MAX_QUEUED
+        read_down = link.connected and not down.eof and down.queued < _MAX_QUEUED
+        self._watch(link, link.client, (_READ if read_up else 0) | (_WRITE if down.blocked else 0))
+        self._watch(link, link.upstream, (_READ if read_down else 0) | (_WRITE if up.blocked else 0))
 
     def _watch(self, link: _Link, sock: socket.socket, events: int) -> None:
         old = link.events[sock]

@@ -64,7 +64,8 @@ class ParitySession:
         self.doc["run"]["provider"] = self.pool._provider or self.server_config.provider
         self.doc["servers"] = [ep.describe() for ep in self.pool.endpoints()]
         for family, reason in self.pool.unavailable().items():
-            self.doc["servers"].append({"family": family, "provider": self.pool._provider, "unavailable": reason})
+            self.doc["servers"].append({"family": family, "provider": self.pool._provider or "", "version": None,
+                                        "url": "", "settings": {}, "unavailable": reason})
         from parity.claims import compute
 
         if not self.options.out:

@@ -19,7 +19,8 @@ def run_cli(*args: str, timeout: float = 60, env: dict | None = None) -> subproc
 
 
 def run_pytest(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"-c={ROOT / 'pyproject.toml'}",
+                           "-q", *args],
                           capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 

@@ -78,3 +78,10 @@ def test_types_are_kept():
 
     assert diff(_trace(("x", Decimal("1.5"))), _trace(("x", "1.5"))) is not None
     assert diff(_trace(("x", {1, 2})), _trace(("x", [1, 2]))) is not None
+
+
+def test_a_uuid_value_in_state_is_compared_by_value():
+    from parity.compat.observe import typed
+
+    fixed = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert diff(_trace(("v", typed({"u": fixed}))), _trace(("v", typed({"u": uuid.uuid4()})))) is not None

@@ -95,3 +95,12 @@ def test_cli_copies_between_scopes(servers, capsys):
     finally:
         _drop(reg.get("postgres"), src)
         _drop(reg.get("redis"), dst)
+
+
+def test_cli_refuses_same_storage_and_bad_scheme():
+    from parity.errors import ParityUsageError
+
+    with pytest.raises(ParityUsageError, match="same storage"):
+        migrate.main_migrate(["--from", "redis://127.0.0.1:1/0", "--to", "redis://127.0.0.1:1/0"])
+    with pytest.raises(ParityUsageError, match="malformed URL"):
+        migrate.main_migrate(["--from", "mysql://h/db", "--to", "redis://127.0.0.1:1/0"])

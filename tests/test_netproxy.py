@@ -99,13 +99,14 @@ def test_binary_round_trip_is_intact_and_counted(proxy):
 
 def test_delay_applies_in_each_direction(proxy):
     with _connect(proxy.port) as sock:
-        fast = _round_trip(sock, b"ping")
+        # Best of 5: one round trip can lose a scheduler slice on a busy machine; the best cannot lose many.
+        fast = min(_round_trip(sock, b"ping") for _ in range(5))
         proxy.set_delay(0.05)
         slow = _round_trip(sock, b"ping")
     # Lower bound is exact: each direction holds the chunk for at least 0.05 s.
     assert slow >= 0.1, f"expected round trip >= 0.1 s with 0.05 s delay, got {slow:.4f} s"
     # Loopback round trips take well under 1 ms; 50 ms leaves room for a busy machine.
-    assert fast < 0.05, f"expected round trip < 0.05 s without delay, got {fast:.4f} s"
+    assert fast < 0.05, f"expected best round trip < 0.05 s without delay, got {fast:.4f} s"
 
 
 def test_many_connections_are_delayed_concurrently(echo_port):

@@ -178,13 +178,13 @@ def _import(path: str):
 def backends() -> list[Backend]:
     full = {C.FULL_HISTORY, C.PRUNE}
     return [
-        Backend("memory", None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DELETE_THREAD, C.PRUNE} | LIST_OPS),
+        Backend("memory", None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DELETE_THREAD} | LIST_OPS),
                 memory_sync, memory_async, "InMemorySaver from langgraph: the reference every run is judged against"),
         Backend("redis", "redis", frozenset(SERVER_SAVER | full | {C.TTL}),
                 _redis_sync("langgraph.checkpoint.redis.RedisSaver"),
                 _redis_async("langgraph.checkpoint.redis.AsyncRedisSaver"),
                 "RedisSaver / AsyncRedisSaver (langgraph-checkpoint-redis), RedisJSON + RediSearch"),
-        Backend("redis-shallow", "redis", frozenset(SERVER_SAVER | {C.TTL}),
+        Backend("redis-shallow", "redis", frozenset(SERVER_SAVER | {C.TTL, C.PRUNE}),
                 _redis_sync("langgraph.checkpoint.redis.ShallowRedisSaver"),
                 _redis_async("langgraph.checkpoint.redis.AsyncShallowRedisSaver"),
                 "ShallowRedisSaver / AsyncShallowRedisSaver: keeps only the latest checkpoint per thread"),
@@ -192,7 +192,8 @@ def backends() -> list[Backend]:
                 _postgres_sync("langgraph.checkpoint.postgres.PostgresSaver"),
                 _postgres_async("langgraph.checkpoint.postgres.aio.AsyncPostgresSaver"),
                 "PostgresSaver / AsyncPostgresSaver (langgraph-checkpoint-postgres, psycopg 3)"),
-        Backend("postgres-shallow", "postgres", frozenset(SERVER_SAVER),
+        # delete_thread raises NotImplementedError on the shallow Postgres savers
+        Backend("postgres-shallow", "postgres", frozenset(SERVER_SAVER - {C.DELETE_THREAD}),
                 _postgres_sync("langgraph.checkpoint.postgres.shallow.ShallowPostgresSaver"),
                 _postgres_async("langgraph.checkpoint.postgres.shallow.AsyncShallowPostgresSaver"),
                 "ShallowPostgresSaver / AsyncShallowPostgresSaver (deprecated upstream): latest checkpoint only"),

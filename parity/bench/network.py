@@ -61,9 +61,10 @@ class ServerCounters:
                 return int(r.info("memory")["used_memory"])
         import psycopg
         with psycopg.connect(self.ep.url, autocommit=True) as conn:
-            return conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            total = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
                                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
                                 (scope,)).fetchone()[0]
+            return int(total)  # sum() of bigint is numeric: a Decimal, not JSON-able as a number
 
 
 async def footprint(session, cell: Cell, backend, calls: int) -> list[dict]:

@@ -35,18 +35,25 @@ def pytest_args(args, out: Path) -> list[str]:
     paths = [str(SUITE_ROOT / PARTS[p]) for p in parts if (SUITE_ROOT / PARTS[p]).is_dir()]
     if not paths:
         raise ParityUsageError(f"none of {parts} exists under {SUITE_ROOT}", "run parity from a checkout of checkpoint-parity")
-    argv = paths + ["-p", "no:cacheprovider", "--rootdir", str(SUITE_ROOT), "--parity-out", str(out), "-q"]
-    for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
-                        ("--postgres-url", args.postgres_url), ("--repeat", args.repeat),
-                        ("--parity-profile", args.profile), ("-k", args.keyword)):
-        if value:
-            argv += [flag, str(value)]
-    argv += ["--parity-quick"] if args.quick else []
-    argv += [a for b in args.backends for a in ("--parity-backend", b)]
-    argv += [a for s in args.savers for a in ("--parity-saver", s)]
-    argv += [a for lp in args.loop for a in ("--parity-loop", lp)]
     workloads = args.workload if args.workload is not None else ([DEMO_WORKLOAD] if "compat" in parts else [])
-    argv += [a for w in workloads if w != "none" for a in ("--parity-workload", w)]
+    return forward(args, paths, out, [w for w in workloads if w != "none"])
+
+
+def forward(args, paths: list[str], out: Path | None, workloads: list[str]) -> list[str]:
+    """The pytest command line for the suite's own options (shared by `parity run` and `parity check`)."""
+    # Options as single "--flag=value" tokens: pytest treats a separate value that is an existing path
+    # (the --out dir) as a test path when it looks for the config file, and then misses pyproject.toml.
+    argv = paths + ["-p", "no:cacheprovider", f"--rootdir={SUITE_ROOT}", f"-c={SUITE_ROOT / 'pyproject.toml'}", "-q"]
+    for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
+                        ("--postgres-url", args.postgres_url), ("--repeat", args.repeat), ("--parity-out", out),
+                        ("--parity-profile", getattr(args, "profile", None)), ("-k", args.keyword)):
+        if value:
+            argv.append(f"{flag}={value}")
+    argv += ["--parity-quick"] if args.quick else []
+    argv += [f"--parity-backend={b}" for b in args.backends]
+    argv += [f"--parity-saver={s}" for s in args.savers]
+    argv += [f"--parity-loop={lp}" for lp in args.loop]
+    argv += [f"--parity-workload={w}" for w in workloads]
     return argv + list(args.pytest_args)
 
 

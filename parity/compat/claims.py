@@ -72,8 +72,11 @@ def c12(cells, conformance) -> dict[str, Any]:
     if not compared_any:
         return claim("C12", "not-testable-here", "no Redis and Postgres compat cells ran side by side in this run")
     if refuting:
-        return claim("C12", "refuted", f"{len(refuting)} scenario cells/conformance capabilities behave differently "
-                     f"on redis than on postgres (full savers), e.g. {refuting[0]}", evidence)
+        scenarios = sorted({r.split("[")[0] for r in refuting if not r.startswith("conformance ")})
+        conf = [r for r in refuting if r.startswith("conformance ")]
+        return claim("C12", "refuted", f"{len(refuting) - len(conf)} cells in {len(scenarios)} scenarios behave "
+                     f"differently on redis than on postgres (full savers): {', '.join(scenarios[:8])}"
+                     f"{' ...' if len(scenarios) > 8 else ''}; {len(conf)} conformance capability differences", evidence)
     if mild:
         return claim("C12", "partly", f"full savers agree; the shallow pair differs in {len(mild)} cells, "
                      f"e.g. {mild[0]}", evidence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 
@@ -78,4 +79,6 @@ def typed(value: Any) -> Any:
         return {"__type__": type(value).__name__, "items": [typed(v) for v in value]}
     if isinstance(value, (set, frozenset)):
         return {"__type__": type(value).__name__, "items": sorted(repr(v) for v in value)}
+    if isinstance(value, uuid.UUID):  # a value, not an id: hex is not tokenised by the trace normaliser
+        return {"__type__": "uuid.UUID", "hex": value.hex}
     return {"__type__": f"{type(value).__module__}.{type(value).__qualname__}", "repr": repr(value)}

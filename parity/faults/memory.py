@@ -75,7 +75,8 @@ def fill(server, backend, policy: str) -> dict[str, Any]:
     client.close()
     return {"backend": backend.name, "case": f"maxmemory {HEADROOM // 1024} KiB headroom, policy {policy}",
             "observed": (common.error_text(error) if error else f"no error after {len(acked)} threads")
-                        + f"; read at the limit: {under_limit}; after raising the limit: {after}",
+                        + f"; {keys_at_limit} keys left at the limit; read at the limit: {under_limit}; "
+                        f"after raising the limit: {after}",
             "error": common.error_text(error) if error else None, "threads_acknowledged": len(acked),
             "read_at_limit": under_limit, "after_limit_raised": after, "failed_thread": failed_tid,
             "keys_at_limit": keys_at_limit, "used_memory_at_limit": used_at_limit}

@@ -132,6 +132,12 @@ def main_migrate(argv: list[str] | None = None) -> int:
         ap.add_argument(f"--{side}-prefix", f"--{side}-schema", dest=f"{side}_scope", default=None,
                         help=f"Redis key prefix / Postgres schema of the {side} side (default: production)")
     args = ap.parse_args(argv)
+    if (args.src, args.from_scope) == (args.dst, args.to_scope):
+        raise ParityUsageError("--from and --to name the same storage", "give a different URL, prefix or schema")
+    from parity.servers.probe import probe
+
+    for url in (args.src, args.dst):  # one clear line (unreachable, no modules, bad URL) instead of a traceback
+        probe("redis" if url.startswith(("redis://", "rediss://")) else "postgres", url)
     with saver_for_url(args.src, args.from_scope) as src, saver_for_url(args.dst, args.to_scope) as dst:
         report = copy_savers(src, dst, args.thread or None)
     for tid, row in report["threads"].items():

@@ -104,3 +104,20 @@ def postgres_cleanup(server, backend) -> dict[str, Any]:
                         "each expired thread, or a scheduled job deleting from checkpoints, checkpoint_writes and "
                         "checkpoint_blobs the thread_ids whose newest checkpoint is older than the retention",
             "checkpoints_after_delete_thread": left}
+
+
+def refresh_on_read_trials(server, backend, refresh: bool, trials: int = 3) -> dict[str, Any]:
+    """refresh_on_read() in `trials` concurrent scopes: a race shows up as a rate, not as a coin flip."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(trials) as pool:
+        runs = list(pool.map(lambda _: refresh_on_read(server, backend, refresh), range(trials)))
+    half = sum(1 for r in runs if r["reads"]["half"])
+    alive = sum(1 for r in runs if r["alive_after_reads"])
+    expired = sum(1 for r in runs if r["after_idle"] == "gone")
+    return {"backend": backend.name, "case": f"ttl refresh_on_read={refresh} ({trials} concurrent trials)",
+            "observed": f"kept alive by reads in {alive}/{trials}; half-expired reads (checkpoint without its "
+                        f"pending writes) in {half}/{trials}; expired when idle in {expired}/{trials}",
+            "refresh_on_read": refresh, "trials": trials, "trials_alive": alive, "trials_half": half,
+            "trials_expired_idle": expired, "runs": [r["observed"] for r in runs],
+            "as_documented": alive == (trials if refresh else 0) and half == 0 and expired == trials}

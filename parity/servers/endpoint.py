@@ -28,6 +28,7 @@ class Endpoint:
 
     def describe(self) -> dict[str, Any]:
         return {"family": self.family, "provider": self.provider, "url": self.masked_url,
+                "version": (self.probe or {}).get("version"),
                 "owned": self.owned, "settings": dict(self.settings), "probe": self.probe}
 
 

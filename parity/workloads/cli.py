@@ -29,19 +29,11 @@ def build_parser():
 
 
 def pytest_argv(args) -> list[str]:
-    argv = [str(TEST_FILE), "-p", "no:cacheprovider", "--rootdir", str(SUITE_ROOT), "-q", "-rs",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # preflight imported plugins before pytest.main
-    for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
-                        ("--postgres-url", args.postgres_url), ("--repeat", args.repeat),
-                        ("--parity-out", args.out), ("-k", args.keyword)):
-        if value:
-            argv += [flag, str(value)]
-    argv += ["--parity-quick"] if args.quick else []
-    argv += [a for b in args.backends for a in ("--parity-backend", b)]
-    argv += [a for s in args.savers for a in ("--parity-saver", s)]
-    argv += [a for lp in args.loop for a in ("--parity-loop", lp)]
-    argv += [a for w in args.workload for a in ("--parity-workload", w)]
-    return argv + list(args.pytest_args)
+    from parity.cli.run import forward
+
+    # preflight imported the workload's plugins before pytest.main: their assert-rewrite warning is noise
+    return forward(args, [str(TEST_FILE)], args.out, list(args.workload)) + [
+        "-rs", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
 def main_check(argv: list[str]) -> int:

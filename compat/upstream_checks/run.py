@@ -1,0 +1,27 @@
+"""Run one standalone upstream check against fresh embedded Redis and Postgres: python -m compat.upstream_checks.run FILE.
+
+Each check_*.py here reproduces a finding of the compat matrix with plain LangGraph + saver code (no parity
+harness), so a finding can be told apart from a harness bug. The script gets argv = [redis_url, postgres_url].
+"""
+
+import subprocess
+import sys
+
+from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+
+
+def main(script: str) -> int:
+    root = TempRoot()
+    redis, postgres = EmbeddedRedis(root, None), EmbeddedPostgres(root, None)
+    try:
+        redis.start()
+        postgres.start()
+        return subprocess.run([sys.executable, script, redis.url, postgres.url], check=False).returncode
+    finally:
+        redis.close()
+        postgres.close()
+        root.remove()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
