@@ -13,7 +13,8 @@ from parity.backends.capabilities import Capability as C
 from parity.backends.registry import Backend, SaverContext
 
 LIST_OPS = {C.LIST_FILTER, C.LIST_BEFORE, C.LIST_LIMIT}
-SERVER_SAVER = {C.SYNC, C.ASYNC, C.DURABLE, C.SERVER, C.PERSISTENCE_CONTROL, C.DELETE_THREAD} | LIST_OPS
+SERVER_SAVER = {C.SYNC, C.ASYNC, C.DURABLE, C.SERVER, C.PERSISTENCE_CONTROL, C.DELETE_THREAD, C.POOL} | LIST_OPS
+PG_CONN_KW = {"autocommit": True, "prepare_threshold": 0}  # what the Postgres savers require of a connection
 
 # In-memory savers share storage per scope so a "reopened" saver sees the same threads.
 _memory: dict[str, Any] = {}
@@ -51,7 +52,10 @@ def _redis_sync(cls_path: str):
         import redis
 
         cls = _import(cls_path)
-        client = redis.Redis.from_url(ctx.url)
+        pool = ctx.options.get("pool")
+        client = (redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
+            ctx.url, max_connections=pool["max_connections"], timeout=pool.get("timeout", 20)))
+            if pool else redis.Redis.from_url(ctx.url))
         saver = cls(redis_client=client, **_redis_kwargs(ctx))
         saver.setup()
         try:
@@ -70,7 +74,10 @@ def _redis_async(cls_path: str):
         import redis.asyncio as aredis
 
         cls = _import(cls_path)
-        client = aredis.Redis.from_url(ctx.url)
+        pool = ctx.options.get("pool")
+        client = (aredis.Redis(connection_pool=aredis.BlockingConnectionPool.from_url(
+            ctx.url, max_connections=pool["max_connections"], timeout=pool.get("timeout", 20)))
+            if pool else aredis.Redis.from_url(ctx.url))
         saver = cls(redis_client=client, **_redis_kwargs(ctx))
         await saver.asetup()
         try:
@@ -87,13 +94,12 @@ def _postgres_sync(cls_path: str):
     @contextlib.contextmanager
     def open_saver(ctx: SaverContext):
         import psycopg
-        from psycopg.rows import dict_row
 
         with psycopg.connect(ctx.url, autocommit=True) as admin:
             provision.postgres_create_scope(admin, ctx.scope)
         url = provision.postgres_url_with_schema(ctx.url, ctx.scope)
         try:
-            with psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as conn:
+            with _pg_sync_conn(url, ctx.options.get("pool")) as conn:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)  # the shallow saver warns on construction
                     saver = _import(cls_path)(conn)
@@ -110,14 +116,12 @@ def _postgres_async(cls_path: str):
     @contextlib.asynccontextmanager
     async def open_saver(ctx: SaverContext):
         import psycopg
-        from psycopg.rows import dict_row
 
         async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
             await admin.execute(f'CREATE SCHEMA IF NOT EXISTS "{provision.check_scope(ctx.scope)}"')
         url = provision.postgres_url_with_schema(ctx.url, ctx.scope)
         try:
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=0,
-                                                             row_factory=dict_row) as conn:
+            async with _pg_async_conn(url, ctx.options.get("pool")) as conn:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)
                     saver = _import(cls_path)(conn)
@@ -128,6 +132,40 @@ def _postgres_async(cls_path: str):
                 async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
                     await admin.execute(f'DROP SCHEMA IF EXISTS "{provision.check_scope(ctx.scope)}" CASCADE')
     return open_saver
+
+
+@contextlib.contextmanager
+def _pg_sync_conn(url: str, pool: dict[str, Any] | None):
+    """One connection (the savers' documented default) or, when asked, a psycopg_pool sized by the caller."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    if not pool:
+        with psycopg.connect(url, row_factory=dict_row, **PG_CONN_KW) as conn:
+            yield conn
+        return
+    from psycopg_pool import ConnectionPool
+
+    with ConnectionPool(url, min_size=pool.get("min_size", 1), max_size=pool["max_size"], timeout=pool.get("timeout", 30),
+                        kwargs={"row_factory": dict_row, **PG_CONN_KW}, open=True) as p:
+        yield p
+
+
+@contextlib.asynccontextmanager
+async def _pg_async_conn(url: str, pool: dict[str, Any] | None):
+    import psycopg
+    from psycopg.rows import dict_row
+
+    if not pool:
+        async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row, **PG_CONN_KW) as conn:
+            yield conn
+        return
+    from psycopg_pool import AsyncConnectionPool
+
+    async with AsyncConnectionPool(url, min_size=pool.get("min_size", 1), max_size=pool["max_size"],
+                                   timeout=pool.get("timeout", 30), kwargs={"row_factory": dict_row, **PG_CONN_KW},
+                                   open=False) as p:
+        yield p
 
 
 _sqlite_dir = tempfile.gettempdir()

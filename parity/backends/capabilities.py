@@ -18,6 +18,7 @@ class Capability(str, enum.Enum):
     DURABLE = "durable"  # data survives the saver object (a new process can resume a thread)
     PERSISTENCE_CONTROL = "persistence_control"  # the server's fsync/persistence is configurable
     CLUSTER = "cluster"
+    POOL = "pool"  # the factory honours SaverContext.options["pool"] (max_size, min_size, timeout, max_connections)
     SERVER = "server"  # talks to a server process (latency floors, footprint, faults make sense)
 
 
