@@ -223,11 +223,17 @@ def _record_cell(item, report) -> None:
            "backend": param.backend, "flavour": param.flavour, "loop": loop, "status": status, "reason": reason,
            "duration_s": round(report.duration, 4), "claims": cell.claims if cell else ["C12"],
            "runs": cell.runs if cell else 0, "diverged_runs": cell.diverged_runs if cell else 0,
-           "workload": cell.workload if cell else None, "finding_ids": []}
+           "workload": (cell.workload if cell else None) or _workload_param(item), "finding_ids": []}
     if cell is not None and cell.finding is not None:
         row["finding_ids"] = [cell.finding.id]
         ps.add("findings", cell.finding.to_dict())
     ps.add("cells", row)
+
+
+def _workload_param(item) -> str | None:
+    # Cells skipped at collection never ran the test body that names the workload: read it from the param.
+    workload = getattr(getattr(item, "callspec", None), "params", {}).get("workload")
+    return getattr(workload, "name", None)
 
 
 def _status(report, cell) -> tuple[str, str]:
