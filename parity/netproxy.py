@@ -40,6 +40,9 @@ class _Link:
         self.events = {client: 0, upstream: 0}  # what each socket is registered for
 
 
+SPIN_BELOW_S = 0.0015
+
+
 class DelayProxy:
     """Forwards 127.0.0.1:port to target; every chunk is delayed by delay_s in each direction."""
 
@@ -157,7 +160,12 @@ class DelayProxy:
             return None
         due = [p.chunks[0][0] for link in self._links for p in (link.up, link.down)
                if p.chunks and not p.blocked]
-        return max(0.0, min(due) - time.monotonic()) if due else None
+        if not due:
+            return None
+        wait = min(due) - time.monotonic()
+        # epoll rounds its timeout up to whole milliseconds, which would turn a 0.25 ms delay into ~1 ms:
+        # poll without blocking for the last stretch so sub-millisecond delays mean what they say.
+        return 0.0 if wait < SPIN_BELOW_S else wait - SPIN_BELOW_S
 
     def _drain_wake(self, sock: socket.socket, mask: int) -> None:
         with contextlib.suppress(BlockingIOError):
