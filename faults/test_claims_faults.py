@@ -35,7 +35,13 @@ def test_ttl_refresh_on_read(refresh, parity_session, owned_server, pick_backend
     backend = pick_backend("redis", Capability.TTL, Capability.FULL_HISTORY)
     server = owned_server("redis", NO_PERSISTENCE)
     row = _add(parity_session, "C8", ttl.refresh_on_read_trials(server, backend, refresh))
-    assert row["as_documented"], row["observed"]
+    if not row["as_documented"]:
+        from parity.findings import Finding
+        from parity.judge import report_divergence
+
+        report_divergence(parity_session, Finding(
+            backend.name, "sync", None, f"test_ttl_refresh_on_read[{'refresh' if refresh else 'no-refresh'}]", "C8",
+            "refresh_on_read does not behave as documented", f"observed: {row['observed']}"))
 
 
 @pytest.mark.parity_claim("C8")

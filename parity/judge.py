@@ -71,3 +71,12 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
         pytest.xfail(f"known divergence: {finding.known['reason']}"
                      + (f" ({finding.known['upstream']})" if finding.known.get("upstream") else ""))
     raise DivergenceError(finding)
+
+
+def report_divergence(session, finding: Finding) -> None:
+    """A divergence found outside the compat matrix (e.g. a fault study): recorded, then waived or failed."""
+    finding.known = match_known(finding, session.known)
+    session.add("findings", finding.to_dict())
+    if finding.known:
+        pytest.xfail(f"known divergence: {finding.known['reason']}")
+    raise DivergenceError(finding)

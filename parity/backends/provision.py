@@ -21,7 +21,7 @@ def redis_drop_scope(client, scope: str) -> int:
         name = name.decode() if isinstance(name, bytes) else name
         if name.startswith(scope):
             client.execute_command("FT.DROPINDEX", name)
-    removed = 0
+    removed = _drop_write_registries(client, scope)
     batch: list = []
     for key in client.scan_iter(match=f"{scope}*", count=1000):
         batch.append(key)
@@ -44,3 +44,14 @@ def postgres_create_scope(conn, scope: str) -> None:
 
 def postgres_drop_scope(conn, scope: str) -> None:
     conn.execute(f'DROP SCHEMA IF EXISTS "{check_scope(scope)}" CASCADE')
+
+
+def _drop_write_registries(client, scope: str) -> int:
+    """langgraph-checkpoint-redis keeps `write_keys_zset:*` registries outside checkpoint_prefix; ours are the
+    ones whose members (write keys) live under our scope."""
+    doomed = []
+    for key in client.scan_iter(match="write_keys_zset:*", count=1000):
+        members = client.zrange(key, 0, 0)
+        if members and (members[0].decode() if isinstance(members[0], bytes) else members[0]).startswith(scope):
+            doomed.append(key)
+    return client.unlink(*doomed) if doomed else 0

@@ -58,6 +58,7 @@ class TempRoot:
         return p
 
     def remove(self) -> None:
+        reaper.kill_registered(self.path)  # servers nobody closed must not outlive their data dir
         shutil.rmtree(self.path, ignore_errors=True)  # the reaper sees the root gone and exits
         try:
             self._reaper.wait(timeout=3)
