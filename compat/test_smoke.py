@@ -1,36 +1,14 @@
 """Smoke: one graph invoke, an interrupt and a resume, on every backend, flavour and loop."""
 
-from typing import TypedDict
+from langgraph.types import Command
 
-from langgraph.graph import END, START, StateGraph
-from langgraph.types import Command, interrupt
-
-
-class State(TypedDict):
-    n: int
-    answer: str
-
-
-def _builder() -> StateGraph:
-    def count(state: State) -> dict:
-        return {"n": state["n"] + 1}
-
-    def ask(state: State) -> dict:
-        return {"answer": interrupt({"question": "go on?", "n": state["n"]})}
-
-    g = StateGraph(State)
-    g.add_node("count", count)
-    g.add_node("ask", ask)
-    g.add_edge(START, "count")
-    g.add_edge("count", "ask")
-    g.add_edge("ask", END)
-    return g
+from parity.graphs import count_then_ask
 
 
 async def smoke(g) -> None:
-    app = g.compile(_builder())
+    app = g.compile(count_then_ask())
     cfg = g.config("smoke")
-    g.trace.add("first invoke", await g.invoke(app, {"n": 1, "answer": ""}, cfg))
+    g.trace.add("first invoke", await g.invoke(app, {"n": 1, "answer": "", "pad": ""}, cfg))
     state = await g.get_state(app, cfg)
     g.trace.add("paused at", {"next": state.next, "values": state.values,
                               "interrupts": [i.value for t in state.tasks for i in t.interrupts]})

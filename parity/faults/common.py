@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any, Iterator, TypedDict
+from typing import Any, Iterator
 
 from parity.backends.registry import Backend, SaverContext
+from parity.graphs import State, count_then_ask as builder  # noqa: F401  (shared with the smoke scenario)
 
 INDEX_WAIT_S = 10.0  # RediSearch re-indexes loaded data in the background after a restart
-
-
-class State(TypedDict):
-    n: int
-    answer: str
-    pad: str
-
-
-def builder():
-    """START -> count -> ask (interrupt) -> END: one run writes 3 checkpoints and pending writes, then pauses."""
-    from langgraph.graph import END, START, StateGraph
-    from langgraph.types import interrupt
-
-    def count(state: State) -> dict:
-        return {"n": state["n"] + 1}
-
-    def ask(state: State) -> dict:
-        return {"answer": interrupt({"question": "go on?", "n": state["n"]})}
-
-    g = StateGraph(State)
-    g.add_node("count", count)
-    g.add_node("ask", ask)
-    g.add_edge(START, "count")
-    g.add_edge("count", "ask")
-    g.add_edge("ask", END)
-    return g
 
 
 def config(thread_id: str) -> dict[str, Any]:
