@@ -27,13 +27,15 @@ def compute(doc: dict[str, Any]) -> list[dict[str, Any]]:
                                "evidence": []} for cid in CLAIM_IDS]
 
 
+EVIDENCE_CHARS = 600  # one evidence line stays readable; the full rows are in their own sections
+
+
 def evidence_text(item: Any) -> str:
     """Evidence is read by people: structured items become one compact line."""
-    if isinstance(item, str):
-        return item
     if isinstance(item, dict):
-        return ", ".join(f"{k}={evidence_text(v) if isinstance(v, dict) else v}" for k, v in item.items())
-    return str(item)
+        item = ", ".join(f"{k}={evidence_text(v) if isinstance(v, dict) else v}" for k, v in item.items())
+    text = str(item)
+    return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS - 1] + "…"
 
 
 def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

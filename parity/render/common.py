@@ -115,10 +115,14 @@ def machine_line(doc: dict[str, Any]) -> str:
 
 
 def ratio_label(row: dict[str, Any]) -> str:
-    parts = [row.get("op"), row.get("flavour"), row.get("payload")]
-    pairing = row.get("pairing")
+    # Every field that tells two ratio rows apart belongs in the label, or the chart shows "(2)", "(3)"...
+    flavour = "/".join(str(p) for p in (row.get("flavour"), row.get("loop")) if p)
+    backends = f"{row['numerator']}÷{row['denominator']}" if row.get("numerator") and row.get("denominator") else None
+    parts = [row.get("op"), flavour or None, row.get("payload"), backends]
     label = " · ".join(str(p) for p in parts if p is not None)
-    return f"{label} · {pairing}" if pairing and pairing != "interleaved" else label
+    pairing = row.get("pairing")
+    label = f"{label} · {pairing}" if pairing and pairing != "interleaved" else label
+    return f"{label} · run {row['repeat']}" if row.get("repeat", 1) != 1 else label
 
 
 def ratio_class(row: dict[str, Any]) -> str:

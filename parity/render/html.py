@@ -86,13 +86,25 @@ def _summary(doc: dict[str, Any]) -> str:
             f'<div><h3>Findings</h3><a href="#findings" class="big">{n_find}</a></div></div>')
 
 
+EVIDENCE_SHOWN = 4  # the verdict table is read first: a few items inline, the rest one click away
+
+
+def _evidence(items: list[Any]) -> str:
+    shown = "".join(f"<li>{esc(e)}</li>" for e in items[:EVIDENCE_SHOWN])
+    rest = items[EVIDENCE_SHOWN:]
+    if not rest:
+        return shown
+    more = "".join(f"<li>{esc(e)}</li>" for e in rest)
+    return f"{shown}<li><details><summary>{len(rest)} more</summary><ul>{more}</ul></details></li>"
+
+
 def _claims(doc: dict[str, Any]) -> str:
     claims = claims_by_id(doc)
     body = []
     for cid in claim_ids(doc):
         row = claims.get(cid, {})
         verdict = str(row.get("verdict") or "none")
-        evidence = "".join(f"<li>{esc(e)}</li>" for e in row.get("evidence") or [])
+        evidence = _evidence(row.get("evidence") or [])
         body.append(f'<tr class="claim v-row-{esc(verdict)}"><th>{esc(cid)}</th>'
                     f'<td class="ctitle">{esc(row.get("title") or CLAIM_TITLES.get(cid, ""))}</td>'
                     f'<td><span class="badge v-{esc(verdict)}">{esc(verdict if row else "no verdict")}</span></td>'
