@@ -16,7 +16,7 @@ venv: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/parity doctor
-	$(BIN)/parity run --out reports/$$(date -u +%Y%m%dT%H%M%SZ)
+	$(BIN)/parity run
 
 # The report is checked in Debian's Chromium; install it when missing and we may (root + apt), else the
 # browser test skips with that reason.
