@@ -69,7 +69,7 @@ def test_nothing_measured_does_not_pass(doc):
     assert not ok
     assert any("no cells" in r for r in reasons)
     assert any("no ratio rows for put" in r for r in reasons)
-    assert any("no crash test for redis appendfsync always" in r for r in reasons)
+    assert any("no crash test for redis AOF always" in r for r in reasons)
     assert any("C12 has no verdict" in r for r in reasons)
 
 
@@ -78,7 +78,7 @@ def test_durability_and_claims_checks(good):
     good["claims"][11]["verdict"] = "refuted"
     ok, reasons = run_gate(good, load_policy(EXAMPLE))
     assert not ok
-    assert reasons == ["durability: redis appendfsync always lost 3 of 500 acknowledged writes after kill (allowed 0)",
+    assert reasons == ["durability: redis AOF always lost 3 of 500 acknowledged writes after kill (allowed 0)",
                        "claims: C12 is refuted (policy: must not be refuted)"]
 
 
