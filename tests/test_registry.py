@@ -64,3 +64,19 @@ def test_third_party_factory_capabilities_are_probed():
     backend = backend_from_factory("mine", make, origin="test")
     assert backend.has(Capability.SYNC, Capability.ASYNC, Capability.DELETE_THREAD)
     assert backend.family is None and backend.doc.startswith("An in-memory saver")
+
+
+def test_entry_point_savers_are_registered(monkeypatch):
+    """Packages plug savers in through the `parity.savers` entry-point group."""
+    from importlib import metadata
+
+    from parity.backends import registry as reg_mod
+
+    ep = metadata.EntryPoint(name="vendor-saver", value="tests.broken_savers:correct_memory",
+                             group=reg_mod.ENTRY_POINT_GROUP)
+    real = metadata.entry_points
+    monkeypatch.setattr(reg_mod.metadata, "entry_points",
+                        lambda group=None, **kw: [ep] if group == reg_mod.ENTRY_POINT_GROUP else real(group=group, **kw))
+    backend = default_registry().get("vendor-saver")
+    assert backend.origin == "entry point tests.broken_savers:correct_memory"
+    assert backend.has(Capability.SYNC, Capability.ASYNC)

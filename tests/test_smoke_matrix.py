@@ -35,3 +35,15 @@ def test_ids_read_backend_flavour_loop():
     ids = [line.split("[", 1)[1].rstrip("]") for line in out.stdout.splitlines() if "[" in line]
     assert "redis-async-uvloop" in ids and "redis-sync-selector" in ids, ids
     assert "redis-sync-uvloop" not in ids, "a sync cell was multiplied by event loops"
+
+
+def test_xdist_workers_results_are_merged(tmp_path):
+    """`pytest -n 2`: each worker writes its part, the controller merges them into one document."""
+    out = run_pytest("compat/test_smoke.py", "-n", "2", "--parity-backend", "memory",
+                     "--parity-backend", "sqlite", f"--parity-out={tmp_path}")
+    assert out.returncode == 0, out.stdout[-2000:]
+    doc = json.loads((tmp_path / "results.json").read_text())
+    ran = [c for c in doc["cells"] if c["status"] != "not-applicable"]
+    assert len(ran) == 6, f"expected 2 backends x (sync + async selector + async uvloop) = 6 cells, got {ran}"
+    assert not (tmp_path / ".parts").exists(), "worker parts left behind"
+    assert [c["id"] for c in doc["claims"]] == [f"C{i}" for i in range(1, 16)]
