@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from parity.backends.capabilities import Capability as C
@@ -11,18 +13,31 @@ from parity.bench.latency import Cell
 
 @pytest.mark.parity_claim("C11")
 def test_footprint(bench):
-    """Per op and backend: server commands, bytes on the wire, server CPU; bytes stored per checkpoint."""
+    """Per op and backend: server commands, round trips, bytes on the wire, server CPU; bytes stored per checkpoint.
+
+    Postgres statements are counted on an owned Postgres preloading pg_stat_statements (the session server
+    keeps pure defaults); everything else is measured on the session servers.
+    """
     backends = [b for b in bench.session.backends if b.has(C.SERVER, C.SYNC)]
     if not backends:
         pytest.skip("not-applicable: no selected server backend")
     cell = Cell("defaults", "sync", None, bench.endpoints("defaults"), bench.profile.growth_plan, bench.profile.history)
     calls = 50 if bench.profile.name == "quick" else 200
+    pg = [b for b in backends if b.family == "postgres"]
 
-    async def go():
+    async def go(statements):
         for b in backends:
-            await network.footprint(bench.session, cell, b, calls)
-    bench.run("sync", None, go)
-    assert bench.session.doc["footprint"], "expected footprint rows"
+            await network.footprint(bench.session, cell, b, calls, statements if b.family == "postgres" else (None, None))
+
+    counting = (network.statements_endpoint(bench.session, cell.endpoints["postgres"]) if pg
+                else contextlib.nullcontext((None, None)))
+    with counting as statements:
+        bench.run("sync", None, go, statements)
+    rows = bench.session.doc["footprint"]
+    assert rows, "expected footprint rows"
+    # Every saver call talks to its server at least once; a zero would mean the counter missed the traffic.
+    missed = [(r["backend"], r["op"]) for r in rows if r["round_trips"] is not None and r["round_trips"] < 1]
+    assert not missed, f"expected >= 1 round trip per call, got fewer for {missed}"
 
 
 def test_network_distance(bench):

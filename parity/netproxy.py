@@ -37,6 +37,7 @@ class _Link:
         self.up, self.down = _Pipe(client, upstream), _Pipe(upstream, client)
         self.up.blocked = True  # until the non-blocking connect completes
         self.connected = False
+        self.last_read = None  # the pipe data last arrived on (turn counting)
         self.events = {client: 0, upstream: 0}  # what each socket is registered for
 
 
@@ -52,6 +53,9 @@ class DelayProxy:
         self.delay_s, self.listen_host = delay_s, listen_host
         self.port = 0
         self.bytes_up = self.bytes_down = self.connections = 0
+        # Request/response turns: times a connection's data switched from client->server to server->client,
+        # summed over connections. A pipelined batch and its replies are one turn (one network round trip).
+        self.turns = 0
         self._blackholed = self._stopping = False
         self._links: list[_Link] = []
         self._commands: deque = deque()
@@ -202,15 +206,24 @@ class DelayProxy:
                     link.connected = True
                 (link.up if sock is link.upstream else link.down).blocked = False
             if mask & _READ:
-                self._read(link.up if sock is link.client else link.down)
+                pipe = link.up if sock is link.client else link.down
+                if self._read(pipe):
+                    self._count_turn(link, pipe)
         except OSError:
             self._close_link(link, abort=True)
 
-    def _read(self, pipe: _Pipe) -> None:
+    def _read(self, pipe: _Pipe) -> int:
         data = pipe.src.recv(_CHUNK)
         pipe.chunks.append((time.monotonic() + self.delay_s, data or None))
         pipe.queued += len(data)
         pipe.eof = not data
+        return len(data)
+
+    def _count_turn(self, link: _Link, pipe: _Pipe) -> None:
+        # Counted on arrival, so a reply is counted before the client can see it.
+        if pipe is link.down and link.last_read is link.up:
+            self.turns += 1
+        link.last_read = pipe
 
     def _flush(self, link: _Link, pipe: _Pipe, now: float) -> None:
         while pipe.chunks and not (pipe.blocked or self._blackholed) and pipe.chunks[0][0] <= now:

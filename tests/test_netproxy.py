@@ -174,3 +174,22 @@ def test_stop_closes_listener_and_thread(echo_port):
     got = _recv_or_reset(client)
     client.close()
     assert got == b"", f"expected open connections closed by stop(), got {got!r}"
+
+
+def test_turns_count_request_response_exchanges(proxy):
+    with _connect(proxy.port) as sock:
+        for _ in range(3):
+            _round_trip(sock, b"ping")
+        # A turn is counted when the reply reaches the proxy, before the client can read it: no wait needed.
+        assert proxy.turns == 3, f"expected 3 turns for 3 ping/pong exchanges, got {proxy.turns}"
+        # Three requests sent in one write and answered together are one round trip, not three.
+        _round_trip(sock, b"ping" * 3)
+    assert proxy.turns == 4, f"expected a pipelined batch to add 1 turn (4 in all), got {proxy.turns}"
+
+
+def test_turns_are_summed_over_connections(proxy):
+    with _connect(proxy.port) as a, _connect(proxy.port) as b:
+        _round_trip(a, b"one")
+        _round_trip(b, b"two")
+        _round_trip(a, b"three")
+    assert proxy.turns == 3, f"expected 3 turns over 2 connections, got {proxy.turns}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 from parity.backends.capabilities import Capability as C
@@ -28,28 +30,87 @@ def start_proxy(endpoint, delay_s: float = 0.0) -> DelayProxy:
     return DelayProxy(parts.hostname, parts.port, delay_s=delay_s).start()
 
 
+STATEMENTS_SETTINGS = {"shared_preload_libraries": "pg_stat_statements"}
+_PG_STATEMENTS = "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+
+
 class ServerCounters:
-    """Server-side counters of one family: commands (Redis commandstats / Postgres xacts), CPU, memory."""
+    """Server-side counters of one family: commands (Redis commandstats / Postgres pg_stat_statements), CPU, memory.
 
-    def __init__(self, endpoint) -> None:
-        self.ep = endpoint
+    Postgres statements are counted only when `statements` is set: the endpoint must have pg_stat_statements
+    preloaded (the session server keeps pure defaults; see `statements_endpoint`).
+    """
 
-    def commands(self) -> int | None:
+    def __init__(self, endpoint, statements: bool = False) -> None:
+        self.ep, self.statements = endpoint, statements
+        self._conn = None  # one connection for every counter read: connecting costs commands of its own
+        self.overhead = 0  # commands a counter read itself adds to the next read (calibrated)
+        if endpoint.family == "redis":
+            self.commands_counter = "redis INFO commandstats calls (delta; the reads' own commands subtracted)"
+        elif statements:
+            self.commands_counter = ("pg_stat_statements calls, track=top, utility statements included, its own "
+                                     "queries excluded; owned Postgres with shared_preload_libraries=pg_stat_statements")
+        else:
+            self.commands_counter = None
+        self.cpu_counter = "psutil cpu_times (10 ms ticks)"
+
+    def open(self) -> "ServerCounters":
         if self.ep.family == "redis":
             import redis
-            with redis.Redis.from_url(self.ep.url) as r:
-                return sum(v["calls"] for k, v in r.info("commandstats").items())
-        # Postgres: pg_stat_statements needs shared_preload_libraries (not set on the session server) and
-        # pg_stat_database counters flush lazily (>= 1 s after a busy backend's commit): no reliable count.
-        return None
+            self._conn = redis.Redis.from_url(self.ep.url)
+        elif self.statements:
+            import psycopg
+            self._conn = psycopg.connect(self.ep.url, autocommit=True)
+        if self._conn is not None:
+            a = self.commands()
+            self.overhead = self.commands() - a  # a read with nothing between: what reading itself adds
+        return self
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def reset(self) -> None:
+        if self.ep.family == "postgres" and self._conn is not None:
+            self._conn.execute("SELECT pg_stat_statements_reset()")
+
+    def commands(self) -> int | None:
+        if self._conn is None:
+            # Postgres without pg_stat_statements: pg_stat_database counters flush lazily (>= 1 s after a busy
+            # backend's commit), so there is no reliable count.
+            return None
+        if self.ep.family == "redis":
+            return sum(v["calls"] for k, v in self._conn.info("commandstats").items())
+        return int(self._conn.execute(_PG_STATEMENTS).fetchone()[0])
+
+    def commands_delta(self, c0: int | None, c1: int | None) -> int | None:
+        return None if c0 is None or c1 is None else c1 - c0 - self.overhead
 
     def cpu_s(self) -> float | None:
+        """CPU seconds of the server process tree: schedstat's nanosecond run time when readable, else psutil."""
         import psutil
         if not self.ep.pid:
             return None
         try:
             proc = psutil.Process(self.ep.pid)
             procs = [proc] + proc.children(recursive=True)
+        except psutil.Error:
+            return None
+        total, precise = 0.0, True
+        for p in procs:
+            try:
+                ns = sum(int(open(f"/proc/{p.pid}/task/{tid}/schedstat").read().split()[0])
+                         for tid in _tids(p.pid))
+                total += ns / 1e9
+            except (OSError, ValueError, IndexError):
+                precise = False
+                break
+        if precise:
+            self.cpu_counter = "/proc schedstat run time of the server process tree (ns)"
+            return total
+        try:
+            self.cpu_counter = "psutil cpu_times (10 ms ticks)"
             return sum(sum(p.cpu_times()[:2]) for p in procs if p.is_running())
         except psutil.Error:
             return None
@@ -67,47 +128,147 @@ class ServerCounters:
             return int(total)  # sum() of bigint is numeric: a Decimal, not JSON-able as a number
 
 
-async def footprint(session, cell: Cell, backend, calls: int) -> list[dict]:
-    """Per-call averages of each op through a zero-delay proxy: wire bytes, server commands, CPU; bytes stored."""
-    ep = cell.endpoints[backend.family]
-    counters, proxy = ServerCounters(ep), start_proxy(ep)
-    rows = []
+def _tids(pid: int) -> list[str]:
+    import os
+    return os.listdir(f"/proc/{pid}/task")
+
+
+def _has_statements(url: str) -> bool:
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as conn:
+        if "pg_stat_statements" not in conn.execute("SHOW shared_preload_libraries").fetchone()[0]:
+            return False
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        return True
+
+
+@contextlib.contextmanager
+def statements_endpoint(session, endpoint):
+    """(endpoint with pg_stat_statements, why-not) for counting a Postgres saver's statements.
+
+    The session server itself if it already preloads the library (an external server may), else an owned
+    embedded Postgres started with it, so the session server keeps pure defaults. Yields (None, reason) if
+    neither is possible.
+    """
     try:
-        scope = session.new_scope()
-        mem0 = counters.stored_bytes(scope)
-        with backend.saver("sync", SaverContext(proxied(ep, proxy), scope)) as saver:
-            sc = ops.SaverCalls(saver, "sync", backend.has(C.FULL_HISTORY))
-            stored = None
-            for op in FOOTPRINT_OPS:
-                if not op.applicable(backend):
-                    continue
-                call = await ops.prepare(op, sc, f"fp-{op.name}", calls, 10)
-                call(0)
-                b0, c0, cpu0 = proxy.bytes_up + proxy.bytes_down, counters.commands(), counters.cpu_s()
-                for i in range(1, calls + 1):
-                    call(i)
-                b1, c1, cpu1 = proxy.bytes_up + proxy.bytes_down, counters.commands(), counters.cpu_s()
-                if op.name == "put":
-                    stored = (counters.stored_bytes(scope) - mem0) / (calls + 12)  # 12: the thread's fill + warm-up
-                # The counter reads themselves are one command / transaction each: subtract them.
-                cmds = (c1 - c0 - 1) / calls if c0 is not None and c1 is not None else None
-                row = {"backend": backend.name, "family": backend.family, "op": op.name, "payload": op.payload,
-                       "commands_per_call": cmds, "commands_counter": "commandstats calls" if backend.family == "redis"
-                       else "not measured: pg_stat_statements not loaded, pg_stat_database flushes lazily",
-                       "cpu_resolution_ms_per_call": 10.0 / calls,  # psutil CPU times tick at 10 ms
-                       "round_trips": None, "bytes_wire": (b1 - b0) / calls,
-                       "server_cpu_ms": (cpu1 - cpu0) * 1000 / calls if cpu0 is not None and cpu1 is not None else None,
-                       "bytes_stored_per_checkpoint": stored if op.name == "put" else None,
-                       "stored_counter": "used_memory delta" if backend.family == "redis"
-                       else "pg_total_relation_size of the scope's tables",
-                       "settings": latency.settings_label(ep), "calls": calls}
-                session.add("footprint", row)
-                rows.append(row)
-                progress(f"footprint {backend.name} {op.name}: {row['bytes_wire']:.0f} B wire, "
-                         f"{cmds if cmds is None else round(cmds, 2)} cmds, cpu {row['server_cpu_ms']} ms/call"
-                         + (f", {stored:.0f} B stored/checkpoint" if op.name == "put" and stored else ""))
+        preloaded = _has_statements(endpoint.url)
+        note = "session server does not preload pg_stat_statements"
+    except Exception as exc:  # noqa: BLE001 - permissions or the extension missing: try an owned server
+        preloaded, note = False, f"session server: {exc}"
+    if preloaded:
+        yield endpoint, None
+        return
+    from parity.servers.readiness import ServerStartError
+    try:
+        server = session.pool.start_embedded("postgres", dict(STATEMENTS_SETTINGS))
+    except (ServerStartError, OSError, RuntimeError) as exc:
+        yield None, f"not measured: {note}, and no owned Postgres with pg_stat_statements: {exc}"
+        return
+    try:
+        ep, why_not = server.endpoint(), None
+        try:
+            if not _has_statements(ep.url):
+                ep, why_not = None, "not measured: shared_preload_libraries=pg_stat_statements did not take"
+        except Exception as exc:  # noqa: BLE001 - the build may lack the extension
+            ep, why_not = None, f"not measured: pg_stat_statements unavailable on an owned Postgres: {exc}"
+        yield ep, why_not
+    finally:
+        session.pool.release(server)
+
+
+async def _measure(session, endpoint, backend, calls: int, counters: ServerCounters, proxy: DelayProxy | None,
+                   full: bool) -> dict[str, dict]:
+    """One pass over FOOTPRINT_OPS on endpoint (through proxy if given): op name -> per-call figures.
+
+    full: also server CPU and bytes stored (the counting pass on the statements server measures commands only).
+    """
+    out: dict[str, dict] = {}
+    ops.reset_shared()  # read threads are cached per SaverCalls id: never reuse one from another saver
+    scope = session.new_scope()
+    mem0 = counters.stored_bytes(scope) if full else None
+    via = proxied(endpoint, proxy) if proxy is not None else endpoint
+    with backend.saver("sync", SaverContext(via, scope)) as saver:
+        sc = ops.SaverCalls(saver, "sync", backend.has(C.FULL_HISTORY))
+        for op in FOOTPRINT_OPS:
+            if not op.applicable(backend):
+                continue
+            call = await ops.prepare(op, sc, f"fp-{op.name}", calls, 10)
+            call(0)
+            counters.reset()
+            b0 = proxy.bytes_up + proxy.bytes_down if proxy else None
+            t0 = proxy.turns if proxy else None
+            c0 = counters.commands()
+            cpu0 = counters.cpu_s() if full else None
+            for i in range(1, calls + 1):
+                call(i)
+            cpu1 = counters.cpu_s() if full else None
+            c1 = counters.commands()
+            # The proxy counts bytes just after passing them on, which can trail the client's return a moment.
+            if proxy is not None:
+                time.sleep(0.005)
+            t1 = proxy.turns if proxy else None
+            b1 = proxy.bytes_up + proxy.bytes_down if proxy else None
+            d = counters.commands_delta(c0, c1)
+            fig = {"commands_per_call": d / calls if d is not None else None,
+                   "round_trips": (t1 - t0) / calls if proxy else None,
+                   "bytes_wire": (b1 - b0) / calls if proxy else None,
+                   "server_cpu_ms": (cpu1 - cpu0) * 1000 / calls if cpu0 is not None and cpu1 is not None else None,
+                   "bytes_stored_per_checkpoint": None}
+            if full and op.name == "put":  # 12: the thread's fill + warm-up
+                fig["bytes_stored_per_checkpoint"] = (counters.stored_bytes(scope) - mem0) / (calls + 12)
+            out[op.name] = fig
+    return out
+
+
+async def footprint(session, cell: Cell, backend, calls: int, statements=(None, None)) -> list[dict]:
+    """Per-call averages of each op through a zero-delay proxy: wire bytes, round trips, server commands, CPU;
+    bytes stored. statements: (endpoint, why-not) from `statements_endpoint` for a Postgres backend: its
+    statements are counted in a second pass there, the rest is measured on the session server."""
+    ep = cell.endpoints[backend.family]
+    counters, proxy = ServerCounters(ep).open(), start_proxy(ep)
+    try:
+        figs = await _measure(session, ep, backend, calls, counters, proxy, full=True)
     finally:
         proxy.stop()
+        counters.close()
+    commands_counter = counters.commands_counter
+    if backend.family == "postgres":
+        st_ep, why_not = statements
+        if st_ep is None:
+            commands_counter = why_not or "not measured: pg_stat_statements not loaded, pg_stat_database flushes lazily"
+        else:
+            st = ServerCounters(st_ep, statements=True).open()
+            try:
+                counted = await _measure(session, st_ep, backend, calls, st, None, full=False)
+            finally:
+                st.close()
+            for name, fig in figs.items():
+                fig["commands_per_call"] = counted[name]["commands_per_call"]
+            commands_counter = st.commands_counter
+    rows = []
+    for op in FOOTPRINT_OPS:
+        if op.name not in figs:
+            continue
+        fig = figs[op.name]
+        row = {"backend": backend.name, "family": backend.family, "op": op.name, "payload": op.payload,
+               "full_history": backend.has(C.FULL_HISTORY), **fig,
+               "commands_counter": commands_counter,
+               "round_trips_counter": "DelayProxy turns: client->server data followed by server->client data, "
+                                      "per connection (a pipelined batch is one)",
+               "bytes_wire_counter": "DelayProxy bytes forwarded both ways",
+               "cpu_counter": counters.cpu_counter,
+               "cpu_resolution_ms_per_call": (1e-6 if counters.cpu_counter.startswith("/proc") else 10.0) / calls,
+               "stored_counter": "used_memory delta" if backend.family == "redis"
+               else "pg_total_relation_size of the scope's tables",
+               "settings": latency.settings_label(ep), "calls": calls}
+        session.add("footprint", row)
+        rows.append(row)
+        cmds, rt, cpu = row["commands_per_call"], row["round_trips"], row["server_cpu_ms"]
+        progress(f"footprint {backend.name} {op.name}: {row['bytes_wire']:.0f} B wire, "
+                 f"{cmds if cmds is None else round(cmds, 2)} cmds in {rt if rt is None else round(rt, 2)} round trips, "
+                 f"cpu {cpu if cpu is None else round(cpu, 3)} ms/call"
+                 + (f", {row['bytes_stored_per_checkpoint']:.0f} B stored/checkpoint"
+                    if op.name == "put" and row["bytes_stored_per_checkpoint"] else ""))
     return rows
 
 

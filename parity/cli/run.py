@@ -63,7 +63,10 @@ def main_run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     out = Path(args.out) if args.out else Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     code = pytest.main(pytest_args(args, out))
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED) or not (out / "results.json").exists():
+    if code == pytest.ExitCode.INTERRUPTED:
+        print(f"parity: interrupted; partial results in {out / 'results.json'}, no report rendered", file=sys.stderr)
+        return 130
+    if code == pytest.ExitCode.USAGE_ERROR or not (out / "results.json").exists():
         print(f"parity: the run did not complete (pytest exit {int(code)}); no report written", file=sys.stderr)
         return 2 if code == pytest.ExitCode.USAGE_ERROR else 1
     from parity.cli.report import finish_run
