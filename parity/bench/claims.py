@@ -121,28 +121,62 @@ def c13(doc: dict) -> dict:
                  [f"growth: concurrency {g['backend']} x={g['x']:g} {g.get('throughput_ops')} ops/s" for g in redis])
 
 
+def _n(x: float | None) -> str:
+    return "?" if x is None else f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+
+
+def _footprint_pairs(rows: list[dict]) -> list[tuple[str, str]]:
+    """(redis backend, postgres backend) pairs with the same history kind (full with full, shallow with shallow)."""
+    kind = {}
+    for f in rows:
+        # Rows from before full_history was recorded: the name after the family prefix ("-shallow") stands in.
+        k = f["full_history"] if f.get("full_history") is not None else f["backend"].removeprefix(f["family"])
+        kind.setdefault((f["family"], f["backend"]), k)
+    rd = [b for fam, b in kind if fam == "redis"]
+    pg = [b for fam, b in kind if fam == "postgres"]
+    pairs = [(r, p) for r in rd for p in pg if kind[("redis", r)] == kind[("postgres", p)]]
+    # Full-history pairs first: the default savers a team migrates between.
+    return sorted(pairs, key=lambda rp: kind[("redis", rp[0])] not in (True, ""))
+
+
 def c11(doc: dict) -> dict:
     rows = [f for f in doc.get("footprint", []) if f.get("family") in ("redis", "postgres")]
-    by = {(f["family"], f["op"]): f for f in rows}
-    ops = sorted({op for fam, op in by if (("redis", op) in by and ("postgres", op) in by)})
-    if not ops:
+    by = {(f["backend"], f["op"]): f for f in rows}
+    pairs = _footprint_pairs(rows)
+    op_order = list(dict.fromkeys(f["op"] for f in rows))
+    cells = [(by[(r, o)], by[(p, o)]) for r, p in pairs for o in op_order if (r, o) in by and (p, o) in by]
+    if not cells:
         return claim("C11", "not-testable-here", "no footprint of both a Redis and a Postgres backend in this run")
-    cpu = [(by[("redis", o)].get("server_cpu_ms"), by[("postgres", o)].get("server_cpu_ms")) for o in ops]
+    cpu = [(r.get("server_cpu_ms"), p.get("server_cpu_ms")) for r, p in cells]
     cpu = [(r, p) for r, p in cpu if r is not None and p is not None]
     less_cpu = sum(r < p for r, p in cpu)
-    cpu_v = "confirmed" if cpu and less_cpu == len(cpu) else "refuted" if cpu and less_cpu == 0 else "partly"
-    mem = [(by[("redis", o)].get("bytes_stored_per_checkpoint"), by[("postgres", o)].get("bytes_stored_per_checkpoint"))
-           for o in ops]
+    cpu_v = ("not-testable-here" if not cpu else "confirmed" if less_cpu == len(cpu) else "refuted" if less_cpu == 0
+             else "partly")
+    mem = [(r.get("bytes_stored_per_checkpoint"), p.get("bytes_stored_per_checkpoint")) for r, p in cells]
     mem = [(r, p) for r, p in mem if r and p]
     mem_v = ("not-testable-here" if not mem else "confirmed" if all(r > p for r, p in mem)
              else "refuted" if all(r <= p for r, p in mem) else "partly")
-    wire = [(by[("redis", o)].get("bytes_wire"), by[("postgres", o)].get("bytes_wire")) for o in ops]
-    more_wire = sum(1 for r, p in wire if r is not None and p is not None and r > p)
-    reason = (f"server CPU lower on Redis for {less_cpu}/{len(cpu)} ops; bytes stored per checkpoint "
+    wire = [(r.get("bytes_wire"), p.get("bytes_wire")) for r, p in cells]
+    wire = [(r, p) for r, p in wire if r is not None and p is not None]
+    more_wire = sum(r > p for r, p in wire)
+    # Commands and round trips per call: why a ratio moves with network distance (each round trip costs an RTT).
+    chatter = []
+    for rb, pb in pairs:
+        per_op = [f"{r['op']} {rb} {_n(r.get('commands_per_call'))} commands in {_n(r.get('round_trips'))} round trips "
+                  f"vs {pb} {_n(p.get('commands_per_call'))} statements in {_n(p.get('round_trips'))}"
+                  for r, p in cells if r["backend"] == rb and p["backend"] == pb
+                  and (r.get("round_trips") is not None or p.get("commands_per_call") is not None)]
+        if per_op:
+            chatter.append("; ".join(per_op))
+    reason = (f"server CPU lower on Redis for {less_cpu}/{len(cpu)} op rows; bytes stored per checkpoint "
               + (f"Redis {mem[0][0]:.0f} vs Postgres {mem[0][1]:.0f}" if mem else "not measured")
-              + f"; more bytes on the wire on Redis for {more_wire}/{len(ops)} ops (point figures, one run)")
+              + f"; more bytes on the wire on Redis for {more_wire}/{len(wire)} op rows"
+              + (". Per call: " + "; ".join(chatter) if chatter else "") + " (point figures, one run)")
     evidence = [f"footprint: {f['backend']} {f['op']} cpu={f.get('server_cpu_ms')} ms wire={f.get('bytes_wire')} B "
-                f"cmds={f.get('commands_per_call')} stored={f.get('bytes_stored_per_checkpoint')}" for f in rows]
+                f"cmds={f.get('commands_per_call')} round_trips={f.get('round_trips')} "
+                f"stored={f.get('bytes_stored_per_checkpoint')}" for f in rows]
+    counters = sorted({f"{f['family']}: {f['commands_counter']}" for f in rows if f.get("commands_counter")})
+    evidence += [f"commands counter {c}" for c in counters]
     return claim("C11", combine([cpu_v, mem_v]), reason, evidence)
 
 

@@ -1,0 +1,52 @@
+"""`parity run`: a thin layer over pytest that leaves a complete run directory, and stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+from conftest import ROOT, run_cli, wait_for
+
+
+def test_run_writes_results_and_renderings(tmp_path):
+    out = run_cli("run", "--only", "compat", "-k", "smoke", "--workload", "none", "--backend", "memory",
+                  "--backend", "redis", "--out", str(tmp_path), timeout=240)
+    assert out.returncode == 0, out.stderr[-2000:]
+    for name in ("results.json", "report.html", "summary.md", "junit.xml"):
+        assert (tmp_path / name).stat().st_size > 0, f"{name} missing"
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert {c["backend"] for c in doc["cells"]} == {"memory", "redis"}
+    assert "C12" in out.stdout and "report:" in out.stdout, out.stdout[-1500:]
+
+
+def _servers_of(proc: psutil.Process) -> list[psutil.Process]:
+    found = []
+    for child in proc.children(recursive=True):
+        try:
+            if any(name in " ".join(child.cmdline()) for name in ("redis-server", "pgdata")):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def test_ctrl_c_stops_the_run_and_its_servers(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "parity.cli", "run", "--only", "faults", "-k", "durability",
+                             "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    assert wait_for(lambda: _servers_of(parent), timeout=60), "the run never started a server"
+    servers = _servers_of(parent)
+    dirs = [Path(c[c.index(flag) + 1]) for c in (s.cmdline() for s in servers) for flag in ("--dir", "-D") if flag in c]
+    assert dirs, "no data dir found on the servers' command lines"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, f"exit {proc.returncode}: {err[-1500:]}"
+    assert "interrupted" in err.splitlines()[-1]
+    assert wait_for(lambda: not any(s.is_running() and s.status() != psutil.STATUS_ZOMBIE for s in servers), 15), \
+        "a server outlived Ctrl-C"
+    assert wait_for(lambda: not any(d.exists() for d in dirs), 15), f"data dirs left behind: {dirs}"
