@@ -76,3 +76,38 @@ def test_overhead_is_fraction_of_fastest_redis_op():
     doc = {"floors": [{"backend": "harness", "p50_ms": 0.0002}, {"backend": "harness", "p50_ms": 0.0001}],
            "measurements": [_m("redis", "get", 0.2, 0.1, 0.3), _m("redis", "put", 0.4, 0.3, 0.5)]}
     assert claims.overhead(doc)["fraction_of_fastest"] == 0.0002 / 0.2
+
+
+def _fp(backend, family, op, full=True, cpu=0.1, cmds=1.0, rts=1.0, wire=1000.0, stored=None):
+    return {"backend": backend, "family": family, "op": op, "full_history": full, "server_cpu_ms": cpu,
+            "commands_per_call": cmds, "round_trips": rts, "bytes_wire": wire, "bytes_stored_per_checkpoint": stored,
+            "commands_counter": "test"}
+
+
+def test_c11_reason_gives_commands_and_round_trips_per_op():
+    doc = {"footprint": [_fp("redis", "redis", "get_tuple_latest", cmds=9, rts=3, cpu=0.05),
+                         _fp("postgres", "postgres", "get_tuple_latest", cmds=2, rts=2, cpu=0.1)]}
+    row = claims.c11(doc)
+    assert "get_tuple_latest redis 9 commands in 3 round trips vs postgres 2 statements in 2" in row["reason"], row
+    assert "round_trips=3" in " ".join(row["evidence"]), row["evidence"]
+
+
+def test_c11_compares_full_history_with_full_and_shallow_with_shallow():
+    doc = {"footprint": [_fp("redis", "redis", "put", cpu=0.05, stored=9000),
+                         _fp("redis-shallow", "redis", "put", full=False, cpu=0.5, stored=100),
+                         _fp("postgres", "postgres", "put", cpu=0.1, stored=5000)]}
+    row = claims.c11(doc)
+    # Only redis vs postgres is a pair: less CPU and more memory on Redis, so both halves hold.
+    assert row["verdict"] == "confirmed", row
+    assert "1/1 op rows" in row["reason"] and "Redis 9000 vs Postgres 5000" in row["reason"], row["reason"]
+    assert "redis-shallow" not in row["reason"], row["reason"]
+
+
+def test_c11_refuted_when_redis_uses_more_cpu_and_less_memory():
+    doc = {"footprint": [_fp("redis", "redis", "put", cpu=0.3, stored=1000),
+                         _fp("postgres", "postgres", "put", cpu=0.1, stored=5000)]}
+    assert claims.c11(doc)["verdict"] == "refuted"
+
+
+def test_c11_without_both_families_is_not_testable():
+    assert claims.c11({"footprint": [_fp("redis", "redis", "put")]})["verdict"] == "not-testable-here"
