@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-RATIO_KEY = ("op", "flavour", "payload", "pairing", "numerator", "denominator")
-MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings")
+# Every field that tells two rows of one run apart, or rows of different loops/repeats get compared.
+RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "repeat")
+MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings", "pairing", "repeat")
 CHANGES = ("regression", "improvement", "unchanged")
 
 
@@ -90,7 +91,7 @@ def _p50_row(key: tuple, old: dict[str, Any], new: dict[str, Any], threshold: fl
     if rel is not None and abs(rel) > threshold:
         change = "regression" if rel > 0 else "improvement"  # a higher latency is worse
     return {"kind": "p50", **dict(zip(MEASUREMENT_KEY, (old.get(f) for f in MEASUREMENT_KEY))),
-            "pairing": None, "old": o, "new": n, "rel_change": rel if rel is not None else 0.0,
+            "old": o, "new": n, "rel_change": rel if rel is not None else 0.0,
             "ci_overlap": None, "change": change}
 
 
@@ -109,8 +110,10 @@ def _overlap(o: tuple, n: tuple) -> bool | None:
 
 def _label(r: dict[str, Any]) -> str:
     if r["kind"] == "ratio":
-        return f"ratio {r['op']} {r['flavour']} {r['payload']} {r['pairing']}"
-    return f"p50 {r['backend']} {r['op']} {r['flavour']} {r['payload']}"
+        loop = f"/{r['loop']}" if r.get("loop") else ""
+        return f"ratio {r['op']} {r['flavour']}{loop} {r['payload']} {r['numerator']}÷{r['denominator']} {r['pairing']}"
+    loop = f"/{r['loop']}" if r.get("loop") else ""
+    return f"p50 {r['backend']} {r['op']} {r['flavour']}{loop} {r['payload']} {r.get('pairing') or ''}".rstrip()
 
 
 def _fmt(t: tuple) -> str:

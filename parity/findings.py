@@ -55,27 +55,35 @@ class DivergenceError(AssertionError):
 def load_known(path: Path = KNOWN_PATH) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    return tomllib.loads(path.read_text()).get("divergence", [])
+    entries = tomllib.loads(path.read_text()).get("divergence", [])
+    for entry in entries:
+        # A waiver must say which difference it waives; otherwise it would hide every other bug of the cell.
+        if not entry.get("reason") or not entry.get("diff_pattern"):
+            raise ValueError(f"{path}: every [[divergence]] needs a reason and a diff_pattern: {entry}")
+    return entries
 
 
-def match_known(finding: Finding, known: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first reviewed entry covering this finding (backend and scenario globs, optional flavour/loop).
+def match_known(finding: Finding, known: list[dict[str, Any]],
+                hunk_sets: list[list[str]] | None = None) -> dict[str, Any] | None:
+    """The first reviewed entry that explains every difference of every diverged run, or None.
 
-    An entry may also name the difference it waives: `diff_pattern`, a regular expression (multiline) that
-    must occur in the finding's diff. Without it any difference of that cell would be waived, so entries for
-    one symptom of a scenario that also observes other things should always give one.
+    hunk_sets: per diverged run, the zero-context hunks of its full diff (parity.trace.hunks). An entry waives
+    a finding only when its `diff_pattern` (a multiline regular expression) occurs in EVERY hunk, so a cell
+    that shows the known symptom and also another difference is not waived. Without hunk_sets (findings
+    outside the compat matrix) the finding's diff counts as one hunk.
     """
+    runs = hunk_sets if hunk_sets is not None else [[finding.diff]]
     for entry in known:
-        pattern = entry.get("diff_pattern")
-        if pattern and not re.search(pattern, finding.diff, re.MULTILINE):
+        if not _applies(entry, finding):
             continue
-        if not fnmatch.fnmatchcase(finding.backend, entry.get("backend", "*")):
-            continue
-        if not fnmatch.fnmatchcase(finding.scenario, entry.get("scenario", "*")):
-            continue
-        if entry.get("flavour") not in (None, finding.flavour):
-            continue
-        if entry.get("loop") not in (None, finding.loop):
-            continue
-        return {"reason": entry.get("reason", ""), "upstream": entry.get("upstream")}
+        pattern = re.compile(entry["diff_pattern"], re.MULTILINE)
+        if all(pattern.search(h) for hunks in runs for h in hunks):
+            return {"reason": entry.get("reason", ""), "upstream": entry.get("upstream")}
     return None
+
+
+def _applies(entry: dict[str, Any], finding: Finding) -> bool:
+    return (fnmatch.fnmatchcase(finding.backend, entry.get("backend", "*"))
+            and fnmatch.fnmatchcase(finding.scenario, entry.get("scenario", "*"))
+            and entry.get("flavour") in (None, finding.flavour)
+            and entry.get("loop") in (None, finding.loop))

@@ -15,7 +15,7 @@ from parity.errors import ParityUsageError
 
 VERDICTS = ("confirmed", "refuted", "partly", "not-testable-here")
 CLAIM_IDS = tuple(f"C{i}" for i in range(1, 16))
-FAILING = ("diverged", "failed", "error")
+FAILING = ("diverged", "failed", "error", "skipped")  # a plain skip (not not-applicable) hides a cell
 MAX_REASONS_PER_CHECK = 20  # a gate log is read by a person; the report lists everything
 
 
@@ -232,8 +232,9 @@ def _check_compat(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
     if scenarios is not None:
         cells = [c for c in cells if c.get("scenario") in scenarios]
     scope = f"backends {', '.join(backends)}" if backends else "any backend"
+    cells = [c for c in cells if c.get("status") != "not-applicable"]  # not run: not evidence either way
     if not cells:
-        return [f"compat: no cells for {scope} in this run; the gate does not pass on nothing measured"]
+        return [f"compat: no cells ran for {scope} in this run; the gate does not pass on nothing measured"]
     reasons = [f"compat: scenario {s} has no cells for {scope}" for s in scenarios or []
                if not any(c.get("scenario") == s for c in cells)]
     failing = FAILING if rule["allow_known_divergences"] else FAILING + ("known-divergence",)
@@ -282,6 +283,10 @@ def _check_durability(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
         return [f"durability: no crash test for {what} in this run"]
     reasons = []
     for r in rows:
+        if not r.get("acknowledged"):
+            reasons.append(f"durability: {what} acknowledged no write before the {r.get('fault')}: "
+                           "nothing was tested")
+            continue
         if (r.get("lost") or 0) > rule["max_lost"]:
             reasons.append(f"durability: {what} lost {r.get('lost')} of {r.get('acknowledged')} acknowledged writes "
                            f"after {r.get('fault')} (allowed {rule['max_lost']})")

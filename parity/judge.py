@@ -9,7 +9,7 @@ import pytest
 from parity.backends.registry import SaverContext
 from parity.driver import Driver, Scenario
 from parity.findings import DivergenceError, Finding, match_known
-from parity.trace import Trace, diff, first_difference
+from parity.trace import Trace, diff, first_difference, hunks
 
 REFERENCE = "memory"
 
@@ -36,7 +36,10 @@ async def _guarded(scenario: Scenario, driver: Driver) -> None:
 
 
 async def reference_trace(session, flavour: str, scenario: Scenario, name: str, options=None, ignore=()) -> Trace:
-    key = (name, flavour)
+    # Everything that can change what the scenario does is part of the key, or a variant would be judged
+    # against another variant's reference.
+    key = (name, flavour, scenario.__module__, scenario.__qualname__, repr(sorted((options or {}).items())),
+           tuple(ignore))
     if key not in session.references:
         ref = session.registry.get(REFERENCE)
         trace = await run_scenario(session, ref, flavour, scenario, None, options, ignore)
@@ -51,13 +54,14 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
                 ignore: tuple[str, ...] = (), name: str | None = None) -> None:
     """Judge the cell against the reference; raise DivergenceError or xfail on a known divergence."""
     name = name or cell.scenario
-    expected = await reference_trace(cell.session, cell.flavour, scenario, name, options, ignore)
-    diffs = []
+    expected = await reference_trace(cell.session, cell.flavour, scenario, cell.variant or name, options, ignore)
+    diffs, hunk_sets = [], []
     for _ in range(cell.repeat):
         actual = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint, options, ignore)
         d = diff(expected, actual)
         if d:
             diffs.append(d)
+            hunk_sets.append(hunks(expected, actual))
     cell.runs = cell.repeat
     cell.diverged_runs = len(diffs)
     if not diffs:
@@ -65,7 +69,7 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
     finding = Finding(cell.backend.name, cell.flavour, cell.loop if cell.flavour == "async" else None, name,
                       claim, first_difference(diffs[0]), diffs[0], seen=len(diffs), runs=cell.repeat,
                       workload=cell.workload)
-    finding.known = match_known(finding, cell.session.known)
+    finding.known = match_known(finding, cell.session.known, hunk_sets)
     cell.finding = finding
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}"

@@ -163,6 +163,7 @@ class Cell:
     finding: Any = None
     workload: str | None = None
     claims: list[str] = field(default_factory=lambda: ["C12"])
+    variant: str | None = None  # the test's own parameters besides the cell's, e.g. "test_x[big]"
 
     @property
     def id(self) -> str:
@@ -192,6 +193,9 @@ def parity_cell(request, parity_session) -> Cell:
     claim = request.node.get_closest_marker("parity_claim")
     cell = Cell(parity_session, backend, param.flavour, loop, request.node.originalname,
                 repeat=parity_session.options.repeat, claims=list(claim.args) if claim else ["C12"])
+    own = {k: v for k, v in getattr(request.node, "callspec", None).params.items()
+           if k not in ("parity_cell", LOOP_PARAM)} if hasattr(request.node, "callspec") else {}
+    cell.variant = f"{cell.scenario}{sorted((k, repr(v)) for k, v in own.items())}" if own else None
     request.node.stash[CELL_KEY] = cell
     if backend.family:
         try:

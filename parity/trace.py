@@ -140,6 +140,17 @@ def diff(expected: Trace, actual: Trace, context: int = 3, max_lines: int = 60) 
     return "\n".join(lines)
 
 
+def hunks(expected: Trace, actual: Trace) -> list[str]:
+    """Every contiguous change of the full (untruncated) diff, without context: what a waiver must explain."""
+    out: list[list[str]] = []
+    for line in difflib.unified_diff(expected.lines(), actual.lines(), n=0, lineterm=""):
+        if line.startswith("@@"):
+            out.append([])
+        elif out and not line.startswith(("---", "+++")):
+            out[-1].append(line)
+    return ["\n".join(h) for h in out]
+
+
 def first_difference(diff_text: str) -> str:
     """One line naming the first differing trace entry, for summaries."""
     section = ""

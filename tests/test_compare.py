@@ -101,7 +101,7 @@ def test_format_comparison(old, new):
     _put_sync_1k(new).update(median=3.0, ci_low=2.8, ci_high=3.2)
     text = format_comparison(compare(old, new), scope(old, new))
     assert "regressions: 1" in text
-    assert "ratio put sync 1KiB interleaved: 5.97 [5.5, 6.44] -> 3 [2.8, 3.2] (-50%)" in text
+    assert "ratio put sync 1KiB postgres÷redis interleaved: 5.97 [5.5, 6.44] -> 3 [2.8, 3.2] (-50%)" in text
 
 
 # ---- history ---------------------------------------------------------------------------------------------
@@ -143,3 +143,12 @@ def test_history_bad_line_is_one_clear_error(old, tmp_path):
     with pytest.raises(ParityUsageError, match=r"line 2 is not JSON") as info:
         history.load(path)
     assert "\n" not in str(info.value)
+
+
+def test_rows_of_different_loops_and_repeats_are_not_mixed():
+    base = {"op": "put", "flavour": "async", "payload": "1KB", "pairing": "defaults",
+            "numerator": "postgres", "denominator": "redis"}
+    rows = [dict(base, loop="selector", repeat=1, median=20.0, ci_low=19.0, ci_high=21.0),
+            dict(base, loop="uvloop", repeat=1, median=10.0, ci_low=9.5, ci_high=10.5)]
+    doc = {"machine": {"cpu_model": "x"}, "ratios": rows, "measurements": []}
+    assert [r["change"] for r in compare(doc, doc)] == ["unchanged", "unchanged"], "identical runs must not regress"

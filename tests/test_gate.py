@@ -139,3 +139,14 @@ def test_missing_policy_file(tmp_path):
 def test_policy_dict_is_checked_like_a_file():
     with pytest.raises(ParityUsageError, match="unknown key"):
         parse_policy({"compat": {"backendz": []}})
+
+
+def test_only_not_applicable_cells_or_nothing_acknowledged_do_not_pass():
+    doc = {"cells": [{"id": "c", "backend": "redis", "scenario": "s", "status": "not-applicable"}],
+           "durability": [{"backend": "redis", "settings": "AOF always", "fault": "kill", "acknowledged": 0,
+                           "lost": 0, "unresumable": 0}], "ratios": [], "claims": []}
+    policy = parse_policy({"compat": {"backends": ["redis"]},
+                           "durability": {"backend": "redis", "settings": "AOF always", "max_lost": 0}})
+    ok, reasons = run_gate(doc, policy)
+    assert not ok
+    assert any("no cells ran" in r for r in reasons) and any("nothing was tested" in r for r in reasons), reasons

@@ -56,14 +56,16 @@ def _redis_sync(cls_path: str):
         client = (redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
             ctx.url, max_connections=pool["max_connections"], timeout=pool.get("timeout", 20)))
             if pool else redis.Redis.from_url(ctx.url))
-        saver = cls(redis_client=client, **_redis_kwargs(ctx))
-        saver.setup()
-        try:
+        try:  # setup inside: a failed setup must not leave the client or a half-created index behind
+            saver = cls(redis_client=client, **_redis_kwargs(ctx))
+            saver.setup()
             yield saver
         finally:
-            if not ctx.keep:
-                provision.redis_drop_scope(client, ctx.scope)
-            client.close()
+            try:
+                if not ctx.keep:
+                    provision.redis_drop_scope(client, ctx.scope)
+            finally:
+                client.close()
     return open_saver
 
 
@@ -78,15 +80,17 @@ def _redis_async(cls_path: str):
         client = (aredis.Redis(connection_pool=aredis.BlockingConnectionPool.from_url(
             ctx.url, max_connections=pool["max_connections"], timeout=pool.get("timeout", 20)))
             if pool else aredis.Redis.from_url(ctx.url))
-        saver = cls(redis_client=client, **_redis_kwargs(ctx))
-        await saver.asetup()
-        try:
+        try:  # setup inside: a failed setup must not leave the client or a half-created index behind
+            saver = cls(redis_client=client, **_redis_kwargs(ctx))
+            await saver.asetup()
             yield saver
         finally:
-            await client.aclose()
-            if not ctx.keep:
-                with redis.Redis.from_url(ctx.url) as sync_client:
-                    provision.redis_drop_scope(sync_client, ctx.scope)
+            try:
+                await client.aclose()
+            finally:
+                if not ctx.keep:
+                    with redis.Redis.from_url(ctx.url) as sync_client:
+                        provision.redis_drop_scope(sync_client, ctx.scope)
     return open_saver
 
 
@@ -194,10 +198,12 @@ async def sqlite_async(ctx: SaverContext):
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     path = os.path.join(_sqlite_dir, f"parity-{ctx.scope}.sqlite")
-    async with aiosqlite.connect(path) as conn:
-        yield AsyncSqliteSaver(conn)
-    if not ctx.keep:
-        _unlink_sqlite(path)
+    try:
+        async with aiosqlite.connect(path) as conn:
+            yield AsyncSqliteSaver(conn)
+    finally:
+        if not ctx.keep:
+            _unlink_sqlite(path)
 
 
 def _unlink_sqlite(path: str) -> None:

@@ -17,13 +17,14 @@ def check_scope(scope: str) -> str:
 def redis_drop_scope(client, scope: str) -> int:
     """Delete every key and search index under scope; returns keys removed."""
     check_scope(scope)
+    mine = scope + "_"  # "parity_x_1" must not match "parity_x_10"
     for name in client.execute_command("FT._LIST") or []:
         name = name.decode() if isinstance(name, bytes) else name
-        if name.startswith(scope):
+        if name.startswith(mine):
             client.execute_command("FT.DROPINDEX", name)
     removed = _drop_write_registries(client, scope)
     batch: list = []
-    for key in client.scan_iter(match=f"{scope}*", count=1000):
+    for key in client.scan_iter(match=f"{mine}*", count=1000):
         batch.append(key)
         if len(batch) >= 500:
             removed += client.unlink(*batch)
@@ -52,6 +53,6 @@ def _drop_write_registries(client, scope: str) -> int:
     doomed = []
     for key in client.scan_iter(match="write_keys_zset:*", count=1000):
         members = client.zrange(key, 0, 0)
-        if members and (members[0].decode() if isinstance(members[0], bytes) else members[0]).startswith(scope):
+        if members and (members[0].decode() if isinstance(members[0], bytes) else members[0]).startswith(scope + "_"):
             doomed.append(key)
     return client.unlink(*doomed) if doomed else 0

@@ -48,8 +48,9 @@ class ServerCounters:
         if endpoint.family == "redis":
             self.commands_counter = "redis INFO commandstats calls (delta; the reads' own commands subtracted)"
         elif statements:
-            self.commands_counter = ("pg_stat_statements calls, track=top, utility statements included, its own "
-                                     "queries excluded; owned Postgres with shared_preload_libraries=pg_stat_statements")
+            self.commands_counter = ("pg_stat_statements calls (track=top, utility statements included, an executemany "
+                                     "counts each row, its own queries excluded) on an owned Postgres with "
+                                     "shared_preload_libraries=pg_stat_statements")
         else:
             self.commands_counter = None
         self.cpu_counter = "psutil cpu_times (10 ms ticks)"

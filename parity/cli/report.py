@@ -53,8 +53,9 @@ def main_report(argv: list[str]) -> int:
     p = Parser(prog="parity report", description="re-render report.html, summary.md, junit.xml from DIR/results.json")
     p.add_argument("dir")
     args = p.parse_args(argv)
-    out = Path(args.dir)
-    render_dir(out)
+    given = Path(args.dir)
+    out = given.parent if given.is_file() else given  # a results file renders beside it
+    render_dir(out, results.load(given))
     print(f"report: {(out / 'report.html').resolve()}")
     return 0
 
@@ -89,7 +90,15 @@ def main_compare(argv: list[str]) -> int:
     p.add_argument("new")
     p.add_argument("--threshold", type=float, default=0.10, help="relative change that counts (default 0.10)")
     args = p.parse_args(argv)
+    from parity.errors import ParityUsageError
+    from parity.results_schema import validate
+
     old, new = results.load(args.old), results.load(args.new)
+    validate(old)
+    validate(new)
     rows = compare(old, new, threshold=args.threshold)
+    if not rows:
+        raise ParityUsageError("nothing in common to compare: no ratio of one run matches one of the other",
+                               "compare two runs of the benchmarks (parity run --only bench)")
     print(format_comparison(rows, scope(old, new)))
     return 1 if has_regression(rows) else 0

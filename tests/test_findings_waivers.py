@@ -1,0 +1,53 @@
+"""Known divergences waive exactly the symptom they name: a cell showing it AND another difference still fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from parity.findings import Finding, load_known, match_known
+from parity.trace import Trace, diff, hunks
+
+RACE = {"backend": "redis", "flavour": "sync", "scenario": "*", "reason": "interrupt lost",
+        "diff_pattern": r'(^\+\s+"interrupts": \[\],?$)|(^-.*"__interrupt__")'}
+
+
+def _traces(interrupts: list, n: int) -> tuple[Trace, Trace]:
+    ref, act = Trace(), Trace()
+    ref.add("paused at", {"next": ["ask"], "values": {"n": 2}, "interrupts": [{"question": "go on?"}]})
+    act.add("paused at", {"next": ["ask"], "values": {"n": n}, "interrupts": interrupts})
+    return ref, act
+
+
+def _finding(ref: Trace, act: Trace) -> Finding:
+    return Finding("redis", "sync", None, "test_x", "C12", "", diff(ref, act) or "")
+
+
+def test_the_named_symptom_alone_is_waived():
+    ref, act = _traces([], n=2)
+    assert match_known(_finding(ref, act), [RACE], [hunks(ref, act)])["reason"] == "interrupt lost"
+
+
+def test_the_symptom_plus_another_difference_is_not_waived():
+    ref, act = _traces([], n=7)  # the interrupt is lost AND a value is wrong
+    assert len(hunks(ref, act)) == 2
+    assert match_known(_finding(ref, act), [RACE], [hunks(ref, act)]) is None
+
+
+def test_every_repeated_run_must_be_explained():
+    ok_ref, ok_act = _traces([], n=2)
+    bad_ref, bad_act = _traces([{"question": "go on?"}], n=9)
+    runs = [hunks(ok_ref, ok_act), hunks(bad_ref, bad_act)]
+    assert match_known(_finding(ok_ref, ok_act), [RACE], runs) is None
+
+
+@pytest.mark.parametrize("field,value", [("backend", "postgres"), ("flavour", "async")])
+def test_entry_scope(field, value):
+    ref, act = _traces([], n=2)
+    finding = _finding(ref, act)
+    setattr(finding, field, value)
+    assert match_known(finding, [RACE], [hunks(ref, act)]) is None
+
+
+def test_shipped_entries_name_their_symptom_and_reason():
+    for entry in load_known():
+        assert entry["reason"] and entry["diff_pattern"], entry
