@@ -49,8 +49,8 @@ class ServerCounters:
             self.commands_counter = "redis INFO commandstats calls (delta; the reads' own commands subtracted)"
         elif statements:
             self.commands_counter = ("pg_stat_statements calls (track=top, utility statements included, an executemany "
-                                     "counts each row, its own queries excluded) on an owned Postgres with "
-                                     "shared_preload_libraries=pg_stat_statements")
+                                     "counts each row, its own queries excluded) on a Postgres preloading it: an owned one "
+                                     "unless the session server already does")
         else:
             self.commands_counter = None
         self.cpu_counter = "psutil cpu_times (10 ms ticks)"
