@@ -11,7 +11,10 @@ from parity.backends.registry import SaverContext
 from parity.faults import cluster, memory, migrate, modules, provisioning, ttl
 from parity.faults.provisioning import NO_PERSISTENCE
 
-REDIS_NO_PERSISTENCE = provisioning.settings(NO_PERSISTENCE, "redis")  # the Redis-only studies below
+
+def _quiet(family: str) -> dict:
+    """This family's no-persistence server settings (a fresh copy per server)."""
+    return provisioning.settings(NO_PERSISTENCE, family)
 
 
 def _add(session, claim_id, row):
@@ -23,7 +26,7 @@ def _add(session, claim_id, row):
 def test_ttl_expiry(parity_session, owned_server, pick_backend):
     """Contract: with default_ttl every key gets a TTL, reads are whole or gone, nothing is left behind."""
     backend = pick_backend("redis", Capability.TTL, Capability.FULL_HISTORY)
-    row = _add(parity_session, "C8", ttl.expiry(owned_server("redis", REDIS_NO_PERSISTENCE), backend))
+    row = _add(parity_session, "C8", ttl.expiry(owned_server("redis", _quiet("redis")), backend))
     assert row["keys_without_ttl"] == [], f"keys without TTL: {row['keys_without_ttl']}"
     assert row["reads"]["half"] == 0, f"half-expired reads: {row['reads']}"
     assert row["seconds_until_gone"] is not None and row["keys_left"] == [], row["observed"]
@@ -34,7 +37,7 @@ def test_ttl_expiry(parity_session, owned_server, pick_backend):
 def test_ttl_refresh_on_read(refresh, parity_session, owned_server, pick_backend):
     """Contract: refresh_on_read keeps a read thread whole past its TTL; without it reads do not keep it."""
     backend = pick_backend("redis", Capability.TTL, Capability.FULL_HISTORY)
-    server = owned_server("redis", REDIS_NO_PERSISTENCE)
+    server = owned_server("redis", _quiet("redis"))
     row = _add(parity_session, "C8", ttl.refresh_on_read_trials(server, backend, refresh))
     if not row["as_documented"]:
         from parity.findings import Finding
@@ -59,7 +62,7 @@ def test_postgres_has_no_ttl(parity_session, owned_server, pick_backend):
 def test_bytes_per_checkpoint(family, parity_session, owned_server, pick_backend):
     """Contract: storage grows with checkpoints; the bytes per checkpoint feed the memory estimate row."""
     backend = pick_backend(family, Capability.FULL_HISTORY)
-    row = _add(parity_session, "C9", memory.bytes_per_checkpoint(owned_server(family, provisioning.settings(NO_PERSISTENCE, family)), backend))
+    row = _add(parity_session, "C9", memory.bytes_per_checkpoint(owned_server(family, _quiet(family)), backend))
     assert row["bytes_per_checkpoint"] > 0, row
 
 
@@ -67,7 +70,7 @@ def test_bytes_per_checkpoint(family, parity_session, owned_server, pick_backend
 def test_oom_noeviction(parity_session, owned_server, pick_backend):
     """Contract: at maxmemory with noeviction the graph gets an OOM error and no acknowledged thread is corrupted."""
     backend = pick_backend("redis", Capability.FULL_HISTORY)
-    row = _add(parity_session, "C9", memory.fill(owned_server("redis", REDIS_NO_PERSISTENCE), backend, "noeviction"))
+    row = _add(parity_session, "C9", memory.fill(owned_server("redis", _quiet("redis")), backend, "noeviction"))
     assert row["error"] and "maxmemory" in row["error"], f"expected an OOM error, got {row['error']}"
     assert set(row["read_at_limit"]) == {"last good checkpoint"}, row["read_at_limit"]
     assert row["after_limit_raised"].get("resumed") == row["threads_acknowledged"], row["after_limit_raised"]
@@ -77,7 +80,7 @@ def test_oom_noeviction(parity_session, owned_server, pick_backend):
 def test_eviction_allkeys_lru(parity_session, owned_server, pick_backend):
     """Observation: what threads look like after allkeys-lru evicted keys (recorded; asserts only that it ran)."""
     backend = pick_backend("redis", Capability.FULL_HISTORY)
-    row = _add(parity_session, "C9", memory.fill(owned_server("redis", REDIS_NO_PERSISTENCE), backend, "allkeys-lru"))
+    row = _add(parity_session, "C9", memory.fill(owned_server("redis", _quiet("redis")), backend, "allkeys-lru"))
     assert row["threads_acknowledged"] > 0, row
 
 
@@ -85,7 +88,7 @@ def test_eviction_allkeys_lru(parity_session, owned_server, pick_backend):
 def test_redis_without_modules(parity_session, owned_server, pick_backend):
     """Contract: the saver fails without RedisJSON/RediSearch and the preflight names the fix."""
     backend = pick_backend("redis")
-    row = _add(parity_session, "C7", modules.without_modules(owned_server("redis", REDIS_NO_PERSISTENCE, modules=False), backend))
+    row = _add(parity_session, "C7", modules.without_modules(owned_server("redis", _quiet("redis"), modules=False), backend))
     assert row["saver_error"], f"expected the saver to fail without modules, got {row['observed']}"
     assert row["preflight"] and "Redis 8.0+" in row["preflight"], row["preflight"]
 
@@ -95,7 +98,7 @@ def test_migrate_and_rollback(parity_session, owned_server, pick_backend):
     """Contract: a copy Postgres -> Redis verifies and resumes; rollback by reinstall misses threads made on Redis."""
     pg_b = pick_backend("postgres", Capability.FULL_HISTORY)
     rs_b = pick_backend("redis", Capability.FULL_HISTORY)
-    pg, rs = owned_server("postgres"), owned_server("redis", REDIS_NO_PERSISTENCE)
+    pg, rs = owned_server("postgres"), owned_server("redis", _quiet("redis"))
     tag = uuid.uuid4().hex[:8]
     row = _add(parity_session, "C14", migrate.rollback_study(pg_b, SaverContext(pg.endpoint(), f"mig_{tag}"),
                                                               rs_b, SaverContext(rs.endpoint(), f"mig_{tag}")))

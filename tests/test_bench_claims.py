@@ -111,3 +111,17 @@ def test_c11_refuted_when_redis_uses_more_cpu_and_less_memory():
 
 def test_c11_without_both_families_is_not_testable():
     assert claims.c11({"footprint": [_fp("redis", "redis", "put")]})["verdict"] == "not-testable-here"
+
+
+def test_c13_judges_each_flavour_against_itself():
+    """sync 1000->900 and async 300->270 ops/s both keep 90%: mixing flavours must not read as a collapse."""
+    from parity.bench.claims import c13
+
+    def row(flavour, x, ops):
+        return {"dimension": "concurrency", "family": "redis", "backend": "redis", "flavour": flavour,
+                "loop": None if flavour == "sync" else "selector", "pool": {"arm": "default"}, "x": x,
+                "throughput_ops": ops, "p99_ms": 1.0, "errors": 0}
+    doc = {"growth": [row("sync", 1, 1000), row("sync", 64, 900), row("async", 1, 300), row("async", 64, 270)]}
+    verdict = c13(doc)
+    assert verdict["verdict"] == "confirmed", verdict
+    assert "redis sync" in verdict["reason"] and "redis async/selector" in verdict["reason"]

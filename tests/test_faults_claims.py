@@ -62,3 +62,19 @@ def test_c9_c7_c14_c15():
     faults[3].update(formed=True, scenarios={"setup": "ok", "list": "AttributeError"})
     got = _by_id({"faults": faults})
     assert (got["C9"]["verdict"], got["C15"]["verdict"]) == ("partly", "partly"), got
+
+
+def test_c10_not_testable_when_a_run_acknowledged_nothing():
+    for doc in ({"durability": [_dur("no persistence", 0, acked=0), _dur("AOF always", 0)]},
+                {"durability": [_dur("no persistence", 60), _dur("AOF always", 0, acked=0)]}):
+        row = _by_id(doc)["C10"]
+        assert row["verdict"] == "not-testable-here", f"expected not-testable-here, got {row}"
+        assert "acknowledged no checkpoints" in row["reason"], row["reason"]
+
+
+def test_c15_not_testable_when_the_cluster_formed_but_no_scenario_ran():
+    row = {"backend": "redis", "case": "cluster", "claim": "C15", "observed": "cluster formed; 0/0", "formed": True,
+           "scenarios": {}}
+    got = _by_id({"faults": [row]})["C15"]
+    assert got["verdict"] == "not-testable-here", f"expected not-testable-here, got {got}"
+    assert "no saver scenario ran" in got["reason"], got["reason"]

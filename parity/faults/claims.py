@@ -21,6 +21,10 @@ def c10(doc: dict[str, Any]) -> dict | None:
     none, safe = by.get(("redis", "no persistence")), by.get(("redis", "AOF always"))
     if none is None or safe is None:
         return claim("C10", "not-testable-here", "the no-persistence or AOF-always run is missing", evidence)
+    empty = [label for label, r in (("no persistence", none), ("AOF always", safe)) if not r["acknowledged"]]
+    if empty:  # nothing acknowledged: "lost 0" would say nothing about persistence
+        return claim("C10", "not-testable-here", f"the Redis {' and '.join(empty)} run acknowledged no checkpoints "
+                     "before the kill, so nothing could be lost or kept", evidence)
     lost_without = none["lost"] > 0
     kept_with = safe["lost"] == 0 and safe["unresumable"] == 0
     rdb = by.get(("redis", "RDB defaults"))
@@ -107,6 +111,9 @@ def c15(doc: dict[str, Any]) -> dict | None:
     if not r.get("formed"):
         return claim("C15", "not-testable-here", r["observed"][:200], [r["observed"]])
     results = list(r.get("scenarios", {}).values())
+    if not results:  # formed, but no saver scenario outcome recorded: nothing to judge
+        return claim("C15", "not-testable-here", "the cluster formed but no saver scenario ran on it: "
+                     + r["observed"][:160], [r["observed"]])
     ok = sum(v == "ok" for v in results)
     verdict = "confirmed" if ok == len(results) else ("refuted" if ok == 0 else "partly")
     return claim("C15", verdict, f"on a 3-master cluster {ok}/{len(results)} saver scenarios worked: "

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from parity.faults import common
-from parity.servers.readiness import free_port
+from parity.servers.readiness import ServerStartError, free_port
 
 SLOTS = ((0, 5460), (5461, 10922), (10923, 16383))
 FORM_TIMEOUT_S = 20.0
@@ -16,9 +16,14 @@ CLUSTER_SETTINGS = {"cluster-enabled": "yes", "cluster-config-file": "nodes.conf
 
 
 def form(servers) -> str | None:
-    """Assign slots and MEET on loopback; None when cluster_state is ok on every node, else the reason."""
+    """Assign slots and MEET on loopback; None when cluster_state is ok on every node, else the reason.
+
+    Only the expected handshake failures become a reason (the node refuses CLUSTER ADDSLOTSRANGE/MEET with an
+    error reply, drops or times out the connection); anything else is a harness bug and propagates.
+    """
     import redis
 
+    handshake_errors = (redis.ResponseError, redis.ConnectionError, redis.TimeoutError)
     clients = [redis.Redis(host="127.0.0.1", port=s.port, socket_timeout=5) for s in servers]
     try:
         for client, (lo, hi) in zip(clients, SLOTS):
@@ -33,7 +38,7 @@ def form(servers) -> str | None:
                 return None
             time.sleep(0.2)
         return f"cluster_state not ok after {FORM_TIMEOUT_S:.0f} s"
-    except redis.RedisError as exc:
+    except handshake_errors as exc:
         return common.error_text(exc)
     finally:
         for c in clients:
@@ -94,7 +99,7 @@ def study(start) -> dict[str, Any]:
     try:
         # cluster-port explicitly: the default (port + 10000) is invalid for ports above 55535
         servers = [start({**CLUSTER_SETTINGS, "cluster-port": free_port()}) for _ in range(3)]
-    except Exception as exc:  # a node that will not start in cluster mode is the answer
+    except ServerStartError as exc:  # only a node that will not start in cluster mode is the answer; the rest is loud
         row.update(formed=False, observed=f"not-applicable: a cluster node did not start: {common.error_text(exc)}")
         return row
     row["modules"] = modules_of(servers[0])
