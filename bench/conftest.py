@@ -19,11 +19,12 @@ def bench(parity_session, bench_profile) -> Runner:
 
 
 def pytest_parity_finish(session) -> None:
-    """doc["overhead"]: the empty call's p50 against the fastest Redis-family operation of the run."""
-    from parity.bench.claims import overhead
+    """doc["overhead"]: the empty call's p50 against the fastest Redis-family operation of the run, and how
+    well the put ratio measured twice in this run agrees with itself."""
+    from parity.bench.claims import overhead, repeatability
 
     if session.doc.get("floors"):
-        session.doc["overhead"] = overhead(session.doc)
+        session.doc["overhead"] = {**overhead(session.doc), **repeatability(session.doc)}
 
 
 def pytest_generate_tests(metafunc) -> None:

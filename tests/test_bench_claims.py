@@ -125,3 +125,13 @@ def test_c13_judges_each_flavour_against_itself():
     verdict = c13(doc)
     assert verdict["verdict"] == "confirmed", verdict
     assert "redis sync" in verdict["reason"] and "redis async/selector" in verdict["reason"]
+
+
+def test_put_ratio_repeatability_is_reported():
+    from parity.bench.claims import repeatability
+
+    base = {"op": "put", "flavour": "sync", "loop": None, "payload": "1KB", "pairing": "defaults",
+            "numerator": "postgres", "denominator": "redis"}
+    doc = {"ratios": [dict(base, repeat=1, median=2.0), dict(base, repeat=2, median=2.5)]}
+    got = repeatability(doc)
+    assert got["put_ratio_repeat_max_rel_diff"] == 0.25 and got["put_ratio_repeat_within_tolerance"] is False, got

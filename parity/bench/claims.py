@@ -211,3 +211,27 @@ def overhead(doc: dict) -> dict[str, Any]:
     p50 = max(harness)
     return {"p50_ms": p50, "fraction_of_fastest": (p50 / min(fastest)) if fastest else None,
             "fastest_redis_op_p50_ms": min(fastest) if fastest else None}
+
+
+REPEAT_TOLERANCE = 0.15  # the issue's bound: the put ratio measured twice in one run must agree within 15%
+
+
+def repeatability(doc: dict) -> dict[str, Any]:
+    """The put ratios measured twice in one run: the largest relative difference between the two medians."""
+    firsts: dict[tuple, float] = {}
+    worst: tuple[float, str] | None = None
+    for r in doc.get("ratios", []):
+        if r.get("op") != "put" or not r.get("median"):
+            continue
+        key = tuple(str(r.get(k)) for k in ("flavour", "loop", "payload", "pairing", "numerator", "denominator"))
+        if r.get("repeat", 1) == 1:
+            firsts[key] = r["median"]
+        elif key in firsts:
+            rel = abs(r["median"] - firsts[key]) / firsts[key]
+            if worst is None or rel > worst[0]:
+                worst = (rel, " ".join(key))
+    if worst is None:
+        return {}
+    return {"put_ratio_repeat_max_rel_diff": round(worst[0], 4), "put_ratio_repeat_worst": worst[1],
+            "put_ratio_repeat_within_tolerance": worst[0] <= REPEAT_TOLERANCE,
+            "put_ratio_repeat_tolerance": REPEAT_TOLERANCE}

@@ -24,64 +24,89 @@ def _key(cell: dict[str, Any]) -> tuple:
     return (cell["scenario"], cell.get("workload"), cell["flavour"], cell["loop"])
 
 
+def _label(key: tuple, status: str | None = None) -> str:
+    loop = f"-{key[3]}" if key[2] == "async" else ""
+    return f"{key[0]}[{key[2]}{loop}]" + (f" ({status})" if status else "")
+
+
 def _pair_differences(cells, old: str, new: str) -> tuple[list[str], list[str], list[str], int]:
-    """(only-new diverges, only-old diverges, both diverge, compared) over cells both backends ran."""
+    """(only-new differs, only-old differs, both differ, compared) over cells both backends ran.
+
+    A cell that failed or errored on one side only is a difference of that side (labelled with its status): a
+    scenario that breaks on one backend does not behave the same. A cell broken on both sides counts in "both".
+    """
     by = {b: {_key(c): c for c in cells if c["backend"] == b} for b in (old, new)}
     only_new, only_old, both, compared = [], [], [], 0
     for key in sorted(set(by[old]) & set(by[new]), key=str):
         a, b = by[old][key]["status"], by[new][key]["status"]
-        if a not in RAN or b not in RAN:
-            continue
+        if a not in RAN | BROKE or b not in RAN | BROKE:
+            continue  # not applicable on a side: nothing to compare
         compared += 1
-        label = f"{key[0]}[{key[2]}{'-' + key[3] if key[2] == 'async' else ''}]"
-        if b in DIVERGED and a == "passed":
-            only_new.append(label)
-        elif a in DIVERGED and b == "passed":
-            only_old.append(label)
-        elif a in DIVERGED and b in DIVERGED:
-            both.append(label)
+        if a == "passed" and b != "passed":
+            only_new.append(_label(key, b if b in BROKE else None))
+        elif b == "passed" and a != "passed":
+            only_old.append(_label(key, a if a in BROKE else None))
+        elif a != "passed" and b != "passed":
+            both.append(_label(key, f"{old} {a}, {new} {b}" if BROKE & {a, b} else None))
     return only_new, only_old, both, compared
 
 
-def _conformance_differences(rows, old: str, new: str) -> list[str]:
+def _conformance_differences(rows, old: str, new: str) -> tuple[list[str], int]:
+    """(differences, capabilities compared) of the conformance rows both backends have."""
     status = {(r["backend"], r["flavour"], r.get("loop"), r["capability"]): r["status"] for r in rows}
-    out = []
+    out, compared = [], 0
     for (backend, flavour, loop, cap), st in sorted(status.items(), key=str):
         if backend != new:
             continue
         before = status.get((old, flavour, loop, cap))
-        if before is not None and before != st:
+        if before is None:
+            continue
+        compared += 1
+        if before != st:
             out.append(f"conformance {cap} [{flavour}{'-' + loop if loop else ''}]: {old} {before}, {new} {st}")
-    return out
+    return out, compared
+
+
+FULL = PAIRS[0]  # the pair the guide's claim is about; the others can only qualify it
 
 
 def c12(cells, conformance) -> dict[str, Any]:
-    evidence, refuting, mild = [], [], []
-    compared_any = False
+    evidence, refuting, mild, summaries = [], [], [], {}
     for old, new in PAIRS:
         only_new, only_old, both, compared = _pair_differences(cells, old, new)
-        conf = _conformance_differences(conformance, old, new)
-        if not compared and not conf:
+        conf, conf_compared = _conformance_differences(conformance, old, new)
+        if not compared and not conf_compared:
             continue
-        compared_any = True
-        summary = (f"{old} -> {new}: {compared} cells compared; {len(only_new)} diverge only on {new}, "
-                   f"{len(only_old)} only on {old}, {len(both)} on both; {len(conf)} conformance differences")
-        evidence.append({"pair": f"{old}->{new}", "summary": summary, "only_new": only_new, "only_old": only_old,
-                         "both": both, "conformance": conf})
-        (refuting if old == "postgres" else mild).extend(only_new + only_old + conf)
-    if not compared_any:
+        summaries[(old, new)] = (f"{old} -> {new}: {compared} cells and {conf_compared} conformance capabilities "
+                                 f"compared; {len(only_new)} differ only on {new}, {len(only_old)} only on {old}, "
+                                 f"{len(both)} on both; {len(conf)} conformance differences")
+        evidence.append({"pair": f"{old}->{new}", "summary": summaries[(old, new)], "only_new": only_new,
+                         "only_old": only_old, "both": both, "conformance": conf,
+                         "cells_compared": compared, "conformance_compared": conf_compared})
+        (refuting if (old, new) == FULL else mild).extend(only_new + only_old + conf)
+    if not summaries:
         return claim("C12", "not-testable-here", "no Redis and Postgres compat cells ran side by side in this run")
+    full = summaries.get(FULL)
+    if full is None:
+        shallow = "; ".join(summaries.values())
+        if mild:
+            return claim("C12", "partly", f"the full savers ({FULL[0]} -> {FULL[1]}) were not compared; "
+                         f"{shallow}; e.g. {mild[0]}", evidence)
+        return claim("C12", "not-testable-here", f"the full savers ({FULL[0]} -> {FULL[1]}) were not compared; "
+                     f"only {shallow}", evidence)
     if refuting:
         scenarios = sorted({r.split("[")[0] for r in refuting if not r.startswith("conformance ")})
         conf = [r for r in refuting if r.startswith("conformance ")]
+        broke = [r for r in refuting if r.endswith(("(failed)", "(error)"))]
         return claim("C12", "refuted", f"{len(refuting) - len(conf)} cells in {len(scenarios)} scenarios behave "
-                     f"differently on redis than on postgres (full savers): {', '.join(scenarios[:8])}"
-                     f"{' ...' if len(scenarios) > 8 else ''}; {len(conf)} conformance capability differences", evidence)
+                     f"differently on redis than on postgres (full savers; {len(broke)} of them failed on one side "
+                     f"only): {', '.join(scenarios[:8])}{' ...' if len(scenarios) > 8 else ''}; {len(conf)} "
+                     f"conformance capability differences [{full}]", evidence)
     if mild:
-        return claim("C12", "partly", f"full savers agree; the shallow pair differs in {len(mild)} cells, "
+        return claim("C12", "partly", f"full savers agree [{full}]; the shallow pair differs in {len(mild)} cells, "
                      f"e.g. {mild[0]}", evidence)
     return claim("C12", "confirmed", "every scenario and conformance capability that ran on both behaves the same "
-                 "on redis as on postgres", evidence)
+                 f"on redis as on postgres [{full}]", evidence)
 
 
 def _async_by_family_loop(cells) -> dict[tuple[str, str], Counter]:
