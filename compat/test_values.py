@@ -43,7 +43,7 @@ def rich_values() -> dict[str, Any]:
             "delta": dt.timedelta(days=1, seconds=5), "uuid": FIXED_UUID, "enum": Color.BLUE, "set": {3, 1, 2},
             "frozenset": frozenset({"a", "b"}), "bytes": b"\x00\xffbinary", "tuple": (1, "two"),
             "dataclass": Point(1, "p"), "pydantic": Order(id=7, amount=Decimal("9.99"), tags=["x"]),
-            "big_int": 2**63 - 1, "float": 1e-300, "unicode": "naïve ☃ \u0000-free"}
+            "big_int": 2**63 - 1, "float": 1e-300, "unicode": "naïve ☃ \u0000-free", "int_keys": {1: "a", 2: "b"}}
 
 
 class Rich(TypedDict, total=False):

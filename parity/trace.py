@@ -17,17 +17,32 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 EMBEDDED_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 # Channel versions are "<32-digit counter>.<random float>": the counter is the semantics, the random tail is not.
 VERSION_RE = re.compile(r"^(\d{32})\.\d+(?:\.\d+)?(?:e-?\d+)?$")
-# Keys whose values are ids or clocks by nature: replaced by stable placeholders before comparison.
+# Keys whose values are LangGraph's ids or clocks: replaced by stable placeholders, but only inside LangGraph's own
+# structures (see STRUCTURE_KEYS); in graph values and other user payloads an "id" or "timestamp" is data.
 ID_KEYS = {"checkpoint_id", "parent_checkpoint_id", "id", "run_id", "task_id", "thread_ts", "parent_ts"}
 TIME_KEYS = {"ts", "created_at", "timestamp"}
+# Entering one of these keys (outside a payload) enters a LangGraph structure (checkpoint, config, metadata, tasks) ...
+STRUCTURE_KEYS = {"config", "parent_config", "configurable", "metadata", "checkpoint", "tasks"}
+# ... and entering one of these enters a payload: what they hold is what the graph or the caller wrote. A payload
+# stays a payload below (a user's "config" key is data), except for LangGraph's own objects inside it:
+PAYLOAD_KEYS = {"values", "channel_values", "writes", "pending_writes", "pending_sends", "result", "value", "input"}
+# namedtuples / dataclasses of these packages (StateSnapshot, CheckpointTuple, Interrupt...), and what is under
+# LangGraph's reserved interrupt key (an Interrupt already turned into a dict, e.g. by a workload's ignore_paths).
+STRUCTURE_MODULES = ("langgraph.",)
+RESERVED_KEYS = {"__interrupt__"}
 
 
 class Normaliser:
-    """Replaces ids by their order of first appearance (so links stay checkable) and clocks by a token."""
+    """Replaces ids by their order of first appearance (so links stay checkable) and clocks by a token.
+
+    Container types (tuple vs list) and dict key types (1 vs "1") are kept: a value that comes back as another type
+    is a difference a user could notice.
+    """
 
     def __init__(self, extra_ignored: tuple[str, ...] = ()) -> None:
         self.ids: dict[str, str] = {}
         self.ignored = set(extra_ignored)
+        self.where = "top"  # "structure" (id/time keys tokenised there only), "payload" or "top" (neither yet)
 
     def id_token(self, value: Any) -> str:
         key = str(value)
@@ -38,11 +53,27 @@ class Normaliser:
     def __call__(self, obj: Any, key: str | None = None) -> Any:
         if key in self.ignored:
             return "<ignored>"
-        if key in TIME_KEYS and obj is not None:
+        if self.where == "structure" and key in TIME_KEYS and obj is not None:
             return "<time>"
-        if key in ID_KEYS and isinstance(obj, (str, uuid.UUID)) and obj:
+        if self.where == "structure" and key in ID_KEYS and isinstance(obj, str) and obj:
             return self.id_token(obj)
-        return self.value(obj)
+        return self.within(self.entering(key), self.value, obj)
+
+    def entering(self, key: str | None) -> str:
+        """Where a value under key is: reserved keys are structure, payload keys and all below a payload are payload."""
+        if key in RESERVED_KEYS:
+            return "structure"
+        if self.where == "payload" or key in PAYLOAD_KEYS:
+            return "payload"
+        return "structure" if key in STRUCTURE_KEYS else self.where
+
+    def within(self, where: str, fn, obj: Any) -> Any:
+        """fn(obj) with self.where set, restored afterwards."""
+        outer, self.where = self.where, where
+        try:
+            return fn(obj)
+        finally:
+            self.where = outer
 
     def string(self, obj: str) -> str:
         if UUID_RE.match(obj):
@@ -59,22 +90,32 @@ class Normaliser:
             return obj
         if isinstance(obj, str):
             return self.string(obj)
-        if isinstance(obj, uuid.UUID):
-            return self.id_token(obj)
+        if isinstance(obj, uuid.UUID):  # a UUID object and its string are different values
+            return {"__type__": "UUID", "value": self.id_token(obj)}
         if isinstance(obj, dict):
             # Keys are sorted with their ids masked, so a dict keyed by ids sorts the same in every run.
-            items = sorted(obj.items(), key=lambda kv: EMBEDDED_UUID_RE.sub("<id>", str(kv[0])))
-            return {self.string(str(k)): self(v, str(k)) for k, v in items}
-        if hasattr(obj, "_asdict"):  # StateSnapshot, CheckpointTuple, PregelTask, Interrupt...
-            return {"__type__": type(obj).__name__, **self(obj._asdict())}
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            return {"__type__": type(obj).__name__,
-                    **self({f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)})}
-        if isinstance(obj, (list, tuple)):
+            items = sorted(obj.items(), key=lambda kv: EMBEDDED_UUID_RE.sub("<id>", self.key(kv[0])))
+            return {self.key(k): self(v, k if isinstance(k, str) else None) for k, v in items}
+        if hasattr(obj, "_asdict") or (dataclasses.is_dataclass(obj) and not isinstance(obj, type)):
+            return self.record(obj)
+        if isinstance(obj, list):
             return [self(v) for v in obj]
+        if isinstance(obj, tuple):
+            return {"__type__": "tuple", "items": [self(v) for v in obj]}
         if isinstance(obj, (set, frozenset)):
             return {"__type__": type(obj).__name__, "items": sorted((self(v) for v in obj), key=repr)}
         return self.scalar(obj)
+
+    def key(self, k: Any) -> str:
+        """A dict key as text; a non-str key keeps its type ({1: ...} is "int:1", not "1")."""
+        return self.string(k) if isinstance(k, str) else f"{type(k).__name__}:{self.string(str(k))}"
+
+    def record(self, obj: Any) -> dict[str, Any]:
+        """A namedtuple or dataclass as {"__type__", fields...}; LangGraph's own types are structures."""
+        fields = obj._asdict() if hasattr(obj, "_asdict") else {
+            f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        where = "structure" if type(obj).__module__.startswith(STRUCTURE_MODULES) else self.where
+        return {"__type__": type(obj).__name__, **self.within(where, self.value, dict(fields))}
 
     def scalar(self, obj: Any) -> Any:
         if isinstance(obj, BaseException):

@@ -68,3 +68,34 @@ def test_c5_from_redis_cells_under_the_default_loop():
     assert by_id(matrix())["C5"]["verdict"] == "confirmed"
     assert by_id(matrix(redis_status="diverged"))["C5"]["verdict"] == "confirmed"  # a divergence is C12's matter
     assert by_id(matrix(redis_status="failed"))["C5"]["verdict"] == "refuted"
+
+
+def test_c12_counts_a_one_sided_failure_as_a_difference():
+    doc = matrix()
+    doc["cells"] += [cell("postgres", "test_b", "sync", "selector", "passed"),
+                     cell("redis", "test_b", "sync", "selector", "failed"),
+                     cell("postgres", "test_c", "sync", "selector", "error"),
+                     cell("redis", "test_c", "sync", "selector", "passed")]
+    row = by_id(doc)["C12"]
+    assert row["verdict"] == "refuted", f"expected refuted, got {row}"
+    ev = row["evidence"][0]
+    assert ev["only_new"] == ["test_b[sync] (failed)"] and ev["only_old"] == ["test_c[sync] (error)"], ev
+    assert "postgres -> redis: 5 cells" in row["reason"], row["reason"]
+
+
+def test_c12_reason_names_the_pair_and_the_cells_compared():
+    row = by_id(matrix())["C12"]
+    assert row["verdict"] == "confirmed", row
+    assert "postgres -> redis: 3 cells and 0 conformance capabilities compared" in row["reason"], row["reason"]
+
+
+def test_c12_without_the_full_pair_is_at_most_partly():
+    doc = matrix()
+    for c in doc["cells"]:
+        c["backend"] = {"redis": "redis-shallow", "postgres": "postgres-shallow"}.get(c["backend"], c["backend"])
+    row = by_id(doc)["C12"]
+    assert row["verdict"] == "not-testable-here", f"shallow agreement says nothing about the full savers: {row}"
+    assert "were not compared" in row["reason"] and "postgres-shallow -> redis-shallow: 3 cells" in row["reason"], row
+    doc["cells"].append(cell("redis-shallow", "test_b", "sync", "selector", "failed"))
+    doc["cells"].append(cell("postgres-shallow", "test_b", "sync", "selector", "passed"))
+    assert by_id(doc)["C12"]["verdict"] == "partly", by_id(doc)["C12"]

@@ -19,10 +19,10 @@ def _ids(n):
 
 def test_ids_timestamps_and_version_tails_are_normalised():
     a, b = _ids(2), _ids(2)
-    t1 = _trace(("cp", {"checkpoint_id": a[0], "parent_checkpoint_id": a[1], "ts": "2026-01-01T00:00:00",
-                        "v": "00000000000000000000000000000002.0.4417", "ns": f"child:{a[0]}"}))
-    t2 = _trace(("cp", {"checkpoint_id": b[0], "parent_checkpoint_id": b[1], "ts": "2027-05-05T11:11:11",
-                        "v": "00000000000000000000000000000002.0.9182", "ns": f"child:{b[0]}"}))
+    t1 = _trace(("cp", {"checkpoint": {"checkpoint_id": a[0], "parent_checkpoint_id": a[1], "ts": "2026-01-01T00:00:00",
+                                       "v": "00000000000000000000000000000002.0.4417", "ns": f"child:{a[0]}"}}))
+    t2 = _trace(("cp", {"checkpoint": {"checkpoint_id": b[0], "parent_checkpoint_id": b[1], "ts": "2027-05-05T11:11:11",
+                                       "v": "00000000000000000000000000000002.0.9182", "ns": f"child:{b[0]}"}}))
     assert diff(t1, t2) is None, diff(t1, t2)
 
 
@@ -85,3 +85,56 @@ def test_a_uuid_value_in_state_is_compared_by_value():
 
     fixed = uuid.UUID("12345678-1234-5678-1234-567812345678")
     assert diff(_trace(("v", typed({"u": fixed}))), _trace(("v", typed({"u": uuid.uuid4()})))) is not None
+
+
+def _differs(a, b):
+    return diff(_trace(("x", a)), _trace(("x", b)))
+
+
+def test_key_types_are_kept():
+    assert _differs({1: "a"}, {"1": "a"}) is not None, "an int key that comes back as a str key is a difference"
+    assert _differs({1: "a"}, {1: "a"}) is None
+
+
+def test_tuple_and_list_differ():
+    assert _differs({"v": (1, 2)}, {"v": [1, 2]}) is not None
+    assert _differs({"v": (1, 2)}, {"v": (1, 2)}) is None
+
+
+def test_a_uuid_object_and_its_string_differ():
+    u = uuid.uuid4()
+    assert _differs({"v": u}, {"v": str(u)}) is not None
+    assert _differs({"v": uuid.uuid4()}, {"v": uuid.uuid4()}) is None, "random uuids still compare by position"
+
+
+def test_id_and_time_keys_in_user_values_are_data():
+    assert _differs({"values": {"id": "A-1"}}, {"values": {"id": "B-2"}}) is not None
+    assert _differs({"id": "A-1"}, {"id": "B-2"}) is not None, "outside a LangGraph structure an id is data"
+    assert _differs({"values": {"timestamp": "2020"}}, {"values": {"timestamp": 12345}}) is not None
+    assert _differs({"checkpoint": {"channel_values": {"id": "A-1"}}},
+                    {"checkpoint": {"channel_values": {"id": "B-2"}}}) is not None
+    assert _differs({"values": {"metadata": {"id": "A-1"}}}, {"values": {"metadata": {"id": "B-2"}}}) is not None, \
+        "a user's own 'metadata' key inside the values is still data"
+
+
+def test_id_and_time_keys_in_langgraph_structures_are_tokenised():
+    from langgraph.checkpoint.base import CheckpointTuple
+    from langgraph.types import Interrupt
+
+    a, b = _ids(2), _ids(2)
+    assert _differs({"config": {"configurable": {"checkpoint_id": a[0]}}, "metadata": {"run_id": "r-1"}},
+                    {"config": {"configurable": {"checkpoint_id": b[0]}}, "metadata": {"run_id": "r-2"}}) is None
+    tup = lambda i, ts: CheckpointTuple({"configurable": {}}, {"id": i, "ts": ts}, {})  # noqa: E731
+    assert _differs(tup(a[1], "2026-01-01"), tup(b[1], "2027-02-02")) is None
+    assert _differs(Interrupt(value="q", id="0f" * 16), Interrupt(value="q", id="a1" * 16)) is None
+    assert _differs(Interrupt(value={"id": "A-1"}, id="0f" * 16), Interrupt(value={"id": "B-2"}, id="0f" * 16)) is not None
+    as_dict = lambda i: {"__interrupt__": [{"__type__": "Interrupt", "id": i, "value": "q"}]}  # noqa: E731
+    assert _differs(as_dict("0f" * 16), as_dict("a1" * 16)) is None, "an Interrupt already turned into a dict"
+    in_writes = lambda i: {"pending_writes": [["__interrupt__", [Interrupt(value="q", id=i)]]]}  # noqa: E731
+    assert _differs(in_writes("0f" * 16), in_writes("a1" * 16)) is None, "an Interrupt inside a payload"
+
+
+def test_typed_records_key_types():
+    from parity.compat.observe import typed
+
+    assert diff(_trace(("v", typed({1: "a"}))), _trace(("v", typed({"1": "a"})))) is not None

@@ -74,7 +74,7 @@ def history_view(states) -> list[dict[str, Any]]:
 def typed(value: Any) -> Any:
     """Exact Python types and reprs, so a value that comes back as a different type is a difference."""
     if isinstance(value, dict):
-        return {"__type__": type(value).__name__, "items": {str(k): typed(v) for k, v in value.items()}}
+        return {"__type__": type(value).__name__, "items": {_typed_key(k): typed(v) for k, v in value.items()}}
     if isinstance(value, (list, tuple)):
         return {"__type__": type(value).__name__, "items": [typed(v) for v in value]}
     if isinstance(value, (set, frozenset)):
@@ -82,3 +82,8 @@ def typed(value: Any) -> Any:
     if isinstance(value, uuid.UUID):  # a value, not an id: hex is not tokenised by the trace normaliser
         return {"__type__": "uuid.UUID", "hex": value.hex}
     return {"__type__": f"{type(value).__module__}.{type(value).__qualname__}", "repr": repr(value)}
+
+
+def _typed_key(key: Any) -> str:
+    """A dict key with its type: {1: ...} and {"1": ...} stay different ("int:1" vs "1")."""
+    return key if isinstance(key, str) else f"{type(key).__name__}:{key!r}"
