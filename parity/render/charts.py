@@ -107,7 +107,7 @@ def ratio_figure(ratios: list[dict[str, Any]]) -> go.Figure | None:
     values = [v for r in data for v in (_num(r.get("ci_low")), _num(r.get("median")), _num(r.get("ci_high"))) if v]
     lo, hi = min(min(values) / 1.6, 0.5), max(max(values) * 1.6, 130)
     fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], **_ratio_ticks(lo, hi),
-                     title="Postgres ÷ Redis (ratio of medians, 95% CI)  ·  > 1 means Redis is faster")
+                     title="Postgres ÷ Redis, ratio of medians with 95% CI (> 1: Redis faster)")
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
     return _layout(fig, 130 + 26 * len(data), margin=dict(l=10, r=20, t=60, b=60))
 
@@ -167,7 +167,10 @@ def _latency_key(m: dict[str, Any], data: list[dict[str, Any]]) -> tuple:
     """(backend, settings, loop): the loop only when one backend and flavour ran under several loops."""
     loops = {(str(x.get("backend")), str(x.get("flavour")), str(x.get("loop"))) for x in data}
     multi = len(loops) > len({(b, f) for b, f, _ in loops})
-    return (str(m.get("backend")), str(m.get("settings") or ""), str(m.get("loop")) if multi else "")
+    # The pairing names the server settings in words ("strict: aof-always vs sync-commit-on"); raw settings
+    # dicts are the fallback for rows that carry no pairing.
+    settings = m.get("pairing") or m.get("settings") or ""
+    return (str(m.get("backend")), str(settings), str(m.get("loop")) if multi else "")
 
 
 def _latency_traces(pts: list[dict[str, Any]], key: tuple, colour: str, first: bool) -> list[go.Scatter]:
