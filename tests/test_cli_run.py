@@ -15,13 +15,14 @@ from conftest import ROOT, run_cli, wait_for
 
 def test_run_writes_results_and_renderings(tmp_path):
     out = run_cli("run", "--only", "compat", "-k", "smoke", "--workload", "none", "--backend", "memory",
-                  "--backend", "redis", "--out", str(tmp_path), timeout=240)
+                  "--backend", "redis", "--out", str(tmp_path), "--history", str(tmp_path / "history.jsonl"), timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]
     for name in ("results.json", "report.html", "summary.md", "junit.xml"):
         assert (tmp_path / name).stat().st_size > 0, f"{name} missing"
     doc = json.loads((tmp_path / "results.json").read_text())
     assert {c["backend"] for c in doc["cells"]} == {"memory", "redis"}
     assert "C12" in out.stdout and "report:" in out.stdout, out.stdout[-1500:]
+    assert len((tmp_path / "history.jsonl").read_text().splitlines()) == 1, "the run was not added to its history"
 
 
 def _servers_of(proc: psutil.Process) -> list[psutil.Process]:
@@ -37,7 +38,7 @@ def _servers_of(proc: psutil.Process) -> list[psutil.Process]:
 
 def test_ctrl_c_stops_the_run_and_its_servers(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "parity.cli", "run", "--only", "faults", "-k", "durability",
-                             "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--out", str(tmp_path), "--history", "none"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent = psutil.Process(proc.pid)
     assert wait_for(lambda: _servers_of(parent), timeout=60), "the run never started a server"
     servers = _servers_of(parent)

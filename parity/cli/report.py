@@ -22,7 +22,7 @@ def render_dir(out: Path, doc: dict | None = None) -> dict:
     return doc
 
 
-def finish_run(out: Path) -> int:
+def finish_run(out: Path, history_path: Path | None = HISTORY) -> int:
     """After a run: render, append to the history, print the verdicts and where the report is."""
     from parity import history
     from parity.render.claims_table import print_claims_table
@@ -31,8 +31,9 @@ def finish_run(out: Path) -> int:
 
     doc = results.load(out)
     validate(doc)  # an invalid document must not enter the history
-    history.append(doc, HISTORY)
-    doc["history"] = history.trend(HISTORY, cpu_model=doc["machine"].get("cpu_model"))
+    if history_path is not None:
+        history.append(doc, history_path)
+        doc["history"] = history.trend(history_path, cpu_model=doc["machine"].get("cpu_model"))
     render_dir(out, doc)
     from parity.render.screenshot import screenshot
 

@@ -25,6 +25,8 @@ def build_parser() -> Parser:
     p.add_argument("--workload", action="append", default=None,
                    help=f"module:name of a workload (default with compat: {DEMO_WORKLOAD}); 'none' for none")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
+    p.add_argument("--history", default="reports/history.jsonl",
+                   help="regression history to append this run to (default reports/history.jsonl); 'none' to skip")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
     add_server_options(p)
     return p
@@ -71,4 +73,4 @@ def main_run(argv: list[str]) -> int:
         return 2 if code == pytest.ExitCode.USAGE_ERROR else 1
     from parity.cli.report import finish_run
 
-    return finish_run(out)
+    return finish_run(out, None if args.history == "none" else Path(args.history))
