@@ -101,10 +101,6 @@ def _no_loop(reason: str):
 
 def loop_of(item) -> str | None:
     """The event loop a collected item runs under (None for items without the loop parameter)."""
-    return _loop_id(item)
-
-
-def _loop_id(item) -> str | None:
     callspec = getattr(item, "callspec", None)
     factory = callspec.params.get(LOOP_PARAM) if callspec is not None else None
     if factory is None:
@@ -123,7 +119,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         if param is None:
             keep.append(item)
             continue
-        loop = _loop_id(item) or default
+        loop = loop_of(item) or default
         if param.flavour == "sync" and loop != default:
             drop.append(item)  # sync calls never touch an event loop: one cell, under the default loop
             continue
@@ -165,10 +161,6 @@ class Cell:
     claims: list[str] = field(default_factory=lambda: ["C12"])
     variant: str | None = None  # the test's own parameters besides the cell's, e.g. "test_x[big]"
 
-    @property
-    def id(self) -> str:
-        return f"{self.backend.name}-{self.flavour}-{self.loop}"
-
     def require(self, *caps: Capability) -> None:
         missing = self.backend.missing(*caps)
         if missing:
@@ -189,12 +181,12 @@ def parity_session(request) -> ParitySession:
 def parity_cell(request, parity_session) -> Cell:
     param: CellParam = request.param
     backend = parity_session.registry.get(param.backend)
-    loop = _loop_id(request.node) or parity_session.default_loop()
+    loop = loop_of(request.node) or parity_session.default_loop()
     claim = request.node.get_closest_marker("parity_claim")
     cell = Cell(parity_session, backend, param.flavour, loop, request.node.originalname,
                 repeat=parity_session.options.repeat, claims=list(claim.args) if claim else ["C12"])
-    own = {k: v for k, v in getattr(request.node, "callspec", None).params.items()
-           if k not in ("parity_cell", LOOP_PARAM)} if hasattr(request.node, "callspec") else {}
+    callspec = getattr(request.node, "callspec", None)
+    own = {k: v for k, v in (callspec.params.items() if callspec else ()) if k not in ("parity_cell", LOOP_PARAM)}
     cell.variant = f"{cell.scenario}{sorted((k, repr(v)) for k, v in own.items())}" if own else None
     request.node.stash[CELL_KEY] = cell
     if backend.family:
@@ -222,7 +214,7 @@ def _record_cell(item, report) -> None:
     ps = get_session(item.config)
     cell: Cell | None = item.stash.get(CELL_KEY, None)
     status, reason = _status(report, cell)
-    loop = _loop_id(item) or ps.default_loop()
+    loop = loop_of(item) or ps.default_loop()
     row = {"id": item.nodeid, "scenario": item.originalname, "module": item.module.__name__ if item.module else "",
            "backend": param.backend, "flavour": param.flavour, "loop": loop, "status": status, "reason": reason,
            "duration_s": round(report.duration, 4), "claims": cell.claims if cell else ["C12"],
