@@ -61,10 +61,10 @@ class ParitySession:
         from datetime import datetime, timezone
 
         self.doc["run"]["finished"] = datetime.now(timezone.utc).isoformat()
-        self.doc["run"]["provider"] = self.pool._provider or self.server_config.provider
+        self.doc["run"]["provider"] = self.pool.chosen or self.server_config.provider
         self.doc["servers"] = [ep.describe() for ep in self.pool.endpoints()]
         for family, reason in self.pool.unavailable().items():
-            self.doc["servers"].append({"family": family, "provider": self.pool._provider or "", "version": None,
+            self.doc["servers"].append({"family": family, "provider": self.pool.chosen or "", "version": None,
                                         "url": "", "settings": {}, "unavailable": reason})
         from parity.claims import compute
 

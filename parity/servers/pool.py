@@ -58,6 +58,11 @@ class ServerPool:
             self._provider = p
         return self._provider
 
+    @property
+    def chosen(self) -> str | None:
+        """The provider if one was needed this session (auto resolves lazily, on the first server)."""
+        return self._provider
+
     def get(self, family: str) -> Endpoint:
         if family in self._endpoints:
             return self._endpoints[family]
