@@ -10,7 +10,7 @@ from typing import Any
 from parity import stats
 from parity.backends.capabilities import Capability as C
 from parity.backends.registry import SaverContext
-from parity.bench import floors, ops, timing
+from parity.bench import floors, ops, server_events, timing
 
 PAIRINGS = {
     "defaults": {"redis": None, "postgres": None},
@@ -53,6 +53,7 @@ class Cell:
     tag: str = ""
     repeat: int = 1  # which repetition of the same measurement this is (put is measured twice)
     rows: list = field(default_factory=list)
+    schemas: list = field(default_factory=list)  # Postgres schemas of the savers open (their autovacuum counts)
 
 
 def pick_backends(session, cell: Cell, include_serverless: bool = True) -> list:
@@ -81,6 +82,8 @@ async def open_savers(session, cell: Cell, backends: list):
         savers = {}
         for b in backends:
             ctx = SaverContext(cell.endpoints.get(b.family) if b.family else None, session.new_scope())
+            if b.family == "postgres":
+                cell.schemas.append(ctx.scope)
             cm = b.saver(cell.flavour, ctx)
             saver = await stack.enter_async_context(cm) if cell.flavour == "async" else stack.enter_context(cm)
             savers[b.name] = ops.SaverCalls(saver, cell.flavour, b.has(C.FULL_HISTORY))
@@ -89,23 +92,33 @@ async def open_savers(session, cell: Cell, backends: list):
 
 async def run_cell(session, cell: Cell, op_list: list[ops.Op], backends: list) -> list[dict]:
     """Time every op of op_list on every backend interleaved; returns and records measurement rows."""
-    is_async = cell.flavour == "async"
+    families = {b.family for b in backends if b.family}
     async with open_savers(session, cell, backends) as savers:
-        ops.reset_shared()
-        for op in op_list:
-            arms = {}
-            for b in backends:
-                if op.applicable(b):
-                    n = cell.plan.n + cell.plan.warmup
-                    arms[b.name] = await ops.prepare(op, savers[b.name], f"{cell.tag}{op.name}", n, cell.history)
-            errors = await timing.warm_up(arms, max(1, cell.plan.warmup), is_async)
-            samples = await timing.interleave(arms, cell.plan, is_async, start=max(1, cell.plan.warmup))
-            record_errors(session, cell, op, errors)
-            record_op(session, cell, op, backends, samples)
+        with server_events.Events({f: cell.endpoints.get(f) for f in families}, cell.schemas) as events:
+            await _time_ops(session, cell, op_list, backends, savers, events)
     return cell.rows
 
 
-def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str, list[int]]) -> None:
+async def _time_ops(session, cell: Cell, op_list: list[ops.Op], backends: list, savers: dict, events) -> None:
+    is_async = cell.flavour == "async"
+    ops.reset_shared()
+    for op in op_list:
+        arms = {}
+        for b in backends:
+            if op.applicable(b):
+                n = cell.plan.n + cell.plan.warmup
+                arms[b.name] = await ops.prepare(op, savers[b.name], f"{cell.tag}{op.name}", n, cell.history)
+        errors = await timing.warm_up(arms, max(1, cell.plan.warmup), is_async)
+        mark = events.mark()  # server statistics read outside the timed calls, before and after them
+        samples = await timing.interleave(arms, cell.plan, is_async, start=max(1, cell.plan.warmup))
+        ev = events.since(mark) if events.probes or events.unavailable else None
+        record_errors(session, cell, op, errors)
+        record_op(session, cell, op, backends, samples, ev)
+
+
+def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str, list[int]],
+              events: dict[str, Any] | None = None) -> None:
+    """events: server_events of the op's timed window (every server of the cell: they share the machine)."""
     by_name = {b.name: b for b in backends}
     parts = []
     for name, ns in samples.items():
@@ -113,6 +126,8 @@ def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str
         row = {"backend": name, "family": b.family, "flavour": cell.flavour, "loop": cell.loop, "op": op.name,
                "payload": op.payload, "op_kind": op.kind, "pairing": cell.pairing, "settings": settings_label(cell.endpoints.get(b.family)),
                "history": cell.history, "repeat": cell.repeat, **timing.describe(ns)}
+        if b.family is not None and events is not None:
+            row["server_events"] = events
         session.add("measurements", row)
         if b.family is None and not b.has(C.DURABLE):  # the in-memory saver: the floor of a saver call
             session.add("floors", {"backend": name, "what": f"in-memory saver: {op.name}[{op.payload}]",
@@ -124,8 +139,12 @@ def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str
     line = f"{cell.pairing[:7]:7} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
     for p, r in ratio_pairs([by_name[n] for n in samples]):
         row = ratio_row(cell, op, p.name, r.name, samples[p.name], samples[r.name])
+        if events is not None:
+            row["server_events"] = events
         session.add("ratios", row)
         line += f" | {p.name}/{r.name} {row['median']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    if events is not None and server_events.notable(events):
+        line += f" | server: {server_events.describe(events)}"
     progress(line)
 
 
