@@ -66,11 +66,15 @@ def c9(doc: dict[str, Any]) -> dict | None:
     evidence = [f"{r['backend']} {r['case']}: {r['observed']}" for r in rows]
     said = bool(oom.get("error")) and "command not allowed" in oom["error"]
     bad = {k for k in {**oom["read_at_limit"], **oom["after_limit_raised"]} if k.startswith(("broken", "other", "resumed to"))}
+    failed = oom.get("failed_thread_after") or ""
+    if failed and "recovers it" not in failed:
+        bad.add(f"unacknowledged thread: {failed}")
     if said and not bad:
         verdict, reason = "confirmed", ("at maxmemory with noeviction the graph gets \"command not allowed when used "
                                         f"memory > 'maxmemory'\" (as {oom['error'].split(':')[0]}; redis-py turns the "
                                         "OOM prefix into the exception type); every acknowledged thread read as its "
-                                        "last good checkpoint and resumed once memory was raised")
+                                        "last good checkpoint and resumed once memory was raised"
+                                        + (f"; the thread that hit the limit: {failed}" if failed else ""))
     else:
         verdict, reason = "partly", f"error {oom.get('error')!r}; thread states {sorted(bad) or 'ok'}"
     return claim("C9", verdict, reason, evidence)
