@@ -67,7 +67,8 @@ def c9(doc: dict[str, Any]) -> dict | None:
     said = bool(oom.get("error")) and "command not allowed" in oom["error"]
     bad = {k for k in {**oom["read_at_limit"], **oom["after_limit_raised"]} if k.startswith(("broken", "other", "resumed to"))}
     failed = oom.get("failed_thread_after") or ""
-    if failed and "recovers it" not in failed:
+    # A thread that looks finished though its nodes never ran misleads a reader even if re-sending recovers it.
+    if failed and ("recovers it" not in failed or "looking finished" in failed):
         bad.add(f"unacknowledged thread: {failed}")
     if said and not bad:
         verdict, reason = "confirmed", ("at maxmemory with noeviction the graph gets \"command not allowed when used "
