@@ -78,3 +78,15 @@ def test_c15_not_testable_when_the_cluster_formed_but_no_scenario_ran():
     got = _by_id({"faults": [row]})["C15"]
     assert got["verdict"] == "not-testable-here", f"expected not-testable-here, got {got}"
     assert "no saver scenario ran" in got["reason"], got["reason"]
+
+
+def test_c9_unacknowledged_thread_is_judged_apart():
+    oom = {"backend": "redis", "case": "maxmemory 2048 KiB headroom, policy noeviction", "claim": "C9", "observed": "o",
+           "error": "OutOfMemoryError: command not allowed when used memory > 'maxmemory'.",
+           "read_at_limit": {"last good checkpoint": 5}, "after_limit_raised": {"resumed": 5}}
+    for after, verdict in (("missing; re-sending its input recovers it", "confirmed"),
+                           ("left looking finished (next=[]) though its nodes never ran; re-sending its input "
+                            "recovers it", "partly"),
+                           ("partial (next=['count']); re-sending its input does not recover it", "partly")):
+        got = _by_id({"faults": [dict(oom, failed_thread_after=after)]})["C9"]
+        assert got["verdict"] == verdict, (after, got)
