@@ -152,3 +152,15 @@ def test_rows_of_different_loops_and_repeats_are_not_mixed():
             dict(base, loop="uvloop", repeat=1, median=10.0, ci_low=9.5, ci_high=10.5)]
     doc = {"machine": {"cpu_model": "x"}, "ratios": rows, "measurements": []}
     assert [r["change"] for r in compare(doc, doc)] == ["unchanged", "unchanged"], "identical runs must not regress"
+
+
+def test_a_run_that_drifts_against_itself_raises_the_bar():
+    base = {"op": "put", "flavour": "sync", "loop": None, "payload": "1KB", "pairing": "defaults",
+            "numerator": "postgres", "denominator": "redis", "repeat": 1}
+    old = {"machine": {"cpu_model": "x"}, "ratios": [dict(base, median=2.0, ci_low=1.95, ci_high=2.05)],
+           "overhead": {"put_ratio_repeat_max_rel_diff": 0.40}}
+    new = dict(old, ratios=[dict(base, median=1.5, ci_low=1.45, ci_high=1.55)])  # -25%, CIs apart
+    assert [r["change"] for r in compare(old, new)] == ["unchanged"], "a 25% move inside 40% own drift is noise"
+    assert "raised to 40%" in scope(old, new)
+    quiet = dict(old, overhead={"put_ratio_repeat_max_rel_diff": 0.05})
+    assert [r["change"] for r in compare(quiet, dict(new, overhead=quiet["overhead"]))] == ["regression"]

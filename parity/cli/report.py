@@ -101,5 +101,5 @@ def main_compare(argv: list[str]) -> int:
     if not rows:
         raise ParityUsageError("nothing in common to compare: no ratio of one run matches one of the other",
                                "compare two runs of the benchmarks (parity run --only bench)")
-    print(format_comparison(rows, scope(old, new)))
+    print(format_comparison(rows, scope(old, new, args.threshold)))
     return 1 if has_regression(rows) else 0
