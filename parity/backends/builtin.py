@@ -122,7 +122,7 @@ def _postgres_async(cls_path: str):
         import psycopg
 
         async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
-            await admin.execute(f'CREATE SCHEMA IF NOT EXISTS "{provision.check_scope(ctx.scope)}"')
+            await admin.execute(provision.create_scope_sql(ctx.scope))
         url = provision.postgres_url_with_schema(ctx.url, ctx.scope)
         try:
             async with _pg_async_conn(url, ctx.options.get("pool")) as conn:
@@ -134,7 +134,7 @@ def _postgres_async(cls_path: str):
         finally:
             if not ctx.keep:
                 async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
-                    await admin.execute(f'DROP SCHEMA IF EXISTS "{provision.check_scope(ctx.scope)}" CASCADE')
+                    await admin.execute(provision.drop_scope_sql(ctx.scope))
     return open_saver
 
 

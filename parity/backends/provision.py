@@ -39,12 +39,21 @@ def postgres_url_with_schema(url: str, scope: str) -> str:
     return f"{url}{sep}options=-csearch_path%3D{check_scope(scope)}"
 
 
+def create_scope_sql(scope: str) -> str:
+    return f'CREATE SCHEMA IF NOT EXISTS "{check_scope(scope)}"'
+
+
+def drop_scope_sql(scope: str) -> str:
+    """Drops the run-scoped schema only: never a database, never another schema."""
+    return f'DROP SCHEMA IF EXISTS "{check_scope(scope)}" CASCADE'
+
+
 def postgres_create_scope(conn, scope: str) -> None:
-    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{check_scope(scope)}"')
+    conn.execute(create_scope_sql(scope))
 
 
 def postgres_drop_scope(conn, scope: str) -> None:
-    conn.execute(f'DROP SCHEMA IF EXISTS "{check_scope(scope)}" CASCADE')
+    conn.execute(drop_scope_sql(scope))
 
 
 def _drop_write_registries(client, scope: str) -> int:

@@ -6,6 +6,7 @@ import time
 import uuid
 from typing import Any
 
+from parity.backends.provision import postgres_drop_scope
 from parity.faults import common
 
 TTL_MINUTES = 0.05  # the saver takes minutes and applies int(minutes * 60) seconds: 0.05 -> 3 s
@@ -98,7 +99,7 @@ def postgres_cleanup(server, backend) -> dict[str, Any]:
         saver.delete_thread("ttl-0")
         left = {t: len(list(saver.list(common.config(t)))) for t in ("ttl-0", "ttl-1")}
     with psycopg.connect(server.url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{scope}" CASCADE')
+        postgres_drop_scope(conn, scope)
     return {"backend": backend.name, "case": "ttl (capability)",
             "observed": "no TTL: checkpoints stay until deleted; cleanup needs saver.delete_thread(thread_id) for "
                         "each expired thread, or a scheduled job deleting from checkpoints, checkpoint_writes and "
