@@ -174,3 +174,15 @@ def test_repeatability_without_events_says_so_and_within_tolerance_adds_nothing(
     assert got["put_ratio_repeat_server_events"] is None and "not recorded" in got["put_ratio_repeat_why"]
     within = claims.repeatability(_doc({"redis_forks": 1}, {}, m1=2.0, m2=2.1))
     assert within["put_ratio_repeat_within_tolerance"] is True and "put_ratio_repeat_why" not in within
+
+
+def test_a_save_in_the_same_second_with_nothing_dirty_still_counts():
+    # CI once saw a BGSAVE within the server's first second: rdb_last_save_time (1 s resolution) and the dirty
+    # counter (0 before and after) both stood still; only the rdb_saves counter moved.
+    a = {"rdb_saves": "0", "total_forks": "0", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
+    b = {"rdb_saves": "1", "total_forks": "1", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
+    assert server_events._RedisProbe.delta(a, b)["redis_rdb_saved"] is True
+    assert server_events._RedisProbe.delta(a, a)["redis_rdb_saved"] is False
+    # A server without the counter still shows a save through the clock or the dirty counter.
+    old_a = {"rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "5"}
+    assert server_events._RedisProbe.delta(old_a, dict(old_a, rdb_changes_since_last_save="0"))["redis_rdb_saved"] is True

@@ -56,8 +56,10 @@ class _RedisProbe:
         for key, name in _REDIS_COUNTERS.items():
             if key in a and key in b:
                 out[name] = int(b[key]) - int(a[key])
-        # A save between the reads also resets the dirty counter (and moves rdb_last_save_time).
-        out["redis_rdb_saved"] = (b.get("rdb_last_save_time") != a.get("rdb_last_save_time")
+        # rdb_saves counts every save (Redis >= 7); rdb_last_save_time has 1 s resolution and the dirty counter may
+        # be 0 on both sides, so they only back it up on servers without the counter.
+        out["redis_rdb_saved"] = (out.get("redis_rdb_saves", 0) > 0
+                                  or b.get("rdb_last_save_time") != a.get("rdb_last_save_time")
                                   or int(b.get("rdb_changes_since_last_save", 0)) < int(a.get("rdb_changes_since_last_save", 0)))
         out["redis_bgsave_running"] = bool(int(a.get("rdb_bgsave_in_progress", 0)) or int(b.get("rdb_bgsave_in_progress", 0)))
         out["redis_aof_rewrite_running"] = bool(int(a.get("aof_rewrite_in_progress", 0))
