@@ -105,3 +105,54 @@ async def error_recorded(g) -> None:
 async def test_node_error_is_recorded(parity_cell):
     """Contract: a node's exception reaches the caller unchanged, and the saved state shows the failing task with the error's type and message."""
     await parity_cell.check(error_recorded)
+
+
+
+def _fan_out_beside_interrupt(runs: dict) -> StateGraph:
+    from langgraph.types import Send, interrupt
+
+    def good(state: Par) -> dict:
+        runs["good"] += 1
+        return {"log": ["good"]}
+
+    def ask(state: Par) -> dict:
+        runs["ask"] += 1
+        return {"log": [f"ask:{interrupt('go on?')}"]}
+
+    def work(item) -> dict:  # untyped: the Send argument arrives as is
+        runs["work"] += 1
+        return {"log": [f"work:{item}"]}
+
+    g = StateGraph(Par)
+    g.add_node("good", good)
+    g.add_node("ask", ask)
+    g.add_node("work", work)
+    g.add_edge(START, "good")
+    g.add_edge(START, "ask")
+    g.add_conditional_edges("good", lambda state: [Send("work", x) for x in ("a", "b", "c")])
+    g.add_edge("ask", END)
+    g.add_edge("work", END)
+    return g
+
+
+async def fan_out_beside_interrupt_then_resume(g) -> None:
+    # An interrupt, not an error, stops the superstep: LangGraph lets the other tasks finish on an interrupt but
+    # cancels them on an error, and which comes first is a race in LangGraph itself, not in the saver.
+    from langgraph.types import Command
+
+    runs = {"good": 0, "ask": 0, "work": 0}
+    app = g.compile(_fan_out_beside_interrupt(runs))
+    cfg = g.config("sends")
+    g.trace.add("first run", await g.invoke(app, {"log": []}, cfg))
+    state = await g.get_state(app, cfg)
+    g.trace.add("state at the interrupt", snapshot(state))
+    g.trace.add("checkpoint at the interrupt: good's writes include its Sends",
+                tuple_view(await g.get_tuple(state.config)))
+    g.trace.add("resume", await g.invoke(app, Command(resume="yes"), cfg))
+    g.trace.add("executions after resume (good once, one work per Send)", dict(runs))
+    g.trace.add("final state", snapshot(await g.get_state(app, cfg)))
+
+
+async def test_sends_of_a_finished_branch_survive_an_interrupt(parity_cell):
+    """Contract: Sends emitted by a node that finished in an interrupted superstep are kept as its pending writes; resuming runs every Send target once without re-running the node that sent them."""
+    await parity_cell.check(fan_out_beside_interrupt_then_resume)

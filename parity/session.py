@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
 from typing import Any
@@ -11,7 +12,7 @@ from parity import results
 from parity.backends.registry import Registry, backend_from_factory, default_registry, load_factory, parse_saver_option
 from parity.findings import load_known
 from parity.options import Options
-from parity.servers.pool import ServerConfig, ServerPool
+from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 
 
 class ParitySession:
@@ -26,6 +27,13 @@ class ParitySession:
         self.backends = self.registry.select(options.backends)
         self.loops = loops_mod.select(options.loops)
         self.pool = ServerPool(self.server_config)
+        try:
+            for backend in self.backends:
+                with contextlib.suppress(Unavailable):  # its cells say not-applicable with the pool's reason
+                    backend.resolve(self.endpoint)
+        except BaseException:
+            self.pool.close()
+            raise
         self.doc = results.new_document(profile=options.profile)
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
+from langgraph.constants import TASKS
 from langgraph.checkpoint.memory import InMemorySaver
 
 CAPS = ("sync", "async", "full_history", "delete_thread", "list_filter", "list_before", "list_limit", "durable")
@@ -48,6 +49,13 @@ class MangledMetadata(InMemorySaver):
         return super().put({**config, "metadata": {}}, checkpoint, _mangle(merged), new_versions)
 
 
+class DropsSends(InMemorySaver):
+    """put_writes drops the Sends (writes to the tasks channel) a node emitted; other writes are kept."""
+
+    def put_writes(self, config, writes, task_id, task_path=""):
+        return super().put_writes(config, [(c, v) for c, v in writes if c != TASKS], task_id, task_path)
+
+
 def _mangle(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _mangle(v) for k, v in value.items() if v is not None}
@@ -74,8 +82,10 @@ wrong_list_order = _factory("order", WrongListOrder)
 drops_pending_writes = _factory("writes", DropsPendingWrites)
 loses_parent_links = _factory("parents", LosesParentLinks)
 mangles_metadata = _factory("metadata", MangledMetadata)
+drops_sends = _factory("sends", DropsSends)
 correct_memory = _factory("control", InMemorySaver)
 correct_memory.__doc__ = "A plain InMemorySaver through the third-party path: the control that must pass everything."
 
 BROKEN = {"broken_order": "wrong_list_order", "broken_writes": "drops_pending_writes",
-          "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata"}
+          "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata",
+          "broken_sends": "drops_sends"}

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BROKEN = {"broken_order": "wrong_list_order", "broken_writes": "drops_pending_writes",
-          "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata"}
+from tests.broken_savers import BROKEN
 # What each broken saver must be caught by, at least (one scenario that observes exactly that contract).
 MUST_CATCH = {"broken_order": "test_state_history", "broken_writes": "test_parallel_branch_error_then_resume",
-              "broken_parents": "test_time_travel_and_fork", "broken_metadata": "test_metadata_round_trip"}
+              "broken_parents": "test_time_travel_and_fork", "broken_metadata": "test_metadata_round_trip",
+              "broken_sends": "test_sends_of_a_finished_branch_survive_an_interrupt"}
 
 
 def run_compat(out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from parity.backends.capabilities import Capability
-from parity.backends.registry import backend_from_factory, default_registry, load_factory, parse_saver_option
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from parity.backends.registry import SaverContext, backend_from_factory, default_registry, load_factory, parse_saver_option
 from parity.errors import ParityUsageError
-from parity.servers.endpoint import FAMILIES
+from parity.servers.endpoint import FAMILIES, Endpoint
 
 REQUIRED = {"memory", "redis", "redis-shallow", "postgres", "postgres-shallow"}
 
@@ -62,8 +64,83 @@ def test_third_party_factory_capabilities_are_probed():
         return InMemorySaver()
 
     backend = backend_from_factory("mine", make, origin="test")
+    backend.resolve(_no_server)
     assert backend.has(Capability.SYNC, Capability.ASYNC, Capability.DELETE_THREAD)
+    # A fresh InMemorySaver per call keeps nothing for a second saver: not durable, so reopen scenarios say why.
+    assert not backend.has(Capability.DURABLE)
     assert backend.family is None and backend.doc.startswith("An in-memory saver")
+
+
+def _no_server(family):
+    raise AssertionError(f"no server expected, asked for {family}")
+
+
+def test_a_factory_sharing_its_store_by_scope_is_probed_durable_and_one_without_arguments_works():
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    stores: dict = {}
+    shared = backend_from_factory("shared", lambda ctx: stores.setdefault(ctx.scope, InMemorySaver()), origin="test")
+    shared.resolve(_no_server)
+    assert shared.has(Capability.DURABLE, Capability.SYNC)
+    assert all(not s.storage for s in stores.values()), "the probe's checkpoint must be deleted again"
+
+    def no_args():
+        return InMemorySaver()
+    bare = backend_from_factory("bare", no_args, origin="test")
+    bare.resolve(_no_server)
+    assert bare.has(Capability.SYNC, Capability.ASYNC)
+    with bare.sync_factory(SaverContext(None, "s")) as saver:
+        assert isinstance(saver, InMemorySaver)
+
+
+def test_an_async_factory_is_probed_on_its_own_loop():
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    class AsyncOnly(InMemorySaver):
+        get_tuple = BaseCheckpointSaver.get_tuple  # as if only the async API existed
+
+    async def make(ctx):
+        return AsyncOnly()
+    backend = backend_from_factory("aonly", make, origin="test")
+    backend.resolve(_no_server)
+    assert backend.flavours() == ["async"], backend.capabilities
+
+
+def test_a_server_saver_is_probed_only_once_its_server_exists():
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    seen = []
+
+    def make(ctx):
+        seen.append(ctx.url)
+        if ctx.url is None:
+            raise ValueError("Either redis_url or redis_client must be provided")
+        return InMemorySaver()
+    make.parity_family = "redis"
+    backend = backend_from_factory("mine", make, origin="test")
+    assert seen == [], "registering must not call the factory: no server runs yet"
+    backend.resolve(lambda family: Endpoint(family, "redis://127.0.0.1:1/0", "external", owned=False))
+    assert seen and set(seen) == {"redis://127.0.0.1:1/0"} and backend.has(Capability.SYNC)
+
+
+def test_a_factory_failing_at_the_probe_is_one_line_naming_the_fix():
+    def make(ctx):
+        from langgraph.checkpoint.memory import InMemorySaver
+        return InMemorySaver(serde=ctx.url.upper())  # needs a URL but declares no family
+    backend = backend_from_factory("needy", make, origin="pkg.mod:make")
+    with pytest.raises(ParityUsageError) as exc:
+        backend.resolve(_no_server)
+    line = exc.value.line()
+    assert "\n" not in line and "'needy' (pkg.mod:make) failed when called without a server" in line, line
+    assert "AttributeError" in line and "parity_family" in line, line
+
+
+def test_declared_capabilities_must_be_known_names():
+    def make(ctx):
+        return None
+    make.parity_capabilities = ["sync", "teleport"]
+    with pytest.raises(ParityUsageError, match="'teleport' is not a valid Capability"):
+        backend_from_factory("odd", make, origin="test")
 
 
 def test_entry_point_savers_are_registered(monkeypatch):

@@ -45,6 +45,29 @@ class Backend:
     async_factory: AsyncFactory | None
     doc: str
     origin: str = "built-in"  # or the dotted path / entry point it came from
+    # A third-party saver without declared capabilities is probed once its server exists (see resolve()).
+    probe: Callable[[Endpoint | None], frozenset[Capability]] | None = None
+
+    def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
+        """Probe an undeclared third-party saver, with its server when it names a family.
+
+        endpoint_for may raise (server unavailable): the default capabilities stay and the cells say why.
+        """
+        if self.probe is None:
+            return
+        probe, self.probe = self.probe, None
+        endpoint = endpoint_for(self.family) if self.family else None
+        try:
+            self.capabilities = probe(endpoint)
+        except ParityUsageError:
+            raise
+        except Exception as exc:
+            first = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            server = f"with its {self.family} server" if self.family else "without a server"
+            raise ParityUsageError(
+                f"saver {self.name!r} ({self.origin}) failed when called {server} to probe its capabilities: {first}",
+                "fix the factory; if it needs a server set factory.parity_family = 'redis' or 'postgres'; "
+                "or declare factory.parity_capabilities = [...]") from None
 
     def flavours(self) -> list[str]:
         return [f for f, cap in (("sync", Capability.SYNC), ("async", Capability.ASYNC)) if cap in self.capabilities]
@@ -126,25 +149,45 @@ def backend_from_factory(name: str, factory: Callable[..., Any], origin: str) ->
     """Wrap a user factory `factory(ctx) -> saver | (async) context manager of a saver` as a Backend.
 
     Optional attributes on the factory: `parity_family` ("redis"/"postgres"), `parity_capabilities`
-    (names of Capability). Without them the saver is probed for which methods it overrides.
+    (names of Capability). Without them the saver is probed, once its server runs, for which methods it
+    overrides and whether a second saver on the same scope sees the first one's data (durable).
+    A factory taking no argument is called without the context.
     """
     family = getattr(factory, "parity_family", None)
     declared = getattr(factory, "parity_capabilities", None)
-    caps = frozenset(Capability(c) for c in declared) if declared else probe_capabilities(factory)
+    if declared:
+        try:
+            caps = frozenset(Capability(c) for c in declared)
+        except ValueError as exc:
+            raise ParityUsageError(f"saver {name!r} ({origin}): parity_capabilities: {exc}",
+                                   f"use names from: {', '.join(c.value for c in Capability)}") from None
+    else:
+        caps = UNPROBED
     return Backend(name, family, caps, _sync_adapter(factory), _async_adapter(factory),
-                   doc=(inspect.getdoc(factory) or f"third-party saver {origin}").splitlines()[0], origin=origin)
+                   doc=(inspect.getdoc(factory) or f"third-party saver {origin}").splitlines()[0], origin=origin,
+                   probe=None if declared else (lambda endpoint: probe_capabilities(factory, endpoint)))
 
 
-def probe_capabilities(factory: Callable[..., Any]) -> frozenset[Capability]:
+# What an undeclared saver is assumed to do until (or unless) it is probed: the core API, both flavours.
+UNPROBED = frozenset({Capability.SYNC, Capability.ASYNC, Capability.FULL_HISTORY,
+                      Capability.LIST_FILTER, Capability.LIST_BEFORE, Capability.LIST_LIMIT})
+_PROBE_THREAD = "parity_probe_durable"
+
+
+def probe_capabilities(factory: Callable[..., Any], endpoint: Endpoint | None = None) -> frozenset[Capability]:
+    import asyncio
+    import uuid
+
+    ctx = SaverContext(endpoint, f"parity_probe_{uuid.uuid4().hex[:6]}")
+    caps = _probe_sync(factory, ctx)
+    return caps if caps is not None else asyncio.run(_probe_async(factory, ctx))
+
+
+def _caps_of(saver: Any) -> set[Capability] | None:
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
-    produced = factory(SaverContext(None, "parity_probe"))
-    saver = produced if isinstance(produced, BaseCheckpointSaver) else None
-    if saver is None:
-        with contextlib.suppress(Exception):
-            (produced.__exit__ if hasattr(produced, "__exit__") else (lambda *a: None))(None, None, None)
-        return frozenset({Capability.SYNC, Capability.ASYNC, Capability.FULL_HISTORY,
-                          Capability.LIST_FILTER, Capability.LIST_BEFORE, Capability.LIST_LIMIT})
+    if not isinstance(saver, BaseCheckpointSaver):
+        return None
     cls = type(saver)
 
     def overrides(method: str) -> bool:
@@ -155,13 +198,69 @@ def probe_capabilities(factory: Callable[..., Any]) -> frozenset[Capability]:
     caps |= {Capability.ASYNC} if overrides("aget_tuple") else set()
     caps |= {Capability.DELETE_THREAD} if overrides("delete_thread") else set()
     caps |= {Capability.PRUNE} if overrides("prune") else set()
-    return frozenset(caps)
+    return caps
+
+
+def _probe_checkpoint():
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    config = {"configurable": {"thread_id": _PROBE_THREAD, "checkpoint_ns": ""}}
+    return config, empty_checkpoint(), {"source": "input", "step": -1, "parents": {}}
+
+
+def _probe_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
+    with _sync_adapter(factory)(ctx) as first:
+        if inspect.iscoroutine(first):
+            first.close()
+            return None  # an async factory: probed in _probe_async
+        if hasattr(first, "__aenter__") and not hasattr(first, "get_tuple"):
+            return None  # an async context manager of a saver
+        caps = _caps_of(first)
+        if caps is None:
+            return UNPROBED
+        if Capability.SYNC not in caps:
+            return frozenset(caps)  # async-only saver built synchronously: durability is seen in the scenarios
+        # A saver that fails even here keeps DURABLE: its reopen scenarios then show the failure, not a skip.
+        durable = True
+        with contextlib.suppress(Exception):
+            config, checkpoint, metadata = _probe_checkpoint()
+            saved = first.put(config, checkpoint, metadata, {})
+            with _sync_adapter(factory)(SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
+                durable = second.get_tuple(saved) is not None
+                if Capability.DELETE_THREAD in caps:
+                    second.delete_thread(_PROBE_THREAD)
+    return frozenset(caps | ({Capability.DURABLE} if durable else set()))
+
+
+async def _probe_async(factory, ctx: SaverContext) -> frozenset[Capability]:
+    async with _async_adapter(factory)(ctx) as first:
+        caps = _caps_of(first)
+        if caps is None:
+            return UNPROBED
+        durable = True
+        with contextlib.suppress(Exception):
+            config, checkpoint, metadata = _probe_checkpoint()
+            saved = await first.aput(config, checkpoint, metadata, {})
+            async with _async_adapter(factory)(SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
+                durable = await second.aget_tuple(saved) is not None
+                if Capability.DELETE_THREAD in caps:
+                    await second.adelete_thread(_PROBE_THREAD)
+    return frozenset(caps | ({Capability.DURABLE} if durable else set()))
+
+
+def _call(factory: Callable[..., Any], ctx: SaverContext) -> Any:
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: assume the documented one-argument form
+        return factory(ctx)
+    takes_ctx = any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
+    return factory(ctx) if takes_ctx else factory()
 
 
 def _sync_adapter(factory):
     @contextlib.contextmanager
     def open_sync(ctx: SaverContext):
-        produced = factory(ctx)
+        produced = _call(factory, ctx)
         if hasattr(produced, "__enter__") and not hasattr(produced, "get_tuple"):
             with produced as saver:
                 yield saver
@@ -173,7 +272,7 @@ def _sync_adapter(factory):
 def _async_adapter(factory):
     @contextlib.asynccontextmanager
     async def open_async(ctx: SaverContext):
-        produced = factory(ctx)
+        produced = _call(factory, ctx)
         if inspect.isawaitable(produced):
             produced = await produced
         if hasattr(produced, "__aenter__") and not hasattr(produced, "aget_tuple"):

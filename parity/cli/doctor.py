@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -26,6 +27,9 @@ def main_doctor(argv: list[str]) -> int:
     backends = registry.select([b for v in args.backends for b in v.split(",") if b])
     pool = ServerPool(ServerConfig.resolve(args.provider, args.redis_url, args.postgres_url))
     try:
+        for backend in backends:
+            with contextlib.suppress(Unavailable):  # diagnose() says why that family has no server
+                backend.resolve(pool.get)
         report = diagnose(pool, backends)
     finally:
         pool.close()
