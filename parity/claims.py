@@ -33,9 +33,13 @@ EVIDENCE_CHARS = 600  # one evidence line stays readable; the full rows are in t
 def evidence_text(item: Any) -> str:
     """Evidence is read by people: structured items become one compact line."""
     if isinstance(item, dict):
-        item = ", ".join(f"{k}={evidence_text(v) if isinstance(v, dict) else v}" for k, v in item.items())
+        item = ", ".join(f"{k}={evidence_text(v) if isinstance(v, dict) else _short(v)}" for k, v in item.items())
     text = str(item)
     return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS - 1] + "…"
+
+
+def _short(value: Any) -> Any:
+    return f"{value:.4g}" if isinstance(value, float) else value
 
 
 def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

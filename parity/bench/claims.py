@@ -116,7 +116,7 @@ def c6(doc: dict) -> dict:
                      f"{top['x']:g} workers{tuned_text}; {pg_text}")
         verdicts.append(verdict)
     evidence = [f"growth: concurrency {g['backend']} {g['flavour']}/{g.get('loop') or '-'} {g['pool']['arm']} "
-                f"x={g['x']:g} errors={g.get('errors')} p99={g['p99_ms']} ms"
+                f"x={g['x']:g} errors={g.get('errors')} p99={_ms(g.get('p99_ms'))} ms"
                 for g in redis + [r for rows in tuned.values() for r in rows] + pg]
     return claim("C6", combine(verdicts), "; ".join(parts), evidence)
 
@@ -136,7 +136,11 @@ def c13(doc: dict) -> dict:
                      f"({kept:.0%} kept), p99 {low['p99_ms']:.2f}->{high['p99_ms']:.2f} ms, {_errors(rows)} errors")
     return claim("C13", combine(verdicts), "; ".join(parts) + " (2-core machine: client and server share the cores)",
                  [f"growth: concurrency {g['backend']} {g['flavour']}/{g.get('loop') or '-'} x={g['x']:g} "
-                  f"{g.get('throughput_ops')} ops/s" for g in redis])
+                  f"{_n(g.get('throughput_ops'))} ops/s" for g in redis])
+
+
+def _ms(x: float | None) -> str:
+    return "?" if x is None else f"{x:.3g}"
 
 
 def _n(x: float | None) -> str:
