@@ -135,8 +135,34 @@ def _varying(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> tuple[str, 
     return tuple(f for f in fields if len({str(r.get(f)) for r in rows}) > 1)
 
 
-def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
+def latency_selection(measurements: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """One series per backend: the most common settings pairing, one loop per flavour, the first repeat.
+
+    Every pairing, loop and repeat on one chart gave some forty series and a legend nobody reads; the
+    note says what was left to the table.
+    """
     data = [m for m in measurements if _num(m.get("p50_ms"))]
+    if not data:
+        return [], ""
+    pairings = [str(m.get("pairing")) for m in data if m.get("pairing")]
+    pairing = max(sorted(set(pairings)), key=pairings.count) if pairings else None
+    data = [m for m in data if pairing is None or str(m.get("pairing")) == pairing]
+    first = min((m.get("repeat") or 1) for m in data)
+    data = [m for m in data if (m.get("repeat") or 1) == first]
+    shown, dropped = [f"settings pairing {pairing}"] if pairing else [], bool(pairings) and len(set(pairings)) > 1
+    for flavour in sorted({str(m.get("flavour")) for m in data}):
+        loops = [str(m.get("loop")) for m in data if str(m.get("flavour")) == flavour and m.get("loop")]
+        if len(set(loops)) > 1:
+            loop = max(sorted(set(loops)), key=loops.count)
+            data = [m for m in data if str(m.get("flavour")) != flavour or str(m.get("loop")) == loop]
+            shown.append(f"{flavour} under {loop}")
+            dropped = True
+    note = f"Showing {', '.join(shown)}." if shown else ""
+    return data, note + (" The other settings and loops are in the table below." if dropped else "")
+
+
+def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
+    data, _ = latency_selection(measurements)
     if not data:
         return None
     flavours = sorted({str(m.get("flavour")) for m in data}, key=lambda f: {"sync": 0, "async": 1}.get(f, 2))
@@ -144,7 +170,7 @@ def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
     keys = sorted({_latency_key(m, data) for m in data})
     colours = _series_colours(keys)
     fig = make_subplots(rows=len(payloads), cols=len(flavours), shared_yaxes=True, horizontal_spacing=0.03,
-                        vertical_spacing=0.14 / max(1, len(payloads) - 1) if len(payloads) > 1 else 0.1,
+                        vertical_spacing=0.22 / max(1, len(payloads) - 1) if len(payloads) > 1 else 0.1,
                         subplot_titles=[f"{f} API · payload {p}" for p in payloads for f in flavours])
     ops = sorted({str(m.get("op")) for m in data}, key=op_key)
     shown: set[tuple] = set()
@@ -159,7 +185,7 @@ def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=ops)
     fig.update_yaxes(type="log", dtick=1, exponentformat="none")
     fig.update_yaxes(title_text="ms per call", col=1)
-    return _layout(fig, 120 + 330 * len(payloads), scattermode="group", scattergap=0.5,
+    return _layout(fig, 120 + 360 * len(payloads), scattermode="group", scattergap=0.5,
                    margin=dict(l=10, r=20, t=80, b=40))
 
 

@@ -136,9 +136,10 @@ def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
 
 def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     data = rows(doc, "measurements")
+    _, shown = charts.latency_selection(data)
     out = _chart(w, charts.latency_figure(data), "latency",
                  "Dot: p50 · dash: p90 · whisker top: p99 (log scale). "
-                 "Absolute figures hold for this machine only (claim C3).")
+                 f"Absolute figures hold for this machine only (claim C3). {shown}")
     if not data:
         return out
     out += _chart(w, charts.histogram_figure(data), "histograms") if any(m.get("hist") for m in data) else ""
