@@ -211,3 +211,17 @@ def test_render_all_writes_three_files(doc, tmp_path):
     assert sorted(written) == ["junit.xml", "report.html", "summary.md"]
     assert all(p.stat().st_size > 0 for p in written.values())
     assert not list((tmp_path / "out").glob("*.tmp")), "no temporary files left behind"
+
+
+def test_latency_chart_keeps_one_series_per_backend_and_says_what_it_left_out():
+    from parity.render import charts
+
+    rows = [{"backend": b, "flavour": f, "loop": lp, "op": "put", "payload": "1KB", "pairing": pairing,
+             "repeat": rep, "p50_ms": 1.0, "p90_ms": 2.0, "p99_ms": 3.0}
+            for b in ("redis", "postgres") for f, lp in (("sync", None), ("async", "selector"), ("async", "uvloop"))
+            for pairing in ("defaults", "defaults", "strict: aof-always vs sync-commit-on") for rep in (1, 2)]
+    kept, note = charts.latency_selection(rows)
+    assert {(m["pairing"], m["loop"], m["repeat"]) for m in kept} == {("defaults", None, 1), ("defaults", "selector", 1)}
+    assert "settings pairing defaults" in note and "async under selector" in note and "table below" in note, note
+    fig = charts.latency_figure(rows)
+    assert {t.name for t in fig.data if t.showlegend} == {"redis · defaults", "postgres · defaults"}
