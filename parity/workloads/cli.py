@@ -53,7 +53,9 @@ def main_check(argv: list[str]) -> int:
         print(exc.line(), file=sys.stderr)
         return exc.exit_code
     code = int(pytest.main(pytest_argv(args)))
-    return 2 if code in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERRUPTED)) else code
+    if code == int(pytest.ExitCode.INTERRUPTED):
+        return 130  # Ctrl-C, as `parity run` says it; the plugin's fixtures already stopped the servers
+    return 2 if code == int(pytest.ExitCode.USAGE_ERROR) else code
 
 
 if __name__ == "__main__":
