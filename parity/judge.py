@@ -69,7 +69,7 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
     finding = Finding(cell.backend.name, cell.flavour, cell.loop if cell.flavour == "async" else None, name,
                       claim, first_difference(diffs[0]), diffs[0], seen=len(diffs), runs=cell.repeat,
                       workload=cell.workload)
-    finding.known = match_known(finding, cell.session.known, hunk_sets)
+    finding.known = match_known(finding, cell.session.known_for(finding.backend), hunk_sets)
     cell.finding = finding
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}"
@@ -79,7 +79,7 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
 
 def report_divergence(session, finding: Finding) -> None:
     """A divergence found outside the compat matrix (e.g. a fault study): recorded, then waived or failed."""
-    finding.known = match_known(finding, session.known)
+    finding.known = match_known(finding, session.known_for(finding.backend))
     session.add("findings", finding.to_dict())
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}")

@@ -10,6 +10,7 @@ from typing import Any
 from parity import loops as loops_mod
 from parity import results
 from parity.backends.registry import Registry, backend_from_factory, default_registry, load_factory, parse_saver_option
+from parity.errors import ParityUsageError
 from parity.findings import load_known
 from parity.options import Options
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
@@ -39,6 +40,15 @@ class ParitySession:
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
         self._scopes = itertools.count(1)
+
+    def known_for(self, backend: str) -> list[dict[str, Any]]:
+        """Reviewed waivers apply to the built-in savers they were reviewed on, never to a third-party saver
+        whose name happens to match a pattern (e.g. "redis*" and a team's own "redis-custom")."""
+        try:
+            builtin = self.registry.get(backend).origin == "built-in"
+        except ParityUsageError:
+            builtin = False
+        return self.known if builtin else []
 
     def new_scope(self) -> str:
         """A unique namespace per test: Redis key prefix / Postgres schema, tagged with this run."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
 
 from parity.findings import Finding, load_known, match_known
@@ -51,3 +53,18 @@ def test_entry_scope(field, value):
 def test_shipped_entries_name_their_symptom_and_reason():
     for entry in load_known():
         assert entry["reason"] and entry["diff_pattern"], entry
+
+
+def test_waivers_reviewed_on_builtin_savers_never_cover_a_third_party_saver_with_a_matching_name():
+    from parity.options import Options
+    from parity.session import ParitySession
+
+    session = ParitySession(Options(backends=["memory", "redis-mine"],
+                                    savers=["redis-mine=tests.broken_savers:correct_memory"]))
+    try:
+        assert any(fnmatch.fnmatchcase("redis-mine", e["backend"]) for e in session.known), \
+            "precondition: some waiver's backend pattern matches the name"
+        assert session.known_for("redis-mine") == []
+        assert session.known_for("redis") == session.known and session.known
+    finally:
+        session.close()

@@ -12,7 +12,7 @@ def fail_with_finding(cell, scenario: str, summary: str, detail: str, claim: str
     loop = cell.loop if cell.flavour == "async" else None
     finding = Finding(cell.backend.name, cell.flavour, loop, scenario, claim, summary[:160], detail,
                       seen=1, runs=max(cell.runs, 1), workload=cell.workload)
-    finding.known = match_known(finding, cell.session.known)
+    finding.known = match_known(finding, cell.session.known_for(finding.backend))
     cell.diverged_runs = 1
     cell.finding = finding
     if finding.known:
