@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import psutil
 
 from conftest import ROOT, run_cli, wait_for
@@ -51,3 +52,31 @@ def test_ctrl_c_stops_the_run_and_its_servers(tmp_path):
     assert wait_for(lambda: not any(s.is_running() and s.status() != psutil.STATUS_ZOMBIE for s in servers), 15), \
         "a server outlived Ctrl-C"
     assert wait_for(lambda: not any(d.exists() for d in dirs), 15), f"data dirs left behind: {dirs}"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["run", "--parity-saver", "bad"], "is not NAME=module:factory"),
+    (["run", "--backend", "nope"], "unknown backend 'nope'"),
+    (["run", "--parity-saver", "x=no_such_mod:f"], "cannot import saver module 'no_such_mod'"),
+    (["run", "--loop", "tokio"], "unknown event loop 'tokio'"),
+    (["run", "--repeat", "0"], "--repeat 0"),
+    (["run", "--out", "/proc/no/such/dir"], "cannot create the run directory /proc/no/such/dir"),
+    (["run", "--provider", "external"], "--provider external needs the URL"),
+    (["check", "--workload", "parity.workloads.demo:sales_email", "--backend", "nope"], "unknown backend 'nope'"),
+])
+def test_bad_run_options_are_one_line_before_pytest_starts(argv, says, capsys, monkeypatch):
+    from parity.cli import main
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("POSTGRES_URL", raising=False)
+    monkeypatch.delenv("PARITY_PROVIDER", raising=False)
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and says in err, (code, err)
+
+
+def test_version(capsys):
+    from parity.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("checkpoint-parity ")

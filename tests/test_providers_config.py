@@ -85,3 +85,8 @@ def test_passwords_are_masked():
     assert mask_url("redis://:s3cret@host:6379/0") == "redis://:***@host:6379/0"
     assert mask_url("postgresql://bob:pw@db:5432/x") == "postgresql://bob:***@db:5432/x"
     assert mask_url("redis://host:6379/0") == "redis://host:6379/0"
+
+
+def test_external_with_no_url_at_all_is_one_line():
+    with pytest.raises(ParityUsageError, match="--provider external needs the URL of at least one server"):
+        ServerConfig.resolve("external", None, None, env={})

@@ -15,6 +15,14 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__ + "\n\nusage: parity {" + ",".join(COMMANDS) + "} [options]   (parity COMMAND --help)")
         return 0 if argv else 2
+    if argv[0] in ("-V", "--version"):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"checkpoint-parity {version('checkpoint-parity')}")
+        except PackageNotFoundError:  # running from a checkout that was never installed
+            print("checkpoint-parity (not installed)")
+        return 0
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
         print(f"parity: unknown command {command!r} (fix: use one of {', '.join(COMMANDS)})", file=sys.stderr)

@@ -59,11 +59,35 @@ def forward(args, paths: list[str], out: Path | None, workloads: list[str]) -> l
     return argv + list(args.pytest_args)
 
 
+def preflight(args, out: Path | None) -> None:
+    """Bad options fail here, in one line and before pytest starts (which would wrap our line in its own)."""
+    from parity import loops
+    from parity.backends.registry import backend_from_factory, default_registry, load_factory, parse_saver_option
+    from parity.servers.pool import ServerConfig
+
+    ServerConfig.resolve(args.provider, args.redis_url, args.postgres_url)
+    registry = default_registry()
+    for spec in args.savers:
+        name, target = parse_saver_option(spec)
+        registry.register(backend_from_factory(name, load_factory(target), origin=target))
+    registry.select([b for v in args.backends for b in v.split(",") if b])
+    loops.select([lp for v in args.loop for lp in v.split(",") if lp])
+    if args.repeat is not None and args.repeat < 1:
+        raise ParityUsageError(f"--repeat {args.repeat}: a scenario runs at least once", "use --repeat 1 or more")
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ParityUsageError(f"cannot create the run directory {out}: {exc.strerror or exc}",
+                                   "choose a writable --out DIR") from None
+
+
 def main_run(argv: list[str]) -> int:
     import pytest
 
     args = build_parser().parse_args(argv)
     out = Path(args.out) if args.out else Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    preflight(args, out)
     code = pytest.main(pytest_args(args, out))
     if code == pytest.ExitCode.INTERRUPTED:
         print(f"parity: interrupted; partial results in {out / 'results.json'}, no report rendered", file=sys.stderr)

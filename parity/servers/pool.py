@@ -31,6 +31,9 @@ class ServerConfig:
             for family, var in URL_ENV.items():
                 if family not in urls and env.get(var):
                     urls[family] = env[var]
+            if not urls:
+                raise ParityUsageError("--provider external needs the URL of at least one server",
+                                       "pass --redis-url / --postgres-url or set REDIS_URL / POSTGRES_URL")
         return cls(chosen, urls)
 
 

@@ -40,6 +40,7 @@ def main_check(argv: list[str]) -> int:
     """Load and preflight every workload on the reference (exit 2 with one line if bad), then run the matrix."""
     import pytest
 
+    from parity.cli.run import preflight as run_preflight
     from parity.workloads.contract import load
     from parity.workloads.runner import preflight
 
@@ -47,6 +48,7 @@ def main_check(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
         if not TEST_FILE.is_file():
             raise ParityUsageError(f"{TEST_FILE} does not exist", "run parity from a checkout of checkpoint-parity")
+        run_preflight(args, Path(args.out) if args.out else None)
         for spec in args.workload:
             preflight(load(spec))
     except ParityUsageError as exc:
