@@ -41,7 +41,8 @@ def diagnose(pool: ServerPool, backends) -> dict[str, Any]:
     servers: dict[str, Any] = {}
     rows = []
     for backend in backends:
-        row: dict[str, Any] = {"backend": backend.name, "family": backend.family, "doc": backend.doc}
+        row: dict[str, Any] = {"backend": backend.name, "family": backend.family, "doc": backend.doc,
+                               "origin": backend.origin, "capabilities": sorted(c.value for c in backend.capabilities)}
         if backend.family:
             if backend.family not in servers:
                 servers[backend.family] = _server(pool, backend.family)
@@ -106,6 +107,8 @@ def render(report: dict[str, Any]) -> str:
     for row in report["backends"]:
         ms = f" ({row['saver_ms']:.1f} ms to open + read)" if row.get("saver_ms") is not None else ""
         lines.append(f"{row['backend']:18} {row['status']}{ms} — {row['doc']}")
+        if row.get("origin", "built-in") != "built-in":  # what the matrix will run it for: probed or declared
+            lines.append(f"{'':18} capabilities: {', '.join(row['capabilities'])}")
     lines.append("")
     lines.append("libraries: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v))
     return "\n".join(lines)
