@@ -10,7 +10,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from parity.render.common import claimed_band, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key
+from parity.render.common import (
+    claimed_band, headline_selection, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key,
+)
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 PALETTES = {  # per backend: first series in the house colour, further series (pools, ops) in shades
@@ -136,29 +138,12 @@ def _varying(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> tuple[str, 
 
 
 def latency_selection(measurements: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
-    """One series per backend: the most common settings pairing, one loop per flavour, the first repeat.
-
-    Every pairing, loop and repeat on one chart gave some forty series and a legend nobody reads; the
-    note says what was left to the table.
-    """
-    data = [m for m in measurements if _num(m.get("p50_ms"))]
-    if not data:
-        return [], ""
-    pairings = [str(m.get("pairing")) for m in data if m.get("pairing")]
-    pairing = max(sorted(set(pairings)), key=pairings.count) if pairings else None
-    data = [m for m in data if pairing is None or str(m.get("pairing")) == pairing]
-    first = min((m.get("repeat") or 1) for m in data)
-    data = [m for m in data if (m.get("repeat") or 1) == first]
-    shown, dropped = [f"settings pairing {pairing}"] if pairing else [], bool(pairings) and len(set(pairings)) > 1
-    for flavour in sorted({str(m.get("flavour")) for m in data}):
-        loops = [str(m.get("loop")) for m in data if str(m.get("flavour")) == flavour and m.get("loop")]
-        if len(set(loops)) > 1:
-            loop = max(sorted(set(loops)), key=loops.count)
-            data = [m for m in data if str(m.get("flavour")) != flavour or str(m.get("loop")) == loop]
-            shown.append(f"{flavour} under {loop}")
-            dropped = True
+    """One series per backend (every pairing, loop and repeat on one chart gave some forty series and a
+    legend nobody reads); the note says what was left to the table."""
+    data, pairing, loops, dropped = headline_selection([m for m in measurements if _num(m.get("p50_ms"))])
+    shown = ([f"settings pairing {pairing}"] if pairing else []) + [f"{f} under {lp}" for f, lp in loops.items()]
     note = f"Showing {', '.join(shown)}." if shown else ""
-    return data, note + (" The other settings and loops are in the table below." if dropped else "")
+    return data, note + (" The other settings, loops and repeats are in the table below." if dropped else "")
 
 
 def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:

@@ -167,3 +167,27 @@ def payload_key(payload: Any) -> tuple[float, str]:
         return (float("inf"), text)
     scale = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[match.group(2).upper()]
     return (float(match.group(1)) * scale, text)
+
+
+def headline_selection(data: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None, dict[str, str], bool]:
+    """Rows a reader can take in at once: the most common settings pairing, the first repeat, one loop per flavour.
+
+    Returns (rows, pairing, {flavour: loop chosen}, whether anything was left out) so each renderer can say
+    what it shows and where the rest is.
+    """
+    pairings = [str(r.get("pairing")) for r in data if r.get("pairing")]
+    pairing = max(sorted(set(pairings)), key=pairings.count) if pairings else None
+    keep = [r for r in data if pairing is None or str(r.get("pairing")) == pairing]
+    dropped = len(set(pairings)) > 1
+    if keep:
+        first = min((r.get("repeat") or 1) for r in keep)
+        dropped |= any((r.get("repeat") or 1) != first for r in keep)
+        keep = [r for r in keep if (r.get("repeat") or 1) == first]
+    chosen: dict[str, str] = {}
+    for flavour in sorted({str(r.get("flavour")) for r in keep}):
+        loops = [str(r.get("loop")) for r in keep if str(r.get("flavour")) == flavour and r.get("loop")]
+        if len(set(loops)) > 1:
+            chosen[flavour] = max(sorted(set(loops)), key=loops.count)
+            keep = [r for r in keep if str(r.get("flavour")) != flavour or str(r.get("loop")) == chosen[flavour]]
+            dropped = True
+    return keep, pairing, chosen, dropped

@@ -7,7 +7,7 @@ from typing import Any
 from parity.render.claims_table import verdict_totals
 from parity.render.common import (
     CLAIM_TITLES, NOT_MEASURED, VERDICT_MARK, claim_ids, claimed_band, claims_by_id,
-    clean_text, fmt_ci, fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
+    clean_text, fmt_ci, fmt_ratio, headline_selection, machine_line, ratio_sort_key, rows, status_counts,
     STATUS_DISPLAY,
 )
 
@@ -64,17 +64,8 @@ def _ratios(doc: dict[str, Any]) -> str:
 
 
 def headline_ratios(ratios: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
-    """The ratios a PR comment can hold: the most common settings pairing, each flavour under one loop, first repeat."""
-    pairings = [str(r.get("pairing")) for r in ratios if r.get("pairing")]
-    pairing = max(sorted(set(pairings)), key=pairings.count) if pairings else None
-    keep = [r for r in ratios if pairing is None or str(r.get("pairing")) == pairing]
-    first = min((r.get("repeat") or 1) for r in keep)
-    keep = [r for r in keep if (r.get("repeat") or 1) == first]
-    for flavour in sorted({str(r.get("flavour")) for r in keep}):
-        loops = [str(r.get("loop")) for r in keep if str(r.get("flavour")) == flavour and r.get("loop")]
-        if len(set(loops)) > 1:
-            loop = max(sorted(set(loops)), key=loops.count)
-            keep = [r for r in keep if str(r.get("flavour")) != flavour or str(r.get("loop")) == loop]
+    """The ratios a PR comment can hold (see headline_selection)."""
+    keep, pairing, _, _ = headline_selection(ratios)
     return keep, f"Server settings pairing: **{pairing}**." if pairing else ""
 
 
