@@ -82,8 +82,8 @@ async def test_prune_semantics(parity_cell):
         seen["p3_before"] = len(await g.list(g.config("p3", checkpoint_ns="")))
         prune = (lambda ids, strategy: g.saver.aprune(ids, strategy=strategy)) if g.is_async else \
             (lambda ids, strategy: _sync(g.saver.prune, ids, strategy))
-        await prune(["p1"], "keep_latest")
-        await prune(["p2"], "delete")
+        await prune([g.thread("p1")], "keep_latest")
+        await prune([g.thread("p2")], "delete")
         seen["p1"] = [t.config for t in await g.list(g.config("p1", checkpoint_ns=""))]
         seen["newest"] = newest
         seen["p2"] = len(await g.list(g.config("p2", checkpoint_ns="")))

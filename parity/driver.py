@@ -20,9 +20,16 @@ class Driver:
         self.trace = trace
         self.is_async = flavour == "async"
 
-    @staticmethod
-    def config(thread_id: str = "t1", **configurable: Any) -> dict[str, Any]:
-        return {"configurable": {"thread_id": thread_id, **configurable}}
+    def thread(self, name: str) -> str:
+        """The stored thread id for a scenario's thread name: unique to this run, so a saver that ignores
+        ctx.scope (a third-party saver on a shared server) cannot see another cell's threads. The trace shows
+        the name again, so traces of different cells compare."""
+        stored = f"{name}__{self.ctx.scope}"
+        self.trace.alias(stored, name)
+        return stored
+
+    def config(self, thread_id: str = "t1", **configurable: Any) -> dict[str, Any]:
+        return {"configurable": {"thread_id": self.thread(thread_id), **configurable}}
 
     def compile(self, builder, **kw: Any):
         return builder.compile(checkpointer=self.saver, **kw)
@@ -67,7 +74,7 @@ class Driver:
         return await self._collect(self.saver, "list", config, **kw)
 
     async def delete_thread(self, thread_id: str):
-        return await self._call(self.saver, "delete_thread", thread_id)
+        return await self._call(self.saver, "delete_thread", self.thread(thread_id))
 
     @contextlib.asynccontextmanager
     async def reopened(self):

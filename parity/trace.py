@@ -41,6 +41,7 @@ class Normaliser:
 
     def __init__(self, extra_ignored: tuple[str, ...] = ()) -> None:
         self.ids: dict[str, str] = {}
+        self.aliases: dict[str, str] = {}  # stored name -> the name the scenario used (see Driver.thread)
         self.ignored = set(extra_ignored)
         self.where = "top"  # "structure" (id/time keys tokenised there only), "payload" or "top" (neither yet)
 
@@ -76,6 +77,9 @@ class Normaliser:
             self.where = outer
 
     def string(self, obj: str) -> str:
+        for stored, name in self.aliases.items():
+            if stored in obj:  # also inside a longer text, e.g. an error message naming the thread
+                obj = obj.replace(stored, name)
         if UUID_RE.match(obj):
             return self.id_token(obj)
         version = VERSION_RE.match(obj)
@@ -153,6 +157,10 @@ class Trace:
     def add(self, label: str, value: Any) -> Any:
         self.entries.append((label, self.normalise(value)))
         return value
+
+    def alias(self, stored: str, name: str) -> None:
+        """Show a stored id under the name the scenario gave it."""
+        self.normalise.aliases[stored] = name
 
     def add_unordered(self, label: str, items: Any) -> Any:
         """Record a collection the API returns in no promised order (e.g. pending writes of different tasks)."""

@@ -83,6 +83,15 @@ drops_pending_writes = _factory("writes", DropsPendingWrites)
 loses_parent_links = _factory("parents", LosesParentLinks)
 mangles_metadata = _factory("metadata", MangledMetadata)
 drops_sends = _factory("sends", DropsSends)
+_ONE_STORE = InMemorySaver()
+
+
+def one_store_for_all(ctx):
+    """A correct saver that ignores ctx.scope, like a server saver on its default namespace: every cell shares it."""
+    return _ONE_STORE
+
+
+one_store_for_all.parity_capabilities = CAPS
 correct_memory = _factory("control", InMemorySaver)
 correct_memory.__doc__ = "A plain InMemorySaver through the third-party path: the control that must pass everything."
 

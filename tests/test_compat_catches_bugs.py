@@ -19,6 +19,10 @@ MUST_CATCH = {"broken_order": "test_state_history", "broken_writes": "test_paral
               "broken_sends": "test_sends_of_a_finished_branch_survive_an_interrupt"}
 
 
+# Correct savers through the third-party path; "shared" ignores ctx.scope, so every cell writes into one store.
+CONTROLS = {"control": "correct_memory", "shared": "one_store_for_all"}
+
+
 def run_compat(out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
     cmd = [sys.executable, "-m", "pytest", "compat", "-q", "-p", "no:cacheprovider", "--parity-out", str(out), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env={**os.environ})
@@ -29,9 +33,9 @@ def run_compat(out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict
 
 @pytest.fixture(scope="module")
 def broken_run(tmp_path_factory):
-    savers = [a for name, fn in {**BROKEN, "control": "correct_memory"}.items()
+    savers = [a for name, fn in {**BROKEN, **CONTROLS}.items()
               for a in ("--parity-saver", f"{name}=tests.broken_savers:{fn}")]
-    backends = ",".join(["memory", "control", *BROKEN])
+    backends = ",".join(["memory", *CONTROLS, *BROKEN])
     return run_compat(tmp_path_factory.mktemp("broken"), "--parity-quick", *savers, "--parity-backend", backends)
 
 
@@ -59,7 +63,7 @@ def test_each_broken_saver_produces_findings(broken_run, backend):
 def test_reference_and_a_correct_third_party_saver_pass_in_the_same_run(broken_run):
     _, doc = broken_run
     status, _ = _by_backend(doc)
-    for backend in ("memory", "control"):
+    for backend in ("memory", *CONTROLS):
         bad = {s: n for s, n in status[backend].items() if s not in ("passed", "not-applicable")}
         assert not bad and status[backend]["passed"] > 20, f"{backend}: {dict(status[backend])}"
 

@@ -236,7 +236,10 @@ async def _probe_async(factory, ctx: SaverContext) -> frozenset[Capability]:
     async with _async_adapter(factory)(ctx) as first:
         caps = _caps_of(first)
         if caps is None:
-            return UNPROBED
+            return frozenset(UNPROBED - {Capability.SYNC})
+        # A saver made by an async factory is bound to the loop it was made on; its sync methods (e.g.
+        # AsyncPostgresSaver.get_tuple) serve other threads while that loop runs, not a sync caller.
+        caps.discard(Capability.SYNC)
         durable = True
         with contextlib.suppress(Exception):
             config, checkpoint, metadata = _probe_checkpoint()
