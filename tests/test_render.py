@@ -225,3 +225,16 @@ def test_latency_chart_keeps_one_series_per_backend_and_says_what_it_left_out():
     assert "settings pairing defaults" in note and "async under selector" in note and "table below" in note, note
     fig = charts.latency_figure(rows)
     assert {t.name for t in fig.data if t.showlegend} == {"redis · defaults", "postgres · defaults"}
+
+
+def test_the_same_difference_in_several_flavours_is_one_finding_card_with_every_anchor():
+    from parity.render import tables
+
+    base = {"backend": "redis", "scenario": "test_x", "claim": "C12", "summary": "s", "diff": "-a\n+b",
+            "seen": 1, "runs": 1}
+    doc = {"findings": [dict(base, id="f1", flavour="sync"), dict(base, id="f2", flavour="async", loop="uvloop"),
+                        dict(base, id="f3", flavour="async", loop="selector", diff="-a\n+c")], "cells": []}
+    html = tables.findings_list(doc)
+    assert html.count("<article") == 2, html
+    assert all(f'id="finding-{i}"' in html for i in ("f1", "f2", "f3")), html
+    assert "sync, async/uvloop" in html and "3 findings, shown as 2 distinct differences" in html

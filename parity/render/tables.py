@@ -130,14 +130,29 @@ def findings_list(doc: dict[str, Any]) -> str:
     for c in rows(doc, "cells"):
         for fid in c.get("finding_ids") or []:
             cells_by_finding[str(fid)].append(str(c.get("id")))
-    return "".join(_finding(f, cells_by_finding.get(str(f.get("id")), [])) for f in findings)
+    # One card per difference: the same diff of one backend and scenario in several flavours/loops is one bug
+    # seen several times, not several bugs (a run listed ~70 cards, most of them repeats).
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for f in findings:
+        key = (f.get("backend"), f.get("scenario"), f.get("workload"), bool(f.get("known")), f.get("diff"))
+        groups.setdefault(key, []).append(f)
+    intro = (f'<p class="note">{len(findings)} findings, shown as {len(groups)} distinct differences '
+             "(the same diff in several flavours or loops is one card).</p>") if len(groups) < len(findings) else ""
+    return intro + "".join(
+        _finding(group, [c for f in group for c in cells_by_finding.get(str(f.get("id")), [])])
+        for group in groups.values())
 
 
-def _finding(f: dict[str, Any], cell_ids: list[str]) -> str:
-    where = " · ".join(esc(p) for p in (f.get("backend"), f.get("flavour"), f.get("loop")) if p)
+def _finding(group: list[dict[str, Any]], cell_ids: list[str]) -> str:
+    f = group[0]
+    places = ", ".join(esc("/".join(str(p) for p in (g.get("flavour"), g.get("loop")) if p)) for g in group)
+    where = " · ".join(p for p in (esc(f.get("backend")), places) if p)
+    anchors = "".join(f'<span id="{esc(anchor(g.get("id")))}"></span>' for g in group[1:])
     known = f.get("known") if isinstance(f.get("known"), dict) else None
     badge = '<span class="tag tag-known">known divergence</span>' if known else '<span class="tag tag-new">new</span>'
-    seen = f"seen in {esc(f.get('seen', '?'))} of {esc(f.get('runs', '?'))} runs"
+    rates = [f"{esc(g.get('seen', '?'))} of {esc(g.get('runs', '?'))}" for g in group]
+    seen = (f"seen in {rates[0]} runs" + (" each" if len(group) > 1 else "")) if len(set(rates)) == 1 \
+        else f"seen in {', '.join(rates)} runs"
     note = ""
     if known:
         link = known.get("upstream")
@@ -145,7 +160,8 @@ def _finding(f: dict[str, Any], cell_ids: list[str]) -> str:
             f' · <a href="{esc(link)}" rel="noopener noreferrer">upstream report</a>' if link else "") + "</p>"
     cells = f'<p class="cells">cells: {", ".join(f"<code>{esc(c)}</code>" for c in cell_ids)}</p>' if cell_ids else ""
     kind = "finding known" if known else "finding"
-    return (f'<article class="{kind}" id="{esc(anchor(f.get("id")))}"><header><code>{esc(f.get("id"))}</code> '
+    ids = " ".join(f"<code>{esc(g.get('id'))}</code>" for g in group)
+    return (f'<article class="{kind}" id="{esc(anchor(f.get("id")))}">{anchors}<header>{ids} '
             f'<span class="tag">{esc(f.get("claim", "?"))}</span> {badge} <span class="where">{where} · '
             f'<a href="#scenario-{esc(f.get("scenario"))}">{esc(f.get("scenario"))}</a> · {seen}</span></header>'
             f'<p class="fsum">{esc(f.get("summary", ""))}</p>{note}{cells}{diff_block(f.get("diff"))}</article>')
