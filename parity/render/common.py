@@ -191,3 +191,24 @@ def headline_selection(data: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
             keep = [r for r in keep if str(r.get("flavour")) != flavour or str(r.get("loop")) == chosen[flavour]]
             dropped = True
     return keep, pairing, chosen, dropped
+
+
+def group_findings(findings: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Findings showing the same diff on one backend and scenario: one bug seen in several flavours/loops."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for f in findings:
+        key = (f.get("backend"), f.get("scenario"), f.get("workload"), bool(f.get("known")), f.get("diff"))
+        groups.setdefault(key, []).append(f)
+    return list(groups.values())
+
+
+def places(group: list[dict[str, Any]]) -> str:
+    """"sync, async/uvloop": where the findings of a group were seen."""
+    return ", ".join("/".join(str(p) for p in (g.get("flavour"), g.get("loop")) if p) for g in group)
+
+
+def seen_text(group: list[dict[str, Any]]) -> str:
+    rates = [f"{g.get('seen', '?')} of {g.get('runs', '?')}" for g in group]
+    if len(set(rates)) == 1:
+        return f"seen in {rates[0]} runs" + (" each" if len(group) > 1 else "")
+    return f"seen in {', '.join(rates)} runs"

@@ -7,7 +7,7 @@ from typing import Any
 from parity.render.claims_table import verdict_totals
 from parity.render.common import (
     CLAIM_TITLES, NOT_MEASURED, VERDICT_MARK, claim_ids, claimed_band, claims_by_id,
-    clean_text, fmt_ci, fmt_ratio, headline_selection, machine_line, ratio_sort_key, rows, status_counts,
+    clean_text, fmt_ci, fmt_ratio, group_findings, headline_selection, machine_line, places, seen_text, ratio_sort_key, rows, status_counts,
     STATUS_DISPLAY,
 )
 
@@ -85,23 +85,26 @@ def _findings(doc: dict[str, Any]) -> str:
     head = f"### Findings ({len(findings)})"
     if not findings:
         return f"{head}\n\n_no divergences found_" if rows(doc, "cells") else f"{head}\n\n_{NOT_MEASURED}_"
-    out = [head, ""]
-    for f in findings[:MAX_FINDINGS]:
-        out.append(_finding(f))
-    if len(findings) > MAX_FINDINGS:
-        out.append(f"\n_{len(findings) - MAX_FINDINGS} more findings in report.html_")
+    groups = group_findings(findings)
+    out = [head, "", f"_{len(groups)} distinct differences (the same diff in several flavours or loops is one item)_", ""]
+    for group in groups[:MAX_FINDINGS]:
+        out.append(_finding(group))
+    if len(groups) > MAX_FINDINGS:
+        out.append(f"\n_{len(groups) - MAX_FINDINGS} more differences in report.html_")
     return "\n".join(out)
 
 
-def _finding(f: dict[str, Any]) -> str:
-    where = " ".join(str(p) for p in (f.get("backend"), f.get("flavour"), f.get("loop")) if p)
+def _finding(group: list[dict[str, Any]]) -> str:
+    f = group[0]
+    where = " ".join(p for p in (str(f.get("backend")), places(group)) if p)
     known = f.get("known") or None
     tag = ""
     if isinstance(known, dict):
         link = f" ([upstream]({known['upstream']}))" if known.get("upstream") else ""
         tag = f" — _known divergence_{link}: {_cell(known.get('note') or known.get('reason') or '')}"
-    line = (f"- **`{_cell(f.get('id'))}`** {_cell(f.get('claim', ''))} · {where} · `{_cell(f.get('scenario'))}` · "
-            f"seen {f.get('seen', '?')}/{f.get('runs', '?')} runs — {_cell(f.get('summary', ''))}{tag}")
+    ids = ", ".join(f"`{_cell(g.get('id'))}`" for g in group)
+    line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · `{_cell(f.get('scenario'))}` · "
+            f"{seen_text(group)} — {_cell(f.get('summary', ''))}{tag}")
     diff = clean_text(f.get("diff") or "").splitlines()
     if not diff:
         return line

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any, Callable, Sequence
 
 from parity.render.common import (
-    NOT_MEASURED, STATUS_DISPLAY, clean_text, fmt_ms, rows, status_counts, worst,
+    NOT_MEASURED, STATUS_DISPLAY, clean_text, fmt_ms, group_findings, places, rows, seen_text, status_counts, worst,
 )
 
 STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
@@ -130,29 +130,21 @@ def findings_list(doc: dict[str, Any]) -> str:
     for c in rows(doc, "cells"):
         for fid in c.get("finding_ids") or []:
             cells_by_finding[str(fid)].append(str(c.get("id")))
-    # One card per difference: the same diff of one backend and scenario in several flavours/loops is one bug
-    # seen several times, not several bugs (a run listed ~70 cards, most of them repeats).
-    groups: dict[tuple, list[dict[str, Any]]] = {}
-    for f in findings:
-        key = (f.get("backend"), f.get("scenario"), f.get("workload"), bool(f.get("known")), f.get("diff"))
-        groups.setdefault(key, []).append(f)
+    groups = group_findings(findings)
+    # The same diff in several flavours or loops is one bug seen several times: one card (a run had ~70 cards).
     intro = (f'<p class="note">{len(findings)} findings, shown as {len(groups)} distinct differences '
              "(the same diff in several flavours or loops is one card).</p>") if len(groups) < len(findings) else ""
     return intro + "".join(
-        _finding(group, [c for f in group for c in cells_by_finding.get(str(f.get("id")), [])])
-        for group in groups.values())
+        _finding(group, [c for f in group for c in cells_by_finding.get(str(f.get("id")), [])]) for group in groups)
 
 
 def _finding(group: list[dict[str, Any]], cell_ids: list[str]) -> str:
     f = group[0]
-    places = ", ".join(esc("/".join(str(p) for p in (g.get("flavour"), g.get("loop")) if p)) for g in group)
-    where = " · ".join(p for p in (esc(f.get("backend")), places) if p)
+    where = " · ".join(p for p in (esc(f.get("backend")), esc(places(group))) if p)
     anchors = "".join(f'<span id="{esc(anchor(g.get("id")))}"></span>' for g in group[1:])
     known = f.get("known") if isinstance(f.get("known"), dict) else None
     badge = '<span class="tag tag-known">known divergence</span>' if known else '<span class="tag tag-new">new</span>'
-    rates = [f"{esc(g.get('seen', '?'))} of {esc(g.get('runs', '?'))}" for g in group]
-    seen = (f"seen in {rates[0]} runs" + (" each" if len(group) > 1 else "")) if len(set(rates)) == 1 \
-        else f"seen in {', '.join(rates)} runs"
+    seen = esc(seen_text(group))
     note = ""
     if known:
         link = known.get("upstream")
