@@ -197,9 +197,15 @@ def group_findings(findings: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
     """Findings showing the same diff on one backend and scenario: one bug seen in several flavours/loops."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for f in findings:
-        key = (f.get("backend"), f.get("scenario"), f.get("workload"), bool(f.get("known")), f.get("diff"))
+        # Ids that differ per run (e.g. the conformance suite's thread uuids, whole or shortened) do not make
+        # two otherwise equal diffs different bugs.
+        diff = _RUN_IDS.sub("<id>", str(f.get("diff") or ""))
+        key = (f.get("backend"), f.get("scenario"), f.get("workload"), bool(f.get("known")), diff)
         groups.setdefault(key, []).append(f)
     return list(groups.values())
+
+
+_RUN_IDS = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{1,4}(?:[0-9a-f-]*|\.\.\.)[0-9a-f-]*[0-9a-f]\b", re.I)
 
 
 def places(group: list[dict[str, Any]]) -> str:
