@@ -31,6 +31,8 @@ class Finding:
     runs: int = 1
     known: dict[str, Any] | None = None
     workload: str | None = None
+    # A waiver that explains some differences but not all: why the cell still fails, said in the report.
+    partly_explained: dict[str, Any] | None = None
     id: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -73,12 +75,16 @@ def match_known(finding: Finding, known: list[dict[str, Any]],
     outside the compat matrix) the finding's diff counts as one hunk.
     """
     runs = hunk_sets if hunk_sets is not None else [[finding.diff]]
+    pieces = [h for hunks in runs for h in hunks]
     for entry in known:
         if not _applies(entry, finding):
             continue
         pattern = re.compile(entry["diff_pattern"], re.MULTILINE)
-        if all(pattern.search(h) for hunks in runs for h in hunks):
+        unexplained = [h for h in pieces if not pattern.search(h)]
+        if not unexplained:
             return {"reason": entry.get("reason", ""), "upstream": entry.get("upstream")}
+        if len(unexplained) < len(pieces) and finding.partly_explained is None:
+            finding.partly_explained = {"reason": entry.get("reason", ""), "unexplained": unexplained[0][:600]}
     return None
 
 

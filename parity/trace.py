@@ -190,14 +190,91 @@ def diff(expected: Trace, actual: Trace, context: int = 3, max_lines: int = 60) 
 
 
 def hunks(expected: Trace, actual: Trace) -> list[str]:
-    """Every contiguous change of the full (untruncated) diff, without context: what a waiver must explain."""
-    out: list[list[str]] = []
-    for line in difflib.unified_diff(expected.lines(), actual.lines(), n=0, lineterm=""):
-        if line.startswith("@@"):
-            out.append([])
-        elif out and not line.startswith(("---", "+++")):
-            out[-1].append(line)
-    return ["\n".join(h) for h in out]
+    """What a waiver must explain: one piece per changed value, never two differences in one piece.
+
+    A piece is a changed key of a record (a trace entry, a task, a checkpoint...), or one inserted or removed
+    element of a list. A text diff's hunk can run across neighbours (a known symptom in one task and an extra
+    pending write next to it were one hunk), so a waiver matching the first also waived the second.
+    Each piece is "@@ <where>" and then "-"/"+" lines of indented JSON, the way the readable diff shows them.
+    """
+    pieces: list[str] = []
+    _align([list(e) for e in expected.entries], [list(e) for e in actual.entries], "", pieces, entries=True)
+    return pieces
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def _lines(sign: str, value: Any, key: Any = None) -> list[str]:
+    text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, default=repr).splitlines()
+    if key is not None:
+        text[0] = f"{json.dumps(key, ensure_ascii=False, default=repr)}: {text[0]}"
+    return [f"{sign} {line}" for line in text]
+
+
+def _piece(where: str, lines: list[str]) -> str:
+    return "\n".join([f"@@ {where}"] + lines)
+
+
+def _align(a: list[Any], b: list[Any], path: str, pieces: list[str], entries: bool = False) -> None:
+    """Elements of two lists matched up; each inserted or removed element is a piece of its own."""
+    matcher = difflib.SequenceMatcher(a=[_canon(x) for x in a], b=[_canon(x) for x in b], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        pairs = list(zip(range(i1, i2), range(j1, j2))) if i2 - i1 == j2 - j1 else _pair(a, b, i1, i2, j1, j2)
+        for i, j in pairs:
+            x, y = a[i], b[j]
+            if entries and x[0] == y[0]:  # the same trace entry: compare what it recorded
+                _walk(x[1], y[1], f"## {x[0]}", pieces)
+            else:
+                _walk(x, y, f"{path}[{i}]", pieces)
+        paired_a, paired_b = {i for i, _ in pairs}, {j for _, j in pairs}
+        pieces.extend(_piece(f"{path} removed", _lines("-", a[i])) for i in range(i1, i2) if i not in paired_a)
+        pieces.extend(_piece(f"{path} added", _lines("+", b[j])) for j in range(j1, j2) if j not in paired_b)
+
+
+def _pair(a: list[Any], b: list[Any], i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
+    """In a changed run of unequal length, the elements that are one element changed (most alike, in order),
+    so the change shows as itself and not as one element removed and another added."""
+    pairs, start = [], j1
+    for i in range(i1, i2):
+        text = _canon(a[i])
+        scored = [(difflib.SequenceMatcher(a=text, b=_canon(b[j]), autojunk=False).ratio(), j) for j in range(start, j2)]
+        if scored:
+            ratio, j = max(scored, key=lambda s: (s[0], -s[1]))
+            if ratio >= 0.6:
+                pairs.append((i, j))
+                start = j + 1
+    return pairs
+
+
+def _walk(x: Any, y: Any, path: str, pieces: list[str]) -> None:
+    if _canon(x) == _canon(y):
+        return
+    if isinstance(x, dict) and isinstance(y, dict):
+        for key in sorted(set(x) | set(y), key=str):
+            if key not in y:
+                pieces.append(_piece(f"{path}.{key}", _lines("-", x[key], key)))
+            elif key not in x:
+                pieces.append(_piece(f"{path}.{key}", _lines("+", y[key], key)))
+            elif _nested(x[key], y[key]):
+                _walk(x[key], y[key], f"{path}.{key}", pieces)
+            elif _canon(x[key]) != _canon(y[key]):
+                pieces.append(_piece(f"{path}.{key}", _lines("-", x[key], key) + _lines("+", y[key], key)))
+    elif _nested(x, y) and isinstance(x, list):
+        _align(x, y, path, pieces)
+    else:
+        pieces.append(_piece(path, _lines("-", x) + _lines("+", y)))
+
+
+def _nested(x: Any, y: Any) -> bool:
+    """Both dicts, or both non-empty lists: their parts are compared one by one. A list that became empty
+    (or was) is one change of its key: "interrupts": [] is the symptom, not each interrupt gone."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        return True
+    return isinstance(x, list) and isinstance(y, list) and bool(x) and bool(y)
 
 
 def first_difference(diff_text: str) -> str:

@@ -68,3 +68,25 @@ def test_waivers_reviewed_on_builtin_savers_never_cover_a_third_party_saver_with
         assert session.known_for("redis") == session.known and session.known
     finally:
         session.close()
+
+
+CONSTRUCTOR = {"backend": "redis*", "scenario": "*", "reason": "error as constructor dict",
+               "diff_pattern": r'''^\+.*('lc': 2, 'type': 'constructor'|"type": "constructor")'''}
+
+
+def test_a_known_symptom_next_to_another_difference_is_not_waived_and_says_what_is_left():
+    # Seen on a real run: the error write came back as a constructor dict AND an extra pending write of another
+    # task sat right after it. In a text diff that was one hunk, so the waiver for the first hid the second.
+    ref, act = Trace(), Trace()
+    ref.add("writes", {"pending_writes": [{"task_id": "a", "writes": [["__error__", "Boom('x')"]]}]})
+    act.add("writes", {"pending_writes": [{"task_id": "a", "writes": [["__error__", {"lc": 2, "type": "constructor"}]]},
+                                          {"task_id": "b", "writes": [["branch:to:bad", None]]}]})
+    finding = Finding("redis", "sync", None, "test_x", "C12", "", diff(ref, act) or "")
+    assert match_known(finding, [CONSTRUCTOR], [hunks(ref, act)]) is None
+    assert finding.partly_explained and "branch:to:bad" in finding.partly_explained["unexplained"], \
+        finding.partly_explained
+
+    alone = Trace()
+    alone.add("writes", {"pending_writes": [{"task_id": "a", "writes": [["__error__", {"lc": 2, "type": "constructor"}]]}]})
+    assert match_known(Finding("redis", "sync", None, "test_x", "C12", "", ""), [CONSTRUCTOR],
+                       [hunks(ref, alone)]) is not None

@@ -102,6 +102,10 @@ def _finding(group: list[dict[str, Any]]) -> str:
     if isinstance(known, dict):
         link = f" ([upstream]({known['upstream']}))" if known.get("upstream") else ""
         tag = f" — _known divergence_{link}: {_cell(known.get('note') or known.get('reason') or '')}"
+    partly = f.get("partly_explained") if isinstance(f.get("partly_explained"), dict) else None
+    if partly:
+        first = clean_text(partly.get("unexplained", "")).splitlines()[:1]
+        tag += f" — _partly explained by a known divergence, not:_ {_cell(first[0] if first else '')}"
     ids = ", ".join(f"`{_cell(g.get('id'))}`" for g in group)
     line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · `{_cell(f.get('scenario'))}` · "
             f"{seen_text(group)} — {_cell(f.get('summary', ''))}{tag}")
