@@ -84,7 +84,9 @@ def match_known(finding: Finding, known: list[dict[str, Any]],
         if not unexplained:
             return {"reason": entry.get("reason", ""), "upstream": entry.get("upstream")}
         if len(unexplained) < len(pieces) and finding.partly_explained is None:
-            finding.partly_explained = {"reason": entry.get("reason", ""), "unexplained": unexplained[0][:600]}
+            # Up to three: an extra record also renumbers the ids after it, and the first piece may be that echo.
+            finding.partly_explained = {"reason": entry.get("reason", ""),
+                                        "unexplained": "\n".join(unexplained[:3])[:1500]}
     return None
 
 

@@ -153,7 +153,7 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str]) -> str:
     partly = f.get("partly_explained") if isinstance(f.get("partly_explained"), dict) else None
     if partly:  # why a listed upstream bug did not waive this cell: something else differs too
         note += (f'<p class="known">Partly explained by a known divergence ({esc(partly.get("reason", ""))}), '
-                 f'but not this difference:</p>{diff_block(partly.get("unexplained"))}')
+                 f'but not these differences:</p>{diff_block(partly.get("unexplained"))}')
     cells = f'<p class="cells">cells: {", ".join(f"<code>{esc(c)}</code>" for c in cell_ids)}</p>' if cell_ids else ""
     kind = "finding known" if known else "finding"
     ids = " ".join(f"<code>{esc(g.get('id'))}</code>" for g in group)
