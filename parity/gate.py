@@ -25,6 +25,7 @@ class RatioRule:
     flavour: str | None = None
     payload: str | None = None
     pairing: str | None = None
+    pair: str | None = None  # "postgres/redis": numerator/denominator backends; None = every pair measured
     min_ci_low: float | None = None
     min_median: float | None = None
     origin: str = "[[performance.ratio]]"
@@ -63,11 +64,15 @@ def _verdict_map(v: Any) -> bool:
 
 
 # key -> (check, expected type in words)
+def _pair(v: Any) -> bool:
+    return isinstance(v, str) and v.count("/") == 1 and all(v.split("/"))
+
+
 Spec = dict[str, tuple[Callable[[Any], bool], str]]
 SECTIONS: dict[str, Spec] = {
     "compat": {"backends": (_strs, "a list of strings"), "scenarios": (_strs, "a list of strings"),
                "allow_known_divergences": (lambda v: isinstance(v, bool), "true or false")},
-    "performance": {"min_put_ratio_ci_low": (_num, "a number"),
+    "performance": {"min_put_ratio_ci_low": (_num, "a number"), "pair": (_pair, 'a string like "postgres/redis"'),
                     "ratio": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
                               "an array of tables ([[performance.ratio]])")},
     "durability": {"backend": (_str, "a string"), "settings": (_str, "a string"), "fault": (_str, "a string"),
@@ -77,7 +82,8 @@ SECTIONS: dict[str, Spec] = {
 }
 RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"),
                     "payload": (lambda v: _str(v) or _count(v), "a string or an integer"),
-                    "pairing": (_str, "a string"), "min_ci_low": (_num, "a number"), "min_median": (_num, "a number")}
+                    "pairing": (_str, "a string"), "pair": (_pair, 'a string like "postgres/redis"'),
+                    "min_ci_low": (_num, "a number"), "min_median": (_num, "a number")}
 
 
 def load_policy(path: Path | str) -> Policy:
@@ -135,7 +141,7 @@ def _ratio_rules(table: dict[str, Any] | None, bad: Callable[[str], ParityUsageE
     table = table or {}
     rules = []
     if "min_put_ratio_ci_low" in table:
-        rules.append(RatioRule(op="put", min_ci_low=float(table["min_put_ratio_ci_low"]),
+        rules.append(RatioRule(op="put", min_ci_low=float(table["min_put_ratio_ci_low"]), pair=table.get("pair"),
                                origin="[performance].min_put_ratio_ci_low"))
     for i, rule in enumerate(table.get("ratio", [])):
         where = f"[[performance.ratio]] #{i + 1}"
@@ -148,7 +154,8 @@ def _ratio_rules(table: dict[str, Any] | None, bad: Callable[[str], ParityUsageE
             raise bad(f"{where}.flavour must be \"sync\" or \"async\", got {rule['flavour']!r}")
         rules.append(RatioRule(op=rule["op"], flavour=rule.get("flavour"),
                                payload=None if rule.get("payload") is None else str(rule["payload"]),
-                               pairing=rule.get("pairing"), min_ci_low=rule.get("min_ci_low"),
+                               pairing=rule.get("pairing"), pair=rule.get("pair", table.get("pair")),
+                               min_ci_low=rule.get("min_ci_low"),
                                min_median=rule.get("min_median"), origin=where))
     return tuple(rules)
 
@@ -246,8 +253,12 @@ def _check_compat(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
     return reasons
 
 
+def _x(value: Any) -> str:
+    return f"{value:.2f}x" if _num(value) else "?"
+
+
 def _where(rule: RatioRule) -> str:
-    filters = (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing))
+    filters = (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing), ("pair", rule.pair))
     parts = [f"{k}={v}" for k, v in filters if v]
     return f" ({', '.join(parts)})" if parts else ""
 
@@ -255,23 +266,26 @@ def _where(rule: RatioRule) -> str:
 def _check_ratio(doc: dict[str, Any], rule: RatioRule) -> list[str]:
     rows = [r for r in _rows(doc, "ratios") if r.get("op") == rule.op
             and all(want is None or str(r.get(k)) == want
-                    for k, want in (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing)))]
+                    for k, want in (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing)))
+            and (rule.pair is None or f"{r.get('numerator')}/{r.get('denominator')}" == rule.pair)]
     if not rows:
         return [f"performance: no ratio rows for {rule.op}{_where(rule)} in this run ({rule.origin})"]
     reasons = []
     for r in rows:
-        label = f"{r.get('op')} {r.get('flavour')} {r.get('payload')} {r.get('pairing')}"
-        shown = f"median {r.get('median')} [{r.get('ci_low')}, {r.get('ci_high')}]"
+        flavour = "/".join(str(x) for x in (r.get("flavour"), r.get("loop")) if x)
+        label = (f"{r.get('op')} {flavour} {r.get('payload')} {r.get('pairing')} "
+                 f"{r.get('numerator')}÷{r.get('denominator')}" + (f" run {r['repeat']}" if (r.get("repeat") or 1) > 1 else ""))
+        shown = f"median {_x(r.get('median'))} [{_x(r.get('ci_low'))}, {_x(r.get('ci_high'))}]"
         if rule.min_ci_low is not None:
             low = r.get("ci_low")
             if not _num(low):
                 reasons.append(f"performance: {label} has no confidence interval, {rule.origin} needs one")
             elif low < rule.min_ci_low:
-                reasons.append(f"performance: {label} Postgres÷Redis CI low {low:g} < {rule.min_ci_low:g} "
+                reasons.append(f"performance: {label}: CI low {_x(low)} < {rule.min_ci_low:g} "
                                f"required by {rule.origin} ({shown})")
         if rule.min_median is not None and (not _num(r.get("median")) or r["median"] < rule.min_median):
-            reasons.append(f"performance: {label} median {r.get('median')} < {rule.min_median:g} "
-                           f"required by {rule.origin}")
+            reasons.append(f"performance: {label}: median {_x(r.get('median'))} < {rule.min_median:g} "
+                           f"required by {rule.origin} ({shown})")
     return reasons
 
 

@@ -45,7 +45,7 @@ def test_example_policy_fails_the_sample_run_with_one_line_reasons(doc):
     text = "\n".join(reasons)
     assert "test_state_history_order[redis-async-uvloop] is diverged" in text
     assert "test_thread_expires_whole[redis-async-uvloop] is failed" in text
-    assert "put async 1KiB durable (fsync every write) Postgres÷Redis CI low 0.97 < 1" in text
+    assert "put async 1KiB durable (fsync every write) postgres÷redis: CI low 0.97x < 1" in text
     assert "postgres" not in " ".join(r for r in reasons if r.startswith("compat:")), "only redis cells are gated"
     assert "known-divergence" not in text, "known divergences are allowed by the example policy"
 
@@ -85,13 +85,24 @@ def test_durability_and_claims_checks(good):
 def test_generic_ratio_rule(good):
     policy = {"performance": {"ratio": [{"op": "list", "flavour": "sync", "payload": "1KiB", "min_median": 5.0}]}}
     ok, reasons = run_gate(good, policy)
-    assert not ok and len(reasons) == 1 and "list sync 1KiB interleaved median" in reasons[0]
+    assert not ok and len(reasons) == 1 and "list sync 1KiB interleaved postgres÷redis: median 1.05x < 5" in reasons[0]
+
+
+def test_a_ratio_rule_can_name_the_backend_pair(good):
+    rule = {"op": "list", "flavour": "sync", "payload": "1KiB", "min_median": 5.0}
+    ok, reasons = run_gate(good, {"performance": {"ratio": [dict(rule, pair="postgres/redis")]}})
+    assert not ok and len(reasons) == 1, reasons
+    ok, reasons = run_gate(good, {"performance": {"ratio": [dict(rule, pair="postgres-shallow/redis-shallow")]}})
+    assert not ok and reasons == ["performance: no ratio rows for list (flavour=sync, payload=1KiB, "
+                                  "pair=postgres-shallow/redis-shallow) in this run ([[performance.ratio]] #1)"], reasons
+    with pytest.raises(ParityUsageError, match="pair"):
+        parse_policy({"performance": {"pair": "redis", "min_put_ratio_ci_low": 1}})
 
 
 def test_describe_policy_lists_every_check():
     lines = describe_policy(load_policy(EXAMPLE))
     assert lines[0] == "compat: no divergence on redis, known divergences allowed"
-    assert any(line.startswith("ratio put: CI low >= 1") for line in lines)
+    assert any(line.startswith("ratio put (pair=postgres/redis): CI low >= 1") for line in lines), lines
     assert "claim C12 must not be refuted" in lines
 
 
