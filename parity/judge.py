@@ -9,7 +9,7 @@ import pytest
 from parity.backends.registry import SaverContext
 from parity.driver import Driver, Scenario
 from parity.findings import DivergenceError, Finding, match_known
-from parity.trace import Trace, diff, first_difference, hunks
+from parity.trace import Trace, diff, first_difference, hunks, piece_summary
 
 REFERENCE = "memory"
 
@@ -66,10 +66,13 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
     cell.diverged_runs = len(diffs)
     if not diffs:
         return
+    first = hunk_sets[0][0] if hunk_sets[0] else None
     finding = Finding(cell.backend.name, cell.flavour, cell.loop if cell.flavour == "async" else None, name,
-                      claim, first_difference(diffs[0]), diffs[0], seen=len(diffs), runs=cell.repeat,
-                      workload=cell.workload)
+                      claim, piece_summary(first) if first else first_difference(diffs[0]), diffs[0],
+                      seen=len(diffs), runs=cell.repeat, workload=cell.workload)
     finding.known = match_known(finding, cell.session.known_for(finding.backend), hunk_sets)
+    if finding.partly_explained:  # the summary names what fails the cell, not the symptom already listed
+        finding.summary = piece_summary(finding.partly_explained["unexplained"])
     cell.finding = finding
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}"

@@ -277,6 +277,15 @@ def _nested(x: Any, y: Any) -> bool:
     return isinstance(x, list) and isinstance(y, list) and bool(x) and bool(y)
 
 
+def piece_summary(piece: str) -> str:
+    """One line for a piece of hunks(): where it is and its first changed line."""
+    lines = piece.splitlines()
+    where = lines[0][3:] if lines and lines[0].startswith("@@ ") else ""
+    where = where[3:] if where.startswith("## ") else where
+    change = next((line.strip() for line in lines[1:] if line.startswith(("-", "+"))), "")
+    return f"{where}: {change}"[:160]
+
+
 def first_difference(diff_text: str) -> str:
     """One line naming the first differing trace entry, for summaries."""
     section = ""
