@@ -10,6 +10,7 @@ import enum
 import json
 import re
 import uuid
+from collections import Counter
 from typing import Any
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -197,9 +198,73 @@ def hunks(expected: Trace, actual: Trace) -> list[str]:
     pending write next to it were one hunk), so a waiver matching the first also waived the second.
     Each piece is "@@ <where>" and then "-"/"+" lines of indented JSON, the way the readable diff shows them.
     """
-    pieces: list[str] = []
-    _align([list(e) for e in expected.entries], [list(e) for e in actual.entries], "", pieces, entries=True)
-    return pieces
+    a, b = [list(e) for e in expected.entries], [list(e) for e in actual.entries]
+    best: list[str] | None = None
+    for candidate in (b, _renumbered(b, a)):  # the renumbering is a guess: kept only where it explains more
+        pieces: list[str] = []
+        _align(a, candidate, "", pieces, entries=True)
+        if best is None or len(pieces) < len(best):
+            best = pieces
+    return best or []
+
+
+TOKEN_RE = re.compile(r"<id\d+>")
+
+
+def _renumbered(actual: list[Any], expected: list[Any]) -> list[Any]:
+    """The actual trace with its id tokens renamed to the reference's where they stand for the same object.
+
+    Tokens number ids by first appearance, so one missing or extra object shifts every later number: a known
+    symptom (a lost interrupt) then also "changed" every id after it. Each actual token takes the reference
+    token it sits opposite most often; a wrong link (pointing at another checkpoint) is outvoted by the
+    object's own appearances and stays a difference.
+    """
+    votes: dict[str, Counter] = {}
+    for act, exp in _token_pairs(actual, expected):
+        votes.setdefault(act, Counter())[exp] += 1
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for act, counter in sorted(votes.items(), key=lambda kv: -kv[1].most_common(1)[0][1]):
+        for exp, _ in counter.most_common():
+            if exp not in taken:
+                mapping[act] = exp
+                taken.add(exp)
+                break
+    if all(k == v for k, v in mapping.items()):
+        return actual
+
+    def rename(text: str) -> str:  # tokens without a counterpart get a name no reference token has
+        return TOKEN_RE.sub(lambda m: mapping.get(m.group(0), "<new" + m.group(0)[3:]), text)
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return rename(value)
+        if isinstance(value, dict):
+            return {rename(k) if isinstance(k, str) else k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+    return walk(actual)
+
+
+def _token_pairs(x: Any, y: Any) -> list[tuple[str, str]]:
+    """(token in x, token in y) for strings that are the same but for their tokens, found in parallel."""
+    if isinstance(x, str) and isinstance(y, str):
+        tx, ty = TOKEN_RE.findall(x), TOKEN_RE.findall(y)
+        if tx and len(tx) == len(ty) and TOKEN_RE.sub("<id>", x) == TOKEN_RE.sub("<id>", y):
+            return list(zip(tx, ty))
+        return []
+    if isinstance(x, dict) and isinstance(y, dict):
+        return [p for k in x if k in y for p in _token_pairs(x[k], y[k])]
+    if isinstance(x, list) and isinstance(y, list):
+        masked = lambda v: TOKEN_RE.sub("<id>", _canon(v))  # noqa: E731 - align as if ids were equal
+        matcher = difflib.SequenceMatcher(a=[masked(v) for v in x], b=[masked(v) for v in y], autojunk=False)
+        out = []
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+                out += [p for i, j in zip(range(i1, i2), range(j1, j2)) for p in _token_pairs(x[i], y[j])]
+        return out
+    return []
 
 
 def _canon(value: Any) -> str:
@@ -241,13 +306,22 @@ def _pair(a: list[Any], b: list[Any], i1: int, i2: int, j1: int, j2: int) -> lis
     pairs, start = [], j1
     for i in range(i1, i2):
         text = _canon(a[i])
-        scored = [(difflib.SequenceMatcher(a=text, b=_canon(b[j]), autojunk=False).ratio(), j) for j in range(start, j2)]
+        # The same identity (task_id, checkpoint id...) makes a pair however much else changed.
+        scored = [(1.0 if _same_identity(a[i], b[j]) else
+                   difflib.SequenceMatcher(a=text, b=_canon(b[j]), autojunk=False).ratio(), j) for j in range(start, j2)]
         if scored:
             ratio, j = max(scored, key=lambda s: (s[0], -s[1]))
             if ratio >= 0.6:
                 pairs.append((i, j))
                 start = j + 1
     return pairs
+
+
+def _same_identity(x: Any, y: Any) -> bool:
+    if not (isinstance(x, dict) and isinstance(y, dict)):
+        return False
+    keys = [k for k in ID_KEYS if isinstance(x.get(k), str) and x.get(k)]
+    return bool(keys) and all(x.get(k) == y.get(k) for k in keys)
 
 
 def _walk(x: Any, y: Any, path: str, pieces: list[str]) -> None:

@@ -90,3 +90,31 @@ def test_a_known_symptom_next_to_another_difference_is_not_waived_and_says_what_
     alone.add("writes", {"pending_writes": [{"task_id": "a", "writes": [["__error__", {"lc": 2, "type": "constructor"}]]}]})
     assert match_known(Finding("redis", "sync", None, "test_x", "C12", "", ""), [CONSTRUCTOR],
                        [hunks(ref, alone)]) is not None
+
+
+def test_a_missing_object_does_not_make_every_later_id_a_difference():
+    import uuid
+
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    ref, act = Trace(), Trace()
+    ref.add("paused at", {"next": ["ask"], "interrupts": [{"id": first}]})
+    act.add("paused at", {"next": ["ask"], "interrupts": []})  # the known race: this interrupt is lost...
+    for t in (ref, act):  # ...which shifts the token of every later id (second: <id2> there, <id1> here)
+        t.add("resume 0", {"__interrupt__": [{"id": second, "value": "again?"}]})
+    pieces = hunks(ref, act)
+    assert len(pieces) == 1 and '"interrupts": []' in pieces[0], pieces
+    assert match_known(_finding(ref, act), [RACE], [pieces])["reason"] == "interrupt lost"
+
+
+def test_a_link_to_the_wrong_checkpoint_stays_a_difference_after_renumbering():
+    import uuid
+
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    good = [{"id": ids[0], "parent": None}, {"id": ids[1], "parent": ids[0]}, {"id": ids[2], "parent": ids[1]}]
+    bad = [dict(c) for c in good]
+    bad[2]["parent"] = ids[0]  # the newest checkpoint names the wrong parent
+    ref, act = Trace(), Trace()
+    ref.add("history", good)
+    act.add("history", bad)
+    pieces = hunks(ref, act)
+    assert len(pieces) == 1 and ".parent" in pieces[0].splitlines()[0], pieces
