@@ -69,10 +69,10 @@ def match_known(finding: Finding, known: list[dict[str, Any]],
                 hunk_sets: list[list[str]] | None = None) -> dict[str, Any] | None:
     """The first reviewed entry that explains every difference of every diverged run, or None.
 
-    hunk_sets: per diverged run, the zero-context hunks of its full diff (parity.trace.hunks). An entry waives
-    a finding only when its `diff_pattern` (a multiline regular expression) occurs in EVERY hunk, so a cell
-    that shows the known symptom and also another difference is not waived. Without hunk_sets (findings
-    outside the compat matrix) the finding's diff counts as one hunk.
+    hunk_sets: per diverged run, its differences one at a time (parity.differences.hunks). An entry waives a
+    finding only when its `diff_pattern` (a multiline regular expression) occurs in EVERY one of them, so a
+    cell that shows the known symptom and also another difference is not waived. Without hunk_sets (findings
+    outside the compat matrix) the finding's diff counts as one difference.
     """
     runs = hunk_sets if hunk_sets is not None else [[finding.diff]]
     pieces = [h for hunks in runs for h in hunks]

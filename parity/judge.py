@@ -9,7 +9,8 @@ import pytest
 from parity.backends.registry import SaverContext
 from parity.driver import Driver, Scenario
 from parity.findings import DivergenceError, Finding, match_known
-from parity.trace import Trace, diff, first_difference, hunks, piece_summary
+from parity.differences import hunks, piece_summary
+from parity.trace import Trace, diff, first_difference
 
 REFERENCE = "memory"
 

@@ -7,7 +7,8 @@ import fnmatch
 import pytest
 
 from parity.findings import Finding, load_known, match_known
-from parity.trace import Trace, diff, hunks
+from parity.differences import hunks
+from parity.trace import Trace, diff
 
 RACE = {"backend": "redis", "flavour": "sync", "scenario": "*", "reason": "interrupt lost",
         "diff_pattern": r'(^\+\s+"interrupts": \[\],?$)|(^-.*"__interrupt__")'}

@@ -1,0 +1,185 @@
+"""The differences of two traces one at a time: what a reviewed waiver must explain, each on its own.
+
+The readable diff (parity.trace.diff) is for people; these pieces are for matching known divergences, and the
+summary line of a finding.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from parity.trace import ID_KEYS, Trace
+
+
+def hunks(expected: Trace, actual: Trace) -> list[str]:
+    """What a waiver must explain: one piece per changed value, never two differences in one piece.
+
+    A piece is a changed key of a record (a trace entry, a task, a checkpoint...), or one inserted or removed
+    element of a list. A text diff's hunk can run across neighbours (a known symptom in one task and an extra
+    pending write next to it were one hunk), so a waiver matching the first also waived the second.
+    Each piece is "@@ <where>" and then "-"/"+" lines of indented JSON, the way the readable diff shows them.
+    """
+    a, b = [list(e) for e in expected.entries], [list(e) for e in actual.entries]
+    best: list[str] | None = None
+    for candidate in (b, _renumbered(b, a)):  # the renumbering is a guess: kept only where it explains more
+        pieces: list[str] = []
+        _align(a, candidate, "", pieces, entries=True)
+        if best is None or len(pieces) < len(best):
+            best = pieces
+    return best or []
+
+
+TOKEN_RE = re.compile(r"<id\d+>")
+
+
+def _renumbered(actual: list[Any], expected: list[Any]) -> list[Any]:
+    """The actual trace with its id tokens renamed to the reference's where they stand for the same object.
+
+    Tokens number ids by first appearance, so one missing or extra object shifts every later number: a known
+    symptom (a lost interrupt) then also "changed" every id after it. Each actual token takes the reference
+    token it sits opposite most often; a wrong link (pointing at another checkpoint) is outvoted by the
+    object's own appearances and stays a difference.
+    """
+    votes: dict[str, Counter] = {}
+    for act, exp in _token_pairs(actual, expected):
+        votes.setdefault(act, Counter())[exp] += 1
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for act, counter in sorted(votes.items(), key=lambda kv: -kv[1].most_common(1)[0][1]):
+        for exp, _ in counter.most_common():
+            if exp not in taken:
+                mapping[act] = exp
+                taken.add(exp)
+                break
+    if all(k == v for k, v in mapping.items()):
+        return actual
+
+    def rename(text: str) -> str:  # tokens without a counterpart get a name no reference token has
+        return TOKEN_RE.sub(lambda m: mapping.get(m.group(0), "<new" + m.group(0)[3:]), text)
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return rename(value)
+        if isinstance(value, dict):
+            return {rename(k) if isinstance(k, str) else k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+    return walk(actual)
+
+
+def _token_pairs(x: Any, y: Any) -> list[tuple[str, str]]:
+    """(token in x, token in y) for strings that are the same but for their tokens, found in parallel."""
+    if isinstance(x, str) and isinstance(y, str):
+        tx, ty = TOKEN_RE.findall(x), TOKEN_RE.findall(y)
+        if tx and len(tx) == len(ty) and TOKEN_RE.sub("<id>", x) == TOKEN_RE.sub("<id>", y):
+            return list(zip(tx, ty))
+        return []
+    if isinstance(x, dict) and isinstance(y, dict):
+        return [p for k in x if k in y for p in _token_pairs(x[k], y[k])]
+    if isinstance(x, list) and isinstance(y, list):
+        masked = lambda v: TOKEN_RE.sub("<id>", _canon(v))  # noqa: E731 - align as if ids were equal
+        matcher = difflib.SequenceMatcher(a=[masked(v) for v in x], b=[masked(v) for v in y], autojunk=False)
+        out = []
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+                out += [p for i, j in zip(range(i1, i2), range(j1, j2)) for p in _token_pairs(x[i], y[j])]
+        return out
+    return []
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def _lines(sign: str, value: Any, key: Any = None) -> list[str]:
+    text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, default=repr).splitlines()
+    if key is not None:
+        text[0] = f"{json.dumps(key, ensure_ascii=False, default=repr)}: {text[0]}"
+    return [f"{sign} {line}" for line in text]
+
+
+def _piece(where: str, lines: list[str]) -> str:
+    return "\n".join([f"@@ {where}"] + lines)
+
+
+def _align(a: list[Any], b: list[Any], path: str, pieces: list[str], entries: bool = False) -> None:
+    """Elements of two lists matched up; each inserted or removed element is a piece of its own."""
+    matcher = difflib.SequenceMatcher(a=[_canon(x) for x in a], b=[_canon(x) for x in b], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        pairs = list(zip(range(i1, i2), range(j1, j2))) if i2 - i1 == j2 - j1 else _pair(a, b, i1, i2, j1, j2)
+        for i, j in pairs:
+            x, y = a[i], b[j]
+            if entries and x[0] == y[0]:  # the same trace entry: compare what it recorded
+                _walk(x[1], y[1], f"## {x[0]}", pieces)
+            else:
+                _walk(x, y, f"{path}[{i}]", pieces)
+        paired_a, paired_b = {i for i, _ in pairs}, {j for _, j in pairs}
+        pieces.extend(_piece(f"{path} removed", _lines("-", a[i])) for i in range(i1, i2) if i not in paired_a)
+        pieces.extend(_piece(f"{path} added", _lines("+", b[j])) for j in range(j1, j2) if j not in paired_b)
+
+
+def _pair(a: list[Any], b: list[Any], i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
+    """In a changed run of unequal length, the elements that are one element changed (most alike, in order),
+    so the change shows as itself and not as one element removed and another added."""
+    pairs, start = [], j1
+    for i in range(i1, i2):
+        text = _canon(a[i])
+        # The same identity (task_id, checkpoint id...) makes a pair however much else changed.
+        scored = [(1.0 if _same_identity(a[i], b[j]) else
+                   difflib.SequenceMatcher(a=text, b=_canon(b[j]), autojunk=False).ratio(), j) for j in range(start, j2)]
+        if scored:
+            ratio, j = max(scored, key=lambda s: (s[0], -s[1]))
+            if ratio >= 0.6:
+                pairs.append((i, j))
+                start = j + 1
+    return pairs
+
+
+def _same_identity(x: Any, y: Any) -> bool:
+    if not (isinstance(x, dict) and isinstance(y, dict)):
+        return False
+    keys = [k for k in ID_KEYS if isinstance(x.get(k), str) and x.get(k)]
+    return bool(keys) and all(x.get(k) == y.get(k) for k in keys)
+
+
+def _walk(x: Any, y: Any, path: str, pieces: list[str]) -> None:
+    if _canon(x) == _canon(y):
+        return
+    if isinstance(x, dict) and isinstance(y, dict):
+        for key in sorted(set(x) | set(y), key=str):
+            if key not in y:
+                pieces.append(_piece(f"{path}.{key}", _lines("-", x[key], key)))
+            elif key not in x:
+                pieces.append(_piece(f"{path}.{key}", _lines("+", y[key], key)))
+            elif _nested(x[key], y[key]):
+                _walk(x[key], y[key], f"{path}.{key}", pieces)
+            elif _canon(x[key]) != _canon(y[key]):
+                pieces.append(_piece(f"{path}.{key}", _lines("-", x[key], key) + _lines("+", y[key], key)))
+    elif _nested(x, y) and isinstance(x, list):
+        _align(x, y, path, pieces)
+    else:
+        pieces.append(_piece(path, _lines("-", x) + _lines("+", y)))
+
+
+def _nested(x: Any, y: Any) -> bool:
+    """Both dicts, or both non-empty lists: their parts are compared one by one. A list that became empty
+    (or was) is one change of its key: "interrupts": [] is the symptom, not each interrupt gone."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        return True
+    return isinstance(x, list) and isinstance(y, list) and bool(x) and bool(y)
+
+
+def piece_summary(piece: str) -> str:
+    """One line for a piece of hunks(): where it is and its first changed line."""
+    lines = piece.splitlines()
+    where = lines[0][3:] if lines and lines[0].startswith("@@ ") else ""
+    where = where[3:] if where.startswith("## ") else where
+    change = next((line.strip() for line in lines[1:] if line.startswith(("-", "+"))), "")
+    return f"{where}: {change}"[:160]
