@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from parity.errors import ParityUsageError
 from parity.servers.pool import PROVIDERS
 
 
@@ -54,10 +55,12 @@ class Options:
     def from_pytest(cls, config) -> "Options":
         get = config.getoption
         quick = bool(get("parity_quick"))
-        repeat = get("repeat") or int(os.environ.get("PARITY_REPEAT", "1"))
+        repeat = get("repeat") if get("repeat") is not None else _int_env("PARITY_REPEAT", 1)
+        if repeat < 1:
+            raise ParityUsageError(f"--repeat {repeat}: a scenario runs at least once", "use --repeat 1 or more")
         return cls(get("provider"), get("redis_url"), get("postgres_url"), _split(get("parity_backend")),
                    list(get("parity_saver")), _split(get("parity_loop")),
-                   Path(get("parity_out")) if get("parity_out") else None, quick, max(1, repeat),
+                   Path(get("parity_out")) if get("parity_out") else None, quick, repeat,
                    get("parity_profile") or ("quick" if quick else "standard"), _split(get("parity_workload")))
 
     def as_args(self) -> list[str]:
@@ -76,3 +79,13 @@ class Options:
 
     def describe(self) -> dict[str, Any]:
         return {"provider": self.provider, "quick": self.quick, "repeat": self.repeat, "profile": self.profile}
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ParityUsageError(f"{name}={raw!r} is not a whole number", f"set {name} to 1 or more, or unset it") from None

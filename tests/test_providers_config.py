@@ -90,3 +90,25 @@ def test_passwords_are_masked():
 def test_external_with_no_url_at_all_is_one_line():
     with pytest.raises(ParityUsageError, match="--provider external needs the URL of at least one server"):
         ServerConfig.resolve("external", None, None, env={})
+
+
+@pytest.mark.parametrize("provider, kw", [("embedded", {"redis_url": "notaurl"}),
+                                          ("external", {"postgres_url": "mysql://u@h/db"})])
+def test_a_malformed_url_is_one_line_before_anything_starts(provider, kw):
+    with pytest.raises(ParityUsageError, match="malformed URL"):
+        ServerConfig.resolve(provider, kw.get("redis_url"), kw.get("postgres_url"), env={})
+
+
+def test_repeat_below_one_is_refused(monkeypatch):
+    from types import SimpleNamespace
+
+    from parity.options import Options
+
+    values = {"repeat": 0, "parity_quick": False, "parity_saver": [], "parity_out": None}
+    config = SimpleNamespace(getoption=lambda name: values.get(name))
+    with pytest.raises(ParityUsageError, match="--repeat 0"):
+        Options.from_pytest(config)
+    values["repeat"] = None
+    monkeypatch.setenv("PARITY_REPEAT", "many")
+    with pytest.raises(ParityUsageError, match="PARITY_REPEAT='many'"):
+        Options.from_pytest(config)

@@ -40,10 +40,19 @@ def _check_url(url: str, schemes: tuple[str, ...], example: str) -> None:
         raise ParityUsageError(f"malformed URL {mask_url(url)!r}", f"use a URL like {example}")
 
 
+URL_FORMS = {"redis": (("redis", "rediss", "unix"), "redis://[:password@]host:6379/0"),
+             "postgres": (("postgresql", "postgres"), "postgresql://user:password@host:5432/dbname")}
+
+
+def check_url(family: str, url: str) -> None:
+    """One line (ParityUsageError) for a URL that cannot be a server of this family, before anything connects."""
+    _check_url(url, *URL_FORMS[family])
+
+
 def probe_redis(url: str) -> dict[str, Any]:
     import redis
 
-    _check_url(url, ("redis", "rediss", "unix"), "redis://[:password@]host:6379/0")
+    check_url("redis", url)
     where = mask_url(url)
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=CONNECT_TIMEOUT_S)
@@ -77,7 +86,7 @@ def probe_redis(url: str) -> dict[str, Any]:
 def probe_postgres(url: str) -> dict[str, Any]:
     import psycopg
 
-    _check_url(url, ("postgresql", "postgres"), "postgresql://user:password@host:5432/dbname")
+    check_url("postgres", url)
     where = mask_url(url)
     try:
         with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True) as conn:
