@@ -26,6 +26,7 @@ class ParitySession:
             name, target = parse_saver_option(spec)
             self.registry.register(backend_from_factory(name, load_factory(target), origin=target))
         self.backends = self.registry.select(options.backends)
+        self._check_workloads(options.workloads)
         self.loops = loops_mod.select(options.loops)
         self.pool = ServerPool(self.server_config)
         try:
@@ -40,6 +41,15 @@ class ParitySession:
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
         self._scopes = itertools.count(1)
+
+    @staticmethod
+    def _check_workloads(specs: list[str]) -> None:
+        """A workload that does not load is bad input, said once at start (not as a collection error)."""
+        if specs:
+            from parity.workloads.contract import load
+
+            for spec in specs:
+                load(spec)
 
     def known_for(self, backend: str) -> list[dict[str, Any]]:
         """Reviewed waivers apply to the built-in savers they were reviewed on, never to a third-party saver
