@@ -65,7 +65,20 @@ def c3(doc: dict) -> dict:
                      f"p50 {m['p50_ms']:.3f} p99 {m['p99_ms']:.3f} ms" for m in fam]
     if not verdicts:
         return claim("C3", "not-testable-here", "no Redis or Postgres latency measured in this run")
-    return claim("C3", combine(verdicts), "; ".join(parts) + " (this machine only, loopback, server defaults)", evidence)
+    spread = placement_spread(doc)
+    note = (f"; a bare round trip across two CPUs took {spread} the same-CPU one, so where the scheduler puts "
+            "client and server moves every absolute figure") if spread else ""
+    return claim("C3", combine(verdicts), "; ".join(parts) + " (this machine only, loopback, server defaults)" + note,
+                 evidence + [f"floors: {f['backend']} {f['what']}: p50 {f['p50_ms']:.3f} ms"
+                             for f in doc.get("floors", []) if f.get("placement")])
+
+
+def placement_spread(doc: dict) -> str:
+    """"4.5x (redis), 6.0x (postgres)": cross-CPU over same-CPU round trip per family, from the placement floors."""
+    by = {(f["backend"], f["placement"]): f["p50_ms"] for f in doc.get("floors", []) if f.get("placement")}
+    parts = [f"{by[(fam, 'different CPUs')] / by[(fam, 'same CPU')]:.1f}x ({fam})"
+             for fam in ("redis", "postgres") if by.get((fam, "same CPU")) and (fam, "different CPUs") in by]
+    return ", ".join(parts)
 
 
 def _sweep(doc: dict, family: str, arm: str) -> list[dict]:
