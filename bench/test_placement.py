@@ -24,3 +24,32 @@ def test_round_trip_by_cpu_placement(bench):
     if not rows:
         pytest.skip(f"not-applicable: {'; '.join(reasons) or 'no server in this run'}")
     progress("placement: " + ", ".join(f"{r['backend']} {r['placement']} p50 {r['p50_ms'] * 1000:.0f} us" for r in rows))
+
+
+@pytest.mark.parity_claim("C1")
+def test_put_and_read_ratios_by_cpu_layout(bench):
+    """put and get_tuple again, sync, with this process and the servers on one CPU, then on two separate CPUs.
+
+    Not a setting to tune: the same servers at defaults, only the scheduler's choice taken away, so a reader
+    sees how far the ratios move with it (they are shown beside C1/C2, whose verdicts stay on the defaults).
+    """
+    from parity.bench import latency
+    from parity.bench.latency import Cell
+    from parity.bench.ops import Op
+
+    endpoints = bench.endpoints("defaults")
+    reasons = [f"{f}: {why}" for f, ep in sorted(endpoints.items()) if (why := placement.unavailable(ep))]
+    if reasons or len(endpoints) < 2:
+        pytest.skip(f"not-applicable: {'; '.join(reasons) or 'needs both a Redis and a Postgres server'}")
+    rows = []
+    for label, client_cpu, server_cpu in placement.LAYOUTS:
+        cell = Cell(label, "sync", None, endpoints, bench.profile.pairing_plan, bench.profile.history)
+        backends = latency.pick_backends(bench.session, cell, include_serverless=False)
+
+        async def go(cell=cell, backends=backends):
+            await latency.run_cell(bench.session, cell, [Op("put", "1KB"), Op("get_tuple_latest", "1KB", kind="read")],
+                                   backends)
+        with placement.pinned(list(endpoints.values()), client_cpu, server_cpu):
+            bench.run("sync", None, go)
+        rows += cell.rows
+    assert rows, "no measurement rows under either CPU layout"

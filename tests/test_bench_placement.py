@@ -61,3 +61,23 @@ def test_spread_is_cross_over_same_per_family():
                       {"backend": "postgres", "what": "SELECT 1", "p50_ms": 0.08}]}
     assert placement_spread(doc) == "5.0x (redis)"
     assert placement_spread({"floors": []}) == ""
+
+
+def test_pinned_moves_client_and_servers_and_puts_everything_back(servers):
+    import psycopg
+
+    everything = os.sched_getaffinity(0)
+    cpus = sorted(everything)[:2]
+    pg = next(e for e in servers if e.family == "postgres")
+    with placement.pinned(servers, 0, 1):
+        assert os.sched_getaffinity(0) == {cpus[0]}
+        assert all(os.sched_getaffinity(t) == {cpus[1]} for ep in servers for t in placement.server_tasks(ep))
+        conn = psycopg.connect(pg.url, autocommit=True)  # a backend forked inside the block inherits the pin
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        assert os.sched_getaffinity(backend) == {cpus[1]}
+    try:
+        assert os.sched_getaffinity(0) == everything
+        assert os.sched_getaffinity(backend) == everything, "a backend forked while pinned must be released too"
+        assert all(os.sched_getaffinity(t) == everything for ep in servers for t in placement.server_tasks(ep))
+    finally:
+        conn.close()

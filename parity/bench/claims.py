@@ -8,7 +8,8 @@ from parity.verdicts import BANDS, band_verdict, claim, combine
 
 DEFAULTS = "defaults"
 WHY_DEFAULTS = ("pairing 'defaults': the guide's 'memory vs disk' argument compares both servers as deployed "
-                "out of the box; matched-durability pairings shown beside it")
+                "out of the box, the scheduler free to place them; beside it the same servers with the client and "
+                "servers pinned to one CPU or to separate CPUs, and the matched-durability pairings")
 
 
 def _fmt(x: float) -> str:

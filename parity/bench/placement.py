@@ -9,14 +9,17 @@ Only on servers the suite owns (it pins their processes for a moment), on Linux 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from parity import stats
 from parity.servers.endpoint import Endpoint
 
 PLACEMENTS = (("same CPU", 0, 0), ("different CPUs", 0, 1))
+# Layouts for whole measurements: (label, client CPU index, servers' CPU index).
+LAYOUTS = (("defaults, one CPU", 0, 0), ("defaults, split CPUs", 0, 1))
 
 
 def unavailable(endpoint: Endpoint) -> str | None:
@@ -116,3 +119,47 @@ class _POSTGRES:
 
     def __exit__(self, *exc: Any) -> None:
         self.conn.close()
+
+
+def server_tasks(endpoint: Endpoint) -> list[int]:
+    """Every thread of the server's processes: redis-server's threads; the postmaster and all it forked."""
+    import psutil
+
+    try:
+        procs = [psutil.Process(endpoint.pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.Error:
+        return []
+    tasks = []
+    for proc in procs:
+        try:
+            tasks += [t.id for t in proc.threads()]
+        except psutil.Error:
+            continue
+    return tasks
+
+
+@contextlib.contextmanager
+def pinned(endpoints: list[Endpoint], client_cpu: int, server_cpu: int) -> Iterator[None]:
+    """This process on one CPU and the servers on another (or the same) for a block; every affinity restored.
+
+    New Postgres backends inherit the postmaster's CPU set, so connections opened inside the block follow it.
+    """
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    mine = [int(t) for t in os.listdir("/proc/self/task")]
+    theirs = [t for ep in endpoints for t in server_tasks(ep)]
+    saved = {t: _affinity(t) for t in mine + theirs}
+    try:
+        for t in mine:
+            _pin(t, {cpus[client_cpu]})
+        for t in theirs:
+            _pin(t, {cpus[server_cpu]})
+        yield
+    finally:
+        for t, before in saved.items():
+            if before is not None:
+                _pin(t, before)
+        for ep in endpoints:  # processes forked inside the block (Postgres backends) get the servers' set back
+            for t in server_tasks(ep):
+                if t not in saved:
+                    _pin(t, saved.get(ep.pid) or set(cpus))
