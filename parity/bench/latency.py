@@ -25,6 +25,11 @@ SETTING_KEYS = ("appendonly", "appendfsync", "save", "synchronous_commit", "fsyn
 _sink = None  # set by bench/conftest.py to write through pytest's terminal reporter, past output capture
 
 
+def _short(pairing: str) -> str:
+    """"strict" for "strict: aof-always vs sync-commit-on"; "defaults, one CPU" stays whole."""
+    return pairing.split(":")[0]
+
+
 def progress(line: str) -> None:
     """Per-op progress on the terminal even under -q and output capture."""
     if _sink is not None:
@@ -136,7 +141,7 @@ def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str
                                    "p99_ms": row["p99_ms"], "n": row["n"]})
         cell.rows.append(row)
         parts.append(f"{name} {row['p50_ms']:.3f}")
-    line = f"{cell.pairing[:7]:7} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
+    line = f"{_short(cell.pairing):8} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
     for p, r in ratio_pairs([by_name[n] for n in samples]):
         row = ratio_row(cell, op, p.name, r.name, samples[p.name], samples[r.name])
         if events is not None:
@@ -154,7 +159,7 @@ def record_errors(session, cell: Cell, op: ops.Op, errors: dict[str, str]) -> No
                                      "payload": op.payload, "pairing": cell.pairing, "settings": None, "n": 0,
                                      "p50_ms": None, "p90_ms": None, "p99_ms": None, "mean_ms": None,
                                      "error": error})
-        progress(f"{cell.pairing[:7]} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] {name} FAILED: {error}")
+        progress(f"{_short(cell.pairing)} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] {name} FAILED: {error}")
 
 
 def ratio_row(cell: Cell, op: ops.Op, numer: str, denom: str, a_ns: list[int], b_ns: list[int]) -> dict:
@@ -183,6 +188,6 @@ async def run_floors(session, cell: Cell) -> dict[str, dict]:
                "p99_ms": d["p99_ms"], "n": d["n"]}
         session.add("floors", row)
         out[name] = row
-    progress(f"floors {cell.pairing[:7]} {cell.flavour}/{cell.loop or '-'}: "
+    progress(f"floors {_short(cell.pairing)} {cell.flavour}/{cell.loop or '-'}: "
              + ", ".join(f"{k} p50 {v['p50_ms'] * 1000:.2f} us" for k, v in out.items()))
     return out
