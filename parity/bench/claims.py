@@ -153,6 +153,11 @@ def c13(doc: dict) -> dict:
                   f"{_n(g.get('throughput_ops'))} ops/s" for g in redis])
 
 
+def _g(x: float | None) -> str:
+    """Three significant digits for people: 0.0448, 2133, 3660."""
+    return "?" if x is None else f"{x:.3g}" if abs(x) < 1000 else f"{x:.0f}"
+
+
 def _ms(x: float | None) -> str:
     return "?" if x is None else f"{x:.3g}"
 
@@ -208,9 +213,11 @@ def c11(doc: dict) -> dict:
               + (f"Redis {mem[0][0]:.0f} vs Postgres {mem[0][1]:.0f}" if mem else "not measured")
               + f"; more bytes on the wire on Redis for {more_wire}/{len(wire)} op rows"
               + (". Per call: " + "; ".join(chatter) if chatter else "") + " (point figures, one run)")
-    evidence = [f"footprint: {f['backend']} {f['op']} cpu={f.get('server_cpu_ms')} ms wire={f.get('bytes_wire')} B "
-                f"cmds={f.get('commands_per_call')} round_trips={f.get('round_trips')} "
-                f"stored={f.get('bytes_stored_per_checkpoint')}" for f in rows]
+    evidence = [f"footprint: {f['backend']} {f['op']} server cpu {_g(f.get('server_cpu_ms'))} ms, "
+                f"{_g(f.get('bytes_wire'))} B on the wire, {_g(f.get('commands_per_call'))} commands in "
+                f"{_g(f.get('round_trips'))} round trips per call"
+                + (f", {_g(f['bytes_stored_per_checkpoint'])} B stored per checkpoint"
+                   if f.get("bytes_stored_per_checkpoint") is not None else "") for f in rows]
     counters = sorted({f"{f['family']}: {f['commands_counter']}" for f in rows if f.get("commands_counter")})
     evidence += [f"commands counter {c}" for c in counters]
     return claim("C11", combine([cpu_v, mem_v]), reason, evidence)
