@@ -192,7 +192,10 @@ def conformance_table(doc: dict[str, Any]) -> str:
             r = index.get((cap, b, f))
             st = str(r.get("status")) if r else "none"
             tip = esc(r.get("detail") or st) if r else "not run"
-            detail = f'<small class="detail">{esc(r["detail"])}</small>' if r and r.get("detail") else ""
+            text = str(r.get("detail") or "") if r else ""
+            # The cell shows the gist; the full assertion text is in the tooltip and in the finding.
+            shown = text if len(text) <= 160 else text[:159] + "…"
+            detail = f'<small class="detail">{esc(shown)}</small>' if shown else ""
             tds.append(f'<td class="st st-{esc(st)}" title="{tip}">{STATUS_SYMBOL.get(st, "·")} {esc(st if r else "")}'
                        f"{detail}</td>")
         body.append(f'<tr><th class="scen">{esc(cap)}</th>{"".join(tds)}</tr>')
