@@ -31,6 +31,12 @@ def add_options(parser) -> None:
                     help="benchmark profile (default: standard, or quick with --parity-quick)")
     group.addoption("--parity-workload", action="append", default=[], metavar="module:name",
                     help="also run this workload (a team's own graph) through the matrix")
+    group.addoption("--parity-timeout", type=float, default=None, metavar="SECONDS",
+                    help=f"a compat cell that runs longer fails as hung (default {DEFAULT_CELL_TIMEOUT_S:g} s per run; "
+                         "0: no limit; needs SIGALRM, i.e. not on Windows)")
+
+
+DEFAULT_CELL_TIMEOUT_S = 120.0  # a compat cell runs in well under a second here; minutes mean a hang
 
 
 def _split(values: list[str]) -> list[str]:
@@ -50,6 +56,7 @@ class Options:
     repeat: int = 1
     profile: str = "standard"
     workloads: list[str] = field(default_factory=list)
+    cell_timeout_s: float = DEFAULT_CELL_TIMEOUT_S
 
     @classmethod
     def from_pytest(cls, config) -> "Options":
@@ -61,7 +68,8 @@ class Options:
         return cls(get("provider"), get("redis_url"), get("postgres_url"), _split(get("parity_backend")),
                    list(get("parity_saver")), _split(get("parity_loop")),
                    Path(get("parity_out")) if get("parity_out") else None, quick, repeat,
-                   get("parity_profile") or ("quick" if quick else "standard"), _split(get("parity_workload")))
+                   get("parity_profile") or ("quick" if quick else "standard"), _split(get("parity_workload")),
+                   _timeout(get("parity_timeout")))
 
     def as_args(self) -> list[str]:
         args: list[str] = []
@@ -89,3 +97,12 @@ def _int_env(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ParityUsageError(f"{name}={raw!r} is not a whole number", f"set {name} to 1 or more, or unset it") from None
+
+
+def _timeout(value: float | None) -> float:
+    if value is None:
+        return DEFAULT_CELL_TIMEOUT_S
+    if value < 0:
+        raise ParityUsageError(f"--parity-timeout {value:g}: a time limit cannot be negative",
+                               "give seconds, or 0 for no limit")
+    return float(value)

@@ -125,9 +125,23 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             continue
         keep.append(item)
         _mark_not_applicable(item, ps, param, by_name.get(loop))
+        _mark_timeout(item, config, ps)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def _mark_timeout(item, config, ps: ParitySession) -> None:
+    """A hung saver fails its cell (status failed, "timed out") and the matrix goes on, instead of hanging the run.
+
+    Through pytest-timeout's signal method only: its thread method ends the whole process, servers and report
+    with it. Windows has no SIGALRM, so cells there have no limit.
+    """
+    seconds = ps.options.cell_timeout_s * ps.options.repeat
+    if not seconds or not hasattr(signal, "SIGALRM") or not config.pluginmanager.hasplugin("timeout"):
+        return
+    if item.get_closest_marker("timeout") is None:
+        item.add_marker(pytest.mark.timeout(seconds, method="signal"))
 
 
 def _mark_not_applicable(item, ps: ParitySession, param: CellParam, loop) -> None:
@@ -244,7 +258,10 @@ def _status(report, cell) -> tuple[str, str]:
     if cell is not None and cell.finding is not None:
         return "diverged", cell.finding.summary
     text = report.longreprtext.strip().splitlines()
-    return ("failed" if report.when == "call" else "error"), (text[-1] if text else "")[:300]
+    last = (text[-1] if text else "")[:300]
+    if "Timeout (>" in report.longreprtext and "pytest-timeout" in report.longreprtext:
+        return "failed", f"timed out: {last.removeprefix('E   ').strip()} (a saver or graph call hung; see --parity-timeout)"
+    return ("failed" if report.when == "call" else "error"), last
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

@@ -83,6 +83,18 @@ drops_pending_writes = _factory("writes", DropsPendingWrites)
 loses_parent_links = _factory("parents", LosesParentLinks)
 mangles_metadata = _factory("metadata", MangledMetadata)
 drops_sends = _factory("sends", DropsSends)
+class HangsOnRead(InMemorySaver):
+    """get_tuple never returns (as a saver blocked on a silent server would)."""
+
+    def get_tuple(self, config):
+        import time
+
+        time.sleep(3600)
+
+
+hangs_on_read = _factory("hangs", HangsOnRead)
+
+
 _ONE_STORE = InMemorySaver()
 
 

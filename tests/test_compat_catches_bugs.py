@@ -75,3 +75,14 @@ def test_whole_matrix_against_memory_passes(tmp_path):
     assert set(status) <= {"passed", "not-applicable"} and status["passed"] > 40, dict(status)
     na = {c["reason"] for c in doc["cells"] if c["status"] == "not-applicable"}
     assert all(r.startswith("not-applicable: ") for r in na), na
+
+
+def test_a_hung_saver_fails_its_cell_and_the_matrix_goes_on(tmp_path):
+    proc, doc = run_compat(tmp_path, "--parity-quick", "--parity-saver", "hangs=tests.broken_savers:hangs_on_read",
+                           "--parity-backend", "memory,hangs", "--parity-timeout", "2",
+                           "-k", "sync and (test_invoke_and_resume or test_saver_call_order)")
+    cells = [c for c in doc["cells"] if c["backend"] == "hangs" and c["status"] != "not-applicable"]
+    assert cells and all(c["status"] == "failed" and c["reason"].startswith("timed out") for c in cells), cells
+    assert all(c["duration_s"] < 30 for c in cells), [c["duration_s"] for c in cells]
+    memory = [c["status"] for c in doc["cells"] if c["backend"] == "memory" and c["status"] != "not-applicable"]
+    assert memory and set(memory) == {"passed"}, memory
