@@ -21,6 +21,8 @@ def build_parser() -> Parser:
     p.add_argument("--profile", choices=("quick", "standard", "full"), default=None)
     p.add_argument("--out", default=None, help="run directory (default reports/<run-id>)")
     p.add_argument("--repeat", type=int, default=None)
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="a compat cell that runs longer fails as hung (default 120 per run; 0: no limit)")
     p.add_argument("--loop", action="append", default=[])
     p.add_argument("--workload", action="append", default=None,
                    help=f"module:name of a workload (default with compat: {DEMO_WORKLOAD}); 'none' for none")
@@ -48,8 +50,9 @@ def forward(args, paths: list[str], out: Path | None, workloads: list[str]) -> l
     argv = paths + ["-p", "no:cacheprovider", f"--rootdir={SUITE_ROOT}", f"-c={SUITE_ROOT / 'pyproject.toml'}", "-q"]
     for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
                         ("--postgres-url", args.postgres_url), ("--repeat", args.repeat), ("--parity-out", out),
-                        ("--parity-profile", getattr(args, "profile", None)), ("-k", args.keyword)):
-        if value:
+                        ("--parity-profile", getattr(args, "profile", None)), ("-k", args.keyword),
+                        ("--parity-timeout", getattr(args, "timeout", None))):
+        if value is not None and value != "":
             argv.append(f"{flag}={value}")
     argv += ["--parity-quick"] if args.quick else []
     argv += [f"--parity-backend={b}" for b in args.backends]
@@ -72,6 +75,8 @@ def preflight(args, out: Path | None) -> None:
         registry.register(backend_from_factory(name, load_factory(target), origin=target))
     registry.select([b for v in args.backends for b in v.split(",") if b])
     loops.select([lp for v in args.loop for lp in v.split(",") if lp])
+    if getattr(args, "timeout", None) is not None and args.timeout < 0:
+        raise ParityUsageError(f"--timeout {args.timeout:g}: a time limit cannot be negative", "give seconds, or 0 for no limit")
     if args.repeat is not None and args.repeat < 1:
         raise ParityUsageError(f"--repeat {args.repeat}: a scenario runs at least once", "use --repeat 1 or more")
     if out is not None:

@@ -21,6 +21,8 @@ def build_parser():
     p.add_argument("--out", default=None, metavar="DIR", help="write DIR/results.json")
     p.add_argument("--quick", action="store_true", help="the fast profile (fewer timing repetitions)")
     p.add_argument("--repeat", type=int, default=None, help="judge each cell N times")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="a cell that runs longer fails as hung (default 120 per run; 0: no limit)")
     p.add_argument("--loop", action="append", default=[], help="event loops for async cells")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
