@@ -218,8 +218,8 @@ def _probe_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
         caps = _caps_of(first)
         if caps is None:
             return UNPROBED
-        if Capability.SYNC not in caps:
-            return frozenset(caps)  # async-only saver built synchronously: durability is seen in the scenarios
+        if Capability.SYNC not in caps:  # async-only saver built synchronously: no loop here to probe it on,
+            return frozenset(caps | {Capability.DURABLE})  # so its reopen scenarios run and show what it keeps
         # A saver that fails even here keeps DURABLE: its reopen scenarios then show the failure, not a skip.
         durable = True
         with contextlib.suppress(Exception):
