@@ -9,7 +9,7 @@ from typing import Any
 
 from parity import loops as loops_mod
 from parity import results
-from parity.backends.registry import Registry, backend_from_factory, default_registry, load_factory, parse_saver_option
+from parity.backends.registry import Registry, registry_with
 from parity.errors import ParityUsageError
 from parity.findings import load_known
 from parity.options import Options
@@ -21,10 +21,7 @@ class ParitySession:
         self.options = options
         self.worker = worker  # pytest-xdist worker id; workers write parts the controller merges
         self.server_config = ServerConfig.resolve(options.provider, options.redis_url, options.postgres_url)
-        self.registry: Registry = default_registry()
-        for spec in options.savers:
-            name, target = parse_saver_option(spec)
-            self.registry.register(backend_from_factory(name, load_factory(target), origin=target))
+        self.registry: Registry = registry_with(options.savers)
         self.backends = self.registry.select(options.backends)
         self._check_workloads(options.workloads)
         self.loops = loops_mod.select(options.loops)

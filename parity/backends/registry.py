@@ -121,6 +121,15 @@ def default_registry() -> Registry:
     return reg
 
 
+def registry_with(saver_specs: list[str]) -> Registry:
+    """The default registry plus every `--parity-saver NAME=module:factory` (bad ones: ParityUsageError)."""
+    registry = default_registry()
+    for spec in saver_specs:
+        name, target = parse_saver_option(spec)
+        registry.register(backend_from_factory(name, load_factory(target), origin=target))
+    return registry
+
+
 def parse_saver_option(spec: str) -> tuple[str, str]:
     name, sep, target = spec.partition("=")
     if not sep or not name or ":" not in target:

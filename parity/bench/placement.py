@@ -37,17 +37,12 @@ def measure(endpoint: Endpoint, n: int = 300, warmup: int = 50) -> list[dict[str
     """Rows (family, placement, p50/p99 ms of the bare round trip); [] when unavailable(endpoint)."""
     if unavailable(endpoint):
         return []
-    opener = _REDIS if endpoint.family == "redis" else _POSTGRES
-    mine = os.sched_getaffinity(0)
-    cpus = sorted(mine)[:2]
+    cpus = sorted(os.sched_getaffinity(0))[:2]
     rows = []
-    with opener(endpoint) as (call, server_tasks):
-        saved = {t: _affinity(t) for t in server_tasks}
-        try:
-            for placement, client_i, server_i in PLACEMENTS:
-                os.sched_setaffinity(0, {cpus[client_i]})
-                pinned = [t for t in server_tasks if _pin(t, {cpus[server_i]})]
-                if not pinned:
+    with _OPENERS[endpoint.family](endpoint.url) as call:
+        for placement, client_i, server_i in PLACEMENTS:
+            with pinned([endpoint], client_i, server_i) as moved:
+                if not moved:
                     return []  # not allowed to move the server (another user's process): nothing honest to say
                 for _ in range(warmup):
                     call()
@@ -56,14 +51,10 @@ def measure(endpoint: Endpoint, n: int = 300, warmup: int = 50) -> list[dict[str
                     t0 = time.perf_counter_ns()
                     call()
                     samples.append((time.perf_counter_ns() - t0) / 1e6)
-                rows.append({"backend": endpoint.family, "placement": placement, "cpus": [cpus[client_i], cpus[server_i]],
-                             "what": f"{_WHAT[endpoint.family]}, client and server on {'the same CPU' if placement == 'same CPU' else placement}",
-                             "p50_ms": stats.percentile(samples, 50), "p99_ms": stats.percentile(samples, 99), "n": n})
-        finally:
-            os.sched_setaffinity(0, mine)
-            for task, cpus_before in saved.items():
-                if cpus_before is not None:
-                    _pin(task, cpus_before)
+            where = "the same CPU" if placement == "same CPU" else placement
+            rows.append({"backend": endpoint.family, "placement": placement, "cpus": [cpus[client_i], cpus[server_i]],
+                         "what": f"{_WHAT[endpoint.family]}, client and server on {where}",
+                         "p50_ms": stats.percentile(samples, 50), "p99_ms": stats.percentile(samples, 99), "n": n})
     return rows
 
 
@@ -85,40 +76,27 @@ def _pin(task: int, cpus: set[int]) -> bool:
         return False
 
 
-class _REDIS:
-    """A sync client and every thread of redis-server (main, I/O and background threads)."""
+@contextlib.contextmanager
+def _redis(url: str) -> Iterator[Callable[[], Any]]:
+    import redis
 
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
-
-    def __enter__(self) -> tuple[Callable[[], Any], list[int]]:
-        import redis
-
-        self.client = redis.Redis.from_url(self.endpoint.url)
-        self.client.ping()
-        tasks = [int(t) for t in os.listdir(f"/proc/{self.endpoint.pid}/task")] if os.path.isdir(
-            f"/proc/{self.endpoint.pid}/task") else [self.endpoint.pid]
-        return self.client.ping, tasks
-
-    def __exit__(self, *exc: Any) -> None:
-        self.client.close()
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+        yield client.ping
+    finally:
+        client.close()
 
 
-class _POSTGRES:
-    """A sync connection and the backend process that serves it (one process per connection)."""
+@contextlib.contextmanager
+def _postgres(url: str) -> Iterator[Callable[[], Any]]:
+    import psycopg
 
-    def __init__(self, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
+    with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
+        yield lambda: conn.execute("SELECT 1").fetchone()
 
-    def __enter__(self) -> tuple[Callable[[], Any], list[int]]:
-        import psycopg
 
-        self.conn = psycopg.connect(self.endpoint.url, autocommit=True, prepare_threshold=0)
-        backend = self.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-        return (lambda: self.conn.execute("SELECT 1").fetchone()), [int(backend)]
-
-    def __exit__(self, *exc: Any) -> None:
-        self.conn.close()
+_OPENERS = {"redis": _redis, "postgres": _postgres}
 
 
 def server_tasks(endpoint: Endpoint) -> list[int]:
@@ -140,10 +118,11 @@ def server_tasks(endpoint: Endpoint) -> list[int]:
 
 
 @contextlib.contextmanager
-def pinned(endpoints: list[Endpoint], client_cpu: int, server_cpu: int) -> Iterator[None]:
+def pinned(endpoints: list[Endpoint], client_cpu: int, server_cpu: int) -> Iterator[list[int]]:
     """This process on one CPU and the servers on another (or the same) for a block; every affinity restored.
 
-    New Postgres backends inherit the postmaster's CPU set, so connections opened inside the block follow it.
+    Yields the server threads it could move. New Postgres backends inherit the postmaster's CPU set, so
+    connections opened inside the block follow it.
     """
     cpus = sorted(os.sched_getaffinity(0))[:2]
     mine = [int(t) for t in os.listdir("/proc/self/task")]
@@ -152,9 +131,7 @@ def pinned(endpoints: list[Endpoint], client_cpu: int, server_cpu: int) -> Itera
     try:
         for t in mine:
             _pin(t, {cpus[client_cpu]})
-        for t in theirs:
-            _pin(t, {cpus[server_cpu]})
-        yield
+        yield [t for t in theirs if _pin(t, {cpus[server_cpu]})]
     finally:
         for t, before in saved.items():
             if before is not None:

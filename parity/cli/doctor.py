@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from parity import results
-from parity.backends.registry import SaverContext, backend_from_factory, default_registry, load_factory, parse_saver_option
+from parity.backends.registry import SaverContext, registry_with
 from parity.cli import Parser, add_server_options
 from parity.errors import ParityUsageError
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
@@ -20,11 +20,7 @@ def main_doctor(argv: list[str]) -> int:
     add_server_options(p)
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     args = p.parse_args(argv)
-    registry = default_registry()
-    for spec in args.savers:
-        name, target = parse_saver_option(spec)
-        registry.register(backend_from_factory(name, load_factory(target), origin=target))
-    backends = registry.select([b for v in args.backends for b in v.split(",") if b])
+    backends = registry_with(args.savers).select([b for v in args.backends for b in v.split(",") if b])
     pool = ServerPool(ServerConfig.resolve(args.provider, args.redis_url, args.postgres_url))
     try:
         for backend in backends:

@@ -65,15 +65,11 @@ def forward(args, paths: list[str], out: Path | None, workloads: list[str]) -> l
 def preflight(args, out: Path | None) -> None:
     """Bad options fail here, in one line and before pytest starts (which would wrap our line in its own)."""
     from parity import loops
-    from parity.backends.registry import backend_from_factory, default_registry, load_factory, parse_saver_option
+    from parity.backends.registry import registry_with
     from parity.servers.pool import ServerConfig
 
     ServerConfig.resolve(args.provider, args.redis_url, args.postgres_url)
-    registry = default_registry()
-    for spec in args.savers:
-        name, target = parse_saver_option(spec)
-        registry.register(backend_from_factory(name, load_factory(target), origin=target))
-    registry.select([b for v in args.backends for b in v.split(",") if b])
+    registry_with(args.savers).select([b for v in args.backends for b in v.split(",") if b])
     loops.select([lp for v in args.loop for lp in v.split(",") if lp])
     if getattr(args, "timeout", None) is not None and args.timeout < 0:
         raise ParityUsageError(f"--timeout {args.timeout:g}: a time limit cannot be negative", "give seconds, or 0 for no limit")

@@ -11,7 +11,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from parity.render.common import (
-    claimed_band, headline_selection, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key,
+    claimed_band, headline_selection, most_common_pairing, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key,
 )
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -392,8 +392,7 @@ def trend_selection(history: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
     data = [h for h in history if _num(h.get("median"))]
     if not data:
         return [], ""
-    pairings = [str(h.get("pairing")) for h in data if h.get("pairing")]
-    pairing = max(set(pairings), key=pairings.count) if pairings else None
+    pairing = most_common_pairing(data)
     data = [h for h in data if pairing is None or str(h.get("pairing")) == pairing]
     payload = min({str(h.get("payload")) for h in data}, key=payload_key)
     data = [h for h in data if str(h.get("payload")) == payload]

@@ -169,16 +169,21 @@ def payload_key(payload: Any) -> tuple[float, str]:
     return (float(match.group(1)) * scale, text)
 
 
+def most_common_pairing(data: list[dict[str, Any]]) -> str | None:
+    """The settings pairing most rows were measured under (ties: alphabetical), or None when rows carry none."""
+    pairings = [str(r.get("pairing")) for r in data if r.get("pairing")]
+    return max(sorted(set(pairings)), key=pairings.count) if pairings else None
+
+
 def headline_selection(data: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None, dict[str, str], bool]:
     """Rows a reader can take in at once: the most common settings pairing, the first repeat, one loop per flavour.
 
     Returns (rows, pairing, {flavour: loop chosen}, whether anything was left out) so each renderer can say
     what it shows and where the rest is.
     """
-    pairings = [str(r.get("pairing")) for r in data if r.get("pairing")]
-    pairing = max(sorted(set(pairings)), key=pairings.count) if pairings else None
+    pairing = most_common_pairing(data)
     keep = [r for r in data if pairing is None or str(r.get("pairing")) == pairing]
-    dropped = len(set(pairings)) > 1
+    dropped = len({str(r.get("pairing")) for r in data if r.get("pairing")}) > 1
     if keep:
         first = min((r.get("repeat") or 1) for r in keep)
         dropped |= any((r.get("repeat") or 1) != first for r in keep)

@@ -27,10 +27,6 @@ class ServerConfig:
         if chosen not in PROVIDERS:
             raise ParityUsageError(f"unknown provider {chosen!r}", f"use one of {', '.join(PROVIDERS)}")
         urls = {f: u for f, u in (("redis", redis_url), ("postgres", postgres_url)) if u}
-        from parity.servers.probe import check_url
-
-        for family, url in urls.items():
-            check_url(family, url)
         if chosen == "external":
             for family, var in URL_ENV.items():
                 if family not in urls and env.get(var):
@@ -38,8 +34,10 @@ class ServerConfig:
             if not urls:
                 raise ParityUsageError("--provider external needs the URL of at least one server",
                                        "pass --redis-url / --postgres-url or set REDIS_URL / POSTGRES_URL")
-            for family, url in urls.items():
-                check_url(family, url)
+        from parity.servers.probe import check_url
+
+        for family, url in urls.items():
+            check_url(family, url)
         return cls(chosen, urls)
 
 
