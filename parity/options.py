@@ -1,92 +1,104 @@
-"""Command-line options, written once: used by the pytest plugin and forwarded by the `parity` CLI."""
+"""The suite's options, declared once: the pytest plugin's flags, the `parity` CLI's flags and their one validation.
+
+To add an option, add one field to `Options` below with `option(...)`: pytest gets `--parity-NAME` (or the flag
+you give), `parity run` and `parity check` (and `parity doctor` for SERVER options) get the same flag plus its
+short CLI spelling, the CLI forwards what it parsed to pytest, and `resolve=` is the one place its value is
+checked and defaulted. Code reads it as `session.options.NAME`.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from parity.errors import ParityUsageError
 from parity.servers.pool import PROVIDERS
 
-
-def add_options(parser) -> None:
-    group = parser.getgroup("parity", "checkpoint-parity")
-    group.addoption("--provider", choices=PROVIDERS, default=None,
-                    help="where servers come from (default: $PARITY_PROVIDER or auto)")
-    group.addoption("--redis-url", default=None, help="use this Redis (external; the suite stays in its own key prefix)")
-    group.addoption("--postgres-url", default=None, help="use this Postgres (external; the suite stays in its own schema)")
-    group.addoption("--parity-backend", action="append", default=[], metavar="NAME",
-                    help="run only these backends (repeatable or comma-separated; default: all registered)")
-    group.addoption("--parity-saver", action="append", default=[], metavar="NAME=module:factory",
-                    help="register a third-party saver factory as a backend")
-    group.addoption("--parity-loop", action="append", default=[], metavar="NAME",
-                    help="event loops for async cells (default: all of this platform)")
-    group.addoption("--parity-out", default=None, metavar="DIR", help="write DIR/results.json")
-    group.addoption("--parity-quick", action="store_true", default=False, help="the fast profile")
-    group.addoption("--repeat", type=int, default=None, metavar="N",
-                    help="run each compat scenario N times; a divergence is reported with its rate")
-    group.addoption("--parity-profile", default=None, choices=("quick", "standard", "full"),
-                    help="benchmark profile (default: standard, or quick with --parity-quick)")
-    group.addoption("--parity-workload", action="append", default=[], metavar="module:name",
-                    help="also run this workload (a team's own graph) through the matrix")
-    group.addoption("--parity-timeout", type=float, default=None, metavar="SECONDS",
-                    help=f"a compat cell that runs longer fails as hung (default {DEFAULT_CELL_TIMEOUT_S:g} s per run; "
-                         "0: no limit; needs SIGALRM, i.e. not on Windows)")
-
-
+SUITE = ("run", "check")  # the commands that run the suite through pytest
+SERVER = ("doctor",) + SUITE  # options about where servers and savers come from: every command that uses them
 DEFAULT_CELL_TIMEOUT_S = 120.0  # a compat cell runs in well under a second here; minutes mean a hang
 
 
-def _split(values: list[str]) -> list[str]:
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+@dataclass(frozen=True)
+class Opt:
+    """One option as both pytest and argparse see it."""
+
+    flag: str  # the pytest flag, also accepted by the CLI
+    help: str
+    kind: type = str  # str, int, float, bool (a switch) or list (repeatable, comma-separated values split)
+    cli: str | None = None  # the CLI's shorter spelling, e.g. --backend for --parity-backend
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+    commands: tuple[str, ...] = SUITE
+    resolve: Callable[[Any, dict[str, Any]], Any] | None = None  # (given value, all given values) -> value; raises ParityUsageError
+
+    def parse_default(self) -> Any:
+        """What a flag holds when not given: absent, so the resolver (or the field default) decides."""
+        return [] if self.kind is list else False if self.kind is bool else None
+
+    def argparse_kw(self, dest: str) -> dict[str, Any]:
+        kw: dict[str, Any] = {"dest": dest, "default": self.parse_default(), "help": self.help}
+        if self.kind is bool:
+            return {**kw, "action": "store_true"}
+        if self.kind is list:
+            kw["action"] = "append"
+        elif self.kind is not str:
+            kw["type"] = self.kind
+        return {**kw, **({"choices": self.choices} if self.choices else {}),
+                **({"metavar": self.metavar} if self.metavar else {})}
+
+    def cli_flags(self) -> list[str]:
+        return [self.cli, self.flag] if self.cli and self.cli != self.flag else [self.flag]
+
+    def forward(self, value: Any) -> list[str]:
+        """The pytest arguments for a value the CLI parsed, as single "--flag=value" tokens.
+
+        (pytest treats a separate value that is an existing path, e.g. the --out dir, as a test path when it
+        looks for its config file, and then misses pyproject.toml.)
+        """
+        if self.kind is bool:
+            return [self.flag] if value else []
+        if self.kind is list:
+            return [f"{self.flag}={v}" for v in value or []]
+        return [] if value is None or value == "" else [f"{self.flag}={value}"]
 
 
-@dataclass
-class Options:
-    provider: str | None = None
-    redis_url: str | None = None
-    postgres_url: str | None = None
-    backends: list[str] = field(default_factory=list)
-    savers: list[str] = field(default_factory=list)
-    loops: list[str] = field(default_factory=list)
-    out: Path | None = None
-    quick: bool = False
-    repeat: int = 1
-    profile: str = "standard"
-    workloads: list[str] = field(default_factory=list)
-    cell_timeout_s: float = DEFAULT_CELL_TIMEOUT_S
+def option(flag: str, help: str, *, default: Any = None, **kw: Any) -> Any:
+    """A field of Options declared as a command-line option; `default` is the value when not given."""
+    opt = Opt(flag, help, **kw)
+    if opt.kind is list:
+        return field(default_factory=list, metadata={"opt": opt})
+    return field(default=False if opt.kind is bool else default, metadata={"opt": opt})
 
-    @classmethod
-    def from_pytest(cls, config) -> "Options":
-        get = config.getoption
-        quick = bool(get("parity_quick"))
-        repeat = get("repeat") if get("repeat") is not None else _int_env("PARITY_REPEAT", 1)
-        if repeat < 1:
-            raise ParityUsageError(f"--repeat {repeat}: a scenario runs at least once", "use --repeat 1 or more")
-        return cls(get("provider"), get("redis_url"), get("postgres_url"), _split(get("parity_backend")),
-                   list(get("parity_saver")), _split(get("parity_loop")),
-                   Path(get("parity_out")) if get("parity_out") else None, quick, repeat,
-                   get("parity_profile") or ("quick" if quick else "standard"), _split(get("parity_workload")),
-                   _timeout(get("parity_timeout")))
 
-    def as_args(self) -> list[str]:
-        args: list[str] = []
-        for flag, value in (("--provider", self.provider), ("--redis-url", self.redis_url),
-                            ("--postgres-url", self.postgres_url), ("--parity-out", self.out)):
-            if value:
-                args += [flag, str(value)]
-        args += [a for b in self.backends for a in ("--parity-backend", b)]
-        args += [a for s in self.savers for a in ("--parity-saver", s)]
-        args += [a for lp in self.loops for a in ("--parity-loop", lp)]
-        args += [a for w in self.workloads for a in ("--parity-workload", w)]
-        args += ["--parity-quick"] if self.quick else []
-        args += ["--repeat", str(self.repeat)] if self.repeat > 1 else []
-        return args
+def _split(values: list[str] | None, given: dict[str, Any] | None = None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
-    def describe(self) -> dict[str, Any]:
-        return {"provider": self.provider, "quick": self.quick, "repeat": self.repeat, "profile": self.profile}
+
+def _repeat(value: int | None, given: dict[str, Any]) -> int:
+    repeat = value if value is not None else _int_env("PARITY_REPEAT", 1)
+    if repeat < 1:
+        raise ParityUsageError(f"--repeat {repeat}: a scenario runs at least once", "use --repeat 1 or more")
+    return repeat
+
+
+def _timeout(value: float | None, given: dict[str, Any]) -> float:
+    if value is None:
+        return DEFAULT_CELL_TIMEOUT_S
+    if value < 0:
+        raise ParityUsageError(f"--parity-timeout {value:g}: a time limit cannot be negative",
+                               "give seconds, or 0 for no limit")
+    return float(value)
+
+
+def _profile(value: str | None, given: dict[str, Any]) -> str:
+    return value or ("quick" if given.get("quick") else "standard")
+
+
+def _path(value: str | None, given: dict[str, Any]) -> Path | None:
+    return Path(value) if value else None
 
 
 def _int_env(name: str, default: int) -> int:
@@ -99,10 +111,83 @@ def _int_env(name: str, default: int) -> int:
         raise ParityUsageError(f"{name}={raw!r} is not a whole number", f"set {name} to 1 or more, or unset it") from None
 
 
-def _timeout(value: float | None) -> float:
-    if value is None:
-        return DEFAULT_CELL_TIMEOUT_S
-    if value < 0:
-        raise ParityUsageError(f"--parity-timeout {value:g}: a time limit cannot be negative",
-                               "give seconds, or 0 for no limit")
-    return float(value)
+@dataclass
+class Options:
+    """The resolved options of one run. Each field is one option; see the module docstring to add one."""
+
+    provider: str | None = option("--provider", "where servers come from (default: $PARITY_PROVIDER or auto)",
+                                  choices=PROVIDERS, commands=SERVER)
+    redis_url: str | None = option("--redis-url", "use this Redis (external; the suite stays in its own key prefix)",
+                                   commands=SERVER)
+    postgres_url: str | None = option("--postgres-url", "use this Postgres (external; the suite stays in its own schema)",
+                                      commands=SERVER)
+    backends: list[str] = option("--parity-backend", "run only these backends (repeatable or comma-separated; "
+                                 "default: all registered)", kind=list, cli="--backend", metavar="NAME",
+                                 commands=SERVER, resolve=_split)
+    savers: list[str] = option("--parity-saver", "register a third-party saver factory as a backend", kind=list,
+                               metavar="NAME=module:factory", commands=SERVER)
+    loops: list[str] = option("--parity-loop", "event loops for async cells (default: all of this platform)",
+                              kind=list, cli="--loop", metavar="NAME", resolve=_split)
+    out: Path | None = option("--parity-out", "write DIR/results.json (parity run: default reports/<run-id>)",
+                              cli="--out", metavar="DIR", resolve=_path)
+    quick: bool = option("--parity-quick", "the fast profile", kind=bool, cli="--quick")
+    repeat: int = option("--repeat", "run each compat scenario N times; a divergence is reported with its rate",
+                         kind=int, metavar="N", default=1, resolve=_repeat)
+    profile: str = option("--parity-profile", "benchmark profile (default: standard, or quick with --quick)",
+                          choices=("quick", "standard", "full"), cli="--profile", default="standard", resolve=_profile)
+    workloads: list[str] = option("--parity-workload", "also run this workload (a team's own graph, module:name or a "
+                                  ".toml/.json step script) through the matrix", kind=list, cli="--workload",
+                                  metavar="module:name", resolve=_split)
+    cell_timeout_s: float = option("--parity-timeout", f"a compat cell that runs longer fails as hung (default "
+                                   f"{DEFAULT_CELL_TIMEOUT_S:g} s per run; 0: no limit; needs SIGALRM, i.e. not on "
+                                   "Windows)", kind=float, cli="--timeout", metavar="SECONDS",
+                                   default=DEFAULT_CELL_TIMEOUT_S, resolve=_timeout)
+
+    @classmethod
+    def declared(cls, command: str | None = None) -> list[tuple[str, Opt]]:
+        """(field name, option) of every option, or of those a CLI command takes."""
+        return [(f.name, f.metadata["opt"]) for f in fields(cls)
+                if "opt" in f.metadata and (command is None or command in f.metadata["opt"].commands)]
+
+    @classmethod
+    def from_values(cls, get: Callable[[str], Any]) -> "Options":
+        """The one validation: each option's value as given (None when absent), resolved and checked."""
+        given = {name: get(name) for name, _ in cls.declared()}
+        values = {}
+        for f in fields(cls):
+            opt: Opt = f.metadata["opt"]
+            value = given[f.name]
+            if opt.resolve is not None:
+                values[f.name] = opt.resolve(value, given)
+            elif value is not None:
+                values[f.name] = list(value) if opt.kind is list else value
+            else:
+                values[f.name] = f.default_factory() if f.default_factory is not MISSING else f.default
+        return cls(**values)
+
+    @classmethod
+    def from_pytest(cls, config) -> "Options":
+        return cls.from_values(config.getoption)
+
+    @classmethod
+    def from_args(cls, args) -> "Options":
+        """From a CLI namespace; options the command does not take keep their defaults."""
+        return cls.from_values(lambda name: getattr(args, name, None))
+
+
+def add_options(parser) -> None:
+    """The pytest plugin's options (pytest_addoption)."""
+    group = parser.getgroup("parity", "checkpoint-parity")
+    for name, opt in Options.declared():
+        group.addoption(opt.flag, **opt.argparse_kw(name))
+
+
+def add_cli_options(parser, command: str) -> None:
+    """The options a `parity` command takes, each under its CLI spelling and its pytest flag."""
+    for name, opt in Options.declared(command):
+        parser.add_argument(*opt.cli_flags(), **opt.argparse_kw(name))
+
+
+def forward(args, command: str) -> list[str]:
+    """The pytest arguments for what a `parity` command parsed, option by option from the one declaration."""
+    return [token for name, opt in Options.declared(command) for token in opt.forward(getattr(args, name, None))]

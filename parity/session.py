@@ -16,15 +16,19 @@ from parity.options import Options
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 
 
+def selection(options: Options) -> tuple[ServerConfig, Registry, list, list]:
+    """What the options name, checked once (a ParityUsageError if bad): servers, registry, backends, loops."""
+    server_config = ServerConfig.resolve(options.provider, options.redis_url, options.postgres_url)
+    registry = registry_with(options.savers)
+    return server_config, registry, registry.select(options.backends), loops_mod.select(options.loops)
+
+
 class ParitySession:
     def __init__(self, options: Options, worker: str | None = None) -> None:
         self.options = options
         self.worker = worker  # pytest-xdist worker id; workers write parts the controller merges
-        self.server_config = ServerConfig.resolve(options.provider, options.redis_url, options.postgres_url)
-        self.registry: Registry = registry_with(options.savers)
-        self.backends = self.registry.select(options.backends)
+        self.server_config, self.registry, self.backends, self.loops = selection(options)
         self._check_workloads(options.workloads)
-        self.loops = loops_mod.select(options.loops)
         self.pool = ServerPool(self.server_config)
         try:
             for backend in self.backends:

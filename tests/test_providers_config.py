@@ -104,7 +104,7 @@ def test_repeat_below_one_is_refused(monkeypatch):
 
     from parity.options import Options
 
-    values = {"repeat": 0, "parity_quick": False, "parity_saver": [], "parity_out": None}
+    values = {"repeat": 0}
     config = SimpleNamespace(getoption=lambda name: values.get(name))
     with pytest.raises(ParityUsageError, match="--repeat 0"):
         Options.from_pytest(config)

@@ -68,10 +68,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_server_options(p: argparse.ArgumentParser) -> None:
-    from parity.servers.pool import PROVIDERS
+    """Where servers and savers come from (parity doctor); declared once in parity/options.py."""
+    from parity.options import add_cli_options
 
-    p.add_argument("--provider", choices=PROVIDERS, default=None)
-    p.add_argument("--redis-url", default=None)
-    p.add_argument("--postgres-url", default=None)
-    p.add_argument("--backend", "--parity-backend", dest="backends", action="append", default=[])
-    p.add_argument("--parity-saver", dest="savers", action="append", default=[])
+    add_cli_options(p, "doctor")

@@ -8,11 +8,13 @@ import time
 from typing import Any
 
 from parity import results
-from parity.backends.registry import SaverContext, registry_with
+from parity.backends.registry import SaverContext
 from parity.cli import Parser, add_server_options
 from parity.errors import ParityUsageError
-from parity.servers.pool import ServerConfig, ServerPool, Unavailable
+from parity.options import Options
+from parity.servers.pool import ServerPool, Unavailable
 from parity.servers.probe import probe
+from parity.session import selection
 
 
 def main_doctor(argv: list[str]) -> int:
@@ -20,8 +22,8 @@ def main_doctor(argv: list[str]) -> int:
     add_server_options(p)
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     args = p.parse_args(argv)
-    backends = registry_with(args.savers).select([b for v in args.backends for b in v.split(",") if b])
-    pool = ServerPool(ServerConfig.resolve(args.provider, args.redis_url, args.postgres_url))
+    server_config, _, backends, _ = selection(Options.from_args(args))
+    pool = ServerPool(server_config)
     try:
         for backend in backends:
             with contextlib.suppress(Unavailable):  # diagnose() says why that family has no server

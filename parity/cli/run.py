@@ -6,8 +6,11 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from parity.cli import Parser, add_server_options
+from parity.cli import Parser
 from parity.errors import ParityUsageError
+from parity.options import Options, add_cli_options
+from parity.options import forward as forward_options
+from parity.session import selection
 
 SUITE_ROOT = Path(__file__).resolve().parents[2]  # the repository: compat/, bench/, faults/ live here
 PARTS = {"compat": "compat", "bench": "bench", "faults": "faults"}
@@ -15,22 +18,14 @@ DEMO_WORKLOAD = "parity.workloads.demo:sales_email"
 
 
 def build_parser() -> Parser:
-    p = Parser(prog="parity run", description="run compat matrix, benchmarks and faults; write DIR/results.json")
+    p = Parser(prog="parity run", description="run compat matrix, benchmarks and faults; write DIR/results.json. "
+               f"--workload defaults to {DEMO_WORKLOAD} when compat runs; 'none' for none")
     p.add_argument("--only", action="append", choices=sorted(PARTS), default=[], help="run only these parts")
-    p.add_argument("--quick", action="store_true", help="the fast profile")
-    p.add_argument("--profile", choices=("quick", "standard", "full"), default=None)
-    p.add_argument("--out", default=None, help="run directory (default reports/<run-id>)")
-    p.add_argument("--repeat", type=int, default=None)
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="a compat cell that runs longer fails as hung (default 120 per run; 0: no limit)")
-    p.add_argument("--loop", action="append", default=[])
-    p.add_argument("--workload", action="append", default=None,
-                   help=f"module:name of a workload (default with compat: {DEMO_WORKLOAD}); 'none' for none")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
     p.add_argument("--history", default="reports/history.jsonl",
                    help="regression history to append this run to (default reports/history.jsonl); 'none' to skip")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
-    add_server_options(p)
+    add_cli_options(p, "run")
     return p
 
 
@@ -39,48 +34,31 @@ def pytest_args(args, out: Path) -> list[str]:
     paths = [str(SUITE_ROOT / PARTS[p]) for p in parts if (SUITE_ROOT / PARTS[p]).is_dir()]
     if not paths:
         raise ParityUsageError(f"none of {parts} exists under {SUITE_ROOT}", "run parity from a checkout of checkpoint-parity")
-    workloads = args.workload if args.workload is not None else ([DEMO_WORKLOAD] if "compat" in parts else [])
-    return forward(args, paths, out, [w for w in workloads if w != "none"])
+    if not args.workloads and "compat" in parts:
+        args.workloads = [DEMO_WORKLOAD]
+    args.workloads = [w for w in args.workloads if w != "none"]
+    args.out = out
+    return forward(args, paths, "run")
 
 
-def forward(args, paths: list[str], out: Path | None, workloads: list[str]) -> list[str]:
-    """The pytest command line for the suite's own options (shared by `parity run` and `parity check`)."""
-    # Options as single "--flag=value" tokens: pytest treats a separate value that is an existing path
-    # (the --out dir) as a test path when it looks for the config file, and then misses pyproject.toml.
+def forward(args, paths: list[str], command: str) -> list[str]:
+    """The pytest command line: the suite's paths, then every option the command parsed (parity/options.py)."""
     argv = paths + ["-p", "no:cacheprovider", f"--rootdir={SUITE_ROOT}", f"-c={SUITE_ROOT / 'pyproject.toml'}", "-q"]
-    for flag, value in (("--provider", args.provider), ("--redis-url", args.redis_url),
-                        ("--postgres-url", args.postgres_url), ("--repeat", args.repeat), ("--parity-out", out),
-                        ("--parity-profile", getattr(args, "profile", None)), ("-k", args.keyword),
-                        ("--parity-timeout", getattr(args, "timeout", None))):
-        if value is not None and value != "":
-            argv.append(f"{flag}={value}")
-    argv += ["--parity-quick"] if args.quick else []
-    argv += [f"--parity-backend={b}" for b in args.backends]
-    argv += [f"--parity-saver={s}" for s in args.savers]
-    argv += [f"--parity-loop={lp}" for lp in args.loop]
-    argv += [f"--parity-workload={w}" for w in workloads]
-    return argv + list(args.pytest_args)
+    argv += [f"-k={args.keyword}"] if args.keyword else []
+    return argv + forward_options(args, command) + list(args.pytest_args)
 
 
-def preflight(args, out: Path | None) -> None:
+def preflight(args, out: Path | None) -> Options:
     """Bad options fail here, in one line and before pytest starts (which would wrap our line in its own)."""
-    from parity import loops
-    from parity.backends.registry import registry_with
-    from parity.servers.pool import ServerConfig
-
-    ServerConfig.resolve(args.provider, args.redis_url, args.postgres_url)
-    registry_with(args.savers).select([b for v in args.backends for b in v.split(",") if b])
-    loops.select([lp for v in args.loop for lp in v.split(",") if lp])
-    if getattr(args, "timeout", None) is not None and args.timeout < 0:
-        raise ParityUsageError(f"--timeout {args.timeout:g}: a time limit cannot be negative", "give seconds, or 0 for no limit")
-    if args.repeat is not None and args.repeat < 1:
-        raise ParityUsageError(f"--repeat {args.repeat}: a scenario runs at least once", "use --repeat 1 or more")
+    options = Options.from_args(args)
+    selection(options)
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ParityUsageError(f"cannot create the run directory {out}: {exc.strerror or exc}",
                                    "choose a writable --out DIR") from None
+    return options
 
 
 def main_run(argv: list[str]) -> int:

@@ -12,21 +12,14 @@ TEST_FILE = SUITE_ROOT / "compat" / "test_workloads.py"
 
 
 def build_parser():
-    from parity.cli import Parser, add_server_options
+    from parity.cli import Parser
+    from parity.options import add_cli_options
 
     p = Parser(prog="parity check", description="run your workload on every backend, flavour and loop; compare "
                                                   "with the reference and time each step")
-    p.add_argument("--workload", action="append", required=True, metavar="module:name",
-                   help="a Workload object (module:name) or a .toml/.json step script; repeatable")
-    p.add_argument("--out", default=None, metavar="DIR", help="write DIR/results.json")
-    p.add_argument("--quick", action="store_true", help="the fast profile (fewer timing repetitions)")
-    p.add_argument("--repeat", type=int, default=None, help="judge each cell N times")
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="a cell that runs longer fails as hung (default 120 per run; 0: no limit)")
-    p.add_argument("--loop", action="append", default=[], help="event loops for async cells")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
-    add_server_options(p)
+    add_cli_options(p, "check")
     return p
 
 
@@ -34,8 +27,7 @@ def pytest_argv(args) -> list[str]:
     from parity.cli.run import forward
 
     # preflight imported the workload's plugins before pytest.main: their assert-rewrite warning is noise
-    return forward(args, [str(TEST_FILE)], args.out, list(args.workload)) + [
-        "-rs", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return forward(args, [str(TEST_FILE)], "check") + ["-rs", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
 def main_check(argv: list[str]) -> int:
@@ -50,8 +42,10 @@ def main_check(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
         if not TEST_FILE.is_file():
             raise ParityUsageError(f"{TEST_FILE} does not exist", "run parity from a checkout of checkpoint-parity")
-        run_preflight(args, Path(args.out) if args.out else None)
-        for spec in args.workload:
+        options = run_preflight(args, Path(args.out) if args.out else None)
+        if not options.workloads:
+            raise ParityUsageError("parity check: --workload is required", "give --workload module:name (repeatable)")
+        for spec in options.workloads:
             preflight(load(spec))
     except ParityUsageError as exc:
         print(exc.line(), file=sys.stderr)
