@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from parity.verdicts import CLAIM_IDS, described
+
 PARTS = ("parity.compat.claims", "parity.bench.claims", "parity.faults.claims", "parity.workloads.claims")
-CLAIM_IDS = tuple(f"C{i}" for i in range(1, 16))
 
 
 def compute(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -22,9 +23,9 @@ def compute(doc: dict[str, Any]) -> list[dict[str, Any]]:
         for row in module.verdicts(doc):
             row["evidence"] = [evidence_text(e) for e in row.get("evidence") or []]
             by_id[row["id"]] = _merge(by_id.get(row["id"]), row)
-    return [by_id.get(cid) or {"id": cid, "verdict": "not-testable-here",
-                               "reason": "not measured in this run (see the run's --only selection)",
-                               "evidence": []} for cid in CLAIM_IDS]
+    return [described(by_id.get(cid) or {"id": cid, "verdict": "not-testable-here",
+                                         "reason": "not measured in this run (see the run's --only selection)",
+                                         "evidence": []}) for cid in CLAIM_IDS]
 
 
 EVIDENCE_CHARS = 600  # one evidence line stays readable; the full rows are in their own sections

@@ -12,9 +12,8 @@ except ImportError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from parity.errors import ParityUsageError
+from parity.verdicts import CLAIM_IDS, VERDICTS
 
-VERDICTS = ("confirmed", "refuted", "partly", "not-testable-here")
-CLAIM_IDS = tuple(f"C{i}" for i in range(1, 16))
 FAILING = ("diverged", "failed", "error", "skipped")  # a plain skip (not not-applicable) hides a cell
 MAX_REASONS_PER_CHECK = 20  # a gate log is read by a person; the report lists everything
 

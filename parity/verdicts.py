@@ -2,34 +2,69 @@
 
 from __future__ import annotations
 
-VERDICTS = ("confirmed", "refuted", "partly", "not-testable-here")
+from dataclasses import dataclass
 
-# The migration guide's claims, by id; reports and the results document refer to them by id.
-CLAIMS = {
-    "C1": "Writes are 10–100x faster on Redis",
-    "C2": "Reads are 5–50x faster on Redis",
-    "C3": "Redis latency usually < 1 ms, Postgres 1–10 ms",
-    "C4": "redis.asyncio works under Proactor and Selector loops, async psycopg needs Selector on Windows",
-    "C5": "Event-loop policy code can be removed after migrating",
-    "C6": "Redis avoids connection-pool timeout problems, no pool tuning needed",
-    "C7": "Redis checkpointer needs RedisJSON and RediSearch",
-    "C8": "Redis TTL cleans up old checkpoint data automatically",
-    "C9": "Redis keeps all data in memory, running out gives OOM command not allowed",
-    "C10": "Redis persistence must be configured or data is lost",
-    "C11": "Redis uses less CPU, more memory, possibly more network traffic",
-    "C12": "Save/restore, full runs and resume behave the same after migration",
-    "C13": "Redis holds up under high concurrency",
-    "C14": "Rollback is just reinstalling the Postgres saver",
-    "C15": "Redis naturally supports distributed deployment",
-}
+# The verdict names, best first; every part, renderer and the gate use these (display order too).
+VERDICTS = ("confirmed", "partly", "refuted", "not-testable-here")
 
-# Numeric bands the guide states: speedup ratios (Postgres/Redis) for C1, C2; latencies in ms for C3.
-BANDS = {
-    "C1": (10.0, 100.0),
-    "C2": (5.0, 50.0),
-    "C3.redis_ms": (0.0, 1.0),
-    "C3.postgres_ms": (1.0, 10.0),
-}
+
+@dataclass(frozen=True)
+class Band:
+    """A numeric range the guide states, and what it bounds."""
+
+    low: float
+    high: float
+    unit: str  # "x": a Postgres÷Redis speed-up ratio; "ms": a latency
+    bounds: tuple[str, ...]  # ratio ops ("get_tuple*" globs) for "x"; server families for "ms"
+
+    def to_dict(self) -> dict:
+        return {"low": self.low, "high": self.high, "unit": self.unit, "bounds": list(self.bounds)}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the migration guide: its id, its words, the short title reports show, its bands."""
+
+    id: str
+    text: str
+    title: str
+    bands: tuple[Band, ...] = ()
+
+
+# The migration guide's claims: the one table of ids, words, report titles and bands (section 7.1 for C1-C3).
+# Reports, the results document and the gate refer to them by id.
+CLAIM_TABLE = (
+    Claim("C1", "Writes are 10–100x faster on Redis", "Writes 10–100x faster on Redis",
+          (Band(10.0, 100.0, "x", ("put", "put_writes")),)),
+    Claim("C2", "Reads are 5–50x faster on Redis", "Reads 5–50x faster on Redis",
+          (Band(5.0, 50.0, "x", ("get_tuple*", "list")),)),
+    Claim("C3", "Redis latency usually < 1 ms, Postgres 1–10 ms", "Redis < 1 ms, Postgres 1–10 ms",
+          (Band(0.0, 1.0, "ms", ("redis",)), Band(1.0, 10.0, "ms", ("postgres",)))),
+    Claim("C4", "redis.asyncio works under Proactor and Selector loops, async psycopg needs Selector on Windows",
+          "redis.asyncio works under Proactor; psycopg needs Selector"),
+    Claim("C5", "Event-loop policy code can be removed after migrating", "Event-loop policy code can be removed"),
+    Claim("C6", "Redis avoids connection-pool timeout problems, no pool tuning needed",
+          "No pool timeouts / tuning on Redis"),
+    Claim("C7", "Redis checkpointer needs RedisJSON and RediSearch", "Needs RedisJSON + RediSearch (Redis 8+)"),
+    Claim("C8", "Redis TTL cleans up old checkpoint data automatically", "TTL cleans up old checkpoints"),
+    Claim("C9", "Redis keeps all data in memory, running out gives OOM command not allowed",
+          "All data in memory; OOM is a clear error"),
+    Claim("C10", "Redis persistence must be configured or data is lost", "Persistence (RDB/AOF) must be configured"),
+    Claim("C11", "Redis uses less CPU, more memory, possibly more network traffic", "Less CPU, more memory and network"),
+    Claim("C12", "Save/restore, full runs and resume behave the same after migration", "Same behaviour after migration"),
+    Claim("C13", "Redis holds up under high concurrency", "Holds up under high concurrency"),
+    Claim("C14", "Rollback is just reinstalling the Postgres saver", "Rollback = reinstall the Postgres saver"),
+    Claim("C15", "Redis naturally supports distributed deployment", "Naturally supports distributed deployment"),
+)
+CLAIMS_BY_ID = {c.id: c for c in CLAIM_TABLE}
+CLAIM_IDS = tuple(CLAIMS_BY_ID)
+CLAIMS = {c.id: c.text for c in CLAIM_TABLE}  # id -> the guide's words
+
+
+def band(claim_id: str, bounds: str | None = None) -> tuple[float, float]:
+    """(low, high) of a claim's band; `bounds` picks one of several (C3: "redis" or "postgres")."""
+    found = [b for b in CLAIMS_BY_ID[claim_id].bands if bounds is None or bounds in b.bounds]
+    return found[0].low, found[0].high
 
 
 def band_verdict(low: float, high: float, band_low: float, band_high: float) -> str:
@@ -72,3 +107,11 @@ def claim(id: str, verdict: str, reason: str, evidence: list | None = None) -> d
     if "\n" in reason or "\r" in reason:
         raise ValueError(f"reason must be one line, got {reason!r}")
     return {"id": id, "verdict": verdict, "reason": reason, "evidence": list(evidence or [])}
+
+
+def described(row: dict) -> dict:
+    """A claim row with its title and bands from the table, so renderers read them from the document."""
+    known = CLAIMS_BY_ID.get(row["id"])
+    if known is None:
+        return row
+    return {**row, "title": known.title, "bands": [b.to_dict() for b in known.bands]}

@@ -2,23 +2,23 @@
 
 import pytest
 
-from parity.verdicts import BANDS, CLAIMS, VERDICTS, band_verdict, claim, combine
+from parity.verdicts import CLAIMS, VERDICTS, band, band_verdict, claim, combine
 
 
 @pytest.mark.parametrize("low, high, band, expected", [
-    (10, 100, BANDS["C1"], "confirmed"),  # both edges inclusive
-    (20, 30, BANDS["C1"], "confirmed"),
-    (9.99, 12, BANDS["C1"], "partly"),  # straddles the lower edge
-    (90, 100.01, BANDS["C1"], "partly"),  # straddles the upper edge
-    (5, 200, BANDS["C1"], "partly"),  # wider than the band on both sides
-    (1.2, 9.9, BANDS["C1"], "refuted"),  # wholly below
-    (101, 120, BANDS["C1"], "refuted"),  # wholly above
-    (5, 10, BANDS["C1"], "partly"),  # touches the lower edge from below
-    (5, 50, BANDS["C2"], "confirmed"),
-    (4.99, 50, BANDS["C2"], "partly"),
-    (50.01, 60, BANDS["C2"], "refuted"),
-    (0.2, 0.8, BANDS["C3.redis_ms"], "confirmed"),
-    (0.8, 1.5, BANDS["C3.redis_ms"], "partly"),
+    (10, 100, band("C1"), "confirmed"),  # both edges inclusive
+    (20, 30, band("C1"), "confirmed"),
+    (9.99, 12, band("C1"), "partly"),  # straddles the lower edge
+    (90, 100.01, band("C1"), "partly"),  # straddles the upper edge
+    (5, 200, band("C1"), "partly"),  # wider than the band on both sides
+    (1.2, 9.9, band("C1"), "refuted"),  # wholly below
+    (101, 120, band("C1"), "refuted"),  # wholly above
+    (5, 10, band("C1"), "partly"),  # touches the lower edge from below
+    (5, 50, band("C2"), "confirmed"),
+    (4.99, 50, band("C2"), "partly"),
+    (50.01, 60, band("C2"), "refuted"),
+    (0.2, 0.8, band("C3", "redis"), "confirmed"),
+    (0.8, 1.5, band("C3", "redis"), "partly"),
 ])
 def test_band_verdict(low, high, band, expected):
     got = band_verdict(low, high, *band)
@@ -72,4 +72,16 @@ def test_claims_table_is_c1_to_c15():
     expected = [f"C{i}" for i in range(1, 16)]
     assert list(CLAIMS) == expected, f"expected {expected}, got {list(CLAIMS)}"
     assert all(title and "\n" not in title for title in CLAIMS.values()), "titles must be one line"
-    assert VERDICTS == ("confirmed", "refuted", "partly", "not-testable-here"), f"got {VERDICTS}"
+    assert VERDICTS == ("confirmed", "partly", "refuted", "not-testable-here"), f"got {VERDICTS}"
+
+
+def test_claim_rows_carry_their_title_and_bands_into_the_document():
+    from parity.claims import compute
+    from parity.render.common import claimed_band
+
+    doc = {"claims": compute({})}
+    c1 = next(r for r in doc["claims"] if r["id"] == "C1")
+    assert c1["title"] == "Writes 10–100x faster on Redis" and c1["bands"][0]["low"] == 10.0, c1
+    assert claimed_band(doc, "put") == band("C1") and claimed_band(doc, "get_tuple_latest") == band("C2")
+    c1["bands"][0]["low"] = 20.0  # renderers read the band from the document, not from the table
+    assert claimed_band(doc, "put") == (20.0, 100.0)

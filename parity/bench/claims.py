@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parity.verdicts import BANDS, band_verdict, claim, combine
+from parity.verdicts import band, band_verdict, claim, combine
 
 DEFAULTS = "defaults"
 WHY_DEFAULTS = ("pairing 'defaults': the guide's 'memory vs disk' argument compares both servers as deployed "
@@ -21,7 +21,7 @@ def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
     if not rows:
         return claim(cid, "not-testable-here", f"no {what} ratio measured in this run (needs a Redis and a Postgres backend)")
     pairing = DEFAULTS if any(r["pairing"] == DEFAULTS for r in rows) else rows[0]["pairing"]
-    lo, hi = BANDS[cid]
+    lo, hi = band(cid)
     main = [r for r in rows if r["pairing"] == pairing]
     verdicts = [band_verdict(r["ci_low"], r["ci_high"], lo, hi) for r in main]
     inside = sum(v == "confirmed" for v in verdicts)
@@ -53,15 +53,16 @@ def c3(doc: dict) -> dict:
     rows = [m for m in doc.get("measurements", []) if m.get("pairing") == DEFAULTS and m.get("p50_ms") is not None
             and m.get("op_kind") in ("write", "read", "delete") and m.get("repeat", 1) == 1]
     parts, verdicts, evidence = [], [], []
-    for family, band in (("redis", BANDS["C3.redis_ms"]), ("postgres", BANDS["C3.postgres_ms"])):
+    for family in ("redis", "postgres"):
+        claimed = band("C3", family)
         fam = [m for m in rows if m.get("family") == family]
         if not fam:
             continue
-        vs = [band_verdict(m.get("ci_low_ms", m["p50_ms"]), m.get("ci_high_ms", m["p50_ms"]), *band) for m in fam]
+        vs = [band_verdict(m.get("ci_low_ms", m["p50_ms"]), m.get("ci_high_ms", m["p50_ms"]), *claimed) for m in fam]
         verdicts.append(combine(vs))
         p50s = sorted(m["p50_ms"] for m in fam)
         parts.append(f"{family} p50 {p50s[0]:.3f}–{p50s[-1]:.3f} ms, {sum(v == 'confirmed' for v in vs)}/{len(vs)} "
-                     f"inside {band[0]:g}–{band[1]:g} ms")
+                     f"inside {claimed[0]:g}–{claimed[1]:g} ms")
         evidence += [f"measurements: {m['backend']} {m['op']}[{m['payload']}] {m['flavour']}/{m.get('loop') or '-'} "
                      f"p50 {m['p50_ms']:.3f} p99 {m['p99_ms']:.3f} ms" for m in fam]
     if not verdicts:

@@ -11,7 +11,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from parity.render.common import (
-    claimed_band, headline_selection, most_common_pairing, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key,
+    band_legend, claimed_band, headline_selection, most_common_pairing, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key,
 )
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -86,24 +86,24 @@ def _series_colours(keys: Iterable[tuple]) -> dict[tuple, str]:
 
 # ---- speed-up ratios -------------------------------------------------------------------------
 
-def ratio_figure(ratios: list[dict[str, Any]]) -> go.Figure | None:
+def ratio_figure(doc: dict[str, Any], ratios: list[dict[str, Any]]) -> go.Figure | None:
     data = sorted((r for r in ratios if _num(r.get("median"))), key=ratio_sort_key)
     if not data:
         return None
     labels = _unique_labels([ratio_label(r) for r in data])
     fig = go.Figure()
     for i, r in enumerate(data):
-        band = claimed_band(str(r.get("op", "")))
+        band = claimed_band(doc, str(r.get("op", "")))
         if band:
             fig.add_shape(type="rect", xref="x", yref="y", x0=band[0], x1=band[1], y0=i - 0.42, y1=i + 0.42,
                           fillcolor=BAND_FILL, line_width=0, layer="below")
     fig.add_vline(x=1, line=dict(color="#57606a", width=1.5, dash="dash"),
                   annotation_text="same speed", annotation_position="bottom right")
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers",
-                             name="claimed band (writes 10–100×, reads 5–50×)",
+                             name=f"claimed band ({band_legend(doc)})",
                              marker=dict(symbol="square", size=14, color=BAND_FILL.replace("0.13", "0.35"))))
     for cls, (name, colour) in RATIO_CLASSES.items():
-        idx = [i for i, r in enumerate(data) if ratio_class(r) == cls]
+        idx = [i for i, r in enumerate(data) if ratio_class(doc, r) == cls]
         if idx:
             fig.add_trace(_ratio_trace([data[i] for i in idx], [labels[i] for i in idx], name, colour))
     values = [v for r in data for v in (_num(r.get("ci_low")), _num(r.get("median")), _num(r.get("ci_high"))) if v]

@@ -7,7 +7,7 @@ import textwrap
 from collections import Counter
 from typing import Any, TextIO
 
-from parity.render.common import CLAIM_TITLES, VERDICTS, claim_ids, claims_by_id
+from parity.render.common import VERDICTS, claim_ids, claim_title, claims_by_id
 
 ID_W, VERDICT_W, CLAIM_W = 4, 17, 34
 
@@ -21,7 +21,7 @@ def format_claims_table(doc: dict[str, Any], width: int = 100) -> str:
     for cid in claim_ids(doc):
         row = claims.get(cid, {})
         verdict = str(row.get("verdict") or "no verdict")
-        title = textwrap.wrap(str(row.get("title") or CLAIM_TITLES.get(cid, "")), CLAIM_W) or [""]
+        title = textwrap.wrap(claim_title(row, cid), CLAIM_W) or [""]
         reason = textwrap.wrap(str(row.get("reason") or "not evaluated in this run"), reason_w) or [""]
         for i in range(max(len(title), len(reason))):
             left = f"{cid if i == 0 else '':<{ID_W}} {verdict.upper() if i == 0 else '':<{VERDICT_W}}"

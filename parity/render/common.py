@@ -4,46 +4,47 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from fnmatch import fnmatch
 from typing import Any, Iterable
 
-# Short titles of the migration guide's claims; the IDs are stable across code, reports and tests.
-CLAIM_TITLES = {
-    "C1": "Writes 10–100x faster on Redis",
-    "C2": "Reads 5–50x faster on Redis",
-    "C3": "Redis < 1 ms, Postgres 1–10 ms",
-    "C4": "redis.asyncio works under Proactor; psycopg needs Selector",
-    "C5": "Event-loop policy code can be removed",
-    "C6": "No pool timeouts / tuning on Redis",
-    "C7": "Needs RedisJSON + RediSearch (Redis 8+)",
-    "C8": "TTL cleans up old checkpoints",
-    "C9": "All data in memory; OOM is a clear error",
-    "C10": "Persistence (RDB/AOF) must be configured",
-    "C11": "Less CPU, more memory and network",
-    "C12": "Same behaviour after migration",
-    "C13": "Holds up under high concurrency",
-    "C14": "Rollback = reinstall the Postgres saver",
-    "C15": "Naturally supports distributed deployment",
-}
-CLAIM_IDS = tuple(CLAIM_TITLES)
-VERDICTS = ("confirmed", "partly", "refuted", "not-testable-here")
+from parity.verdicts import CLAIM_IDS, CLAIMS_BY_ID, VERDICTS
+
 VERDICT_MARK = {"confirmed": "✅", "partly": "🟡", "refuted": "❌", "not-testable-here": "⚪"}
 # Worst first: when several cells share a grid square, the worst status is shown.
 CELL_STATUSES = ("error", "failed", "diverged", "known-divergence", "passed", "skipped", "not-applicable")
 STATUS_DISPLAY = ("passed", "diverged", "known-divergence", "failed", "error", "skipped", "not-applicable")
 FAILING = ("diverged", "failed", "error")
 SKIPPED = ("known-divergence", "not-applicable", "skipped")
-# The guide's claimed speed-up bands (Postgres÷Redis), section 7.1.
-WRITE_BAND = (10.0, 100.0)
-READ_BAND = (5.0, 50.0)
 NOT_MEASURED = "not measured in this run"
 
 
-def claimed_band(op: str) -> tuple[float, float] | None:
-    if op in ("put", "put_writes"):
-        return WRITE_BAND
-    if op.startswith("get_tuple") or op == "list":
-        return READ_BAND
+def claim_title(row: dict[str, Any], cid: str) -> str:
+    """The title a claim row carries (documents before titles were saved: the claims table's)."""
+    known = CLAIMS_BY_ID.get(cid)
+    return str(row.get("title") or (known.title if known else ""))
+
+
+def claimed_band(doc: dict[str, Any], op: str) -> tuple[float, float] | None:
+    """The speed-up band (Postgres÷Redis) a claim row of the document states for this ratio op."""
+    for row in rows(doc, "claims"):
+        for band in _bands(row):
+            if band.get("unit") == "x" and any(fnmatch(op, pattern) for pattern in band.get("bounds", ())):
+                return float(band["low"]), float(band["high"])
     return None
+
+
+def band_legend(doc: dict[str, Any]) -> str:
+    """E.g. "C1 10–100×, C2 5–50×": the speed-up bands the document's claims state."""
+    parts = [f"{row.get('id')} {b['low']:g}–{b['high']:g}×" for row in rows(doc, "claims") for b in _bands(row)
+             if b.get("unit") == "x"]
+    return ", ".join(parts) or "none stated"
+
+
+def _bands(row: dict[str, Any]) -> list[dict[str, Any]]:
+    if "bands" in row:
+        return [b for b in row["bands"] if isinstance(b, dict)]
+    known = CLAIMS_BY_ID.get(str(row.get("id")))  # a document from before claim rows carried their bands
+    return [b.to_dict() for b in known.bands] if known else []
 
 
 def rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
@@ -58,7 +59,7 @@ def claims_by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def claim_ids(doc: dict[str, Any]) -> list[str]:
     """C1..C15 in order, then any other ids the document carries."""
-    extra = [i for i in claims_by_id(doc) if i not in CLAIM_TITLES]
+    extra = [i for i in claims_by_id(doc) if i not in CLAIMS_BY_ID]
     return list(CLAIM_IDS) + sorted(extra)
 
 
@@ -125,9 +126,9 @@ def ratio_label(row: dict[str, Any]) -> str:
     return f"{label} · run {row['repeat']}" if row.get("repeat", 1) != 1 else label
 
 
-def ratio_class(row: dict[str, Any]) -> str:
+def ratio_class(doc: dict[str, Any], row: dict[str, Any]) -> str:
     """Where a ratio's CI sits against the claim: meets-claim | faster-below-claim | not-faster."""
-    band = claimed_band(str(row.get("op", "")))
+    band = claimed_band(doc, str(row.get("op", "")))
     low = row.get("ci_low") if row.get("ci_low") is not None else row.get("median")
     high = row.get("ci_high") if row.get("ci_high") is not None else row.get("median")
     if band and isinstance(high, (int, float)) and high >= band[0]:

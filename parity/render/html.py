@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from parity.render import charts, tables
 from parity.render.common import (
-    CLAIM_TITLES, NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
+    NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
 )
 from parity.render.tables import esc
@@ -106,7 +106,7 @@ def _claims(doc: dict[str, Any]) -> str:
         verdict = str(row.get("verdict") or "none")
         evidence = _evidence(row.get("evidence") or [])
         body.append(f'<tr class="claim v-row-{esc(verdict)}"><th>{esc(cid)}</th>'
-                    f'<td class="ctitle">{esc(row.get("title") or CLAIM_TITLES.get(cid, ""))}</td>'
+                    f'<td class="ctitle">{esc(claim_title(row, cid))}</td>'
                     f'<td><span class="badge v-{esc(verdict)}">{esc(verdict if row else "no verdict")}</span></td>'
                     f'<td>{esc(row.get("reason") or "not evaluated in this run")}'
                     f'{f"<ul class=evidence>{evidence}</ul>" if evidence else ""}</td></tr>')
@@ -125,7 +125,7 @@ SPEED_NOTE = ("Each dot is the ratio of median latencies Postgres ÷ Redis for o
 
 def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     ratios = sorted(rows(doc, "ratios"), key=ratio_sort_key)
-    chart = _chart(w, charts.ratio_figure(ratios), "ratios", SPEED_NOTE)
+    chart = _chart(w, charts.ratio_figure(doc, ratios), "ratios", SPEED_NOTE)
     if not ratios:
         return chart
     cols = [("op", "op"), ("flavour", "flavour"), ("payload", "payload"), ("pairing", "pairing"),

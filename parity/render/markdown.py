@@ -6,7 +6,7 @@ from typing import Any
 
 from parity.render.claims_table import verdict_totals
 from parity.render.common import (
-    CLAIM_TITLES, NOT_MEASURED, VERDICT_MARK, claim_ids, claimed_band, claims_by_id,
+    NOT_MEASURED, VERDICT_MARK, claim_ids, claim_title, claimed_band, claims_by_id,
     clean_text, fmt_ci, fmt_ratio, group_findings, headline_selection, machine_line, places, seen_text, ratio_sort_key, rows, status_counts,
     STATUS_DISPLAY,
 )
@@ -36,7 +36,7 @@ def _claims(doc: dict[str, Any]) -> str:
         row = claims.get(cid, {})
         verdict = row.get("verdict")
         shown = f"{VERDICT_MARK.get(verdict, '')} {verdict}".strip() if verdict else "— no verdict"
-        title = row.get("title") or CLAIM_TITLES.get(cid, "")
+        title = claim_title(row, cid)
         reason = row.get("reason") or "not evaluated in this run"
         lines.append(f"| {cid} | {_cell(title)} | {shown} | {_cell(reason)} |")
     return "\n".join(lines) + f"\n\n{verdict_totals(doc)}"
@@ -51,7 +51,7 @@ def _ratios(doc: dict[str, Any]) -> str:
     lines = [head, "", note, "", "| Op | Flavour | Payload | Pair | Ratio | 95% CI | Guide claims |",
              "|---|---|---|---|--:|---|---|"]
     for r in shown[:MAX_RATIOS]:
-        band = claimed_band(str(r.get("op", "")))
+        band = claimed_band(doc, str(r.get("op", "")))
         claim = f"{band[0]:g}–{band[1]:g}×" if band else ""
         flavour = "/".join(str(x) for x in (r.get("flavour"), r.get("loop")) if x)
         pair = f"{r.get('numerator')} ÷ {r.get('denominator')}"
