@@ -1,4 +1,4 @@
-"""Benchmark fixtures: the profile, servers per durability pairing, flavour/loop runners, the overhead figure."""
+"""Benchmark fixtures: the profile, servers per durability pairing, flavour/loop runners."""
 
 from __future__ import annotations
 
@@ -16,15 +16,6 @@ def bench_profile(parity_session) -> profiles.Profile:
 @pytest.fixture(scope="session")
 def bench(parity_session, bench_profile) -> Runner:
     return Runner(parity_session, bench_profile)
-
-
-def pytest_parity_finish(session) -> None:
-    """doc["overhead"]: the empty call's p50 against the fastest Redis-family operation of the run, and how
-    well the put ratio measured twice in this run agrees with itself."""
-    from parity.bench.claims import overhead, repeatability
-
-    if session.doc.get("floors"):
-        session.doc["overhead"] = {**overhead(session.doc), **repeatability(session.doc)}
 
 
 def pytest_generate_tests(metafunc) -> None:

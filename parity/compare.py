@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import results
+
 # Every field that tells two rows of one run apart, or rows of different loops/repeats get compared.
 RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "repeat")
 MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings", "pairing", "repeat")
@@ -72,16 +74,11 @@ def format_comparison(rows: list[dict[str, Any]], scope_line: str = "") -> str:
 
 
 def _pairs(old_doc: dict[str, Any], new_doc: dict[str, Any], section: str, key: tuple[str, ...]):
-    old = {_key(r, key): r for r in _rows(old_doc, section)}
-    for r in _rows(new_doc, section):
+    old = {_key(r, key): r for r in results.rows(old_doc, section)}
+    for r in results.rows(new_doc, section):
         k = _key(r, key)
         if k in old:
             yield k, old[k], r
-
-
-def _rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
-    value = doc.get(section)
-    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
 
 
 def _key(row: dict[str, Any], fields: tuple[str, ...]) -> tuple[str, ...]:

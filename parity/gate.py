@@ -11,6 +11,7 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from parity import results
 from parity.errors import ParityUsageError
 from parity.verdicts import CLAIM_IDS, VERDICTS
 
@@ -221,11 +222,6 @@ def describe_policy(policy: Policy) -> list[str]:
     return out
 
 
-def _rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
-    value = doc.get(section)
-    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
-
-
 def _capped(reasons: list[str]) -> list[str]:
     if len(reasons) <= MAX_REASONS_PER_CHECK:
         return reasons
@@ -234,7 +230,7 @@ def _capped(reasons: list[str]) -> list[str]:
 
 def _check_compat(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
     backends, scenarios = rule["backends"], rule["scenarios"]
-    cells = [c for c in _rows(doc, "cells") if backends is None or c.get("backend") in backends]
+    cells = [c for c in results.rows(doc, "cells") if backends is None or c.get("backend") in backends]
     if scenarios is not None:
         cells = [c for c in cells if c.get("scenario") in scenarios]
     scope = f"backends {', '.join(backends)}" if backends else "any backend"
@@ -263,7 +259,7 @@ def _where(rule: RatioRule) -> str:
 
 
 def _check_ratio(doc: dict[str, Any], rule: RatioRule) -> list[str]:
-    rows = [r for r in _rows(doc, "ratios") if r.get("op") == rule.op
+    rows = [r for r in results.rows(doc, "ratios") if r.get("op") == rule.op
             and all(want is None or str(r.get(k)) == want
                     for k, want in (("flavour", rule.flavour), ("payload", rule.payload), ("pairing", rule.pairing)))
             and (rule.pair is None or f"{r.get('numerator')}/{r.get('denominator')}" == rule.pair)]
@@ -289,7 +285,7 @@ def _check_ratio(doc: dict[str, Any], rule: RatioRule) -> list[str]:
 
 
 def _check_durability(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
-    rows = [r for r in _rows(doc, "durability") if r.get("backend") == rule["backend"]
+    rows = [r for r in results.rows(doc, "durability") if r.get("backend") == rule["backend"]
             and all(rule.get(k) is None or r.get(k) == rule[k] for k in ("settings", "fault"))]
     what = f"{rule['backend']} {rule.get('settings') or ''}".strip()
     if not rows:
@@ -311,7 +307,7 @@ def _check_durability(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
 
 
 def _check_claims(doc: dict[str, Any], policy: Policy) -> list[str]:
-    verdicts = {c.get("id"): c.get("verdict") for c in _rows(doc, "claims")}
+    verdicts = {c.get("id"): c.get("verdict") for c in results.rows(doc, "claims")}
     reasons = []
     for claim, banned in policy.must_not_be.items():
         got = verdicts.get(claim)

@@ -106,6 +106,13 @@ def merge(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    """The rows of a list section, the one reader for renderers, gate and compare; tolerant of a missing or
+    malformed section (a document from an older or interrupted run)."""
+    value = doc.get(section)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
 def save(doc: dict[str, Any], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "results.json"

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from parity import loops as loops_mod
-from parity import results
+from parity import finish, results
 from parity.backends.registry import Registry, registry_with
 from parity.errors import ParityUsageError
 from parity.findings import load_known
@@ -95,8 +95,6 @@ class ParitySession:
         for family, reason in self.pool.unavailable().items():
             self.doc["servers"].append({"family": family, "provider": self.pool.chosen or "", "version": None,
                                         "url": "", "settings": {}, "unavailable": reason})
-        from parity.claims import compute
-
         if not self.options.out:
             return
         parts = self.options.out / ".parts"
@@ -105,7 +103,7 @@ class ParitySession:
             return
         for part in sorted(parts.glob("*/results.json")) if parts.exists() else []:
             results.merge(self.doc, results.load(part))
-        self.doc["claims"] = compute(self.doc)
+        finish.derive(self.doc)
         results.save(self.doc, self.options.out)
         if parts.exists():
             import shutil

@@ -24,6 +24,10 @@ def test_run_writes_results_and_renderings(tmp_path):
     assert {c["backend"] for c in doc["cells"]} == {"memory", "redis"}
     assert "C12" in out.stdout and "report:" in out.stdout, out.stdout[-1500:]
     assert len((tmp_path / "history.jsonl").read_text().splitlines()) == 1, "the run was not added to its history"
+    assert "history" in doc, "the trend was not saved with the run"
+    (tmp_path / "report.html").unlink()
+    again = run_cli("report", str(tmp_path))
+    assert again.returncode == 0 and "Trend across runs" in (tmp_path / "report.html").read_text(), again.stderr[-1500:]
 
 
 def _servers_of(proc: psutil.Process) -> list[psutil.Process]:

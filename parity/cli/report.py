@@ -23,17 +23,15 @@ def render_dir(out: Path, doc: dict | None = None) -> dict:
 
 
 def finish_run(out: Path, history_path: Path | None = HISTORY) -> int:
-    """After a run: render, append to the history, print the verdicts and where the report is."""
-    from parity import history
+    """After a run: append to the history and save the trend, render, print the verdicts and where the report is."""
+    from parity.finish import add_trend
     from parity.render.claims_table import print_claims_table
-
     from parity.results_schema import validate
 
     doc = results.load(out)
-    validate(doc)  # an invalid document must not enter the history
+    validate(doc)
     if history_path is not None:
-        history.append(doc, history_path)
-        doc["history"] = history.trend(history_path, cpu_model=doc["machine"].get("cpu_model"))
+        results.save(add_trend(doc, history_path), out)  # saved: `parity report DIR` shows the same trend
     render_dir(out, doc)
     from parity.render.screenshot import screenshot
 

@@ -7,6 +7,7 @@ from collections import Counter
 from fnmatch import fnmatch
 from typing import Any, Iterable
 
+from parity.results import rows
 from parity.verdicts import CLAIM_IDS, CLAIMS_BY_ID, VERDICTS
 
 VERDICT_MARK = {"confirmed": "✅", "partly": "🟡", "refuted": "❌", "not-testable-here": "⚪"}
@@ -45,12 +46,6 @@ def _bands(row: dict[str, Any]) -> list[dict[str, Any]]:
         return [b for b in row["bands"] if isinstance(b, dict)]
     known = CLAIMS_BY_ID.get(str(row.get("id")))  # a document from before claim rows carried their bands
     return [b.to_dict() for b in known.bands] if known else []
-
-
-def rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
-    """The rows of a list section; tolerant of a missing or malformed section."""
-    value = doc.get(section)
-    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
 
 
 def claims_by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -190,9 +190,7 @@ def _floors(doc: dict[str, Any]) -> str:
         line = f"Harness overhead per timed call: p50 {fmt_ms(overhead['p50_ms'])} ms{share}."
     else:
         line = f"Harness overhead: {NOT_MEASURED}."
-    from parity.bench.claims import placement_spread
-
-    spread = placement_spread(doc)
+    spread = overhead.get("placement_spread")
     if spread:
         line += (f" A bare round trip with client and server on different CPUs took {spread} the time on one CPU:"
                  " the scheduler's placement alone moves figures between runs, most for savers making many round"

@@ -1,0 +1,52 @@
+"""Derived results, computed once before results.json is saved; renderers, gate and compare only read them.
+
+`derive(doc)` runs after every row is in (and after xdist parts are merged): each step adds one section from
+the rows. `add_trend(doc, history)` is the CLI's last step: the run joins its history and the trend is saved
+with it, so `parity report DIR` renders the same page later. To derive a new figure, add a step to STEPS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+
+def overhead(doc: dict[str, Any]) -> None:
+    """doc["overhead"]: the empty call's p50 against the fastest Redis-family operation, how well the put ratio
+    measured twice agrees with itself, and how much CPU placement alone moves a bare round trip."""
+    if not doc.get("floors"):
+        return
+    from parity.bench.claims import overhead as harness_overhead
+    from parity.bench.claims import placement_spread, repeatability
+
+    doc["overhead"] = {**harness_overhead(doc), **repeatability(doc)}
+    spread = placement_spread(doc)
+    if spread:
+        doc["overhead"]["placement_spread"] = spread
+
+
+def claims(doc: dict[str, Any]) -> None:
+    """doc["claims"]: a verdict for every claim, from the rows the parts measured."""
+    from parity.claims import compute
+
+    doc["claims"] = compute(doc)
+
+
+STEPS: tuple[Callable[[dict[str, Any]], None], ...] = (overhead, claims)
+
+
+def derive(doc: dict[str, Any]) -> dict[str, Any]:
+    for step in STEPS:
+        step(doc)
+    return doc
+
+
+def add_trend(doc: dict[str, Any], history_path: Path) -> dict[str, Any]:
+    """Append the run to its history (a valid document only) and keep the trend of its CPU in the document."""
+    from parity import history
+    from parity.results_schema import validate
+
+    validate(doc)  # an invalid document must not enter the history
+    history.append(doc, history_path)
+    doc["history"] = history.trend(history_path, cpu_model=(doc.get("machine") or {}).get("cpu_model"))
+    return doc
