@@ -15,6 +15,9 @@ from parity.options import Options, add_options
 from parity.servers.pool import Unavailable
 from parity.session import ParitySession
 
+# A team's own tests get the `checkpointer` fixtures from there, with this plugin; inert until a test asks for one.
+pytest_plugins = ("parity.fixtures",)
+
 SESSION_KEY = pytest.StashKey[ParitySession]()
 CELL_KEY = pytest.StashKey["Cell"]()
 LOOP_PARAM = "_asyncio_loop_factory"  # the fixture pytest-asyncio parametrizes with our loop factories
@@ -30,18 +33,24 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "parity_flavours(*names): restrict the flavours of a matrix test")
     try:
         worker = getattr(config, "workerinput", {}).get("workerid")
-        config.stash[SESSION_KEY] = ParitySession(Options.from_pytest(config), worker=worker)
+        config.stash[SESSION_KEY] = session = ParitySession(Options.from_pytest(config), worker=worker)
     except ParityUsageError as exc:
         raise pytest.UsageError(exc.line()) from None
-    _install_sigterm()
+    if session.pool.endpoints():  # a third-party saver was probed on its server already
+        install_sigterm()
 
 
-def _install_sigterm() -> None:
-    # SIGTERM becomes KeyboardInterrupt so pytest unwinds fixtures and our servers stop, as with Ctrl-C.
+def install_sigterm() -> None:
+    """SIGTERM becomes KeyboardInterrupt so pytest unwinds fixtures and our servers stop, as with Ctrl-C.
+
+    Installed when the first test asks for the session (not at start), so a repository's tests that use none of
+    the suite's fixtures keep their own SIGTERM behaviour."""
     def handler(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
     try:
-        signal.signal(signal.SIGTERM, handler)
+        if signal.getsignal(signal.SIGTERM) is not getattr(install_sigterm, "handler", None):
+            signal.signal(signal.SIGTERM, handler)
+            install_sigterm.handler = handler
     except ValueError:  # not the main thread (e.g. pytest run inside a thread): the reaper still covers us
         pass
 
@@ -77,13 +86,26 @@ def pytest_generate_tests(metafunc):
     return (yield)
 
 
+MATRIX_FIXTURES = ("parity_cell", "parity_target")  # the suite's cells and a team's tests (parity.fixtures)
+
+
 @pytest.hookimpl
 def pytest_asyncio_loop_factories(config, item):
-    factories = _loop_factories(get_session(config))
-    if "parity_cell" not in getattr(item, "fixturenames", ()):
+    names = getattr(item, "fixturenames", ())
+    if any(n in names for n in MATRIX_FIXTURES):
+        return _loop_factories(get_session(config))
+    if "parity_session" in names:  # the suite's other async tests: its default loop
         name = get_session(config).default_loop()
-        return {name: factories[name]}
-    return factories
+        return {name: _loop_factories(get_session(config))[name]}
+    # Any other async test (a team's own, in their repository): exactly the loop pytest-asyncio makes without
+    # this hook, from the event-loop policy in force; one factory adds no id.
+    return {"asyncio": _policy_loop}
+
+
+def _policy_loop():
+    import asyncio
+
+    return asyncio.get_event_loop_policy().new_event_loop()
 
 
 def _loop_factories(session: ParitySession) -> dict:
@@ -115,17 +137,19 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     default = ps.default_loop()
     keep, drop = [], []
     for item in items:
-        param = getattr(getattr(item, "callspec", None), "params", {}).get("parity_cell")
-        if param is None:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        param, team = params.get("parity_cell"), params.get("parity_target")
+        if param is None and team is None:
             keep.append(item)
             continue
         loop = loop_of(item) or default
-        if param.flavour == "sync" and loop != default:
+        if param is not None and param.flavour == "sync" and loop != default:
             drop.append(item)  # sync calls never touch an event loop: one cell, under the default loop
             continue
         keep.append(item)
-        _mark_not_applicable(item, ps, param, by_name.get(loop))
-        _mark_timeout(item, config, ps)
+        _mark_not_applicable(item, ps, param or team, by_name.get(loop))
+        if param is not None:  # a team's own tests keep their own time limits
+            _mark_timeout(item, config, ps)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -188,6 +212,7 @@ class Cell:
 
 @pytest.fixture(scope="session")
 def parity_session(request) -> ParitySession:
+    install_sigterm()
     return get_session(request.config)
 
 

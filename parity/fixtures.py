@@ -1,0 +1,263 @@
+"""Fixtures for a team's own tests: `checkpointer` / `async_checkpointer` on every backend, and `same_as_reference`.
+
+Loaded with the suite's plugin (it lists this module in its `pytest_plugins`), so installing checkpoint-parity is
+enough; `-p parity.fixtures` or `pytest_plugins = ["parity.fixtures"]` also work (a second load is a no-op, and
+they load the suite plugin when entry-point autoloading is off). Inert until a test asks for one of the fixtures:
+only such tests are parametrized, other tests of the repository see nothing of it.
+
+    def test_refund(checkpointer):                      # test_refund[memory-sync], [redis-sync], [postgres-sync]
+        app = build_graph(checkpointer)
+        ...
+
+    async def test_refund_async(async_checkpointer):    # test_refund_async[redis-async-selector], [...-uvloop]
+        app = build_graph(async_checkpointer)
+        ...
+
+    def test_same_everywhere(same_as_reference):        # this backend's trace == the in-memory reference's
+        def scenario(saver, trace):
+            app = build_graph(saver)
+            cfg = trace.config("t1")
+            trace.add("reply", app.invoke({"question": "refund?"}, cfg))
+            trace.add("state", app.get_state(cfg))
+        same_as_reference(scenario)                      # an `async def scenario` is awaited: await same_as_reference(...)
+"""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+import pytest_asyncio
+
+from parity.backends.registry import Backend, SaverContext
+from parity.errors import ParityUsageError
+from parity.servers.pool import Unavailable
+from parity.differences import hunks, piece_summary
+from parity.trace import Trace, diff
+from parity.workloads.runner import ignore_paths
+
+# Options, servers and the event-loop matrix live in the suite's plugin. Imported from inside the functions below:
+# imported here, it would be loaded before pytest could register (and assertion-rewrite) it as a plugin.
+pytest_plugins = ("parity.plugin",)
+
+TARGET = "parity_target"  # the parametrized fixture every fixture of this module rests on
+REFERENCE = "memory"
+# The backends a team's tests run on unless --parity-backend names others: the reference and the two savers the
+# migration is between, plus every saver the team registered (--parity-saver, entry points). The shallow savers
+# and sqlite keep less history by design; ask for them by name.
+DEFAULT_BACKENDS = ("memory", "redis", "postgres")
+
+
+def team_backends(session) -> list[Backend]:
+    if session.options.backends:
+        return list(session.backends)
+    return [b for b in session.backends if b.name in DEFAULT_BACKENDS or b.origin != "built-in"]
+
+
+def _flavour(metafunc) -> str:
+    names = metafunc.fixturenames
+    if "checkpointer" in names and "async_checkpointer" in names:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: asks for both checkpointer and async_checkpointer "
+                                "(fix: one saver per test; write a sync and an async test)")
+    if "async_checkpointer" in names:
+        return "async"
+    if "checkpointer" in names:
+        return "sync"
+    return "async" if inspect.iscoroutinefunction(metafunc.function) else "sync"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_generate_tests(metafunc):
+    # A wrapper, like the suite's: it runs before pytest-asyncio's, so ids read backend-flavour-loop.
+    # TARGET is in the closure only when one of our fixtures is really used (a team's own fixture of the same
+    # name overrides ours and leaves their test alone).
+    if TARGET in metafunc.fixturenames:
+        from parity.plugin import CellParam, get_session
+
+        flavour = _flavour(metafunc)
+        params = [CellParam(b.name, flavour) for b in team_backends(get_session(metafunc.config))
+                  if flavour in b.flavours()]
+        metafunc.parametrize(TARGET, params, ids=str, indirect=True)
+        if inspect.iscoroutinefunction(metafunc.function) and not metafunc.definition.get_closest_marker("asyncio"):
+            # asyncio's strict mode runs only marked coroutines; asking for our fixture is asking for asyncio.
+            # Marked on the definition (for pytest-asyncio's loop parametrization, next) and on the function (the
+            # items made from it).
+            metafunc.definition.add_marker(pytest.mark.asyncio)
+            pytest.mark.asyncio(metafunc.function)
+    return (yield)
+
+
+@dataclass
+class Target:
+    """Where this test runs: backend, flavour, event loop, server URL (None without a server), its own scope."""
+
+    backend: str
+    flavour: str
+    loop: str | None
+    url: str | None
+    scope: str  # the Redis key prefix / Postgres schema of this test; removed when its saver closes
+    capabilities: frozenset[str]
+    _backend: Backend = field(repr=False)
+    _endpoint: Any = field(repr=False)
+    _session: Any = field(repr=False)
+
+    def saver(self, flavour: str | None = None, scope: str | None = None):
+        """A (async) context manager of a saver of this backend, in `scope` (default: the test's scope)."""
+        ctx = SaverContext(self._endpoint, scope or self.scope)
+        return self._backend.saver(flavour or self.flavour, ctx)
+
+
+@pytest.fixture
+def parity_target(request) -> Target:
+    """The backend/flavour/loop cell of this test (parametrized by the plugin)."""
+    from parity.plugin import CellParam, get_session, install_sigterm, loop_of
+
+    session = get_session(request.config)
+    install_sigterm()  # servers may start now: SIGTERM must unwind the fixtures that stop them
+    param = getattr(request, "param", None)
+    if not isinstance(param, CellParam):  # asked for at run time, after the matrix was made
+        pytest.fail("parity: checkpointer/async_checkpointer/same_as_reference must be arguments of the test or of "
+                    "its fixtures, not request.getfixturevalue(), so each backend becomes its own test "
+                    "(fix: add it to the test's arguments)", pytrace=False)
+    backend = session.registry.get(param.backend)
+    endpoint = None
+    if backend.family:
+        try:
+            endpoint = session.endpoint(backend.family)
+        except Unavailable as exc:
+            pytest.skip(f"not-applicable: {exc}")
+        except ParityUsageError as exc:
+            pytest.fail(exc.line(), pytrace=False)
+    loop = loop_of(request.node)
+    return Target(backend.name, param.flavour, loop, endpoint.url if endpoint else None, session.new_scope(),
+                  frozenset(c.value for c in backend.capabilities), backend, endpoint, session)
+
+
+@pytest.fixture
+def checkpointer(parity_target: Target):
+    """A sync checkpointer of this test's backend in the test's own scope, emptied when the test ends."""
+    with parity_target.saver("sync") as saver:
+        yield saver
+
+
+@pytest_asyncio.fixture
+async def async_checkpointer(parity_target: Target):
+    """An async checkpointer of this test's backend in the test's own scope, on the test's event loop."""
+    async with parity_target.saver("async") as saver:
+        yield saver
+
+
+class Recorder:
+    """What a scenario gets besides the saver: add(label, value) records an observation; thread ids per run."""
+
+    def __init__(self, scope: str, ignore: tuple[str, ...]) -> None:
+        self.scope = scope
+        self.ignore = tuple(ignore)
+        self.trace = Trace()
+
+    def add(self, label: str, value: Any) -> Any:
+        """Record what the graph shows (a result, a state, a history...): ids and clocks are normalised."""
+        self.trace.add(label, ignore_paths(value, self.ignore))
+        return value
+
+    __call__ = add
+
+    def thread(self, name: str = "t1") -> str:
+        """A thread id unique to this run (a saver that ignores its scope still cannot mix tests); the trace
+        shows `name` again, so the runs compare."""
+        stored = f"{name}__{self.scope}"
+        self.trace.alias(stored, name)
+        return stored
+
+    def config(self, thread: str = "t1", **configurable: Any) -> dict[str, Any]:
+        return {"configurable": {"thread_id": self.thread(thread), **configurable}}
+
+
+Scenario = Callable[[Any, Recorder], Any]
+
+
+class SameAsReference:
+    """same_as_reference(scenario, ignore=()): run scenario(saver, trace) on a fresh in-memory saver and on a fresh
+    saver of this test's backend; fail with the trace diff when what they recorded differs."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def __call__(self, scenario: Scenario, *, ignore: tuple[str, ...] | list[str] = ()):
+        if inspect.iscoroutinefunction(scenario):
+            return self._judge_async(scenario, tuple(ignore))
+        reference, reference_error = self._run_sync(self._reference(), scenario, ignore)
+        actual, actual_error = self._run_sync(self.target, scenario, ignore)
+        self._judge(reference, reference_error, actual, actual_error)
+        return None
+
+    async def _judge_async(self, scenario: Scenario, ignore: tuple[str, ...]) -> None:
+        reference, reference_error = await self._run_async(self._reference(), scenario, ignore)
+        actual, actual_error = await self._run_async(self.target, scenario, ignore)
+        self._judge(reference, reference_error, actual, actual_error)
+
+    def _reference(self) -> Target:
+        session = self.target._session
+        backend = session.registry.get(REFERENCE)
+        return Target(REFERENCE, self.target.flavour, self.target.loop, None, "", frozenset(), backend, None, session)
+
+    def _run_sync(self, target: Target, scenario: Scenario, ignore) -> tuple[Recorder, BaseException | None]:
+        rec = Recorder(target._session.new_scope(), tuple(ignore))
+        error = None
+        with target.saver("sync", rec.scope) as saver:
+            try:
+                scenario(saver, rec)
+            except Exception as exc:  # part of the trace: the reference may raise the same
+                error = _record_raised(rec, exc)
+        return rec, error
+
+    async def _run_async(self, target: Target, scenario: Scenario, ignore) -> tuple[Recorder, BaseException | None]:
+        rec = Recorder(target._session.new_scope(), tuple(ignore))
+        error = None
+        async with target.saver("async", rec.scope) as saver:
+            try:
+                await scenario(saver, rec)
+            except Exception as exc:
+                error = _record_raised(rec, exc)
+        return rec, error
+
+    def _judge(self, reference: Recorder, reference_error: BaseException | None, actual: Recorder,
+               actual_error: BaseException | None) -> None:
+        if reference_error is not None:  # the scenario's own bug: show it as the test's error, with its traceback
+            raise reference_error
+        if not reference.trace.entries:
+            pytest.fail("same_as_reference: the scenario recorded nothing, so nothing was compared "
+                        "(fix: call trace.add(label, value) with what the graph returns)", pytrace=False)
+        if diff(reference.trace, actual.trace) is None:
+            return
+        pieces = hunks(reference.trace, actual.trace)
+        t = self.target
+        where = f"{t.backend} ({t.flavour}{', ' + t.loop if t.loop else ''})"
+        raised = "" if actual_error is None else (
+            f"\n{t.backend} raised:\n" + "".join(traceback.format_exception(actual_error, limit=-3)).rstrip())
+        pytest.fail(f"the graph behaves differently on {where} than on the in-memory reference: "
+                    f"{len(pieces)} difference(s), first: {piece_summary(pieces[0]) if pieces else '?'}\n"
+                    f"{_shown(pieces)}{raised}", pytrace=False)
+
+
+def _shown(pieces: list[str], max_lines: int = 60) -> str:
+    """The differences one by one ("-" reference, "+" this backend), ids renumbered so one lost object does not
+    shift every later id; long output cut with a count of what was left out."""
+    lines = [line for piece in pieces for line in piece.splitlines()]
+    cut = lines[:max_lines] + ([f"... ({len(lines) - max_lines} more lines)"] if len(lines) > max_lines else [])
+    return "(- in-memory reference, + this backend)\n" + "\n".join(cut)
+
+
+def _record_raised(rec: Recorder, exc: Exception) -> Exception:
+    rec.trace.add("raised", {"type": type(exc).__name__, "message": str(exc)[:300]})
+    return exc
+
+
+@pytest.fixture
+def same_as_reference(parity_target: Target) -> SameAsReference:
+    """Assert that a scenario behaves on this test's backend as on the in-memory reference (see SameAsReference)."""
+    return SameAsReference(parity_target)
+
