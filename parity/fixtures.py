@@ -100,13 +100,13 @@ class Target:
     url: str | None
     scope: str  # the Redis key prefix / Postgres schema of this test; removed when its saver closes
     capabilities: frozenset[str]
+    endpoint: Any = field(repr=False)  # parity.servers.endpoint.Endpoint (url, pid, settings...) or None
     _backend: Backend = field(repr=False)
-    _endpoint: Any = field(repr=False)
     _session: Any = field(repr=False)
 
     def saver(self, flavour: str | None = None, scope: str | None = None):
         """A (async) context manager of a saver of this backend, in `scope` (default: the test's scope)."""
-        ctx = SaverContext(self._endpoint, scope or self.scope)
+        ctx = SaverContext(self.endpoint, scope or self.scope)
         return self._backend.saver(flavour or self.flavour, ctx)
 
 
@@ -133,7 +133,7 @@ def parity_target(request) -> Target:
             pytest.fail(exc.line(), pytrace=False)
     loop = loop_of(request.node)
     return Target(backend.name, param.flavour, loop, endpoint.url if endpoint else None, session.new_scope(),
-                  frozenset(c.value for c in backend.capabilities), backend, endpoint, session)
+                  frozenset(c.value for c in backend.capabilities), endpoint, backend, session)
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ class SameAsReference:
     def _reference(self) -> Target:
         session = self.target._session
         backend = session.registry.get(REFERENCE)
-        return Target(REFERENCE, self.target.flavour, self.target.loop, None, "", frozenset(), backend, None, session)
+        return Target(REFERENCE, self.target.flavour, self.target.loop, None, "", frozenset(), None, backend, session)
 
     def _run_sync(self, target: Target, scenario: Scenario, ignore) -> tuple[Recorder, BaseException | None]:
         rec = Recorder(target._session.new_scope(), tuple(ignore))
