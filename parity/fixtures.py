@@ -39,9 +39,6 @@ from parity.differences import hunks, piece_summary
 from parity.trace import Trace, diff
 from parity.workloads.runner import ignore_paths
 
-# Options, servers and the event-loop matrix live in the suite's plugin. Imported from inside the functions below:
-# imported here, it would be loaded before pytest could register (and assertion-rewrite) it as a plugin.
-pytest_plugins = ("parity.plugin",)
 
 TARGET = "parity_target"  # the parametrized fixture every fixture of this module rests on
 REFERENCE = "memory"
@@ -49,6 +46,16 @@ REFERENCE = "memory"
 # migration is between, plus every saver the team registered (--parity-saver, entry points). The shallow savers
 # and sqlite keep less history by design; ask for them by name.
 DEFAULT_BACKENDS = ("memory", "redis", "postgres")
+
+
+def pytest_addhooks(pluginmanager) -> None:
+    """Options, servers and the event-loop matrix live in the suite's plugin: load it when only this module was
+    asked for (e.g. entry-point autoloading off). Checked by identity, not by name: an install whose entry point
+    has another name has it registered under that name (and `pytest_plugins` would register it twice)."""
+    from parity import plugin
+
+    if not pluginmanager.is_registered(plugin):
+        pluginmanager.register(plugin, "parity.plugin")
 
 
 def team_backends(session) -> list[Backend]:
@@ -113,8 +120,7 @@ class Target:
 @pytest.fixture
 def parity_target(request) -> Target:
     """The backend/flavour/loop cell of this test (parametrized by the plugin)."""
-    from parity.plugin import CellParam, get_session, install_sigterm, loop_of
-
+    from parity.plugin import CellParam, get_session, install_sigterm, loop_of  # here: see pytest_addhooks
     session = get_session(request.config)
     install_sigterm()  # servers may start now: SIGTERM must unwind the fixtures that stop them
     param = getattr(request, "param", None)
