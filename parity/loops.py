@@ -29,10 +29,10 @@ def platform_loops(platform: str = sys.platform) -> list[Loop]:
     windows = platform == "win32"
     loops: list[Loop] = []
     if windows:
-        loops.append(Loop("proactor", getattr(asyncio, "ProactorEventLoop")))
-        loops.append(Loop("selector", asyncio.SelectorEventLoop))
+        loops.append(Loop("proactor", _with_pool(getattr(asyncio, "ProactorEventLoop"))))
+        loops.append(Loop("selector", _with_pool(asyncio.SelectorEventLoop)))
     else:
-        loops.append(Loop("selector", asyncio.SelectorEventLoop))
+        loops.append(Loop("selector", _with_pool(asyncio.SelectorEventLoop)))
         loops.append(_unavailable("proactor", "ProactorEventLoop exists only on Windows"))
     loops.append(_module_loop("uvloop", "uvloop does not support Windows" if windows else "uvloop is not installed"))
     loops.append(_module_loop("winloop", "winloop is Windows-only") if windows
@@ -43,11 +43,20 @@ def platform_loops(platform: str = sys.platform) -> list[Loop]:
 def _module_loop(module: str, reason: str) -> Loop:
     if importlib.util.find_spec(module) is None:
         return _unavailable(module, reason)
+    return Loop(module, _with_pool(lambda: importlib.import_module(module).new_event_loop()))
 
+
+def _with_pool(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> Callable[[], asyncio.AbstractEventLoop]:
+    """The loop with a default executor that a hung sync node (timed out, see cell_timer) cannot keep alive."""
     def factory() -> asyncio.AbstractEventLoop:
-        return importlib.import_module(module).new_event_loop()
+        from parity.cell_timer import DaemonPool
 
-    return Loop(module, factory)
+        loop = new_loop()
+        loop.set_default_executor(DaemonPool())
+        return loop
+
+    factory.__qualname__ = factory.__name__ = f"new_{getattr(new_loop, '__name__', 'loop')}"
+    return factory
 
 
 def default_loop(loops: list[Loop] | None = None) -> Loop:

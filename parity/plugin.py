@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from parity.backends.capabilities import Capability
+from parity.cell_timer import CellTimer, CellTimeout
 from parity.errors import ParityUsageError
 from parity.options import Options, add_options
 from parity.servers.pool import Unavailable
@@ -20,6 +21,7 @@ pytest_plugins = ("parity.fixtures",)
 
 SESSION_KEY = pytest.StashKey[ParitySession]()
 CELL_KEY = pytest.StashKey["Cell"]()
+TIMER_KEY = pytest.StashKey[CellTimer]()
 LOOP_PARAM = "_asyncio_loop_factory"  # the fixture pytest-asyncio parametrizes with our loop factories
 
 
@@ -148,24 +150,35 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             continue
         keep.append(item)
         _mark_not_applicable(item, ps, param or team, by_name.get(loop))
-        if param is not None:  # a team's own tests keep their own time limits
-            _mark_timeout(item, config, ps)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
-def _mark_timeout(item, config, ps: ParitySession) -> None:
-    """A hung saver fails its cell (status failed, "timed out") and the matrix goes on, instead of hanging the run.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A compat cell that runs past --parity-timeout (per run) fails as "timed out" and the matrix goes on.
 
-    Through pytest-timeout's signal method only: its thread method ends the whole process, servers and report
-    with it. Windows has no SIGALRM, so cells there have no limit.
+    Our own SIGALRM timer (parity.cell_timer), not pytest-timeout's: that one's exception is swallowed by uvloop's
+    callbacks, and its thread method ends the whole process, servers and report with it. No limit on Windows
+    (no SIGALRM); the report's cells there carry no "timed out".
     """
+    if getattr(getattr(item, "callspec", None), "params", {}).get("parity_cell") is None:
+        return (yield)  # a team's own tests (parity.fixtures) keep their own time limits
+    ps = get_session(item.config)
     seconds = ps.options.cell_timeout_s * ps.options.repeat
-    if not seconds or not hasattr(signal, "SIGALRM") or not config.pluginmanager.hasplugin("timeout"):
-        return
-    if item.get_closest_marker("timeout") is None:
-        item.add_marker(pytest.mark.timeout(seconds, method="signal"))
+    if not seconds:
+        return (yield)
+    timer = CellTimer(seconds)
+    item.stash[TIMER_KEY] = timer
+    timer.start()
+    try:
+        result = yield
+    finally:
+        timer.stop()
+    if timer.fired:  # it did end, but only after its limit: still a hang, never a pass
+        raise CellTimeout(timer.message())
+    return result
 
 
 def _mark_not_applicable(item, ps: ParitySession, param: CellParam, loop) -> None:
@@ -252,7 +265,7 @@ def _record_cell(item, report) -> None:
         return
     ps = get_session(item.config)
     cell: Cell | None = item.stash.get(CELL_KEY, None)
-    status, reason = _status(report, cell)
+    status, reason = _status(report, cell, item.stash.get(TIMER_KEY, None))
     loop = loop_of(item) or ps.default_loop()
     row = {"id": item.nodeid, "scenario": item.originalname, "module": item.module.__name__ if item.module else "",
            "backend": param.backend, "flavour": param.flavour, "loop": loop, "status": status, "reason": reason,
@@ -271,7 +284,9 @@ def _workload_param(item) -> str | None:
     return getattr(workload, "name", None)
 
 
-def _status(report, cell) -> tuple[str, str]:
+def _status(report, cell, timer=None) -> tuple[str, str]:
+    if timer is not None and timer.fired and not report.skipped:
+        return "failed", timer.message()
     if report.passed:
         return "passed", ""
     if report.skipped:
@@ -284,8 +299,6 @@ def _status(report, cell) -> tuple[str, str]:
         return "diverged", cell.finding.summary
     text = report.longreprtext.strip().splitlines()
     last = (text[-1] if text else "")[:300]
-    if "Timeout (>" in report.longreprtext and "pytest-timeout" in report.longreprtext:
-        return "failed", f"timed out: {last.removeprefix('E   ').strip()} (a saver or graph call hung; see --parity-timeout)"
     return ("failed" if report.when == "call" else "error"), last
 
 
