@@ -4,7 +4,7 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    if not config.getoption("quick"):
+    if not config.getoption("parity_quick"):
         return
     from parity import loops
     from parity.plugin import loop_of

@@ -21,11 +21,19 @@ SERVER = ("doctor",) + SUITE  # options about where servers and savers come from
 DEFAULT_CELL_TIMEOUT_S = 120.0  # a compat cell runs in well under a second here; minutes mean a hang
 
 
+def pytest_dest(name: str) -> str:
+    """Where pytest keeps an option: flags and dests are one namespace shared by every plugin and conftest.py of a
+    repository, and this plugin loads in a team's repository too. A team's own `--redis-url` or another plugin's
+    `--profile` must not collide with ours (pytest refuses to start on a collision), so every pytest flag is
+    `--parity-*` (the `parity` CLI keeps the short spellings) and every dest `parity_*`."""
+    return f"parity_{name}"
+
+
 @dataclass(frozen=True)
 class Opt:
     """One option as both pytest and argparse see it."""
 
-    flag: str  # the pytest flag, also accepted by the CLI
+    flag: str  # the pytest flag, always --parity-* (see pytest_dest), also accepted by the CLI
     help: str
     kind: type = str  # str, int, float, bool (a switch) or list (repeatable, comma-separated values split)
     cli: str | None = None  # the CLI's shorter spelling, e.g. --backend for --parity-backend
@@ -115,12 +123,12 @@ def _int_env(name: str, default: int) -> int:
 class Options:
     """The resolved options of one run. Each field is one option; see the module docstring to add one."""
 
-    provider: str | None = option("--provider", "where servers come from (default: $PARITY_PROVIDER or auto)",
-                                  choices=PROVIDERS, commands=SERVER)
-    redis_url: str | None = option("--redis-url", "use this Redis (external; the suite stays in its own key prefix)",
-                                   commands=SERVER)
-    postgres_url: str | None = option("--postgres-url", "use this Postgres (external; the suite stays in its own schema)",
-                                      commands=SERVER)
+    provider: str | None = option("--parity-provider", "where servers come from (default: $PARITY_PROVIDER or auto)",
+                                  choices=PROVIDERS, cli="--provider", commands=SERVER)
+    redis_url: str | None = option("--parity-redis-url", "use this Redis (external; the suite stays in its own key prefix)",
+                                   cli="--redis-url", commands=SERVER)
+    postgres_url: str | None = option("--parity-postgres-url", "use this Postgres (external; the suite stays in its own schema)",
+                                      cli="--postgres-url", commands=SERVER)
     backends: list[str] = option("--parity-backend", "run only these backends (repeatable or comma-separated; "
                                  "default: all registered)", kind=list, cli="--backend", metavar="NAME",
                                  commands=SERVER, resolve=_split)
@@ -131,8 +139,8 @@ class Options:
     out: Path | None = option("--parity-out", "write DIR/results.json (parity run: default reports/<run-id>)",
                               cli="--out", metavar="DIR", resolve=_path)
     quick: bool = option("--parity-quick", "the fast profile", kind=bool, cli="--quick")
-    repeat: int = option("--repeat", "run each compat scenario N times; a divergence is reported with its rate",
-                         kind=int, metavar="N", default=1, resolve=_repeat)
+    repeat: int = option("--parity-repeat", "run each compat scenario N times; a divergence is reported with its rate",
+                         kind=int, cli="--repeat", metavar="N", default=1, resolve=_repeat)
     profile: str = option("--parity-profile", "benchmark profile (default: standard, or quick with --quick)",
                           choices=("quick", "standard", "full"), cli="--profile", default="standard", resolve=_profile)
     workloads: list[str] = option("--parity-workload", "also run this workload (a team's own graph, module:name or a "
@@ -167,7 +175,7 @@ class Options:
 
     @classmethod
     def from_pytest(cls, config) -> "Options":
-        return cls.from_values(config.getoption)
+        return cls.from_values(lambda name: config.getoption(pytest_dest(name)))
 
     @classmethod
     def from_args(cls, args) -> "Options":
@@ -179,7 +187,7 @@ def add_options(parser) -> None:
     """The pytest plugin's options (pytest_addoption)."""
     group = parser.getgroup("parity", "checkpoint-parity")
     for name, opt in Options.declared():
-        group.addoption(opt.flag, **opt.argparse_kw(name))
+        group.addoption(opt.flag, **opt.argparse_kw(pytest_dest(name)))
 
 
 def add_cli_options(parser, command: str) -> None:

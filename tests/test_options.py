@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from parity.errors import ParityUsageError
-from parity.options import SUITE, Options, add_options, forward
+from parity.options import SUITE, Options, add_options, forward, pytest_dest
 
 
 class _PytestLike:
@@ -40,7 +40,7 @@ def test_the_cli_forwards_every_option_it_parsed_unchanged(command, tmp_path):
     pytest_parser = _PytestLike()
     add_options(pytest_parser)
     forwarded = pytest_parser.argparse.parse_args(forward(args, command))
-    assert Options.from_args(forwarded) == Options.from_args(args)
+    assert Options.from_values(lambda name: getattr(forwarded, pytest_dest(name))) == Options.from_args(args)
     options = Options.from_args(args)
     assert (options.backends, options.repeat, options.profile, options.cell_timeout_s) == \
         (["memory", "redis", "sqlite"], 3, "full", 7.5), options
@@ -64,3 +64,9 @@ def test_defaults_when_nothing_is_given(monkeypatch):
     monkeypatch.delenv("PARITY_REPEAT", raising=False)
     assert Options.from_values(lambda name: None) == Options()
     assert Options.from_values({"quick": True}.get).profile == "quick"
+
+
+def test_every_pytest_flag_and_dest_is_namespaced():
+    """The plugin loads in a team's repository: a flag or dest of ours must not collide with theirs."""
+    for name, opt in Options.declared():
+        assert opt.flag.startswith("--parity-") and pytest_dest(name).startswith("parity_"), (name, opt.flag)

@@ -104,11 +104,11 @@ def test_repeat_below_one_is_refused(monkeypatch):
 
     from parity.options import Options
 
-    values = {"repeat": 0}
+    values = {"parity_repeat": 0}
     config = SimpleNamespace(getoption=lambda name: values.get(name))
     with pytest.raises(ParityUsageError, match="--repeat 0"):
         Options.from_pytest(config)
-    values["repeat"] = None
+    values["parity_repeat"] = None
     monkeypatch.setenv("PARITY_REPEAT", "many")
     with pytest.raises(ParityUsageError, match="PARITY_REPEAT='many'"):
         Options.from_pytest(config)

@@ -220,6 +220,12 @@ import asyncio, uvloop, pytest
 asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 {plugins}
 
+
+def pytest_addoption(parser):  # a Redis team's own options, with the names the parity CLI uses
+    parser.addoption("--redis-url", default="redis://localhost:6379/0")
+    parser.addoption("--repeat", type=int, default=1)
+    parser.addoption("--profile", dest="profile", default=None)
+
 @pytest.fixture
 def checkpointer():
     return "theirs"
@@ -228,7 +234,7 @@ def checkpointer():
 
 @pytest.mark.parametrize("how", ["installed", "conftest-line", "-p twice", "autoload-off"])
 def test_a_teams_other_tests_are_untouched_however_the_plugin_loads(pytester, how):
-    """Their event-loop policy, their own `checkpointer` fixture and their SIGTERM stay theirs; loading the
+    """Their event-loop policy, their own options and `checkpointer` fixture and their SIGTERM stay theirs; loading the
     plugin again (-p, pytest_plugins) or only explicitly (autoload off) changes nothing and does not fail."""
     plugins = 'pytest_plugins = ["parity.fixtures", "parity.plugin"]' if how in ("conftest-line", "autoload-off") else ""
     pytester.makeini(INI + "asyncio_mode = auto\n")
