@@ -15,8 +15,11 @@ from typing import Any
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 # A uuid inside a longer string, e.g. a subgraph's checkpoint_ns "child:<task id>" or a checkpoint_map key.
 EMBEDDED_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-# Channel versions are "<32-digit counter>.<random float>": the counter is the semantics, the random tail is not.
-VERSION_RE = re.compile(r"^(\d{32})\.\d+(?:\.\d+)?(?:e-?\d+)?$")
+# Where a checkpoint holds channel versions. Their representation is the saver's choice (str, int or float,
+# "monotonically increasing", BaseCheckpointSaver.get_next_version); LangGraph only compares the versions of one
+# checkpoint with each other. So they are shown as their rank among the versions of their checkpoint: see
+# docs/judging.md, "Channel versions".
+VERSION_KEYS = ("channel_versions", "versions_seen")
 # Keys whose values are LangGraph's ids or clocks: replaced by stable placeholders, but only inside LangGraph's own
 # structures (see STRUCTURE_KEYS); in graph values and other user payloads an "id" or "timestamp" is data.
 ID_KEYS = {"checkpoint_id", "parent_checkpoint_id", "id", "run_id", "task_id", "thread_ts", "parent_ts"}
@@ -82,9 +85,6 @@ class Normaliser:
                 obj = obj.replace(stored, name)
         if UUID_RE.match(obj):
             return self.id_token(obj)
-        version = VERSION_RE.match(obj)
-        if version:
-            return f"<v{int(version.group(1))}>"
         if EMBEDDED_UUID_RE.search(obj):
             return EMBEDDED_UUID_RE.sub(lambda m: self.id_token(m.group(0)), obj)
         return obj
@@ -97,6 +97,8 @@ class Normaliser:
         if isinstance(obj, uuid.UUID):  # a UUID object and its string are different values
             return {"__type__": "UUID", "value": self.id_token(obj)}
         if isinstance(obj, dict):
+            if self.where != "payload" and any(k in obj for k in VERSION_KEYS):
+                return self.checkpoint_versions(obj)
             # Keys are sorted with their ids masked, so a dict keyed by ids sorts the same in every run.
             items = sorted(obj.items(), key=lambda kv: EMBEDDED_UUID_RE.sub("<id>", self.key(kv[0])))
             return {self.key(k): self(v, k if isinstance(k, str) else None) for k, v in items}
@@ -109,6 +111,25 @@ class Normaliser:
         if isinstance(obj, (set, frozenset)):
             return {"__type__": type(obj).__name__, "items": sorted((self(v) for v in obj), key=repr)}
         return self.scalar(obj)
+
+    def checkpoint_versions(self, obj: dict) -> dict:
+        """A dict holding channel_versions / versions_seen: each version replaced by its rank in this dict.
+
+        Ranks keep what LangGraph reads from versions (which are equal, which is newer) and drop how the saver
+        spells them ("00..03.0.41" or 3). Versions that do not compare with each other (mixed types) rank by type
+        name first, so the mix shows as a difference instead of an error.
+        """
+        found = [v for k in VERSION_KEYS for v in _versions_in(obj.get(k))]
+        try:
+            ordered = sorted(set(found))
+        except TypeError:
+            ordered = sorted(set(found), key=lambda v: (type(v).__name__, v))
+        rank = {v: f"<v{i + 1}>" for i, v in enumerate(ordered)}
+        out = self.value({k: v for k, v in obj.items() if k not in VERSION_KEYS})
+        for k in VERSION_KEYS:
+            if k in obj:
+                out[k] = _ranked(obj[k], rank, self)
+        return dict(sorted(out.items()))
 
     def key(self, k: Any) -> str:
         """A dict key as text; a non-str key keeps its type ({1: ...} is "int:1", not "1")."""
@@ -139,6 +160,23 @@ class Normaliser:
         """A collection whose order the API does not promise: sorted by content with ids masked, then normalised."""
         masked = [(_masked_key(item), i) for i, item in enumerate(items)]
         return [self(items[i]) for _, i in sorted(masked)]
+
+
+def _versions_in(value: Any) -> list[Any]:
+    """The version values of channel_versions ({channel: v}) or versions_seen ({node: {channel: v}})."""
+    if not isinstance(value, dict):
+        return []
+    return [x for v in value.values() for x in (_versions_in(v) if isinstance(v, dict) else [v])
+            if isinstance(x, (str, int, float)) and not isinstance(x, bool)]
+
+
+def _ranked(value: Any, rank: dict, normalise: Normaliser) -> Any:
+    if isinstance(value, dict):
+        return {normalise.key(k): _ranked(v, rank, normalise) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    try:
+        return rank[value]
+    except (KeyError, TypeError):  # not a version (None, a list...): shown as it is
+        return normalise(value)
 
 
 def _masked_key(item: Any) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
+from langgraph.checkpoint.base import WRITES_IDX_MAP, BaseCheckpointSaver, get_checkpoint_metadata
 from langgraph.constants import TASKS
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -110,3 +110,64 @@ correct_memory.__doc__ = "A plain InMemorySaver through the third-party path: th
 BROKEN = {"broken_order": "wrong_list_order", "broken_writes": "drops_pending_writes",
           "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata",
           "broken_sends": "drops_sends"}
+
+
+# Correct savers that spell what the API leaves free differently from InMemorySaver (docs/judging.md): the judge
+# must find nothing on them. They keep each checkpoint's channel values with the checkpoint (as sqlite or lmdb do):
+# InMemorySaver files values under (channel, version), which is right only for versions unique across the
+# branches of a thread (its random tails); with plain 1, 2, 3 a fork would overwrite the older branch's values.
+class _WholeCheckpoints(InMemorySaver):
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def put(self, config, checkpoint, metadata, new_versions):
+        stored = super().put(config, checkpoint, metadata, new_versions)
+        c = stored["configurable"]
+        self.values[(c["thread_id"], c["checkpoint_ns"], c["checkpoint_id"])] = {
+            k: self.serde.dumps_typed(v) for k, v in checkpoint["channel_values"].items()}
+        return stored
+
+    def _whole(self, tup):
+        if tup is None:
+            return None
+        c = tup.config["configurable"]
+        values = self.values[(c["thread_id"], c.get("checkpoint_ns", ""), c["checkpoint_id"])]
+        return tup._replace(checkpoint={**tup.checkpoint,
+                                        "channel_values": {k: self.serde.loads_typed(v) for k, v in values.items()}})
+
+    def get_tuple(self, config):
+        return self._whole(super().get_tuple(config))
+
+    def list(self, config, **kw):
+        return iter([self._whole(t) for t in super().list(config, **kw)])
+
+    def delete_thread(self, thread_id):
+        super().delete_thread(thread_id)
+        self.values = {k: v for k, v in self.values.items() if k[0] != thread_id}
+
+
+class IntVersions(_WholeCheckpoints):
+    """Channel versions as the base class makes them: int 1, 2, 3 ... (no "<counter>.<random>" strings)."""
+
+    get_next_version = BaseCheckpointSaver.get_next_version
+
+
+class HexVersions(_WholeCheckpoints):
+    """Channel versions as fixed-width hex text that sorts like the counter: "v00000001", "v0000000a" ..."""
+
+    def get_next_version(self, current, channel=None):
+        return f"v{(0 if current is None else int(current[1:], 16)) + 1:08x}"
+
+
+class FloatVersions(_WholeCheckpoints):
+    """Channel versions as floats a tenth apart: 0.1, 0.2 ... (the API allows str, int or float)."""
+
+    def get_next_version(self, current, channel=None):
+        return round((current or 0.0) + 0.1, 6)
+
+
+int_versions = _factory("int_versions", IntVersions)
+hex_versions = _factory("hex_versions", HexVersions)
+float_versions = _factory("float_versions", FloatVersions)
+REPRESENTATIONS = {"int_versions": "int_versions", "hex_versions": "hex_versions", "float_versions": "float_versions"}

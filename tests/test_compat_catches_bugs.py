@@ -12,15 +12,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-from tests.broken_savers import BROKEN
+from tests.broken_savers import BROKEN, REPRESENTATIONS
 # What each broken saver must be caught by, at least (one scenario that observes exactly that contract).
 MUST_CATCH = {"broken_order": "test_state_history", "broken_writes": "test_parallel_branch_error_then_resume",
               "broken_parents": "test_time_travel_and_fork", "broken_metadata": "test_metadata_round_trip",
               "broken_sends": "test_sends_of_a_finished_branch_survive_an_interrupt"}
 
 
-# Correct savers through the third-party path; "shared" ignores ctx.scope, so every cell writes into one store.
-CONTROLS = {"control": "correct_memory", "shared": "one_store_for_all"}
+# Correct savers through the third-party path; "shared" ignores ctx.scope, so every cell writes into one store;
+# the *_versions ones spell channel versions otherwise than the reference (docs/judging.md): none may diverge.
+CONTROLS = {"control": "correct_memory", "shared": "one_store_for_all", **REPRESENTATIONS}
 
 
 def run_compat(out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
