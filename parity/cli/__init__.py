@@ -1,4 +1,4 @@
-"""`parity doctor | run | report | gate | compare | migrate | check`: thin commands over the plugin and the results document."""
+"""`parity doctor | run | report | gate | compare | migrate | check | init`: thin commands over the plugin and the results document."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 from parity.errors import ParityUsageError
 
-COMMANDS = ("doctor", "run", "report", "gate", "compare", "migrate", "check")
+COMMANDS = ("doctor", "run", "report", "gate", "compare", "migrate", "check", "init")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(command: str, rest: list[str]) -> int:
+    if command == "init":
+        from parity.cli.init import main_init
+        return main_init(rest)
     if command == "doctor":
         from parity.cli.doctor import main_doctor
         return main_doctor(rest)
