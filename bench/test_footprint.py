@@ -6,6 +6,7 @@ import contextlib
 
 import pytest
 
+from parity import families
 from parity.backends.capabilities import Capability as C
 from parity.bench import network
 from parity.bench.latency import Cell
@@ -23,13 +24,15 @@ def test_footprint(bench):
         pytest.skip("not-applicable: no selected server backend")
     cell = Cell("defaults", "sync", None, bench.endpoints("defaults"), bench.profile.growth_plan, bench.profile.history)
     calls = 50 if bench.profile.name == "quick" else 200
-    pg = [b for b in backends if b.family == "postgres"]
+    # The family whose commands are counted only on a server preloading a statements library (Postgres).
+    preloads = sorted({b.family for b in backends if b.family and families.get(b.family).statements_settings})
+    counted = preloads[0] if preloads else None
 
     async def go(statements):
         for b in backends:
-            await network.footprint(bench.session, cell, b, calls, statements if b.family == "postgres" else (None, None))
+            await network.footprint(bench.session, cell, b, calls, statements if b.family == counted else (None, None))
 
-    counting = (network.statements_endpoint(bench.session, cell.endpoints["postgres"]) if pg
+    counting = (network.statements_endpoint(bench.session, cell.endpoints[counted]) if counted
                 else contextlib.nullcontext((None, None)))
     with counting as statements:
         bench.run("sync", None, go, statements)

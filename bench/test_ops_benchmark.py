@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.bench import ops
 from parity.bench.runner import run_sync
 from parity.plugin import get_session

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from parity.backends.capabilities import Capability
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.faults import cluster, memory, migrate, modules, provisioning, ttl
 from parity.faults.provisioning import NO_PERSISTENCE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable
 
-from parity.backends.registry import Backend, SaverContext
+from parity.backends.backend import Backend, SaverContext
 from parity.trace import Trace
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.driver import Driver, Scenario
 from parity.findings import DivergenceError, Finding, match_known
 from parity.differences import hunks, piece_summary

@@ -67,7 +67,7 @@ class ParitySession:
 
     def endpoint(self, family: str):
         """The session's server of a family, probed once (version, modules, settings) for the report."""
-        from parity.servers.probe import probe
+        from parity.families import probe
 
         ep = self.pool.get(family)
         if ep.probe is None:

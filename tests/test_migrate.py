@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from parity.backends.registry import SaverContext, default_registry
+from parity.backends.backend import SaverContext
+from parity.backends.registry import default_registry
 from parity.faults import common, migrate
 
 

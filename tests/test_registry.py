@@ -7,9 +7,11 @@ import pytest
 from parity.backends.capabilities import Capability
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from parity.backends.registry import SaverContext, backend_from_factory, default_registry, load_factory, parse_saver_option
+from parity.backends.backend import SaverContext
+from parity.backends.registry import backend_from_factory, default_registry, load_factory, parse_saver_option
 from parity.errors import ParityUsageError
-from parity.servers.endpoint import FAMILIES, Endpoint
+from parity import families
+from parity.servers.endpoint import Endpoint
 
 REQUIRED = {"memory", "redis", "redis-shallow", "postgres", "postgres-shallow"}
 
@@ -22,7 +24,7 @@ def test_required_backends_are_registered():
 @pytest.mark.parametrize("backend", list(default_registry()), ids=lambda b: b.name)
 def test_every_backend_has_provider_profile_and_doc(backend):
     """Guard: a backend is usable by the matrix only with a server family we can provide, flavours and a doc line."""
-    assert backend.family is None or backend.family in FAMILIES
+    assert backend.family is None or backend.family in families.names()
     assert backend.flavours(), f"{backend.name} declares neither sync nor async"
     assert backend.doc and len(backend.doc) > 20
     for flavour in backend.flavours():

@@ -142,7 +142,8 @@ def test_ignore_paths_by_glob_suffix():
 
 async def test_demo_needs_its_ignores_and_is_stable_with_them():
     """Without its declared ignores the demo differs between two reference runs (generated ids, clocks)."""
-    from parity.backends.registry import SaverContext, default_registry
+    from parity.backends.backend import SaverContext
+    from parity.backends.registry import default_registry
     from parity.driver import Driver
     from parity.trace import Trace, diff
     from parity.workloads.runner import play

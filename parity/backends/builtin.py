@@ -10,7 +10,7 @@ from typing import Any
 
 from parity.backends import provision
 from parity.backends.capabilities import Capability as C
-from parity.backends.registry import Backend, SaverContext
+from parity.backends.backend import Backend, SaverContext
 
 LIST_OPS = {C.LIST_FILTER, C.LIST_BEFORE, C.LIST_LIMIT}
 SERVER_SAVER = {C.SYNC, C.ASYNC, C.DURABLE, C.SERVER, C.PERSISTENCE_CONTROL, C.DELETE_THREAD, C.POOL} | LIST_OPS

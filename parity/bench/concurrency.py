@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.bench import ops, timing
 from parity.bench.latency import Cell, progress, settings_label
 

@@ -7,18 +7,15 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from parity import stats
+from parity import families, stats
 from parity.backends.capabilities import Capability as C
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.bench import floors, ops, server_events, timing
 
-PAIRINGS = {
-    "defaults": {"redis": None, "postgres": None},
-    "strict: aof-always vs sync-commit-on": {"redis": {"appendonly": "yes", "appendfsync": "always", "save": ""},
-                                             "postgres": {"synchronous_commit": "on", "fsync": "on"}},
-    "relaxed: aof-everysec vs sync-commit-off": {"redis": {"appendonly": "yes", "appendfsync": "everysec", "save": ""},
-                                                 "postgres": {"synchronous_commit": "off", "fsync": "on"}},
-}
+# Durability pairings of the latency benchmark: name -> family -> server settings (None: the session server).
+PAIRINGS = {name: {family: families.get(family).pairing_settings[kind] for family in families.names()}
+            for name, kind in (("defaults", "defaults"), ("strict: aof-always vs sync-commit-on", "strict"),
+                               ("relaxed: aof-everysec vs sync-commit-off", "relaxed"))}
 SETTING_KEYS = ("appendonly", "appendfsync", "save", "synchronous_commit", "fsync")
 
 
@@ -76,6 +73,7 @@ def pick_backends(session, cell: Cell, include_serverless: bool = True) -> list:
 
 def ratio_pairs(backends: list) -> list[tuple[Any, Any]]:
     """Postgres-family ÷ Redis-family pairs with the same history capability (full with full, shallow with shallow)."""
+    # Named families on purpose: the ratios are the claims' own subject (C1/C2: Postgres -> Redis), not a branch.
     pg = [b for b in backends if b.family == "postgres"]
     rd = [b for b in backends if b.family == "redis"]
     return [(p, r) for p in pg for r in rd if p.has(C.FULL_HISTORY) == r.has(C.FULL_HISTORY)]
@@ -87,7 +85,7 @@ async def open_savers(session, cell: Cell, backends: list):
         savers = {}
         for b in backends:
             ctx = SaverContext(cell.endpoints.get(b.family) if b.family else None, session.new_scope())
-            if b.family == "postgres":
+            if b.family and families.get(b.family).schema_scoped:
                 cell.schemas.append(ctx.scope)
             cm = b.saver(cell.flavour, ctx)
             saver = await stack.enter_async_context(cm) if cell.flavour == "async" else stack.enter_context(cm)
@@ -182,7 +180,7 @@ async def run_floors(session, cell: Cell) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for name, ns in samples.items():
         d = timing.describe(ns, ci=False)
-        what = "harness overhead: empty call through the timing loop" if name == "harness" else floors.WHAT[name]
+        what = "harness overhead: empty call through the timing loop" if name == "harness" else floors.what(name)
         row = {"backend": name, "what": what, "flavour": cell.flavour, "loop": cell.loop, "pairing": cell.pairing,
                "settings": settings_label(cell.endpoints.get(name)), "p50_ms": d["p50_ms"], "p90_ms": d["p90_ms"],
                "p99_ms": d["p99_ms"], "n": d["n"]}

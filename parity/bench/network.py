@@ -7,8 +7,9 @@ import dataclasses
 import time
 from urllib.parse import urlsplit, urlunsplit
 
+from parity import families
 from parity.backends.capabilities import Capability as C
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.bench import floors, latency, ops, timing
 from parity.bench.latency import Cell, progress
 from parity.netproxy import DelayProxy
@@ -30,8 +31,6 @@ def start_proxy(endpoint, delay_s: float = 0.0) -> DelayProxy:
     return DelayProxy(parts.hostname, parts.port, delay_s=delay_s).start()
 
 
-STATEMENTS_SETTINGS = {"shared_preload_libraries": "pg_stat_statements"}
-_PG_STATEMENTS = "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
 
 
 class ServerCounters:
@@ -45,23 +44,12 @@ class ServerCounters:
         self.ep, self.statements = endpoint, statements
         self._conn = None  # one connection for every counter read: connecting costs commands of its own
         self.overhead = 0  # commands a counter read itself adds to the next read (calibrated)
-        if endpoint.family == "redis":
-            self.commands_counter = "redis INFO commandstats calls (delta; the reads' own commands subtracted)"
-        elif statements:
-            self.commands_counter = ("pg_stat_statements calls (track=top, utility statements included, an executemany "
-                                     "counts each row, its own queries excluded) on a Postgres preloading it: an owned one "
-                                     "unless the session server already does")
-        else:
-            self.commands_counter = None
+        self.family = families.get(endpoint.family)
+        self.commands_counter = self.family.commands_counter(statements)
         self.cpu_counter = "psutil cpu_times (10 ms ticks)"
 
     def open(self) -> "ServerCounters":
-        if self.ep.family == "redis":
-            import redis
-            self._conn = redis.Redis.from_url(self.ep.url)
-        elif self.statements:
-            import psycopg
-            self._conn = psycopg.connect(self.ep.url, autocommit=True)
+        self._conn = self.family.open_counter(self.ep.url, self.statements)
         if self._conn is not None:
             a = self.commands()
             self.overhead = self.commands() - a  # a read with nothing between: what reading itself adds
@@ -73,17 +61,13 @@ class ServerCounters:
             self._conn = None
 
     def reset(self) -> None:
-        if self.ep.family == "postgres" and self._conn is not None:
-            self._conn.execute("SELECT pg_stat_statements_reset()")
+        if self._conn is not None:
+            self.family.reset_commands(self._conn)
 
     def commands(self) -> int | None:
         if self._conn is None:
-            # Postgres without pg_stat_statements: pg_stat_database counters flush lazily (>= 1 s after a busy
-            # backend's commit), so there is no reliable count.
-            return None
-        if self.ep.family == "redis":
-            return sum(v["calls"] for k, v in self._conn.info("commandstats").items())
-        return int(self._conn.execute(_PG_STATEMENTS).fetchone()[0])
+            return None  # this server cannot count them (see Family.open_counter)
+        return self.family.commands(self._conn)
 
     def commands_delta(self, c0: int | None, c1: int | None) -> int | None:
         return None if c0 is None or c1 is None else c1 - c0 - self.overhead
@@ -117,16 +101,7 @@ class ServerCounters:
             return None
 
     def stored_bytes(self, scope: str) -> int | None:
-        if self.ep.family == "redis":
-            import redis
-            with redis.Redis.from_url(self.ep.url) as r:
-                return int(r.info("memory")["used_memory"])
-        import psycopg
-        with psycopg.connect(self.ep.url, autocommit=True) as conn:
-            total = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
-                                (scope,)).fetchone()[0]
-            return int(total)  # sum() of bigint is numeric: a Decimal, not JSON-able as a number
+        return self.family.stored_bytes(self.ep.url, scope)
 
 
 def _tids(pid: int) -> list[str]:
@@ -161,7 +136,7 @@ def statements_endpoint(session, endpoint):
         return
     from parity.servers.readiness import ServerStartError
     try:
-        server = session.pool.start_embedded("postgres", dict(STATEMENTS_SETTINGS))
+        server = session.pool.start_embedded(endpoint.family, dict(families.get(endpoint.family).statements_settings))
     except (ServerStartError, OSError, RuntimeError) as exc:
         yield None, f"not measured: {note}, and no owned Postgres with pg_stat_statements: {exc}"
         return
@@ -233,7 +208,7 @@ async def footprint(session, cell: Cell, backend, calls: int, statements=(None, 
         proxy.stop()
         counters.close()
     commands_counter = counters.commands_counter
-    if backend.family == "postgres":
+    if families.get(backend.family).statements_settings:
         st_ep, why_not = statements
         if st_ep is None:
             commands_counter = why_not or "not measured: pg_stat_statements not loaded, pg_stat_database flushes lazily"
@@ -259,8 +234,7 @@ async def footprint(session, cell: Cell, backend, calls: int, statements=(None, 
                "bytes_wire_counter": "DelayProxy bytes forwarded both ways",
                "cpu_counter": counters.cpu_counter,
                "cpu_resolution_ms_per_call": (1e-6 if counters.cpu_counter.startswith("/proc") else 10.0) / calls,
-               "stored_counter": "used_memory delta" if backend.family == "redis"
-               else "pg_total_relation_size of the scope's tables",
+               "stored_counter": families.get(backend.family).stored_counter,
                "settings": latency.settings_label(ep), "calls": calls}
         session.add("footprint", row)
         rows.append(row)

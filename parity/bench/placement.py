@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from parity import stats
+from parity import families, stats
 from parity.servers.endpoint import Endpoint
 
 PLACEMENTS = (("same CPU", 0, 0), ("different CPUs", 0, 1))
@@ -39,7 +39,8 @@ def measure(endpoint: Endpoint, n: int = 300, warmup: int = 50) -> list[dict[str
         return []
     cpus = sorted(os.sched_getaffinity(0))[:2]
     rows = []
-    with _OPENERS[endpoint.family](endpoint.url) as call:
+    family = families.get(endpoint.family)
+    with family.sync_ping(endpoint.url) as call:
         for placement, client_i, server_i in PLACEMENTS:
             with pinned([endpoint], client_i, server_i) as moved:
                 if not moved:
@@ -53,12 +54,9 @@ def measure(endpoint: Endpoint, n: int = 300, warmup: int = 50) -> list[dict[str
                     samples.append((time.perf_counter_ns() - t0) / 1e6)
             where = "the same CPU" if placement == "same CPU" else placement
             rows.append({"backend": endpoint.family, "placement": placement, "cpus": [cpus[client_i], cpus[server_i]],
-                         "what": f"{_WHAT[endpoint.family]}, client and server on {where}",
+                         "what": f"{family.ping_what}, client and server on {where}",
                          "p50_ms": stats.percentile(samples, 50), "p99_ms": stats.percentile(samples, 99), "n": n})
     return rows
-
-
-_WHAT = {"redis": "PING", "postgres": "SELECT 1"}
 
 
 def _affinity(task: int) -> set[int] | None:
@@ -74,29 +72,6 @@ def _pin(task: int, cpus: set[int]) -> bool:
         return True
     except OSError:  # gone, or not ours to move
         return False
-
-
-@contextlib.contextmanager
-def _redis(url: str) -> Iterator[Callable[[], Any]]:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-        yield client.ping
-    finally:
-        client.close()
-
-
-@contextlib.contextmanager
-def _postgres(url: str) -> Iterator[Callable[[], Any]]:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
-        yield lambda: conn.execute("SELECT 1").fetchone()
-
-
-_OPENERS = {"redis": _redis, "postgres": _postgres}
 
 
 def server_tasks(endpoint: Endpoint) -> list[int]:

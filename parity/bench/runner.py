@@ -58,7 +58,7 @@ class Runner:
         return eps
 
     def _owned(self, family: str, settings: dict[str, Any]):
-        from parity.servers.probe import probe
+        from parity.families import probe
         from parity.servers.readiness import ServerStartError
 
         try:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from parity import families
+
 _REDIS_COUNTERS = {"total_forks": "redis_forks", "rdb_saves": "redis_rdb_saves", "aof_rewrites": "redis_aof_rewrites",
                    "expired_keys": "redis_expired_keys", "evicted_keys": "redis_evicted_keys"}
 
@@ -120,7 +122,7 @@ class Events:
             if ep is None:
                 continue
             try:
-                self.probes[family] = _RedisProbe(ep.url) if family == "redis" else _PostgresProbe(ep.url, self.schemas)
+                self.probes[family] = families.get(family).events_probe(ep.url, self.schemas)
             except Exception as exc:  # statistics are context; a server refusing them must not fail the cell
                 self.unavailable[family] = f"{type(exc).__name__}: {str(exc)[:120]}"
         return self
@@ -169,7 +171,7 @@ class Events:
 
 
 def _prefix(family: str) -> str:
-    return "pg_" if family == "postgres" else f"{family}_"
+    return families.get(family).events_prefix
 
 
 def _plural(n: int, word: str) -> str:

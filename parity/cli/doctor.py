@@ -8,12 +8,12 @@ import time
 from typing import Any
 
 from parity import results
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.cli import Parser, add_server_options
 from parity.errors import ParityUsageError
 from parity.options import Options
 from parity.servers.pool import ServerPool, Unavailable
-from parity.servers.probe import probe
+from parity.families import probe
 from parity.session import selection
 
 

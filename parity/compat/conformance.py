@@ -7,7 +7,7 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 
 # async method -> the sync method a facade forwards it to (the conformance suite calls only the async API)
 FORWARDED = {"aput": "put", "aput_writes": "put_writes", "aget_tuple": "get_tuple", "adelete_thread": "delete_thread",

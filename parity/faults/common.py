@@ -6,7 +6,7 @@ import contextlib
 import time
 from typing import Any, Iterator
 
-from parity.backends.registry import Backend, SaverContext
+from parity.backends.backend import Backend, SaverContext
 from parity.graphs import State, count_then_ask as builder  # noqa: F401  (shared with the smoke scenario)
 
 INDEX_WAIT_S = 10.0  # RediSearch re-indexes loaded data in the background after a restart

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from parity import families
 from parity.faults import common
 
 # What the guide's C10 is about, per family; labels are what the report prints.
@@ -17,15 +18,8 @@ class Setting:
     must_keep_on_kill: bool | None  # physics: True = loses nothing, False = must lose, None = not asserted
 
 
-SETTINGS = (
-    Setting("redis", "no persistence", {"save": "", "appendonly": "no"}, False),
-    Setting("redis", "RDB defaults", {}, None),  # save 3600 1 300 100 60 10000: nothing saved in a short run
-    Setting("redis", "AOF everysec", {"appendonly": "yes", "appendfsync": "everysec"}, None),
-    Setting("redis", "AOF always", {"appendonly": "yes", "appendfsync": "always"}, True),
-    Setting("postgres", "synchronous_commit=on", {"synchronous_commit": "on"}, True),
-    Setting("postgres", "synchronous_commit=off", {"synchronous_commit": "off"}, None),
-)
-BACKEND_OF = {"redis": "redis", "postgres": "postgres"}
+# Each family's durability settings (Family.durability_settings), in report order.
+SETTINGS = tuple(Setting(name, *row) for name in families.names() for row in families.get(name).durability_settings)
 
 
 def write_threads(saver, n: int, tag: str) -> dict[str, set[str]]:
@@ -67,8 +61,7 @@ def run_setting(server, backend, setting: Setting, n: int) -> list[dict[str, Any
             acked = write_threads(saver, n, tag)
             server.kill() if fault == "kill" else server.stop()
         server.start()
-        if setting.family == "redis":
-            common.wait_redis_indexed(server.url)
+        families.get(setting.family).after_restart(server.url)
         with common.open_saver(backend, server.endpoint(), scope) as saver:
             lost, unresumable = count_after(saver, acked)
         rows.append({"backend": backend.name, "settings": setting.label, "fault": fault,

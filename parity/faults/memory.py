@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from parity import families
 from parity.faults import common
 
 PAD = 1000  # bytes of state payload per thread: a small but not empty graph state
@@ -34,18 +35,7 @@ def bytes_per_checkpoint(server, backend, n: int = 100) -> dict[str, Any]:
 
 
 def _stored(server, scope: str) -> int:
-    if server.family == "redis":
-        import redis
-
-        with redis.Redis.from_url(server.url) as client:
-            return _used(client)
-    import psycopg
-
-    with psycopg.connect(server.url, autocommit=True) as conn:
-        row = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                           "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
-                           (scope,)).fetchone()
-        return int(row[0])
+    return families.get(server.family).stored_bytes(server.url, scope)
 
 
 def fill(server, backend, policy: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import sys
 from collections import defaultdict
 from typing import Any, Iterator
 
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.errors import ParityUsageError
 from parity.trace import Trace, diff
 
@@ -134,10 +134,10 @@ def main_migrate(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if (args.src, args.from_scope) == (args.dst, args.to_scope):
         raise ParityUsageError("--from and --to name the same storage", "give a different URL, prefix or schema")
-    from parity.servers.probe import probe
+    from parity import families
 
     for url in (args.src, args.dst):  # one clear line (unreachable, no modules, bad URL) instead of a traceback
-        probe("redis" if url.startswith(("redis://", "rediss://")) else "postgres", url)
+        families.probe(families.of_url(url), url)
     with saver_for_url(args.src, args.from_scope) as src, saver_for_url(args.dst, args.to_scope) as dst:
         report = copy_savers(src, dst, args.thread or None)
     for tid, row in report["threads"].items():

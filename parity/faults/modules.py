@@ -11,7 +11,7 @@ from parity.faults import common
 
 def without_modules(server, backend) -> dict[str, Any]:
     """What a user sees from setup() and a graph run, and what the suite's preflight says, on a bare Redis."""
-    from parity.servers.probe import probe
+    from parity.families import probe
 
     scope = f"mod_{uuid.uuid4().hex[:8]}"
     try:

@@ -11,7 +11,8 @@ import time
 import uuid
 from typing import Annotated, Any, TypedDict
 
-from parity.backends.registry import SaverContext
+from parity import families
+from parity.backends.backend import SaverContext
 from parity.faults import common
 
 HANG_WAIT_S = 12.0  # how long we wait before calling a call "hanging": above redis-py 8's default 5 s timeout + retries
@@ -20,27 +21,8 @@ CLIENT_TIMEOUT_S = 2.0  # the timeout we then configure, to measure a bounded ti
 EXPECTED = {"log": ["a", "b", "c"]}
 
 
-@dataclasses.dataclass(frozen=True)
-class ClientTimeouts:
-    """What a family's client driver offers against a stalled link, and the URL query the study configures."""
-
-    driver: str
-    read_timeout: bool  # the driver itself gives up on a read after a configured time
-    query: str  # added to the URL for the "with timeout" run (the read timeout, or every knob there is)
-    why_not: str = ""  # when read_timeout is False: why, and where the bound is tested instead
-
-
-# Per server family (the driver of the savers of that family). Postgres: psycopg 3 has no read timeout;
-# statement_timeout is server-side and TCP keepalive / tcp_user_timeout do not fire on a live but silent peer,
-# so all of them are configured and the outcome is recorded, but nothing bounds the call client-side.
-CLIENT_TIMEOUTS = {
-    "redis": ClientTimeouts("redis-py", True, f"socket_timeout={CLIENT_TIMEOUT_S:g}"),
-    "postgres": ClientTimeouts(
-        "psycopg 3", False,
-        f"options=-c%20statement_timeout%3D{CLIENT_TIMEOUT_S * 1000:.0f}&keepalives=1&keepalives_idle=1"
-        f"&keepalives_interval=1&keepalives_count=2&tcp_user_timeout={CLIENT_TIMEOUT_S * 1000:.0f}",
-        "psycopg has no client-side read timeout; see test_stalled_network_async_timeout"),
-}
+# Per server family (the driver of the savers of that family): Family.client_timeouts.
+CLIENT_TIMEOUTS = {name: families.get(name).client_timeouts(CLIENT_TIMEOUT_S) for name in families.names()}
 STALL_FACTOR = 4  # a stalled call must fail within this many client timeouts: the client may retry once or twice
 
 
@@ -111,7 +93,7 @@ def server_stopped_mid_run(server, backend, opener=None, label: str = "") -> dic
             error, seconds = exc, time.monotonic() - stopping_at[0]
         stopped.wait(30)  # the node's thread may still be inside stop(): never start a second server on the data
         server.start()
-        common.wait_redis_indexed(server.url) if server.family == "redis" else None
+        families.get(server.family).after_restart(server.url)
         recovered, recover_s = _recovery(saver)
     with common.open_saver(backend, server.endpoint(), scope) as fresh:
         health = thread_health(fresh, tid)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from parity import families
+
 
 def _table(**by_family: dict[str, Any]) -> Mapping[str, Mapping[str, Any]]:
     return MappingProxyType({family: MappingProxyType(s) for family, s in by_family.items()})
 
 
 # Nothing written to disk behind the studies' back: sizes, TTL and memory are then the server's in-memory state.
-# Postgres: library defaults; it has no "off" for its WAL that these studies need (they measure storage, not loss).
-NO_PERSISTENCE = _table(redis={"save": "", "appendonly": "no"}, postgres={})
+NO_PERSISTENCE = _table(**{name: families.get(name).no_persistence for name in families.names()})
 
 # Every acknowledged write on disk before the reply: what the outage studies restart from.
-# Postgres: its defaults already are (fsync=on, synchronous_commit=on).
-PERSISTENT = _table(redis={"appendonly": "yes", "appendfsync": "always"}, postgres={})
+PERSISTENT = _table(**{name: families.get(name).persistent for name in families.names()})
 
 
 def settings(table: Mapping[str, Mapping[str, Any]], family: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
-FAMILIES = ("redis", "postgres")
 
 
 @dataclass

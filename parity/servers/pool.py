@@ -8,10 +8,10 @@ from typing import Any
 
 from parity.errors import ParityUsageError
 from parity.servers import containers, external
-from parity.servers.endpoint import FAMILIES, Endpoint
+from parity import families
+from parity.servers.endpoint import Endpoint
 
 PROVIDERS = ("auto", "embedded", "testcontainers", "external")
-URL_ENV = {"redis": "REDIS_URL", "postgres": "POSTGRES_URL"}
 
 
 @dataclass
@@ -28,16 +28,15 @@ class ServerConfig:
             raise ParityUsageError(f"unknown provider {chosen!r}", f"use one of {', '.join(PROVIDERS)}")
         urls = {f: u for f, u in (("redis", redis_url), ("postgres", postgres_url)) if u}
         if chosen == "external":
-            for family, var in URL_ENV.items():
+            for family in families.names():
+                var = families.get(family).url_env
                 if family not in urls and env.get(var):
                     urls[family] = env[var]
             if not urls:
                 raise ParityUsageError("--provider external needs the URL of at least one server",
                                        "pass --redis-url / --postgres-url or set REDIS_URL / POSTGRES_URL")
-        from parity.servers.probe import check_url
-
         for family, url in urls.items():
-            check_url(family, url)
+            families.get(family).check_url(url)
         return cls(chosen, urls)
 
 
@@ -84,15 +83,14 @@ class ServerPool:
         return ep
 
     def _start(self, family: str) -> Endpoint:
-        if family not in FAMILIES:
+        if family not in families.names():
             raise Unavailable(f"no provider knows server family {family!r}")
         if family in self.config.urls:
             return external.endpoint(family, self.config.urls[family])
         if self.provider == "external":
-            raise Unavailable(f"provider external and no {URL_ENV[family]} given")
+            raise Unavailable(f"provider external and no {families.get(family).url_env} given")
         if self.provider == "testcontainers":
-            spec = containers.redis_spec() if family == "redis" else containers.postgres_spec()
-            server = containers.ContainerServer(spec)
+            server = containers.ContainerServer(families.get(family).container_spec())
         else:
             server = self.start_embedded(family)
             return server.endpoint()
@@ -106,8 +104,7 @@ class ServerPool:
 
         if self._root is None:
             self._root = embedded.TempRoot()
-        cls = embedded.EmbeddedRedis if family == "redis" else embedded.EmbeddedPostgres
-        server = cls(self._root, settings, **kw)
+        server = families.get(family).embedded()(self._root, settings, **kw)
         self._owned.append(server)  # before start: a failed start is still cleaned up
         return server.start()
 

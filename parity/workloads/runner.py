@@ -113,7 +113,8 @@ async def reference_failure(workload: Workload, flavour: str) -> str | None:
     """Run the script once on the in-memory reference; one line saying where and how it fails, or None."""
     import uuid
 
-    from parity.backends.registry import SaverContext, default_registry
+    from parity.backends.backend import SaverContext
+    from parity.backends.registry import default_registry
     from parity.driver import Driver
     from parity.trace import Trace
 

@@ -1,0 +1,77 @@
+"""A backend (name, server family, capabilities, saver factories) and the SaverContext its factories get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, AsyncContextManager, Callable, ContextManager
+
+from parity.backends.capabilities import Capability
+from parity.errors import ParityUsageError
+from parity.servers.endpoint import Endpoint
+
+
+@dataclass
+class SaverContext:
+    """What a saver factory gets: where the server is and the run-scoped namespace it must stay inside."""
+
+    endpoint: Endpoint | None
+    scope: str  # unique per test: a Redis key prefix or a Postgres schema name
+    options: dict[str, Any] = field(default_factory=dict)  # e.g. {"ttl": {...}} for savers that take it
+    keep: bool = False  # True for a second saver on the same storage: do not drop the scope on exit
+
+    @property
+    def url(self) -> str | None:
+        return self.endpoint.url if self.endpoint else None
+
+
+SyncFactory = Callable[[SaverContext], ContextManager[Any]]
+AsyncFactory = Callable[[SaverContext], AsyncContextManager[Any]]
+
+
+@dataclass
+class Backend:
+    name: str
+    family: str | None  # server family it needs ("redis", "postgres") or None
+    capabilities: frozenset[Capability]
+    sync_factory: SyncFactory | None
+    async_factory: AsyncFactory | None
+    doc: str
+    origin: str = "built-in"  # or the dotted path / entry point it came from
+    # A third-party saver without declared capabilities is probed once its server exists (see resolve()).
+    probe: Callable[[Endpoint | None], frozenset[Capability]] | None = None
+
+    def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
+        """Probe an undeclared third-party saver, with its server when it names a family.
+
+        endpoint_for may raise (server unavailable): the default capabilities stay and the cells say why.
+        """
+        if self.probe is None:
+            return
+        probe, self.probe = self.probe, None
+        endpoint = endpoint_for(self.family) if self.family else None
+        try:
+            self.capabilities = probe(endpoint)
+        except ParityUsageError:
+            raise
+        except Exception as exc:
+            first = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            server = f"with its {self.family} server" if self.family else "without a server"
+            raise ParityUsageError(
+                f"saver {self.name!r} ({self.origin}) failed when called {server} to probe its capabilities: {first}",
+                "fix the factory; if it needs a server set factory.parity_family = 'redis' or 'postgres'; "
+                "or declare factory.parity_capabilities = [...]") from None
+
+    def flavours(self) -> list[str]:
+        return [f for f, cap in (("sync", Capability.SYNC), ("async", Capability.ASYNC)) if cap in self.capabilities]
+
+    def has(self, *caps: Capability) -> bool:
+        return all(c in self.capabilities for c in caps)
+
+    def missing(self, *caps: Capability) -> list[Capability]:
+        return [c for c in caps if c not in self.capabilities]
+
+    def saver(self, flavour: str, ctx: SaverContext):
+        factory = self.sync_factory if flavour == "sync" else self.async_factory
+        if factory is None:
+            raise ParityUsageError(f"backend {self.name!r} has no {flavour} saver")
+        return factory(ctx)

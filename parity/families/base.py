@@ -1,0 +1,109 @@
+"""The interface every server family implements: what differs between Redis, Postgres (and a next one)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Iterator
+
+from parity.servers.probe import check_url_form
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientTimeouts:
+    """What a family's client driver offers against a stalled link, and the URL query the outage study configures."""
+
+    driver: str
+    read_timeout: bool  # the driver itself gives up on a read after a configured time
+    query: str  # added to the URL for the "with timeout" run (the read timeout, or every knob there is)
+    why_not: str = ""  # when read_timeout is False: why, and where the bound is tested instead
+
+
+class Family:
+    """One kind of server the savers store into. Subclass it in a module of parity/families/ and set FAMILY.
+
+    Harness code asks the family of an endpoint or backend (`parity.families.get(name)`) instead of
+    branching on its name; the defaults below are what a family without the feature gets.
+    """
+
+    name: ClassVar[str]
+    # Where the family comes in reports and studies (lowest first): the migration's target, Redis, leads.
+    order: ClassVar[int] = 100
+    # The environment variable an external server's URL comes from (--provider external).
+    url_env: ClassVar[str]
+    # URL schemes a server of this family is reached by, and an example for the one-line usage error.
+    url_schemes: ClassVar[tuple[str, ...]]
+    url_example: ClassVar[str]
+    # Savers are isolated per test by a Postgres-style schema (True) or by a key prefix (False).
+    schema_scoped: ClassVar[bool] = False
+    # The bare round trip the floors and the placement study time, in words ("PING").
+    ping_what: ClassVar[str]
+    # Prefix of this family's keys among a window's server events (e.g. "redis_" -> redis_forks).
+    events_prefix: ClassVar[str]
+    # What stored_bytes() measures, in words for the report.
+    stored_counter: ClassVar[str]
+    # Server settings that count every command, when counting needs a preload (None: counted out of the box).
+    statements_settings: ClassVar[dict[str, str] | None] = None
+    # Settings per durability pairing of the latency benchmark: "defaults", "strict", "relaxed".
+    pairing_settings: ClassVar[dict[str, dict[str, Any] | None]]
+    # (label, settings, must_keep_on_kill) per durability setting of the crash study (None: no expectation).
+    durability_settings: ClassVar[tuple[tuple[str, dict[str, Any], bool | None], ...]] = ()
+    # Settings of the fault studies: nothing written to disk behind their back / every acknowledged write on disk.
+    no_persistence: ClassVar[dict[str, Any]] = {}
+    persistent: ClassVar[dict[str, Any]] = {}
+
+    def client_timeouts(self, seconds: float) -> "ClientTimeouts":
+        """What the family's client driver offers against a stalled link, configured for `seconds`."""
+        raise NotImplementedError
+
+    def check_url(self, url: str) -> None:
+        check_url_form(url, self.url_schemes, self.url_example)
+
+    def probe(self, url: str) -> dict[str, Any]:
+        """Version, modules, settings that matter and round-trip time; a ParityUsageError line when unusable."""
+        raise NotImplementedError
+
+    def embedded(self) -> type:
+        """The class of a server of this family the suite starts itself (parity/servers/embedded.py)."""
+        raise NotImplementedError
+
+    def container_spec(self, settings: dict[str, Any] | None = None):
+        """The ContainerSpec for --provider testcontainers."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def sync_ping(self, url: str) -> Iterator[Callable[[], Any]]:
+        """A connection and a call doing one bare round trip on it."""
+        raise NotImplementedError
+        yield
+
+    @contextlib.asynccontextmanager
+    async def async_ping(self, url: str) -> AsyncIterator[Callable[[], Awaitable[Any]]]:
+        raise NotImplementedError
+        yield
+
+    def events_probe(self, url: str, schemas: list[str]):
+        """A reader of the server's own statistics (forks, fsyncs, autovacuum ...), see parity/bench/server_events.py."""
+        raise NotImplementedError
+
+    def open_counter(self, url: str, statements: bool):
+        """A connection for counting commands, or None when this server cannot count them."""
+        return None
+
+    def commands(self, conn) -> int:
+        """Commands the server has run so far, read on a connection from open_counter()."""
+        raise NotImplementedError
+
+    def reset_commands(self, conn) -> None:
+        """Zero the command counter before a measured window, when it can be."""
+
+    def commands_counter(self, statements: bool) -> str | None:
+        """What commands() counts, in words for the report (None: not counted)."""
+        return None
+
+    def stored_bytes(self, url: str, scope: str) -> int:
+        """Bytes the server holds for a scope (or in all, when it cannot tell scopes apart)."""
+        raise NotImplementedError
+
+    def after_restart(self, url: str) -> None:
+        """Wait until a restarted server serves the savers again (e.g. search indexes rebuilt)."""

@@ -1,0 +1,148 @@
+"""The Postgres family: psycopg 3, savers isolated by schema, statements counted with pg_stat_statements."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from parity.errors import ParityUsageError
+from parity.families.base import ClientTimeouts, Family
+from parity.servers.endpoint import mask_url
+from parity.servers.probe import CONNECT_TIMEOUT_S, first_line, reason, reason_text, rtt_ms
+
+SETTINGS = ("server_version", "fsync", "synchronous_commit", "shared_buffers", "wal_level", "max_connections")
+
+_STATEMENTS = "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+
+
+class Postgres(Family):
+    name = "postgres"
+    order = 1
+    url_env = "POSTGRES_URL"
+    url_schemes = ("postgresql", "postgres")
+    url_example = "postgresql://user:password@host:5432/dbname"
+    schema_scoped = True
+    ping_what = "SELECT 1"
+    events_prefix = "pg_"
+    stored_counter = "pg_total_relation_size of the scope's tables"
+    statements_settings = {"shared_preload_libraries": "pg_stat_statements"}
+    pairing_settings = {"defaults": None,
+                        "strict": {"synchronous_commit": "on", "fsync": "on"},
+                        "relaxed": {"synchronous_commit": "off", "fsync": "on"}}
+    # No "off" for its WAL that the studies need (they measure storage, not loss); its defaults already put every
+    # acknowledged write on disk (fsync=on, synchronous_commit=on).
+    no_persistence: dict = {}
+    persistent: dict = {}
+    durability_settings = (
+        ("synchronous_commit=on", {"synchronous_commit": "on"}, True),
+        ("synchronous_commit=off", {"synchronous_commit": "off"}, None),
+    )
+
+    def client_timeouts(self, seconds: float) -> ClientTimeouts:
+        # psycopg 3 has no read timeout; statement_timeout is server-side and TCP keepalive / tcp_user_timeout do
+        # not fire on a live but silent peer, so all of them are configured and the outcome is recorded, but
+        # nothing bounds the call client-side.
+        return ClientTimeouts(
+            "psycopg 3", False,
+            f"options=-c%20statement_timeout%3D{seconds * 1000:.0f}&keepalives=1&keepalives_idle=1"
+            f"&keepalives_interval=1&keepalives_count=2&tcp_user_timeout={seconds * 1000:.0f}",
+            "psycopg has no client-side read timeout; see test_stalled_network_async_timeout")
+
+    def probe(self, url: str) -> dict[str, Any]:
+        import psycopg
+
+        self.check_url(url)
+        where = mask_url(url)
+        try:
+            with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True) as conn:
+                settings = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in SETTINGS}
+                rtt = rtt_ms(lambda: conn.execute("SELECT 1").fetchone())
+        except psycopg.ProgrammingError as exc:
+            raise ParityUsageError(f"malformed Postgres URL {where!r}: {reason(exc)}",
+                                   "use a URL like postgresql://user:password@host:5432/dbname") from None
+        except psycopg.OperationalError as exc:
+            raise ParityUsageError(_postgres_reason(where, str(exc)), _postgres_fix(str(exc))) from None
+        version = settings.pop("server_version")
+        return {"version": version, "settings": settings, "rtt_ms": rtt, "url": where}
+
+    def embedded(self) -> type:
+        from parity.servers.embedded import EmbeddedPostgres
+
+        return EmbeddedPostgres
+
+    def container_spec(self, settings: dict[str, Any] | None = None):
+        from parity.servers.containers import postgres_spec
+
+        return postgres_spec(settings)
+
+    @contextlib.contextmanager
+    def sync_ping(self, url: str):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
+            yield lambda: conn.execute("SELECT 1").fetchone()
+
+    @contextlib.asynccontextmanager
+    async def async_ping(self, url: str):
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=0) as conn:
+            async def call() -> Any:
+                cur = await conn.execute("SELECT 1")
+                return await cur.fetchone()
+            yield call
+
+    def events_probe(self, url: str, schemas: list[str]):
+        from parity.bench.server_events import _PostgresProbe
+
+        return _PostgresProbe(url, schemas)
+
+    def open_counter(self, url: str, statements: bool):
+        # Without pg_stat_statements there is no reliable count: pg_stat_database counters flush lazily
+        # (>= 1 s after a busy backend's commit).
+        if not statements:
+            return None
+        import psycopg
+
+        return psycopg.connect(url, autocommit=True)
+
+    def commands(self, conn) -> int:
+        return int(conn.execute(_STATEMENTS).fetchone()[0])
+
+    def reset_commands(self, conn) -> None:
+        conn.execute("SELECT pg_stat_statements_reset()")
+
+    def commands_counter(self, statements: bool) -> str | None:
+        if not statements:
+            return None
+        return ("pg_stat_statements calls (track=top, utility statements included, an executemany counts each row, "
+                "its own queries excluded) on a Postgres preloading it: an owned one unless the session server "
+                "already does")
+
+    def stored_bytes(self, url: str, scope: str) -> int:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            total = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+                                 "AND c.relkind = 'r'", (scope,)).fetchone()[0]
+            return int(total)  # sum() of bigint is numeric: a Decimal, not JSON-able as a number
+
+
+def _postgres_reason(where: str, msg: str) -> str:
+    if "password authentication failed" in msg or "no password supplied" in msg:
+        return f"Postgres at {where} rejected the credentials"
+    if "does not exist" in msg and "database" in msg:
+        return f"Postgres at {where}: {first_line(msg.split('FATAL:')[-1])}"
+    return f"cannot reach Postgres at {where}: {reason_text(msg)}"
+
+
+def _postgres_fix(msg: str) -> str:
+    if "password" in msg:
+        return "check the user and password in POSTGRES_URL"
+    if "does not exist" in msg:
+        return "create the database (createdb NAME) or point POSTGRES_URL at an existing one"
+    return "start the server or fix the host/port in POSTGRES_URL"
+
+
+FAMILY = Postgres()

@@ -1,0 +1,133 @@
+"""The Redis family: redis-py, RedisJSON + RediSearch, keys isolated by prefix."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from parity.errors import ParityUsageError
+from parity.families.base import ClientTimeouts, Family
+from parity.servers.endpoint import mask_url
+from parity.servers.probe import CONNECT_TIMEOUT_S, reason, rtt_ms
+
+REQUIRED_MODULES = {"ReJSON": "RedisJSON", "search": "RediSearch"}  # langgraph-checkpoint-redis needs both
+SETTINGS = ("appendonly", "appendfsync", "save", "maxmemory", "maxmemory-policy")  # what the report shows
+
+
+class Redis(Family):
+    name = "redis"
+    order = 0
+    url_env = "REDIS_URL"
+    url_schemes = ("redis", "rediss", "unix")
+    url_example = "redis://[:password@]host:6379/0"
+    ping_what = "PING"
+    events_prefix = "redis_"
+    stored_counter = "used_memory delta"
+    pairing_settings = {"defaults": None,
+                        "strict": {"appendonly": "yes", "appendfsync": "always", "save": ""},
+                        "relaxed": {"appendonly": "yes", "appendfsync": "everysec", "save": ""}}
+    no_persistence = {"save": "", "appendonly": "no"}
+    persistent = {"appendonly": "yes", "appendfsync": "always"}
+    durability_settings = (
+        ("no persistence", {"save": "", "appendonly": "no"}, False),
+        ("RDB defaults", {}, None),  # save 3600 1 300 100 60 10000: nothing saved in a short run
+        ("AOF everysec", {"appendonly": "yes", "appendfsync": "everysec"}, None),
+        ("AOF always", {"appendonly": "yes", "appendfsync": "always"}, True),
+    )
+
+    def client_timeouts(self, seconds: float) -> ClientTimeouts:
+        return ClientTimeouts("redis-py", True, f"socket_timeout={seconds:g}")
+
+    def probe(self, url: str) -> dict[str, Any]:
+        import redis
+
+        self.check_url(url)
+        where = mask_url(url)
+        try:
+            client = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=CONNECT_TIMEOUT_S)
+            info = client.info("server")
+            modules = {m[b"name"].decode() if isinstance(m[b"name"], bytes) else m[b"name"] for m in client.module_list()}
+            config = {k: v for key in SETTINGS for k, v in client.config_get(key).items() if k == key}
+            rtt = rtt_ms(client.ping)
+            client.close()
+        except redis.AuthenticationError:
+            if urlsplit(url).password is None:
+                raise ParityUsageError(f"Redis at {where} needs a password",
+                                       "put it in the URL: redis://:PASSWORD@host:port/0") from None
+            raise ParityUsageError(f"Redis at {where} rejected the credentials", "check the password in REDIS_URL") from None
+        except redis.ResponseError as exc:
+            if "NOAUTH" in str(exc) or "WRONGPASS" in str(exc):
+                raise ParityUsageError(f"Redis at {where} needs a password", "put it in the URL: redis://:PASSWORD@host:port/0") from None
+            raise ParityUsageError(f"Redis at {where} refused the preflight: {exc}", "check the user's ACL permissions") from None
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise ParityUsageError(f"cannot reach Redis at {where}: {reason(exc)}",
+                                   "start the server or fix the host/port in REDIS_URL") from None
+        missing = [label for name, label in REQUIRED_MODULES.items() if name not in modules]
+        result = {"version": info.get("redis_version"), "modules": sorted(modules), "settings": config,
+                  "rtt_ms": rtt, "url": where}
+        if missing:
+            raise ParityUsageError(
+                f"Redis {info.get('redis_version')} at {where} lacks {' and '.join(missing)}: langgraph-checkpoint-redis needs both",
+                "use Redis 8.0+ (JSON and search built in) or load the RedisJSON and RediSearch modules (Redis Stack)")
+        return result
+
+    def embedded(self) -> type:
+        from parity.servers.embedded import EmbeddedRedis
+
+        return EmbeddedRedis
+
+    def container_spec(self, settings: dict[str, Any] | None = None):
+        from parity.servers.containers import redis_spec
+
+        return redis_spec(settings)
+
+    @contextlib.contextmanager
+    def sync_ping(self, url: str):
+        import redis
+
+        client = redis.Redis.from_url(url)
+        try:
+            yield client.ping
+        finally:
+            client.close()
+
+    @contextlib.asynccontextmanager
+    async def async_ping(self, url: str):
+        import redis.asyncio as aredis
+
+        client = aredis.Redis.from_url(url)
+        try:
+            yield client.ping
+        finally:
+            await client.aclose()
+
+    def events_probe(self, url: str, schemas: list[str]):
+        from parity.bench.server_events import _RedisProbe
+
+        return _RedisProbe(url)
+
+    def open_counter(self, url: str, statements: bool):
+        import redis
+
+        return redis.Redis.from_url(url)
+
+    def commands(self, conn) -> int:
+        return sum(v["calls"] for k, v in conn.info("commandstats").items())
+
+    def commands_counter(self, statements: bool) -> str | None:
+        return "redis INFO commandstats calls (delta; the reads' own commands subtracted)"
+
+    def stored_bytes(self, url: str, scope: str) -> int:
+        import redis
+
+        with redis.Redis.from_url(url) as client:
+            return int(client.info("memory")["used_memory"])
+
+    def after_restart(self, url: str) -> None:
+        from parity.faults.common import wait_redis_indexed
+
+        wait_redis_indexed(url)
+
+
+FAMILY = Redis()
