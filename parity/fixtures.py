@@ -191,10 +191,20 @@ class SameAsReference:
 
     def __init__(self, target: Target) -> None:
         self.target = target
+        self.pending: list[_Judgement] = []
 
     def __call__(self, scenario: Scenario, *, ignore: tuple[str, ...] | list[str] = ()):
-        if inspect.iscoroutinefunction(scenario):
-            return self._judge_async(scenario, tuple(ignore))
+        kind = "async" if inspect.iscoroutinefunction(scenario) else "sync"
+        if kind != self.target.flavour:  # the cell's id and savers are of the test's flavour: the scenario too
+            article = {"sync": "a sync", "async": "an async"}
+            pytest.fail(f"same_as_reference got {article[kind]} scenario in {article[self.target.flavour]} test (fix: "
+                        + ("write `async def scenario(saver, trace)` and `await same_as_reference(scenario)`"
+                           if kind == "sync" else "make the test `async def` and await same_as_reference(...), or "
+                           "write the scenario with the sync API") + ")", pytrace=False)
+        if kind == "async":
+            judgement = _Judgement(self._judge_async(scenario, tuple(ignore)))
+            self.pending.append(judgement)
+            return judgement
         reference, reference_error = self._run_sync(self._reference(), scenario, ignore)
         actual, actual_error = self._run_sync(self.target, scenario, ignore)
         self._judge(reference, reference_error, actual, actual_error)
@@ -257,13 +267,35 @@ def _shown(pieces: list[str], max_lines: int = 60) -> str:
     return "(- in-memory reference, + this backend)\n" + "\n".join(cut)
 
 
+class _Judgement:
+    """The awaitable an async scenario gets; the fixture fails the test if it was never awaited (nothing compared)."""
+
+    def __init__(self, coro) -> None:
+        self.coro = coro
+        self.awaited = False
+
+    def __await__(self):
+        self.awaited = True
+        return self.coro.__await__()
+
+    def close(self) -> None:
+        self.coro.close()
+
+
 def _record_raised(rec: Recorder, exc: Exception) -> Exception:
     rec.trace.add("raised", {"type": type(exc).__name__, "message": str(exc)[:300]})
     return exc
 
 
 @pytest.fixture
-def same_as_reference(parity_target: Target) -> SameAsReference:
+def same_as_reference(parity_target: Target):
     """Assert that a scenario behaves on this test's backend as on the in-memory reference (see SameAsReference)."""
-    return SameAsReference(parity_target)
+    judge = SameAsReference(parity_target)
+    yield judge
+    forgotten = [j for j in judge.pending if not j.awaited]
+    for j in forgotten:
+        j.close()
+    if forgotten:  # a test that passes because nothing ran would be a test that cannot fail
+        pytest.fail("same_as_reference(async scenario) was never awaited, so nothing was compared "
+                    "(fix: await same_as_reference(scenario))", pytrace=False)
 

@@ -251,3 +251,38 @@ def test_a_teams_other_tests_are_untouched_however_the_plugin_loads(pytester, ho
     assert result.ret == 0, out[-3000:] + result.stderr.str()[-2000:]
     assert "test_own_checkpointer PASSED" in out and "test_policy_loop PASSED" in out, out[-2000:]
     assert "[memory" not in out, "a test using its own `checkpointer` fixture was parametrized by the plugin"
+
+
+MISUSED = '''
+from graph import build
+
+
+async def test_forgets_await(same_as_reference):
+    async def scenario(saver, trace):
+        trace.add("run", await build(saver).ainvoke({"n": 1}, trace.config("t1")))
+    same_as_reference(scenario)
+
+
+def test_async_scenario_in_sync_test(same_as_reference):
+    async def scenario(saver, trace):
+        pass
+    same_as_reference(scenario)
+
+
+def test_records_nothing(same_as_reference):
+    same_as_reference(lambda saver, trace: build(saver).invoke({"n": 1}, trace.config("t1")))
+'''
+
+
+def test_a_misused_same_as_reference_fails_instead_of_passing_on_nothing(pytester):
+    """A forgotten await, a scenario of the wrong kind or one that records nothing compares nothing: each fails
+    with its fix, never passes."""
+    pytester.makeini(INI)
+    pytester.makepyfile(graph=GRAPH, test_team=MISUSED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "--parity-backend", "memory",
+                                           "--parity-loop", "selector", timeout=120)
+    out = result.stdout.str()
+    result.assert_outcomes(passed=1, errors=1, failed=2)  # the forgotten await passes its call, errors at teardown
+    assert "was never awaited, so nothing was compared" in out
+    assert "got an async scenario in a sync test" in out
+    assert "the scenario recorded nothing" in out
