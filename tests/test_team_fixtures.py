@@ -36,6 +36,7 @@ def build(saver):
 # A team's test file: nothing of checkpoint-parity imported, only its fixtures asked for by name.
 TEAM_TESTS = '''
 import asyncio, json, os
+import pytest
 from graph import build
 
 LOG = os.environ["TEAM_LOG"]
@@ -51,6 +52,11 @@ def cfg(thread):
 
 
 def test_plain():
+    pass
+
+
+@pytest.mark.requires("ttl")  # a capability, not a backend name: cells without it are not-applicable
+def test_needs_ttl(checkpointer):
     pass
 
 
@@ -131,6 +137,8 @@ def test_team_tests_run_per_backend_and_loop_isolated_on_one_server_per_family(p
                     "test_same[postgres-sync] PASSED", "test_same_async[redis-async-uvloop] PASSED"):
         assert test_id in out, f"expected '{test_id}' in the team's run:\n{out[-4000:]}"
     assert "test_async_graph[redis-async-proactor] SKIPPED" in out and "not-applicable: proactor" in out
+    assert "test_needs_ttl[redis-sync] PASSED" in out and "test_needs_ttl[postgres-sync] SKIPPED" in out
+    assert "not-applicable: postgres lacks capability ttl" in out
     assert result.ret == 0, out[-4000:]
     rows = _rows(log)
     writes = {r["backend"]: r for r in rows if r["test"] == "write"}
