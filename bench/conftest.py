@@ -47,3 +47,12 @@ def _bench_progress(request):
     latency._sink = sink
     yield
     latency._sink = None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Bench run whole: never split across shards (--shard) or processes (-n); see parity/shard.py."""
+    from pathlib import Path
+
+    from parity.shard import mark_whole
+
+    mark_whole(items, Path(__file__).parent, "bench")

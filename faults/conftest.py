@@ -40,3 +40,12 @@ def pick_backend(parity_session):
         pytest.skip(f"not-applicable: no selected {family} backend with {needed}")
 
     return pick
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Faults run whole: never split across shards (--shard) or processes (-n); see parity/shard.py."""
+    from pathlib import Path
+
+    from parity.shard import mark_whole
+
+    mark_whole(items, Path(__file__).parent, "faults")

@@ -109,6 +109,21 @@ def _path(value: str | None, given: dict[str, Any]) -> Path | None:
     return Path(value) if value else None
 
 
+def _shard(value: str | None, given: dict[str, Any]):
+    from parity.shard import parse
+
+    return parse(value)
+
+
+def _shard_durations(value: str | None, given: dict[str, Any]) -> Path | None:
+    from parity.shard import load_durations
+
+    if value and not given.get("shard"):
+        raise ParityUsageError("--shard-durations balances shards, but no --shard K/N was given",
+                               "add --shard K/N, or leave --shard-durations out")
+    return load_durations(value)
+
+
 def _int_env(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
@@ -150,6 +165,12 @@ class Options:
                                    f"{DEFAULT_CELL_TIMEOUT_S:g} s per run; 0: no limit; needs SIGALRM, i.e. not on "
                                    "Windows)", kind=float, cli="--timeout", metavar="SECONDS",
                                    default=DEFAULT_CELL_TIMEOUT_S, resolve=_timeout)
+    shard: Any = option("--parity-shard", "run shard K of N of the compat matrix (same plan on every runner; bench "
+                        "and faults run whole in shard 1); `parity merge` joins the shards", cli="--shard",
+                        metavar="K/N", resolve=_shard)
+    shard_durations: Path | None = option("--parity-shard-durations", "balance --shard by the cell durations of "
+                                          "this earlier results.json (default: by item count)",
+                                          cli="--shard-durations", metavar="RESULTS", resolve=_shard_durations)
 
     @classmethod
     def declared(cls, command: str | None = None) -> list[tuple[str, Opt]]:

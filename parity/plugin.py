@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "requires(*capabilities): capabilities a backend must declare for this test")
     config.addinivalue_line("markers", "parity_claim(id): the guide's claim this scenario bears on (default C12)")
     config.addinivalue_line("markers", "parity_flavours(*names): restrict the flavours of a matrix test")
+    config.addinivalue_line("markers", "parity_whole(part): never split by --shard or -n (bench, faults)")
+    _refuse_xdist_for_whole_parts(config)
     try:
         worker = getattr(config, "workerinput", {}).get("workerid")
         config.stash[SESSION_KEY] = session = ParitySession(Options.from_pytest(config), worker=worker)
@@ -40,6 +43,29 @@ def pytest_configure(config) -> None:
         raise pytest.UsageError(exc.line()) from None
     if session.pool.endpoints():  # a third-party saver was probed on its server already
         install_sigterm()
+
+
+WHOLE_PARTS = ("bench", "faults")  # their conftests mark them parity_whole; the xdist controller collects nothing
+
+
+def _refuse_xdist_for_whole_parts(config) -> None:
+    """pytest-xdist spreads tests over processes sharing the CPUs: fine for compat cells, wrong for timings (bench)
+    and for fault tests that own and kill servers. Refused before any worker starts."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    if getattr(config.option, "dist", "no") == "no":
+        return
+    for arg in config.args or []:
+        path = Path(arg.split("::", 1)[0])
+        path = (path if path.is_absolute() else Path(config.invocation_params.dir) / path).resolve()
+        for part in WHOLE_PARTS:
+            whole = (config.rootpath / part).resolve()
+            if path == whole or whole in path.parents or (path in whole.parents and whole.is_dir()):
+                raise pytest.UsageError(
+                    f"parity: pytest-xdist (-n) is for the compat matrix only; {part}/ must run in one process "
+                    f"(timings from processes sharing CPUs are not comparable, fault tests own their servers) "
+                    f"(fix: run `pytest compat -n auto` and `pytest {' '.join(WHOLE_PARTS)}` separately, or "
+                    f"`parity run --only compat -- -n auto`)")
 
 
 def install_sigterm() -> None:
@@ -133,7 +159,31 @@ def loop_of(item) -> str | None:
     return by_factory.get(factory)
 
 
+@pytest.hookimpl(trylast=True)  # after every deselection (sync cells, --quick), so all shards plan the same items
 def pytest_collection_modifyitems(session, config, items) -> None:
+    _matrix_items(config, items)
+    ps = get_session(config)
+    if ps.options.shard is not None:
+        from parity import shard
+
+        kept, dropped, record = shard.select(items, ps.options.shard, ps.options.shard_durations)
+        ps.doc["run"]["shard"] = record
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+
+def pytest_report_collectionfinish(config, start_path, items):
+    ps = config.stash.get(SESSION_KEY, None)
+    record = ps.doc["run"].get("shard") if ps is not None else None
+    if record:
+        from parity.shard import describe
+
+        return describe(record)
+    return None
+
+
+def _matrix_items(config, items) -> None:
     ps = get_session(config)
     by_name = {lp.name: lp for lp in ps.loops}
     default = ps.default_loop()
@@ -325,6 +375,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     counts = Counter(c["status"] for c in ps.doc.get("cells", []))
     tr = terminalreporter
     tr.section("checkpoint-parity")
+    record = ps.doc.get("run", {}).get("shard")
+    if record:
+        from parity.shard import describe
+
+        tr.write_line(describe(record))
     if counts:
         tr.write_line("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     for finding in ps.doc.get("findings", [])[:20]:

@@ -42,6 +42,10 @@ class ParitySession:
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
         self._scopes = itertools.count(1)
+        if options.out and not worker:  # parts left by an earlier, interrupted xdist run must not join this one
+            import shutil
+
+            shutil.rmtree(options.out / ".parts", ignore_errors=True)
 
     @staticmethod
     def _check_workloads(specs: list[str]) -> None:
@@ -102,7 +106,10 @@ class ParitySession:
             results.save(self.doc, parts / self.worker)
             return
         for part in sorted(parts.glob("*/results.json")) if parts.exists() else []:
-            results.merge(self.doc, results.load(part))
+            part_doc = results.load(part)
+            results.merge(self.doc, part_doc)
+            if part_doc["run"].get("shard"):  # under xdist only the workers collect, so only they know the plan
+                self.doc["run"].setdefault("shard", part_doc["run"]["shard"])
         finish.derive(self.doc)
         results.save(self.doc, self.options.out)
         if parts.exists():

@@ -48,8 +48,29 @@ def forward(args, paths: list[str], command: str) -> list[str]:
     return argv + forward_options(args, command) + list(args.pytest_args)
 
 
+def uses_xdist(pytest_argv: list[str]) -> bool:
+    """True when the extra pytest arguments ask pytest-xdist for worker processes (-n N / -n auto / --numprocesses)."""
+    for n, arg in enumerate(pytest_argv):
+        value = None
+        if arg in ("-n", "--numprocesses"):
+            value = pytest_argv[n + 1] if n + 1 < len(pytest_argv) else ""
+        elif arg.startswith("--numprocesses="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-n") and not arg.startswith("--"):
+            value = arg[2:]
+        if value is not None and value.strip() not in ("0", ""):
+            return True
+    return False
+
+
 def preflight(args, out: Path | None) -> Options:
     """Bad options fail here, in one line and before pytest starts (which would wrap our line in its own)."""
+    parts = (args.only or list(PARTS)) if hasattr(args, "only") else ["compat"]  # parity check: compat only
+    whole = [p for p in parts if p != "compat"]
+    if whole and uses_xdist(list(getattr(args, "pytest_args", None) or [])):
+        raise ParityUsageError(f"pytest-xdist (-n) is for the compat matrix only; {' and '.join(whole)} must run in "
+                               "one process (timings from processes sharing CPUs are not comparable, fault tests "
+                               "own their servers)", "add --only compat to the -n run; run bench and faults without -n")
     options = Options.from_args(args)
     selection(options)
     if out is not None:
