@@ -8,6 +8,7 @@ import pytest
 
 from parity.backends.backend import SaverContext
 from parity.backends.registry import default_registry
+from parity.cli.migrate import main_migrate
 from parity.faults import common, migrate
 
 
@@ -88,7 +89,7 @@ def test_cli_copies_between_scopes(servers, capsys):
     try:
         with reg.get("postgres").saver("sync", src) as saver:
             common.seed_threads(saver, 2, "cli")
-        rc = migrate.main_migrate(["--from", p.url, "--from-schema", src.scope, "--to", r.url,
+        rc = main_migrate(["--from", p.url, "--from-schema", src.scope, "--to", r.url,
                                    "--to-prefix", f"{dst.scope}_checkpoint"])
         assert rc == 0, capsys.readouterr().out
         with reg.get("redis").saver("sync", dst) as saver:
@@ -102,6 +103,6 @@ def test_cli_refuses_same_storage_and_bad_scheme():
     from parity.errors import ParityUsageError
 
     with pytest.raises(ParityUsageError, match="same storage"):
-        migrate.main_migrate(["--from", "redis://127.0.0.1:1/0", "--to", "redis://127.0.0.1:1/0"])
+        main_migrate(["--from", "redis://127.0.0.1:1/0", "--to", "redis://127.0.0.1:1/0"])
     with pytest.raises(ParityUsageError, match="malformed URL"):
-        migrate.main_migrate(["--from", "mysql://h/db", "--to", "redis://127.0.0.1:1/0"])
+        main_migrate(["--from", "mysql://h/db", "--to", "redis://127.0.0.1:1/0"])

@@ -27,7 +27,7 @@ def _cli_parser(command: str):
     if command == "run":
         from parity.cli.run import build_parser
     else:
-        from parity.workloads.cli import build_parser
+        from parity.cli.check import build_parser
     return build_parser()
 
 

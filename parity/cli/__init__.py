@@ -57,9 +57,9 @@ def _dispatch(command: str, rest: list[str]) -> int:
         from parity.cli.report import main_compare
         return main_compare(rest)
     if command == "migrate":
-        from parity.faults.migrate import main_migrate
+        from parity.cli.migrate import main_migrate
         return main_migrate(rest)
-    from parity.workloads.cli import main_check
+    from parity.cli.check import main_check
     return main_check(rest)
 
 

@@ -105,5 +105,12 @@ class Family:
         """Bytes the server holds for a scope (or in all, when it cannot tell scopes apart)."""
         raise NotImplementedError
 
+    @contextlib.contextmanager
+    def production_saver(self, url: str, scope: str | None) -> Iterator[Any]:
+        """The full sync saver on a server in its production namespace (default prefix / schema) or in `scope`,
+        set up; what `parity migrate` copies between."""
+        raise NotImplementedError
+        yield
+
     def after_restart(self, url: str) -> None:
         """Wait until a restarted server serves the savers again (e.g. search indexes rebuilt)."""

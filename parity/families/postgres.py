@@ -119,6 +119,20 @@ class Postgres(Family):
                 "its own queries excluded) on a Postgres preloading it: an owned one unless the session server "
                 "already does")
 
+    @contextlib.contextmanager
+    def production_saver(self, url: str, scope: str | None):
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+
+        from parity.backends.provision import postgres_url_with_schema
+
+        with psycopg.connect(postgres_url_with_schema(url, scope) if scope else url, autocommit=True,
+                             prepare_threshold=0, row_factory=dict_row) as conn:
+            saver = PostgresSaver(conn)
+            saver.setup()
+            yield saver
+
     def stored_bytes(self, url: str, scope: str) -> int:
         import psycopg
 

@@ -124,6 +124,17 @@ class Redis(Family):
         with redis.Redis.from_url(url) as client:
             return int(client.info("memory")["used_memory"])
 
+    @contextlib.contextmanager
+    def production_saver(self, url: str, scope: str | None):
+        import redis
+        from langgraph.checkpoint.redis import RedisSaver
+
+        prefix = scope or "checkpoint"
+        with redis.Redis.from_url(url) as client:
+            saver = RedisSaver(redis_client=client, checkpoint_prefix=prefix, checkpoint_write_prefix=f"{prefix}_write")
+            saver.setup()
+            yield saver
+
     def after_restart(self, url: str) -> None:
         from parity.faults.common import wait_redis_indexed
 

@@ -1,15 +1,11 @@
-"""Migration (C14): copy threads between any two savers with the public saver API only, verify, and a CLI."""
+"""Migration (C14): copy threads between any two savers with the public saver API only, and verify the copy."""
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import sys
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import Any
 
 from parity.backends.backend import SaverContext
-from parity.errors import ParityUsageError
 from parity.trace import Trace, diff
 
 REDIS_LIST_CAP = 10000  # RedisSaver.list() without a limit returns at most 10,000 results (FT.SEARCH page)
@@ -91,62 +87,6 @@ def migrate(src_backend, src_ctx: SaverContext, dst_backend, dst_ctx: SaverConte
     with src_backend.saver("sync", keep(src_ctx)) as src, dst_backend.saver("sync", keep(dst_ctx)) as dst:
         report = copy_savers(src, dst, thread_ids)
     return {"from": src_backend.name, "to": dst_backend.name, **report}
-
-
-@contextlib.contextmanager
-def saver_for_url(url: str, scope: str | None) -> Iterator[Any]:
-    """The full saver for a URL in its production namespace: default prefix / public schema, or `scope`."""
-    if url.startswith(("redis://", "rediss://")):
-        import redis
-        from langgraph.checkpoint.redis import RedisSaver
-
-        prefix = scope or "checkpoint"
-        with redis.Redis.from_url(url) as client:
-            saver = RedisSaver(redis_client=client, checkpoint_prefix=prefix, checkpoint_write_prefix=f"{prefix}_write")
-            saver.setup()
-            yield saver
-    elif url.startswith(("postgresql://", "postgres://")):
-        import psycopg
-        from langgraph.checkpoint.postgres import PostgresSaver
-        from psycopg.rows import dict_row
-
-        from parity.backends.provision import postgres_url_with_schema
-
-        with psycopg.connect(postgres_url_with_schema(url, scope) if scope else url, autocommit=True,
-                             prepare_threshold=0, row_factory=dict_row) as conn:
-            saver = PostgresSaver(conn)
-            saver.setup()
-            yield saver
-    else:
-        raise ParityUsageError(f"unsupported URL scheme in {url.split('://')[0]!r}",
-                               "use redis://host:6379/0 or postgresql://user@host:5432/db")
-
-
-def main_migrate(argv: list[str] | None = None) -> int:
-    """`parity migrate --from URL --to URL [--thread ID ...]`: copy, verify, print one line per thread."""
-    ap = argparse.ArgumentParser(prog="parity migrate", description="copy LangGraph threads between savers")
-    ap.add_argument("--from", dest="src", required=True, help="redis://... or postgresql://...")
-    ap.add_argument("--to", dest="dst", required=True, help="redis://... or postgresql://...")
-    ap.add_argument("--thread", action="append", default=[], help="thread id to copy (repeatable; default all)")
-    for side in ("from", "to"):
-        ap.add_argument(f"--{side}-prefix", f"--{side}-schema", dest=f"{side}_scope", default=None,
-                        help=f"Redis key prefix / Postgres schema of the {side} side (default: production)")
-    args = ap.parse_args(argv)
-    if (args.src, args.from_scope) == (args.dst, args.to_scope):
-        raise ParityUsageError("--from and --to name the same storage", "give a different URL, prefix or schema")
-    from parity import families
-
-    for url in (args.src, args.dst):  # one clear line (unreachable, no modules, bad URL) instead of a traceback
-        families.probe(families.of_url(url), url)
-    with saver_for_url(args.src, args.from_scope) as src, saver_for_url(args.dst, args.to_scope) as dst:
-        report = copy_savers(src, dst, args.thread or None)
-    for tid, row in report["threads"].items():
-        print(f"{tid}: {row['checkpoints']} checkpoints, {row['writes']} writes, "
-              f"{'verified' if row['verified'] else 'DIFFERS'}")
-    for warning in report["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"{report['verified']}/{report['copied']} threads copied and verified; the source was not modified")
-    return 0 if report["verified"] == report["copied"] else 1
 
 
 def rollback_study(pg_backend, pg_ctx: SaverContext, redis_backend, redis_ctx: SaverContext, n: int = 4) -> dict[str, Any]:

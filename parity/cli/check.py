@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from parity.cli.run import SUITE_ROOT
 from parity.errors import ParityUsageError
 
-SUITE_ROOT = Path(__file__).resolve().parents[2]
 TEST_FILE = SUITE_ROOT / "compat" / "test_workloads.py"
 
 
