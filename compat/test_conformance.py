@@ -2,8 +2,8 @@
 
 import pytest
 
-from parity.compat import conformance
-from parity.compat.direct import fail_with_finding
+from parity.judging import conformance
+from parity.judging.direct import fail_with_finding
 
 
 @pytest.mark.parity_claim("C12")

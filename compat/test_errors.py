@@ -6,7 +6,7 @@ from typing import Annotated, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from parity.compat.observe import snapshot, tuple_view
+from parity.judging.observe import snapshot, tuple_view
 
 
 class Par(TypedDict):

@@ -6,7 +6,7 @@ from typing import Annotated, TypedDict
 import pytest
 from langgraph.graph import END, START, StateGraph
 
-from parity.compat.observe import history_view, snapshot, tuple_view
+from parity.judging.observe import history_view, snapshot, tuple_view
 
 
 class Doc(TypedDict):

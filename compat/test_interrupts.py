@@ -5,7 +5,7 @@ from typing import TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from parity.compat.observe import snapshot, tuple_view
+from parity.judging.observe import snapshot, tuple_view
 
 
 class Ask(TypedDict):

@@ -5,7 +5,7 @@ from typing import TypedDict
 import pytest
 from langgraph.graph import END, START, StateGraph
 
-from parity.compat.observe import tuple_view
+from parity.judging.observe import tuple_view
 
 META = {"user": "Zoë 李雷 🚀", "nested": {"a": [1, 2, {"b": None}], "empty": {}}, "big": 2**62 + 7,
         "negative": -(2**53) - 1, "ratio": 0.1, "flag": False, "nothing": None, "quote": 'he said "hi" \\ ok'}

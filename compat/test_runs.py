@@ -8,7 +8,7 @@ import pytest
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from parity.compat.observe import snapshot
+from parity.judging.observe import snapshot
 
 
 class Steps(TypedDict):

@@ -3,8 +3,8 @@
 import pytest
 from langgraph.checkpoint.base import create_checkpoint, empty_checkpoint
 
-from parity.compat.direct import fail_with_finding
-from parity.compat.observe import tuple_view
+from parity.judging.direct import fail_with_finding
+from parity.judging.observe import tuple_view
 
 
 def _chain(saver, n: int):
@@ -65,7 +65,7 @@ async def test_prune_semantics(parity_cell):
     """Contract: prune(keep_latest) leaves exactly the newest checkpoint per namespace of each pruned thread, prune(delete) removes the thread, other threads are untouched (checked directly: the reference InMemorySaver has no prune)."""
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
-    from parity.judge import run_scenario
+    from parity.judging.judge import run_scenario
 
     cell = parity_cell
     seen: dict = {}

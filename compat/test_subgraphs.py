@@ -6,7 +6,7 @@ import pytest
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from parity.compat.observe import history_view, snapshot
+from parity.judging.observe import history_view, snapshot
 
 
 class Parent(TypedDict):

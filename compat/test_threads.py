@@ -6,7 +6,7 @@ import pytest
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from parity.compat.observe import snapshot
+from parity.judging.observe import snapshot
 
 
 class S(TypedDict):

@@ -14,7 +14,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel
 
-from parity.compat.observe import tuple_view, typed
+from parity.judging.observe import tuple_view, typed
 
 
 class Color(enum.Enum):

@@ -40,8 +40,8 @@ def test_ttl_refresh_on_read(refresh, parity_session, owned_server, pick_backend
     server = owned_server("redis", _quiet("redis"))
     row = _add(parity_session, "C8", ttl.refresh_on_read_trials(server, backend, refresh))
     if not row["as_documented"]:
-        from parity.findings import Finding
-        from parity.judge import report_divergence
+        from parity.judging.findings import Finding
+        from parity.judging.judge import report_divergence
 
         report_divergence(parity_session, Finding(
             backend.name, "sync", None, f"test_ttl_refresh_on_read[{'refresh' if refresh else 'no-refresh'}]", "C8",

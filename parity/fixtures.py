@@ -35,8 +35,8 @@ import pytest_asyncio
 from parity.backends.registry import Backend, SaverContext
 from parity.errors import ParityUsageError
 from parity.servers.pool import Unavailable
-from parity.differences import hunks, piece_summary
-from parity.trace import Trace, diff
+from parity.judging.differences import hunks, piece_summary
+from parity.judging.trace import Trace, diff
 from parity.workloads.runner import ignore_paths
 
 

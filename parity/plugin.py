@@ -268,7 +268,7 @@ class Cell:
             pytest.skip(f"not-applicable: {self.backend.name} lacks capability {', '.join(m.value for m in missing)}")
 
     async def check(self, scenario, **kw) -> None:
-        from parity.judge import check
+        from parity.judging.judge import check
 
         await check(self, scenario, **kw)
 

@@ -11,7 +11,7 @@ from parity import loops as loops_mod
 from parity import finish, results
 from parity.backends.registry import Registry, registry_with
 from parity.errors import ParityUsageError
-from parity.findings import load_known
+from parity.judging.findings import load_known
 from parity.options import Options
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 

@@ -1,6 +1,6 @@
 """C4, C5 and C12 verdicts computed from hand-made results documents."""
 
-from parity.compat.claims import verdicts
+from parity.judging.claims import verdicts
 
 
 def cell(backend, scenario, flavour, loop, status, reason=""):

@@ -5,7 +5,7 @@ import asyncio
 from langgraph.checkpoint.conformance.capabilities import DetectedCapabilities
 from langgraph.checkpoint.memory import InMemorySaver
 
-from parity.compat.conformance import sync_facade
+from parity.judging.conformance import sync_facade
 
 from broken_savers import DropsPendingWrites  # noqa: E402  (tests/ is on sys.path under pytest's rootdir import)
 

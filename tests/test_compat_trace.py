@@ -2,8 +2,8 @@
 
 import uuid
 
-from parity.compat.observe import sorted_writes
-from parity.trace import Trace, diff
+from parity.judging.observe import sorted_writes
+from parity.judging.trace import Trace, diff
 
 
 def _trace(*entries):
@@ -105,7 +105,7 @@ def test_types_are_kept():
 
 
 def test_a_uuid_value_in_state_is_compared_by_value():
-    from parity.compat.observe import typed
+    from parity.judging.observe import typed
 
     fixed = uuid.UUID("12345678-1234-5678-1234-567812345678")
     assert diff(_trace(("v", typed({"u": fixed}))), _trace(("v", typed({"u": uuid.uuid4()})))) is not None
@@ -159,6 +159,6 @@ def test_id_and_time_keys_in_langgraph_structures_are_tokenised():
 
 
 def test_typed_records_key_types():
-    from parity.compat.observe import typed
+    from parity.judging.observe import typed
 
     assert diff(_trace(("v", typed({1: "a"}))), _trace(("v", typed({"1": "a"})))) is not None

@@ -6,9 +6,9 @@ import fnmatch
 
 import pytest
 
-from parity.findings import Finding, load_known, match_known
-from parity.differences import hunks
-from parity.trace import Trace, diff
+from parity.judging.findings import Finding, load_known, match_known
+from parity.judging.differences import hunks
+from parity.judging.trace import Trace, diff
 
 RACE = {"backend": "redis", "flavour": "sync", "scenario": "*", "reason": "interrupt lost",
         "diff_pattern": r'(^\+\s+"interrupts": \[\],?$)|(^-.*"__interrupt__")'}

@@ -144,8 +144,8 @@ async def test_demo_needs_its_ignores_and_is_stable_with_them():
     """Without its declared ignores the demo differs between two reference runs (generated ids, clocks)."""
     from parity.backends.backend import SaverContext
     from parity.backends.registry import default_registry
-    from parity.driver import Driver
-    from parity.trace import Trace, diff
+    from parity.judging.driver import Driver
+    from parity.judging.trace import Trace, diff
     from parity.workloads.runner import play
 
     demo = load("parity.workloads.demo:sales_email")

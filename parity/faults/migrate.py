@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from parity.backends.backend import SaverContext
-from parity.trace import Trace, diff
+from parity.judging.trace import Trace, diff
 
 REDIS_LIST_CAP = 10000  # RedisSaver.list() without a limit returns at most 10,000 results (FT.SEARCH page)
 

@@ -115,8 +115,8 @@ async def reference_failure(workload: Workload, flavour: str) -> str | None:
 
     from parity.backends.backend import SaverContext
     from parity.backends.registry import default_registry
-    from parity.driver import Driver
-    from parity.trace import Trace
+    from parity.judging.driver import Driver
+    from parity.judging.trace import Trace
 
     backend = default_registry().get("memory")
     ctx = SaverContext(None, f"parity_preflight_{uuid.uuid4().hex[:8]}")

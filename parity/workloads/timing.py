@@ -17,7 +17,7 @@ def repetitions(session) -> int:
 
 async def time_workload(cell, workload: Workload, reps: int) -> dict[str, list[float]]:
     """ms per step over `reps` fresh runs (each on a new scope); a run that raises is not timed."""
-    from parity.judge import run_scenario
+    from parity.judging.judge import run_scenario
 
     samples: dict[str, list[float]] = {}
     for _ in range(reps):

@@ -6,7 +6,7 @@ import contextlib
 from typing import Any, Callable
 
 from parity.backends.backend import Backend, SaverContext
-from parity.trace import Trace
+from parity.judging.trace import Trace
 
 
 class Driver:

@@ -15,7 +15,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KNOWN_PATH = Path(__file__).parent / "known_divergences.toml"
+KNOWN_PATH = Path(__file__).parents[1] / "known_divergences.toml"  # parity/known_divergences.toml
 
 
 @dataclass
@@ -69,7 +69,7 @@ def match_known(finding: Finding, known: list[dict[str, Any]],
                 hunk_sets: list[list[str]] | None = None) -> dict[str, Any] | None:
     """The first reviewed entry that explains every difference of every diverged run, or None.
 
-    hunk_sets: per diverged run, its differences one at a time (parity.differences.hunks). An entry waives a
+    hunk_sets: per diverged run, its differences one at a time (parity.judging.differences.hunks). An entry waives a
     finding only when its `diff_pattern` (a multiline regular expression) occurs in EVERY one of them, so a
     cell that shows the known symptom and also another difference is not waived. Without hunk_sets (findings
     outside the compat matrix) the finding's diff counts as one difference.

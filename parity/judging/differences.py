@@ -1,6 +1,6 @@
 """The differences of two traces one at a time: what a reviewed waiver must explain, each on its own.
 
-The readable diff (parity.trace.diff) is for people; these pieces are for matching known divergences, and the
+The readable diff (parity.judging.trace.diff) is for people; these pieces are for matching known divergences, and the
 summary line of a finding.
 """
 
@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from parity.trace import ID_KEYS, Trace
+from parity.judging.trace import ID_KEYS, Trace
 
 
 def hunks(expected: Trace, actual: Trace) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity.findings import DivergenceError, Finding, match_known
+from parity.judging.findings import DivergenceError, Finding, match_known
 
 
 def fail_with_finding(cell, scenario: str, summary: str, detail: str, claim: str = "C12") -> None:

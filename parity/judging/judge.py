@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from parity.backends.backend import SaverContext
-from parity.driver import Driver, Scenario
-from parity.findings import DivergenceError, Finding, match_known
-from parity.differences import hunks, piece_summary
-from parity.trace import Trace, diff, first_difference
+from parity.judging.driver import Driver, Scenario
+from parity.judging.findings import DivergenceError, Finding, match_known
+from parity.judging.differences import hunks, piece_summary
+from parity.judging.trace import Trace, diff, first_difference
 
 REFERENCE = "memory"
 
