@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from parity import layout
 from parity.errors import ParityUsageError
 
 SCHEMA_VERSION = 1
@@ -39,6 +40,7 @@ def new_document(provider: str = "", profile: str = "") -> dict[str, Any]:
             "started": now.isoformat(),
             "finished": None,
             "git_commit": git_commit(),
+            **layout.describe(),  # suite_version and install (checkout or wheel)
             "provider": provider,
             "profile": profile,
         },
@@ -52,6 +54,9 @@ def new_document(provider: str = "", profile: str = "") -> dict[str, Any]:
 
 
 def git_commit() -> str | None:
+    """The suite's own commit; None when installed (a venv inside the team's repository would give theirs)."""
+    if layout.describe()["install"] != "checkout":
+        return None
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=5, cwd=Path(__file__).parent)

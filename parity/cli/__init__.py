@@ -16,12 +16,11 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__ + "\n\nusage: parity {" + ",".join(COMMANDS) + "} [options]   (parity COMMAND --help)")
         return 0 if argv else 2
     if argv[0] in ("-V", "--version"):
-        from importlib.metadata import PackageNotFoundError, version
+        from parity import layout
 
-        try:
-            print(f"checkpoint-parity {version('checkpoint-parity')}")
-        except PackageNotFoundError:  # running from a checkout that was never installed
-            print("checkpoint-parity (not installed)")
+        about = layout.describe()
+        where = f"{about['install']}: {layout.suite().root}" if about["install"] else "scenarios missing"
+        print(f"checkpoint-parity {about['suite_version'] or '(not installed)'} ({where})")
         return 0
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:

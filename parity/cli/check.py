@@ -5,10 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from parity.cli.run import SUITE_ROOT
 from parity.errors import ParityUsageError
-
-TEST_FILE = SUITE_ROOT / "compat" / "test_workloads.py"
+from parity.layout import REINSTALL, suite
 
 
 def build_parser():
@@ -23,11 +21,18 @@ def build_parser():
     return p
 
 
+def test_file() -> Path:
+    path = suite().part("compat") / "test_workloads.py"
+    if not path.is_file():
+        raise ParityUsageError(f"{path} does not exist", REINSTALL)
+    return path
+
+
 def pytest_argv(args) -> list[str]:
     from parity.cli.run import forward
 
     # preflight imported the workload's plugins before pytest.main: their assert-rewrite warning is noise
-    return forward(args, [str(TEST_FILE)], "check") + ["-rs", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return forward(args, [str(test_file())], "check") + ["-rs", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
 def main_check(argv: list[str]) -> int:
@@ -40,8 +45,7 @@ def main_check(argv: list[str]) -> int:
 
     try:
         args = build_parser().parse_args(argv)
-        if not TEST_FILE.is_file():
-            raise ParityUsageError(f"{TEST_FILE} does not exist", "run parity from a checkout of checkpoint-parity")
+        test_file()
         options = run_preflight(args, Path(args.out) if args.out else None)
         if not options.workloads:
             raise ParityUsageError("parity check: --workload is required", "give --workload module:name (repeatable)")

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from parity.cli import Parser
 from parity.errors import ParityUsageError
+from parity.layout import PARTS, SUITE_INI, suite
 from parity.options import Options, add_cli_options
 from parity.options import forward as forward_options
 from parity.session import selection
 
-SUITE_ROOT = Path(__file__).resolve().parents[2]  # the repository: compat/, bench/, faults/ live here
-PARTS = {"compat": "compat", "bench": "bench", "faults": "faults"}
 DEMO_WORKLOAD = "parity.workloads.demo:sales_email"
 
 
@@ -31,9 +30,7 @@ def build_parser() -> Parser:
 
 def pytest_args(args, out: Path) -> list[str]:
     parts = args.only or list(PARTS)
-    paths = [str(SUITE_ROOT / PARTS[p]) for p in parts if (SUITE_ROOT / PARTS[p]).is_dir()]
-    if not paths:
-        raise ParityUsageError(f"none of {parts} exists under {SUITE_ROOT}", "run parity from a checkout of checkpoint-parity")
+    paths = [str(suite().part(p)) for p in parts]
     if not args.workloads and "compat" in parts:
         args.workloads = [DEMO_WORKLOAD]
     args.workloads = [w for w in args.workloads if w != "none"]
@@ -43,7 +40,8 @@ def pytest_args(args, out: Path) -> list[str]:
 
 def forward(args, paths: list[str], command: str) -> list[str]:
     """The pytest command line: the suite's paths, then every option the command parsed (parity/options.py)."""
-    argv = paths + ["-p", "no:cacheprovider", f"--rootdir={SUITE_ROOT}", f"-c={SUITE_ROOT / 'pyproject.toml'}", "-q"]
+    root = suite().root  # a checkout or the wheel's parity/suite; never the user's folder and its own pytest config
+    argv = paths + ["-p", "no:cacheprovider", f"--rootdir={root}", f"--confcutdir={root}", f"-c={SUITE_INI}", "-q"]
     argv += [f"-k={args.keyword}"] if args.keyword else []
     return argv + forward_options(args, command) + list(args.pytest_args)
 
