@@ -94,11 +94,12 @@ def test_parity_run_refuses_xdist_for_bench_and_faults(capsys):
 
 
 def test_plain_pytest_refuses_xdist_on_bench():
-    from parity.cli.run import SUITE_ROOT, uses_xdist
+    from parity.cli.run import uses_xdist
+    from parity.layout import suite
 
     assert uses_xdist(["-n", "auto"]) and uses_xdist(["-n2"]) and uses_xdist(["--numprocesses=3"])
     assert not uses_xdist(["-n", "0"]) and not uses_xdist(["-k", "x"])
     done = subprocess.run([sys.executable, "-m", "pytest", "bench", "-n", "2", "-q", "-p", "no:cacheprovider"],
-                          cwd=SUITE_ROOT, capture_output=True, text=True, timeout=120)
+                          cwd=suite().root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "pytest-xdist (-n) is for the compat matrix only; bench/ must run in one process" in done.stderr
