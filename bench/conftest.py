@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parity.bench import latency, profile as profiles
-from parity.bench.runner import Runner
+from parity.measuring import latency, profile as profiles
+from parity.measuring.runner import Runner
 
 
 @pytest.fixture(scope="session")

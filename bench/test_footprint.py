@@ -8,8 +8,8 @@ import pytest
 
 from parity import families
 from parity.backends.capabilities import Capability as C
-from parity.bench import network
-from parity.bench.latency import Cell
+from parity.measuring import network
+from parity.measuring.latency import Cell
 
 
 @pytest.mark.parity_claim("C11")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from parity.backends.capabilities import Capability as C
-from parity.bench import concurrency, growth, latency
-from parity.bench.latency import Cell
+from parity.measuring import concurrency, growth, latency
+from parity.measuring.latency import Cell
 
 SWEEPS = ["history", "threads", "state_bytes"]
 

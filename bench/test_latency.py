@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parity.bench import latency, ops
-from parity.bench.latency import Cell
+from parity.measuring import latency, ops
+from parity.measuring.latency import Cell
 
 PAIRED_OPS = [op for op in ops.CORE_OPS if op.kind in ("write", "read")]
 QUICK_PAIRED = [ops.Op("put", "1KB"), ops.Op("get_tuple_latest", "1KB", kind="read")]

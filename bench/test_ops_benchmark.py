@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from parity.backends.backend import SaverContext
-from parity.bench import ops
-from parity.bench.runner import run_sync
+from parity.measuring import ops
+from parity.measuring.runner import run_sync
 from parity.plugin import get_session
 
 BENCH_OPS = [op for op in ops.CORE_OPS if op.name != "delete_thread"]

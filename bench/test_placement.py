@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parity.bench import placement
-from parity.bench.latency import progress, settings_label
+from parity.measuring import placement
+from parity.measuring.latency import progress, settings_label
 
 
 @pytest.mark.parity_claim("C3")
@@ -33,9 +33,9 @@ def test_put_and_read_ratios_by_cpu_layout(bench):
     Not a setting to tune: the same servers at defaults, only the scheduler's choice taken away, so a reader
     sees how far the ratios move with it (they are shown beside C1/C2, whose verdicts stay on the defaults).
     """
-    from parity.bench import latency
-    from parity.bench.latency import Cell
-    from parity.bench.ops import Op
+    from parity.measuring import latency
+    from parity.measuring.latency import Cell
+    from parity.measuring.ops import Op
 
     endpoints = bench.endpoints("defaults")
     reasons = [f"{f}: {why}" for f, ep in sorted(endpoints.items()) if (why := placement.unavailable(ep))]

@@ -16,8 +16,8 @@ def overhead(doc: dict[str, Any]) -> None:
     measured twice agrees with itself, and how much CPU placement alone moves a bare round trip."""
     if not doc.get("floors"):
         return
-    from parity.bench.claims import overhead as harness_overhead
-    from parity.bench.claims import placement_spread, repeatability
+    from parity.measuring.claims import overhead as harness_overhead
+    from parity.measuring.claims import placement_spread, repeatability
 
     doc["overhead"] = {**harness_overhead(doc), **repeatability(doc)}
     spread = placement_spread(doc)

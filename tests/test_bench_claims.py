@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parity.bench import claims
+from parity.measuring import claims
 
 
 def _ratio(op, kind, median, low, high, pairing="defaults"):
@@ -115,7 +115,7 @@ def test_c11_without_both_families_is_not_testable():
 
 def test_c13_judges_each_flavour_against_itself():
     """sync 1000->900 and async 300->270 ops/s both keep 90%: mixing flavours must not read as a collapse."""
-    from parity.bench.claims import c13
+    from parity.measuring.claims import c13
 
     def row(flavour, x, ops):
         return {"dimension": "concurrency", "family": "redis", "backend": "redis", "flavour": flavour,
@@ -128,7 +128,7 @@ def test_c13_judges_each_flavour_against_itself():
 
 
 def test_put_ratio_repeatability_is_reported():
-    from parity.bench.claims import repeatability
+    from parity.measuring.claims import repeatability
 
     base = {"op": "put", "flavour": "sync", "loop": None, "payload": "1KB", "pairing": "defaults",
             "numerator": "postgres", "denominator": "redis"}

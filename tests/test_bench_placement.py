@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from parity.bench import placement
-from parity.bench.claims import placement_spread
+from parity.measuring import placement
+from parity.measuring.claims import placement_spread
 from parity.servers.endpoint import Endpoint
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,

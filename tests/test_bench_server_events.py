@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from parity.bench import claims, server_events
-from parity.bench.latency import Cell, record_op
-from parity.bench.ops import Op
-from parity.bench.timing import Plan
+from parity.measuring import claims, server_events
+from parity.measuring.latency import Cell, record_op
+from parity.measuring.ops import Op
+from parity.measuring.timing import Plan
 
 REDIS_KEYS = {"redis_forks", "redis_rdb_saves", "redis_aof_rewrites", "redis_rdb_saved", "redis_bgsave_running"}
 PG_KEYS = {"pg_checkpoints_timed", "pg_checkpoints_requested", "pg_checkpoints_done", "pg_checkpoint_buffers_written",

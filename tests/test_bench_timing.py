@@ -8,8 +8,8 @@ import time
 from langgraph.checkpoint.memory import InMemorySaver
 
 from parity import stats
-from parity.bench import ops, timing
-from parity.bench.runner import run_sync
+from parity.measuring import ops, timing
+from parity.measuring.runner import run_sync
 
 
 class SlowSaver(InMemorySaver):

@@ -83,7 +83,7 @@ class Family:
         yield
 
     def events_probe(self, url: str, schemas: list[str]):
-        """A reader of the server's own statistics (forks, fsyncs, autovacuum ...), see parity/bench/server_events.py."""
+        """A reader of the server's own statistics (forks, fsyncs, autovacuum ...), see parity/measuring/server_events.py."""
         raise NotImplementedError
 
     def open_counter(self, url: str, statements: bool):

@@ -93,7 +93,7 @@ class Postgres(Family):
             yield call
 
     def events_probe(self, url: str, schemas: list[str]):
-        from parity.bench.server_events import _PostgresProbe
+        from parity.measuring.server_events import _PostgresProbe
 
         return _PostgresProbe(url, schemas)
 

@@ -103,7 +103,7 @@ class Redis(Family):
             await client.aclose()
 
     def events_probe(self, url: str, schemas: list[str]):
-        from parity.bench.server_events import _RedisProbe
+        from parity.measuring.server_events import _RedisProbe
 
         return _RedisProbe(url)
 

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 from parity import families
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import SaverContext
-from parity.bench import floors, latency, ops, timing
-from parity.bench.latency import Cell, progress
+from parity.measuring import floors, latency, ops, timing
+from parity.measuring.latency import Cell, progress
 from parity.netproxy import DelayProxy
 
 FOOTPRINT_OPS = [ops.Op("put", "1KB"), ops.Op("put_writes", "1KB"), ops.Op("get_tuple_latest", "1KB", kind="read"),

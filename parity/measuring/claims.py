@@ -245,7 +245,7 @@ REPEAT_TOLERANCE = 0.15  # the issue's bound: the put ratio measured twice in on
 def repeatability(doc: dict) -> dict[str, Any]:
     """The put ratios measured twice in one run: the largest relative difference between the two medians, and,
     when it exceeds the tolerance, whether the servers' own statistics saw different events in the two repeats."""
-    from parity.bench import server_events
+    from parity.measuring import server_events
 
     keys = ("flavour", "loop", "payload", "pairing", "numerator", "denominator")
     firsts: dict[tuple, dict] = {}

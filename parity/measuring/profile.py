@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parity.bench.timing import Plan
+from parity.measuring.timing import Plan
 
 
 @dataclass(frozen=True)

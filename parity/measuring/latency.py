@@ -10,7 +10,7 @@ from typing import Any
 from parity import families, stats
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import SaverContext
-from parity.bench import floors, ops, server_events, timing
+from parity.measuring import floors, ops, server_events, timing
 
 # Durability pairings of the latency benchmark: name -> family -> server settings (None: the session server).
 PAIRINGS = {name: {family: families.get(family).pairing_settings[kind] for family in families.names()}

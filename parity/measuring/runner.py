@@ -6,7 +6,7 @@ from typing import Any, Awaitable
 
 import pytest
 
-from parity.bench.latency import PAIRINGS
+from parity.measuring.latency import PAIRINGS
 from parity.servers.pool import Unavailable
 
 

@@ -8,8 +8,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from parity.backends.backend import SaverContext
-from parity.bench import ops, timing
-from parity.bench.latency import Cell, progress, settings_label
+from parity.measuring import ops, timing
+from parity.measuring.latency import Cell, progress, settings_label
 
 # Pool arms: "default" is what the backend's factory builds; "tuned" asks the factory for a pool sized to the
 # workers through SaverContext.options["pool"] (only factories that honour the option make a tuned arm).

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from parity.bench import latency, ops, timing
-from parity.bench.latency import Cell, progress
+from parity.measuring import latency, ops, timing
+from parity.measuring.latency import Cell, progress
 
 
 def _row(session, cell: Cell, dimension: str, backend, op: str, x: float, ns: list[int], **extra) -> dict:
