@@ -155,7 +155,18 @@ def plan_from(args) -> tuple[Plan, str | None]:
     name = args.name or re.sub(r"\W+", "_", root.resolve().name).strip("_") or "my_graph"
     plan = Plan(root, name, args.graph, args.target, pythons, _split(args.os, DEFAULT_OSES), package,
                 args.install or install_app_line(root), args.action)
-    return plan, (None if args.action else note)
+    notes = [n for n in (None if args.action else note, _target_note(args.target)) if n]
+    return plan, "\n".join(notes) or None
+
+
+def _target_note(target: str) -> str | None:
+    from parity.backends.registry import default_registry
+
+    names = default_registry().names()
+    if target in names:
+        return None
+    return (f"--target {target!r} is not a backend here ({', '.join(names)}); the gate looks for cells of that "
+            "name: register your saver with --parity-saver NAME=module:factory in the check step")
 
 
 def main_init(argv: list[str]) -> int:
@@ -174,8 +185,8 @@ def main_init(argv: list[str]) -> int:
         except OSError as exc:
             raise ParityUsageError(f"cannot write {path}: {exc.strerror or exc}", "run in a writable checkout") from None
         print(f"wrote {path}")
-    if note:
-        print(f"note: {note}", file=sys.stderr)
+    for line in (note or "").splitlines():
+        print(f"note: {line}", file=sys.stderr)
     print(f"\nnext: set factory in {WORKLOAD} to your graph (now {plan.factory}) and its first input, then\n"
           f"  parity check --workload {WORKLOAD} --out reports/parity\n"
           f"  parity report reports/parity && parity gate reports/parity --policy {POLICY}\n"
