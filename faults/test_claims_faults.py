@@ -8,8 +8,8 @@ import pytest
 
 from parity.backends.capabilities import Capability
 from parity.backends.backend import SaverContext
-from parity.faults import cluster, memory, migrate, modules, provisioning, ttl
-from parity.faults.provisioning import NO_PERSISTENCE
+from parity.injecting import cluster, memory, migrate, modules, provisioning, ttl
+from parity.injecting.provisioning import NO_PERSISTENCE
 
 
 def _quiet(family: str) -> dict:

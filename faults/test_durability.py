@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parity.backends.capabilities import Capability
-from parity.faults import durability
+from parity.injecting import durability
 
 N_THREADS = 20  # 60 acknowledged checkpoints per fault: enough to see a partial loss, seconds per setting
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from parity.backends.capabilities import Capability
-from parity.faults import outages, provisioning
-from parity.faults.provisioning import PERSISTENT
+from parity.injecting import outages, provisioning
+from parity.injecting.provisioning import PERSISTENT
 
 
 @pytest.mark.parametrize("family", ["redis", "postgres"])

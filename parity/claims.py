@@ -7,7 +7,7 @@ from typing import Any
 
 from parity.verdicts import CLAIM_IDS, described
 
-PARTS = ("parity.judging.claims", "parity.measuring.claims", "parity.faults.claims", "parity.workloads.claims")
+PARTS = ("parity.judging.claims", "parity.measuring.claims", "parity.injecting.claims", "parity.workloads.claims")
 
 
 def compute(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
-"""Self-tests of parity/faults/claims.py: verdicts from synthetic documents, one per claim and outcome."""
+"""Self-tests of parity/injecting/claims.py: verdicts from synthetic documents, one per claim and outcome."""
 
 from __future__ import annotations
 
-from parity.faults.claims import verdicts
+from parity.injecting.claims import verdicts
 
 
 def _dur(settings, lost, acked=60, fault="kill", backend="redis", unresumable=0):

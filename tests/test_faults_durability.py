@@ -6,7 +6,7 @@ import pytest
 
 from parity import results, results_schema
 from parity.backends.registry import default_registry
-from parity.faults import durability, modules
+from parity.injecting import durability, modules
 
 
 @pytest.fixture(scope="module")

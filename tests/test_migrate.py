@@ -1,4 +1,4 @@
-"""Self-tests of parity/faults/migrate.py: copies verify, resume on the target, re-runs add nothing."""
+"""Self-tests of parity/injecting/migrate.py: copies verify, resume on the target, re-runs add nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from parity.backends.backend import SaverContext
 from parity.backends.registry import default_registry
 from parity.cli.migrate import main_migrate
-from parity.faults import common, migrate
+from parity.injecting import common, migrate
 
 
 def _ctx(endpoint=None):

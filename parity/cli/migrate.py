@@ -7,7 +7,7 @@ import sys
 
 from parity import families
 from parity.errors import ParityUsageError
-from parity.faults.migrate import copy_savers
+from parity.injecting.migrate import copy_savers
 
 
 def saver_for_url(url: str, scope: str | None):

@@ -136,7 +136,7 @@ class Redis(Family):
             yield saver
 
     def after_restart(self, url: str) -> None:
-        from parity.faults.common import wait_redis_indexed
+        from parity.injecting.common import wait_redis_indexed
 
         wait_redis_indexed(url)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parity import families
-from parity.faults import common
+from parity.injecting import common
 
 # What the guide's C10 is about, per family; labels are what the report prints.
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def migrate(src_backend, src_ctx: SaverContext, dst_backend, dst_ctx: SaverConte
 
 def rollback_study(pg_backend, pg_ctx: SaverContext, redis_backend, redis_ctx: SaverContext, n: int = 4) -> dict[str, Any]:
     """Move Postgres -> Redis, keep working on Redis, then "reinstall the Postgres saver": what is missing there?"""
-    from parity.faults import common
+    from parity.injecting import common
 
     with pg_backend.saver("sync", SaverContext(pg_ctx.endpoint, pg_ctx.scope, keep=True)) as pg:
         before = common.seed_threads(pg, n, "before")

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from parity import families
-from parity.faults import common
+from parity.injecting import common
 
 PAD = 1000  # bytes of state payload per thread: a small but not empty graph state
 HEADROOM = 2 * 1024 * 1024  # maxmemory = used after setup + this: fills in a few hundred threads

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from parity.backends.provision import postgres_drop_scope
-from parity.faults import common
+from parity.injecting import common
 
 TTL_MINUTES = 0.05  # the saver takes minutes and applies int(minutes * 60) seconds: 0.05 -> 3 s
 TTL_S = int(TTL_MINUTES * 60)

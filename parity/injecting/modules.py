@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from parity.errors import ParityUsageError
-from parity.faults import common
+from parity.injecting import common
 
 
 def without_modules(server, backend) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypedDict
 
 from parity import families
 from parity.backends.backend import SaverContext
-from parity.faults import common
+from parity.injecting import common
 
 HANG_WAIT_S = 12.0  # how long we wait before calling a call "hanging": above redis-py 8's default 5 s timeout + retries
 RECOVERY_WAIT_S = 20.0  # how long we retry a saver after its server is back before calling it unrecovered

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from parity.faults import common
+from parity.injecting import common
 from parity.servers.readiness import ServerStartError, free_port
 
 SLOTS = ((0, 5460), (5461, 10922), (10923, 16383))
