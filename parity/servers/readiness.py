@@ -8,7 +8,11 @@ from typing import Callable
 
 
 class ServerStartError(RuntimeError):
-    """A server the suite started did not become ready; carries the tail of its log."""
+    """A server the suite started did not become ready; carries the tail of its log, and a fix when one is known."""
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def free_port(host: str = "127.0.0.1") -> int:
