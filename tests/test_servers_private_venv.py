@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import psutil
@@ -26,8 +27,23 @@ def modes(top: Path) -> dict[str, int]:
     return found
 
 
-def postgres_processes() -> set[int]:
-    return {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "initdb")}
+def processes_under(folder: Path) -> list[str]:
+    """Command lines that mention folder (the run's own TMPDIR): other sessions' servers on this machine do not."""
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        line = " ".join(proc.info["cmdline"] or [])
+        if str(folder) in line:
+            found.append(line)
+    return found
+
+
+@pytest.fixture
+def own_tmpdir():
+    """A TMPDIR of this test's own, open to the server user (under /tmp, not under pytest's mode-700 tmp root)."""
+    folder = Path(tempfile.mkdtemp(prefix="parity-test-tmp-"))
+    os.chmod(folder, 0o711)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -50,15 +66,16 @@ def private_site(tmp_path) -> Path:
     return site
 
 
-def test_doctor_starts_postgres_from_a_venv_in_a_private_folder(private_site):
+def test_doctor_starts_postgres_from_a_venv_in_a_private_folder(private_site, own_tmpdir):
     home = private_site.parents[1]
-    before, pids = modes(home), postgres_processes()
+    before = modes(home)
     out = run_cli("doctor", "--provider", "embedded", "--backend", "postgres", timeout=180,
-                  env={"PYTHONPATH": str(private_site)})
+                  env={"PYTHONPATH": str(private_site), "TMPDIR": str(own_tmpdir)})
     assert out.returncode == 0, f"doctor failed with the venv under a mode-700 folder:\n{out.stderr}"
     assert "postgres" in out.stdout and " ok" in out.stdout, out.stdout
     assert modes(home) == before, "a user folder or file changed mode"
-    assert postgres_processes() <= pids, "a postgres process outlived doctor"
+    assert not processes_under(own_tmpdir), f"processes outlived doctor: {processes_under(own_tmpdir)}"
+    assert list(own_tmpdir.iterdir()) == [], f"doctor left {list(own_tmpdir.iterdir())} behind"
 
 
 def test_a_private_tmpdir_is_named_with_the_fix(private_site, tmp_path):
