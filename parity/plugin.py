@@ -55,11 +55,17 @@ def _refuse_xdist_for_whole_parts(config) -> None:
         return
     if getattr(config.option, "dist", "no") == "no":
         return
+    from parity import layout
+
+    try:  # the suite's own bench/ and faults/, not a team's folders of the same name (this plugin loads there too)
+        root = layout.suite().root
+    except ParityUsageError:
+        return
     for arg in config.args or []:
         path = Path(arg.split("::", 1)[0])
         path = (path if path.is_absolute() else Path(config.invocation_params.dir) / path).resolve()
         for part in WHOLE_PARTS:
-            whole = (config.rootpath / part).resolve()
+            whole = (root / part).resolve()
             if path == whole or whole in path.parents or (path in whole.parents and whole.is_dir()):
                 raise pytest.UsageError(
                     f"parity: pytest-xdist (-n) is for the compat matrix only; {part}/ must run in one process "

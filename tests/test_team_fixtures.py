@@ -294,3 +294,13 @@ def test_a_misused_same_as_reference_fails_instead_of_passing_on_nothing(pyteste
     assert "was never awaited, so nothing was compared" in out
     assert "got an async scenario in a sync test" in out
     assert "the scenario recorded nothing" in out
+
+
+def test_a_teams_own_bench_folder_may_run_under_xdist(pytester):
+    """The suite refuses `-n` for its own bench/ and faults/; a team's folders of those names are theirs."""
+    pytester.makeini(INI)
+    pytester.mkdir("bench")
+    pytester.makepyfile(**{"bench/test_speed": "def test_fast():\n    pass\n"})
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-n", "2", "bench", timeout=120)
+    assert result.ret == 0, result.stdout.str()[-2000:] + result.stderr.str()[-2000:]
+    result.assert_outcomes(passed=1)
