@@ -74,6 +74,7 @@ def test_init_writes_the_three_files_and_never_overwrites_without_force(tmp_path
 
 @pytest.mark.parametrize("args, says", [
     (["--python", "three"], "is not a Python version"),
+    (["--python", "3.9,3.12"], "needs Python 3.10 or later"),
     (["--graph", "no colon"], "is not module:function"),
     (["--action", "just-a-name"], "is not OWNER/REPO@REF"),
     (["--bogus"], "unrecognized arguments"),
@@ -224,3 +225,12 @@ def test_the_composite_action_passes_the_gate_on_a_sound_graph(tmp_path):
     assert "result=passed" in (repo / ".gh" / "output").read_text()
     assert (repo / "reports" / "parity" / "summary.md").is_file()
     assert "gate: passed" in (repo / ".gh" / "summary").read_text()
+
+
+def test_the_oldest_python_init_offers_is_the_packages():
+    import tomllib
+
+    from parity.cli.init import DEFAULT_PYTHONS, MIN_PYTHON_MINOR
+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == f">=3.{MIN_PYTHON_MINOR}" and all(int(v.split(".")[1]) >= MIN_PYTHON_MINOR for v in DEFAULT_PYTHONS)

@@ -16,6 +16,7 @@ WORKLOAD = "parity-workload.toml"
 POLICY = "parity-gate.toml"
 WORKFLOW = ".github/workflows/checkpoint-parity.yml"
 DEFAULT_PYTHONS = ("3.11", "3.12")  # the versions this suite is tested with
+MIN_PYTHON_MINOR = 10  # pyproject.toml's requires-python
 DEFAULT_OSES = ("ubuntu-latest", "windows-latest")
 ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[\w./-]+$")  # owner/repo[/path]@ref, as `uses:` takes it
 WORKFLOW_ARTIFACT = "parity-${{ matrix.os }}-py${{ matrix.python }}"
@@ -147,6 +148,10 @@ def plan_from(args) -> tuple[Plan, str | None]:
     bad = [v for v in pythons if not re.fullmatch(r"3\.\d+", v)]
     if bad:
         raise ParityUsageError(f"--python {bad[0]!r} is not a Python version like 3.12", "pass e.g. --python 3.11,3.12")
+    old = [v for v in pythons if int(v.split(".")[1]) < MIN_PYTHON_MINOR]
+    if old:
+        raise ParityUsageError(f"--python {old[0]}: checkpoint-parity needs Python 3.{MIN_PYTHON_MINOR} or later",
+                               f"choose versions from 3.{MIN_PYTHON_MINOR} on")
     if not re.fullmatch(r"[\w.]+:[\w.]+", args.graph):
         raise ParityUsageError(f"--graph {args.graph!r} is not module:function", "e.g. --graph myapp.graph:build")
     if args.action is not None and not ACTION_REF.match(args.action):
@@ -190,5 +195,7 @@ def main_init(argv: list[str]) -> int:
     print(f"\nnext: set factory in {WORKLOAD} to your graph (now {plan.factory}) and its first input, then\n"
           f"  parity check --workload {WORKLOAD} --out reports/parity\n"
           f"  parity report reports/parity && parity gate reports/parity --policy {POLICY}\n"
-          f"and commit the three files; {WORKFLOW} runs the same in CI.")
+          f"and commit the three files; {WORKFLOW} runs the same in CI.\n"
+          f"In your own pytest tests, ask for `checkpointer`, `async_checkpointer` or `same_as_reference` to run them "
+          f"on every backend (see the README).")
     return 0
