@@ -208,6 +208,7 @@ def test_the_generated_workflow_fails_the_gate_on_a_diverging_graph(tmp_path):
     assert "result=failed" in (repo / ".gh" / "output").read_text()
     summary = (repo / ".gh" / "summary").read_text()
     assert "gate: failed" in summary and "checkpoint-parity" in summary, summary[:2000]
+    assert re.search(r"\| teamrepo \| sqlite \| sync \|  \| diverged \| [\d.]+ ms", summary), summary[-3000:]
     assert ran["Job summary"].returncode == 0
 
 

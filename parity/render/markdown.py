@@ -17,7 +17,7 @@ MAX_DIFF_LINES = 60  # GitHub caps a step summary at 1 MiB
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    parts = [_header(doc), _claims(doc), _ratios(doc), _cells(doc), _findings(doc)]
+    parts = [_header(doc), _claims(doc), _ratios(doc), _cells(doc), _workloads(doc), _findings(doc)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
@@ -78,6 +78,26 @@ def _cells(doc: dict[str, Any]) -> str:
     order = [s for s in STATUS_DISPLAY if s in counts] + sorted(s for s in counts if s not in STATUS_DISPLAY)
     return "\n".join([head, "", "| " + " | ".join(order) + " | total |", "|" + "--:|" * (len(order) + 1),
                       "| " + " | ".join(str(counts[s]) for s in order) + f" | {len(cells)} |"])
+
+
+def _workloads(doc: dict[str, Any]) -> str:
+    """A team's own graphs (`parity check --workload`): each cell's verdict and its end-to-end time there."""
+    cells = rows(doc, "workloads")
+    if not cells:
+        return ""
+    from parity.workloads.runner import END_TO_END
+
+    key = lambda r: (r.get("name"), r.get("backend"), r.get("flavour"), r.get("loop"))  # noqa: E731
+    total = {key(t): t for t in rows(doc, "workload_timings") if t.get("step") == END_TO_END}
+    lines = ["### Workloads", "", "| Workload | Backend | Flavour | Loop | Result | End to end (median, 95% CI) |",
+             "|---|---|---|---|---|--:|"]
+    for r in cells:
+        t = total.get(key(r))
+        ms = (f"{t['median_ms']:.3g} ms ({t['ci_low_ms']:.3g}–{t['ci_high_ms']:.3g})"
+              if t and t.get("median_ms") is not None else "")
+        lines.append(f"| {_cell(r.get('name'))} | {_cell(r.get('backend'))} | {_cell(r.get('flavour'))} | "
+                     f"{_cell(r.get('loop') if r.get('flavour') == 'async' else '')} | {_cell(r.get('status'))} | {ms} |")
+    return "\n".join(lines)
 
 
 def _findings(doc: dict[str, Any]) -> str:
