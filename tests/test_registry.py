@@ -159,3 +159,25 @@ def test_entry_point_savers_are_registered(monkeypatch):
     backend = default_registry().get("vendor-saver")
     assert backend.origin == "entry point tests.broken_savers:correct_memory"
     assert backend.has(Capability.SYNC, Capability.ASYNC)
+
+
+async def test_a_sync_context_manager_factory_gives_its_saver_to_the_async_cells_too():
+    """A @contextmanager factory of a saver with both APIs: async cells get the saver, not the context manager."""
+    import contextlib
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    closed = []
+
+    @contextlib.contextmanager
+    def make(ctx):
+        try:
+            yield InMemorySaver()
+        finally:
+            closed.append(ctx.scope)
+
+    backend = backend_from_factory("cm", make, origin="test")
+    async with backend.saver("async", SaverContext(None, "s1")) as saver:
+        assert isinstance(saver, InMemorySaver), type(saver)
+        assert await saver.aget_tuple({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}) is None
+    assert closed == ["s1"]

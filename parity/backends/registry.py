@@ -223,6 +223,11 @@ def _async_adapter(factory):
         if hasattr(produced, "__aenter__") and not hasattr(produced, "aget_tuple"):
             async with produced as saver:
                 yield saver
+        elif hasattr(produced, "__enter__") and not hasattr(produced, "aget_tuple"):
+            # A sync context manager of a saver with an async API (e.g. a @contextmanager factory): entered here
+            # too, or the async cells would be handed the context manager instead of the saver.
+            with produced as saver:
+                yield saver
         else:
             yield produced
     return open_async
