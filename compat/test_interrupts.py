@@ -1,6 +1,7 @@
 """Human-in-the-loop: interrupt() pauses a run, Command(resume=...) continues it, several interrupts in a row."""
 
-from typing import TypedDict
+import operator
+from typing import Annotated, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
@@ -78,3 +79,41 @@ async def interrupts_in_a_row(g) -> None:
 async def test_several_interrupts_in_a_row(parity_cell):
     """Contract: two interrupts inside one node then one in the next node each pause the run in turn; earlier resume values are kept as pending writes and replayed, not asked again."""
     await parity_cell.check(interrupts_in_a_row)
+
+
+class Log(TypedDict):
+    log: Annotated[list[str], operator.add]
+
+
+WRITES = 12  # more than 10: an index kept as text sorts 0, 1, 10, 11, 2, ...
+
+
+def _many_writes_beside_an_interrupt() -> StateGraph:
+    def writer(state: Log) -> Command:  # one task, WRITES writes to one channel, in this order
+        return Command(update=[("log", [f"w{i:02d}"]) for i in range(WRITES)])
+
+    def ask(state: Log) -> dict:
+        return {"log": [f"ask:{interrupt('go on?')}"]}
+
+    g = StateGraph(Log)
+    g.add_node("writer", writer)
+    g.add_node("ask", ask)
+    g.add_edge(START, "writer")
+    g.add_edge(START, "ask")
+    g.add_edge("writer", END)
+    g.add_edge("ask", END)
+    return g
+
+
+async def many_writes(g) -> None:
+    app = g.compile(_many_writes_beside_an_interrupt())
+    cfg = g.config("many")
+    g.trace.add("paused", await g.invoke(app, {"log": []}, cfg))
+    state = await g.get_state(app, cfg)
+    g.trace.add("the writer's pending writes, in the order written", tuple_view(await g.get_tuple(state.config)))
+    g.trace.add("resumed: the reducer sees the writes in order", await g.invoke(app, Command(resume="yes"), cfg))
+
+
+async def test_many_writes_of_one_task_keep_their_order(parity_cell):
+    """Contract: a task that writes one channel more than 10 times before an interrupt gets its pending writes back in the order written (by index, 0..11, not as text 0, 1, 10, 11, 2), so the reducer rebuilds the same value on resume."""
+    await parity_cell.check(many_writes)

@@ -75,3 +75,47 @@ async def subgraph_history(g) -> None:
 async def test_subgraph_history(parity_cell):
     """Contract: parent history lists only root-namespace checkpoints newest first with unbroken parent links; the child's history under its checkpoint_ns lists the child's checkpoints with their own links."""
     await parity_cell.check(subgraph_history)
+
+
+def _two_levels() -> StateGraph:
+    """parent -> child -> grandchild, the grandchild pausing: namespaces "child:<task>|grandchild:<task>"."""
+    grandchild = StateGraph(Child)
+    grandchild.add_node("polish", lambda s: {"text": s["text"] + " polished"})
+    grandchild.add_node("approve", lambda s: {"text": s["text"] + " " + interrupt({"approve": s["text"]})})
+    grandchild.add_edge(START, "polish")
+    grandchild.add_edge("polish", "approve")
+    grandchild.add_edge("approve", END)
+
+    child = StateGraph(Child)
+    child.add_node("draft", lambda s: {"text": s["text"] + " drafted"})
+    child.add_node("grandchild", grandchild.compile())
+    child.add_edge(START, "draft")
+    child.add_edge("draft", "grandchild")
+    child.add_edge("grandchild", END)
+
+    parent = StateGraph(Parent)
+    parent.add_node("child", child.compile())
+    parent.add_node("send", lambda s: {"text": s["text"] + " sent"})
+    parent.add_edge(START, "child")
+    parent.add_edge("child", "send")
+    parent.add_edge("send", END)
+    return parent
+
+
+async def nested_two_levels(g) -> None:
+    app = g.compile(_two_levels())
+    cfg = g.config("deep")
+    g.trace.add("paused two levels down", await g.invoke(app, {"text": "email"}, cfg))
+    state = await g.get_state(app, cfg, subgraphs=True)
+    g.trace.add("state with subgraphs=True (child and grandchild, interrupt)", snapshot(state))
+    namespaces = set()
+    for t in await g.list(cfg):  # every namespace of the thread; order across namespaces is not promised
+        namespaces.add(t.config["configurable"]["checkpoint_ns"].count("|"))
+    g.trace.add("namespace depths listed (0 root, 1 child, 2 grandchild)", sorted(namespaces))
+    g.trace.add("resume", await g.invoke(app, Command(resume="ok"), cfg))
+    g.trace.add("final", snapshot(await g.get_state(app, cfg, subgraphs=True)))
+
+
+async def test_nested_subgraphs_two_levels(parity_cell):
+    """Contract: a subgraph inside a subgraph (checkpoint_ns "child:<id>|grandchild:<id>") pauses, shows both levels' state and the interrupt with subgraphs=True, is listed under its namespace, and resumes to the end."""
+    await parity_cell.check(nested_two_levels)

@@ -37,9 +37,8 @@ async def delete_thread(g) -> None:
     g.trace.add("delete of an unknown thread is a no-op", await g.delete_thread("never-existed"))
 
 
-@pytest.mark.requires("delete_thread")
 async def test_delete_thread(parity_cell):
-    """Contract: delete_thread removes every checkpoint and pending write of that thread (get_tuple None, list empty, state empty), leaves other threads intact, and the id can be reused."""
+    """Contract: delete_thread removes every checkpoint and pending write of that thread (get_tuple None, list empty, state empty), leaves other threads intact, and the id can be reused. A saver without it (NotImplementedError) is a finding "not implemented: delete_thread", not a skip: the reference has it, and a team moving onto that saver loses it."""
     await parity_cell.check(delete_thread)
 
 

@@ -118,6 +118,9 @@ def _align(a: list[Any], b: list[Any], path: str, pieces: list[str], entries: bo
             x, y = a[i], b[j]
             if entries and x[0] == y[0]:  # the same trace entry: compare what it recorded
                 _walk(x[1], y[1], f"## {x[0]}", pieces)
+            elif entries:  # another observation in its place (e.g. "raised" where the reference went on)
+                pieces.append(_piece(f"{path} removed", _lines("-", x)))
+                pieces.append(_piece(f"{path} added", _lines("+", y)))
             else:
                 _walk(x, y, f"{path}[{i}]", pieces)
         paired_a, paired_b = {i for i, _ in pairs}, {j for _, j in pairs}
@@ -177,9 +180,61 @@ def _nested(x: Any, y: Any) -> bool:
 
 
 def piece_summary(piece: str) -> str:
-    """One line for a piece of hunks(): where it is and its first changed line."""
+    """One line for a piece of hunks(): where it is and its first changed line (for a whole trace entry added or
+    removed: its label and the first line of what it recorded, not the "[" that opens it)."""
     lines = piece.splitlines()
     where = lines[0][3:] if lines and lines[0].startswith("@@ ") else ""
     where = where[3:] if where.startswith("## ") else where
+    entry = _entry(piece)
+    if entry is not None:
+        label, value = entry
+        if label == "raised" and isinstance(value, dict):
+            return f"raised {value.get('type')}: {value.get('message')}"[:160]
+        shown = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
+        return f"{label} {'missing' if where.strip() == 'removed' else 'extra'}: {shown}"[:160]
     change = next((line.strip() for line in lines[1:] if line.startswith(("-", "+"))), "")
     return f"{where}: {change}"[:160]
+
+
+def _entry(piece: str) -> tuple[str, Any] | None:
+    """(label, value) of a whole trace entry the piece adds or removes ("@@  added" + the [label, value] pair)."""
+    lines = piece.splitlines()
+    if len(lines) < 3 or lines[0][3:].strip() not in ("added", "removed") or lines[1][1:].strip() != "[":
+        return None
+    try:
+        pair = json.loads("\n".join(line[2:] for line in lines[1:]))
+    except ValueError:
+        return None
+    return (pair[0], pair[1]) if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) else None
+
+
+def _entry_label(piece: str) -> str | None:
+    entry = _entry(piece)
+    return entry[0] if entry else None
+
+
+# How much a difference matters to a user, most first (parity/differences.most_significant). A path not listed
+# counts as a value: unknown differences are never ranked down as cosmetic.
+SIGNIFICANCE = (
+    ("raised", lambda where, label: label == "raised" or where.startswith("raised")),  # an error where the reference had none, or another error
+    ("entry", lambda where, label: label is not None),  # a whole observation missing or extra: another path through the run
+    ("values", lambda where, label: not any(k in where for k in (".metadata", "metadata.", ".config", "config.",
+                                                                 "parent_config", "channel_versions", "versions_seen",
+                                                                 "checkpoint_id", ".id"))),
+    ("metadata", lambda where, label: "metadata" in where),
+    ("links", lambda where, label: "channel_versions" not in where and "versions_seen" not in where),
+    ("versions", lambda where, label: True),
+)
+
+
+def significance(piece: str) -> int:
+    """0 for the most significant kind of difference (an error), up to len(SIGNIFICANCE) - 1 (channel versions)."""
+    where = piece.splitlines()[0][3:] if piece.startswith("@@ ") else ""
+    where = where[3:] if where.startswith("## ") else where
+    label = _entry_label(piece)
+    return next(i for i, (_, test) in enumerate(SIGNIFICANCE) if test(where, label))
+
+
+def most_significant(pieces: list[str]) -> str | None:
+    """The piece a finding's headline names: the most significant kind, the first of its kind in trace order."""
+    return min(pieces, key=significance) if pieces else None

@@ -19,6 +19,7 @@ class Driver:
         self.saver = saver
         self.trace = trace
         self.is_async = flavour == "async"
+        self.last_call = ""  # the API call in progress: names a NotImplementedError (parity.missing_api)
 
     def thread(self, name: str) -> str:
         """The stored thread id for a scenario's thread name: unique to this run, so a saver that ignores
@@ -35,11 +36,13 @@ class Driver:
         return builder.compile(checkpointer=self.saver, **kw)
 
     async def _call(self, obj: Any, name: str, *args: Any, **kw: Any) -> Any:
+        self.last_call = name
         if self.is_async:
             return await getattr(obj, "a" + name)(*args, **kw)
         return getattr(obj, name)(*args, **kw)
 
     async def _collect(self, obj: Any, name: str, *args: Any, **kw: Any) -> list[Any]:
+        self.last_call = name
         if self.is_async:
             return [x async for x in getattr(obj, "a" + name)(*args, **kw)]
         return list(getattr(obj, name)(*args, **kw))

@@ -9,7 +9,8 @@ import pytest
 from parity.backends.backend import SaverContext
 from parity.judging.driver import Driver, Scenario
 from parity.judging.findings import DivergenceError, Finding, match_known
-from parity.judging.differences import hunks, piece_summary
+from parity.judging import missing_api
+from parity.judging.differences import hunks, most_significant, piece_summary
 from parity.judging.trace import Trace, diff, first_difference
 
 REFERENCE = "memory"
@@ -33,7 +34,10 @@ async def _guarded(scenario: Scenario, driver: Driver) -> None:
     try:
         await scenario(driver)
     except Exception as exc:  # recorded, then compared with what the reference raised
-        driver.trace.add("raised", {"type": type(exc).__name__, "message": str(exc)[:300]})
+        raised = {"type": type(exc).__name__, "message": str(exc)[:300]}
+        if isinstance(exc, NotImplementedError):  # which API is missing: the finding's headline names it
+            raised["call"] = driver.last_call
+        driver.trace.add("raised", raised)
 
 
 async def reference_trace(session, flavour: str, scenario: Scenario, name: str, options=None, ignore=()) -> Trace:
@@ -56,20 +60,20 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
     """Judge the cell against the reference; raise DivergenceError or xfail on a known divergence."""
     name = name or cell.scenario
     expected = await reference_trace(cell.session, cell.flavour, scenario, cell.variant or name, options, ignore)
-    diffs, hunk_sets = [], []
+    diffs, hunk_sets, actuals = [], [], []
     for _ in range(cell.repeat):
         actual = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint, options, ignore)
         d = diff(expected, actual)
         if d:
             diffs.append(d)
             hunk_sets.append(hunks(expected, actual))
+            actuals.append(actual)
     cell.runs = cell.repeat
     cell.diverged_runs = len(diffs)
     if not diffs:
         return
-    first = hunk_sets[0][0] if hunk_sets[0] else None
     finding = Finding(cell.backend.name, cell.flavour, cell.loop if cell.flavour == "async" else None, name,
-                      claim, piece_summary(first) if first else first_difference(diffs[0]), diffs[0],
+                      claim, headline(actuals[0], hunk_sets[0], diffs[0], cell.flavour), diffs[0],
                       seen=len(diffs), runs=cell.repeat, workload=cell.workload)
     finding.known = match_known(finding, cell.session.known_for(finding.backend), hunk_sets)
     if finding.partly_explained:  # the summary names what fails the cell, not the symptom already listed
@@ -79,6 +83,16 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
         pytest.xfail(f"known divergence: {finding.known['reason']}"
                      + (f" ({finding.known['upstream']})" if finding.known.get("upstream") else ""))
     raise DivergenceError(finding)
+
+
+def headline(actual: Trace, pieces: list[str], diff_text: str, flavour: str) -> str:
+    """A finding's summary line: a missing API method by what a user loses, else the most significant difference
+    (an error before a changed value, a value before metadata, links or channel versions), never just the first."""
+    missing = missing_api.headline(actual.entries, flavour)
+    if missing:
+        return missing
+    top = most_significant(pieces)
+    return piece_summary(top) if top else first_difference(diff_text)
 
 
 def report_divergence(session, finding: Finding) -> None:
