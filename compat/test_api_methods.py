@@ -12,11 +12,14 @@ async def sync_api_of_async_saver(g) -> None:
     app = g.compile(count_then_ask())
     cfg = g.config("sync-from-thread")
     await g.invoke(app, {"n": 1, "answer": "", "pad": ""}, cfg)  # made with the async API
-    g.last_call = "sync API from a worker thread"
     # LangGraph's own async savers serve their sync methods from other threads while their loop runs (a sync
-    # tool or callback inside an async app): called the same way here, never on the loop's own thread.
+    # tool or callback inside an async app): called the same way here, never on the loop's own thread. list is
+    # asked for the newest checkpoint only, which shallow savers keep too.
+    g.last_call = "sync get_tuple from a worker thread"
     g.trace.add("get_tuple", tuple_view(await asyncio.to_thread(g.saver.get_tuple, cfg)))
-    g.trace.add("list", [t.config for t in await asyncio.to_thread(lambda: list(g.saver.list(cfg)))])
+    g.last_call = "sync list from a worker thread"
+    g.trace.add("list", [t.config for t in await asyncio.to_thread(lambda: list(g.saver.list(cfg, limit=1)))])
+    g.last_call = "sync graph.get_state from a worker thread"
     g.trace.add("graph.get_state", snapshot(await asyncio.to_thread(app.get_state, cfg)))
 
 

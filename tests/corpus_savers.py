@@ -1,8 +1,8 @@
 """Real third-party savers from PyPI as a user would register them: `--parity-saver NAME=tests.corpus_savers:FACTORY`.
 
 Each runs on this machine with no account: lmdb and objectstorage on a temp folder, plainredis on the suite's own
-Redis (parity_family = "redis"), sqlite (the control) on a temp file. Capabilities are probed as for any saver,
-except where the probe cannot know (said per factory). The expected findings are tests/fixtures/corpus_expected.toml.
+Redis (parity_family = "redis"), sqlite (the control) on a temp file. Capabilities are probed, as for any saver
+registered without declaring them. The expected findings are tests/fixtures/corpus_expected.toml.
 """
 
 from __future__ import annotations
@@ -126,11 +126,6 @@ def sqlite_control(ctx):
         conn.close()
         _drop("sqlite", ctx)
 
-
-# SqliteSaver overrides the async methods only to raise "use AsyncSqliteSaver": the probe would take that for an
-# async API, so its capabilities are declared (the sync API, full history, list options, delete_thread, durable).
-sqlite_control.parity_capabilities = ["sync", "full_history", "list_filter", "list_before", "list_limit",
-                                      "delete_thread", "durable"]
 
 CORPUS = {"lmdb": "lmdb_sync", "lmdb-async": "lmdb_async", "objectstorage": "objectstorage",
           "plainredis": "plainredis_sync", "plainredis-async": "plainredis_async", "sqlite-control": "sqlite_control"}

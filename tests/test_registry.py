@@ -181,3 +181,17 @@ async def test_a_sync_context_manager_factory_gives_its_saver_to_the_async_cells
         assert isinstance(saver, InMemorySaver), type(saver)
         assert await saver.aget_tuple({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}) is None
     assert closed == ["s1"]
+
+
+def test_a_sync_saver_whose_async_methods_only_refuse_has_no_async_cells():
+    """SqliteSaver overrides aget_tuple to raise NotImplementedError("use AsyncSqliteSaver"): no async API."""
+    import sqlite3
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    def make():
+        return SqliteSaver(sqlite3.connect(":memory:", check_same_thread=False))
+
+    backend = backend_from_factory("sqlite-sync-only", make, origin="test")
+    backend.resolve(lambda family: None)
+    assert backend.flavours() == ["sync"], backend.capabilities

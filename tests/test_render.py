@@ -233,8 +233,25 @@ def test_the_same_difference_in_several_flavours_is_one_finding_card_with_every_
     base = {"backend": "redis", "scenario": "test_x", "claim": "C12", "summary": "s", "diff": "-a\n+b",
             "seen": 1, "runs": 1}
     doc = {"findings": [dict(base, id="f1", flavour="sync"), dict(base, id="f2", flavour="async", loop="uvloop"),
-                        dict(base, id="f3", flavour="async", loop="selector", diff="-a\n+c")], "cells": []}
+                        dict(base, id="f3", flavour="async", loop="selector", diff="-a\n+c"),
+                        dict(base, id="f4", flavour="sync", summary="t")], "cells": []}
     html = tables.findings_list(doc)
     assert html.count("<article") == 2, html
-    assert all(f'id="finding-{i}"' in html for i in ("f1", "f2", "f3")), html
-    assert "sync, async/uvloop" in html and "3 findings, shown as 2 distinct differences" in html
+    assert all(f'id="finding-{i}"' in html for i in ("f1", "f2", "f3", "f4")), html
+    assert "sync, async/uvloop" in html and "4 findings, shown as 2 distinct differences" in html
+    assert "+c" in html and "the diff in async/selector" in html, "a group's other diffs are shown too"
+
+
+def test_findings_with_one_root_cause_group_across_scenarios_and_parameters_but_not_across_backends():
+    from parity.render.common import group_findings
+
+    def f(backend, scenario, summary):
+        return {"backend": backend, "scenario": scenario, "summary": summary, "diff": scenario}
+    findings = [f("os", "test_ids", "raised ValueError: thread_id='a@b' is not a valid path segment"),
+                f("os", "test_ids", "raised ValueError: thread_id='a b' is not a valid path segment"),
+                f("os", "test_list", "raised TypeError: 'NoneType' object is not subscriptable"),
+                f("os", "test_all", "raised TypeError: 'NoneType' object is not subscriptable"),
+                f("lmdb", "test_all", "raised TypeError: 'NoneType' object is not subscriptable"),
+                f("os", "test_list", "list(limit=0): - []")]
+    sizes = [len(g) for g in group_findings(findings)]
+    assert sizes == [2, 2, 1, 1], sizes

@@ -143,6 +143,22 @@ def _caps_of(saver: Any) -> set[Capability] | None:
     return caps
 
 
+def _refuses_async(saver: Any) -> bool:
+    """A sync saver that overrides the async methods only to raise NotImplementedError ("use the async class",
+    as SqliteSaver does): it has no async API, whatever the override says. Any other outcome counts as having one,
+    so a real async API that fails here still gets its cells and shows the failure."""
+    import asyncio
+
+    config, _, _ = _probe_checkpoint()
+    try:
+        asyncio.run(saver.aget_tuple(config))
+    except NotImplementedError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
 def _probe_checkpoint():
     from langgraph.checkpoint.base import empty_checkpoint
 
@@ -162,6 +178,8 @@ def _probe_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
             return UNPROBED
         if Capability.SYNC not in caps:  # async-only saver built synchronously: no loop here to probe it on,
             return frozenset(caps | {Capability.DURABLE})  # so its reopen scenarios run and show what it keeps
+        if Capability.ASYNC in caps and _refuses_async(first):
+            caps.discard(Capability.ASYNC)
         # A saver that fails even here keeps DURABLE: its reopen scenarios then show the failure, not a skip.
         durable = True
         with contextlib.suppress(Exception):

@@ -77,7 +77,9 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
                       seen=len(diffs), runs=cell.repeat, workload=cell.workload)
     finding.known = match_known(finding, cell.session.known_for(finding.backend), hunk_sets)
     if finding.partly_explained:  # the summary names what fails the cell, not the symptom already listed
-        finding.summary = piece_summary(finding.partly_explained["unexplained"])
+        unexplained = finding.partly_explained["unexplained"]
+        pieces = [p for p in hunk_sets[0] if p in unexplained] or [unexplained]
+        finding.summary = headline(actuals[0], pieces, diffs[0], cell.flavour)
     cell.finding = finding
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}"

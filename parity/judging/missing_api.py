@@ -17,6 +17,8 @@ GRAPH_CALLS = {"invoke", "stream", "get_state", "get_state_history", "update_sta
 
 
 def loss(call: str, flavour: str) -> str:
+    if call.startswith("sync ") and call.endswith("from a worker thread"):
+        return LOSSES["sync API from a worker thread"]
     if call in GRAPH_CALLS:
         return f"the {flavour} saver API under graph.{'a' if flavour == 'async' else ''}{call}()"
     return LOSSES.get(call, f"{call}()")

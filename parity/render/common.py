@@ -195,18 +195,35 @@ def headline_selection(data: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
 
 
 def group_findings(findings: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Findings showing the same diff on one backend and scenario: one bug seen in several flavours/loops."""
+    """Findings with one root cause: on one backend, the same headline once ids and the values the scenario chose
+    are masked. The headline names a cell's most significant difference (parity.judge.headline), so cells that
+    fail first in the same way are one bug seen in several flavours, loops, parameters or scenarios; their
+    other differences may vary, and the card shows each distinct diff (distinct_diffs)."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for f in findings:
-        # Ids that differ per run (e.g. the conformance suite's thread uuids, whole or shortened) do not make
-        # two otherwise equal diffs different bugs.
-        diff = _RUN_IDS.sub("<id>", str(f.get("diff") or ""))
-        key = (f.get("backend"), f.get("scenario"), f.get("workload"), bool(f.get("known")), diff)
+        key = (f.get("backend"), f.get("workload"), bool(f.get("known")), cause(f))
         groups.setdefault(key, []).append(f)
     return list(groups.values())
 
 
+def cause(finding: dict[str, Any]) -> str:
+    """A finding's headline with what varies per cell masked: ids, and quoted values (a thread id, a namespace)."""
+    text = _RUN_IDS.sub("<id>", str(finding.get("summary") or ""))
+    text = re.sub(r"<id\d+>", "<id>", text)
+    return _QUOTED.sub(r"\1<value>", text)
+
+
+def distinct_diffs(group: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(diff, the findings showing it) for each different diff of a group, in order; run ids do not count."""
+    out: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    for f in group:
+        diff = str(f.get("diff") or "")
+        out.setdefault(_RUN_IDS.sub("<id>", diff), (diff, []))[1].append(f)
+    return list(out.values())
+
+
 _RUN_IDS = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{1,4}(?:[0-9a-f-]*|\.\.\.)[0-9a-f-]*[0-9a-f]\b", re.I)
+_QUOTED = re.compile(r"""(=\s*)('[^']*'|"[^"]*")""")
 
 
 def places(group: list[dict[str, Any]]) -> str:

@@ -106,7 +106,7 @@ def _findings(doc: dict[str, Any]) -> str:
     if not findings:
         return f"{head}\n\n_no divergences found_" if rows(doc, "cells") else f"{head}\n\n_{NOT_MEASURED}_"
     groups = group_findings(findings)
-    out = [head, "", f"_{len(groups)} distinct differences (the same diff in several flavours or loops is one item)_", ""]
+    out = [head, "", f"_{len(groups)} distinct differences (cells whose most significant difference is the same are one item)_", ""]
     for group in groups[:MAX_FINDINGS]:
         out.append(_finding(group))
     if len(groups) > MAX_FINDINGS:
@@ -127,7 +127,8 @@ def _finding(group: list[dict[str, Any]]) -> str:
         first = clean_text(partly.get("unexplained", "")).splitlines()[:1]
         tag += f" — _partly explained by a known divergence, not:_ {_cell(first[0] if first else '')}"
     ids = ", ".join(f"`{_cell(g.get('id'))}`" for g in group)
-    line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · `{_cell(f.get('scenario'))}` · "
+    scenarios = ", ".join(f"`{_cell(sc)}`" for sc in dict.fromkeys(str(g.get("scenario")) for g in group))
+    line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · {scenarios} · "
             f"{seen_text(group)} — {_cell(f.get('summary', ''))}{tag}")
     diff = clean_text(f.get("diff") or "").splitlines()
     if not diff:

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any, Callable, Sequence
 
 from parity.render.common import (
-    NOT_MEASURED, STATUS_DISPLAY, clean_text, fmt_ms, group_findings, places, rows, seen_text, status_counts, worst,
+    NOT_MEASURED, STATUS_DISPLAY, clean_text, distinct_diffs, fmt_ms, group_findings, places, rows, seen_text, status_counts, worst,
 )
 
 STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
@@ -131,9 +131,10 @@ def findings_list(doc: dict[str, Any]) -> str:
         for fid in c.get("finding_ids") or []:
             cells_by_finding[str(fid)].append(str(c.get("id")))
     groups = group_findings(findings)
-    # The same diff in several flavours or loops is one bug seen several times: one card (a run had ~70 cards).
+    # One root cause seen in several cells is one card (a run had ~70 cards).
     intro = (f'<p class="note">{len(findings)} findings, shown as {len(groups)} distinct differences '
-             "(the same diff in several flavours or loops is one card).</p>") if len(groups) < len(findings) else ""
+             "(cells whose most significant difference is the same, in any flavour, loop or scenario, are one "
+             "card).</p>") if len(groups) < len(findings) else ""
     return intro + "".join(
         _finding(group, [c for f in group for c in cells_by_finding.get(str(f.get("id")), [])]) for group in groups)
 
@@ -155,12 +156,18 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str]) -> str:
         note += (f'<p class="known">Partly explained by a known divergence ({esc(partly.get("reason", ""))}), '
                  f'but not these differences:</p>{diff_block(partly.get("unexplained"))}')
     cells = f'<p class="cells">cells: {", ".join(f"<code>{esc(c)}</code>" for c in cell_ids)}</p>' if cell_ids else ""
+    variants = distinct_diffs(group)
+    diffs = diff_block(f.get("diff")) + "".join(
+        f'<p class="cells">the diff in {esc(places(shown))} ({esc(", ".join(sorted({str(g.get("scenario")) for g in shown})))}):</p>'
+        f'{diff_block(d)}' for d, shown in variants[1:3])
     kind = "finding known" if known else "finding"
+    scenarios = list(dict.fromkeys(str(g.get("scenario")) for g in group))
+    scenario_links = ", ".join(f'<a href="#scenario-{esc(sc)}">{esc(sc)}</a>' for sc in scenarios)
     ids = " ".join(f"<code>{esc(g.get('id'))}</code>" for g in group)
     return (f'<article class="{kind}" id="{esc(anchor(f.get("id")))}">{anchors}<header>{ids} '
             f'<span class="tag">{esc(f.get("claim", "?"))}</span> {badge} <span class="where">{where} · '
-            f'<a href="#scenario-{esc(f.get("scenario"))}">{esc(f.get("scenario"))}</a> · {seen}</span></header>'
-            f'<p class="fsum">{esc(f.get("summary", ""))}</p>{note}{cells}{diff_block(f.get("diff"))}</article>')
+            f'{scenario_links} · {seen}</span></header>'
+            f'<p class="fsum">{esc(f.get("summary", ""))}</p>{note}{cells}{diffs}</article>')
 
 
 def diff_block(diff: Any) -> str:
