@@ -213,15 +213,15 @@ def _entry_label(piece: str) -> str | None:
     return entry[0] if entry else None
 
 
-# How much a difference matters to a user, most first (parity/differences.most_significant). A path not listed
-# counts as a value: unknown differences are never ranked down as cosmetic.
+# How much a difference matters to a user, most first (most_significant). An error is what the user meets first;
+# then any difference in what the API returns (a missing or extra observation, values, metadata: in trace order, as
+# an earlier difference is often the cause of a later one); then links between checkpoints (ids differ per run, and
+# one missing object renumbers every later one); channel versions last. A path not listed counts as a value.
 SIGNIFICANCE = (
-    ("raised", lambda where, label: label == "raised" or where.startswith("raised")),  # an error where the reference had none, or another error
-    ("entry", lambda where, label: label is not None),  # a whole observation missing or extra: another path through the run
-    ("values", lambda where, label: not any(k in where for k in (".metadata", "metadata.", ".config", "config.",
-                                                                 "parent_config", "channel_versions", "versions_seen",
-                                                                 "checkpoint_id", ".id"))),
-    ("metadata", lambda where, label: "metadata" in where),
+    ("raised", lambda where, label: label == "raised" or where.startswith("raised")),
+    ("returned", lambda where, label: label is not None or "metadata" in where or not any(
+        k in where for k in (".config", "config.", "parent_config", "channel_versions", "versions_seen",
+                             "checkpoint_id", ".id"))),
     ("links", lambda where, label: "channel_versions" not in where and "versions_seen" not in where),
     ("versions", lambda where, label: True),
 )

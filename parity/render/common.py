@@ -210,7 +210,7 @@ def cause(finding: dict[str, Any]) -> str:
     """A finding's headline with what varies per cell masked: ids, and quoted values (a thread id, a namespace)."""
     text = _RUN_IDS.sub("<id>", str(finding.get("summary") or ""))
     text = re.sub(r"<id\d+>", "<id>", text)
-    return _QUOTED.sub(r"\1<value>", text)
+    return _QUOTED.sub(r"\1<value>", text)[:100]  # summaries are cut at 160 characters, masked ones vary in length
 
 
 def distinct_diffs(group: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
