@@ -25,4 +25,4 @@ async def odd_thread_id(g, thread_id: str) -> None:
 @pytest.mark.requires("full_history")
 async def test_thread_id_characters(parity_cell, kind):
     """Contract: a thread id is any string: with '@', spaces, '/', ':', '|', '%', '#' or non-ASCII a thread pauses, resumes, has its history and is listed under the same id."""
-    await parity_cell.check(lambda g: odd_thread_id(g, THREAD_IDS[kind]))
+    await parity_cell.check(lambda g: odd_thread_id(g, THREAD_IDS[kind]), name=f"test_thread_id_characters[{kind}]")

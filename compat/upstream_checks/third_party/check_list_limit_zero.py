@@ -1,0 +1,27 @@
+"""Standalone: list(limit=0) returns nothing (memory) or checkpoints anyway (lmdb, objectstorage)?"""
+import sys
+import tempfile
+from pathlib import Path
+
+import lmdb
+from langgraph.checkpoint.base import create_checkpoint, empty_checkpoint
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph_checkpoint_lmdb import LMDBSaver
+from langgraph_checkpoint_objectstorage import ObjectStorageSaver
+
+
+def listed(saver):
+    cfg, cp = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, empty_checkpoint()
+    for step in range(3):
+        cp = create_checkpoint(cp, None, step)
+        cfg = saver.put(cfg, cp, {"source": "loop", "step": step, "parents": {}}, {})
+    return len(list(saver.list({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, limit=0)))
+
+
+memory = listed(InMemorySaver())
+lm = listed(LMDBSaver(lmdb.open(tempfile.mkdtemp(), max_dbs=4)))
+os_ = listed(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp()).as_uri()))
+print(f"list(limit=0) returned: memory {memory}  lmdb {lm}  objectstorage {os_}")
+ok = memory == 0 and lm > 0 and os_ > 0
+print("CONFIRMED: both return checkpoints for limit=0" if ok else "NOT REPRODUCED")
+sys.exit(0 if ok else 1)
