@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from parity.differences import hunks, most_significant, piece_summary
-from parity.judge import headline
-from parity.trace import Trace
+from parity.judging.differences import hunks, most_significant, piece_summary
+from parity.judging.judge import headline
+from parity.judging.trace import Trace
 
 
 def _trace(*entries) -> Trace:

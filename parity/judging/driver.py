@@ -19,7 +19,7 @@ class Driver:
         self.saver = saver
         self.trace = trace
         self.is_async = flavour == "async"
-        self.last_call = ""  # the API call in progress: names a NotImplementedError (parity.missing_api)
+        self.last_call = ""  # the API call in progress: names a NotImplementedError (parity.judging.missing_api)
 
     def thread(self, name: str) -> str:
         """The stored thread id for a scenario's thread name: unique to this run, so a saver that ignores
