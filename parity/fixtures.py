@@ -67,8 +67,9 @@ def team_backends(session) -> list[Backend]:
 def _flavour(metafunc) -> str:
     names = metafunc.fixturenames
     if "checkpointer" in names and "async_checkpointer" in names:
-        raise pytest.UsageError(f"{metafunc.definition.nodeid}: asks for both checkpointer and async_checkpointer "
-                                "(fix: one saver per test; write a sync and an async test)")
+        raise pytest.Collector.CollectError(  # shown as this file's collection error, in one line, no traceback
+            f"parity: {metafunc.definition.nodeid} asks for both checkpointer and async_checkpointer "
+            "(fix: one saver per test; write a sync and an async test)")
     if "async_checkpointer" in names:
         return "async"
     if "checkpointer" in names:

@@ -284,13 +284,16 @@ def test_records_nothing(same_as_reference):
 
 def test_a_misused_same_as_reference_fails_instead_of_passing_on_nothing(pytester):
     """A forgotten await, a scenario of the wrong kind or one that records nothing compares nothing: each fails
-    with its fix, never passes."""
+    with its fix, never passes; asking for both savers is a one-line collection error."""
     pytester.makeini(INI)
-    pytester.makepyfile(graph=GRAPH, test_team=MISUSED)
+    pytester.makepyfile(graph=GRAPH, test_team=MISUSED,
+                        test_both="def test_both(checkpointer, async_checkpointer):\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "--parity-backend", "memory",
-                                           "--parity-loop", "selector", timeout=120)
+                                           "--parity-loop", "selector", "--continue-on-collection-errors", timeout=120)
     out = result.stdout.str()
-    result.assert_outcomes(passed=1, errors=1, failed=2)  # the forgotten await passes its call, errors at teardown
+    # the forgotten await passes its call and errors at teardown; test_both.py is a collection error
+    result.assert_outcomes(passed=1, errors=2, failed=2)
+    assert "test_both asks for both checkpointer and async_checkpointer (fix: one saver per test" in out
     assert "was never awaited, so nothing was compared" in out
     assert "got an async scenario in a sync test" in out
     assert "the scenario recorded nothing" in out
