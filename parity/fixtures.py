@@ -71,6 +71,10 @@ def _flavour(metafunc) -> str:
             f"parity: {metafunc.definition.nodeid} asks for both checkpointer and async_checkpointer "
             "(fix: one saver per test; write a sync and an async test)")
     if "async_checkpointer" in names:
+        if not inspect.iscoroutinefunction(metafunc.function):  # its saver is bound to a loop the test never runs
+            raise pytest.Collector.CollectError(
+                f"parity: {metafunc.definition.nodeid} asks for async_checkpointer but is not async "
+                "(fix: `async def` the test, or ask for checkpointer)")
         return "async"
     if "checkpointer" in names:
         return "sync"

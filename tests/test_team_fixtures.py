@@ -287,13 +287,15 @@ def test_a_misused_same_as_reference_fails_instead_of_passing_on_nothing(pyteste
     with its fix, never passes; asking for both savers is a one-line collection error."""
     pytester.makeini(INI)
     pytester.makepyfile(graph=GRAPH, test_team=MISUSED,
-                        test_both="def test_both(checkpointer, async_checkpointer):\n    pass\n")
+                        test_both="def test_both(checkpointer, async_checkpointer):\n    pass\n",
+                        test_sync_async="def test_sync(async_checkpointer):\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "--parity-backend", "memory",
                                            "--parity-loop", "selector", "--continue-on-collection-errors", timeout=120)
     out = result.stdout.str()
-    # the forgotten await passes its call and errors at teardown; test_both.py is a collection error
-    result.assert_outcomes(passed=1, errors=2, failed=2)
+    # the forgotten await passes its call and errors at teardown; test_both/test_sync_async: collection errors
+    result.assert_outcomes(passed=1, errors=3, failed=2)
     assert "test_both asks for both checkpointer and async_checkpointer (fix: one saver per test" in out
+    assert "test_sync asks for async_checkpointer but is not async (fix:" in out
     assert "was never awaited, so nothing was compared" in out
     assert "got an async scenario in a sync test" in out
     assert "the scenario recorded nothing" in out
