@@ -70,6 +70,9 @@ def test_init_writes_the_three_files_and_never_overwrites_without_force(tmp_path
     assert (repo / GENERATED[0]).read_text() == "# mine\n", "init overwrote a file without --force"
     forced = init(repo, "--force")
     assert forced.returncode == 0 and "factory = " in (repo / GENERATED[0]).read_text()
+    assert 'PARITY_GATE_NEEDS_REDIS: "true"' in (repo / GENERATED[2]).read_text()
+    assert init(repo, "--force", "--target", "postgres").returncode == 0
+    assert 'PARITY_GATE_NEEDS_REDIS: "false"' in (repo / GENERATED[2]).read_text(), "a Postgres gate runs on Windows"
 
 
 @pytest.mark.parametrize("args, says", [
@@ -174,12 +177,13 @@ def test_generated_workflows_pass_actionlint(tmp_path, actionlint):
     assert actionlint(flows + [ROOT / ".github" / "workflows" / "parity.yml"]) == []
 
 
-def _run_steps(steps: list[dict], repo: Path, env: dict[str, str], inputs: dict[str, str]) -> dict[str, subprocess.CompletedProcess]:
-    """The run: steps as a Linux runner would: bash -eo pipefail, GITHUB_OUTPUT/ENV/STEP_SUMMARY files, a step
+def _run_steps(steps: list[dict], repo: Path, env: dict[str, str], inputs: dict[str, str],
+               runner_os: str = "Linux") -> dict[str, subprocess.CompletedProcess]:
+    """The run: steps as a runner would (Linux by default): bash -eo pipefail, GITHUB_OUTPUT/ENV/STEP_SUMMARY files, a step
     after a failure only if it says always(); uses: steps (checkout, upload) and installs are skipped."""
     gh = repo / ".gh"
     gh.mkdir()
-    env = {**env, "RUNNER_OS": "Linux", "GITHUB_JOB": "parity", "GITHUB_OUTPUT": str(gh / "output"),
+    env = {**env, "RUNNER_OS": runner_os, "GITHUB_JOB": "parity", "GITHUB_OUTPUT": str(gh / "output"),
            "GITHUB_ENV": str(gh / "env"), "GITHUB_STEP_SUMMARY": str(gh / "summary"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     ran, failed = {}, False
@@ -243,3 +247,23 @@ def test_the_oldest_python_init_offers_is_the_packages():
 
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert requires == f">=3.{MIN_PYTHON_MINOR}" and all(int(v.split(".")[1]) >= MIN_PYTHON_MINOR for v in DEFAULT_PYTHONS)
+
+
+@pytest.mark.parametrize("target, expect", [("redis", "not-run"), ("postgres", "failed")])
+def test_on_windows_without_redis_the_gate_says_it_did_not_run_only_when_it_needs_redis(tmp_path, target, expect):
+    """No Redis URL on a Windows runner: a Redis gate is reported as not run (and why); a Postgres gate runs
+    (here on a run that wrote nothing, so it fails rather than passing on nothing)."""
+    from ruamel.yaml import YAML
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    assert init(repo, "--target", target).returncode == 0
+    job = YAML(typ="safe").load((repo / GENERATED[2]).read_text())["jobs"]["parity"]
+    gate = [s for s in job["steps"] if s.get("id") == "gate"]
+    (repo / "reports" / "parity").mkdir(parents=True)
+    env = {**os.environ, **{k: str(v) for k, v in job["env"].items() if "${{" not in str(v)}, "PARITY_REDIS_URL": ""}
+    ran = _run_steps(gate, repo, env, {}, runner_os="Windows")
+    assert f"result={expect}" in (repo / ".gh" / "output").read_text(), ran["gate"].stdout + ran["gate"].stderr
+    assert (ran["gate"].returncode == 0) == (expect == "not-run")
+    if expect == "not-run":
+        assert "set the PARITY_REDIS_URL secret" in (repo / "reports" / "parity" / "gate.txt").read_text()

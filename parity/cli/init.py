@@ -70,10 +70,19 @@ class Plan:
 
     def workflow(self) -> str:
         common = {"VERSION": _version(), "OSES": _flow_list(self.oses), "PYTHONS": _flow_list(self.pythons, quote=True),
-                  "INSTALL_APP": self.install_app, "WORKLOAD_PATH": WORKLOAD, "POLICY_PATH": POLICY}
+                  "INSTALL_APP": self.install_app, "WORKLOAD_PATH": WORKLOAD, "POLICY_PATH": POLICY,
+                  "NEEDS_REDIS": "true" if _family(self.target) == "redis" else "false"}
         if self.action:
             return fill(template("workflow-action.yml"), ACTION=self.action, **common)
         return fill(template("workflow.yml"), PACKAGE=self.package, STEPS=shared_steps(6, WORKFLOW_ARTIFACT), **common)
+
+
+def _family(target: str) -> str | None:
+    """The server family of the gate's target backend (None: no server, or not a backend known here)."""
+    from parity.backends.registry import default_registry
+
+    registry = default_registry()
+    return registry.get(target).family if target in registry.names() else None
 
 
 def _flow_list(items: list[str], quote: bool = False) -> str:
