@@ -177,6 +177,25 @@ def test_generated_workflows_pass_actionlint(tmp_path, actionlint):
     assert actionlint(flows + [ROOT / ".github" / "workflows" / "parity.yml"]) == []
 
 
+def test_action_steps_pass_actionlint(tmp_path, actionlint):
+    """actionlint reads workflows, not action metadata: action.yml's steps are linted as the job of a reusable
+    workflow whose inputs are the action's (so inputs.*, steps.*.outputs and env are all checked)."""
+    from ruamel.yaml import YAML
+
+    action = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    inputs = {name: {"type": "string", "required": bool(spec.get("required")), **(
+        {"default": spec["default"]} if "default" in spec else {})} for name, spec in action["inputs"].items()}
+    flow = {"on": {"workflow_call": {"inputs": inputs}},
+            "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}}}
+    path = tmp_path / "action-as-workflow.yml"
+    path.write_text(json.dumps(flow))  # JSON is YAML
+    assert actionlint([path]) == []
+    broken = json.loads(path.read_text())
+    broken["jobs"]["action"]["steps"][0]["env"]["PACKAGE"] = "${{ inputs.no-such-input }}"
+    path.write_text(json.dumps(broken))
+    assert actionlint([path]), "actionlint missed an undefined input: the check above proves nothing"
+
+
 def _run_steps(steps: list[dict], repo: Path, env: dict[str, str], inputs: dict[str, str],
                runner_os: str = "Linux") -> dict[str, subprocess.CompletedProcess]:
     """The run: steps as a runner would (Linux by default): bash -eo pipefail, GITHUB_OUTPUT/ENV/STEP_SUMMARY files, a step
