@@ -17,8 +17,6 @@ async def sync_from_thread(saver):
         return "ok" if await asyncio.to_thread(saver.get_tuple, cfg) else "None"
     except NotImplementedError:
         return "NotImplementedError"
-
-
 async def main():
     async with AsyncSqliteSaver.from_conn_string(":memory:") as sqlite:
         control = await sync_from_thread(sqlite)
@@ -26,7 +24,6 @@ async def main():
     pr = await sync_from_thread(AsyncRedisSaver(url=sys.argv[1], prefix="parity-check-sync"))
     print(f"AsyncSqliteSaver: {control}  AsyncLMDBSaver: {lm}  plainredis AsyncRedisSaver: {pr}")
     return control == "ok" and lm == pr == "NotImplementedError"
-
 ok = asyncio.run(main())
 print("CONFIRMED: both async-only savers refuse the sync API" if ok else "NOT REPRODUCED")
 sys.exit(0 if ok else 1)
