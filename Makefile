@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test venv clean browser
+.PHONY: report test venv clean browser docker
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,15 @@ browser:
 	  (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && \
 	   apt-get install -y -qq chromium >/dev/null 2>&1)) || echo "note: chromium not installed; browser test will skip"; }
 
-test: $(STAMP) browser
+# The Testcontainers tests start a private Docker engine: install Debian's docker.io (and debootstrap, for the
+# stand-in images) when missing and we may (root + apt), else those tests skip with that reason.
+docker:
+	@{ command -v dockerd >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1; } || { [ "$$(id -u)" = 0 ] && \
+	  command -v apt-get >/dev/null 2>&1 && (apt-get install -y -qq docker.io debootstrap >/dev/null 2>&1 || \
+	  (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq docker.io debootstrap >/dev/null 2>&1)) || \
+	  echo "note: docker.io not installed; the Testcontainers tests will skip"; }
+
+test: $(STAMP) browser docker
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
 
 clean:

@@ -1,4 +1,4 @@
-"""Fault tests: each starts its own embedded servers (never the session's or an external one) and removes them."""
+"""Fault tests: each starts its own servers from the session's provider (never the session's or an external one)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ OWNED_REASON = "not-applicable: fault tests need a server the suite owns"
 
 @pytest.fixture
 def owned_server(parity_session):
-    """start(family, settings, **kw) -> a started embedded server, stopped and removed when the test ends."""
+    """start(family, settings, **kw) -> a started owned server (embedded or a container, as the session's
+    provider), stopped and removed when the test ends."""
     started = []
 
     def start(family: str, settings: dict | None = None, **kw):
         try:
-            server = parity_session.pool.start_embedded(family, settings, **kw)
+            server = parity_session.pool.start_owned(family, settings, **kw)
         except ServerStartError as exc:
             pytest.skip(f"{OWNED_REASON}: {exc}")
         started.append(server)

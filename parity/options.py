@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from parity.errors import ParityUsageError
+from parity.servers.containers import NETWORKS
 from parity.servers.pool import PROVIDERS
 
 SUITE = ("run", "check")  # the commands that run the suite through pytest
@@ -144,6 +145,14 @@ class Options:
                                    cli="--redis-url", commands=SERVER)
     postgres_url: str | None = option("--parity-postgres-url", "use this Postgres (external; the suite stays in its own schema)",
                                       cli="--postgres-url", commands=SERVER)
+    container_network: str | None = option("--parity-container-network", "testcontainers: bridge (mapped ports, "
+                                           "the default) or host (a free loopback port per server, no bridge "
+                                           "network; $PARITY_CONTAINER_NETWORK)", choices=NETWORKS,
+                                           cli="--container-network", commands=SERVER)
+    images: list[str] = option("--parity-image", "testcontainers: FAMILY=IMAGE, e.g. redis=redis/redis-stack-server "
+                               "(default $PARITY_REDIS_IMAGE / $PARITY_POSTGRES_IMAGE, else redis:8.2 and postgres:18; "
+                               "TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX goes in front)", kind=list, cli="--image",
+                               metavar="FAMILY=IMAGE", commands=SERVER)
     backends: list[str] = option("--parity-backend", "run only these backends (repeatable or comma-separated; "
                                  "default: all registered)", kind=list, cli="--backend", metavar="NAME",
                                  commands=SERVER, resolve=_split)

@@ -13,6 +13,7 @@ import pytest
 from parity.backends.capabilities import Capability
 from parity.cell_timer import CellTimer, CellTimeout
 from parity.errors import ParityUsageError
+from parity.servers.containers import ContainerStartError
 from parity.options import Options, add_options
 from parity.servers.pool import Unavailable
 from parity.session import ParitySession
@@ -302,6 +303,8 @@ def parity_cell(request, parity_session) -> Cell:
             cell.endpoint = parity_session.endpoint(backend.family)
         except Unavailable as exc:
             pytest.skip(f"not-applicable: {exc}")
+        except ContainerStartError as exc:  # the session's own server did not start: stop the run, one line
+            pytest.exit(exc.line(), returncode=pytest.ExitCode.USAGE_ERROR)
         except ParityUsageError as exc:
             pytest.fail(exc.line(), pytrace=False)
     return cell

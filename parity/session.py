@@ -16,9 +16,13 @@ from parity.options import Options
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 
 
+# Sections holding timings: every row says which provider its server came from (a container adds a layer).
+FIGURE_SECTIONS = ("measurements", "ratios", "floors", "growth", "footprint", "network", "provider_cost")
+
+
 def selection(options: Options) -> tuple[ServerConfig, Registry, list, list]:
     """What the options name, checked once (a ParityUsageError if bad): servers, registry, backends, loops."""
-    server_config = ServerConfig.resolve(options.provider, options.redis_url, options.postgres_url)
+    server_config = ServerConfig.from_args(options)
     registry = registry_with(options.savers)
     return server_config, registry, registry.select(options.backends), loops_mod.select(options.loops)
 
@@ -31,6 +35,8 @@ class ParitySession:
         self._check_workloads(options.workloads)
         self.pool = ServerPool(self.server_config)
         try:
+            if self.server_config.provider == "testcontainers":
+                self.pool.preflight()  # engine and images checked before any test: one line if they are not there
             for backend in self.backends:
                 with contextlib.suppress(Unavailable):  # its cells say not-applicable with the pool's reason
                     backend.resolve(self.endpoint)
@@ -88,13 +94,23 @@ class ParitySession:
         return applicable[0].name
 
     def add(self, section: str, row: dict[str, Any]) -> None:
+        if section in FIGURE_SECTIONS:
+            row.setdefault("provider", self.provider_of(row.get("family") or row.get("backend")))
         self.doc.setdefault(section, []).append(row)
+
+    def provider_of(self, family: str | None) -> str:
+        """Where a figure's server came from: its family's session endpoint, else the session's provider."""
+        for ep in self.pool.endpoints():
+            if ep.family == family:
+                return ep.provider
+        return self.pool.chosen or self.server_config.provider
 
     def finish(self) -> None:
         from datetime import datetime, timezone
 
         self.doc["run"]["finished"] = datetime.now(timezone.utc).isoformat()
         self.doc["run"]["provider"] = self.pool.chosen or self.server_config.provider
+        self.doc["run"]["provider_reason"] = self.pool.provider_reason
         self.doc["servers"] = [ep.describe() for ep in self.pool.endpoints()]
         for family, reason in self.pool.unavailable().items():
             self.doc["servers"].append({"family": family, "provider": self.pool.chosen or "", "version": None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from parity.errors import ParityUsageError
@@ -10,56 +12,67 @@ from parity.servers.endpoint import mask_url
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 
 
-def test_redis_container_is_redis_8_with_modules_and_waits_for_ready():
+def test_redis_container_is_redis_8_with_modules():
     spec = containers.redis_spec({"appendonly": "yes"})
     assert spec.image.startswith("redis:8"), "Redis 8 images bundle RedisJSON and RediSearch; older ones do not"
     assert spec.command[0] == "redis-server" and ("--appendonly", "yes") == spec.command[-2:]
-    assert spec.port == 6379 and "Ready to accept connections" in spec.ready_log
+    assert spec.port == 6379
     assert spec.url("localhost", 32768) == "redis://localhost:32768/0"
 
 
-def test_postgres_container_waits_for_the_second_ready_line():
+def test_postgres_container_spec():
     spec = containers.postgres_spec({"synchronous_commit": "off"})
     assert spec.image.startswith("postgres:18")
-    assert spec.ready_times == 2, "the image's init server prints 'ready' once before the real server starts"
     assert "-c" in spec.command and "synchronous_commit=off" in spec.command
     assert spec.env["POSTGRES_PASSWORD"] and spec.url("h", 1).startswith("postgresql://postgres:")
 
 
-def test_build_passes_image_command_env_and_wait_strategy(monkeypatch):
-    calls = {}
-
-    class FakeContainer:
-        def __init__(self, image):
-            calls["image"] = image
-        def with_exposed_ports(self, *ports):
-            calls["ports"] = ports; return self
-        def with_command(self, command):
-            calls["command"] = command; return self
-        def with_env(self, key, value):
-            calls.setdefault("env", {})[key] = value; return self
-        def waiting_for(self, strategy):
-            calls["wait"] = strategy; return self
-
-    import testcontainers.core.container as tc
-    monkeypatch.setattr(tc, "DockerContainer", FakeContainer)
-    containers.build(containers.postgres_spec())
-    assert calls["image"] == "postgres:18" and calls["ports"] == (5432,)
-    assert calls["env"]["POSTGRES_USER"] == "postgres"
-    wait = calls["wait"]
-    assert type(wait).__name__ == "LogMessageWaitStrategy" and wait._times == 2
-    assert wait._startup_timeout == containers.STARTUP_TIMEOUT_S
+def test_host_network_specs_listen_on_their_own_loopback_port():
+    r = containers.redis_spec(None, host_port=40001)
+    assert r.port == 40001 and ("--port", "40001", "--bind", "127.0.0.1") == r.command[3:7]
+    p = containers.postgres_spec({"fsync": "off"}, host_port=40002)
+    assert p.port == 40002 and p.command[:5] == ("postgres", "-p", "40002", "-c", "listen_addresses=127.0.0.1")
+    assert p.command[-2:] == ("-c", "fsync=off")
 
 
-def test_auto_picks_embedded_without_docker_and_testcontainers_with(monkeypatch):
-    monkeypatch.setattr(containers, "docker_available", lambda timeout=2.0: False)
-    assert ServerPool(ServerConfig("auto")).provider == "embedded"
-    monkeypatch.setattr(containers, "docker_available", lambda timeout=2.0: True)
-    assert ServerPool(ServerConfig("auto")).provider == "testcontainers"
+def test_container_options_precedence_and_bad_network():
+    env = {"PARITY_CONTAINER_NETWORK": "host", "PARITY_REDIS_IMAGE": "mine/redis:8"}
+    opts = containers.ContainerOptions.resolve(None, None, env)
+    assert opts.network == "host" and opts.images == {"redis": "mine/redis:8", "postgres": "postgres:18"}
+    opts = containers.ContainerOptions.resolve("bridge", {"redis": "flag/redis:8", "postgres": None}, env)
+    assert opts.network == "bridge" and opts.images["redis"] == "flag/redis:8", "the option beats the env var"
+    with pytest.raises(ParityUsageError, match="unknown container network 'overlay'"):
+        containers.ContainerOptions.resolve("overlay", None, {})
+    cfg = ServerConfig.from_args(SimpleNamespace(provider=None, redis_url=None, postgres_url=None,
+                                                 container_network=None, images=["redis=flag/redis:8"]))
+    assert cfg.containers.images["redis"] == "flag/redis:8"
+    with pytest.raises(ParityUsageError, match="--image 'mysql=m:8' is not FAMILY=IMAGE"):
+        containers.parse_images(["mysql=m:8"])
 
 
-def test_no_docker_engine_here_is_detected():
-    # The docker client exists on this machine but no daemon: auto must not pick Testcontainers.
+def test_host_networking_turns_ryuk_off_and_says_why():
+    on, why = containers.ContainerOptions(network="host").ryuk()
+    assert on is False and "host networking" in why and "reaper" in why
+
+
+def test_auto_picks_testcontainers_only_where_it_will_work(monkeypatch):
+    monkeypatch.setattr(containers, "problem", lambda options, pull: "image redis:8.2 is not on this engine")
+    pool = ServerPool(ServerConfig("auto"))
+    assert pool.provider == "embedded" and "auto picked embedded servers: image redis:8.2" in pool.provider_reason
+    monkeypatch.setattr(containers, "problem", lambda options, pull: None)
+    pool = ServerPool(ServerConfig("auto"))
+    assert pool.provider == "testcontainers" and pool.provider_reason.startswith("auto picked Testcontainers")
+
+
+def test_explicit_testcontainers_without_an_engine_is_one_line(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/parity-docker.sock")
+    with pytest.raises(ParityUsageError, match="no Docker engine answers at unix:///nonexistent") as err:
+        ServerPool(ServerConfig("testcontainers")).preflight()
+    assert "--provider embedded" in err.value.fix
+
+
+def test_no_docker_engine_is_detected(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/parity-docker.sock")
     assert containers.docker_available(timeout=1.0) is False
 
 

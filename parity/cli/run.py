@@ -11,6 +11,7 @@ from parity.errors import ParityUsageError
 from parity.layout import PARTS, SUITE_INI, suite
 from parity.options import Options, add_cli_options
 from parity.options import forward as forward_options
+from parity.servers.pool import ServerPool
 from parity.session import selection
 
 DEMO_WORKLOAD = "parity.workloads.demo:sales_email"
@@ -70,13 +71,17 @@ def preflight(args, out: Path | None) -> Options:
                                "one process (timings from processes sharing CPUs are not comparable, fault tests "
                                "own their servers)", "add --only compat to the -n run; run bench and faults without -n")
     options = Options.from_args(args)
-    selection(options)
+    server_config = selection(options)[0]
+    # Explicit testcontainers stops here (engine, images) with one line; auto picks and says why.
+    reason = ServerPool(server_config).preflight() if server_config.provider in ("auto", "testcontainers") else None
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ParityUsageError(f"cannot create the run directory {out}: {exc.strerror or exc}",
                                    "choose a writable --out DIR") from None
+    if reason:
+        print(f"parity: {reason}", file=sys.stderr)
     return options
 
 

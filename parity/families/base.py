@@ -67,8 +67,16 @@ class Family:
         """The class of a server of this family the suite starts itself (parity/servers/embedded.py)."""
         raise NotImplementedError
 
-    def container_spec(self, settings: dict[str, Any] | None = None):
-        """The ContainerSpec for --provider testcontainers."""
+    # The official image --provider testcontainers runs (--image FAMILY=IMAGE / $PARITY_<FAMILY>_IMAGE override it).
+    container_image: ClassVar[str]
+
+    def container_spec(self, settings: dict[str, Any] | None = None, *, image: str | None = None,
+                       host_port: int | None = None):
+        """The ContainerSpec for --provider testcontainers; host_port: host networking, listen on that port."""
+        raise NotImplementedError
+
+    def transient_errors(self) -> tuple[type[BaseException], ...]:
+        """What sync_ping raises while a starting server does not serve yet (a container waits through these)."""
         raise NotImplementedError
 
     @contextlib.contextmanager

@@ -19,6 +19,7 @@ class Postgres(Family):
     name = "postgres"
     order = 1
     url_env = "POSTGRES_URL"
+    container_image = "postgres:18"
     url_schemes = ("postgresql", "postgres")
     url_example = "postgresql://user:password@host:5432/dbname"
     schema_scoped = True
@@ -65,15 +66,20 @@ class Postgres(Family):
         version = settings.pop("server_version")
         return {"version": version, "settings": settings, "rtt_ms": rtt, "url": where}
 
+    def transient_errors(self) -> tuple[type[BaseException], ...]:
+        import psycopg
+
+        return (psycopg.OperationalError,)
+
     def embedded(self) -> type:
         from parity.servers.embedded import EmbeddedPostgres
 
         return EmbeddedPostgres
 
-    def container_spec(self, settings: dict[str, Any] | None = None):
+    def container_spec(self, settings: dict[str, Any] | None = None, **kw: Any):
         from parity.servers.containers import postgres_spec
 
-        return postgres_spec(settings)
+        return postgres_spec(settings, **kw)
 
     @contextlib.contextmanager
     def sync_ping(self, url: str):

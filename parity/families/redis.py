@@ -19,6 +19,7 @@ class Redis(Family):
     name = "redis"
     order = 0
     url_env = "REDIS_URL"
+    container_image = "redis:8.2"  # Redis Open Source 8: JSON and search built in
     url_schemes = ("redis", "rediss", "unix")
     url_example = "redis://[:password@]host:6379/0"
     ping_what = "PING"
@@ -72,15 +73,20 @@ class Redis(Family):
                 "use Redis 8.0+ (JSON and search built in) or load the RedisJSON and RediSearch modules (Redis Stack)")
         return result
 
+    def transient_errors(self) -> tuple[type[BaseException], ...]:
+        import redis
+
+        return (redis.ConnectionError, redis.BusyLoadingError, redis.TimeoutError)
+
     def embedded(self) -> type:
         from parity.servers.embedded import EmbeddedRedis
 
         return EmbeddedRedis
 
-    def container_spec(self, settings: dict[str, Any] | None = None):
+    def container_spec(self, settings: dict[str, Any] | None = None, **kw: Any):
         from parity.servers.containers import redis_spec
 
-        return redis_spec(settings)
+        return redis_spec(settings, **kw)
 
     @contextlib.contextmanager
     def sync_ping(self, url: str):

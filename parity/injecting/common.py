@@ -11,6 +11,15 @@ from parity.graphs import State, count_then_ask as builder  # noqa: F401  (share
 
 INDEX_WAIT_S = 10.0  # RediSearch re-indexes loaded data in the background after a restart
 
+# How a fault is made on an embedded server; a container server declares its own (docker kill, pause, ...).
+EMBEDDED_LEVERS = {"kill": "SIGKILL to the server's process group", "stop": "SIGTERM/SIGINT (the server's own shutdown)",
+                   "start": "the server restarted on the same data dir", "stall": "loopback proxy blackhole"}
+
+
+def lever(server, action: str) -> str:
+    """What makes `action` (kill, stop, start, stall) happen on this server: written beside every fault result."""
+    return getattr(server, "LEVERS", EMBEDDED_LEVERS)[action]
+
 
 def config(thread_id: str) -> dict[str, Any]:
     return {"configurable": {"thread_id": thread_id}}

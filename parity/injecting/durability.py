@@ -66,7 +66,9 @@ def run_setting(server, backend, setting: Setting, n: int) -> list[dict[str, Any
             lost, unresumable = count_after(saver, acked)
         rows.append({"backend": backend.name, "settings": setting.label, "fault": fault,
                      "acknowledged": sum(len(v) for v in acked.values()), "lost": lost,
-                     "unresumable": unresumable, "threads": n, "config": common.settings_label(setting.settings)})
+                     "unresumable": unresumable, "threads": n, "config": common.settings_label(setting.settings),
+                     "lever": f"{common.lever(server, 'kill' if fault == 'kill' else 'stop')}, then "
+                              f"{common.lever(server, 'start')}"})
     return rows
 
 

@@ -105,6 +105,7 @@ def server_stopped_mid_run(server, backend, opener=None, label: str = "") -> dic
             "error_type": type(error).__name__ if error else None,
             "seconds_to_fail": round(seconds, 3) if seconds is not None else None,
             "same_saver_recovers": recovered, "seconds_to_recover": recover_s, "thread_after_restart": health,
+            "lever": f"{common.lever(server, 'stop')}, then {common.lever(server, 'start')}",
             "half_written": health["dangling_parents"] > 0 or health["resumed_to_expected_end"] is not True}
 
 
@@ -163,6 +164,14 @@ def _invoke_in_thread(app, inp, cfg) -> dict[str, Any]:
     return box
 
 
+def _stall_levers(server, proxy):
+    """(stall, resume): docker pause/unpause where the server is a container (the server freezes with its
+    sockets open, as on a dead link), else the proxy's blackhole. The proxy stays in the path either way."""
+    if hasattr(server, "pause"):
+        return server.pause, server.unpause
+    return (lambda: proxy.blackhole(True)), (lambda: proxy.blackhole(False))
+
+
 def _proxied(server, proxy, extra_query: str = ""):
     host_url = server.url.replace(f":{server.port}", f":{proxy.port}")
     if extra_query:
@@ -173,7 +182,8 @@ def _proxied(server, proxy, extra_query: str = ""):
 def stalled_network(server, backend, proxy_cls, timeout_query: str | None) -> dict[str, Any]:
     """Blackhole the link mid-run: does the default client hang, and what does a configured timeout give?"""
     scope = f"out_{uuid.uuid4().hex[:8]}"
-    row: dict[str, Any] = {"backend": backend.name, "case": "stalled network (proxy blackhole)"}
+    row: dict[str, Any] = {"backend": backend.name, "case": f"stalled network ({common.lever(server, 'stall')})",
+                           "lever": common.lever(server, "stall")}
     for label, query in (("default client", ""), ("with timeout", timeout_query)):
         if query is None:
             continue
@@ -186,14 +196,15 @@ def stalled_network(server, backend, proxy_cls, timeout_query: str | None) -> di
 def _stall_once(server, backend, proxy, query, scope, label) -> dict[str, Any]:
     tid = f"stall-{label.replace(' ', '-')}"
     with common.closing_quietly(common.open_saver(backend, _proxied(server, proxy, query), scope)) as saver:
-        app = stop_mid_run_builder(lambda: proxy.blackhole(True)).compile(checkpointer=saver)
+        stall, resume = _stall_levers(server, proxy)
+        app = stop_mid_run_builder(stall).compile(checkpointer=saver)
         box = _invoke_in_thread(app, {"log": []}, common.config(tid))
         waited = CLIENT_TIMEOUT_S * STALL_FACTOR if query else HANG_WAIT_S
         finished = box["done"].wait(waited)
         out: dict[str, Any] = {"settings": query or "library defaults"}
         if not finished:
             out["outcome"] = f"hangs without a client timeout (no answer after {waited:.0f} s)"
-        proxy.blackhole(False)
+        resume()
         box["done"].wait(30)
         out["error"] = common.error_text(box["error"]) if "error" in box else None
         if finished:
@@ -230,7 +241,8 @@ async def stalled_network_async_timeout(server, backend, proxy_cls, timeout_s: f
     with proxy_cls("127.0.0.1", server.port).start() as proxy:
         ctx = SaverContext(_proxied(server, proxy), scope, keep=True)
         async with backend.saver("async", ctx) as saver:
-            app = stop_mid_run_builder(lambda: proxy.blackhole(True)).compile(checkpointer=saver)
+            stall, resume = _stall_levers(server, proxy)
+            app = stop_mid_run_builder(stall).compile(checkpointer=saver)
             t0 = time.monotonic()
             try:
                 async with asyncio.timeout(timeout_s):
@@ -239,7 +251,7 @@ async def stalled_network_async_timeout(server, backend, proxy_cls, timeout_s: f
             except Exception as exc:  # TimeoutError or whatever the client raises (Ctrl-C must still stop the run)
                 outcome, err = "error", common.error_text(exc)
             seconds = round(time.monotonic() - t0, 3)
-            proxy.blackhole(False)
+            resume()
             try:
                 again = await stop_mid_run_builder(lambda: None).compile(checkpointer=saver).ainvoke(
                     {"log": []}, common.config("stall-async-2"))
@@ -250,4 +262,5 @@ async def stalled_network_async_timeout(server, backend, proxy_cls, timeout_s: f
         health = thread_health(fresh, "stall-async")
     return {"backend": backend.name, "case": f"stalled network, async saver under asyncio.timeout({timeout_s})",
             "observed": f"{outcome} after {seconds} s" + (f" ({err})" if err else ""), "seconds_to_fail": seconds,
+            "lever": common.lever(server, "stall"),
             "same_saver_recovers": recovers, "thread_after": health}

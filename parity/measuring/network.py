@@ -123,7 +123,7 @@ def statements_endpoint(session, endpoint):
     """(endpoint with pg_stat_statements, why-not) for counting a Postgres saver's statements.
 
     The session server itself if it already preloads the library (an external server may), else an owned
-    embedded Postgres started with it, so the session server keeps pure defaults. Yields (None, reason) if
+    Postgres (the session's provider) started with it, so the session server keeps pure defaults. Yields (None, reason) if
     neither is possible.
     """
     try:
@@ -136,7 +136,7 @@ def statements_endpoint(session, endpoint):
         return
     from parity.servers.readiness import ServerStartError
     try:
-        server = session.pool.start_embedded(endpoint.family, dict(families.get(endpoint.family).statements_settings))
+        server = session.pool.start_owned(endpoint.family, dict(families.get(endpoint.family).statements_settings))
     except (ServerStartError, OSError, RuntimeError) as exc:
         yield None, f"not measured: {note}, and no owned Postgres with pg_stat_statements: {exc}"
         return

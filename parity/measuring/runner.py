@@ -62,7 +62,7 @@ class Runner:
         from parity.servers.readiness import ServerStartError
 
         try:
-            server = self.session.pool.start_embedded(family, settings)
+            server = self.session.pool.start_owned(family, settings)
         except ServerStartError as exc:
             pytest.skip(f"not-applicable: cannot start an owned {family} with {settings}: {exc}")
         ep = server.endpoint()

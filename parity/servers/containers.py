@@ -1,13 +1,90 @@
-"""Testcontainers provider: Redis 8 (JSON and search built in) and Postgres images, for hosts with a Docker engine."""
+"""Testcontainers provider: Redis 8 (JSON and search built in) and Postgres 18 images, on bridge or host networking."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
+from parity.errors import ParityUsageError
 from parity.servers.endpoint import Endpoint
+from parity.servers.readiness import ServerStartError, free_port, wait_until
 
-STARTUP_TIMEOUT_S = 120  # first pulls of the images can be slow on CI runners
+STARTUP_TIMEOUT_S = 60.0  # connect-and-query until ready; images are pulled before this clock starts
+ENGINE_TIMEOUT_S = 3.0  # an engine that does not answer a ping in this long is "not answering"
+PULL_CHECK_TIMEOUT_S = 10.0  # asking a registry whether an image exists (no download)
+NETWORKS = ("bridge", "host")
+NETWORK_ENV = "PARITY_CONTAINER_NETWORK"
+RUN_LABEL = "org.checkpoint-parity.run"  # on every container the suite starts: CI cleanup finds them by it
+PG_PASSWORD = "parity"
+
+
+def _families() -> tuple[str, ...]:
+    from parity import families
+
+    return families.names()
+
+
+def default_image(family: str) -> str:
+    from parity import families
+
+    return families.get(family).container_image
+
+
+def image_env(family: str) -> str:
+    return f"PARITY_{family.upper()}_IMAGE"
+
+
+def parse_images(values: list[str]) -> dict[str, str]:
+    """--image FAMILY=IMAGE (repeatable) as {family: image}; one line for anything else."""
+    out = {}
+    for value in values:
+        family, sep, image = value.partition("=")
+        if not sep or not image.strip() or family.strip() not in _families():
+            raise ParityUsageError(f"--image {value!r} is not FAMILY=IMAGE for a known family",
+                                   f"write it like --image redis=redis:8.2 (families: {', '.join(_families())})")
+        out[family.strip()] = image.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class ContainerOptions:
+    """How containers are run: network mode and image per family (option > env > official image)."""
+
+    network: str = "bridge"
+    images: Mapping[str, str] = field(default_factory=lambda: {f: default_image(f) for f in _families()})
+
+    @classmethod
+    def resolve(cls, network: str | None = None, images: Mapping[str, str | None] | None = None,
+                env: Mapping[str, str] | None = None) -> "ContainerOptions":
+        env = os.environ if env is None else env
+        chosen = (network or env.get(NETWORK_ENV) or "bridge").strip().lower()
+        if chosen not in NETWORKS:
+            raise ParityUsageError(f"unknown container network {chosen!r}",
+                                   f"use --container-network bridge or host (or {NETWORK_ENV})")
+        given = images or {}
+        resolved = {f: given.get(f) or env.get(image_env(f)) or default_image(f) for f in _families()}
+        return cls(chosen, resolved)
+
+    def image(self, family: str) -> str:
+        """The name the engine sees: Testcontainers puts TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX in front."""
+        from testcontainers.core.config import testcontainers_config
+
+        return testcontainers_config.hub_image_name_prefix + self.images[family]
+
+    def ryuk(self) -> tuple[bool, str]:
+        """(Ryuk on?, why). Testcontainers' Ryuk needs a mapped port, which host networking does not give."""
+        from testcontainers.core.config import testcontainers_config as tc
+
+        if self.network == "host":
+            return False, ("Ryuk off: under host networking its port cannot be mapped; the suite's own reaper "
+                           "removes the containers (on exit, Ctrl-C and if the suite is killed)")
+        if tc.ryuk_disabled:
+            return False, "Ryuk off (TESTCONTAINERS_RYUK_DISABLED); the suite's own reaper removes the containers"
+        return True, f"Ryuk on ({tc.ryuk_image})"
+
+    def describe(self) -> dict[str, Any]:
+        return {"network": self.network, "images": {f: self.image(f) for f in self.images}, "ryuk": self.ryuk()[1]}
 
 
 @dataclass(frozen=True)
@@ -16,84 +93,145 @@ class ContainerSpec:
 
     family: str
     image: str
-    port: int
+    port: int  # the port the server listens on inside the container (bridge) or on the host (host network)
     command: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
-    ready_log: str = ""  # a regex the server prints once it accepts connections
-    ready_times: int = 1
     url_template: str = ""
 
     def url(self, host: str, port: int) -> str:
         return self.url_template.format(host=host, port=port)
 
 
-def redis_spec(settings: dict[str, Any] | None = None) -> ContainerSpec:
-    # The official redis:8 image bundles RedisJSON and RediSearch (Redis Open Source 8.x).
+def redis_spec(settings: dict[str, Any] | None = None, *, image: str | None = None,
+               host_port: int | None = None) -> ContainerSpec:
+    """host_port: host networking, the server listens on that loopback port itself."""
     command = ["redis-server", "--protected-mode", "no"]
+    if host_port is not None:
+        command += ["--port", str(host_port), "--bind", "127.0.0.1"]
     for key, value in (settings or {}).items():
         command += [f"--{key}", str(value)]
-    return ContainerSpec("redis", "redis:8.2", 6379, tuple(command), ready_log=r"Ready to accept connections",
-                         url_template="redis://{host}:{port}/0")
+    password = (settings or {}).get("requirepass")
+    auth = f":{password}@" if password else ""
+    return ContainerSpec("redis", image or default_image("redis"), host_port or 6379, tuple(command),
+                         url_template=f"redis://{auth}{{host}}:{{port}}/0")
 
 
-def postgres_spec(settings: dict[str, Any] | None = None) -> ContainerSpec:
-    command = ["postgres"] + [arg for k, v in (settings or {}).items() for arg in ("-c", f"{k}={v}")]
-    # The entrypoint starts a temporary server for init first, so "ready" is printed twice.
-    return ContainerSpec("postgres", "postgres:18", 5432, tuple(command),
-                         env={"POSTGRES_PASSWORD": "parity", "POSTGRES_USER": "postgres", "POSTGRES_DB": "postgres"},
-                         ready_log=r"database system is ready to accept connections", ready_times=2,
-                         url_template="postgresql://postgres:parity@{host}:{port}/postgres")
+def postgres_spec(settings: dict[str, Any] | None = None, *, image: str | None = None,
+                  host_port: int | None = None) -> ContainerSpec:
+    command = ["postgres"]
+    if host_port is not None:
+        command += ["-p", str(host_port), "-c", "listen_addresses=127.0.0.1"]
+    command += [arg for k, v in (settings or {}).items() for arg in ("-c", f"{k}={v}")]
+    return ContainerSpec("postgres", image or default_image("postgres"), host_port or 5432, tuple(command),
+                         env={"POSTGRES_PASSWORD": PG_PASSWORD, "POSTGRES_USER": "postgres", "POSTGRES_DB": "postgres"},
+                         url_template=f"postgresql://postgres:{PG_PASSWORD}@{{host}}:{{port}}/postgres")
 
 
-def build(spec: ContainerSpec):
-    """The testcontainers object for a spec (constructing it talks to the Docker engine)."""
-    from testcontainers.core.container import DockerContainer
-    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+def spec_for(family: str, options: ContainerOptions, settings: dict[str, Any] | None = None) -> ContainerSpec:
+    from parity import families
 
-    wait = LogMessageWaitStrategy(spec.ready_log, times=spec.ready_times).with_startup_timeout(STARTUP_TIMEOUT_S)
-    container = DockerContainer(spec.image).with_exposed_ports(spec.port).with_command(list(spec.command))
-    for key, value in spec.env.items():
-        container = container.with_env(key, value)
-    return container.waiting_for(wait)
+    host_port = free_port() if options.network == "host" else None
+    return families.get(family).container_spec(settings, image=options.images[family], host_port=host_port)
+
+
+def _client(timeout: float = ENGINE_TIMEOUT_S):
+    import docker
+
+    return docker.from_env(timeout=timeout)
+
+
+def engine_problem(timeout: float = ENGINE_TIMEOUT_S) -> str | None:
+    """None when a Docker engine answers a ping, else why not (a client binary alone is not enough)."""
+    try:
+        client = _client(timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure to reach an engine means "no engine"
+        where = os.environ.get("DOCKER_HOST") or "the default socket (/var/run/docker.sock)"
+        return f"no Docker engine answers at {where}: {_first(exc)}"
 
 
 def docker_available(timeout: float = 2.0) -> bool:
-    """True when a Docker engine answers a ping (a client binary alone is not enough)."""
+    return engine_problem(timeout) is None
+
+
+def image_problem(client, image: str, *, pull: bool) -> str | None:
+    """None when the image is present, or (pull=True) pulled now, or (pull=False) the registry has it."""
+    import docker
+
     try:
-        import docker
+        client.images.get(image)
+        return None
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        if pull:
+            client.images.pull(image)
+        else:
+            client.images.get_registry_data(image)
+        return None
+    except Exception as exc:  # noqa: BLE001 - a registry that refuses, a DNS failure, a timeout: all "not pullable"
+        return f"image {image} is not on this engine and cannot be pulled: {_first(exc)}"
 
-        client = docker.from_env(timeout=timeout)
-        ok = bool(client.ping())
+
+def images_needed(options: ContainerOptions) -> list[str]:
+    from testcontainers.core.config import testcontainers_config as tc
+
+    needed = [options.image(f) for f in options.images]
+    if options.ryuk()[0]:
+        needed.append(tc.hub_image_name_prefix + tc.ryuk_image)  # Testcontainers prefixes Ryuk's image too
+    return needed
+
+
+def problem(options: ContainerOptions, *, pull: bool) -> str | None:
+    """Why Testcontainers would not work here (engine, then every image incl. Ryuk's), or None."""
+    why = engine_problem()
+    if why:
+        return why
+    client = _client(PULL_CHECK_TIMEOUT_S if not pull else 600)
+    try:
+        if options.network == "bridge" and not client.networks.list(names=["bridge"]):
+            return ("the Docker engine has no bridge network (started with --bridge=none?), so ports cannot be "
+                    "mapped: use --container-network host")
+        for image in images_needed(options):
+            why = image_problem(client, image, pull=pull)
+            if why:
+                return why
+    finally:
         client.close()
-        return ok
-    except Exception:  # any failure to reach an engine means "no engine": auto then picks embedded
-        return False
+    return None
 
 
-class ContainerServer:
-    """A started container; same control surface as the embedded servers where Docker allows it."""
+def choose_auto(options: ContainerOptions) -> tuple[str, str]:
+    """(provider, one line saying why) for --provider auto: Testcontainers only where it will work."""
+    why = problem(options, pull=False)
+    if why:
+        return "embedded", f"auto picked embedded servers: {why}"
+    return "testcontainers", "auto picked Testcontainers: the engine answers and every image it needs is there"
 
-    def __init__(self, spec: ContainerSpec) -> None:
-        self.spec = spec
-        self.container = None
 
-    def start(self) -> "ContainerServer":
-        container = build(self.spec)
-        try:
-            container.start()
-        except BaseException:
-            container.stop()  # a half-started container must not outlive the failure
-            raise
-        self.container = container
-        return self
+def require(options: ContainerOptions) -> None:
+    """For an explicit --provider testcontainers: a ParityUsageError naming the problem and its fix, in seconds."""
+    why = problem(options, pull=True)
+    if why is None:
+        return
+    if why.startswith("no Docker engine"):
+        fix = "start Docker (or set DOCKER_HOST to its socket), or use --provider embedded"
+    elif "bridge network" in why:
+        fix = f"pass --container-network host or set {NETWORK_ENV}=host"
+    else:
+        fix = ("pull it where a registry is reachable, or point at a local image (--image FAMILY=IMAGE, "
+               "PARITY_REDIS_IMAGE / PARITY_POSTGRES_IMAGE, TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX), set "
+               "TESTCONTAINERS_RYUK_DISABLED=true if it is Ryuk's, or use --provider embedded")
+    raise ParityUsageError(why, fix)
 
-    def endpoint(self) -> Endpoint:
-        assert self.container is not None
-        host = self.container.get_container_host_ip()
-        url = self.spec.url(host, int(self.container.get_exposed_port(self.spec.port)))
-        return Endpoint(self.spec.family, url, "testcontainers", owned=True, control=self)
 
-    def close(self) -> None:
-        if self.container is not None:
-            self.container.stop()
-            self.container = None
+def _first(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:240] or type(exc).__name__
+
+
+class ContainerStartError(ParityUsageError, ServerStartError):
+    """A container did not become a ready server (port taken, exited, timed out): one line, exit 2."""

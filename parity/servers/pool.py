@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parity.errors import ParityUsageError
-from parity.servers import containers, external
 from parity import families
+from parity.servers import containers, external, reaper
+from parity.servers.containers import ContainerOptions
 from parity.servers.endpoint import Endpoint
 
 PROVIDERS = ("auto", "embedded", "testcontainers", "external")
@@ -18,11 +19,14 @@ PROVIDERS = ("auto", "embedded", "testcontainers", "external")
 class ServerConfig:
     provider: str = "auto"
     urls: dict[str, str] = field(default_factory=dict)  # explicit URLs (flags) always win for their family
+    containers: ContainerOptions = field(default_factory=ContainerOptions)
 
     @classmethod
     def resolve(cls, provider: str | None, redis_url: str | None, postgres_url: str | None,
-                env: dict[str, str] | None = None) -> "ServerConfig":
+                env: dict[str, str] | None = None, *, container_network: str | None = None,
+                images: dict[str, str | None] | None = None) -> "ServerConfig":
         env = dict(os.environ) if env is None else env
+        options = ContainerOptions.resolve(container_network, images, env)
         chosen = (provider or env.get("PARITY_PROVIDER") or "auto").strip().lower()
         if chosen not in PROVIDERS:
             raise ParityUsageError(f"unknown provider {chosen!r}", f"use one of {', '.join(PROVIDERS)}")
@@ -37,7 +41,15 @@ class ServerConfig:
                                        "pass --redis-url / --postgres-url or set REDIS_URL / POSTGRES_URL")
         for family, url in urls.items():
             families.get(family).check_url(url)
-        return cls(chosen, urls)
+        return cls(chosen, urls, options)
+
+
+    @classmethod
+    def from_args(cls, args) -> "ServerConfig":
+        """From parsed CLI arguments or Options: the same names in both."""
+        return cls.resolve(args.provider, args.redis_url, args.postgres_url,
+                           container_network=getattr(args, "container_network", None),
+                           images=containers.parse_images(getattr(args, "images", None) or []))
 
 
 class Unavailable(Exception):
@@ -54,15 +66,34 @@ class ServerPool:
         self._owned: list[Any] = []
         self._root = None
         self._provider: str | None = None
+        self.provider_reason = ""  # one line: why this provider (auto says what it checked)
 
     @property
     def provider(self) -> str:
         if self._provider is None:
             p = self.config.provider
             if p == "auto":
-                p = "testcontainers" if containers.docker_available() else "embedded"
+                p, self.provider_reason = containers.choose_auto(self.config.containers)
+            elif p == "testcontainers":
+                containers.require(self.config.containers)  # engine and images, in seconds, before any test
+                self.provider_reason = "Testcontainers as asked (--provider testcontainers)"
+            else:
+                self.provider_reason = f"{p} as asked"
+            if p == "testcontainers":
+                self.provider_reason += "; " + "; ".join(f"{k} {v}" for k, v in self._containers_described().items())
             self._provider = p
         return self._provider
+
+    def _containers_described(self) -> dict[str, Any]:
+        opts = self.config.containers
+        images = ", ".join(opts.image(f) for f in families.names())
+        return {"network": opts.network, "images": images, "cleanup": opts.ryuk()[1]}
+
+    def preflight(self) -> str:
+        """Decide the provider now (auto checks the engine and images; explicit testcontainers fails fast)."""
+        if self.config.urls.keys() >= set(families.names()):
+            return "every server given by URL"
+        return f"provider {self.provider}: {self.provider_reason}"
 
     @property
     def chosen(self) -> str | None:
@@ -89,22 +120,37 @@ class ServerPool:
             return external.endpoint(family, self.config.urls[family])
         if self.provider == "external":
             raise Unavailable(f"provider external and no {families.get(family).url_env} given")
-        if self.provider == "testcontainers":
-            server = containers.ContainerServer(families.get(family).container_spec())
-        else:
-            server = self.start_embedded(family)
-            return server.endpoint()
-        server.start()
-        self._owned.append(server)
-        return server.endpoint()
+        return self.start_owned(family).endpoint()
 
-    def start_embedded(self, family: str, settings: dict[str, Any] | None = None, **kw: Any):
-        """An extra owned embedded server (faults and benchmarks use these with their own settings)."""
+    def start_owned(self, family: str, settings: dict[str, Any] | None = None, **kw: Any):
+        """A server the suite owns, from the session's provider (faults and benchmarks add their own settings).
+
+        modules=False (a Redis without JSON/search) has no container form: the images always load them,
+        so that one server is embedded, and says so in its endpoint's provider.
+        """
+        if self.provider == "testcontainers" and kw.get("modules", True):
+            return self.start_container(family, settings)
+        return self.start_embedded(family, settings, **kw)
+
+    def start_container(self, family: str, settings: dict[str, Any] | None = None):
+        from parity.servers.container_server import ContainerServer
+
+        opts = self.config.containers
+        root = self._reaper_root()
+        server = ContainerServer(family, opts, settings, on_create=lambda cid: reaper.register(root.path, f"docker:{cid}"))
+        self._owned.append(server)  # before start: a failed start is still cleaned up
+        return server.start()
+
+    def _reaper_root(self):
         from parity.servers import embedded
 
         if self._root is None:
             self._root = embedded.TempRoot()
-        server = families.get(family).embedded()(self._root, settings, **kw)
+        return self._root
+
+    def start_embedded(self, family: str, settings: dict[str, Any] | None = None, **kw: Any):
+        """An extra owned embedded server, whatever the session's provider."""
+        server = families.get(family).embedded()(self._reaper_root(), settings, **kw)
         self._owned.append(server)  # before start: a failed start is still cleaned up
         return server.start()
 

@@ -23,18 +23,39 @@ def spawn(root: Path) -> subprocess.Popen:
     )
 
 
-def register(root: Path, pid: int) -> None:
+def register(root: Path, pid: int | str) -> None:
+    """A server process id, or "docker:<container id>" for a container."""
     with open(root / PIDS_FILE, "a") as fh:
         fh.write(f"{pid}\n")
 
 
 def kill_registered(root: Path) -> None:
     try:
-        pids = [int(x) for x in (root / PIDS_FILE).read_text().split()]
-    except (OSError, ValueError):
-        pids = []
-    for pid in pids:
-        kill_tree(pid)
+        entries = (root / PIDS_FILE).read_text().split()
+    except OSError:
+        entries = []
+    containers = [e.split(":", 1)[1] for e in entries if e.startswith("docker:")]
+    for entry in entries:
+        if entry.isdigit():
+            kill_tree(int(entry))
+    if containers:
+        remove_containers(containers)
+
+
+def remove_containers(ids: list[str]) -> None:
+    """docker rm -f: containers the suite started must not outlive it (Ryuk may be off or absent)."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=20)
+    except Exception:  # no engine any more: nothing of ours can be running there
+        return
+    for cid in ids:
+        try:
+            client.api.remove_container(cid, force=True, v=True)
+        except Exception:  # already removed by close() or by Ryuk
+            pass
+    client.close()
 
 
 def kill_tree(pid: int) -> None:

@@ -1,0 +1,73 @@
+"""Do two runs on different providers say the same? Cell statuses and claim verdicts, minus a reviewed flaky set.
+
+`python -m parity.provider_parity A/results.json B/results.json` prints every difference and exits 1 if
+one is not in FLAKY (CI runs it on an embedded and a Testcontainers run of the same job).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+# Cells and claims whose outcome may differ between two runs for reasons that are not the provider:
+# (pattern on the cell id or "claim:<id>", why). Keep each with its evidence; an empty list is the goal.
+FLAKY: list[tuple[str, str]] = [
+    # 2026-11-25: diverged on an embedded run, passed on the Testcontainers run of the same test (good's pending
+    # write missing entirely): the sync RedisSaver race that loses pending writes under durability='async',
+    # the same one the reviewed interrupt waivers describe, but on a cell no waiver covers.
+    ("compat/test_values.py::test_rich_values_in_pending_writes[redis-sync-*",
+     "sync RedisSaver loses a pending write on some runs (durability='async' race)"),
+]
+
+# Outcome pairs that are run-to-run noise whatever the cell: a reviewed known divergence that shows on some
+# runs only. Seen 2026-11-25 between two embedded quick compat runs on one machine: 7 of 624 cells flipped
+# between passed and known-divergence (redis and postgres-shallow: smoke, interrupts, subgraphs, threads).
+FLAKY_PAIRS = {frozenset({"passed", "known-divergence"}):
+               "a reviewed known divergence that shows on some runs only (flips between two embedded runs too)"}
+
+
+def _cells(doc: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in doc.get("cells", [])}
+
+
+def _claims(doc: dict[str, Any]) -> dict[str, str]:
+    return {f"claim:{c['id']}": c["verdict"] for c in doc.get("claims", [])}
+
+
+def flaky_reason(key: str, a: str, b: str) -> str | None:
+    pair = FLAKY_PAIRS.get(frozenset({a, b}))
+    return pair or next((why for pattern, why in FLAKY if fnmatch.fnmatchcase(key, pattern)), None)
+
+
+def differences(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every cell or claim whose outcome differs (or that only one run has), with the flaky reason if any."""
+    out = []
+    for table in (_cells, _claims):
+        ta, tb = table(a), table(b)
+        for key in sorted(ta.keys() | tb.keys()):
+            va, vb = ta.get(key, "(absent)"), tb.get(key, "(absent)")
+            if va != vb:
+                out.append({"key": key, "a": va, "b": vb, "flaky": flaky_reason(key, va, vb)})
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m parity.provider_parity A/results.json B/results.json", file=sys.stderr)
+        return 2
+    a, b = (json.loads(Path(p).read_text()) for p in argv)
+    pa, pb = (d.get("run", {}).get("provider") for d in (a, b))
+    diffs = differences(a, b)
+    hard = [d for d in diffs if not d["flaky"]]
+    for d in diffs:
+        note = f"  (known flaky: {d['flaky']})" if d["flaky"] else ""
+        print(f"{d['key']}: {pa} {d['a']} vs {pb} {d['b']}{note}")
+    print(f"{len(_cells(a))} cells and {len(_claims(a))} claims compared: {len(hard)} difference(s) outside the flaky set")
+    return 1 if hard else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

