@@ -39,7 +39,7 @@ def main_check(argv: list[str]) -> int:
     """Load and preflight every workload on the reference (exit 2 with one line if bad), then run the matrix."""
     import pytest
 
-    from parity.cli.run import preflight as run_preflight
+    from parity.cli.run import announce_provider, preflight as run_preflight
     from parity.workloads.contract import load
     from parity.workloads.runner import preflight
 
@@ -51,6 +51,7 @@ def main_check(argv: list[str]) -> int:
             raise ParityUsageError("parity check: --workload is required", "give --workload module:name (repeatable)")
         for spec in options.workloads:
             preflight(load(spec))
+        announce_provider(options)
     except ParityUsageError as exc:
         print(exc.line(), file=sys.stderr)
         return exc.exit_code

@@ -71,18 +71,22 @@ def preflight(args, out: Path | None) -> Options:
                                "one process (timings from processes sharing CPUs are not comparable, fault tests "
                                "own their servers)", "add --only compat to the -n run; run bench and faults without -n")
     options = Options.from_args(args)
-    server_config = selection(options)[0]
-    # Explicit testcontainers stops here (engine, images) with one line; auto picks and says why.
-    reason = ServerPool(server_config).preflight() if server_config.provider in ("auto", "testcontainers") else None
+    selection(options)
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ParityUsageError(f"cannot create the run directory {out}: {exc.strerror or exc}",
                                    "choose a writable --out DIR") from None
-    if reason:
-        print(f"parity: {reason}", file=sys.stderr)
     return options
+
+
+def announce_provider(options: Options) -> None:
+    """After the other checks: explicit testcontainers stops here (engine, images) with one line, before
+    pytest starts; auto decides and says in one line what it picked and why."""
+    config = selection(options)[0]
+    if config.provider in ("auto", "testcontainers"):
+        print(f"parity: {ServerPool(config).preflight()}", file=sys.stderr)
 
 
 def main_run(argv: list[str]) -> int:
@@ -90,7 +94,7 @@ def main_run(argv: list[str]) -> int:
 
     args = build_parser().parse_args(argv)
     out = Path(args.out) if args.out else Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    preflight(args, out)
+    announce_provider(preflight(args, out))
     code = pytest.main(pytest_args(args, out))
     if code == pytest.ExitCode.INTERRUPTED:
         print(f"parity: interrupted; partial results in {out / 'results.json'}, no report rendered", file=sys.stderr)

@@ -199,8 +199,17 @@ def _floors(doc: dict[str, Any]) -> str:
 
 
 def _servers(doc: dict[str, Any]) -> str:
-    return tables.table(rows(doc, "servers"), [("family", "family"), ("provider", "provider"), ("version", "version"),
+    why = (doc.get("run") or {}).get("provider_reason")
+    html = tables.table(rows(doc, "servers"), [("family", "family"), ("provider", "provider"), ("version", "version"),
                                                ("url", "URL (password masked)"), ("settings", "settings")])
+    html += f'<p class="note">{esc(why)}</p>' if why else ""
+    cost = rows(doc, "provider_cost")
+    if cost:  # a Testcontainers run measures what the container layer adds, beside embedded servers
+        html += "<h3>What a container adds (same run, interleaved)</h3>" + tables.table(cost, [
+            ("family", "family"), ("what", "round trip"), ("network", "network"),
+            ("container_p50_ms", "container p50 ms"), ("embedded_p50_ms", "embedded p50 ms"),
+            ("ratio", "container ÷ embedded"), ("ci_low", "CI low"), ("ci_high", "CI high")])
+    return html
 
 
 def _trend(doc: dict[str, Any], w: charts.ChartWriter) -> str:

@@ -17,7 +17,7 @@ MAX_DIFF_LINES = 60  # GitHub caps a step summary at 1 MiB
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    parts = [_header(doc), _claims(doc), _ratios(doc), _cells(doc), _workloads(doc), _findings(doc)]
+    parts = [_header(doc), _claims(doc), _ratios(doc), _provider_cost(doc), _cells(doc), _workloads(doc), _findings(doc)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
@@ -25,8 +25,24 @@ def _header(doc: dict[str, Any]) -> str:
     run = doc.get("run") or {}
     commit = str(run.get("git_commit") or "")[:10] or "unknown commit"
     bits = [f"provider `{run.get('provider') or '?'}`", f"profile `{run.get('profile') or '?'}`", f"commit `{commit}`"]
+    why = f"  \n{_cell(run['provider_reason'])}" if run.get("provider_reason") else ""
     return (f"## checkpoint-parity: Postgres → Redis · run `{run.get('id', '?')}`\n\n"
-            f"{_cell(machine_line(doc))}  \n{' · '.join(bits)}")
+            f"{_cell(machine_line(doc))}  \n{' · '.join(bits)}{why}")
+
+
+def _provider_cost(doc: dict[str, Any]) -> str:
+    """What the container layer adds to every figure of a Testcontainers run (measured beside embedded servers)."""
+    cost = rows(doc, "provider_cost")
+    if not cost:
+        return ""
+    lines = ["### What a container adds (same run, interleaved)", "",
+             "| Family | Round trip | Network | Container p50 | Embedded p50 | Container ÷ embedded (95% CI) |",
+             "|---|---|---|---|---|---|"]
+    for r in cost:
+        lines.append(f"| {r['family']} | {_cell(r['what'])} | {r.get('network') or '—'} | "
+                     f"{r['container_p50_ms'] * 1000:.0f} µs | {r['embedded_p50_ms'] * 1000:.0f} µs | "
+                     f"{fmt_ratio(r['ratio'])} {fmt_ci(r)} |")
+    return "\n".join(lines)
 
 
 def _claims(doc: dict[str, Any]) -> str:

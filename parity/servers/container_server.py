@@ -169,6 +169,13 @@ class ContainerServer:
             finally:
                 self.container = None
 
+    def server_pid(self) -> int | None:
+        """The server's process id as this machine sees it (a local engine shares the kernel), for the CPU
+        figures and placement the bench reads from /proc; None for a remote engine."""
+        if self.host not in LOCAL_HOSTS or not self.alive():
+            return None
+        return int(self._state().get("Pid") or 0) or None
+
     def endpoint(self) -> Endpoint:
         return Endpoint(self.family, self.url, "testcontainers", owned=True, settings=dict(self.settings),
-                        control=self, probe=None)
+                        pid=self.server_pid(), control=self, probe=None)
