@@ -43,7 +43,7 @@ def test_container_cost_against_embedded(bench, parity_session):
         c, e = (timing.describe(samples[k], ci=False) for k in ("container", "embedded"))
         ratio, low, high = stats.bootstrap_ratio_ci(timing.to_ms(samples["container"]), timing.to_ms(samples["embedded"]))
         network = container_ep.control.options.network if container_ep.control is not None else None
-        row = {"family": family, "what": floors.WHAT[family], "flavour": "sync", "network": network,
+        row = {"family": family, "what": floors.what(family), "flavour": "sync", "network": network,
                "provider": "testcontainers vs embedded", "container_p50_ms": c["p50_ms"],
                "embedded_p50_ms": e["p50_ms"], "container_p99_ms": c["p99_ms"], "embedded_p99_ms": e["p99_ms"],
                "n": c["n"], "ratio": ratio, "ci_low": low, "ci_high": high}
