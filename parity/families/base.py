@@ -80,8 +80,9 @@ class Family:
         raise NotImplementedError
 
     @contextlib.contextmanager
-    def sync_ping(self, url: str) -> Iterator[Callable[[], Any]]:
-        """A connection and a call doing one bare round trip on it."""
+    def sync_ping(self, url: str, timeout: float | None = None) -> Iterator[Callable[[], Any]]:
+        """A connection and a call doing one bare round trip on it; timeout bounds connecting and the call
+        (a readiness check must not hang on a port that accepts but never answers)."""
         raise NotImplementedError
         yield
 

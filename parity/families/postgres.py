@@ -82,10 +82,11 @@ class Postgres(Family):
         return postgres_spec(settings, **kw)
 
     @contextlib.contextmanager
-    def sync_ping(self, url: str):
+    def sync_ping(self, url: str, timeout: float | None = None):
         import psycopg
 
-        with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
+        kw = {"connect_timeout": max(1, round(timeout))} if timeout else {}  # libpq: whole seconds, 1 at least
+        with psycopg.connect(url, autocommit=True, prepare_threshold=0, **kw) as conn:
             yield lambda: conn.execute("SELECT 1").fetchone()
 
     @contextlib.asynccontextmanager

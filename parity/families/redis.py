@@ -89,10 +89,10 @@ class Redis(Family):
         return redis_spec(settings, **kw)
 
     @contextlib.contextmanager
-    def sync_ping(self, url: str):
+    def sync_ping(self, url: str, timeout: float | None = None):
         import redis
 
-        client = redis.Redis.from_url(url)
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         try:
             yield client.ping
         finally:

@@ -12,6 +12,7 @@ from parity.servers.endpoint import Endpoint
 from parity.servers.readiness import ServerStartError, free_port, wait_until
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+READY_CALL_TIMEOUT_S = 2.0  # one readiness attempt; between attempts the container's state is checked
 
 
 def _ready_check(spec: ContainerSpec, url: str) -> tuple[Callable[[], object], tuple[type[BaseException], ...]]:
@@ -22,7 +23,7 @@ def _ready_check(spec: ContainerSpec, url: str) -> tuple[Callable[[], object], t
     family = families.get(spec.family)
 
     def ping() -> None:
-        with family.sync_ping(url) as call:
+        with family.sync_ping(url, timeout=READY_CALL_TIMEOUT_S) as call:
             call()
 
     return ping, family.transient_errors()
