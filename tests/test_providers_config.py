@@ -125,3 +125,18 @@ def test_repeat_below_one_is_refused(monkeypatch):
     monkeypatch.setenv("PARITY_REPEAT", "many")
     with pytest.raises(ParityUsageError, match="PARITY_REPEAT='many'"):
         Options.from_pytest(config)
+
+
+def test_provider_parity_flags_every_difference_outside_the_flaky_set():
+    from parity import provider_parity as pp
+
+    def doc(statuses, verdict="confirmed"):
+        return {"cells": [{"id": k, "status": v} for k, v in statuses.items()], "claims": [{"id": "C1", "verdict": verdict}]}
+
+    a = doc({"compat/x.py::t[postgres-sync-selector]": "passed", "compat/x.py::t[redis-sync-selector]": "passed",
+             "compat/x.py::u[redis-sync-selector]": "passed", "compat/x.py::v[redis-async-selector]": "passed"})
+    b = doc({"compat/x.py::t[postgres-sync-selector]": "known-divergence", "compat/x.py::t[redis-sync-selector]": "diverged",
+             "compat/x.py::u[redis-sync-selector]": "failed", "compat/x.py::v[redis-async-selector]": "diverged"}, "refuted")
+    hard = {d["key"] for d in pp.differences(a, b) if not d["flaky"]}
+    assert hard == {"compat/x.py::u[redis-sync-selector]", "compat/x.py::v[redis-async-selector]", "claim:C1"}, \
+        "a failure, a divergence outside the sync Redis race and a verdict change are never noise"
