@@ -7,8 +7,8 @@ import contextlib
 import pytest
 
 from parity import stats
-from parity.bench import floors, timing
-from parity.bench.latency import progress
+from parity.measuring import floors, timing
+from parity.measuring.latency import progress
 from parity.servers.readiness import ServerStartError
 
 
