@@ -140,3 +140,64 @@ def test_provider_parity_flags_every_difference_outside_the_flaky_set():
     hard = {d["key"] for d in pp.differences(a, b) if not d["flaky"]}
     assert hard == {"compat/x.py::u[redis-sync-selector]", "compat/x.py::v[redis-async-selector]", "claim:C1"}, \
         "a failure, a divergence outside the sync Redis race and a verdict change are never noise"
+
+
+def test_ryuk_starts_under_an_image_prefix_without_recursing(monkeypatch):
+    # testcontainers 4.15: with TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX set, Ryuk's own start asks for Ryuk again
+    # (RecursionError, seen on a real engine here). The suite creates Ryuk with the prefix in its image name.
+    from testcontainers.core.config import testcontainers_config as tc
+    from testcontainers.core.container import Reaper
+
+    from parity.servers.container_server import start_ryuk_with_prefix
+
+    seen = {}
+    monkeypatch.setattr(tc, "hub_image_name_prefix", "mirror.local/")
+    monkeypatch.setattr(Reaper, "_instance", None)
+    monkeypatch.setattr(Reaper, "get_instance", classmethod(
+        lambda cls: seen.update(prefix=tc.hub_image_name_prefix, image=tc.ryuk_image)))
+    start_ryuk_with_prefix()
+    assert seen == {"prefix": "", "image": "mirror.local/testcontainers/ryuk:0.8.1"}
+    assert tc.hub_image_name_prefix == "mirror.local/" and tc.ryuk_image == "testcontainers/ryuk:0.8.1"
+
+
+def test_bridge_mode_maps_a_fixed_loopback_port_and_host_mode_uses_the_host_network(monkeypatch):
+    # No bridge network may exist on this machine: the bridge arguments are checked against a stand-in.
+    import testcontainers.core.container as tc_container
+
+    from parity.servers.container_server import ContainerServer
+
+    made = []
+
+    class FakeContainer:
+        def __init__(self, image):
+            self.image, self.ports, self.env, self.kwargs = image, {}, {}, {}
+            made.append(self)
+
+        def with_command(self, command):
+            self.command = command
+            return self
+
+        def with_env(self, key, value):
+            self.env[key] = value
+            return self
+
+        def with_kwargs(self, **kw):
+            self.kwargs = kw
+            return self
+
+        def get_docker_client(self):
+            return SimpleNamespace(host=lambda: "localhost")
+
+    monkeypatch.setattr(tc_container, "DockerContainer", FakeContainer)
+    monkeypatch.setattr(containers, "free_port", lambda: 45001)
+    bridge = ContainerServer("postgres", containers.ContainerOptions(network="bridge"))
+    monkeypatch.setattr("parity.servers.container_server.start_ryuk_with_prefix", lambda: None)
+    c = bridge._build()
+    assert c.image == "postgres:18" and c.command == ["postgres"] and "network" not in c.kwargs
+    assert list(c.ports.items()) == [("5432/tcp", ("127.0.0.1", bridge.port))], "bound to loopback, fixed port"
+    assert bridge.url.startswith(f"postgresql://postgres:parity@127.0.0.1:{bridge.port}/")
+    host = ContainerServer("redis", containers.ContainerOptions(network="host"))
+    host.port = host.spec.port
+    c = host._build()
+    assert c.kwargs["network"] == "host" and not c.ports and host.url == "redis://127.0.0.1:45001/0"
+    assert c.command[3:7] == ["--port", "45001", "--bind", "127.0.0.1"]

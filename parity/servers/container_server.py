@@ -29,6 +29,27 @@ def _ready_check(spec: ContainerSpec, url: str) -> tuple[Callable[[], object], t
     return ping, family.transient_errors()
 
 
+def start_ryuk_with_prefix() -> None:
+    """Start Testcontainers' Ryuk when TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX is set, around a bug of 4.15.
+
+    There, Ryuk's own container gets the prefix, so its start() sees an image other than ryuk_image and asks
+    for Ryuk again: RecursionError before anything runs. Creating Ryuk with the prefix moved into its image
+    name (and back after) gives the same prefixed image without the loop.
+    """
+    from testcontainers.core.config import testcontainers_config as tc
+    from testcontainers.core.container import Reaper
+
+    prefix = tc.hub_image_name_prefix
+    if not prefix or Reaper._instance is not None:
+        return
+    image = tc.ryuk_image
+    tc.hub_image_name_prefix, tc.ryuk_image = "", prefix + image
+    try:
+        Reaper.get_instance()
+    finally:
+        tc.hub_image_name_prefix, tc.ryuk_image = prefix, image
+
+
 class ContainerServer:
     """Same control surface as the embedded servers: start/stop/kill/restart/close, plus pause for stalls.
 
@@ -66,6 +87,8 @@ class ContainerServer:
 
         if not self.options.ryuk()[0]:
             testcontainers_config.ryuk_disabled = True  # host networking: Ryuk cannot work (see ryuk())
+        else:
+            start_ryuk_with_prefix()
         container = DockerContainer(self.spec.image).with_command(list(self.spec.command))
         for key, value in self.spec.env.items():
             container = container.with_env(key, value)
