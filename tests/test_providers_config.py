@@ -201,3 +201,20 @@ def test_bridge_mode_maps_a_fixed_loopback_port_and_host_mode_uses_the_host_netw
     c = host._build()
     assert c.kwargs["network"] == "host" and not c.ports and host.url == "redis://127.0.0.1:45001/0"
     assert c.command[3:7] == ["--port", "45001", "--bind", "127.0.0.1"]
+
+
+def test_every_figure_row_names_its_provider():
+    from parity.options import Options
+    from parity.session import ParitySession
+
+    session = ParitySession(Options(backends=["memory"], provider="embedded"))
+    try:
+        session.add("measurements", {"backend": "memory", "family": None, "p50_ms": 0.01})
+        session.add("ratios", {"numerator": "postgres", "denominator": "redis", "provider": "given"})
+        session.add("cells", {"id": "x"})
+        rows = session.doc
+        assert rows["measurements"][0]["provider"] == "embedded"
+        assert rows["ratios"][0]["provider"] == "given", "a row that says its provider keeps it"
+        assert "provider" not in rows["cells"][0], "only timing sections carry it"
+    finally:
+        session.close()
