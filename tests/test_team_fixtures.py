@@ -240,7 +240,8 @@ def checkpointer():
 '''
 
 
-@pytest.mark.parametrize("how", ["installed", "conftest-line", "-p twice", "autoload-off"])
+# "installed" (entry point only) is the first half of "-p twice": the entry point loads, then -p again.
+@pytest.mark.parametrize("how", ["conftest-line", "-p twice", "autoload-off"])
 def test_a_teams_other_tests_are_untouched_however_the_plugin_loads(pytester, how):
     """Their event-loop policy, their own options and `checkpointer` fixture and their SIGTERM stay theirs; loading the
     plugin again (-p, pytest_plugins) or only explicitly (autoload off) changes nothing and does not fail."""
@@ -301,14 +302,21 @@ def test_a_misused_same_as_reference_fails_instead_of_passing_on_nothing(pyteste
     assert "the scenario recorded nothing" in out
 
 
-def test_a_teams_own_bench_folder_may_run_under_xdist(pytester):
+def test_a_teams_own_bench_folder_may_run_under_xdist(tmp_path):
     """The suite refuses `-n` for its own bench/ and faults/; a team's folders of those names are theirs."""
-    pytester.makeini(INI)
-    pytester.mkdir("bench")
-    pytester.makepyfile(**{"bench/test_speed": "def test_fast():\n    pass\n"})
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-n", "2", "bench", timeout=120)
-    assert result.ret == 0, result.stdout.str()[-2000:] + result.stderr.str()[-2000:]
-    result.assert_outcomes(passed=1)
+    from types import SimpleNamespace
+
+    from parity.layout import suite
+    from parity.plugin import _refuse_xdist_for_whole_parts
+
+    (tmp_path / "bench").mkdir()
+
+    def config(path):
+        return SimpleNamespace(option=SimpleNamespace(numprocesses=2, dist="load"), args=[str(path)],
+                               rootpath=tmp_path, invocation_params=SimpleNamespace(dir=tmp_path))
+    _refuse_xdist_for_whole_parts(config(tmp_path / "bench"))  # the team's: allowed
+    with pytest.raises(pytest.UsageError, match="bench/ must run in one process"):
+        _refuse_xdist_for_whole_parts(config(suite().root / "bench"))
 
 
 REFUND_GRAPH = '''
