@@ -46,7 +46,12 @@ def test_a_compat_run_matches_the_pre_refactor_baseline(tmp_path):
     out = run_cli(*ARGS, "--out", str(tmp_path), timeout=300)
     assert (tmp_path / "results.json").exists(), out.stderr[-2000:]
     baseline = json.loads(FIXTURE.read_text())
-    now = summary(json.loads((tmp_path / "results.json").read_text()))
+    doc = json.loads((tmp_path / "results.json").read_text())
+    unexplained = [c["id"] for c in doc["cells"] if c["status"] == "not-applicable" and not c.get("not_applicable")]
+    assert not unexplained, f"not-applicable cells without structured reasons: {unexplained[:5]}"
+    kinds = {r["kind"] for c in doc["cells"] for r in c.get("not_applicable", [])}
+    assert {"capability", "platform", "selection"} <= kinds, f"expected capability, platform and selection reasons, got {kinds}"
+    now = summary(doc)
     if now["environment"] != baseline["environment"]:
         changed = [k for k in baseline["environment"] if baseline["environment"][k] != now["environment"].get(k)]
         pytest.skip(f"the baseline was made with other {', '.join(changed)}: {now['environment']} here")

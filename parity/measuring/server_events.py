@@ -110,7 +110,7 @@ class _PostgresProbe:
 
 
 class Events:
-    """Probes for every server endpoint of a cell; `mark()` before a window, `since(mark)` after it."""
+    """Probes for every server endpoint of a measurement; `mark()` before a window, `since(mark)` after it."""
 
     def __init__(self, endpoints: dict[str, Any], schemas: list[str] | None = None) -> None:
         self.endpoints, self.schemas = endpoints, list(schemas or [])
@@ -123,7 +123,7 @@ class Events:
                 continue
             try:
                 self.probes[family] = families.get(family).events_probe(ep.url, self.schemas)
-            except Exception as exc:  # statistics are context; a server refusing them must not fail the cell
+            except Exception as exc:  # statistics are context; a server refusing them must not fail the measurement
                 self.unavailable[family] = f"{type(exc).__name__}: {str(exc)[:120]}"
         return self
 
