@@ -14,8 +14,8 @@ import pytest
 
 # What a reason can be about: a capability the backend lacks, the platform (an event loop, a signal), a server
 # that is not there or not ours, what the run selected (backends, workloads), the profile (quick leaves it out),
-# or the study itself (nothing to measure this with).
-KINDS = ("capability", "platform", "server", "selection", "profile", "study")
+# the scenario itself (it is about another flavour), or the study (nothing to measure this with).
+KINDS = ("capability", "platform", "server", "selection", "profile", "scenario", "study")
 PREFIX = "not-applicable: "
 STASH = pytest.StashKey[tuple["Reason", ...]]()
 
