@@ -379,10 +379,24 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     ps.finish()
 
 
+PARITY_SUITE_PLUGIN = True  # marks this module, and any copy or star-import of it, for the load-twice check
+
+
 def pytest_addhooks(pluginmanager) -> None:
     from parity import hooks
 
+    if hasattr(pluginmanager.hook, "pytest_parity_finish"):  # our specs are in: a second module holds our hooks
+        raise pytest.UsageError(_loaded_twice(pluginmanager))
     pluginmanager.add_hookspecs(hooks)
+
+
+def _loaded_twice(pluginmanager) -> str:
+    """One line naming both copies (a conftest's `from parity.plugin import *`, a copy of this file, ...)."""
+    names = [name for name, plugin in pluginmanager.list_name_plugin()
+             if getattr(plugin, "PARITY_SUITE_PLUGIN", False) and name is not None]
+    return (f"parity: the checkpoint-parity plugin is loaded twice ({', '.join(names) or 'two modules'}) "
+            "(fix: keep one: installing checkpoint-parity loads parity.plugin already; remove the conftest's "
+            "`from parity.plugin import *` or the copied plugin module)")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -127,6 +127,17 @@ def save(doc: dict[str, Any], out_dir: Path) -> Path:
     return path
 
 
+def _other_schema(path: Path, doc: Any, version: Any) -> ParityUsageError:
+    """A document of another schema: name the suite version that wrote it when the document says (run.suite_version)."""
+    run = doc.get("run") if isinstance(doc, dict) else None
+    wrote = run.get("suite_version") if isinstance(run, dict) else None
+    what = (f"{path} has schema_version {version!r}, this parity ({layout.version() or 'checkout'}) reads "
+            f"{SCHEMA_VERSION}" if version is not None else f"{path} has no schema_version: not a results.json of "
+            "checkpoint-parity, or one older than schema 1")
+    reader = f'pip install "checkpoint-parity=={wrote}"' if wrote else "the checkpoint-parity version that wrote it"
+    return ParityUsageError(what, f"re-run `parity run` to write it anew, or read it with {reader}")
+
+
 def load(path: Path | str) -> dict[str, Any]:
     p = Path(path)
     if p.is_dir():
@@ -140,6 +151,5 @@ def load(path: Path | str) -> dict[str, Any]:
                                "re-run `parity run` to regenerate it") from None
     version = doc.get("schema_version") if isinstance(doc, dict) else None
     if version != SCHEMA_VERSION:
-        raise ParityUsageError(f"{p} has schema_version {version!r}, this parity reads {SCHEMA_VERSION}",
-                               "re-render it with the parity version that wrote it")
+        raise _other_schema(p, doc, version)
     return doc

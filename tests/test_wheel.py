@@ -186,6 +186,18 @@ def test_installed_check_runs_the_team_workload(installed):
     assert ok == {"memory", "redis", "postgres"}, f"triage passed on {ok} only: {doc['workloads']}"
 
 
+def test_installed_fix_hints_name_files_the_install_has(installed):
+    """Bad input in the app folder: one line, exit 2, and the example it points to exists inside the venv."""
+    for argv, example in ((["check", "--workload", "examples/sales_email_workload.toml"], "sales_email_workload.toml"),
+                          (["gate", ".", "--policy", "gate-policy.toml"], "gate-policy.toml")):
+        out = installed.run("parity", *argv)
+        lines = out.stderr.strip().splitlines()
+        assert out.returncode == 2 and len(lines) == 1, f"{argv}: exit {out.returncode}\n{out.stderr}"
+        shipped = lines[0].split("the example ships at ", 1)[1].split(";")[0].rstrip(")")
+        assert Path(shipped).is_file() and str(installed.venv) in shipped, f"hint names {shipped}: {lines[0]}"
+        assert Path(shipped).name == example
+
+
 def test_installed_fixtures_run_the_team_tests(installed):
     """The sample's own pytest, nothing of the suite's but its fixtures: each test on memory, redis and postgres."""
     out = installed.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-rA", timeout=300)

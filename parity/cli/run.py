@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -62,6 +63,17 @@ def uses_xdist(pytest_argv: list[str]) -> bool:
     return False
 
 
+def writable(out: Path) -> None:
+    """The run directory exists and takes a file (an existing read-only folder passes mkdir, then fails at the end)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}",
+                               "choose a writable --out DIR (default: ./reports/<run-id>)") from None
+
+
 def preflight(args, out: Path | None) -> Options:
     """Bad options fail here, in one line and before pytest starts (which would wrap our line in its own)."""
     parts = (args.only or list(PARTS)) if hasattr(args, "only") else ["compat"]  # parity check: compat only
@@ -73,11 +85,7 @@ def preflight(args, out: Path | None) -> Options:
     options = Options.from_args(args)
     selection(options)
     if out is not None:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ParityUsageError(f"cannot create the run directory {out}: {exc.strerror or exc}",
-                                   "choose a writable --out DIR") from None
+        writable(out)
     return options
 
 
