@@ -20,7 +20,7 @@ import pytest
 from parity import layout
 
 ROOT = Path(__file__).resolve().parents[1]
-# Top-level folders the wheel carries as parity/suite/<name>/ (setup.py's SUITE_FOLDERS).
+# Top-level folders the wheel carries as parity/suite/<name>/ (setup.py's TOP).
 SUITE_FOLDERS = ("compat", "bench", "faults", "examples")
 NOT_SHIPPED = {"parity/workloads/README.md"}  # documentation read on GitHub, never at run time
 
@@ -230,7 +230,7 @@ def test_installed_run_writes_reports_in_the_app_folder(installed):
 
 
 def test_installed_from_the_sdist(installed, dists):
-    """pip builds the sdist itself (setup.py's mapping and MANIFEST.in included); `python -m build` already made the
+    """pip builds the sdist itself (setup.py's mapping included); `python -m build` already made the
     wheel the other tests ran from this sdist, so the suite answering from the reinstall is enough here."""
     pip = installed.run("python", "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
                         str(dists["sdist"]), timeout=300)
