@@ -13,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from parity import layout
+from parity import platforms
 from parity.errors import ParityUsageError
 
-SCHEMA_VERSION = 1
+# 2: the run's platform block (OS, Python, CPU architecture), run.shard, and merged documents (`parity merge`):
+#    platforms, runs, cells/rows tagged with platform and run, findings with their platforms, claims by platform.
+#    A version-1 document is read as version 2 with its platform taken from its machine block.
+SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
 
 # Sections that are lists of rows; parts append to them and merge() concatenates them.
@@ -24,6 +28,13 @@ LIST_SECTIONS = (
     "growth", "footprint", "network", "durability", "outages", "faults", "workloads",
     "workload_timings", "claims",
 )
+# Which part of the suite writes which sections: merged documents judge compat and faults per platform and
+# benchmarks per machine (parity.claims.compute_by_source), and parts of a run are named by these.
+PART_SECTIONS = {
+    "compat": ("cells", "conformance", "workloads"),
+    "bench": ("measurements", "ratios", "floors", "growth", "footprint", "network", "workload_timings"),
+    "faults": ("durability", "outages", "faults"),
+}
 LIBRARIES = (
     "langgraph", "langgraph-checkpoint", "langgraph-checkpoint-redis",
     "langgraph-checkpoint-postgres", "langgraph-checkpoint-sqlite", "redis", "psycopg",
@@ -45,6 +56,7 @@ def new_document(provider: str = "", profile: str = "") -> dict[str, Any]:
             "profile": profile,
         },
         "machine": machine_info(),
+        "platform": platforms.current(),
         "versions": library_versions(),
         "overhead": {},
     }
@@ -150,6 +162,9 @@ def load(path: Path | str) -> dict[str, Any]:
         raise ParityUsageError(f"{p} is not valid JSON ({exc.msg} at line {exc.lineno})",
                                "re-run `parity run` to regenerate it") from None
     version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if version == 1:  # the same document without a platform block: add it, from its machine block
+        doc["schema_version"], doc["platform"] = SCHEMA_VERSION, platforms.of(doc)
+        return doc
     if version != SCHEMA_VERSION:
         raise _other_schema(p, doc, version)
     return doc
