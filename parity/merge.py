@@ -16,6 +16,7 @@ from typing import Any
 
 from parity import platforms, results
 from parity.errors import ParityUsageError
+from parity.findings import diff_key
 
 PART_SECTIONS = results.PART_SECTIONS
 UNTAGGED = ("claims", "findings")  # claims are recomputed; findings are de-duplicated with their platforms
@@ -197,27 +198,29 @@ def _run_entry(s: Source) -> dict[str, Any]:
 
 
 def _findings(sources: list[Source], cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per finding id and diff, listing the platforms it occurred on; the same id with another diff on
-    another platform gets an id of its own (and that platform's cells point to it)."""
+    """One row per finding id and summary, listing the platforms it occurred on. A diff that differs only in detail
+    (e.g. pytest's character markers under random ids) is kept beside the first as `other_diffs`; the same id with
+    another summary on another platform is another finding, with an id of its own that its cells point to."""
     out: dict[str, dict[str, Any]] = {}
     for s in sources:
         pid = s.platform["id"]
         for f in results.rows(s.doc, "findings"):
             fid = str(f.get("id"))
             same = out.get(fid)
-            if same is None or (same.get("summary"), same.get("diff")) == (f.get("summary"), f.get("diff")):
-                if same is None:
-                    out[fid] = {**f, "platforms": [pid], "run": s.run_id}
-                else:
-                    same["platforms"] = sorted(set(same["platforms"]) | {pid})
-                    same["seen"] = int(same.get("seen") or 0) + int(f.get("seen") or 0)
-                    same["runs"] = int(same.get("runs") or 0) + int(f.get("runs") or 0)
-                continue
-            new_id = f"{fid}-{pid}"
-            out[new_id] = {**f, "id": new_id, "platforms": [pid], "run": s.run_id}
-            for c in cells:
-                if c.get("platform") == pid and fid in (c.get("finding_ids") or []):
-                    c["finding_ids"] = [new_id if x == fid else x for x in c["finding_ids"]]
+            if same is None:
+                out[fid] = {**f, "platforms": [pid], "run": s.run_id}
+            elif same.get("summary") == f.get("summary"):
+                same["platforms"] = sorted(set(same["platforms"]) | {pid})
+                same["seen"] = int(same.get("seen") or 0) + int(f.get("seen") or 0)
+                same["runs"] = int(same.get("runs") or 0) + int(f.get("runs") or 0)
+                if diff_key(same.get("diff")) != diff_key(f.get("diff")):
+                    same.setdefault("other_diffs", []).append({"platform": pid, "diff": f.get("diff")})
+            else:
+                new_id = f"{fid}-{pid}"
+                out[new_id] = {**f, "id": new_id, "platforms": [pid], "run": s.run_id}
+                for c in cells:
+                    if c.get("platform") == pid and fid in (c.get("finding_ids") or []):
+                        c["finding_ids"] = [new_id if x == fid else x for x in c["finding_ids"]]
     return list(out.values())
 
 

@@ -187,6 +187,9 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str], names: dict[str, 
     if on:  # a merged document: the platforms this same difference occurred on
         names = names or {}
         cells = f'<p class="platforms">seen on: {esc(", ".join(names.get(p, p) for p in on))}</p>' + cells
+    for other in f.get("other_diffs") or []:  # the same finding, its diff differing in detail on another platform
+        cells += (f'<details><summary>diff on {esc(names.get(other.get("platform"), other.get("platform")))}'
+                  f'</summary>{diff_block(other.get("diff"))}</details>')
     kind = "finding known" if known else "finding"
     scenarios = list(dict.fromkeys(str(g.get("scenario")) for g in group))
     scenario_links = ", ".join(f'<a href="#scenario-{esc(sc)}">{esc(sc)}</a>' for sc in scenarios)
