@@ -42,7 +42,7 @@ def compute(doc: dict[str, Any]) -> list[dict[str, Any]]:
 # A merged document (parity merge) holds evidence from several platforms and machines. Each part judges each
 # source on its own: compat and faults per platform (a Proactor cell exists only on Windows), benchmarks per
 # run, i.e. per machine (ratios from two machines are never pooled). The part's sections say which sources it has.
-SOURCE_KEY = {"parity.bench.claims": ("run", "bench"), "parity.faults.claims": ("platform", "faults")}
+SOURCE_KEY = {"parity.measuring.claims": ("run", "bench"), "parity.injecting.claims": ("platform", "faults")}
 DEFAULT_SOURCE = ("platform", "compat")
 
 

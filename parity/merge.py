@@ -16,7 +16,7 @@ from typing import Any
 
 from parity import platforms, results
 from parity.errors import ParityUsageError
-from parity.findings import diff_key
+from parity.judging.findings import diff_key
 
 PART_SECTIONS = results.PART_SECTIONS
 UNTAGGED = ("claims", "findings")  # claims are recomputed; findings are de-duplicated with their platforms
@@ -69,7 +69,8 @@ def check(sources: list[Source], out: Path, allow_partial: bool) -> list[str]:
     if not sources:
         raise ParityUsageError("parity merge needs at least one run directory", "give the DIRs of the runs to merge")
     _same(sources, "schema", lambda s: s.raw_schema, "re-run every part with one parity version")
-    _same(sources, "suite version", lambda s: (s.doc.get("versions") or {}).get("checkpoint-parity"),
+    _same(sources, "suite version", lambda s: s.doc["run"].get("suite_version")
+          or (s.doc.get("versions") or {}).get("checkpoint-parity"),
           "run every shard and platform from the same checkpoint-parity version")
     _same(sources, "suite commit", lambda s: s.doc["run"].get("git_commit"),
           "run every shard and platform from the same commit", ignore_missing=True)
@@ -173,13 +174,23 @@ def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, 
         "platforms": _platforms(sources),
         "runs": [_run_entry(s) for s in sources],
     }
-    for section in results.LIST_SECTIONS:
+    for section in _row_sections(docs):
         doc[section] = [] if section in UNTAGGED else [
             {**row, "platform": row.get("platform") or s.platform["id"], "run": row.get("run") or s.run_id}
             for s in sources for row in results.rows(s.doc, section)]
     doc["findings"] = _findings(sources, doc["cells"])
     doc["claims"] = compute_by_source(doc)
     return doc
+
+
+def _row_sections(docs: list[dict[str, Any]]) -> list[str]:
+    """Every section of rows: the standard ones and any other a part added (e.g. provider_cost)."""
+    extra = [k for d in docs for k, v in d.items() if k not in results.LIST_SECTIONS and k not in NOT_ROWS
+             and isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
+    return list(results.LIST_SECTIONS) + list(dict.fromkeys(extra))
+
+
+NOT_ROWS = ("platforms", "runs", "history")  # a run's history is its own machine's trend: not merged
 
 
 def _platforms(sources: list[Source]) -> list[dict[str, Any]]:

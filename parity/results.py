@@ -32,7 +32,8 @@ LIST_SECTIONS = (
 # benchmarks per machine (parity.claims.compute_by_source), and parts of a run are named by these.
 PART_SECTIONS = {
     "compat": ("cells", "conformance", "workloads"),
-    "bench": ("measurements", "ratios", "floors", "growth", "footprint", "network", "workload_timings"),
+    "bench": ("measurements", "ratios", "floors", "growth", "footprint", "network", "workload_timings",
+              "provider_cost"),
     "faults": ("durability", "outages", "faults"),
 }
 LIBRARIES = (

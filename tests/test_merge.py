@@ -19,14 +19,14 @@ import pytest
 
 from parity import merge as merge_mod
 from parity.cli import main
-from parity.cli.run import SUITE_ROOT
+from parity.layout import suite
 
 MATRIX = ["--parity-quick", "--parity-backend=memory,redis-shallow"]
 
 
 def _pytest(out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pytest", "compat", "-q", "-p", "no:cacheprovider", *MATRIX,
-                             f"--parity-out={out}", *extra], cwd=SUITE_ROOT, stdout=subprocess.PIPE,
+                             f"--parity-out={out}", *extra], cwd=suite().root, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
@@ -183,3 +183,61 @@ def test_the_browser_shows_platforms_side_by_side_and_who_decided(runs, tmp_path
     assert c4.count('class="undecided"') == 2, "C4: neither Linux platform can decide the Proactor half"
     shot = screenshot(out / "report.html", tmp_path / "merged.png", size="1400,2400")
     assert shot is not None and shot.stat().st_size > 20_000
+
+
+# ---- verdicts over merged evidence, from rows (no runs needed) ------------------------------------------------
+
+def _cell(platform: str, backend: str, loop: str, status: str, flavour: str = "async") -> dict:
+    return {"id": f"compat/test_x.py::test_x[{backend}-{flavour}-{loop}]", "scenario": "test_x", "backend": backend,
+            "flavour": flavour, "loop": loop, "status": status, "reason": "", "duration_s": 0.1,
+            "platform": platform, "run": platform}
+
+
+def _merged_doc(cells: list[dict], **sections) -> dict:
+    from parity.platforms import make
+    from parity.results import LIST_SECTIONS
+
+    linux, windows = make("Linux", "3.11", "CPython", "x86_64"), make("Windows", "3.12", "CPython", "AMD64")
+    doc = {"run": {"id": "m", "merged": True}, "platforms": [linux, windows], "runs": [], **{s: [] for s in LIST_SECTIONS}}
+    doc.update(cells=cells, **sections)
+    return doc
+
+
+def test_part_names_of_source_keys_exist():
+    from parity.claims import PARTS, SOURCE_KEY
+
+    assert set(SOURCE_KEY) <= set(PARTS), f"SOURCE_KEY names a part that is not in PARTS: {set(SOURCE_KEY) - set(PARTS)}"
+
+
+def test_c4_takes_its_proactor_half_from_windows_and_says_so():
+    from parity.claims import compute_by_source
+
+    lin, win = "linux-cpython3.11-x86_64", "windows-cpython3.12-x86_64"
+    cells = [_cell(lin, "redis", "selector", "passed"), _cell(lin, "postgres", "selector", "passed"),
+             _cell(lin, "redis", "proactor", "not-applicable"), _cell(lin, "postgres", "proactor", "not-applicable"),
+             _cell(win, "redis", "selector", "passed"), _cell(win, "postgres", "selector", "passed"),
+             _cell(win, "redis", "proactor", "passed"), _cell(win, "postgres", "proactor", "failed"),
+             _cell(lin, "redis", "selector", "passed", "sync"), _cell(win, "redis", "proactor", "passed", "sync")]
+    claims = {c["id"]: c for c in compute_by_source(_merged_doc(cells))}
+    c4 = claims["C4"]
+    assert c4["verdict"] == "confirmed", c4
+    assert [(b["platform"], b["decided"]) for b in c4["by_platform"]] == [(lin, False), (win, True)]
+    assert c4["reason"].startswith("decided on Windows · CPython 3.12 · x86_64: confirmed"), c4["reason"]
+    c5 = claims["C5"]  # both platforms ran redis async cells under their own default loop
+    assert {(b["platform"], b["decided"]) for b in c5["by_platform"]} == {(lin, True), (win, True)}
+
+
+def test_benchmark_verdicts_stay_per_machine():
+    from parity.claims import compute_by_source
+
+    ratio = {"op": "put", "op_kind": "write", "flavour": "sync", "payload": "1KiB", "pairing": "defaults",
+             "numerator": "postgres", "denominator": "redis", "ci_low": 2.0, "ci_high": 3.0, "median": 2.5}
+    doc = _merged_doc([], ratios=[{**ratio, "run": "r1", "platform": "p"},
+                                  {**ratio, "median": 50.0, "ci_low": 40.0, "ci_high": 60.0, "run": "r2", "platform": "p"}])
+    doc["runs"] = [{"id": "r1", "platform": "p", "machine": {"cpu_model": "CPU A"}},
+                   {"id": "r2", "platform": "p", "machine": {"cpu_model": "CPU B"}}]
+    c1 = next(c for c in compute_by_source(doc) if c["id"] == "C1")
+    assert [b["run"] for b in c1["by_platform"]] == ["r1", "r2"], "one verdict per machine, never pooled"
+    assert "CPU A" in c1["by_platform"][0]["source"] and "CPU B" in c1["by_platform"][1]["source"]
+    # 2.5x on one machine, 50x on the other: each judged alone (refuted, confirmed), not one pooled ratio
+    assert [b["verdict"] for b in c1["by_platform"]] == ["refuted", "confirmed"] and c1["verdict"] == "partly", c1
