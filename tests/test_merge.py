@@ -98,10 +98,11 @@ def test_merge_refuses_what_cannot_be_one_report(runs, tmp_path, capsys):
     other = tmp_path / "other-version"
     shutil.copytree(runs["s3"], other)
     doc = _doc(other)
-    doc["versions"]["checkpoint-parity"] = "0.0.1"
+    doc["run"]["suite_version"] = doc["versions"]["checkpoint-parity"] = "0.0.1"
     (other / "results.json").write_text(json.dumps(doc))
     assert "different suite version" in _refusal(capsys, s1, s2, str(other), "--out", out)
-    doc["versions"]["checkpoint-parity"], doc["schema_version"] = _doc(runs["s3"])["versions"]["checkpoint-parity"], 1
+    doc = _doc(runs["s3"])
+    doc["schema_version"] = 1
     (other / "results.json").write_text(json.dumps(doc))
     assert "different schema" in _refusal(capsys, s1, s2, str(other), "--out", out)
     twin = tmp_path / "twin"
