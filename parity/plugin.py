@@ -44,7 +44,7 @@ def pytest_configure(config) -> None:
         config.stash[SESSION_KEY] = session = ParitySession(Options.from_pytest(config), worker=worker)
     except ParityUsageError as exc:
         raise pytest.UsageError(exc.line()) from None
-    if session.pool.endpoints():  # a third-party saver was probed on its server already
+    if session.pool.endpoints():  # a third-party saver's capabilities were detected on its server already
         install_sigterm()
 
 

@@ -181,8 +181,8 @@ def test_a_save_in_the_same_second_with_nothing_dirty_still_counts():
     # counter (0 before and after) both stood still; only the rdb_saves counter moved.
     a = {"rdb_saves": "0", "total_forks": "0", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
     b = {"rdb_saves": "1", "total_forks": "1", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
-    assert server_events._RedisProbe.delta(a, b)["redis_rdb_saved"] is True
-    assert server_events._RedisProbe.delta(a, a)["redis_rdb_saved"] is False
+    assert server_events._RedisStats.delta(a, b)["redis_rdb_saved"] is True
+    assert server_events._RedisStats.delta(a, a)["redis_rdb_saved"] is False
     # A server without the counter still shows a save through the clock or the dirty counter.
     old_a = {"rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "5"}
-    assert server_events._RedisProbe.delta(old_a, dict(old_a, rdb_changes_since_last_save="0"))["redis_rdb_saved"] is True
+    assert server_events._RedisStats.delta(old_a, dict(old_a, rdb_changes_since_last_save="0"))["redis_rdb_saved"] is True

@@ -114,7 +114,7 @@ async def _time_ops(session, cond: Conditions, op_list: list[ops.Op], backends: 
         errors = await timing.warm_up(arms, max(1, cond.plan.warmup), is_async)
         mark = events.mark()  # server statistics read outside the timed calls, before and after them
         samples = await timing.interleave(arms, cond.plan, is_async, start=max(1, cond.plan.warmup))
-        ev = events.since(mark) if events.probes or events.unavailable else None
+        ev = events.since(mark) if events.readers or events.unavailable else None
         record_errors(session, cond, op, errors)
         record_op(session, cond, op, backends, samples, ev)
 
