@@ -44,6 +44,8 @@ def forward(args, paths: list[str], command: str) -> list[str]:
     """The pytest command line: the suite's paths, then every option the command parsed (parity/options.py)."""
     root = suite().root  # a checkout or the wheel's parity/suite; never the user's folder and its own pytest config
     argv = paths + ["-p", "no:cacheprovider", f"--rootdir={root}", f"--confcutdir={root}", f"-c={SUITE_INI}", "-q"]
+    # this process imported parity before pytest.main, so pytest cannot assert-rewrite it: that is expected
+    argv += ["-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"]
     argv += [f"-k={args.keyword}"] if args.keyword else []
     return argv + forward_options(args, command) + list(args.pytest_args)
 
