@@ -9,7 +9,6 @@ import pytest
 from parity import stats
 from parity.measuring import floors, timing
 from parity.measuring.latency import progress
-from parity.reasons import not_applicable
 from parity.servers.readiness import ServerStartError
 
 
@@ -29,13 +28,13 @@ def test_container_cost_against_embedded(bench, parity_session):
     endpoints = bench.endpoints("defaults")
     containers = {f: ep for f, ep in sorted(endpoints.items()) if ep.provider == "testcontainers"}
     if not containers:
-        not_applicable("selection", "provider", "this run's servers are not containers (--provider testcontainers "
-                       "measures what a container adds)")
+        pytest.skip("not-applicable: this run's servers are not containers (--provider testcontainers measures "
+                    "what a container adds)")
     for family, container_ep in containers.items():
         try:
             embedded = bench.session.pool.start_embedded(family)
         except ServerStartError as exc:
-            not_applicable("server", family, f"no embedded {family} to compare with: {exc}")
+            pytest.skip(f"not-applicable: no embedded {family} to compare with: {exc}")
         try:
             samples = bench.run("sync", None, _interleaved,
                                 {"container": container_ep, "embedded": embedded.endpoint()}, bench.profile.plan)

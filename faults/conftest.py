@@ -6,7 +6,9 @@ import pytest
 
 from parity.backends.capabilities import Capability
 from parity.servers.readiness import ServerStartError
-from parity.reasons import not_applicable
+
+OWNED_REASON = "not-applicable: fault tests need a server the suite owns"
+
 
 @pytest.fixture
 def owned_server(parity_session):
@@ -18,7 +20,7 @@ def owned_server(parity_session):
         try:
             server = parity_session.pool.start_owned(family, settings, **kw)
         except ServerStartError as exc:
-            not_applicable("server", family, f"fault tests need a server the suite owns: {exc}")
+            pytest.skip(f"{OWNED_REASON}: {exc}")
         started.append(server)
         return server
 
@@ -36,7 +38,7 @@ def pick_backend(parity_session):
             if backend.family == family and backend.has(Capability.SYNC, Capability.SERVER, *caps):
                 return backend
         needed = ", ".join(c.value for c in (Capability.SYNC, Capability.SERVER, *caps))
-        not_applicable("selection", family, f"no selected {family} backend with {needed}")
+        pytest.skip(f"not-applicable: no selected {family} backend with {needed}")
 
     return pick
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,3 +39,142 @@ def test_a_hang_on_any_loop_is_timed_out_never_passed(tmp_path):
             assert cell["duration_s"] < 10, f"{key} ran {cell['duration_s']} s past a 1 s limit"
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert elapsed < 50, f"the hung threads (60 s sleeps) must not keep the run alive: it took {elapsed:.0f} s"
+
+
+# 2. Ctrl-C swallowed: SIGINT 20 s into a run was lost (run went on, exit 0) or needed a second Ctrl-C.
+class _Run:
+    """A `parity` command in its own process group (as a terminal runs it), its output read as it comes."""
+
+    def __init__(self, tmp: Path, *args: str) -> None:
+        import threading
+
+        self.out = tmp / "run"
+        history = ["--history", "none"] if args[0] == "run" else []
+        self.proc = subprocess.Popen([sys.executable, "-m", "parity.cli", *args, "--out", str(self.out), *history],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     cwd=ROOT, start_new_session=True, text=True)
+        self.text = ""
+        self.started = time.monotonic()
+        self.seen: float | None = None
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while chunk := self.proc.stdout.read(1):
+            self.text += chunk
+
+    def wait_for(self, predicate, timeout: float = 120) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if predicate(self):
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def _ctrl_c(run: _Run) -> dict | None:
+    """SIGINT to the whole group, as Ctrl-C does; what followed (None: the run had ended before the signal)."""
+    import psutil
+    import signal
+
+    try:
+        kids = [(k, " ".join(k.cmdline())) for k in psutil.Process(run.proc.pid).children(recursive=True)]
+    except psutil.Error:
+        return None
+    if run.proc.poll() is not None:
+        return None
+    started = time.monotonic()
+    os.killpg(run.proc.pid, signal.SIGINT)
+    try:
+        code = run.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.proc.pid, signal.SIGKILL)
+        code = "still running 30 s after Ctrl-C"
+    took = time.monotonic() - started
+    run.reader.join(5)
+    # The reaper (the safety net for a SIGKILLed suite) polls every 0.3 s; it may take a moment to see it is done.
+    gone_by = time.monotonic() + 3
+    while (alive := _alive(kids)) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    results = run.out / "results.json"
+    doc = json.loads(results.read_text()) if results.exists() else None
+    return {"code": code, "took": took, "alive": alive, "doc": doc, "text": run.text[-600:],
+            "servers": [cmd for _, cmd in kids if "redis-server" in cmd or "postgres" in cmd]}
+
+
+def _alive(kids) -> list[str]:
+    import psutil
+
+    alive = []
+    for kid, cmd in kids:
+        try:
+            if kid.is_running() and kid.status() != psutil.STATUS_ZOMBIE:
+                alive.append(cmd)
+        except psutil.Error:
+            pass
+    return alive
+
+
+def _after_s(seconds: float):
+    """When: this long after the command started."""
+    return lambda run: time.monotonic() - run.started >= seconds
+
+
+def _after_text(marker: str, extra_s: float = 0.0):
+    """When: extra_s after the output first showed marker."""
+    def ready(run: _Run) -> bool:
+        if run.seen is None and marker in run.text:
+            run.seen = time.monotonic()
+        return run.seen is not None and time.monotonic() - run.seen >= extra_s
+    return ready
+
+
+def _after_cells(n: int):
+    """When: n test results are on pytest's progress line (-q: one character per test)."""
+    return lambda run: sum(run.text.count(c) for c in ".Fsx") >= n
+
+
+def _after_file(name: str):
+    return lambda run: (run.out / name).exists()
+
+
+COMPAT = ("run", "--quick", "--only", "compat", "--workload", "none")
+# (what the signal interrupts, the command, when to send it): 20 tries over the phases of a run. Most use the
+# in-process backends (no server start: cheap); the ones with servers check those are stopped.
+TRIES = [
+    *[("start-up and collection", (*COMPAT, "--backend", "memory"), _after_s(s)) for s in (0.5, 1.5, 2.5, 3.5, 4.5)],
+    *[("a compat cell", (*COMPAT, "--backend", "memory,sqlite"), _after_cells(n)) for n in (1, 15, 40)],
+    *[("a compat cell", (*COMPAT, "--backend", "redis-shallow"), _after_cells(n)) for n in (3, 20)],
+    *[("a hung workload node", ("check", "--workload", "tests.hanging_workloads:sync_hang", "--backend", "sqlite",
+                                "--quick"), _after_s(s)) for s in (5.0, 7.0)],
+    *[("rendering", (*COMPAT, "--backend", "memory", "-k", "test_smoke"), _after_text("results:", s))
+      for s in (0.0, 0.3)],
+    *[("a benchmark window", ("run", "--quick", "--only", "bench", "--backend", "redis-shallow", "-k",
+                              "test_core_ops_defaults and sync"), _after_text("[bench]", s)) for s in (0.2, 1.5, 3.0)],
+    *[("a fault", ("run", "--quick", "--only", "faults", "--backend", "redis", "-k",
+                   "test_server_stopped_mid_run and redis"), _after_s(s)) for s in (4.0, 5.5, 7.0)],
+]
+
+
+def test_one_ctrl_c_stops_any_run_within_5_s_with_servers_stopped_and_results_marked(tmp_path):
+    assert len(TRIES) >= 20
+    interrupted, problems = Counter(), []
+    for i, (phase, args, when) in enumerate(TRIES):
+        run = _Run(tmp_path / str(i), *args)
+        run.wait_for(when)
+        seen = _ctrl_c(run)
+        if seen is None:
+            continue  # the run ended before the signal: nothing was interrupted
+        interrupted[phase] += 1
+        doc = seen["doc"]
+        # Results: the rows so far, marked interrupted; complete ones when only the rendering was cut short; none
+        # when the signal came before the run had started (then no run dir is left behind either).
+        not_started = not run.out.exists()
+        marked = not_started or doc is not None and (doc["run"].get("interrupted") or "are complete" in seen["text"])
+        # -2: killed by SIGINT while Python itself was starting, before any code of ours ran (a shell shows 130)
+        code_ok = seen["code"] == 130 or seen["code"] == -2 and not run.out.exists()
+        if not code_ok or seen["took"] > 5.0 or seen["alive"] or not marked:
+            problems.append(f"try {i} ({phase}): exit {seen['code']} after {seen['took']:.1f} s, still running "
+                            f"{seen['alive']}, results marked: {marked}; output ends {seen['text'][-300:]!r}")
+    assert not problems, "\n".join(problems)
+    assert sum(interrupted.values()) >= 16 and len(interrupted) >= 5, f"too few tries hit a running run: {interrupted}"

@@ -1,16 +1,28 @@
-"""`parity doctor | run | report | merge | gate | compare | migrate | check | init`: thin commands over the plugin and the results document."""
+"""`parity doctor | run | report | gate | compare | migrate | check | init`: thin commands over the plugin and the results document."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from parity.errors import ParityUsageError
 
-COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "migrate", "check", "init")
+COMMANDS = ("doctor", "run", "report", "gate", "compare", "migrate", "check", "init")
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = _main(argv)
+    if code == 130 and argv is None:  # the `parity` command itself (not a caller in-process) after Ctrl-C
+        # Servers are stopped and results saved by now; tearing down the interpreter's modules takes another
+        # second or two on a busy machine, and one Ctrl-C must end the run within 5 s.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__ + "\n\nusage: parity {" + ",".join(COMMANDS) + "} [options]   (parity COMMAND --help)")
@@ -32,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.line(), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        from parity import interrupt
+
+        interrupt.unwinding()  # no repeat of the signal while we say so and exit
         print("parity: interrupted", file=sys.stderr)
         return 130
 
@@ -49,9 +64,6 @@ def _dispatch(command: str, rest: list[str]) -> int:
     if command == "report":
         from parity.cli.report import main_report
         return main_report(rest)
-    if command == "merge":
-        from parity.merge import main_merge
-        return main_merge(rest)
     if command == "gate":
         from parity.cli.report import main_gate
         return main_gate(rest)

@@ -2,6 +2,10 @@
 
 import sys
 
-from parity.cli import main
+try:
+    from parity.cli import main
+except KeyboardInterrupt:  # Ctrl-C while Python was still importing us: nothing started, nothing to stop
+    print("parity: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -55,9 +55,16 @@ def main_check(argv: list[str]) -> int:
     except ParityUsageError as exc:
         print(exc.line(), file=sys.stderr)
         return exc.exit_code
-    code = int(pytest.main(pytest_argv(args)))
-    if code == int(pytest.ExitCode.INTERRUPTED):
-        return 130  # Ctrl-C, as `parity run` says it; the plugin's fixtures already stopped the servers
+    try:
+        code = int(pytest.main(pytest_argv(args)))
+    except KeyboardInterrupt:  # before pytest could catch it (plugin loading, server start)
+        code = int(pytest.ExitCode.INTERRUPTED)
+    from parity import interrupt
+
+    if code == int(pytest.ExitCode.INTERRUPTED) or interrupt.requested():
+        from parity.cli.run import interrupted
+
+        return interrupted(Path(args.out) if args.out else None)  # the plugin's fixtures stopped the servers
     return 2 if code == int(pytest.ExitCode.USAGE_ERROR) else code
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -44,8 +43,6 @@ def forward(args, paths: list[str], command: str) -> list[str]:
     """The pytest command line: the suite's paths, then every option the command parsed (parity/options.py)."""
     root = suite().root  # a checkout or the wheel's parity/suite; never the user's folder and its own pytest config
     argv = paths + ["-p", "no:cacheprovider", f"--rootdir={root}", f"--confcutdir={root}", f"-c={SUITE_INI}", "-q"]
-    # this process imported parity before pytest.main, so pytest cannot assert-rewrite it: that is expected
-    argv += ["-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"]
     argv += [f"-k={args.keyword}"] if args.keyword else []
     return argv + forward_options(args, command) + list(args.pytest_args)
 
@@ -65,17 +62,6 @@ def uses_xdist(pytest_argv: list[str]) -> bool:
     return False
 
 
-def writable(out: Path) -> None:
-    """The run directory exists and takes a file (an existing read-only folder passes mkdir, then fails at the end)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}",
-                               "choose a writable --out DIR (default: ./reports/<run-id>)") from None
-
-
 def preflight(args, out: Path | None) -> Options:
     """Bad options fail here, in one line and before pytest starts (which would wrap our line in its own)."""
     parts = (args.only or list(PARTS)) if hasattr(args, "only") else ["compat"]  # parity check: compat only
@@ -87,7 +73,11 @@ def preflight(args, out: Path | None) -> Options:
     options = Options.from_args(args)
     selection(options)
     if out is not None:
-        writable(out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ParityUsageError(f"cannot create the run directory {out}: {exc.strerror or exc}",
+                                   "choose a writable --out DIR") from None
     return options
 
 
@@ -102,16 +92,42 @@ def announce_provider(options: Options) -> None:
 def main_run(argv: list[str]) -> int:
     import pytest
 
+    from parity import interrupt
+
     args = build_parser().parse_args(argv)
     out = Path(args.out) if args.out else Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    announce_provider(preflight(args, out))
-    code = pytest.main(pytest_args(args, out))
-    if code == pytest.ExitCode.INTERRUPTED:
-        print(f"parity: interrupted; partial results in {out / 'results.json'}, no report rendered", file=sys.stderr)
-        return 130
+    try:
+        announce_provider(preflight(args, out))
+        code = pytest.main(pytest_args(args, out))
+    except KeyboardInterrupt:  # before pytest could catch it (preflight, plugin loading, server start)
+        code = pytest.ExitCode.INTERRUPTED
+    if code == pytest.ExitCode.INTERRUPTED or interrupt.requested():
+        return interrupted(out if out.is_dir() else None)
     if code == pytest.ExitCode.USAGE_ERROR or not (out / "results.json").exists():
         print(f"parity: the run did not complete (pytest exit {int(code)}); no report written", file=sys.stderr)
         return 2 if code == pytest.ExitCode.USAGE_ERROR else 1
     from parity.cli.report import finish_run
 
-    return finish_run(out, None if args.history == "none" else Path(args.history))
+    interrupt.rearm()
+    code = finish_run(out, None if args.history == "none" else Path(args.history))
+    return interrupted(out) if interrupt.requested() else code
+
+
+def interrupted(out: Path | None) -> int:
+    """Ctrl-C: the rows so far are in results.json, marked interrupted (a stub when it came before any row)."""
+    from parity import interrupt, results
+
+    interrupt.unwinding()
+    where = "the run had not started, nothing to save"
+    if out is not None and (out / "results.json").exists():
+        done = not results.load(out)["run"].get("interrupted")  # Ctrl-C came after the last test had run
+        where = (f"the results in {out / 'results.json'} are complete (render them with `parity report {out}`)"
+                 if done else f"partial results in {out / 'results.json'} (marked interrupted)")
+    elif out is not None:
+        doc = results.new_document()
+        doc["run"]["interrupted"] = True
+        doc["run"]["incomplete"] = ["interrupted (Ctrl-C) before any result"]
+        results.save(doc, out)
+        where = f"no results yet; {out / 'results.json'} says so"
+    print(f"parity: interrupted; {where}; no report rendered", file=sys.stderr)
+    return 130

@@ -108,10 +108,10 @@ class Redis(Family):
         finally:
             await client.aclose()
 
-    def stats_reader(self, url: str, schemas: list[str]):
-        from parity.measuring.server_events import _RedisStats
+    def events_probe(self, url: str, schemas: list[str]):
+        from parity.measuring.server_events import _RedisProbe
 
-        return _RedisStats(url)
+        return _RedisProbe(url)
 
     def open_counter(self, url: str, statements: bool):
         import redis

@@ -20,9 +20,32 @@ def find_browser() -> str | None:
 
 
 def chromium(browser: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory(prefix="parity-chromium-") as profile:
-        return subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
-                              text=True, timeout=timeout, env={**os.environ, "LANG": "C.UTF-8"})
+    """Run the browser in a session of its own and stop that whole group however we leave (Ctrl-C included):
+    Chromium's helper processes would otherwise outlive it, writing into a profile dir being removed."""
+    with tempfile.TemporaryDirectory(prefix="parity-chromium-", ignore_cleanup_errors=True) as profile:
+        proc = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "LANG": "C.UTF-8"},
+                                start_new_session=os.name == "posix")
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except BaseException:
+            _stop_group(proc)
+            raise
+        _stop_group(proc)  # helpers left behind by a browser that exited
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
 
 
 def screenshot(html: Path, png: Path, size: str = "1400,3000") -> Path | None:

@@ -106,11 +106,11 @@ class _Process:
             reaper.kill_tree(self.proc.pid)
             self.proc.wait()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, signal_: int | None = None) -> None:
         if not self.alive():
             return
         assert self.proc is not None
-        self.proc.send_signal(self.stop_signal)
+        self.proc.send_signal(signal_ or self.stop_signal)
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -123,7 +123,8 @@ class _Process:
         self.start()
 
     def close(self) -> None:
-        self.stop()
+        # Its data is removed next: no need for a graceful (checkpointing) stop, which made Ctrl-C slow.
+        self.stop(signal_=self.close_signal)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def endpoint(self) -> Endpoint:
@@ -134,6 +135,7 @@ class _Process:
         raise NotImplementedError
 
     stop_signal = signal.SIGTERM
+    close_signal: int | None = None  # None: as stop
     url = ""
 
 
@@ -177,6 +179,8 @@ class EmbeddedPostgres(_Process):
     family = "postgres"
     # postgres "fast shutdown": roll back clients, checkpoint, exit (Windows has no SIGINT for other processes)
     stop_signal = signal.SIGINT if sys.platform != "win32" else signal.SIGTERM
+    # "immediate shutdown" (no checkpoint) when the data goes anyway; it still releases shared memory
+    close_signal = signal.SIGQUIT if sys.platform != "win32" else signal.SIGTERM
 
     @property
     def url(self) -> str:

@@ -1,1 +1,0 @@
-"""ticketdesk: support-ticket triage with a human approval step for refunds."""
