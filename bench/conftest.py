@@ -6,6 +6,7 @@ import pytest
 
 from parity.measuring import latency, profile as profiles
 from parity.measuring.runner import Runner
+from parity import reasons
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +28,7 @@ def pytest_generate_tests(metafunc) -> None:
     loops = get_session(metafunc.config).loops
     params = [pytest.param(("sync", None), id="sync")]
     for lp in loops:
-        marks = [] if lp.applicable else [pytest.mark.skip(reason=f"not-applicable: {lp.name}: {lp.reason}")]
+        marks = [] if lp.applicable else [reasons.marker("platform", lp.name, f"{lp.name}: {lp.reason}")]
         params.append(pytest.param(("async", lp.name), id=f"async-{lp.name}", marks=marks))
     metafunc.parametrize("flavour_loop", params)
 

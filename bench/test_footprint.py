@@ -9,7 +9,8 @@ import pytest
 from parity import families
 from parity.backends.capabilities import Capability as C
 from parity.measuring import network
-from parity.measuring.latency import Cell
+from parity.measuring.latency import Conditions
+from parity.reasons import not_applicable
 
 
 @pytest.mark.parity_claim("C11")
@@ -21,8 +22,8 @@ def test_footprint(bench):
     """
     backends = [b for b in bench.session.backends if b.has(C.SERVER, C.SYNC)]
     if not backends:
-        pytest.skip("not-applicable: no selected server backend")
-    cell = Cell("defaults", "sync", None, bench.endpoints("defaults"), bench.profile.growth_plan, bench.profile.history)
+        not_applicable("selection", "backends", "no selected server backend")
+    cond = Conditions("defaults", "sync", None, bench.endpoints("defaults"), bench.profile.growth_plan, bench.profile.history)
     calls = 50 if bench.profile.name == "quick" else 200
     # The family whose commands are counted only on a server preloading a statements library (Postgres).
     preloads = sorted({b.family for b in backends if b.family and families.get(b.family).statements_settings})
@@ -30,9 +31,9 @@ def test_footprint(bench):
 
     async def go(statements):
         for b in backends:
-            await network.footprint(bench.session, cell, b, calls, statements if b.family == counted else (None, None))
+            await network.footprint(bench.session, cond, b, calls, statements if b.family == counted else (None, None))
 
-    counting = (network.statements_endpoint(bench.session, cell.endpoints[counted]) if counted
+    counting = (network.statements_endpoint(bench.session, cond.endpoints[counted]) if counted
                 else contextlib.nullcontext((None, None)))
     with counting as statements:
         bench.run("sync", None, go, statements)
@@ -47,8 +48,8 @@ def test_network_distance(bench):
     """The core ops through a delaying proxy (0, 0.25, 1 ms each way), with the run's measured RTT."""
     backends = [b for b in bench.session.backends if b.has(C.SERVER, C.SYNC, C.FULL_HISTORY)]
     if not backends:
-        pytest.skip("not-applicable: no selected server backend")
+        not_applicable("selection", "backends", "no selected server backend")
     p = bench.profile
-    cell = Cell("defaults", "sync", None, bench.endpoints("defaults"), p.network_plan, p.history)
-    bench.run("sync", None, network.distance, bench.session, cell, backends, p.network_delays_ms)
+    cond = Conditions("defaults", "sync", None, bench.endpoints("defaults"), p.network_plan, p.history)
+    bench.run("sync", None, network.distance, bench.session, cond, backends, p.network_delays_ms)
     assert bench.session.doc["network"], "expected network rows"

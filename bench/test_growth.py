@@ -6,7 +6,8 @@ import pytest
 
 from parity.backends.capabilities import Capability as C
 from parity.measuring import concurrency, growth, latency
-from parity.measuring.latency import Cell
+from parity.measuring.latency import Conditions
+from parity.reasons import not_applicable
 
 SWEEPS = ["history", "threads", "state_bytes"]
 
@@ -19,7 +20,7 @@ def _server_backends(bench, flavour: str) -> list:
 def test_growth(bench, dimension):
     """Latency as one dimension grows, sync flavour, server defaults, backends interleaved."""
     p = bench.profile
-    cell = Cell("defaults", "sync", None, bench.endpoints("defaults"), p.growth_plan, p.history, tag=dimension)
+    cond = Conditions("defaults", "sync", None, bench.endpoints("defaults"), p.growth_plan, p.history, tag=dimension)
     backends = _server_backends(bench, "sync")
     if dimension == "history":
         backends = [b for b in backends if b.has(C.FULL_HISTORY)]
@@ -29,8 +30,8 @@ def test_growth(bench, dimension):
     else:
         fn, sizes = growth.state_size, p.state_sizes
     if not backends:
-        pytest.skip(f"not-applicable: no selected server backend for the {dimension} sweep")
-    bench.run("sync", None, fn, bench.session, cell, backends, sizes)
+        not_applicable("selection", "backends", f"no selected server backend for the {dimension} sweep")
+    bench.run("sync", None, fn, bench.session, cond, backends, sizes)
     assert any(r["dimension"] == dimension for r in bench.session.doc["growth"])
 
 
@@ -44,11 +45,11 @@ def test_concurrency(bench, flavour, arm):
     if arm == "tuned":
         backends = [b for b in backends if b.has(C.POOL)]  # a tuned pool needs a factory that honours one
         if not backends:
-            pytest.skip("not-applicable: no selected backend's factory takes a pool option")
+            not_applicable("capability", "pool", "no selected backend's factory takes a pool option")
     p = bench.profile
-    cell = Cell("defaults", flavour, loop, bench.endpoints("defaults"), p.growth_plan, p.history)
+    cond = Conditions("defaults", flavour, loop, bench.endpoints("defaults"), p.growth_plan, p.history)
 
     async def go():
         for b in backends:
-            await concurrency.sweep(bench.session, cell, b, arm, p.concurrency, p.concurrency_calls)
+            await concurrency.sweep(bench.session, cond, b, arm, p.concurrency, p.concurrency_calls)
     bench.run(flavour, loop, go)

@@ -5,31 +5,32 @@ from __future__ import annotations
 import pytest
 
 from parity.measuring import latency, ops
-from parity.measuring.latency import Cell
+from parity.measuring.latency import Conditions
+from parity.reasons import not_applicable
 
 PAIRED_OPS = [op for op in ops.CORE_OPS if op.kind in ("write", "read")]
 QUICK_PAIRED = [ops.Op("put", "1KB"), ops.Op("get_tuple_latest", "1KB", kind="read")]
 
 
-def _cell(bench, pairing: str, flavour: str, loop: str | None, plan) -> Cell:
-    return Cell(pairing, flavour, loop, bench.endpoints(pairing), plan, bench.profile.history)
+def _conditions(bench, pairing: str, flavour: str, loop: str | None, plan) -> Conditions:
+    return Conditions(pairing, flavour, loop, bench.endpoints(pairing), plan, bench.profile.history)
 
 
 @pytest.mark.parity_claim("C1")
 def test_core_ops_defaults(bench, flavour_loop):
     """Every core op on every backend with the capability, server defaults; floors and overhead in the same run."""
     flavour, loop = flavour_loop
-    cell = _cell(bench, "defaults", flavour, loop, bench.profile.plan)
-    backends = latency.pick_backends(bench.session, cell)
+    cond = _conditions(bench, "defaults", flavour, loop, bench.profile.plan)
+    backends = latency.pick_backends(bench.session, cond)
 
     async def go():
-        await latency.run_floors(bench.session, cell)
-        await latency.run_cell(bench.session, cell, ops.CORE_OPS, backends)
+        await latency.run_floors(bench.session, cond)
+        await latency.run_cell(bench.session, cond, ops.CORE_OPS, backends)
         for k in range(2, bench.profile.repeat_put + 1):  # the put ratio again: its run-to-run spread
-            cell.repeat, cell.tag = k, f"r{k}"
-            await latency.run_cell(bench.session, cell, [ops.Op("put", "1KB")], backends)
+            cond.repeat, cond.tag = k, f"r{k}"
+            await latency.run_cell(bench.session, cond, [ops.Op("put", "1KB")], backends)
     bench.run(flavour, loop, go)
-    assert cell.rows, f"no measurement rows for {flavour}/{loop}: expected one per backend and op"
+    assert cond.rows, f"no measurement rows for {flavour}/{loop}: expected one per backend and op"
 
 
 @pytest.mark.parity_claim("C1")
@@ -39,15 +40,15 @@ def test_durability_pairs(bench, flavour_loop, pairing):
     flavour, loop = flavour_loop
     default_loop = next((lp.name for lp in bench.session.loops if lp.applicable), None)
     if flavour == "async" and loop != default_loop:
-        pytest.skip(f"not-applicable: durability pairs run async under the default loop ({default_loop}) only, for time")
+        not_applicable("profile", "loop", f"durability pairs run async under the default loop ({default_loop}) only, for time")
     if bench.profile.name == "quick" and flavour == "async":
-        pytest.skip("not-applicable: the quick profile runs durability pairs in the sync flavour only")
+        not_applicable("profile", "flavour", "the quick profile runs durability pairs in the sync flavour only")
     op_list = QUICK_PAIRED if bench.profile.name == "quick" else PAIRED_OPS
-    cell = _cell(bench, pairing, flavour, loop, bench.profile.pairing_plan)
-    backends = [b for b in latency.pick_backends(bench.session, cell, include_serverless=False)]
+    cond = _conditions(bench, pairing, flavour, loop, bench.profile.pairing_plan)
+    backends = [b for b in latency.pick_backends(bench.session, cond, include_serverless=False)]
 
     async def go():
-        await latency.run_floors(bench.session, cell)
-        await latency.run_cell(bench.session, cell, op_list, backends)
+        await latency.run_floors(bench.session, cond)
+        await latency.run_cell(bench.session, cond, op_list, backends)
     bench.run(flavour, loop, go)
-    assert cell.rows, f"no measurement rows for {pairing} {flavour}/{loop}"
+    assert cond.rows, f"no measurement rows for {pairing} {flavour}/{loop}"

@@ -11,6 +11,7 @@ from parity.backends.backend import SaverContext
 from parity.measuring import ops
 from parity.measuring.runner import run_sync
 from parity.plugin import get_session
+from parity.reasons import not_applicable
 
 BENCH_OPS = [op for op in ops.CORE_OPS if op.name != "delete_thread"]
 
@@ -26,7 +27,7 @@ def test_op(benchmark, bench, bench_backend, op):
     """One op of one backend, timed by pytest-benchmark (pedantic: fixed rounds, one warm-up)."""
     backend = bench.session.registry.get(bench_backend)
     if not op.applicable(backend):
-        pytest.skip(f"not-applicable: {backend.name} lacks {', '.join(c.value for c in op.needs)}")
+        not_applicable("capability", ", ".join(c.value for c in op.needs), f"{backend.name} lacks {', '.join(c.value for c in op.needs)}")
     endpoint = bench.endpoints("defaults").get(backend.family) if backend.family else None
     rounds = bench.profile.benchmark_rounds
     with backend.saver("sync", SaverContext(endpoint, bench.session.new_scope())) as saver:

@@ -6,6 +6,7 @@ import pytest
 
 from parity.measuring import placement
 from parity.measuring.latency import progress, settings_label
+from parity.reasons import not_applicable
 
 
 @pytest.mark.parity_claim("C3")
@@ -22,7 +23,7 @@ def test_round_trip_by_cpu_placement(bench):
             bench.session.add("floors", row)
             rows.append(row)
     if not rows:
-        pytest.skip(f"not-applicable: {'; '.join(reasons) or 'no server in this run'}")
+        not_applicable("platform", "cpu placement", '; '.join(reasons) or "no server in this run")
     progress("placement: " + ", ".join(f"{r['backend']} {r['placement']} p50 {r['p50_ms'] * 1000:.0f} us" for r in rows))
 
 
@@ -34,22 +35,22 @@ def test_put_and_read_ratios_by_cpu_layout(bench):
     sees how far the ratios move with it (they are shown beside C1/C2, whose verdicts stay on the defaults).
     """
     from parity.measuring import latency
-    from parity.measuring.latency import Cell
+    from parity.measuring.latency import Conditions
     from parity.measuring.ops import Op
 
     endpoints = bench.endpoints("defaults")
     reasons = [f"{f}: {why}" for f, ep in sorted(endpoints.items()) if (why := placement.unavailable(ep))]
     if reasons or len(endpoints) < 2:
-        pytest.skip(f"not-applicable: {'; '.join(reasons) or 'needs both a Redis and a Postgres server'}")
+        not_applicable("platform", "cpu placement", '; '.join(reasons) or "needs both a Redis and a Postgres server")
     rows = []
     for label, client_cpu, server_cpu in placement.LAYOUTS:
-        cell = Cell(label, "sync", None, endpoints, bench.profile.pairing_plan, bench.profile.history)
-        backends = latency.pick_backends(bench.session, cell, include_serverless=False)
+        cond = Conditions(label, "sync", None, endpoints, bench.profile.pairing_plan, bench.profile.history)
+        backends = latency.pick_backends(bench.session, cond, include_serverless=False)
 
-        async def go(cell=cell, backends=backends):
-            await latency.run_cell(bench.session, cell, [Op("put", "1KB"), Op("get_tuple_latest", "1KB", kind="read")],
+        async def go(cond=cond, backends=backends):
+            await latency.run_cell(bench.session, cond, [Op("put", "1KB"), Op("get_tuple_latest", "1KB", kind="read")],
                                    backends)
         with placement.pinned(list(endpoints.values()), client_cpu, server_cpu):
             bench.run("sync", None, go)
-        rows += cell.rows
+        rows += cond.rows
     assert rows, "no measurement rows under either CPU layout"

@@ -9,6 +9,7 @@ import pytest
 from parity import stats
 from parity.measuring import floors, timing
 from parity.measuring.latency import progress
+from parity.reasons import not_applicable
 from parity.servers.readiness import ServerStartError
 
 
@@ -28,13 +29,13 @@ def test_container_cost_against_embedded(bench, parity_session):
     endpoints = bench.endpoints("defaults")
     containers = {f: ep for f, ep in sorted(endpoints.items()) if ep.provider == "testcontainers"}
     if not containers:
-        pytest.skip("not-applicable: this run's servers are not containers (--provider testcontainers measures "
-                    "what a container adds)")
+        not_applicable("selection", "provider", "this run's servers are not containers (--provider testcontainers "
+                       "measures what a container adds)")
     for family, container_ep in containers.items():
         try:
             embedded = bench.session.pool.start_embedded(family)
         except ServerStartError as exc:
-            pytest.skip(f"not-applicable: no embedded {family} to compare with: {exc}")
+            not_applicable("server", family, f"no embedded {family} to compare with: {exc}")
         try:
             samples = bench.run("sync", None, _interleaved,
                                 {"container": container_ep, "embedded": embedded.endpoint()}, bench.profile.plan)

@@ -2,10 +2,9 @@
 
 import asyncio
 
-import pytest
-
-from parity.judging.observe import snapshot, tuple_view
 from parity.graphs import count_then_ask
+from parity.judging.observe import snapshot, tuple_view
+from parity.reasons import not_applicable
 
 
 async def sync_api_of_async_saver(g) -> None:
@@ -26,5 +25,5 @@ async def sync_api_of_async_saver(g) -> None:
 async def test_sync_api_of_an_async_saver(parity_cell):
     """Contract: an async saver also answers the sync API (get_tuple, list, graph.get_state) from a worker thread while its event loop runs, as LangGraph's own async savers do; one that raises NotImplementedError is a finding "not implemented", not a skip."""
     if parity_cell.flavour != "async":
-        pytest.skip("not-applicable: asks an async saver for its sync API; the sync cells use the sync API directly")
+        not_applicable("scenario", "flavour", "asks an async saver for its sync API; the sync cells use the sync API directly")
     await parity_cell.check(sync_api_of_async_saver)

@@ -5,6 +5,7 @@ from langgraph.checkpoint.base import create_checkpoint, empty_checkpoint
 
 from parity.judging.direct import fail_with_finding
 from parity.judging.observe import tuple_view
+from parity.reasons import not_applicable
 
 
 def _chain(saver, n: int):
@@ -92,7 +93,7 @@ async def test_prune_semantics(parity_cell):
     trace = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint)
     cell.runs = 1
     if "skip" in seen:
-        pytest.skip(f"not-applicable: {seen['skip']}")
+        not_applicable("capability", "saver api", seen["skip"])
     problems = []
     if "p1" not in seen:
         problems.append(f"the scenario raised: {trace.entries[-1][1] if trace.entries else '?'}")

@@ -7,6 +7,7 @@ from parity.plugin import get_session
 from parity.workloads.contract import load
 from parity.workloads.runner import reference_failure, scenario
 from parity.workloads.timing import repetitions, time_workload, timing_rows
+from parity import reasons
 
 _REFERENCE_FAILURES: dict[tuple[str, str], str | None] = {}
 
@@ -16,7 +17,7 @@ def pytest_generate_tests(metafunc):
         return
     specs = get_session(metafunc.config).options.workloads
     if not specs:
-        skip = pytest.mark.skip(reason="not-applicable: no workload selected (pass --parity-workload module:name)")
+        skip = reasons.marker("selection", "workloads", "no workload selected (pass --parity-workload module:name)")
         metafunc.parametrize("workload", [pytest.param(None, marks=skip)], ids=["no-workload"])
         return
     try:

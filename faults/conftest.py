@@ -6,9 +6,7 @@ import pytest
 
 from parity.backends.capabilities import Capability
 from parity.servers.readiness import ServerStartError
-
-OWNED_REASON = "not-applicable: fault tests need a server the suite owns"
-
+from parity.reasons import not_applicable
 
 @pytest.fixture
 def owned_server(parity_session):
@@ -20,7 +18,7 @@ def owned_server(parity_session):
         try:
             server = parity_session.pool.start_owned(family, settings, **kw)
         except ServerStartError as exc:
-            pytest.skip(f"{OWNED_REASON}: {exc}")
+            not_applicable("server", family, f"fault tests need a server the suite owns: {exc}")
         started.append(server)
         return server
 
@@ -38,7 +36,7 @@ def pick_backend(parity_session):
             if backend.family == family and backend.has(Capability.SYNC, Capability.SERVER, *caps):
                 return backend
         needed = ", ".join(c.value for c in (Capability.SYNC, Capability.SERVER, *caps))
-        pytest.skip(f"not-applicable: no selected {family} backend with {needed}")
+        not_applicable("selection", family, f"no selected {family} backend with {needed}")
 
     return pick
 

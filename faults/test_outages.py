@@ -7,6 +7,7 @@ import pytest
 from parity.backends.capabilities import Capability
 from parity.injecting import outages, provisioning
 from parity.injecting.provisioning import PERSISTENT
+from parity.reasons import not_applicable
 
 
 @pytest.mark.parametrize("family", ["redis", "postgres"])
@@ -44,7 +45,7 @@ def test_stalled_network(family, parity_session, owned_server, pick_backend):
     row = outages.stalled_network(server, backend, DelayProxy, client.query)
     parity_session.add("outages", row)
     if not client.read_timeout:
-        pytest.skip(f"not-applicable: {client.why_not}")
+        not_applicable("study", family, client.why_not)
     bound = outages.STALL_FACTOR * outages.CLIENT_TIMEOUT_S
     got = row["with timeout"]
     assert got["outcome"] == "error" and got["seconds_to_fail"] <= bound, \

@@ -32,12 +32,13 @@ from typing import Any, Callable
 import pytest
 import pytest_asyncio
 
-from parity.backends.registry import Backend, SaverContext
+from parity.backends.backend import Backend, SaverContext
 from parity.errors import ParityUsageError
 from parity.servers.pool import Unavailable
 from parity.judging.differences import hunks, piece_summary
 from parity.judging.trace import Trace, diff
 from parity.workloads.runner import ignore_paths
+from parity.reasons import not_applicable
 
 
 TARGET = "parity_target"  # the parametrized fixture every fixture of this module rests on
@@ -139,7 +140,7 @@ def parity_target(request) -> Target:
         try:
             endpoint = session.endpoint(backend.family)
         except Unavailable as exc:
-            pytest.skip(f"not-applicable: {exc}")
+            not_applicable("server", backend.family, str(exc))
         except ParityUsageError as exc:
             pytest.fail(exc.line(), pytrace=False)
     loop = loop_of(request.node)

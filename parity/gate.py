@@ -1,4 +1,4 @@
-"""`parity gate`: decide pass/fail for CI from a results document and a TOML policy (see examples/gate-policy.toml)."""
+"""`parity gate`: decide pass/fail for CI from a results document and a TOML policy (examples/gate-policy.toml)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from parity import results
+from parity import layout, results
 from parity.errors import ParityUsageError
 from parity.verdicts import CLAIM_IDS, VERDICTS
 
@@ -92,20 +92,21 @@ def load_policy(path: Path | str) -> Policy:
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise ParityUsageError(f"policy file {p} not found", "pass --policy PATH to an existing TOML file") from None
+        raise layout.missing_relative(p, "policy file", "gate-policy.toml",
+                                      also="`parity init` writes a commented one") from None
     except OSError as exc:
         raise ParityUsageError(f"cannot read policy file {p}: {exc.strerror or exc}") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ParityUsageError(f"policy {p} is not valid TOML: {' '.join(str(exc).split())}",
-                               "see examples/gate-policy.toml") from None
+                               f"see {layout.example('gate-policy.toml')}") from None
     return parse_policy(data, str(p))
 
 
 def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
     def bad(what: str) -> ParityUsageError:
-        return ParityUsageError(f"policy {source}: {what}", "see examples/gate-policy.toml")
+        return ParityUsageError(f"policy {source}: {what}", f"see {layout.example('gate-policy.toml')}")
 
     for name, value in data.items():
         if name not in SECTIONS:

@@ -47,6 +47,24 @@ def suite() -> Suite:
                            REINSTALL)
 
 
+def example(name: str) -> str:
+    """A shipped example's path for a fix hint: examples/ in a checkout, parity/suite/examples/ in a wheel (a hint
+    must never name a file that an installed suite does not have)."""
+    try:
+        return str(suite().example(name))
+    except ParityUsageError:
+        return f"the {name} example of checkpoint-parity"
+
+
+def missing_relative(path: Path, what: str, example_name: str = "", also: str = "") -> ParityUsageError:
+    """A relative path that is not there: say where it was looked for, and where a same-named example lives."""
+    where = f" (looked in {Path.cwd()})" if not path.is_absolute() else ""
+    fix = f"give the path from {Path.cwd()} or an absolute one" if where else "check the path"
+    if example_name and path.name == example_name:
+        fix += f"; the example ships at {example(example_name)}"
+    return ParityUsageError(f"{what} {path} does not exist{where}", fix + (f"; {also}" if also else ""))
+
+
 def version() -> str | None:
     try:
         return metadata.version("checkpoint-parity")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from parity import reasons
 from parity.backends.capabilities import Capability
 from parity import interrupt
 from parity.cell_timer import CellTimer, CellTimeout
@@ -35,6 +36,7 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "requires(*capabilities): capabilities a backend must declare for this test")
     config.addinivalue_line("markers", "parity_claim(id): the guide's claim this scenario bears on (default C12)")
     config.addinivalue_line("markers", "parity_flavours(*names): restrict the flavours of a matrix test")
+    config.addinivalue_line("markers", f"{reasons.MARKER}(kind, subject, text): the item cannot apply here, and why")
     config.addinivalue_line("markers", "parity_whole(part): never split by --shard or -n (bench, faults)")
     _refuse_xdist_for_whole_parts(config)
     try:
@@ -42,7 +44,7 @@ def pytest_configure(config) -> None:
         config.stash[SESSION_KEY] = session = ParitySession(Options.from_pytest(config), worker=worker)
     except ParityUsageError as exc:
         raise pytest.UsageError(exc.line()) from None
-    if session.pool.endpoints():  # a third-party saver was probed on its server already
+    if session.pool.endpoints():  # a third-party saver's capabilities were detected on its server already
         install_sigterm()
 
 
@@ -200,6 +202,7 @@ def _matrix_items(config, items) -> None:
     default = ps.default_loop()
     keep, drop = [], []
     for item in items:
+        reasons.apply_markers(item)
         params = getattr(getattr(item, "callspec", None), "params", {})
         param, team = params.get("parity_cell"), params.get("parity_target")
         if param is None and team is None:
@@ -244,15 +247,20 @@ def pytest_runtest_call(item):
 
 def _mark_not_applicable(item, ps: ParitySession, param: CellParam, loop) -> None:
     backend = ps.registry.get(param.backend)
-    reasons = []
+    why = []
     if loop is not None and not loop.applicable:
-        reasons.append(f"{loop.name}: {loop.reason}")
+        why.append(reasons.Reason("platform", loop.name, f"{loop.name}: {loop.reason}"))
     for marker in item.iter_markers("requires"):
         missing = backend.missing(*(Capability(c) for c in marker.args))
         if missing:
-            reasons.append(f"{backend.name} lacks capability {', '.join(m.value for m in missing)}")
-    if reasons:
-        item.add_marker(pytest.mark.skip(reason="not-applicable: " + "; ".join(reasons)))
+            why.append(_lacks(backend, missing))
+    if why:
+        reasons.mark(item, *why)
+
+
+def _lacks(backend, missing) -> reasons.Reason:
+    names = ", ".join(m.value for m in missing)
+    return reasons.Reason("capability", names, f"{backend.name} lacks capability {names}")
 
 
 @dataclass
@@ -276,7 +284,7 @@ class Cell:
     def require(self, *caps: Capability) -> None:
         missing = self.backend.missing(*caps)
         if missing:
-            pytest.skip(f"not-applicable: {self.backend.name} lacks capability {', '.join(m.value for m in missing)}")
+            raise reasons.NotApplicable(_lacks(self.backend, missing))
 
     async def check(self, scenario, **kw) -> None:
         from parity.judging.judge import check
@@ -306,7 +314,7 @@ def parity_cell(request, parity_session) -> Cell:
         try:
             cell.endpoint = parity_session.endpoint(backend.family)
         except Unavailable as exc:
-            pytest.skip(f"not-applicable: {exc}")
+            reasons.not_applicable("server", backend.family, str(exc))
         except ContainerStartError as exc:  # the session's own server did not start: stop the run, one line
             pytest.exit(exc.line(), returncode=pytest.ExitCode.USAGE_ERROR)
         except ParityUsageError as exc:
@@ -318,23 +326,25 @@ def parity_cell(request, parity_session) -> Cell:
 def pytest_runtest_makereport(item, call):
     report = yield
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        _record_cell(item, report)
+        _record_cell(item, report, reasons.of(item, call))
     return report
 
 
-def _record_cell(item, report) -> None:
+def _record_cell(item, report, why: tuple = ()) -> None:
     param = getattr(getattr(item, "callspec", None), "params", {}).get("parity_cell")
     if param is None:
         return
     ps = get_session(item.config)
     cell: Cell | None = item.stash.get(CELL_KEY, None)
-    status, reason = _status(report, cell, item.stash.get(TIMER_KEY, None))
+    status, reason = _status(report, cell, item.stash.get(TIMER_KEY, None), why)
     loop = loop_of(item) or ps.default_loop()
     row = {"id": item.nodeid, "scenario": item.originalname, "module": item.module.__name__ if item.module else "",
            "backend": param.backend, "flavour": param.flavour, "loop": loop, "status": status, "reason": reason,
            "duration_s": round(report.duration, 4), "claims": cell.claims if cell else ["C12"],
            "runs": cell.runs if cell else 0, "diverged_runs": cell.diverged_runs if cell else 0,
            "workload": (cell.workload if cell else None) or _workload_param(item), "finding_ids": []}
+    if status == "not-applicable":
+        row["not_applicable"] = [r.to_dict() for r in why]
     if cell is not None and cell.finding is not None:
         row["finding_ids"] = [cell.finding.id]
         ps.add("findings", cell.finding.to_dict())
@@ -347,7 +357,7 @@ def _workload_param(item) -> str | None:
     return getattr(workload, "name", None)
 
 
-def _status(report, cell, timer=None) -> tuple[str, str]:
+def _status(report, cell, timer=None, why: tuple = ()) -> tuple[str, str]:
     if timer is not None and timer.fired and not report.skipped:
         return "failed", timer.message()
     if report.passed:
@@ -357,7 +367,7 @@ def _status(report, cell, timer=None) -> tuple[str, str]:
         if hasattr(report, "wasxfail"):
             return "known-divergence", report.wasxfail
         reason = reason.removeprefix("Skipped: ")
-        return ("not-applicable" if "not-applicable" in reason else "skipped"), reason
+        return ("not-applicable" if why else "skipped"), reason
     if cell is not None and cell.finding is not None:
         return "diverged", cell.finding.summary
     text = report.longreprtext.strip().splitlines()
@@ -378,10 +388,24 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     ps.finish()
 
 
+PARITY_SUITE_PLUGIN = True  # marks this module, and any copy or star-import of it, for the load-twice check
+
+
 def pytest_addhooks(pluginmanager) -> None:
     from parity import hooks
 
+    if hasattr(pluginmanager.hook, "pytest_parity_finish"):  # our specs are in: a second module holds our hooks
+        raise pytest.UsageError(_loaded_twice(pluginmanager))
     pluginmanager.add_hookspecs(hooks)
+
+
+def _loaded_twice(pluginmanager) -> str:
+    """One line naming both copies (a conftest's `from parity.plugin import *`, a copy of this file, ...)."""
+    names = [name for name, plugin in pluginmanager.list_name_plugin()
+             if getattr(plugin, "PARITY_SUITE_PLUGIN", False) and name is not None]
+    return (f"parity: the checkpoint-parity plugin is loaded twice ({', '.join(names) or 'two modules'}) "
+            "(fix: keep one: installing checkpoint-parity loads parity.plugin already; remove the conftest's "
+            "`from parity.plugin import *` or the copied plugin module)")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

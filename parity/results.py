@@ -13,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from parity import layout
+from parity import platforms
 from parity.errors import ParityUsageError
 
-SCHEMA_VERSION = 1
+# 2: the run's platform block (OS, Python, CPU architecture), run.shard, and merged documents (`parity merge`):
+#    platforms, runs, cells/rows tagged with platform and run, findings with their platforms, claims by platform.
+#    A version-1 document is read as version 2 with its platform taken from its machine block.
+SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
 
 # Sections that are lists of rows; parts append to them and merge() concatenates them.
@@ -24,6 +28,14 @@ LIST_SECTIONS = (
     "growth", "footprint", "network", "durability", "outages", "faults", "workloads",
     "workload_timings", "claims",
 )
+# Which part of the suite writes which sections: merged documents judge compat and faults per platform and
+# benchmarks per machine (parity.claims.compute_by_source), and parts of a run are named by these.
+PART_SECTIONS = {
+    "compat": ("cells", "conformance", "workloads"),
+    "bench": ("measurements", "ratios", "floors", "growth", "footprint", "network", "workload_timings",
+              "provider_cost"),
+    "faults": ("durability", "outages", "faults"),
+}
 LIBRARIES = (
     "langgraph", "langgraph-checkpoint", "langgraph-checkpoint-redis",
     "langgraph-checkpoint-postgres", "langgraph-checkpoint-sqlite", "redis", "psycopg",
@@ -45,6 +57,7 @@ def new_document(provider: str = "", profile: str = "") -> dict[str, Any]:
             "profile": profile,
         },
         "machine": machine_info(),
+        "platform": platforms.current(),
         "versions": library_versions(),
         "overhead": {},
     }
@@ -127,6 +140,17 @@ def save(doc: dict[str, Any], out_dir: Path) -> Path:
     return path
 
 
+def _other_schema(path: Path, doc: Any, version: Any) -> ParityUsageError:
+    """A document of another schema: name the suite version that wrote it when the document says (run.suite_version)."""
+    run = doc.get("run") if isinstance(doc, dict) else None
+    wrote = run.get("suite_version") if isinstance(run, dict) else None
+    what = (f"{path} has schema_version {version!r}, this parity ({layout.version() or 'checkout'}) reads "
+            f"{SCHEMA_VERSION}" if version is not None else f"{path} has no schema_version: not a results.json of "
+            "checkpoint-parity, or one older than schema 1")
+    reader = f'pip install "checkpoint-parity=={wrote}"' if wrote else "the checkpoint-parity version that wrote it"
+    return ParityUsageError(what, f"re-run `parity run` to write it anew, or read it with {reader}")
+
+
 def load(path: Path | str) -> dict[str, Any]:
     p = Path(path)
     if p.is_dir():
@@ -139,7 +163,9 @@ def load(path: Path | str) -> dict[str, Any]:
         raise ParityUsageError(f"{p} is not valid JSON ({exc.msg} at line {exc.lineno})",
                                "re-run `parity run` to regenerate it") from None
     version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if version == 1:  # the same document without a platform block: add it, from its machine block
+        doc["schema_version"], doc["platform"] = SCHEMA_VERSION, platforms.of(doc)
+        return doc
     if version != SCHEMA_VERSION:
-        raise ParityUsageError(f"{p} has schema_version {version!r}, this parity reads {SCHEMA_VERSION}",
-                               "re-render it with the parity version that wrote it")
+        raise _other_schema(p, doc, version)
     return doc

@@ -171,3 +171,31 @@ int_versions = _factory("int_versions", IntVersions)
 hex_versions = _factory("hex_versions", HexVersions)
 float_versions = _factory("float_versions", FloatVersions)
 REPRESENTATIONS = {"int_versions": "int_versions", "hex_versions": "hex_versions", "float_versions": "float_versions"}
+
+
+class OtherOrderAndClock(InMemorySaver):
+    """Orders what the API leaves unordered otherwise than InMemorySaver, and spells timestamps with "Z": list(None)
+    and list() without checkpoint_ns return the threads / namespaces in reverse order (each still newest first)."""
+
+    def list(self, config, *, filter=None, before=None, limit=None):
+        items = [self._clock(t) for t in super().list(config, filter=filter, before=before, limit=limit)]
+        if limit is not None or (config is not None and "checkpoint_ns" in config["configurable"]):
+            return iter(items)
+        groups: dict[tuple[str, str], list] = {}
+        for t in items:
+            c = t.config["configurable"]
+            groups.setdefault((c["thread_id"], c["checkpoint_ns"]), []).append(t)
+        return iter([t for key in reversed(list(groups)) for t in groups[key]])
+
+    def get_tuple(self, config):
+        return self._clock(super().get_tuple(config))
+
+    @staticmethod
+    def _clock(tup):
+        if tup is None:
+            return None
+        return tup._replace(checkpoint={**tup.checkpoint, "ts": tup.checkpoint["ts"].replace("+00:00", "Z")})
+
+
+other_order_and_clock = _factory("other_order", OtherOrderAndClock)
+REPRESENTATIONS["other_order"] = "other_order_and_clock"

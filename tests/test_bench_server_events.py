@@ -7,7 +7,7 @@ import time
 import pytest
 
 from parity.measuring import claims, server_events
-from parity.measuring.latency import Cell, record_op
+from parity.measuring.latency import Conditions, record_op
 from parity.measuring.ops import Op
 from parity.measuring.timing import Plan
 
@@ -124,11 +124,11 @@ class _Session:
 
 def test_record_op_puts_events_on_server_rows_and_ratios_only():
     session = _Session()
-    cell = Cell("defaults", "sync", None, {}, Plan(2, 2, 1), 5)
+    cond = Conditions("defaults", "sync", None, {}, Plan(2, 2, 1), 5)
     backends = [_B("redis", "redis"), _B("postgres", "postgres"), _B("memory", None, durable=False)]
     samples = {b.name: [100_000 + k for k in range(40)] for b in backends}
     ev = {"window_s": 0.1, "redis_forks": 1, "redis_rdb_saves": 1}
-    record_op(session, cell, Op("put", "1KB"), backends, samples, ev)
+    record_op(session, cond, Op("put", "1KB"), backends, samples, ev)
     rows = {m["backend"]: m for m in session.doc["measurements"]}
     assert rows["redis"]["server_events"] is ev and rows["postgres"]["server_events"] is ev
     assert "server_events" not in rows["memory"]
@@ -181,8 +181,8 @@ def test_a_save_in_the_same_second_with_nothing_dirty_still_counts():
     # counter (0 before and after) both stood still; only the rdb_saves counter moved.
     a = {"rdb_saves": "0", "total_forks": "0", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
     b = {"rdb_saves": "1", "total_forks": "1", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
-    assert server_events._RedisProbe.delta(a, b)["redis_rdb_saved"] is True
-    assert server_events._RedisProbe.delta(a, a)["redis_rdb_saved"] is False
+    assert server_events._RedisStats.delta(a, b)["redis_rdb_saved"] is True
+    assert server_events._RedisStats.delta(a, a)["redis_rdb_saved"] is False
     # A server without the counter still shows a save through the clock or the dirty counter.
     old_a = {"rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "5"}
-    assert server_events._RedisProbe.delta(old_a, dict(old_a, rdb_changes_since_last_save="0"))["redis_rdb_saved"] is True
+    assert server_events._RedisStats.delta(old_a, dict(old_a, rdb_changes_since_last_save="0"))["redis_rdb_saved"] is True

@@ -64,7 +64,7 @@ def test_ctrl_c_stops_the_run_and_its_servers(tmp_path):
     (["run", "--parity-saver", "x=no_such_mod:f"], "cannot import saver module 'no_such_mod'"),
     (["run", "--loop", "tokio"], "unknown event loop 'tokio'"),
     (["run", "--repeat", "0"], "--repeat 0"),
-    (["run", "--out", "/proc/no/such/dir"], "cannot create the run directory /proc/no/such/dir"),
+    (["run", "--out", "/proc/no/such/dir"], "cannot write into the run directory /proc/no/such/dir"),
     (["run", "--provider", "external"], "--provider external needs the URL"),
     (["check", "--workload", "parity.workloads.demo:sales_email", "--backend", "nope"], "unknown backend 'nope'"),
 ])

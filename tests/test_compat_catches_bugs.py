@@ -87,3 +87,21 @@ def test_a_hung_saver_fails_its_cell_and_the_matrix_goes_on(tmp_path):
     assert all(c["duration_s"] < 30 for c in cells), [c["duration_s"] for c in cells]
     memory = [c["status"] for c in doc["cells"] if c["backend"] == "memory" and c["status"] != "not-applicable"]
     assert memory and set(memory) == {"passed"}, memory
+
+
+def test_the_other_order_control_really_lists_and_spells_otherwise():
+    """The control for docs/judging.md's order and clock rules is not a no-op: its list(None) order and its
+    timestamps differ from InMemorySaver's, and the matrix must still find nothing (CONTROLS above)."""
+    from langgraph.checkpoint.base import create_checkpoint, empty_checkpoint
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from tests.broken_savers import OtherOrderAndClock
+
+    def listed(saver):
+        for thread in ("a", "b"):
+            cfg = {"configurable": {"thread_id": thread, "checkpoint_ns": ""}}
+            saver.put(cfg, create_checkpoint(empty_checkpoint(), None, 0), {"source": "loop", "step": 0}, {})
+        return [(t.config["configurable"]["thread_id"], t.checkpoint["ts"][-1]) for t in saver.list(None)]
+
+    reference, other = listed(InMemorySaver()), listed(OtherOrderAndClock())
+    assert [t for t, _ in other] == [t for t, _ in reversed(reference)] and {z for _, z in other} == {"Z"}, (reference, other)

@@ -143,7 +143,7 @@ def test_bad_policy_is_one_clear_line(case, tmp_path):
 
 
 def test_missing_policy_file(tmp_path):
-    with pytest.raises(ParityUsageError, match=r"policy file .*nope\.toml not found"):
+    with pytest.raises(ParityUsageError, match=r"policy file .*nope\.toml does not exist"):
         load_policy(tmp_path / "nope.toml")
 
 

@@ -37,27 +37,27 @@ class Backend:
     async_factory: AsyncFactory | None
     doc: str
     origin: str = "built-in"  # or the dotted path / entry point it came from
-    # A third-party saver without declared capabilities is probed once its server exists (see resolve()).
-    probe: Callable[[Endpoint | None], frozenset[Capability]] | None = None
+    # A third-party saver without declared capabilities has them detected once its server exists (see resolve()).
+    detect: Callable[[Endpoint | None], frozenset[Capability]] | None = None
 
     def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
-        """Probe an undeclared third-party saver, with its server when it names a family.
+        """Detect the capabilities of an undeclared third-party saver, with its server when it names a family.
 
         endpoint_for may raise (server unavailable): the default capabilities stay and the cells say why.
         """
-        if self.probe is None:
+        if self.detect is None:
             return
-        probe, self.probe = self.probe, None
+        detect, self.detect = self.detect, None
         endpoint = endpoint_for(self.family) if self.family else None
         try:
-            self.capabilities = probe(endpoint)
+            self.capabilities = detect(endpoint)
         except ParityUsageError:
             raise
         except Exception as exc:
             first = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             server = f"with its {self.family} server" if self.family else "without a server"
             raise ParityUsageError(
-                f"saver {self.name!r} ({self.origin}) failed when called {server} to probe its capabilities: {first}",
+                f"saver {self.name!r} ({self.origin}) failed when called {server} to detect its capabilities: {first}",
                 "fix the factory; if it needs a server set factory.parity_family = 'redis' or 'postgres'; "
                 "or declare factory.parity_capabilities = [...]") from None
 

@@ -6,20 +6,36 @@ import enum
 
 
 class Capability(str, enum.Enum):
-    SYNC = "sync"  # sync saver API: put / get_tuple / list / put_writes
-    ASYNC = "async"  # async saver API: aput / aget_tuple / alist / aput_writes
-    FULL_HISTORY = "full_history"  # keeps every checkpoint of a thread (shallow savers keep only the latest)
+    """What a backend promises; one comment per flag says what a scenario may then rely on (Django features.py style)."""
+
+    # The sync saver API works: put / put_writes / get_tuple / list (and delete_thread when DELETE_THREAD).
+    SYNC = "sync"
+    # The async saver API works: aput / aput_writes / aget_tuple / alist.
+    ASYNC = "async"
+    # Every checkpoint of a thread is kept, so history and time travel work (shallow savers keep only the latest).
+    FULL_HISTORY = "full_history"
+    # delete_thread(thread_id) removes a thread's checkpoints and writes.
     DELETE_THREAD = "delete_thread"
+    # prune(thread_ids, strategy=...) drops old checkpoints of threads.
     PRUNE = "prune"
-    LIST_FILTER = "list_filter"  # list(filter={metadata...})
+    # list(config, filter={...}) keeps only checkpoints whose metadata match.
+    LIST_FILTER = "list_filter"
+    # list(config, before=cfg) starts below a given checkpoint.
     LIST_BEFORE = "list_before"
+    # list(config, limit=n) returns at most n checkpoints, newest first.
     LIST_LIMIT = "list_limit"
-    TTL = "ttl"  # the saver can expire data on its own
-    DURABLE = "durable"  # data survives the saver object (a new process can resume a thread)
-    PERSISTENCE_CONTROL = "persistence_control"  # the server's fsync/persistence is configurable
+    # The saver can expire data on its own after a configured time (SaverContext.options["ttl"]).
+    TTL = "ttl"
+    # Data outlives the saver object: a new saver (or process) on the same storage resumes a thread.
+    DURABLE = "durable"
+    # The server's fsync / persistence settings can be chosen, so the durability studies can run on it.
+    PERSISTENCE_CONTROL = "persistence_control"
+    # The saver works against a multi-node cluster of its server.
     CLUSTER = "cluster"
-    POOL = "pool"  # the factory honours SaverContext.options["pool"] (max_size, min_size, timeout, max_connections)
-    SERVER = "server"  # talks to a server process (latency floors, footprint, faults make sense)
+    # The factory honours SaverContext.options["pool"] (max_size, min_size, timeout, max_connections).
+    POOL = "pool"
+    # The saver talks to a server process, so latency floors, footprint and faults make sense for it.
+    SERVER = "server"
 
 
 ALL = frozenset(Capability)

@@ -91,7 +91,7 @@ def backend_from_factory(name: str, factory: Callable[..., Any], origin: str) ->
     """Wrap a user factory `factory(ctx) -> saver | (async) context manager of a saver` as a Backend.
 
     Optional attributes on the factory: `parity_family` ("redis"/"postgres"), `parity_capabilities`
-    (names of Capability). Without them the saver is probed, once its server runs, for which methods it
+    (names of Capability). Without them the saver's capabilities are detected, once its server runs, for which methods it
     overrides and whether a second saver on the same scope sees the first one's data (durable).
     A factory taking no argument is called without the context.
     """
@@ -104,25 +104,25 @@ def backend_from_factory(name: str, factory: Callable[..., Any], origin: str) ->
             raise ParityUsageError(f"saver {name!r} ({origin}): parity_capabilities: {exc}",
                                    f"use names from: {', '.join(c.value for c in Capability)}") from None
     else:
-        caps = UNPROBED
+        caps = UNDETECTED
     return Backend(name, family, caps, _sync_adapter(factory), _async_adapter(factory),
                    doc=(inspect.getdoc(factory) or f"third-party saver {origin}").splitlines()[0], origin=origin,
-                   probe=None if declared else (lambda endpoint: probe_capabilities(factory, endpoint)))
+                   detect=None if declared else (lambda endpoint: detect_capabilities(factory, endpoint)))
 
 
-# What an undeclared saver is assumed to do until (or unless) it is probed: the core API, both flavours.
-UNPROBED = frozenset({Capability.SYNC, Capability.ASYNC, Capability.FULL_HISTORY,
+# What an undeclared saver is assumed to do until (or unless) they are detected: the core API, both flavours.
+UNDETECTED = frozenset({Capability.SYNC, Capability.ASYNC, Capability.FULL_HISTORY,
                       Capability.LIST_FILTER, Capability.LIST_BEFORE, Capability.LIST_LIMIT})
-_PROBE_THREAD = "parity_probe_durable"
+_DETECT_THREAD = "parity_probe_durable"
 
 
-def probe_capabilities(factory: Callable[..., Any], endpoint: Endpoint | None = None) -> frozenset[Capability]:
+def detect_capabilities(factory: Callable[..., Any], endpoint: Endpoint | None = None) -> frozenset[Capability]:
     import asyncio
     import uuid
 
     ctx = SaverContext(endpoint, f"parity_probe_{uuid.uuid4().hex[:6]}")
-    caps = _probe_sync(factory, ctx)
-    return caps if caps is not None else asyncio.run(_probe_async(factory, ctx))
+    caps = _detect_sync(factory, ctx)
+    return caps if caps is not None else asyncio.run(_detect_async(factory, ctx))
 
 
 def _caps_of(saver: Any) -> set[Capability] | None:
@@ -149,7 +149,7 @@ def _refuses_async(saver: Any) -> bool:
     so a real async API that fails here still gets its cells and shows the failure."""
     import asyncio
 
-    config, _, _ = _probe_checkpoint()
+    config, _, _ = _detect_checkpoint()
     try:
         asyncio.run(saver.aget_tuple(config))
     except NotImplementedError:
@@ -159,23 +159,23 @@ def _refuses_async(saver: Any) -> bool:
     return False
 
 
-def _probe_checkpoint():
+def _detect_checkpoint():
     from langgraph.checkpoint.base import empty_checkpoint
 
-    config = {"configurable": {"thread_id": _PROBE_THREAD, "checkpoint_ns": ""}}
+    config = {"configurable": {"thread_id": _DETECT_THREAD, "checkpoint_ns": ""}}
     return config, empty_checkpoint(), {"source": "input", "step": -1, "parents": {}}
 
 
-def _probe_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
+def _detect_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
     with _sync_adapter(factory)(ctx) as first:
         if inspect.iscoroutine(first):
             first.close()
-            return None  # an async factory: probed in _probe_async
+            return None  # an async factory: detected in _detect_async
         if hasattr(first, "__aenter__") and not hasattr(first, "get_tuple"):
             return None  # an async context manager of a saver
         caps = _caps_of(first)
         if caps is None:
-            return UNPROBED
+            return UNDETECTED
         if Capability.SYNC not in caps:  # async-only saver built synchronously: no loop here to probe it on,
             return frozenset(caps | {Capability.DURABLE})  # so its reopen scenarios run and show what it keeps
         if Capability.ASYNC in caps and _refuses_async(first):
@@ -183,31 +183,31 @@ def _probe_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
         # A saver that fails even here keeps DURABLE: its reopen scenarios then show the failure, not a skip.
         durable = True
         with contextlib.suppress(Exception):
-            config, checkpoint, metadata = _probe_checkpoint()
+            config, checkpoint, metadata = _detect_checkpoint()
             saved = first.put(config, checkpoint, metadata, {})
             with _sync_adapter(factory)(SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
                 durable = second.get_tuple(saved) is not None
                 if Capability.DELETE_THREAD in caps:
-                    second.delete_thread(_PROBE_THREAD)
+                    second.delete_thread(_DETECT_THREAD)
     return frozenset(caps | ({Capability.DURABLE} if durable else set()))
 
 
-async def _probe_async(factory, ctx: SaverContext) -> frozenset[Capability]:
+async def _detect_async(factory, ctx: SaverContext) -> frozenset[Capability]:
     async with _async_adapter(factory)(ctx) as first:
         caps = _caps_of(first)
         if caps is None:
-            return frozenset(UNPROBED - {Capability.SYNC})
+            return frozenset(UNDETECTED - {Capability.SYNC})
         # A saver made by an async factory is bound to the loop it was made on; its sync methods (e.g.
         # AsyncPostgresSaver.get_tuple) serve other threads while that loop runs, not a sync caller.
         caps.discard(Capability.SYNC)
         durable = True
         with contextlib.suppress(Exception):
-            config, checkpoint, metadata = _probe_checkpoint()
+            config, checkpoint, metadata = _detect_checkpoint()
             saved = await first.aput(config, checkpoint, metadata, {})
             async with _async_adapter(factory)(SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
                 durable = await second.aget_tuple(saved) is not None
                 if Capability.DELETE_THREAD in caps:
-                    await second.adelete_thread(_PROBE_THREAD)
+                    await second.adelete_thread(_DETECT_THREAD)
     return frozenset(caps | ({Capability.DURABLE} if durable else set()))
 
 

@@ -1,4 +1,4 @@
-"""`parity doctor | run | report | gate | compare | migrate | check | init`: thin commands over the plugin and the results document."""
+"""`parity doctor | run | report | merge | gate | compare | migrate | check | init`: thin commands over the plugin and the results document."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from parity.errors import ParityUsageError
 
-COMMANDS = ("doctor", "run", "report", "gate", "compare", "migrate", "check", "init")
+COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "migrate", "check", "init")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +64,9 @@ def _dispatch(command: str, rest: list[str]) -> int:
     if command == "report":
         from parity.cli.report import main_report
         return main_report(rest)
+    if command == "merge":
+        from parity.merge import main_merge
+        return main_merge(rest)
     if command == "gate":
         from parity.cli.report import main_gate
         return main_gate(rest)

@@ -113,7 +113,7 @@ def render(report: dict[str, Any]) -> str:
     for row in report["backends"]:
         ms = f" ({row['saver_ms']:.1f} ms to open + read)" if row.get("saver_ms") is not None else ""
         lines.append(f"{row['backend']:18} {row['status']}{ms} — {row['doc']}")
-        if row.get("origin", "built-in") != "built-in":  # what the matrix will run it for: probed or declared
+        if row.get("origin", "built-in") != "built-in":  # what the matrix will run it for: detected or declared
             lines.append(f"{'':18} capabilities: {', '.join(row['capabilities'])}")
     lines.append("")
     lines.append("libraries: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v))

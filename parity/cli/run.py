@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def forward(args, paths: list[str], command: str) -> list[str]:
     """The pytest command line: the suite's paths, then every option the command parsed (parity/options.py)."""
     root = suite().root  # a checkout or the wheel's parity/suite; never the user's folder and its own pytest config
     argv = paths + ["-p", "no:cacheprovider", f"--rootdir={root}", f"--confcutdir={root}", f"-c={SUITE_INI}", "-q"]
+    # this process imported parity before pytest.main, so pytest cannot assert-rewrite it: that is expected
+    argv += ["-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"]
     argv += [f"-k={args.keyword}"] if args.keyword else []
     return argv + forward_options(args, command) + list(args.pytest_args)
 
@@ -62,6 +65,17 @@ def uses_xdist(pytest_argv: list[str]) -> bool:
     return False
 
 
+def writable(out: Path) -> None:
+    """The run directory exists and takes a file (an existing read-only folder passes mkdir, then fails at the end)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}",
+                               "choose a writable --out DIR (default: ./reports/<run-id>)") from None
+
+
 def preflight(args, out: Path | None) -> Options:
     """Bad options fail here, in one line and before pytest starts (which would wrap our line in its own)."""
     parts = (args.only or list(PARTS)) if hasattr(args, "only") else ["compat"]  # parity check: compat only
@@ -73,11 +87,7 @@ def preflight(args, out: Path | None) -> Options:
     options = Options.from_args(args)
     selection(options)
     if out is not None:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ParityUsageError(f"cannot create the run directory {out}: {exc.strerror or exc}",
-                                   "choose a writable --out DIR") from None
+        writable(out)
     return options
 
 

@@ -91,7 +91,7 @@ class Family:
         raise NotImplementedError
         yield
 
-    def events_probe(self, url: str, schemas: list[str]):
+    def stats_reader(self, url: str, schemas: list[str]):
         """A reader of the server's own statistics (forks, fsyncs, autovacuum ...), see parity/measuring/server_events.py."""
         raise NotImplementedError
 

@@ -99,10 +99,10 @@ class Postgres(Family):
                 return await cur.fetchone()
             yield call
 
-    def events_probe(self, url: str, schemas: list[str]):
-        from parity.measuring.server_events import _PostgresProbe
+    def stats_reader(self, url: str, schemas: list[str]):
+        from parity.measuring.server_events import _PostgresStats
 
-        return _PostgresProbe(url, schemas)
+        return _PostgresStats(url, schemas)
 
     def open_counter(self, url: str, statements: bool):
         # Without pg_stat_statements there is no reliable count: pg_stat_database counters flush lazily

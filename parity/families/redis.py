@@ -108,10 +108,10 @@ class Redis(Family):
         finally:
             await client.aclose()
 
-    def events_probe(self, url: str, schemas: list[str]):
-        from parity.measuring.server_events import _RedisProbe
+    def stats_reader(self, url: str, schemas: list[str]):
+        from parity.measuring.server_events import _RedisStats
 
-        return _RedisProbe(url)
+        return _RedisStats(url)
 
     def open_counter(self, url: str, statements: bool):
         import redis

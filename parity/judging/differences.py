@@ -192,8 +192,25 @@ def piece_summary(piece: str) -> str:
             return f"raised {value.get('type')}: {value.get('message')}"[:160]
         shown = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
         return f"{label} {'missing' if where.strip() == 'removed' else 'extra'}: {shown}"[:160]
-    change = next((line.strip() for line in lines[1:] if line.startswith(("-", "+"))), "")
+    changed = [line for line in lines[1:] if line.startswith(("-", "+"))]
+    change = changed[0].strip() if changed else ""
+    if change.endswith(("{", "[")):  # a record or list: shown whole on one line, not as its opening bracket
+        change = f"{change[0]} {_compact([line for line in changed if line[0] == change[0]])}"
     return f"{where}: {change}"[:160]
+
+
+def _compact(lines: list[str]) -> str:
+    """The JSON value (or "key": value) that these signed, indented lines of one side show, on one line."""
+    body = "\n".join(line[2:] for line in lines)
+    for text, keyed in ((body, False), ("{" + body + "}", True)):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        shown = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr, separators=(", ", ": "))
+        shown = re.sub(r"<(?:id|new)\d+>", "<id>", shown)  # a headline names the record, not its run's numbering
+        return shown[1:-1] if keyed else shown
+    return lines[0][1:].strip()
 
 
 def _entry(piece: str) -> tuple[str, Any] | None:

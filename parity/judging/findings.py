@@ -44,6 +44,15 @@ class Finding:
         return asdict(self)
 
 
+# Ids that differ per run (e.g. the conformance suite's thread uuids, whole or shortened) do not make two otherwise
+# equal diffs different bugs: the report groups findings and `parity merge` de-duplicates them by diff_key().
+RUN_IDS = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{1,4}(?:[0-9a-f-]*|\.\.\.)[0-9a-f-]*[0-9a-f]\b", re.I)
+
+
+def diff_key(diff: Any) -> str:
+    return RUN_IDS.sub("<id>", str(diff or ""))
+
+
 class DivergenceError(AssertionError):
     """Raised when a cell's trace differs from the reference and no known divergence covers it."""
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from parity.backends.backend import SaverContext
 from parity.measuring import ops, timing
-from parity.measuring.latency import Cell, progress, settings_label
+from parity.measuring.latency import Conditions, progress, settings_label
 
 # Pool arms: "default" is what the backend's factory builds; "tuned" asks the factory for a pool sized to the
 # workers through SaverContext.options["pool"] (only factories that honour the option make a tuned arm).
@@ -68,37 +68,37 @@ async def _async_level(saver_calls, workers: int, calls: int, state) -> tuple[li
     return [x for lat, _ in results for x in lat], sum(e for _, e in results), wall
 
 
-async def sweep(session, cell: Cell, backend, arm: str, levels: tuple, calls: int) -> list[dict]:
+async def sweep(session, cond: Conditions, backend, arm: str, levels: tuple, calls: int) -> list[dict]:
     """One backend, one pool arm: each concurrency level runs `calls` put+get_tuple pairs spread over the workers."""
     options = {} if POOL_ARMS[arm] is None else {"pool": POOL_ARMS[arm](max(levels))}
-    ctx = SaverContext(cell.endpoints.get(backend.family), session.new_scope(), options)
+    ctx = SaverContext(cond.endpoints.get(backend.family), session.new_scope(), options)
     state = ops.payload(ops.KB)
     rows = []
-    cm = backend.saver(cell.flavour, ctx)
-    if cell.flavour == "async":
+    cm = backend.saver(cond.flavour, ctx)
+    if cond.flavour == "async":
         async with cm as saver:
             for w in levels:
-                rows.append(_record(session, cell, backend, arm, options, w,
+                rows.append(_record(session, cond, backend, arm, options, w,
                                     *await _async_level(ops.SaverCalls(saver, "async"), w, max(calls, 2 * w), state)))
     else:
         with cm as saver:
             for w in levels:
-                rows.append(_record(session, cell, backend, arm, options, w,
+                rows.append(_record(session, cond, backend, arm, options, w,
                                     *_sync_level(ops.SaverCalls(saver, "sync"), w, max(calls, 2 * w), state)))
     return rows
 
 
-def _record(session, cell, backend, arm, options, workers, lat, errors, wall) -> dict:
+def _record(session, cond, backend, arm, options, workers, lat, errors, wall) -> dict:
     d = timing.describe(lat, ci=False) if lat else {"p50_ms": None, "p99_ms": None, "n": 0}
-    row = {"dimension": "concurrency", "backend": backend.name, "family": backend.family, "flavour": cell.flavour,
-           "loop": cell.loop, "op": "put+get_tuple", "x": workers, "p50_ms": d["p50_ms"], "p99_ms": d["p99_ms"],
+    row = {"dimension": "concurrency", "backend": backend.name, "family": backend.family, "flavour": cond.flavour,
+           "loop": cond.loop, "op": "put+get_tuple", "x": workers, "p50_ms": d["p50_ms"], "p99_ms": d["p99_ms"],
            "n": d["n"], "throughput_ops": (len(lat) / wall) if wall else None, "errors": errors,
-           "pool": {"arm": arm, **options.get("pool", {})}, "pairing": cell.pairing,
-           "settings": settings_label(cell.endpoints.get(backend.family)),
+           "pool": {"arm": arm, **options.get("pool", {})}, "pairing": cond.pairing,
+           "settings": settings_label(cond.endpoints.get(backend.family)),
            "error_kinds": dict(KINDS.most_common(3))}
     KINDS.clear()
     session.add("growth", row)
-    progress(f"concurrency {backend.name} {arm} {cell.flavour}/{cell.loop or '-'} workers={workers}: "
+    progress(f"concurrency {backend.name} {arm} {cond.flavour}/{cond.loop or '-'} workers={workers}: "
              f"{row['throughput_ops'] or 0:.0f} ops/s p99 {row['p99_ms'] or 0:.2f} ms errors {errors}"
              + (f" {row['error_kinds']}" if errors else ""))
     return row

@@ -1,4 +1,4 @@
-"""One latency cell: every applicable backend's savers open together, each op timed interleaved, rows + ratios."""
+"""One latency measurement: every applicable backend's savers open together, each op timed interleaved, rows + ratios."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def settings_label(endpoint) -> dict[str, Any] | None:
 
 
 @dataclass
-class Cell:
-    """Where a latency cell runs: pairing name, flavour, loop, and the endpoint per server family."""
+class Conditions:
+    """The conditions a measurement runs under: pairing name, flavour, loop, and the endpoint per server family."""
 
     pairing: str
     flavour: str
@@ -58,15 +58,15 @@ class Cell:
     schemas: list = field(default_factory=list)  # Postgres schemas of the savers open (their autovacuum counts)
 
 
-def pick_backends(session, cell: Cell, include_serverless: bool = True) -> list:
+def pick_backends(session, cond: Conditions, include_serverless: bool = True) -> list:
     """Backends with the flavour whose server family is reachable in this pairing (serverless ones as floors)."""
     out = []
     for b in session.backends:
-        if cell.flavour not in b.flavours():
+        if cond.flavour not in b.flavours():
             continue
         if b.family is None and (include_serverless or not b.has(C.DURABLE)):
             out.append(b)
-        elif b.family in cell.endpoints:
+        elif b.family in cond.endpoints:
             out.append(b)
     return out
 
@@ -80,68 +80,68 @@ def ratio_pairs(backends: list) -> list[tuple[Any, Any]]:
 
 
 @contextlib.asynccontextmanager
-async def open_savers(session, cell: Cell, backends: list):
+async def open_savers(session, cond: Conditions, backends: list):
     async with contextlib.AsyncExitStack() as stack:
         savers = {}
         for b in backends:
-            ctx = SaverContext(cell.endpoints.get(b.family) if b.family else None, session.new_scope())
+            ctx = SaverContext(cond.endpoints.get(b.family) if b.family else None, session.new_scope())
             if b.family and families.get(b.family).schema_scoped:
-                cell.schemas.append(ctx.scope)
-            cm = b.saver(cell.flavour, ctx)
-            saver = await stack.enter_async_context(cm) if cell.flavour == "async" else stack.enter_context(cm)
-            savers[b.name] = ops.SaverCalls(saver, cell.flavour, b.has(C.FULL_HISTORY))
+                cond.schemas.append(ctx.scope)
+            cm = b.saver(cond.flavour, ctx)
+            saver = await stack.enter_async_context(cm) if cond.flavour == "async" else stack.enter_context(cm)
+            savers[b.name] = ops.SaverCalls(saver, cond.flavour, b.has(C.FULL_HISTORY))
         yield savers
 
 
-async def run_cell(session, cell: Cell, op_list: list[ops.Op], backends: list) -> list[dict]:
+async def run_cell(session, cond: Conditions, op_list: list[ops.Op], backends: list) -> list[dict]:
     """Time every op of op_list on every backend interleaved; returns and records measurement rows."""
     families = {b.family for b in backends if b.family}
-    async with open_savers(session, cell, backends) as savers:
-        with server_events.Events({f: cell.endpoints.get(f) for f in families}, cell.schemas) as events:
-            await _time_ops(session, cell, op_list, backends, savers, events)
-    return cell.rows
+    async with open_savers(session, cond, backends) as savers:
+        with server_events.Events({f: cond.endpoints.get(f) for f in families}, cond.schemas) as events:
+            await _time_ops(session, cond, op_list, backends, savers, events)
+    return cond.rows
 
 
-async def _time_ops(session, cell: Cell, op_list: list[ops.Op], backends: list, savers: dict, events) -> None:
-    is_async = cell.flavour == "async"
+async def _time_ops(session, cond: Conditions, op_list: list[ops.Op], backends: list, savers: dict, events) -> None:
+    is_async = cond.flavour == "async"
     ops.reset_shared()
     for op in op_list:
         arms = {}
         for b in backends:
             if op.applicable(b):
-                n = cell.plan.n + cell.plan.warmup
-                arms[b.name] = await ops.prepare(op, savers[b.name], f"{cell.tag}{op.name}", n, cell.history)
-        errors = await timing.warm_up(arms, max(1, cell.plan.warmup), is_async)
+                n = cond.plan.n + cond.plan.warmup
+                arms[b.name] = await ops.prepare(op, savers[b.name], f"{cond.tag}{op.name}", n, cond.history)
+        errors = await timing.warm_up(arms, max(1, cond.plan.warmup), is_async)
         mark = events.mark()  # server statistics read outside the timed calls, before and after them
-        samples = await timing.interleave(arms, cell.plan, is_async, start=max(1, cell.plan.warmup))
-        ev = events.since(mark) if events.probes or events.unavailable else None
-        record_errors(session, cell, op, errors)
-        record_op(session, cell, op, backends, samples, ev)
+        samples = await timing.interleave(arms, cond.plan, is_async, start=max(1, cond.plan.warmup))
+        ev = events.since(mark) if events.readers or events.unavailable else None
+        record_errors(session, cond, op, errors)
+        record_op(session, cond, op, backends, samples, ev)
 
 
-def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str, list[int]],
+def record_op(session, cond: Conditions, op: ops.Op, backends: list, samples: dict[str, list[int]],
               events: dict[str, Any] | None = None) -> None:
-    """events: server_events of the op's timed window (every server of the cell: they share the machine)."""
+    """events: server_events of the op's timed window (every server of the conditions: they share the machine)."""
     by_name = {b.name: b for b in backends}
     parts = []
     for name, ns in samples.items():
         b = by_name[name]
-        row = {"backend": name, "family": b.family, "flavour": cell.flavour, "loop": cell.loop, "op": op.name,
-               "payload": op.payload, "op_kind": op.kind, "pairing": cell.pairing, "settings": settings_label(cell.endpoints.get(b.family)),
-               "history": cell.history, "repeat": cell.repeat, **timing.describe(ns)}
+        row = {"backend": name, "family": b.family, "flavour": cond.flavour, "loop": cond.loop, "op": op.name,
+               "payload": op.payload, "op_kind": op.kind, "pairing": cond.pairing, "settings": settings_label(cond.endpoints.get(b.family)),
+               "history": cond.history, "repeat": cond.repeat, **timing.describe(ns)}
         if b.family is not None and events is not None:
             row["server_events"] = events
         session.add("measurements", row)
         if b.family is None and not b.has(C.DURABLE):  # the in-memory saver: the floor of a saver call
             session.add("floors", {"backend": name, "what": f"in-memory saver: {op.name}[{op.payload}]",
-                                   "flavour": cell.flavour, "loop": cell.loop, "pairing": cell.pairing,
+                                   "flavour": cond.flavour, "loop": cond.loop, "pairing": cond.pairing,
                                    "settings": None, "p50_ms": row["p50_ms"], "p90_ms": row["p90_ms"],
                                    "p99_ms": row["p99_ms"], "n": row["n"]})
-        cell.rows.append(row)
+        cond.rows.append(row)
         parts.append(f"{name} {row['p50_ms']:.3f}")
-    line = f"{_short(cell.pairing):8} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
+    line = f"{_short(cond.pairing):8} {cond.flavour}/{cond.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
     for p, r in ratio_pairs([by_name[n] for n in samples]):
-        row = ratio_row(cell, op, p.name, r.name, samples[p.name], samples[r.name])
+        row = ratio_row(cond, op, p.name, r.name, samples[p.name], samples[r.name])
         if events is not None:
             row["server_events"] = events
         session.add("ratios", row)
@@ -151,41 +151,41 @@ def record_op(session, cell: Cell, op: ops.Op, backends: list, samples: dict[str
     progress(line)
 
 
-def record_errors(session, cell: Cell, op: ops.Op, errors: dict[str, str]) -> None:
+def record_errors(session, cond: Conditions, op: ops.Op, errors: dict[str, str]) -> None:
     for name, error in errors.items():
-        session.add("measurements", {"backend": name, "flavour": cell.flavour, "loop": cell.loop, "op": op.name,
-                                     "payload": op.payload, "pairing": cell.pairing, "settings": None, "n": 0,
+        session.add("measurements", {"backend": name, "flavour": cond.flavour, "loop": cond.loop, "op": op.name,
+                                     "payload": op.payload, "pairing": cond.pairing, "settings": None, "n": 0,
                                      "p50_ms": None, "p90_ms": None, "p99_ms": None, "mean_ms": None,
                                      "error": error})
-        progress(f"{_short(cell.pairing)} {cell.flavour}/{cell.loop or '-'} {op.name}[{op.payload}] {name} FAILED: {error}")
+        progress(f"{_short(cond.pairing)} {cond.flavour}/{cond.loop or '-'} {op.name}[{op.payload}] {name} FAILED: {error}")
 
 
-def ratio_row(cell: Cell, op: ops.Op, numer: str, denom: str, a_ns: list[int], b_ns: list[int]) -> dict:
+def ratio_row(cond: Conditions, op: ops.Op, numer: str, denom: str, a_ns: list[int], b_ns: list[int]) -> dict:
     point, low, high = stats.bootstrap_ratio_ci(timing.to_ms(a_ns), timing.to_ms(b_ns))
-    return {"op": op.name, "flavour": cell.flavour, "loop": cell.loop, "payload": op.payload,
-            "pairing": cell.pairing, "numerator": numer, "denominator": denom,
-            "median": point, "ci_low": low, "ci_high": high, "op_kind": op.kind, "repeat": cell.repeat,
-            "numerator_settings": settings_label(cell.endpoints.get("postgres")),
-            "denominator_settings": settings_label(cell.endpoints.get("redis"))}
+    return {"op": op.name, "flavour": cond.flavour, "loop": cond.loop, "payload": op.payload,
+            "pairing": cond.pairing, "numerator": numer, "denominator": denom,
+            "median": point, "ci_low": low, "ci_high": high, "op_kind": op.kind, "repeat": cond.repeat,
+            "numerator_settings": settings_label(cond.endpoints.get("postgres")),
+            "denominator_settings": settings_label(cond.endpoints.get("redis"))}
 
 
-async def run_floors(session, cell: Cell) -> dict[str, dict]:
+async def run_floors(session, cond: Conditions) -> dict[str, dict]:
     """Driver round trips per family and the empty call, interleaved in the same loop; rows into floors."""
-    is_async = cell.flavour == "async"
+    is_async = cond.flavour == "async"
     async with contextlib.AsyncExitStack() as stack:
         arms = {"harness": timing.empty_arm(is_async)}
-        for family, ep in sorted(cell.endpoints.items()):
-            arms[family] = await stack.enter_async_context(floors.round_trip(ep, cell.flavour))
-        samples = await timing.interleave(arms, cell.plan, is_async)
+        for family, ep in sorted(cond.endpoints.items()):
+            arms[family] = await stack.enter_async_context(floors.round_trip(ep, cond.flavour))
+        samples = await timing.interleave(arms, cond.plan, is_async)
     out: dict[str, dict] = {}
     for name, ns in samples.items():
         d = timing.describe(ns, ci=False)
         what = "harness overhead: empty call through the timing loop" if name == "harness" else floors.what(name)
-        row = {"backend": name, "what": what, "flavour": cell.flavour, "loop": cell.loop, "pairing": cell.pairing,
-               "settings": settings_label(cell.endpoints.get(name)), "p50_ms": d["p50_ms"], "p90_ms": d["p90_ms"],
+        row = {"backend": name, "what": what, "flavour": cond.flavour, "loop": cond.loop, "pairing": cond.pairing,
+               "settings": settings_label(cond.endpoints.get(name)), "p50_ms": d["p50_ms"], "p90_ms": d["p90_ms"],
                "p99_ms": d["p99_ms"], "n": d["n"]}
         session.add("floors", row)
         out[name] = row
-    progress(f"floors {_short(cell.pairing)} {cell.flavour}/{cell.loop or '-'}: "
+    progress(f"floors {_short(cond.pairing)} {cond.flavour}/{cond.loop or '-'}: "
              + ", ".join(f"{k} p50 {v['p50_ms'] * 1000:.2f} us" for k, v in out.items()))
     return out

@@ -11,7 +11,7 @@ from parity import families
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import SaverContext
 from parity.measuring import floors, latency, ops, timing
-from parity.measuring.latency import Cell, progress
+from parity.measuring.latency import Conditions, progress
 from parity.netproxy import DelayProxy
 
 FOOTPRINT_OPS = [ops.Op("put", "1KB"), ops.Op("put_writes", "1KB"), ops.Op("get_tuple_latest", "1KB", kind="read"),
@@ -196,11 +196,11 @@ async def _measure(session, endpoint, backend, calls: int, counters: ServerCount
     return out
 
 
-async def footprint(session, cell: Cell, backend, calls: int, statements=(None, None)) -> list[dict]:
+async def footprint(session, cond: Conditions, backend, calls: int, statements=(None, None)) -> list[dict]:
     """Per-call averages of each op through a zero-delay proxy: wire bytes, round trips, server commands, CPU;
     bytes stored. statements: (endpoint, why-not) from `statements_endpoint` for a Postgres backend: its
     statements are counted in a second pass there, the rest is measured on the session server."""
-    ep = cell.endpoints[backend.family]
+    ep = cond.endpoints[backend.family]
     counters, proxy = ServerCounters(ep).open(), start_proxy(ep)
     try:
         figs = await _measure(session, ep, backend, calls, counters, proxy, full=True)
@@ -251,11 +251,11 @@ NETWORK_OPS = [ops.Op("put", "1KB"), ops.Op("get_tuple_latest", "1KB", kind="rea
                ops.Op("list_10", "1KB", (C.LIST_LIMIT,), kind="read")]
 
 
-async def distance(session, cell: Cell, backends: list, delays_ms: tuple) -> None:
+async def distance(session, cond: Conditions, backends: list, delays_ms: tuple) -> None:
     """The core ops through DelayProxy with each one-way delay; rtt of a bare round trip measured alongside."""
-    proxies = {fam: start_proxy(ep) for fam, ep in cell.endpoints.items()}
+    proxies = {fam: start_proxy(ep) for fam, ep in cond.endpoints.items()}
     try:
-        via = dataclasses.replace(cell, endpoints={f: proxied(ep, proxies[f]) for f, ep in cell.endpoints.items()})
+        via = dataclasses.replace(cond, endpoints={f: proxied(ep, proxies[f]) for f, ep in cond.endpoints.items()})
         async with latency.open_savers(session, via, backends) as savers:
             for delay in delays_ms:
                 for p in proxies.values():
@@ -275,7 +275,7 @@ async def distance(session, cell: Cell, backends: list, delays_ms: tuple) -> Non
                         session.add("network", {"delay_ms": delay, "rtt_ms": rtt, "backend": name, "family": b.family,
                                                 "flavour": "sync", "op": op.name, "p50_ms": d["p50_ms"],
                                                 "p99_ms": d["p99_ms"], "n": d["n"],
-                                                "settings": latency.settings_label(cell.endpoints[b.family])})
+                                                "settings": latency.settings_label(cond.endpoints[b.family])})
                         parts.append(f"{name} {d['p50_ms']:.3f}")
                     progress(f"network delay {delay} ms (rtt {rtt:.3f} ms) {op.name}: " + ", ".join(parts))
     finally:

@@ -10,7 +10,7 @@ from parity.measuring.timing import Plan
 @dataclass(frozen=True)
 class Profile:
     name: str
-    plan: Plan  # the latency cells
+    plan: Plan  # the latency runs
     history: int  # checkpoints in the thread that reads hit
     pairing_plan: Plan  # strict / relaxed durability cells
     growth_plan: Plan

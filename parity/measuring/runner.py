@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Awaitable
 
-import pytest
-
 from parity.measuring.latency import PAIRINGS
 from parity.servers.pool import Unavailable
+from parity.reasons import not_applicable
 
 
 def run_sync(coro: Awaitable) -> Any:
@@ -53,7 +52,7 @@ class Runner:
             try:
                 eps[family] = self.session.endpoint(family) if settings is None else self._owned(family, settings)
             except Unavailable as exc:
-                pytest.skip(f"not-applicable: {exc}")
+                not_applicable("server", family, str(exc))
         self._pairings[pairing] = eps
         return eps
 
@@ -64,7 +63,7 @@ class Runner:
         try:
             server = self.session.pool.start_owned(family, settings)
         except ServerStartError as exc:
-            pytest.skip(f"not-applicable: cannot start an owned {family} with {settings}: {exc}")
+            not_applicable("server", family, f"cannot start an owned {family} with {settings}: {exc}")
         ep = server.endpoint()
         ep.probe = probe(family, ep.url)
         ep.settings = {**ep.probe.get("settings", {}), **ep.settings}

@@ -40,7 +40,7 @@ WHAT = ("server_events: deltas of the servers' own statistics over the timed win
         "*_running: an autovacuum worker / a checkpointer writing seen at the start or end)")
 
 
-class _RedisProbe:
+class _RedisStats:
     family = "redis"
 
     def __init__(self, url: str) -> None:
@@ -76,7 +76,7 @@ class _RedisProbe:
         self.client.close()
 
 
-class _PostgresProbe:
+class _PostgresStats:
     family = "postgres"
 
     def __init__(self, url: str, schemas: list[str]) -> None:
@@ -110,11 +110,11 @@ class _PostgresProbe:
 
 
 class Events:
-    """Probes for every server endpoint of a cell; `mark()` before a window, `since(mark)` after it."""
+    """Probes for every server endpoint of a measurement; `mark()` before a window, `since(mark)` after it."""
 
     def __init__(self, endpoints: dict[str, Any], schemas: list[str] | None = None) -> None:
         self.endpoints, self.schemas = endpoints, list(schemas or [])
-        self.probes: dict[str, Any] = {}
+        self.readers: dict[str, Any] = {}
         self.unavailable: dict[str, str] = {}
 
     def open(self) -> "Events":
@@ -122,18 +122,18 @@ class Events:
             if ep is None:
                 continue
             try:
-                self.probes[family] = families.get(family).events_probe(ep.url, self.schemas)
-            except Exception as exc:  # statistics are context; a server refusing them must not fail the cell
+                self.readers[family] = families.get(family).stats_reader(ep.url, self.schemas)
+            except Exception as exc:  # statistics are context; a server refusing them must not fail the measurement
                 self.unavailable[family] = f"{type(exc).__name__}: {str(exc)[:120]}"
         return self
 
     def close(self) -> None:
-        for p in self.probes.values():
+        for p in self.readers.values():
             try:
                 p.close()
             except Exception:
                 pass
-        self.probes = {}
+        self.readers = {}
 
     def __enter__(self) -> "Events":
         return self.open()
@@ -143,7 +143,7 @@ class Events:
 
     def mark(self) -> dict[str, Any]:
         snap: dict[str, Any] = {"_t": time.monotonic()}
-        for family, p in self.probes.items():
+        for family, p in self.readers.items():
             try:
                 snap[family] = p.read()
             except Exception as exc:
@@ -154,7 +154,7 @@ class Events:
         """Deltas since `mark`, every family merged into one flat dict (keys prefixed redis_ / pg_)."""
         now = self.mark()
         out: dict[str, Any] = {"window_s": round(now["_t"] - mark["_t"], 3)}
-        for family, p in self.probes.items():
+        for family, p in self.readers.items():
             a, b = mark.get(family), now.get(family)
             if isinstance(a, dict) and isinstance(b, dict):
                 try:

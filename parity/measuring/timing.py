@@ -83,7 +83,7 @@ async def warm_up(arms: dict[str, Callable[[int], Any]], calls: int, is_async: b
                 out = call(i)
                 if is_async:
                     await out
-        except Exception as exc:  # a backend failing an op is a result to report, not a crash of the cell
+        except Exception as exc:  # a backend failing an op is a result to report, not a crash of the measurement
             errors[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
             del arms[name]
     return errors

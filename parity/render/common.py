@@ -7,6 +7,7 @@ from collections import Counter
 from fnmatch import fnmatch
 from typing import Any, Iterable
 
+from parity.judging.findings import RUN_IDS
 from parity.results import rows
 from parity.verdicts import CLAIM_IDS, CLAIMS_BY_ID, VERDICTS
 
@@ -222,7 +223,7 @@ def distinct_diffs(group: list[dict[str, Any]]) -> list[tuple[str, list[dict[str
     return list(out.values())
 
 
-_RUN_IDS = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{1,4}(?:[0-9a-f-]*|\.\.\.)[0-9a-f-]*[0-9a-f]\b", re.I)
+_RUN_IDS = RUN_IDS  # ids that differ per run (parity.judging.findings)
 _QUOTED = re.compile(r"""(=\s*)('[^']*'|"[^"]*")""")
 
 

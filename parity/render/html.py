@@ -5,7 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any, Callable
 
-from parity.render import charts, tables
+from parity import platforms
+from parity.render import charts, merged, tables
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
@@ -17,7 +18,7 @@ Section = tuple[str, str, Callable[[dict[str, Any], charts.ChartWriter], str]]
 
 def render_html(doc: dict[str, Any]) -> str:
     writer = charts.ChartWriter()
-    sections = [(sid, title, build(doc, writer)) for sid, title, build in _sections(doc)]
+    sections = [(sid, title, _per_machine(sid, build, doc, writer)) for sid, title, build in _sections(doc)]
     nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{esc(title)}</h2>{html}</section>' for sid, title, html in sections)
     run = doc.get("run") or {}
@@ -51,6 +52,26 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
     return out
 
 
+def _per_machine(sid: str, build: Callable, doc: dict[str, Any], writer: charts.ChartWriter) -> str:
+    """A benchmark section of a merged document from several machines: once per machine, never pooled."""
+    runs = merged.bench_runs(doc) if sid in merged.BENCH_SECTIONS else []
+    if len(runs) < 2:
+        return build(doc, writer)
+    return "".join(f'<h3 class="machine">{esc(merged.machine_title(doc, r))}</h3>'
+                   + build(merged.only_run(doc, str(r["id"])), _Prefixed(writer, f"m{n}"))
+                   for n, r in enumerate(runs))
+
+
+class _Prefixed:
+    """A ChartWriter whose chart ids carry a prefix, so one chart per machine keeps a unique id."""
+
+    def __init__(self, writer: charts.ChartWriter, prefix: str) -> None:
+        self.writer, self.prefix = writer, prefix
+
+    def div(self, fig: Any, name: str) -> str:
+        return self.writer.div(fig, f"{self.prefix}-{name}")
+
+
 def _chart(writer: charts.ChartWriter, fig: Any, name: str, note: str = "") -> str:
     if fig is None:
         return tables.empty()
@@ -65,10 +86,17 @@ def _header(doc: dict[str, Any]) -> str:
     commit = str(run.get("git_commit") or "")[:12] or None
     facts = [("run", run.get("id")), ("when (UTC)", when or None), ("commit", commit),
              ("provider", run.get("provider")), ("profile", run.get("profile")), ("machine", machine_line(doc))]
+    if merged.is_merged(doc):  # several runs: their platforms; each run's machine is in the runs table
+        facts[-1] = ("platforms", " | ".join(b.get("label", "") for b in platforms.listed(doc)))
     dl = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v if v else '–')}</dd></div>" for k, v in facts)
     libs = "".join(f'<span class="lib">{esc(k)} <b>{esc(v or "not installed")}</b></span>' for k, v in versions.items())
-    return (f'<header class="top"><h1>Postgres → Redis checkpointer: does the migration guide hold?</h1>'
-            f'<dl class="facts">{dl}</dl><div class="libs">{libs or esc("library versions not recorded")}</div>'
+    partial = merged.partial_text(doc)
+    banner = f'<div class="partial" role="alert">{esc(partial)}</div>' if partial else ""
+    runs = (_details(f"{len(doc.get('runs') or [])} runs merged", tables.table(merged.run_rows(doc), [
+        ("run", "run"), ("platform", "platform"), ("machine", "machine"), ("shard", "shard"), ("parts", "parts"),
+        ("provider", "provider")])) if merged.is_merged(doc) else "")
+    return (f'<header class="top">{banner}<h1>Postgres → Redis checkpointer: does the migration guide hold?</h1>'
+            f'<dl class="facts">{dl}</dl>{runs}<div class="libs">{libs or esc("library versions not recorded")}</div>'
             f"{_summary(doc)}</header>")
 
 
@@ -108,10 +136,22 @@ def _claims(doc: dict[str, Any]) -> str:
         body.append(f'<tr class="claim v-row-{esc(verdict)}"><th>{esc(cid)}</th>'
                     f'<td class="ctitle">{esc(claim_title(row, cid))}</td>'
                     f'<td><span class="badge v-{esc(verdict)}">{esc(verdict if row else "no verdict")}</span></td>'
-                    f'<td>{esc(row.get("reason") or "not evaluated in this run")}'
+                    f'<td>{_by_platform(row) or esc(row.get("reason") or "not evaluated in this run")}'
                     f'{f"<ul class=evidence>{evidence}</ul>" if evidence else ""}</td></tr>')
     return (f'<table class="claims"><thead><tr><th>ID</th><th>The guide says</th><th>Verdict</th>'
             f'<th>Why, and the evidence</th></tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def _by_platform(row: dict[str, Any]) -> str:
+    """A merged verdict with several sources: each platform's (or machine's) verdict and reason, deciders first."""
+    by = [b for b in row.get("by_platform") or [] if isinstance(b, dict)]
+    if len(by) < 2:
+        return ""
+    items = sorted(by, key=lambda b: not b.get("decided"))
+    lis = "".join(f'<li class="{"decided" if b.get("decided") else "undecided"}"><b>{esc(b.get("source"))}</b> '
+                  f'<span class="badge v-{esc(b.get("verdict"))}">{esc(b.get("verdict"))}</span> '
+                  f'{"decided: " if b.get("decided") else ""}{esc(b.get("reason"))}</li>' for b in items)
+    return f'<ul class="by-platform">{lis}</ul>'
 
 
 # ---- measured sections ----------------------------------------------------------------------------------

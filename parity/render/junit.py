@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any
 
+from parity.platforms import labels
+from parity.render import merged
 from parity.render.common import SKIPPED, clean_text, rows
 
 # JUnit readers expect a message attribute on one line; the full text goes in the element body.
@@ -20,8 +22,13 @@ def render_junit(doc: dict[str, Any]) -> str:
     props = ET.SubElement(suite, "properties")
     for key in ("id", "git_commit", "provider", "profile"):
         ET.SubElement(props, "property", name=f"run.{key}", value=_text(run.get(key)))
+    partial = merged.partial_text(doc)
+    if partial:
+        ET.SubElement(props, "property", name="run.partial", value=partial)
+    # A merged document holds the same cell once per platform: the platform joins the name to keep names unique.
+    names = labels(doc) if merged.multi_platform(doc) else {}
     for cell in cells:
-        suite.append(_testcase(cell, findings))
+        suite.append(_testcase(cell, findings, names.get(str(cell.get("platform")))))
     counts = Counter(_kind(str(c.get("status"))) for c in cells)
     total_time = sum(c.get("duration_s") or 0 for c in cells if isinstance(c.get("duration_s"), (int, float)))
     attrs = {"tests": len(cells), "failures": counts["failure"], "errors": counts["error"],
@@ -43,9 +50,10 @@ def classname(cell: dict[str, Any]) -> str:
     return f"{module}.{cell.get('backend', 'unknown')}"
 
 
-def _testcase(cell: dict[str, Any], findings: dict[str, dict[str, Any]]) -> ET.Element:
+def _testcase(cell: dict[str, Any], findings: dict[str, dict[str, Any]], platform: str | None = None) -> ET.Element:
     duration = cell.get("duration_s")
-    case = ET.Element("testcase", classname=_text(classname(cell)), name=_text(cell.get("id")),
+    name = f"{cell.get('id')} [{platform}]" if platform else cell.get("id")
+    case = ET.Element("testcase", classname=_text(classname(cell)), name=_text(name),
                       time=f"{duration:.3f}" if isinstance(duration, (int, float)) else "0")
     status = str(cell.get("status"))
     kind = _kind(status)

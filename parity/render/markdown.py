@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import platforms
+from parity.render import merged
 from parity.render.claims_table import verdict_totals
 from parity.render.common import (
     NOT_MEASURED, VERDICT_MARK, claim_ids, claim_title, claimed_band, claims_by_id,
@@ -26,8 +28,14 @@ def _header(doc: dict[str, Any]) -> str:
     commit = str(run.get("git_commit") or "")[:10] or "unknown commit"
     bits = [f"provider `{run.get('provider') or '?'}`", f"profile `{run.get('profile') or '?'}`", f"commit `{commit}`"]
     why = f"  \n{_cell(run['provider_reason'])}" if run.get("provider_reason") else ""
-    return (f"## checkpoint-parity: Postgres → Redis · run `{run.get('id', '?')}`\n\n"
-            f"{_cell(machine_line(doc))}  \n{' · '.join(bits)}{why}")
+    partial = merged.partial_text(doc)
+    top = f"> **⚠️ {_cell(partial)}**\n\n" if partial else ""
+    where = _cell(machine_line(doc))
+    if merged.is_merged(doc):
+        where = (f"{len(doc.get('runs') or [])} runs merged on "
+                 + ", ".join(f"**{_cell(b.get('label'))}**" for b in platforms.listed(doc)))
+    return (f"{top}## checkpoint-parity: Postgres → Redis · run `{run.get('id', '?')}`\n\n"
+            f"{where}  \n{' · '.join(bits)}{why}")
 
 
 def _provider_cost(doc: dict[str, Any]) -> str:
@@ -92,6 +100,14 @@ def _cells(doc: dict[str, Any]) -> str:
         return f"{head}\n\n_{NOT_MEASURED}_"
     counts = status_counts(cells)
     order = [s for s in STATUS_DISPLAY if s in counts] + sorted(s for s in counts if s not in STATUS_DISPLAY)
+    if merged.multi_platform(doc):  # one row per platform, side by side with the total
+        names = platforms.labels(doc)
+        lines = [head, "", "| platform | " + " | ".join(order) + " | total |", "|---|" + "--:|" * (len(order) + 1)]
+        for pid, name in names.items():
+            mine = [c for c in cells if c.get("platform") == pid]
+            per = status_counts(mine)
+            lines.append(f"| {_cell(name)} | " + " | ".join(str(per[s]) for s in order) + f" | {len(mine)} |")
+        return "\n".join(lines + ["| all | " + " | ".join(str(counts[s]) for s in order) + f" | {len(cells)} |"])
     return "\n".join([head, "", "| " + " | ".join(order) + " | total |", "|" + "--:|" * (len(order) + 1),
                       "| " + " | ".join(str(counts[s]) for s in order) + f" | {len(cells)} |"])
 
@@ -142,6 +158,9 @@ def _finding(group: list[dict[str, Any]]) -> str:
     if partly:
         first = clean_text(partly.get("unexplained", "")).splitlines()[:1]
         tag += f" — _partly explained by a known divergence, not:_ {_cell(first[0] if first else '')}"
+    on = sorted({p for g in group for p in g.get("platforms") or []})
+    if on:
+        tag += f" — seen on {_cell(', '.join(on))}"
     ids = ", ".join(f"`{_cell(g.get('id'))}`" for g in group)
     scenarios = ", ".join(f"`{_cell(sc)}`" for sc in dict.fromkeys(str(g.get("scenario")) for g in group))
     line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · {scenarios} · "

@@ -7,6 +7,8 @@ from collections import defaultdict
 from html import escape
 from typing import Any, Callable, Sequence
 
+from parity.platforms import labels
+from parity.render import merged
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, clean_text, distinct_diffs, fmt_ms, group_findings, places, rows, seen_text, status_counts, worst,
 )
@@ -70,34 +72,53 @@ def _plain(value: Any) -> str:
 
 # ---- compat matrix ------------------------------------------------------------------------------
 
-def _column_key(col: tuple[str, str, str]) -> tuple:
-    backend, flavour, loop = col
-    return (BACKEND_ORDER.get(backend, 9), backend, FLAVOUR_ORDER.get(flavour, 9), LOOP_ORDER.get(loop, 9), loop)
+def _column_key(col: tuple[str, ...], order: dict[str, int] | None = None) -> tuple:
+    backend, flavour, loop = col[:3]
+    platform = col[3] if len(col) > 3 else ""
+    return (BACKEND_ORDER.get(backend, 9), backend, FLAVOUR_ORDER.get(flavour, 9), LOOP_ORDER.get(loop, 9), loop,
+            (order or {}).get(platform, 9), platform)
 
 
 def compat_grid(doc: dict[str, Any]) -> str:
+    """Scenario rows x backend/flavour/loop columns; a merged document from several platforms shows the same cell
+    on each platform in adjacent columns (a third header row names the platform)."""
     cells = rows(doc, "cells")
     if not cells:
         return empty()
+    names = merged.short_names(doc) if merged.multi_platform(doc) else {}
+    order = {pid: n for n, pid in enumerate(names)}
     grid: dict[tuple[str, tuple], list[dict[str, Any]]] = defaultdict(list)
     for c in cells:
-        col = (str(c.get("backend")), str(c.get("flavour")), str(c.get("loop")))
+        col = (str(c.get("backend")), str(c.get("flavour")), str(c.get("loop")),
+               str(c.get("platform") or "") if names else "")
         grid[(str(c.get("scenario")), col)].append(c)
-    cols = sorted({col for _, col in grid}, key=_column_key)
+    cols = sorted({col for _, col in grid}, key=lambda c: _column_key(c, order))
     scenarios = sorted({s for s, _ in grid})
     spans: dict[str, int] = defaultdict(int)
+    sub_spans: dict[tuple, int] = defaultdict(int)
     for col in cols:
         spans[col[0]] += 1
+        sub_spans[col[:3]] += 1
+    rowspan = 3 if names else 2
     top = "".join(f'<th colspan="{n}" class="bk bk-{esc(b)}">{esc(b)}</th>' for b, n in spans.items())
-    sub = "".join(f'<th class="col">{esc(f)}' + (f"<br>{esc(l)}" if l != "None" else "") + "</th>" for _, f, l in cols)
+    sub = "".join(f'<th colspan="{n}" class="col">{esc(f)}' + (f"<br>{esc(l)}" if l != "None" else "") + "</th>"
+                  for (_, f, l), n in sub_spans.items())
+    plat = "".join(f'<th class="plat" title="{esc(col[3])}">{esc(names.get(col[3], col[3] or "?"))}</th>'
+                   for col in cols) if names else ""
     body = []
     for s in scenarios:
-        tds = "".join(_grid_cell(grid.get((s, col), [])) for col in cols)
+        tds = "".join(_grid_cell(grid.get((s, col), []), first=bool(names) and col == _first_of(cols, col))
+                      for col in cols)
         body.append(f'<tr id="scenario-{esc(s)}"><th class="scen">{esc(s)}</th>{tds}</tr>')
     legend = " ".join(f'<span class="st st-{s}">{STATUS_SYMBOL[s]} {s} ({n})</span>'
                       for s, n in _ordered_counts(cells))
-    return (f'<div class="scroll"><table class="grid"><thead><tr><th rowspan="2">scenario</th>{top}</tr>'
-            f'<tr>{sub}</tr></thead><tbody>{"".join(body)}</tbody></table></div><p class="legend">{legend}</p>')
+    head = f'<tr><th rowspan="{rowspan}">scenario</th>{top}</tr><tr>{sub}</tr>' + (f"<tr>{plat}</tr>" if plat else "")
+    return (f'<div class="scroll"><table class="grid"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+            f'</div><p class="legend">{legend}</p>')
+
+
+def _first_of(cols: list[tuple], col: tuple) -> tuple:
+    return next(c for c in cols if c[:3] == col[:3])
 
 
 def _ordered_counts(cells: list[dict[str, Any]]) -> list[tuple[str, int]]:
@@ -105,9 +126,10 @@ def _ordered_counts(cells: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return [(s, counts[s]) for s in STATUS_DISPLAY if counts[s]]
 
 
-def _grid_cell(cells: list[dict[str, Any]]) -> str:
+def _grid_cell(cells: list[dict[str, Any]], first: bool = False) -> str:
+    edge = " pl-first" if first else ""
     if not cells:
-        return '<td class="st st-none" title="not run">·</td>'
+        return f'<td class="st st-none{edge}" title="not run">·</td>'
     status = worst(str(c.get("status")) for c in cells)
     tips = [f"{c.get('status')}: {c.get('reason') or ''} ({c.get('id')})".replace(":  (", " (") for c in cells]
     finding = next((f for c in cells if c.get("status") == status for f in (c.get("finding_ids") or [])), None)
@@ -117,7 +139,7 @@ def _grid_cell(cells: list[dict[str, Any]]) -> str:
         label += f'<small>{runs["diverged_runs"]}/{runs["runs"]}</small>'
     if finding is not None:
         label = f'<a href="#{esc(anchor(finding))}">{label}</a>'
-    return f'<td class="st st-{esc(status)}" title="{esc(chr(10).join(tips))}">{label}</td>'
+    return f'<td class="st st-{esc(status)}{edge}" title="{esc(chr(10).join(tips))}">{label}</td>'
 
 
 # ---- findings -------------------------------------------------------------------------------------
@@ -136,10 +158,11 @@ def findings_list(doc: dict[str, Any]) -> str:
              "(cells whose most significant difference is the same, in any flavour, loop or scenario, are one "
              "card).</p>") if len(groups) < len(findings) else ""
     return intro + "".join(
-        _finding(group, [c for f in group for c in cells_by_finding.get(str(f.get("id")), [])]) for group in groups)
+        _finding(group, list(dict.fromkeys(c for f in group for c in cells_by_finding.get(str(f.get("id")), []))),
+                 labels(doc)) for group in groups)
 
 
-def _finding(group: list[dict[str, Any]], cell_ids: list[str]) -> str:
+def _finding(group: list[dict[str, Any]], cell_ids: list[str], names: dict[str, str] | None = None) -> str:
     f = group[0]
     where = " · ".join(p for p in (esc(f.get("backend")), esc(places(group))) if p)
     anchors = "".join(f'<span id="{esc(anchor(g.get("id")))}"></span>' for g in group[1:])
@@ -160,6 +183,13 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str]) -> str:
     diffs = diff_block(f.get("diff")) + "".join(
         f'<p class="cells">the diff in {esc(places(shown))} ({esc(", ".join(sorted({str(g.get("scenario")) for g in shown})))}):</p>'
         f'{diff_block(d)}' for d, shown in variants[1:3])
+    on = sorted({p for g in group for p in g.get("platforms") or []})
+    if on:  # a merged document: the platforms this same difference occurred on
+        names = names or {}
+        cells = f'<p class="platforms">seen on: {esc(", ".join(names.get(p, p) for p in on))}</p>' + cells
+    for other in f.get("other_diffs") or []:  # the same finding, its diff differing in detail on another platform
+        cells += (f'<details><summary>diff on {esc(names.get(other.get("platform"), other.get("platform")))}'
+                  f'</summary>{diff_block(other.get("diff"))}</details>')
     kind = "finding known" if known else "finding"
     scenarios = list(dict.fromkeys(str(g.get("scenario")) for g in group))
     scenario_links = ", ".join(f'<a href="#scenario-{esc(sc)}">{esc(sc)}</a>' for sc in scenarios)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from parity import layout
 from parity.errors import ParityUsageError
 
 DEFAULT_THREAD = "workload"
+EXAMPLE = "sales_email_workload.toml"  # the shipped example script that fix hints point to
 ACTIONS = ("invoke", "continue", "resume", "update", "get_state", "history", "time_travel")
 # Keys a step may carry besides its one action key, per action.
 MODIFIERS = {"invoke": set(), "continue": set(), "resume": set(), "update": {"as_node"}, "get_state": {"subgraphs"},
@@ -114,7 +116,7 @@ def parse_step(raw: Any, index: int, where: str) -> Step:
     if isinstance(raw, Step):
         return raw
     bad = lambda what: ParityUsageError(f"workload {where}: step {index + 1} {what}",  # noqa: E731
-                                        f"one of {', '.join(ACTIONS)} per step, see parity/workloads/README.md")
+                                        f"one of {', '.join(ACTIONS)} per step, see {layout.example(EXAMPLE)}")
     if not isinstance(raw, Mapping):
         raise bad(f"is {type(raw).__name__}, not a table/dict")
     actions = [k for k in raw if k in ACTIONS]
@@ -191,20 +193,20 @@ def _import_target(target: str, what: str, base: Path | None = None) -> Any:
 def load_file(path: Path) -> Workload:
     """A workload from TOML or JSON: factory = "module:function", name, description, ignore, [[steps]]."""
     if not path.is_file():
-        raise ParityUsageError(f"workload file {path} does not exist", "check the path")
+        raise layout.missing_relative(path, "workload file", EXAMPLE)
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ParityUsageError(f"workload file {path} does not parse: {exc}",
-                               "fix the syntax (see examples/sales_email_workload.toml)") from None
+                               f"fix the syntax (see {layout.example(EXAMPLE)})") from None
     if not isinstance(data, dict):
-        raise ParityUsageError(f"workload file {path} is not a table/object", "see examples/sales_email_workload.toml")
+        raise ParityUsageError(f"workload file {path} is not a table/object", f"see {layout.example(EXAMPLE)}")
     unknown = set(data) - {"name", "factory", "description", "ignore", "steps"}
     if unknown or "factory" not in data or not isinstance(data.get("steps"), list):
         raise ParityUsageError(f"workload file {path} needs factory = \"module:function\" and [[steps]]"
                                + (f"; unknown keys {sorted(unknown)}" if unknown else ""),
-                               "see examples/sales_email_workload.toml")
+                               f"see {layout.example(EXAMPLE)}")
     build = _import_target(str(data["factory"]), f"factory of {path}", base=path.parent.resolve())
     return Workload(name=str(data.get("name") or path.stem), build=build, steps=tuple(data["steps"]),
                     ignore=tuple(data.get("ignore", ())), description=str(data.get("description", "")),

@@ -1,0 +1,72 @@
+"""What a merged document (`parity merge`) adds to the report: its runs, platforms side by side, partial results,
+each claim's verdict per platform, and benchmark sections kept per machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.platforms import labels, listed
+from parity.results import PART_SECTIONS, rows
+
+BENCH_SECTIONS = ("speed", "latency", "growth", "network", "footprint", "floors")  # report.html section ids
+
+
+def is_merged(doc: dict[str, Any]) -> bool:
+    return bool((doc.get("run") or {}).get("merged"))
+
+
+def multi_platform(doc: dict[str, Any]) -> bool:
+    return len(listed(doc)) > 1
+
+
+def short_names(doc: dict[str, Any]) -> dict[str, str]:
+    """{platform id: "Linux 3.11"} (with the architecture when the platforms differ in it)."""
+    blocks = listed(doc)
+    archs = {b.get("arch") for b in blocks}
+    impls = {b.get("implementation") for b in blocks}
+    return {str(b.get("id")): " ".join(str(p) for p in (
+        b.get("os"), b.get("implementation") if len(impls) > 1 else None, b.get("python"),
+        b.get("arch") if len(archs) > 1 else None) if p) for b in blocks}
+
+
+def partial_text(doc: dict[str, Any]) -> str | None:
+    partial = (doc.get("run") or {}).get("partial")
+    if not isinstance(partial, dict) or not partial.get("missing"):
+        return None
+    return (f"PARTIAL RESULTS: merged with --allow-partial; missing {', '.join(map(str, partial['missing']))}. "
+            "Their cells are absent from this report and every verdict was computed without them.")
+
+
+def bench_runs(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The merged runs that measured timings, one per machine, in merge order."""
+    measured = {str(r.get("run")) for s in PART_SECTIONS["bench"] for r in rows(doc, s) if r.get("run")}
+    return [r for r in doc.get("runs") or [] if isinstance(r, dict) and str(r.get("id")) in measured]
+
+
+def only_run(doc: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """The document with only one run's benchmark rows (and its machine and overhead), for a per-machine section."""
+    run = next((r for r in doc.get("runs") or [] if r.get("id") == run_id), {})
+    sub = {k: ([r for r in rows(doc, k) if str(r.get("run")) == run_id] if k in PART_SECTIONS["bench"] else v)
+           for k, v in doc.items()}
+    sub["machine"], sub["overhead"] = run.get("machine") or {}, run.get("overhead") or {}
+    return sub
+
+
+def machine_title(doc: dict[str, Any], run: dict[str, Any]) -> str:
+    m = run.get("machine") or {}
+    bits = [m.get("cpu_model"), f"{m['cores']} cores" if m.get("cores") else None,
+            labels(doc).get(str(run.get("platform")), run.get("platform")), f"run {run.get('id')}"]
+    return "Measured on " + " · ".join(str(b) for b in bits if b)
+
+
+def run_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs table of a merged report: one row per run merged."""
+    names = labels(doc)
+    out = []
+    for r in doc.get("runs") or []:
+        m, shard = r.get("machine") or {}, r.get("shard") or {}
+        out.append({"run": r.get("id"), "platform": names.get(str(r.get("platform")), r.get("platform")),
+                    "machine": " · ".join(str(b) for b in (m.get("cpu_model"), f"{m.get('cores')} cores") if b),
+                    "shard": f"{shard['index']}/{shard['count']} ({shard.get('balance', 'count')})" if shard else "whole",
+                    "parts": ", ".join(r.get("parts") or []) or "none", "provider": r.get("provider")})
+    return out

@@ -1,0 +1,1 @@
+"""ticketdesk: support-ticket triage with a human approval step for refunds."""
