@@ -10,6 +10,7 @@ that flips a few of its cells between any two runs, sharded or not, so it cannot
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -242,3 +243,24 @@ def test_benchmark_verdicts_stay_per_machine():
     assert "CPU A" in c1["by_platform"][0]["source"] and "CPU B" in c1["by_platform"][1]["source"]
     # 2.5x on one machine, 50x on the other: each judged alone (refuted, confirmed), not one pooled ratio
     assert [b["verdict"] for b in c1["by_platform"]] == ["refuted", "confirmed"] and c1["verdict"] == "partly", c1
+
+
+def test_benchmark_sections_render_once_per_machine():
+    """Two bench runs in one merged document: each section once per machine, charts with distinct ids."""
+    from parity.render import render_html, render_markdown
+    from parity.results import PART_SECTIONS
+
+    doc = json.loads((Path(__file__).parent / "fixtures" / "sample_results.json").read_text(encoding="utf-8"))
+    for section in PART_SECTIONS["bench"]:
+        rows = doc.get(section) or []
+        doc[section] = [{**r, "run": run} for run in ("r1", "r2") for r in rows]
+    doc["run"]["merged"] = True
+    doc["runs"] = [{"id": r, "platform": "linux-cpython3.11-x86_64", "machine": {"cpu_model": cpu, "cores": 2},
+                    "parts": ["bench"]} for r, cpu in (("r1", "CPU A"), ("r2", "CPU B"))]
+    html = render_html(doc)
+    for cpu in ("CPU A", "CPU B"):
+        assert html.count(f'<h3 class="machine">Measured on {cpu}') == 7, cpu  # speed, latency, ... workloads
+    ids = re.findall(r'id="(chart-[^"]+)"', html)
+    assert len(ids) == len(set(ids)) and any(i.startswith("chart-m1-") for i in ids), ids
+    md = render_markdown(doc)
+    assert md.count("#### Measured on CPU A") == 1 and md.count("#### Measured on CPU B") == 1

@@ -67,6 +67,14 @@ def _claims(doc: dict[str, Any]) -> str:
 
 
 def _ratios(doc: dict[str, Any]) -> str:
+    runs = [r for r in merged.bench_runs(doc) if any(x.get("run") == r.get("id") for x in rows(doc, "ratios"))]
+    if len(runs) > 1:  # a merged document from several machines: one table each, never pooled
+        return "\n\n".join(f"#### {_cell(merged.machine_title(doc, r))}\n\n" + _machine_ratios(merged.only_run(doc, str(r["id"])))
+                             for r in runs)
+    return _machine_ratios(doc)
+
+
+def _machine_ratios(doc: dict[str, Any]) -> str:
     ratios = sorted(rows(doc, "ratios"), key=ratio_sort_key)
     head = "### Headline ratios (Postgres ÷ Redis, median and 95% CI; > 1 means Redis is faster)"
     if not ratios:
@@ -119,7 +127,8 @@ def _workloads(doc: dict[str, Any]) -> str:
         return ""
     from parity.workloads.runner import END_TO_END
 
-    key = lambda r: (r.get("name"), r.get("backend"), r.get("flavour"), r.get("loop"))  # noqa: E731
+    # the run too: in a merged document a workload's time is the one its own run measured, on its own machine
+    key = lambda r: (r.get("name"), r.get("backend"), r.get("flavour"), r.get("loop"), r.get("run"))  # noqa: E731
     total = {key(t): t for t in rows(doc, "workload_timings") if t.get("step") == END_TO_END}
     lines = ["### Workloads", "", "| Workload | Backend | Flavour | Loop | Result | End to end (median, 95% CI) |",
              "|---|---|---|---|---|--:|"]
