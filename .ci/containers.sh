@@ -25,7 +25,7 @@ cleanup() {
   .ci/docker-engine.sh stop "$dir" || code=1
   left_proc=$(pgrep -f -- "$dir" || true)
   [ -z "$left_proc" ] || { echo "containers: processes left: $left_proc" >&2; code=1; }
-  rm -rf "$out"
+  if [ "$code" = 0 ]; then rm -rf "$out"; else echo "containers: the runs' results stay in $out" >&2; fi
   exit $code
 }
 trap cleanup EXIT

@@ -38,6 +38,14 @@ def _claims(doc: dict[str, Any]) -> dict[str, str]:
     return {f"claim:{c['id']}": c["verdict"] for c in doc.get("claims", [])}
 
 
+def _why(doc: dict[str, Any], key: str) -> str:
+    """A claim's reason, or a cell's, so a difference can be read without the two documents."""
+    rows = doc.get("claims", []) if key.startswith("claim:") else doc.get("cells", [])
+    ident = key.removeprefix("claim:")
+    row = next((r for r in rows if r.get("id") == ident), {})
+    return " ".join(str(row.get("reason") or "").split())[:240]
+
+
 JUDGED = {"passed", "known-divergence", "diverged"}  # a cell that ran and was compared with the reference
 
 
@@ -56,7 +64,8 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
         for key in sorted(ta.keys() | tb.keys()):
             va, vb = ta.get(key, "(absent)"), tb.get(key, "(absent)")
             if va != vb:
-                out.append({"key": key, "a": va, "b": vb, "flaky": flaky_reason(key, va, vb)})
+                out.append({"key": key, "a": va, "b": vb, "flaky": flaky_reason(key, va, vb),
+                            "why_a": _why(a, key), "why_b": _why(b, key)})
     return out
 
 
@@ -71,6 +80,8 @@ def main(argv: list[str]) -> int:
     for d in diffs:
         note = f"  (known flaky: {d['flaky']})" if d["flaky"] else ""
         print(f"{d['key']}: {pa} {d['a']} vs {pb} {d['b']}{note}")
+        if not d["flaky"]:
+            print(f"    {pa}: {d['why_a'] or '-'}\n    {pb}: {d['why_b'] or '-'}")
     print(f"{len(_cells(a))} cells and {len(_claims(a))} claims compared: {len(hard)} difference(s) outside the flaky set")
     return 1 if hard else 0
 
