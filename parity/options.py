@@ -106,6 +106,29 @@ def _profile(value: str | None, given: dict[str, Any]) -> str:
     return value or ("quick" if given.get("quick") else "standard")
 
 
+# Generated examples per cell and property (compat/test_generated.py), by profile; --parity-examples overrides.
+EXAMPLES = {"quick": 25, "standard": 100, "full": 400}
+
+
+def _examples(value: int | None, given: dict[str, Any]) -> int:
+    if value is None:
+        return EXAMPLES[_profile(given.get("profile"), given)]
+    if value < 1:
+        raise ParityUsageError(f"--parity-examples {value}: a generated property needs at least one example",
+                               "use --parity-examples 1 or more")
+    return value
+
+
+def _seed(value: int | None, given: dict[str, Any]) -> int:
+    import random
+
+    if value is None:
+        return random.SystemRandom().randrange(2**32)
+    if not 0 <= value < 2**32:
+        raise ParityUsageError(f"--parity-seed {value}: out of range", "give a seed between 0 and 4294967295")
+    return value
+
+
 def _path(value: str | None, given: dict[str, Any]) -> Path | None:
     return Path(value) if value else None
 
@@ -180,6 +203,12 @@ class Options:
     shard_durations: Path | None = option("--parity-shard-durations", "balance --shard by the cell durations of "
                                           "this earlier results.json (default: by item count)",
                                           cli="--shard-durations", metavar="RESULTS", resolve=_shard_durations)
+    seed: int = option("--parity-seed", "seed of the generated examples (default: a new one per run, printed and "
+                       "saved in results.json; give it again to replay a run)", kind=int, cli="--seed", metavar="N",
+                       default=0, resolve=_seed)
+    examples: int = option("--parity-examples", "generated examples per cell and property (default by profile: "
+                           + ", ".join(f"{k} {v}" for k, v in EXAMPLES.items()) + ")", kind=int, cli="--examples",
+                           metavar="N", default=EXAMPLES["standard"], resolve=_examples)
 
     @classmethod
     def declared(cls, command: str | None = None) -> list[tuple[str, Opt]]:

@@ -40,8 +40,11 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "parity_whole(part): never split by --shard or -n (bench, faults)")
     _refuse_xdist_for_whole_parts(config)
     try:
-        worker = getattr(config, "workerinput", {}).get("workerid")
-        config.stash[SESSION_KEY] = session = ParitySession(Options.from_pytest(config), worker=worker)
+        workerinput = getattr(config, "workerinput", {})
+        options = Options.from_pytest(config)
+        if "parity_seed" in workerinput:  # xdist: every worker generates from the controller's seed
+            options.seed = workerinput["parity_seed"]
+        config.stash[SESSION_KEY] = session = ParitySession(options, worker=workerinput.get("workerid"))
     except ParityUsageError as exc:
         raise pytest.UsageError(exc.line()) from None
     if session.pool.endpoints():  # a third-party saver's capabilities were detected on its server already
@@ -94,6 +97,16 @@ def pytest_keyboard_interrupt(excinfo) -> None:
         excinfo.traceback = type(excinfo.traceback)(entries)
     except Exception:  # pytest internals moved: its report stays as it was
         pass
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    node.workerinput["parity_seed"] = get_session(node.config).seed
+
+
+def pytest_report_header(config) -> str | None:
+    session = config.stash.get(SESSION_KEY, None)
+    return None if session is None else f"checkpoint-parity: seed {session.seed} (replay with --parity-seed {session.seed})"
 
 
 def pytest_unconfigure(config) -> None:
@@ -424,10 +437,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         tr.write_line(describe(record))
     if counts:
         tr.write_line("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    tr.write_line(f"seed: {ps.seed} (replay with --parity-seed {ps.seed})")
     for finding in ps.doc.get("findings", [])[:20]:
         rate = f" ({finding['seen']}/{finding['runs']} runs)" if finding["runs"] > 1 else ""
         known = " [known]" if finding.get("known") else ""
         tr.write_line(f"finding{known}: {finding['backend']}/{finding['flavour']}/{finding['loop'] or '-'} "
                       f"{finding['scenario']}: {finding['summary']}{rate}")
+        if finding.get("repro"):
+            tr.write_line(f"  repro: {ps.options.out / finding['repro'] if ps.options.out else finding['repro']}")
     if ps.options.out:
         tr.write_line(f"results: {ps.options.out / 'results.json'}")

@@ -45,6 +45,8 @@ class ParitySession:
             self.pool.close()
             raise
         self.doc = results.new_document(profile=options.profile)
+        self.seed = options.seed  # of the generated examples; --parity-seed replays it
+        self.doc["run"]["seed"] = self.seed
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]

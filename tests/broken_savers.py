@@ -199,3 +199,91 @@ class OtherOrderAndClock(InMemorySaver):
 
 other_order_and_clock = _factory("other_order", OtherOrderAndClock)
 REPRESENTATIONS["other_order"] = "other_order_and_clock"
+# Bugs only generated inputs find (compat/test_generated.py): each passes every hand-written compat scenario.
+def _deep(value: Any, leaf) -> Any:
+    """value with leaf() applied to every float inside its dicts, lists, tuples and sets."""
+    if isinstance(value, dict):
+        return {k: _deep(v, leaf) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_deep(v, leaf) for v in value)
+    return leaf(value) if type(value) is float else value
+
+
+class _ValueBug(InMemorySaver):
+    """Applies `leaf` to floats in channel values and pending writes on the way in."""
+
+    leaf = staticmethod(lambda x: x)
+
+    def put(self, config, checkpoint, metadata, new_versions):
+        cp = {**checkpoint, "channel_values": _deep(checkpoint["channel_values"], self.leaf)}
+        return super().put(config, cp, metadata, new_versions)
+
+    def put_writes(self, config, writes, task_id, task_path=""):
+        return super().put_writes(config, [(c, _deep(v, self.leaf)) for c, v in writes], task_id, task_path)
+
+
+class RoundsFloats(_ValueBug):
+    """Floats are stored rounded to 9 significant digits (as a text store with %.9g would)."""
+
+    leaf = staticmethod(lambda x: float(f"{x:.9g}"))
+
+
+class NanToNone(_ValueBug):
+    """NaN is stored as None (as a JSON store without NaN support would)."""
+
+    leaf = staticmethod(lambda x: None if x != x else x)
+
+
+class DropsNegativeZero(_ValueBug):
+    """-0.0 is stored as 0.0 (the sign of zero is lost, as in a numeric column)."""
+
+    leaf = staticmethod(lambda x: 0.0 if x == 0 else x)
+
+
+def _key(config):
+    """Thread ids with ':' or ' ' stored under '_' (as a store that escapes its key separator carelessly)."""
+    conf = config.get("configurable", {})
+    tid = conf.get("thread_id")
+    if isinstance(tid, str):
+        conf = {**conf, "thread_id": tid.replace(":", "_").replace(" ", "_")}
+    return {**config, "configurable": conf}
+
+
+class MiskeysThreadIds(InMemorySaver):
+    """Thread ids are keyed with ':' and ' ' replaced by '_': "a:b", "a b" and "a_b" share one thread."""
+
+    def put(self, config, checkpoint, metadata, new_versions):
+        return super().put(_key(config), checkpoint, metadata, new_versions)
+
+    def put_writes(self, config, writes, task_id, task_path=""):
+        return super().put_writes(_key(config), writes, task_id, task_path)
+
+    def get_tuple(self, config):
+        return super().get_tuple(_key(config))
+
+    def list(self, config, *, filter=None, before=None, limit=None):
+        return super().list(config and _key(config), filter=filter, before=before and _key(before), limit=limit)
+
+    def delete_thread(self, thread_id):
+        return super().delete_thread(_key({"configurable": {"thread_id": thread_id}})["configurable"]["thread_id"])
+
+
+class FirstPageOnly(InMemorySaver):
+    """list() without a limit returns only the first page of 100 (a paginated store that forgets the cursor)."""
+
+    def list(self, config, *, filter=None, before=None, limit=None):
+        items = super().list(config, filter=filter, before=before, limit=limit)
+        return iter(list(items)[:100]) if limit is None else items
+
+
+rounds_floats = _factory("round", RoundsFloats)
+nan_to_none = _factory("nan", NanToNone)
+drops_negative_zero = _factory("negzero", DropsNegativeZero)
+miskeys_thread_ids = _factory("miskey", MiskeysThreadIds)
+first_page_only = _factory("page", FirstPageOnly)
+# name -> (factory, the generated test that must catch it)
+GENERATED_BUGS = {"gen_round": ("rounds_floats", "test_generated_values"),
+                  "gen_nan": ("nan_to_none", "test_generated_values"),
+                  "gen_negzero": ("drops_negative_zero", "test_generated_values"),
+                  "gen_miskey": ("miskeys_thread_ids", "test_generated_identifiers"),
+                  "gen_page": ("first_page_only", "test_generated_history")}

@@ -33,6 +33,10 @@ class Finding:
     workload: str | None = None
     # A waiver that explains some differences but not all: why the cell still fails, said in the report.
     partly_explained: dict[str, Any] | None = None
+    # Generated findings (parity.generated): the shrunk input, how many examples ran, the repro script (DIR-relative).
+    example: str | None = None
+    examples_run: int | None = None
+    repro: str | None = None
     id: str = field(default="")
 
     def __post_init__(self) -> None:

@@ -1,0 +1,1 @@
+"""Generated inputs: Hypothesis strategies, an exact judge, and standalone repro scripts for property-based parity."""

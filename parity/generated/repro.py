@@ -1,0 +1,125 @@
+"""Standalone repro scripts for generated findings: the shrunk ops, the saver, and a check against InMemorySaver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parity.generated import literal as lit
+
+# backend -> (sync (import, opening), async (import, opening)); an opening sets `s` to the saver on `arg`.
+SAVERS = {
+    "redis": (("from langgraph.checkpoint.redis import RedisSaver",
+               "s = st.enter_context(RedisSaver.from_conn_string(arg)); s.setup()"),
+              ("from langgraph.checkpoint.redis import AsyncRedisSaver",
+               "s = await st.enter_async_context(AsyncRedisSaver.from_conn_string(arg)); await s.asetup()")),
+    "redis-shallow": (("from langgraph.checkpoint.redis import ShallowRedisSaver",
+                       "s = st.enter_context(ShallowRedisSaver.from_conn_string(arg)); s.setup()"),
+                      ("from langgraph.checkpoint.redis import AsyncShallowRedisSaver",
+                       "s = await st.enter_async_context(AsyncShallowRedisSaver.from_conn_string(arg)); await s.asetup()")),
+    "postgres": (("from langgraph.checkpoint.postgres import PostgresSaver",
+                  "s = st.enter_context(PostgresSaver.from_conn_string(arg)); s.setup()"),
+                 ("from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver",
+                  "s = await st.enter_async_context(AsyncPostgresSaver.from_conn_string(arg)); await s.setup()")),
+    "postgres-shallow": (("from langgraph.checkpoint.postgres.shallow import ShallowPostgresSaver",
+                          "s = st.enter_context(ShallowPostgresSaver.from_conn_string(arg)); s.setup()"),
+                         ("from langgraph.checkpoint.postgres.shallow import AsyncShallowPostgresSaver",
+                          "s = await st.enter_async_context(AsyncShallowPostgresSaver.from_conn_string(arg)); await s.setup()")),
+    "sqlite": (("from langgraph.checkpoint.sqlite import SqliteSaver",
+                "s = st.enter_context(SqliteSaver.from_conn_string(':memory:'))"),
+               ("from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver",
+                "s = await st.enter_async_context(AsyncSqliteSaver.from_conn_string(':memory:'))")),
+}
+HINT = {"redis": "redis://127.0.0.1:PORT", "redis-shallow": "redis://127.0.0.1:PORT", "sqlite": "sqlite",
+        "postgres": "postgresql://USER@127.0.0.1:PORT/DB", "postgres-shallow": "postgresql://USER@127.0.0.1:PORT/DB"}
+# parity.generated.types in one line each: a repro defines the types its values use (the judge compares class names)
+TYPES = {"Color": 'class Color(enum.Enum): RED = "red"; BLUE = 2; NONE = None',
+         "Level": "class Level(enum.IntEnum): LOW = 1; HIGH = 2**40",
+         "Point": "@dataclasses.dataclass\nclass Point: x: Any; label: str",
+         "Record": "class Record(BaseModel): id: int; payload: Any = None"}
+
+# parity.generated.ops.run_ops and exact() in brief; tests/test_generated.py runs emitted scripts on both savers.
+BODY = r'''P = f"r{uuid.uuid4().hex[:6]}~"  # this run's thread-id prefix
+def cfg(t, ns=None, cid=None): return {"configurable": {k: v for k, v in (("thread_id", P + t), ("checkpoint_ns", ns), ("checkpoint_id", cid)) if v is not None}}
+def strip(c): return c and {k: v[len(P):] if k == "thread_id" else v for k, v in c["configurable"].items()}
+def view(t, full=True):
+    w = {}; [w.setdefault(k, []).append([c, v]) for k, c, v in (t.pending_writes or [] if t else [])]
+    return t and (strip(t.config), strip(t.parent_config), t.metadata) + ((t.checkpoint["channel_values"], sorted(w.items())) if full else ())
+async def run(s, a):
+    async def call(name, *args, **kw):
+        r = getattr(s, "a" * a + name)(*args, **kw)
+        return [x async for x in r] if inspect.isasyncgen(r) else list(r) if inspect.isgenerator(r) else (await r if a else r)
+    out, n = [], 0
+    for op in OPS:
+        try:
+            if op[0] == "put":
+                n += 1; cp = empty_checkpoint(); cp.update(id=op[3], ts="2026-01-01T00:00:00+00:00", channel_values=dict(op[5]), channel_versions={c: f"{n:032}.0" for c in op[5]})
+                out.append(strip(await call("put", cfg(op[1], op[2], op[4]), cp, dict(op[6]), dict(cp["channel_versions"]))))
+            elif op[0] == "put_writes": out.append(await call("put_writes", cfg(op[1], op[2], op[3]), list(op[4]), op[5], ""))
+            elif op[0] == "get": out.append(view(await call("get_tuple", cfg(*op[1:]))))
+            elif op[0] == "list":  # without a namespace: order across namespaces is not promised
+                r = [view(t, False) for t in await call("list", cfg(op[1], op[2]), filter=op[3], before=op[4] and cfg(op[1], op[2], op[4]), limit=op[5])]
+                out.append(r if op[2] is not None else sorted(r, key=repr))
+            elif op[0] == "delete": out.append(await call("delete_thread", P + op[1]))
+        except Exception as e: out.append(("raised", type(e).__name__))
+    return out
+def canon(v):
+    if isinstance(v, float): return ("float", "nan" if v != v else v.hex())
+    if type(v) in (list, tuple, set, frozenset): return (type(v).__name__, sorted(map(repr, map(canon, v))) if isinstance(v, (set, frozenset)) else [canon(x) for x in v])
+    if type(v) is dict: return ("dict", sorted((repr(canon(k)), canon(x)) for k, x in v.items()))
+    fields = getattr(v, "__dataclass_fields__", None) or getattr(type(v), "model_fields", None)
+    return (type(v).__qualname__, canon({f: getattr(v, f) for f in fields})) if fields and not isinstance(v, type) else (type(v).__qualname__, repr(v))
+async def main(arg, a):
+    async with contextlib.AsyncExitStack() as st:
+        if arg == "memory": s = InMemorySaver()
+        else: OPEN
+        want, got = await run(InMemorySaver(), a), await run(s, a)
+    bad = [i for i, (x, y) in enumerate(zip(want, got)) if canon(x) != canon(y)]
+    print(f"op {bad[0]} {OPS[bad[0]][0]}:\n  InMemorySaver: {want[bad[0]]!r:.1500}\n  {arg}: {got[bad[0]]!r:.1500}" if bad else "same as InMemorySaver")
+    sys.exit(1 if bad else 0)
+asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "memory", ASYNC))
+'''
+
+
+def script(finding, backend, ops: list) -> str:
+    """The repro's source: OPS as literals, the target saver, the comparison with InMemorySaver."""
+    used: set[str] = set()
+    ops_src = "[" + ", ".join(lit.literal(op, used) for op in ops) + "]"
+    imports = ["import asyncio, contextlib, inspect, sys, uuid", "from langgraph.checkpoint.base import empty_checkpoint",
+               "from langgraph.checkpoint.memory import InMemorySaver"]
+    imports += sorted({lit.IMPORTS[n] for n in used if n in lit.IMPORTS})
+    msgs = sorted(n for n in used if n.endswith("Message"))
+    if msgs:
+        imports.append(f"from langchain_core.messages import {', '.join(msgs)}")
+    opening, target_import, hint = _opening(backend, finding.flavour)
+    imports += [target_import] if target_import else []
+    defs = [TYPES[n] for n in sorted(used) if n in TYPES]
+    if defs:
+        imports.append("import dataclasses, enum; from typing import Any; from pydantic import BaseModel")
+    name = f"{finding.id}.py"
+    doc = (f'"""Repro {finding.id}: {finding.backend} ({finding.flavour}) vs InMemorySaver: {_one_line(finding.summary)}\n'
+           f'Run: python {name} memory  (passes)   python {name} {hint}  (fails)"""')
+    body = BODY.replace("OPEN", opening).replace("ASYNC))", ("True" if finding.flavour == "async" else "False") + "))")
+    return "\n".join([doc, *imports, *defs, f"OPS = {ops_src}", body.rstrip("\n")]) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:160].replace('"""', "'''").replace("\\", "/")
+
+
+def _opening(backend, flavour: str) -> tuple[str, str | None, str]:
+    if backend.name in SAVERS and backend.origin == "built-in":
+        imp, opening = SAVERS[backend.name][flavour == "async"]
+        return opening, imp, HINT[backend.name]
+    # A third-party saver registered as module:factory: its factory gets a minimal SaverContext-like object.
+    module, _, attr = backend.origin.rpartition(":")
+    opening = ("import importlib, types; s = getattr(importlib.import_module(%r), %r)(types.SimpleNamespace("
+               "scope=P, endpoint=None, url=None, options={}, keep=False))" % (module, attr))
+    return opening, None, "saver"
+
+
+def write(out: Path, finding, backend, ops: list) -> str:
+    """Write DIR/repro/<finding id>.py; return its path relative to DIR (as results.json links it)."""
+    path = out / "repro" / f"{finding.id}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(script(finding, backend, ops))
+    return str(path.relative_to(out))

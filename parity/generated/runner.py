@@ -1,0 +1,187 @@
+"""Run a generated property on one matrix cell: every example on the reference and on the cell's saver, judged exactly."""
+
+from __future__ import annotations
+
+import contextlib
+import reprlib
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import Flaky
+
+from parity.backends.registry import SaverContext
+from parity.judging.findings import DivergenceError, Finding, match_known
+from parity.generated.exact import exact
+from parity.generated.ops import run_ops
+from parity.generated.properties import Property
+
+REFERENCE = "memory"
+# Seconds Hypothesis may spend shrinking one failure, by profile (its own cap is 300 s). A finding's example is
+# then as small as that time allowed; the cell still fails and its repro still runs.
+SHRINK_SECONDS = {"quick": 20, "standard": 60, "full": 240}
+_short = reprlib.Repr()  # short reprs for summaries (attributes, not keywords: Python 3.10/3.11 take none)
+_short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 80, 80, 6, 6, 4
+
+
+class Mismatch(AssertionError):
+    """One example where the cell's observations differ from the reference's."""
+
+
+class ReferenceRaised(Exception):
+    """The reference itself raised: the property generated an input outside the API's contract (a harness bug)."""
+
+
+def examples(cell, prop: Property) -> int:
+    """This cell's example count: the profile's (or --parity-examples) share for this property."""
+    return max(1, round(cell.session.options.examples * prop.weight))
+
+
+def property_seed(run_seed: int, prop: Property) -> int:
+    """One seed per property and run: every backend and flavour sees the same examples."""
+    return (run_seed * 1_000_003 + zlib.crc32(prop.name.encode())) % 2**32
+
+
+def database(cell) -> DirectoryBasedExampleDatabase | None:
+    """Hypothesis' example database, kept with the run (DIR/hypothesis): failures replay first when reused."""
+    out = cell.session.options.out
+    return DirectoryBasedExampleDatabase(str(Path(out) / "hypothesis")) if out else None
+
+
+def run_property(cell, loop_factory, prop: Property) -> None:
+    """Judge the cell on `prop`; record a finding (shrunk example, repro script) and fail when it diverges."""
+    missing = cell.backend.missing(*prop.requires)
+    if missing:
+        pytest.skip(f"not-applicable: {cell.backend.name} lacks capability {', '.join(m.value for m in missing)}")
+    loop = loop_factory()
+    failures: list[tuple[list, list, list]] = []
+    count = [0]
+    try:
+        with contextlib.ExitStack() as stack:
+            ref = stack.enter_context(_opened(loop, cell, cell.session.registry.get(REFERENCE)))
+            saver = stack.enter_context(_opened(loop, cell, cell.backend))
+            is_async = cell.flavour == "async"
+
+            def check(ops):
+                count[0] += 1
+                prefix = f"g{count[0]}~"
+                expected = loop.run_until_complete(run_ops(ref, is_async, prefix, ops))
+                raised = [o for o in expected if isinstance(o, dict) and set(o) == {"raised"}]
+                if raised:
+                    raise ReferenceRaised(f"the reference raised {raised[0]['raised']} on {_short.repr(ops)}")
+                actual = loop.run_until_complete(run_ops(saver, is_async, prefix, ops))
+                if exact(expected) != exact(actual):
+                    failures.append((ops, expected, actual))
+                    raise Mismatch(first_difference(ops, expected, actual))
+
+            # Hypothesis keys its database by the test function; distinguish property, backend and flavour.
+            check._hypothesis_internal_add_digest = f"{prop.name}|{cell.backend.name}|{cell.flavour}".encode()
+            test = settings(max_examples=examples(cell, prop), database=database(cell),
+                            deadline=None,  # server round trips vary; a hung saver is caught by --parity-timeout
+                            suppress_health_check=[HealthCheck.differing_executors], report_multiple_bugs=False,
+                            print_blob=False)(seed(property_seed(cell.session.seed, prop))(given(prop.ops)(check)))
+            try:
+                with _shrink_cap(SHRINK_SECONDS.get(cell.session.options.profile, 60)):
+                    test()
+            except ReferenceRaised as exc:
+                pytest.fail(f"property {prop.name} is broken: {exc}", pytrace=False)
+            except (Mismatch, Flaky) as exc:
+                intermittent = isinstance(exc, Flaky)
+                cell.runs, cell.diverged_runs = count[0], len(failures)
+                if failures:
+                    _fail(cell, prop, *failures[-1], intermittent=intermittent)
+                raise
+            cell.runs = count[0]
+    finally:
+        loop.close()
+
+
+@contextlib.contextmanager
+def _shrink_cap(seconds: int):
+    """Hypothesis' shrink-time cap is a module constant (no setting): lowered for the test, then restored."""
+    from hypothesis.internal.conjecture import engine
+
+    old, engine.MAX_SHRINKING_SECONDS = engine.MAX_SHRINKING_SECONDS, seconds
+    try:
+        yield
+    finally:
+        engine.MAX_SHRINKING_SECONDS = old
+
+
+@contextlib.contextmanager
+def _opened(loop, cell, backend):
+    """A saver of the cell's flavour on a fresh scope, open for all examples of the test (ids differ per example)."""
+    ctx = SaverContext(cell.endpoint if backend is cell.backend else None, cell.session.new_scope())
+    cm = backend.saver(cell.flavour, ctx)
+    if cell.flavour == "async":
+        saver = loop.run_until_complete(cm.__aenter__())
+        try:
+            yield saver
+        finally:
+            loop.run_until_complete(cm.__aexit__(None, None, None))
+    else:
+        with cm as saver:
+            yield saver
+
+
+def first_difference(ops: list, expected: list, actual: list) -> str:
+    for i, (op, e, a) in enumerate(zip(ops, expected, actual)):
+        if exact(e) != exact(a):
+            where = _where(exact(e), exact(a))
+            return f"op {i} {op[0]}: {where}"
+    return "observations differ"
+
+
+def _where(e: Any, a: Any, path: str = "") -> str:
+    """The first place two exact trees differ, as path: expected vs actual."""
+    if _is_node(e) and _is_node(a) and isinstance(e[1], list) and isinstance(a[1], list) and len(e[1]) != len(a[1]):
+        return f"{path or 'value'}: {len(e[1])} items vs {len(a[1])}"
+    if _is_node(e) and _is_node(a) and e[0] == a[0] == "builtins.float":
+        return f"{path or 'value'}: {_float(e[1])} vs {_float(a[1])}"
+    if isinstance(e, list) and isinstance(a, list) and len(e) == len(a) and len(e) and \
+            not (len(e) == 2 and isinstance(e[0], str) and e[0] != a[0]):
+        for i, (x, y) in enumerate(zip(e, a)):
+            if x != y:
+                return _where(x, y, f"{path}[{i}]")
+    return f"{path or 'value'}: {_short.repr(e)} vs {_short.repr(a)}"
+
+
+def _is_node(x: Any) -> bool:
+    return isinstance(x, list) and len(x) >= 2 and isinstance(x[0], str) and "." in x[0]
+
+
+def _float(bits: str) -> str:
+    import struct
+
+    return "nan" if bits == "nan" else repr(struct.unpack(">d", bytes.fromhex(bits))[0])
+
+
+def hunks(ops: list, expected: list, actual: list) -> list[str]:
+    """One piece per differing op, in the shape of parity.differences hunks, for known-divergence matching."""
+    return [f"@@ op {i} {op[0]} {_short.repr(op[1:3])}\n- {e!r}\n+ {a!r}"[:4000]
+            for i, (op, e, a) in enumerate(zip(ops, expected, actual)) if exact(e) != exact(a)]
+
+
+def _fail(cell, prop: Property, ops: list, expected: list, actual: list, intermittent: bool = False) -> None:
+    from parity.generated import repro
+
+    pieces = hunks(ops, expected, actual)
+    summary = f"generated {prop.name}: {first_difference(ops, expected, actual)}"[:300]
+    if intermittent:
+        summary += " (intermittent: did not fail again on replay)"
+    loop = cell.loop if cell.flavour == "async" else None
+    finding = Finding(cell.backend.name, cell.flavour, loop, cell.scenario, "C12", summary, "\n".join(pieces),
+                      seen=len(pieces) and 1, runs=1)
+    finding.example = repr(ops)[:20_000]
+    finding.examples_run = cell.runs
+    finding.known = match_known(finding, cell.session.known_for(finding.backend), [pieces])
+    out = cell.session.options.out
+    if out is not None:
+        finding.repro = repro.write(Path(out), finding, cell.backend, ops)
+    cell.finding = finding
+    if finding.known:
+        pytest.xfail(f"known divergence: {finding.known['reason']}")
+    raise DivergenceError(finding)

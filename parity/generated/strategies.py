@@ -1,0 +1,166 @@
+"""Hypothesis strategies for what users put through a checkpointer: values, identifiers, metadata, histories.
+
+Values are limited to what langgraph-checkpoint's JsonPlusSerializer round-trips exactly on its own (checked by
+tests/test_generated.py against the installed version): anything else is the serializer's limit, not a saver's.
+Not promised by JsonPlusSerializer 4.3 and so not generated: tuples as values (msgpack returns lists; tuples as
+dict keys survive), ints outside [-2**63, 2**64-1] (it raises), ZoneInfo zones (they come back as fixed offsets),
+fold=1 datetimes (fold is dropped), bytearray below the top of a channel value (bytes), sets holding tuples, tuples inside dataclasses/pydantic models, models or
+dataclasses nested inside a pydantic model (model_dump() makes them dicts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import string
+
+from hypothesis import strategies as st
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from parity.generated.types import Color, Level, Point, Record
+
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1  # msgpack's integer range; JsonPlusSerializer raises outside it
+EDGE_INTS = (0, 1, -1, 2**31, 2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, 2**63, INT_MAX, INT_MIN)
+EDGE_FLOATS = (0.0, -0.0, float("nan"), float("inf"), float("-inf"), 5e-324, -5e-324, 2.2250738585072014e-308,
+               1.7976931348623157e308, 0.1, 1 / 3, 2.0**53 + 2)
+SPECIALS = (":", "|", " ", "*", "{", "}", "-", ".", "_", "/", "\\", "%", "'", '"', "\t", "\n", "@", "#", "?", "[", "]")
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def ints() -> st.SearchStrategy[int]:
+    """Integers of the whole msgpack range, with the edges where stores lose precision (2**53, 2**63, 2**64-1)."""
+    return st.one_of(st.sampled_from(EDGE_INTS), st.integers(INT_MIN, INT_MAX))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def floats() -> st.SearchStrategy[float]:
+    """Every float: NaN (any payload), ±inf, -0.0, subnormals, full-precision values; judged bit for bit."""
+    return st.one_of(st.sampled_from(EDGE_FLOATS), st.floats(allow_nan=True, allow_infinity=True,
+                                                               allow_subnormal=True))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def texts() -> st.SearchStrategy[str]:
+    """Text of every Unicode plane (surrogates excluded: they are not encodable text), NUL included, and long text."""
+    chars = st.characters(codec="utf-8")
+    long = st.builds(lambda c, n: c * n, st.text(chars, min_size=1, max_size=3), st.integers(2_000, 40_000))
+    return st.one_of(st.text(chars, max_size=30), st.sampled_from(["", "\x00", "a\x00b", "\U0010fffd", "\u2028"]), long)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def binaries() -> st.SearchStrategy[bytes]:
+    """bytes (including NUL and invalid UTF-8), short and long."""
+    return st.one_of(st.binary(max_size=40), st.binary(min_size=2_000, max_size=20_000))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def zones() -> st.SearchStrategy[dt.timezone]:
+    """Fixed-offset zones: UTC and offsets east and west, to the minute and second."""
+    offsets = st.timedeltas(min_value=dt.timedelta(hours=-23, minutes=-59), max_value=dt.timedelta(hours=23, minutes=59))
+    return st.one_of(st.just(dt.timezone.utc), st.builds(dt.timezone, offsets))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def times() -> st.SearchStrategy:
+    """date, time and datetime (naive and aware, several zones, fold 0), and timedelta."""
+    aware_or_naive = st.one_of(st.none(), zones())
+    return st.one_of(st.dates(), st.times(timezones=aware_or_naive).map(lambda t: t.replace(fold=0)),
+                     st.datetimes(timezones=aware_or_naive).map(lambda d: d.replace(fold=0)), st.timedeltas())
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def scalars() -> st.SearchStrategy:
+    """Every leaf type: None, bool, int, float, Decimal, str, bytes, times, UUID, Enum (bytearray: see states())."""
+    return st.one_of(st.none(), st.booleans(), ints(), floats(), st.decimals(allow_nan=True, allow_infinity=True),
+                     texts(), binaries(), times(), st.uuids(), st.sampled_from(Color), st.sampled_from(Level))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def hashables() -> st.SearchStrategy:
+    """Set elements and dict keys: str, int, bool, None, and flat tuples of them (tuples only as keys)."""
+    flat = st.one_of(st.text(max_size=8), st.integers(INT_MIN, INT_MAX), st.booleans(), st.none())
+    return flat
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def keys() -> st.SearchStrategy:
+    """Dict keys: str, int and tuple keys (JsonPlusSerializer keeps all three)."""
+    return st.one_of(st.text(max_size=12), st.integers(INT_MIN, INT_MAX),
+                     st.tuples(st.integers(-10, 10), st.text(max_size=4)))
+
+
+def messages(children: st.SearchStrategy) -> st.SearchStrategy:
+    """LangChain messages: human, AI (with tool calls), system and tool messages, with unicode content."""
+    content = st.text(st.characters(codec="utf-8"), max_size=20)
+    ids = st.one_of(st.none(), st.text(string.ascii_letters + string.digits, min_size=1, max_size=8))
+    call = st.fixed_dictionaries({"name": st.text(string.ascii_letters, min_size=1, max_size=6),
+                                  "args": st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+                                  "id": st.text(string.ascii_letters, min_size=1, max_size=6)})
+    return st.one_of(st.builds(HumanMessage, content=content, id=ids),
+                     st.builds(AIMessage, content=content, id=ids, tool_calls=st.lists(call, max_size=2)),
+                     st.builds(SystemMessage, content=content, id=ids),
+                     st.builds(ToolMessage, content=content, id=ids, tool_call_id=st.text(string.ascii_letters, min_size=1, max_size=6)))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def values(max_leaves: int = 12) -> st.SearchStrategy:
+    """Nested state values: scalars inside lists, dicts (str/int/tuple keys), sets, frozensets, dataclasses,
+    pydantic models and LangChain messages, as deep as max_leaves allows."""
+    def extend(children):
+        return st.one_of(st.lists(children, max_size=4),
+                         st.dictionaries(keys(), children, max_size=4),
+                         st.sets(hashables(), max_size=4), st.frozensets(hashables(), max_size=4),
+                         st.builds(Point, x=children, label=st.text(max_size=6)),
+                         # pydantic models are stored as model_dump(): nested models/dataclasses in them come
+                         # back as dicts (not promised), so a model holds scalars and lists of them
+                         st.builds(Record, id=st.integers(INT_MIN, 2**63 - 1),
+                                   payload=st.one_of(scalars(), st.lists(scalars(), max_size=3))),
+                         messages(children))
+    return st.recursive(scalars(), extend, max_leaves=max_leaves)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def states(max_leaves: int = 12) -> st.SearchStrategy[dict]:
+    """A graph state's channel values: a few channels (names LangGraph allows), each holding a generated value."""
+    names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=8).filter(lambda n: not n.startswith("__"))
+    # A bytearray survives only as a whole channel value (dumps_typed special-cases it; nested it becomes bytes).
+    top = st.one_of(values(max_leaves), st.binary(max_size=40).map(bytearray))
+    return st.dictionaries(names, top, min_size=1, max_size=4)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def identifiers() -> st.SearchStrategy[str]:
+    """Thread ids / namespaces: ':' '|' spaces '*' '{}' '-' '.' and other separators, unicode, and long ones."""
+    part = st.text(string.ascii_letters + string.digits, min_size=1, max_size=6)
+    joined = st.builds(lambda parts, seps: "".join(p + s for p, s in zip(parts, seps)) + parts[-1],
+                       st.lists(part, min_size=2, max_size=4), st.lists(st.sampled_from(SPECIALS), min_size=3, max_size=3))
+    uni = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=12)
+    long = st.builds(lambda c, n: c * n, part, st.integers(100, 400))
+    return st.one_of(joined, uni, long, st.sampled_from(SPECIALS).map(lambda s: f"a{s}b"))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def identifier_families() -> st.SearchStrategy[list[str]]:
+    """Distinct ids that differ only in their separators ("a:b", "a b", "a_b", ...) or not at all after escaping:
+    a store that mangles or splits ids on a separator makes two of them collide."""
+    base = st.lists(st.text(string.ascii_lowercase, min_size=1, max_size=4), min_size=2, max_size=3)
+    seps = st.lists(st.sampled_from(SPECIALS), min_size=2, max_size=5, unique=True)
+    family = st.builds(lambda parts, ss: [s.join(parts) for s in ss], base, seps)
+    return st.builds(lambda fam, extra: list(dict.fromkeys(fam + extra)), family, st.lists(identifiers(), max_size=3))
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def json_values(max_leaves: int = 8) -> st.SearchStrategy:
+    """Metadata values: JSON-shaped (None, bool, int, finite float incl. -0.0, unicode str, lists, str-keyed dicts)."""
+    leaf = st.one_of(st.none(), st.booleans(), ints(), st.floats(allow_nan=False, allow_infinity=False),
+                     st.text(st.characters(codec="utf-8"), max_size=12))
+    return st.recursive(leaf, lambda c: st.one_of(st.lists(c, max_size=3),
+                                                  st.dictionaries(st.text(max_size=6), c, max_size=3)),
+                        max_leaves=max_leaves)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def metadata() -> st.SearchStrategy[dict]:
+    """User metadata of a checkpoint: nested, unicode, big ints, floats, under a few shared keys (so filters hit)."""
+    return st.dictionaries(st.sampled_from(["user", "score", "tags", "n", "ü", "a:b", "step_x"]), json_values(),
+                           max_size=4)
