@@ -49,7 +49,7 @@ def literal(value: Any, used: set[str]) -> str:
         used.add(t.__name__)
         return f"{t.__name__}(" + ", ".join(f"{f.name}={literal(getattr(value, f.name), used)}"
                                             for f in dataclasses.fields(value)) + ")"
-    if hasattr(value, "model_fields"):
+    if hasattr(t, "model_fields"):
         used.add(t.__name__)
         fields = {k: getattr(value, k) for k in type(value).model_fields if k in value.model_fields_set}
         return f"{t.__name__}(" + ", ".join(f"{k}={literal(v, used)}" for k, v in fields.items()) + ")"

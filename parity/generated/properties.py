@@ -31,7 +31,10 @@ def value_ops(draw) -> list[tuple]:
     read back latest and by id."""
     # Every example also carries a channel of bare numbers: precision, NaN and signed-zero bugs hide in them, and
     # in a nested value a float is one leaf type of many.
-    state = {**draw(gs.states()), "numbers": draw(st.lists(st.one_of(gs.floats(), gs.ints()), min_size=1, max_size=8))}
+    # A few edge floats (NaN, ±inf, -0.0, subnormals, 1/3 ...) in every example, as a list Hypothesis can shrink.
+    edges = st.lists(st.sampled_from(gs.EDGE_FLOATS + gs.EDGE_INTS), min_size=1, max_size=6)
+    state = {**draw(gs.states()), "numbers": draw(st.lists(st.one_of(gs.floats(), gs.ints()), max_size=6)),
+             "edges": draw(edges)}
     writes = draw(st.lists(st.tuples(CHANNELS, gs.values(8)), min_size=1, max_size=3))
     other = draw(st.lists(st.tuples(CHANNELS, gs.values(4)), max_size=2))
     cid = checkpoint_id(1)
