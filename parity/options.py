@@ -108,6 +108,17 @@ def _profile(value: str | None, given: dict[str, Any]) -> str:
 
 # Generated examples per cell and property (compat/test_generated.py), by profile; --parity-examples overrides.
 EXAMPLES = {"quick": 25, "standard": 100, "full": 400}
+# Seconds Hypothesis may spend shrinking one failure, by profile (its own cap is 300 s): a finding's example is then
+# as small as that time allowed; the cell still fails and its repro still runs.
+SHRINK_SECONDS = {"quick": 20, "standard": 60, "full": 240}
+
+
+def _shrink(value: float | None, given: dict[str, Any]) -> float:
+    if value is None:
+        return SHRINK_SECONDS[_profile(given.get("profile"), given)]
+    if value <= 0:
+        raise ParityUsageError(f"--parity-shrink-seconds {value:g}: shrinking needs some time", "give seconds > 0")
+    return float(value)
 
 
 def _examples(value: int | None, given: dict[str, Any]) -> int:
@@ -119,11 +130,10 @@ def _examples(value: int | None, given: dict[str, Any]) -> int:
     return value
 
 
-def _seed(value: int | None, given: dict[str, Any]) -> int:
-    import random
-
+def _seed(value: int | None, given: dict[str, Any]) -> int | None:
+    # None: the session draws one (parity.session), so resolving options twice (CLI, then pytest) agrees
     if value is None:
-        return random.SystemRandom().randrange(2**32)
+        return None
     if not 0 <= value < 2**32:
         raise ParityUsageError(f"--parity-seed {value}: out of range", "give a seed between 0 and 4294967295")
     return value
@@ -203,12 +213,17 @@ class Options:
     shard_durations: Path | None = option("--parity-shard-durations", "balance --shard by the cell durations of "
                                           "this earlier results.json (default: by item count)",
                                           cli="--shard-durations", metavar="RESULTS", resolve=_shard_durations)
-    seed: int = option("--parity-seed", "seed of the generated examples (default: a new one per run, printed and "
+    seed: int | None = option("--parity-seed", "seed of the generated examples (default: a new one per run, printed and "
                        "saved in results.json; give it again to replay a run)", kind=int, cli="--seed", metavar="N",
-                       default=0, resolve=_seed)
+                       resolve=_seed)
     examples: int = option("--parity-examples", "generated examples per cell and property (default by profile: "
                            + ", ".join(f"{k} {v}" for k, v in EXAMPLES.items()) + ")", kind=int, cli="--examples",
                            metavar="N", default=EXAMPLES["standard"], resolve=_examples)
+    shrink_seconds: float = option("--parity-shrink-seconds", "time Hypothesis may spend shrinking one generated "
+                                   "failure (default by profile: " + ", ".join(f"{k} {v}" for k, v in
+                                                                             SHRINK_SECONDS.items()) + ")",
+                                   kind=float, cli="--shrink-seconds", metavar="SECONDS",
+                                   default=SHRINK_SECONDS["standard"], resolve=_shrink)
 
     @classmethod
     def declared(cls, command: str | None = None) -> list[tuple[str, Opt]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import random
 import uuid
 from typing import Any
 
@@ -45,7 +46,8 @@ class ParitySession:
             self.pool.close()
             raise
         self.doc = results.new_document(profile=options.profile)
-        self.seed = options.seed  # of the generated examples; --parity-seed replays it
+        # of the generated examples; --parity-seed replays it
+        self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
         self.doc["run"]["seed"] = self.seed
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace

@@ -68,7 +68,7 @@ def test_a_repro_of_every_value_type_is_short_and_passes_on_memory(tmp_path):
     from langchain_core.messages import AIMessage, ToolMessage
 
     from parity.backends.builtin import backends
-    from parity.findings import Finding
+    from parity.judging.findings import Finding
     from parity.generated.repro import script
     from parity.generated.types import Color, Level, Point, Record
 
@@ -112,7 +112,7 @@ def broken_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("generated-broken")
     savers = [a for name, (fn, _) in GENERATED_BUGS.items() for a in ("--parity-saver", f"{name}=tests.broken_savers:{fn}")]
     wanted = " or ".join(f"{test}[{name}-sync" for name, (_, test) in GENERATED_BUGS.items())
-    return out, *run_generated(out, "--parity-quick", "--parity-seed", "12345", *savers,
+    return out, *run_generated(out, "--parity-quick", "--parity-seed", "12345", "--parity-shrink-seconds", "3", *savers,
                                "--parity-backend", ",".join(GENERATED_BUGS), "-k", wanted)
 
 

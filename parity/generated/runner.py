@@ -20,9 +20,6 @@ from parity.generated.ops import run_ops
 from parity.generated.properties import Property
 
 REFERENCE = "memory"
-# Seconds Hypothesis may spend shrinking one failure, by profile (its own cap is 300 s). A finding's example is
-# then as small as that time allowed; the cell still fails and its repro still runs.
-SHRINK_SECONDS = {"quick": 20, "standard": 60, "full": 240}
 _short = reprlib.Repr()  # short reprs for summaries (attributes, not keywords: Python 3.10/3.11 take none)
 _short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 80, 80, 6, 6, 4
 
@@ -84,7 +81,7 @@ def run_property(cell, loop_factory, prop: Property) -> None:
                             suppress_health_check=[HealthCheck.differing_executors], report_multiple_bugs=False,
                             print_blob=False)(seed(property_seed(cell.session.seed, prop))(given(prop.ops)(check)))
             try:
-                with _shrink_cap(SHRINK_SECONDS.get(cell.session.options.profile, 60)):
+                with _shrink_cap(cell.session.options.shrink_seconds):
                     test()
             except ReferenceRaised as exc:
                 pytest.fail(f"property {prop.name} is broken: {exc}", pytrace=False)
@@ -136,17 +133,35 @@ def first_difference(ops: list, expected: list, actual: list) -> str:
 
 
 def _where(e: Any, a: Any, path: str = "") -> str:
-    """The first place two exact trees differ, as path: expected vs actual."""
-    if _is_node(e) and _is_node(a) and isinstance(e[1], list) and isinstance(a[1], list) and len(e[1]) != len(a[1]):
-        return f"{path or 'value'}: {len(e[1])} items vs {len(a[1])}"
-    if _is_node(e) and _is_node(a) and e[0] == a[0] == "builtins.float":
-        return f"{path or 'value'}: {_float(e[1])} vs {_float(a[1])}"
-    if isinstance(e, list) and isinstance(a, list) and len(e) == len(a) and len(e) and \
-            not (len(e) == 2 and isinstance(e[0], str) and e[0] != a[0]):
-        for i, (x, y) in enumerate(zip(e, a)):
-            if x != y:
-                return _where(x, y, f"{path}[{i}]")
-    return f"{path or 'value'}: {_short.repr(e)} vs {_short.repr(a)}"
+    """The first place two exact trees differ, as a readable path (keys and indexes): expected vs actual."""
+    here = path or "value"
+    if not (_is_node(e) and _is_node(a)) or e[0] != a[0]:
+        return f"{here}: {_show(e)} vs {_show(a)}"
+    if e[0] == "builtins.float":
+        return f"{here}: {_float(e[1])} vs {_float(a[1])}"
+    if e[0] in ("builtins.list", "builtins.tuple", "builtins.dict") and len(e[1]) != len(a[1]):
+        return f"{here}: {len(e[1])} items vs {len(a[1])}"
+    if e[0] in ("builtins.list", "builtins.tuple"):
+        i = next(i for i, (x, y) in enumerate(zip(e[1], a[1])) if x != y)
+        return _where(e[1][i], a[1][i], f"{path}[{i}]")
+    if e[0] == "builtins.dict":
+        i = next(i for i, (x, y) in enumerate(zip(e[1], a[1])) if x != y)
+        (ek, ev), (ak, av) = e[1][i], a[1][i]
+        return _where(ev, av, f"{path}[{_key(ek)}]") if ek == ak else f"{here}: key {_show(ek)} vs {_show(ak)}"
+    return f"{here}: {_show(e)} vs {_show(a)}"
+
+
+def _key(node: Any) -> str:
+    return repr(node[1]) if _is_node(node) and node[0] == "builtins.str" else _show(node)
+
+
+def _show(node: Any) -> str:
+    """An exact-tree node as the short value a reader recognises (the type name when it is not builtin)."""
+    if _is_node(node) and node[0].startswith("builtins.") and node[0] not in ("builtins.list", "builtins.dict",
+                                                                              "builtins.set", "builtins.tuple"):
+        kind = node[0].removeprefix("builtins.")
+        return _float(node[1]) if kind == "float" else f"{kind} {_short.repr(node[1])}"
+    return _short.repr(node)
 
 
 def _is_node(x: Any) -> bool:
