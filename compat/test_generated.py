@@ -7,7 +7,7 @@ cell's loop factory, which is parametrized here as pytest-asyncio does for async
 import pytest
 
 from parity.generated.properties import PROPERTIES
-from parity.generated.runner import run_property
+from parity.generated.runner import run_machine, run_property
 
 # A cell runs many examples and may shrink a failure (runner.SHRINK_SECONDS): a longer limit than one scenario's,
 # still finite so a hung saver fails its cell.
@@ -51,3 +51,10 @@ def test_generated_history(parity_cell, _asyncio_loop_factory):
     """Contract: histories of up to 300 checkpoints with forks list newest first, complete, and page with
     before + limit exactly as InMemorySaver does; reads by id return the right checkpoint."""
     run_property(parity_cell, _asyncio_loop_factory, PROPERTIES["history"])
+
+
+def test_generated_saver_api_sequence(parity_cell, _asyncio_loop_factory):
+    """Contract: any sequence of put / put_writes / get_tuple (latest, by id) / list (filter, before, limit) /
+    delete_thread in LangGraph's order, on a few threads whose ids nearly collide, observes at every step what
+    InMemorySaver observes (a RuleBasedStateMachine; the shrunk sequence is the finding's example)."""
+    run_machine(parity_cell, _asyncio_loop_factory)

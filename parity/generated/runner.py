@@ -16,7 +16,7 @@ from hypothesis.errors import Flaky
 from parity.backends.registry import SaverContext
 from parity.judging.findings import DivergenceError, Finding, match_known
 from parity.generated.exact import exact
-from parity.generated.ops import run_ops
+from parity.generated.ops import run_op, run_ops
 from parity.generated.properties import Property
 
 REFERENCE = "memory"
@@ -48,50 +48,99 @@ def database(cell) -> DirectoryBasedExampleDatabase | None:
     return DirectoryBasedExampleDatabase(str(Path(out) / "hypothesis")) if out else None
 
 
+class Judge:
+    """The reference and the cell's saver, open for all examples of a test, and the failures seen so far."""
+
+    def __init__(self, loop, ref, saver, is_async: bool) -> None:
+        self.loop, self.ref, self.saver, self.is_async = loop, ref, saver, is_async
+        self.failures: list[tuple[list, list, list]] = []
+        self.count = 0
+
+    def prefix(self) -> str:
+        """A new example's thread-id prefix: examples share the savers, never a thread."""
+        self.count += 1
+        return f"g{self.count}~"
+
+    def both(self, prefix: str, ops: list) -> None:
+        """Run a whole op list on both savers and compare."""
+        expected = self.loop.run_until_complete(run_ops(self.ref, self.is_async, prefix, ops))
+        actual = self.loop.run_until_complete(run_ops(self.saver, self.is_async, prefix, ops))
+        self.compare(ops, expected, actual)
+
+    def step(self, prefix: str, done: list, op: tuple, state: dict) -> None:
+        """Run one more op of a sequence on both savers (state: observations and version counters so far)."""
+        for side, saver in (("expected", self.ref), ("actual", self.saver)):
+            got = self.loop.run_until_complete(run_op(saver, self.is_async, prefix, op, state.setdefault(side + "_v", {})))
+            state.setdefault(side, []).append(got)
+        done.append(op)
+        if exact(state["expected"][-1]) != exact(state["actual"][-1]) or _raised(state["expected"][-1:]):
+            self.compare(list(done), list(state["expected"]), list(state["actual"]))
+
+    def compare(self, ops: list, expected: list, actual: list) -> None:
+        raised = _raised(expected)
+        if raised:
+            raise ReferenceRaised(f"the reference raised {raised[0]['raised']} on {_short.repr(ops)}")
+        if exact(expected) != exact(actual):
+            self.failures.append((ops, expected, actual))
+            raise Mismatch(first_difference(ops, expected, actual))
+
+
+def _raised(observations: list) -> list:
+    return [o for o in observations if isinstance(o, dict) and set(o) == {"raised"}]
+
+
+def hypothesis_settings(cell, n: int) -> settings:
+    return settings(max_examples=n, database=database(cell),
+                    deadline=None,  # server round trips vary; a hung saver is caught by the cell's time limit
+                    suppress_health_check=[HealthCheck.differing_executors], report_multiple_bugs=False,
+                    print_blob=False)
+
+
 def run_property(cell, loop_factory, prop: Property) -> None:
     """Judge the cell on `prop`; record a finding (shrunk example, repro script) and fail when it diverges."""
+    def build(judge: Judge):
+        def check(ops):
+            judge.both(judge.prefix(), ops)
+
+        # Hypothesis keys its database by the test function; distinguish property, backend and flavour.
+        check._hypothesis_internal_add_digest = f"{prop.name}|{cell.backend.name}|{cell.flavour}".encode()
+        return hypothesis_settings(cell, examples(cell, prop))(
+            seed(property_seed(cell.session.seed, prop))(given(prop.ops)(check)))
+    judged(cell, loop_factory, prop, build)
+
+
+def run_machine(cell, loop_factory) -> None:
+    """Judge the cell on the saver-API state machine (parity.generated.machine), step by step."""
+    from parity.generated import machine
+
+    prop = machine.SAVER_API
+    judged(cell, loop_factory, prop, lambda judge: machine.build(
+        cell, judge, examples(cell, prop), property_seed(cell.session.seed, prop), hypothesis_settings))
+
+
+def judged(cell, loop_factory, prop, build) -> None:
+    """Open both savers on the cell's loop, run the Hypothesis test `build(judge)` returns, turn a failure into
+    a finding (the last failure Hypothesis saw is its shrunk example)."""
     missing = cell.backend.missing(*prop.requires)
     if missing:
         pytest.skip(f"not-applicable: {cell.backend.name} lacks capability {', '.join(m.value for m in missing)}")
     loop = loop_factory()
-    failures: list[tuple[list, list, list]] = []
-    count = [0]
     try:
         with contextlib.ExitStack() as stack:
             ref = stack.enter_context(_opened(loop, cell, cell.session.registry.get(REFERENCE)))
             saver = stack.enter_context(_opened(loop, cell, cell.backend))
-            is_async = cell.flavour == "async"
-
-            def check(ops):
-                count[0] += 1
-                prefix = f"g{count[0]}~"
-                expected = loop.run_until_complete(run_ops(ref, is_async, prefix, ops))
-                raised = [o for o in expected if isinstance(o, dict) and set(o) == {"raised"}]
-                if raised:
-                    raise ReferenceRaised(f"the reference raised {raised[0]['raised']} on {_short.repr(ops)}")
-                actual = loop.run_until_complete(run_ops(saver, is_async, prefix, ops))
-                if exact(expected) != exact(actual):
-                    failures.append((ops, expected, actual))
-                    raise Mismatch(first_difference(ops, expected, actual))
-
-            # Hypothesis keys its database by the test function; distinguish property, backend and flavour.
-            check._hypothesis_internal_add_digest = f"{prop.name}|{cell.backend.name}|{cell.flavour}".encode()
-            test = settings(max_examples=examples(cell, prop), database=database(cell),
-                            deadline=None,  # server round trips vary; a hung saver is caught by --parity-timeout
-                            suppress_health_check=[HealthCheck.differing_executors], report_multiple_bugs=False,
-                            print_blob=False)(seed(property_seed(cell.session.seed, prop))(given(prop.ops)(check)))
+            judge = Judge(loop, ref, saver, cell.flavour == "async")
             try:
                 with _shrink_cap(cell.session.options.shrink_seconds):
-                    test()
+                    build(judge)()
             except ReferenceRaised as exc:
                 pytest.fail(f"property {prop.name} is broken: {exc}", pytrace=False)
             except (Mismatch, Flaky) as exc:
-                intermittent = isinstance(exc, Flaky)
-                cell.runs, cell.diverged_runs = count[0], len(failures)
-                if failures:
-                    _fail(cell, prop, *failures[-1], intermittent=intermittent)
+                cell.runs, cell.diverged_runs = judge.count, len(judge.failures)
+                if judge.failures:
+                    _fail(cell, prop, *judge.failures[-1], intermittent=isinstance(exc, Flaky))
                 raise
-            cell.runs = count[0]
+            cell.runs = judge.count
     finally:
         loop.close()
 
