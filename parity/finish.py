@@ -32,7 +32,14 @@ def claims(doc: dict[str, Any]) -> None:
     doc["claims"] = compute(doc)
 
 
-STEPS: tuple[Callable[[dict[str, Any]], None], ...] = (overhead, claims)
+def incomplete(doc: dict[str, Any]) -> None:
+    """doc["run"]["incomplete"] and no verdict from errored cells or an interrupted run (parity.incomplete)."""
+    from parity.incomplete import apply
+
+    apply(doc)
+
+
+STEPS: tuple[Callable[[dict[str, Any]], None], ...] = (overhead, claims, incomplete)
 
 
 def derive(doc: dict[str, Any]) -> dict[str, Any]:

@@ -180,6 +180,9 @@ def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, 
             for s in sources for row in results.rows(s.doc, section)]
     doc["findings"] = _findings(sources, doc["cells"])
     doc["claims"] = compute_by_source(doc)
+    from parity.incomplete import apply
+
+    apply(doc)  # errored cells of any run: no verdict from them, and the report says so first
     return doc
 
 

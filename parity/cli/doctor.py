@@ -37,6 +37,24 @@ def main_doctor(argv: list[str]) -> int:
     return 0
 
 
+def check_given_servers(server_config, backends) -> None:
+    """doctor's checks on the servers the user gave by URL, for `parity run` and `check` before they start: a Redis
+    without RedisJSON/RediSearch, or a server that does not answer, stops there with doctor's own line (exit 2)
+    instead of erroring every cell. Servers the suite starts itself are built with what they need."""
+    families = sorted({b.family for b in backends if b.family and b.family in server_config.urls})
+    if not families:
+        return
+    pool = ServerPool(server_config)
+    try:
+        for family in families:
+            _server(pool, family)
+        for backend in backends:
+            if backend.family in families and backend.origin == "built-in":  # a team's saver: its own setup
+                _saver_check(backend, pool.get(backend.family))
+    finally:
+        pool.close()
+
+
 def diagnose(pool: ServerPool, backends) -> dict[str, Any]:
     servers: dict[str, Any] = {}
     rows = []

@@ -85,9 +85,12 @@ def preflight(args, out: Path | None) -> Options:
                                "one process (timings from processes sharing CPUs are not comparable, fault tests "
                                "own their servers)", "add --only compat to the -n run; run bench and faults without -n")
     options = Options.from_args(args)
-    selection(options)
+    server_config, _, backends, _ = selection(options)
+    from parity.cli.doctor import check_given_servers
+
+    check_given_servers(server_config, backends)
     if out is not None:
-        writable(out)
+        writable(out)  # last: a run stopped by a check above leaves no empty run directory behind
     return options
 
 

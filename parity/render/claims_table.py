@@ -39,7 +39,10 @@ def verdict_totals(doc: dict[str, Any]) -> str:
 
 
 def print_claims_table(doc: dict[str, Any], file: TextIO | None = None, width: int = 100) -> None:
-    (file or sys.stdout).write(format_claims_table(doc, width))
+    from parity.incomplete import banner
+
+    top = banner(doc)
+    (file or sys.stdout).write((f"{top}\n\n" if top else "") + format_claims_table(doc, width))
 
 
 def _at(parts: list[str], i: int) -> str:

@@ -92,8 +92,10 @@ def _header(doc: dict[str, Any]) -> str:
         facts[-1] = ("platforms", " | ".join(b.get("label", "") for b in platforms.listed(doc)))
     dl = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v if v else '–')}</dd></div>" for k, v in facts)
     libs = "".join(f'<span class="lib">{esc(k)} <b>{esc(v or "not installed")}</b></span>' for k, v in versions.items())
-    partial = merged.partial_text(doc)
-    banner = f'<div class="partial" role="alert">{esc(partial)}</div>' if partial else ""
+    from parity.incomplete import banner as incomplete
+
+    banner = "".join(f'<div class="partial" role="alert">{esc(text)}</div>'
+                     for text in (incomplete(doc), merged.partial_text(doc)) if text)
     runs = (_details(f"{len(doc.get('runs') or [])} runs merged", tables.table(merged.run_rows(doc), [
         ("run", "run"), ("platform", "platform"), ("machine", "machine"), ("shard", "shard"), ("parts", "parts"),
         ("provider", "provider")])) if merged.is_merged(doc) else "")

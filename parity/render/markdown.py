@@ -28,8 +28,9 @@ def _header(doc: dict[str, Any]) -> str:
     commit = str(run.get("git_commit") or "")[:10] or "unknown commit"
     bits = [f"provider `{run.get('provider') or '?'}`", f"profile `{run.get('profile') or '?'}`", f"commit `{commit}`"]
     why = f"  \n{_cell(run['provider_reason'])}" if run.get("provider_reason") else ""
-    partial = merged.partial_text(doc)
-    top = f"> **⚠️ {_cell(partial)}**\n\n" if partial else ""
+    from parity.incomplete import banner as incomplete
+
+    top = "".join(f"> **⚠️ {_cell(text)}**\n\n" for text in (incomplete(doc), merged.partial_text(doc)) if text)
     where = _cell(machine_line(doc))
     if merged.is_merged(doc):
         where = (f"{len(doc.get('runs') or [])} runs merged on "
