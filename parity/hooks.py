@@ -7,10 +7,11 @@ hookspec = HookspecMarker("pytest")
 
 @hookspec
 def pytest_parity_finish(session):
-    """Called once before results.json is written: compute claim verdicts from the rows, add sections.
+    """Called once before results.json is written, to add rows or sections; the derived results (overhead, claim
+    verdicts) are computed after it, by parity/finish.py.
 
     Example (in a conftest.py)::
 
         def pytest_parity_finish(session):
-            session.add("claims", {"id": "C12", "verdict": "partly", "reason": "...", "evidence": []})
+            session.add("team_notes", {"note": "measured on the staging database"})
     """

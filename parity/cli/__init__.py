@@ -65,7 +65,7 @@ def _dispatch(command: str, rest: list[str]) -> int:
         from parity.cli.report import main_report
         return main_report(rest)
     if command == "merge":
-        from parity.merge import main_merge
+        from parity.cli.merge import main_merge
         return main_merge(rest)
     if command == "gate":
         from parity.cli.report import main_gate
