@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
-from parity.backends.registry import SaverContext
+from parity.backends.backend import SaverContext
 from parity.judging.findings import DivergenceError, Finding, match_known
 from parity.generated.exact import exact
 from parity.generated.ops import run_op, run_ops
@@ -121,9 +121,7 @@ def run_machine(cell, loop_factory) -> None:
 def judged(cell, loop_factory, prop, build) -> None:
     """Open both savers on the cell's loop, run the Hypothesis test `build(judge)` returns, turn a failure into
     a finding (the last failure Hypothesis saw is its shrunk example)."""
-    missing = cell.backend.missing(*prop.requires)
-    if missing:
-        pytest.skip(f"not-applicable: {cell.backend.name} lacks capability {', '.join(m.value for m in missing)}")
+    cell.require(*prop.requires)  # a not-applicable skip with its structured reason (parity/reasons.py)
     loop = loop_factory()
     try:
         with contextlib.ExitStack() as stack:
