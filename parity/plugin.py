@@ -104,9 +104,36 @@ def pytest_configure_node(node) -> None:
     node.workerinput["parity_seed"] = get_session(node.config).seed
 
 
+WORKLOAD_SEEN = pytest.StashKey[bool]()
+
+
+def pytest_itemcollected(item) -> None:
+    # Before -k / deselection: a workload test the user filtered out on purpose is not "selected nothing".
+    if "workload" in getattr(getattr(item, "callspec", None), "params", {}):
+        item.config.stash[WORKLOAD_SEEN] = True
+
+
+def pytest_collection_finish(session) -> None:
+    """--parity-workload that selected nothing: the workload test was not collected (a team's own repository, or
+    -k left it out); running the rest and exiting 0 would read as "the workload passed"."""
+    ps = session.config.stash.get(SESSION_KEY, None)
+    if ps is None or not ps.options.workloads or session.config.stash.get(WORKLOAD_SEEN, False):
+        return
+    raise pytest.UsageError(
+        f"parity: --parity-workload {', '.join(ps.options.workloads)} selected no test: the suite's workload test "
+        "was not collected here (fix: run `parity check --workload " + ps.options.workloads[0] + "`, which runs it "
+        "on every backend; or drop --parity-workload)")
+
+
 def pytest_report_header(config) -> str | None:
     session = config.stash.get(SESSION_KEY, None)
     return None if session is None else f"checkpoint-parity: seed {session.seed} (replay with --parity-seed {session.seed})"
+
+
+def pytest_report_header(config) -> str | None:
+    """A URL variable that looks like configuration but is not used: said at the top of a plain pytest run."""
+    session = config.stash.get(SESSION_KEY, None)
+    return session.server_config.unused_env() if session is not None and not session.worker else None
 
 
 def pytest_unconfigure(config) -> None:

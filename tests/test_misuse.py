@@ -259,3 +259,39 @@ def test_an_interrupted_run_gives_no_verdict_on_its_partial_rows():
     apply(doc)
     assert doc["claims"][0]["verdict"] == "not-testable-here" and "interrupted" in doc["claims"][0]["reason"]
     assert doc["run"]["incomplete"][0].startswith("interrupted")
+
+
+# 5. Silent no-ops and noise: a --parity-saver factory that returns no saver printed ~3,500 lines of tracebacks.
+def test_a_factory_that_returns_no_saver_is_one_line_not_thousands(tmp_path):
+    out = tmp_path / "never"
+    proc = subprocess.run([sys.executable, "-m", "parity.cli", "run", "--quick", "--only", "compat", "--workload",
+                           "none", "--parity-saver", "bad=tests.misuse_savers:returns_a_dict", "--backend", "bad",
+                           "--out", str(out), "--history", "none", "--provider", "embedded"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip() and "provider" not in ln[:30]]
+    assert proc.returncode == 2, lines[-10:]
+    assert len(lines) == 1, lines[-10:]
+    assert "returned dict" in lines[0] and "not a checkpoint saver" in lines[0] and "get_tuple" in lines[0], lines
+    assert not out.exists(), "a failed start leaves no empty run directory"
+
+
+def test_a_redis_url_in_the_environment_that_is_not_used_is_said():
+    from parity.servers.pool import ServerConfig
+
+    env = {"REDIS_URL": "redis://127.0.0.1:6390/0", "DATABASE_URL": "postgresql://app@127.0.0.1/app"}
+    line = ServerConfig.resolve("embedded", None, None, env=env).unused_env(env)
+    assert line and "REDIS_URL" in line and "DATABASE_URL" in line and "--redis-url" in line and "fix:" in line, line
+    used = ServerConfig.resolve("external", None, None, env={"REDIS_URL": env["REDIS_URL"]})
+    assert used.unused_env({"REDIS_URL": env["REDIS_URL"]}) is None, "the external provider reads REDIS_URL"
+    given = ServerConfig.resolve("embedded", env["REDIS_URL"], None, env={})
+    assert given.unused_env({"REDIS_URL": env["REDIS_URL"]}) is None, "a --redis-url makes it moot"
+
+
+def test_a_workload_option_that_selects_nothing_is_an_error_not_exit_0():
+    # A team's repository: their tests are collected, the suite's workload test is not.
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"-c={ROOT / 'pyproject.toml'}",
+                           "tests/test_stats.py", "--parity-workload", "tests.hanging_workloads:sync_hang"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 4, text[-2000:]
+    assert "selected no test" in text and "parity check --workload tests.hanging_workloads:sync_hang" in text, text

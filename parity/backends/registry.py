@@ -220,15 +220,35 @@ def _call(factory: Callable[..., Any], ctx: SaverContext) -> Any:
     return factory(ctx) if takes_ctx else factory()
 
 
+SYNC_API = ("get_tuple", "put", "put_writes", "list")
+ASYNC_API = ("aget_tuple", "aput", "aput_writes", "alist")
+
+
+def checked_saver(factory, saver: Any) -> Any:
+    """The saver a factory made, or one line saying what it made instead and what a saver must have (a factory
+    returning e.g. a dict used to fail every cell with a traceback: thousands of lines)."""
+    if all(hasattr(saver, m) for m in SYNC_API) or all(hasattr(saver, m) for m in ASYNC_API):
+        return saver
+    shown = repr(saver)
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    where = f"{getattr(factory, '__module__', '?')}:{getattr(factory, '__qualname__', factory)}"
+    raise ParityUsageError(
+        f"saver factory {where} returned {type(saver).__name__} {shown}, not a checkpoint saver",
+        f"return a LangGraph checkpoint saver (methods {', '.join(SYNC_API)} or {', '.join(ASYNC_API)}), "
+        "or a (async) context manager that yields one")
+
+
 def _sync_adapter(factory):
     @contextlib.contextmanager
     def open_sync(ctx: SaverContext):
         produced = _call(factory, ctx)
-        if hasattr(produced, "__enter__") and not hasattr(produced, "get_tuple"):
+        if inspect.iscoroutine(produced) or hasattr(produced, "__aenter__") and not hasattr(produced, "get_tuple"):
+            yield produced  # an async factory or async context manager: capability detection opens it async
+        elif hasattr(produced, "__enter__") and not hasattr(produced, "get_tuple"):
             with produced as saver:
-                yield saver
+                yield checked_saver(factory, saver)
         else:
-            yield produced
+            yield checked_saver(factory, produced)
     return open_sync
 
 
@@ -240,12 +260,12 @@ def _async_adapter(factory):
             produced = await produced
         if hasattr(produced, "__aenter__") and not hasattr(produced, "aget_tuple"):
             async with produced as saver:
-                yield saver
+                yield checked_saver(factory, saver)
         elif hasattr(produced, "__enter__") and not hasattr(produced, "aget_tuple"):
             # A sync context manager of a saver with an async API (e.g. a @contextmanager factory): entered here
             # too, or the async cells would be handed the context manager instead of the saver.
             with produced as saver:
-                yield saver
+                yield checked_saver(factory, saver)
         else:
-            yield produced
+            yield checked_saver(factory, produced)
     return open_async

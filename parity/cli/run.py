@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 from datetime import datetime, timezone
@@ -89,6 +90,9 @@ def preflight(args, out: Path | None) -> Options:
     from parity.cli.doctor import check_given_servers
 
     check_given_servers(server_config, backends)
+    unused = server_config.unused_env()
+    if unused:
+        print(unused, file=sys.stderr)
     if out is not None:
         writable(out)  # last: a run stopped by a check above leaves no empty run directory behind
     return options
@@ -109,6 +113,7 @@ def main_run(argv: list[str]) -> int:
 
     args = build_parser().parse_args(argv)
     out = Path(args.out) if args.out else Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    existed = out.exists()
     try:
         announce_provider(preflight(args, out))
         code = pytest.main(pytest_args(args, out))
@@ -116,9 +121,13 @@ def main_run(argv: list[str]) -> int:
         code = pytest.ExitCode.INTERRUPTED
     if code == pytest.ExitCode.INTERRUPTED or interrupt.requested():
         return interrupted(out if out.is_dir() else None)
-    if code == pytest.ExitCode.USAGE_ERROR or not (out / "results.json").exists():
+    if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ..."); nothing ran
+        with contextlib.suppress(OSError):
+            None if existed else out.rmdir()  # only if empty: a failed start leaves no empty run directory behind
+        return 2
+    if not (out / "results.json").exists():
         print(f"parity: the run did not complete (pytest exit {int(code)}); no report written", file=sys.stderr)
-        return 2 if code == pytest.ExitCode.USAGE_ERROR else 1
+        return 1
     from parity.cli.report import finish_run
 
     interrupt.rearm()

@@ -43,6 +43,23 @@ class ServerConfig:
             families.get(family).check_url(url)
         return cls(chosen, urls, options)
 
+    def unused_env(self, env: dict[str, str] | None = None) -> str | None:
+        """One warning line when a URL variable that looks like our configuration is set but not used (REDIS_URL
+        alone was ignored without a word: only --provider external reads it), else None."""
+        env = dict(os.environ) if env is None else env
+        names = {families.get(f).url_env: f for f in families.names()}
+        names.setdefault("DATABASE_URL", "postgres")  # the usual name of a Postgres URL; we never read it
+        unused = [var for var, family in names.items() if env.get(var) and family not in self.urls
+                  and (self.provider != "external" or var not in (families.get(family).url_env,))]
+        if not unused:
+            return None
+        flags = " / ".join(f"--{names[v]}-url" for v in unused)
+        why = ("the external provider reads only REDIS_URL / POSTGRES_URL" if self.provider == "external" else
+               f"the provider is {self.provider}, which starts its own servers; only --provider external reads "
+               "REDIS_URL / POSTGRES_URL")
+        return (f"parity: warning: {', '.join(unused)} {'is' if len(unused) == 1 else 'are'} set but not used: {why} "
+                f"(fix: to test against that server pass {flags}, or unset the variable)")
+
 
     @classmethod
     def from_args(cls, args) -> "ServerConfig":
