@@ -204,6 +204,10 @@ def _key(node: Any) -> str:
 
 def _show(node: Any) -> str:
     """An exact-tree node as the short value a reader recognises (the type name when it is not builtin)."""
+    if _is_node(node) and node[0] == "builtins.dict" and len(node[1]) == 1 and node[1][0][0] == ["builtins.str", "raised"]:
+        return f"raised {node[1][0][1][1]}"  # an op's exception, as ops.run_op records it
+    if _is_node(node) and node[0] in ("builtins.list", "builtins.tuple", "builtins.dict", "builtins.set"):
+        return f"{node[0].removeprefix('builtins.')} of {len(node[1])}"
     if _is_node(node) and node[0].startswith("builtins.") and node[0] not in ("builtins.list", "builtins.dict",
                                                                               "builtins.set", "builtins.tuple"):
         kind = node[0].removeprefix("builtins.")

@@ -175,6 +175,9 @@ def _finding(group: list[dict[str, Any]]) -> str:
     scenarios = ", ".join(f"`{_cell(sc)}`" for sc in dict.fromkeys(str(g.get("scenario")) for g in group))
     line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · {scenarios} · "
             f"{seen_text(group)} — {_cell(f.get('summary', ''))}{tag}")
+    if f.get("example"):  # a generated finding: its shrunk input and repro script
+        repro = f"; repro: [`{f['repro']}`]({f['repro']})" if f.get("repro") else ""
+        line += f"\n  shrunk input after {f.get('examples_run') or '?'} examples{repro}: `{_cell(str(f['example'])[:300])}`"
     diff = clean_text(f.get("diff") or "").splitlines()
     if not diff:
         return line

@@ -190,6 +190,11 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str], names: dict[str, 
     for other in f.get("other_diffs") or []:  # the same finding, its diff differing in detail on another platform
         cells += (f'<details><summary>diff on {esc(names.get(other.get("platform"), other.get("platform")))}'
                   f'</summary>{diff_block(other.get("diff"))}</details>')
+    if f.get("example"):  # a generated finding: the shrunk input and the standalone script that reproduces it
+        repro = (f' · <a href="{esc(f["repro"])}">repro script</a> (<code>python {esc(f["repro"])} memory</code> '
+                 'passes, with the saver\'s URL it fails)') if f.get("repro") else ""
+        cells += (f'<p class="cells">shrunk input after {esc(f.get("examples_run") or "?")} examples{repro}:</p>'
+                  f'<pre class="diff">{esc(str(f["example"])[:3000])}</pre>')
     kind = "finding known" if known else "finding"
     scenarios = list(dict.fromkeys(str(g.get("scenario")) for g in group))
     scenario_links = ", ".join(f'<a href="#scenario-{esc(sc)}">{esc(sc)}</a>' for sc in scenarios)
