@@ -145,3 +145,17 @@ def test_bad_examples_count_is_one_line_exit_2(tmp_path):
                            "--parity-examples", "0"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 4 or proc.returncode == 2, proc.returncode
     assert "--parity-examples 0" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_known_divergence_waives_a_generated_finding_only_when_it_explains_every_differing_op():
+    from parity.generated.runner import hunks
+    from parity.judging.findings import Finding, match_known
+
+    ops = [("get", "t", "", None), ("list", "t", "", None, None, None)]
+    expected = [{"values": {"b": bytearray(b"x")}}, [1]]
+    entry = {"backend": "sqlite", "reason": "bytearray comes back as bytes", "diff_pattern": r"^\+ .*'b': b'x'"}
+    finding = Finding("sqlite", "sync", None, "test_generated_values", "C12", "s", "d")
+    only_bytes = hunks(ops, expected, [{"values": {"b": b"x"}}, [1]])
+    assert match_known(finding, [entry], [only_bytes]), only_bytes
+    also_list = hunks(ops, expected, [{"values": {"b": b"x"}}, []])
+    assert match_known(finding, [entry], [also_list]) is None and finding.partly_explained, also_list
