@@ -110,7 +110,7 @@ def _profile(value: str | None, given: dict[str, Any]) -> str:
 EXAMPLES = {"quick": 25, "standard": 100, "full": 400}
 # Seconds Hypothesis may spend shrinking one failure, by profile (its own cap is 300 s): a finding's example is then
 # as small as that time allowed; the cell still fails and its repro still runs.
-SHRINK_SECONDS = {"quick": 8, "standard": 60, "full": 240}
+SHRINK_SECONDS = {"quick": 4, "standard": 60, "full": 240}
 
 
 def _shrink(value: float | None, given: dict[str, Any]) -> float:
