@@ -159,3 +159,23 @@ def test_a_known_divergence_waives_a_generated_finding_only_when_it_explains_eve
     assert match_known(finding, [entry], [only_bytes]), only_bytes
     also_list = hunks(ops, expected, [{"values": {"b": b"x"}}, []])
     assert match_known(finding, [entry], [also_list]) is None and finding.partly_explained, also_list
+
+
+def test_the_same_seed_generates_the_same_examples_and_another_seed_others():
+    from hypothesis import seed
+
+    from parity.generated.properties import PROPERTIES
+    from parity.generated.runner import property_seed
+
+    def examples(run_seed: int) -> list[str]:
+        seen: list[str] = []
+
+        @settings(max_examples=15, database=None, deadline=None)
+        @given(PROPERTIES["identifiers"].ops)
+        def collect(ops):
+            seen.append(repr(ops))
+        seed(property_seed(run_seed, PROPERTIES["identifiers"]))(collect)()
+        return seen
+
+    assert examples(7) == examples(7)
+    assert examples(7) != examples(8)
