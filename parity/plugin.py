@@ -406,7 +406,9 @@ def _status(report, cell, timer=None, why: tuple = ()) -> tuple[str, str]:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         if hasattr(report, "wasxfail"):
             return "known-divergence", report.wasxfail
-        reason = reason.removeprefix("Skipped: ")
+        # The structured reasons' own line: pytest prefixes a raised NotApplicable with its class path
+        # ("parity.reasons.NotApplicable: not-applicable: ..."), a plain skip with "Skipped: ".
+        reason = reasons.line(why) if why else reason.removeprefix("Skipped: ")
         return ("not-applicable" if why else "skipped"), reason
     if cell is not None and cell.finding is not None:
         return "diverged", cell.finding.summary
