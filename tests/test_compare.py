@@ -78,7 +78,11 @@ def test_threshold_is_a_parameter(old, new):
 
 def test_p50_compared_only_on_the_same_cpu(old, new):
     m = next(m for m in new["measurements"] if m["backend"] == "redis" and m["op"] == "put")
+    before = next(o for o in old["measurements"] if o["backend"] == "redis" and o["op"] == "put"
+                  and o["flavour"] == m["flavour"] and o["payload"] == m["payload"] and o.get("loop") == m.get("loop"))
+    before.update(ci_low_ms=before["p50_ms"] * 0.99, ci_high_ms=before["p50_ms"] * 1.01)
     m["p50_ms"] = round(m["p50_ms"] * 1.25, 4)
+    m.update(ci_low_ms=m["p50_ms"] * 0.99, ci_high_ms=m["p50_ms"] * 1.01)  # a move beyond the CIs: significant
     assert same_machine(old, new)
     rows = compare(old, new)
     p50 = _row(rows, "p50", backend="redis", op="put", flavour=m["flavour"], payload=m["payload"])

@@ -295,3 +295,38 @@ def test_a_workload_option_that_selects_nothing_is_an_error_not_exit_0():
     text = proc.stdout + proc.stderr
     assert proc.returncode == 4, text[-2000:]
     assert "selected no test" in text and "parity check --workload tests.hanging_workloads:sync_hang" in text, text
+
+
+# 6. parity compare called six absolute-p50 changes between two back-to-back runs "regressions" (+420% on sqlite).
+BENCH_TINY = ("run", "--quick", "--only", "bench", "--backend", "memory,sqlite", "--history", "none", "-k",
+              "test_core_ops_defaults and sync")
+
+
+def test_two_back_to_back_runs_of_one_commit_show_no_regression(tmp_path):
+    for name in ("old", "new"):
+        proc = subprocess.run([sys.executable, "-m", "parity.cli", *BENCH_TINY, "--out", str(tmp_path / name)],
+                              capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert (tmp_path / name / "results.json").exists(), (proc.stdout + proc.stderr)[-2000:]
+    proc = subprocess.run([sys.executable, "-m", "parity.cli", "compare", str(tmp_path / "old"), str(tmp_path / "new")],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0 and "regressions: 0" in proc.stdout, proc.stdout + proc.stderr
+    assert "p50" in proc.stdout or "unchanged" in proc.stdout, proc.stdout
+
+
+def test_a_real_p50_regression_beyond_the_runs_noise_is_still_flagged():
+    from parity.compare import compare
+    from parity.results import new_document
+
+    def doc(put_ms: float) -> dict:
+        d = new_document()
+        d["machine"]["cpu_model"] = "same CPU"
+        d["floors"] = [{"backend": "redis", "what": "PING", "flavour": "sync", "loop": None, "pairing": "defaults",
+                        "p50_ms": 0.04}]
+        d["measurements"] = [{"backend": "redis", "flavour": "sync", "loop": None, "op": op, "payload": "1KB",
+                              "settings": None, "pairing": "defaults", "repeat": 1, "p50_ms": ms,
+                              "ci_low_ms": ms * 0.97, "ci_high_ms": ms * 1.03}
+                             for op, ms in (("put", put_ms), ("get_tuple", 0.2), ("list", 0.5))]
+        return d
+
+    rows = {r["op"]: r["change"] for r in compare(doc(0.3), doc(0.9)) if r["kind"] == "p50"}
+    assert rows == {"put": "regression", "get_tuple": "unchanged", "list": "unchanged"}, rows
