@@ -13,29 +13,47 @@ sock="unix://$dir/docker.sock"
 
 running() { [ -s "$dir/docker.pid" ] && kill -0 "$(cat "$dir/docker.pid")" 2>/dev/null; }
 
+launch() {  # launch DATA_ROOT LOCK: dockerd under flock -n; prints nothing, returns 0 once it answers
+  local root=$1 lock=$2
+  # --bridge=none: no docker0, no 172.x network; --iptables/--ip-masq off: the host's firewall is not touched.
+  flock -n -E 75 "$lock" dockerd --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
+    -H "$sock" --data-root "$root" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
+    >"$dir/dockerd.log" 2>&1 &
+  local holder=$!
+  for _ in $(seq 1 600); do
+    if [ -S "$dir/docker.sock" ] && DOCKER_HOST="$sock" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$holder" 2>/dev/null; then
+      wait "$holder" && return 1 || return $?
+    fi
+    sleep 0.2
+  done
+  kill -TERM "$holder" 2>/dev/null || true
+  return 1
+}
+
 start() {
   mkdir -p "$dir" "$data"
   # One engine per data root (a second dockerd on it would wait for the first's containerd and fail): flock
-  # holds the data root's lock for as long as dockerd runs, and a second start waits its turn (up to 10 min;
-  # other checkouts on this machine run their tests too).
-  # --bridge=none: no docker0, no 172.x network; --iptables/--ip-masq off: the host's firewall is not touched.
-  flock -w 600 "$data.lock" dockerd --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
-    -H "$sock" --data-root "$data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
-    >"$dir/dockerd.log" 2>&1 &
-  local holder=$!
-  for _ in $(seq 1 3300); do
-    if [ -S "$dir/docker.sock" ] && DOCKER_HOST="$sock" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
-      # Containers a killed earlier run left in the shared data root: this engine is ours alone.
-      left=$(DOCKER_HOST="$sock" docker ps -aq)
-      [ -z "$left" ] || DOCKER_HOST="$sock" docker rm -f $left >/dev/null
-      echo "$sock"
-      return 0
-    fi
-    kill -0 "$holder" 2>/dev/null || break
-    sleep 0.2
-  done
+  # holds the shared data root's lock for as long as dockerd runs. When another engine has it (other
+  # checkouts on this machine run their tests too), this one gets a private data root under DIR, removed at
+  # stop; the stand-in images then come from the image cache (parity.servers.standins saves them there).
+  local rc=0
+  launch "$data" "$data.lock" || rc=$?
+  if [ "$rc" = 75 ]; then
+    mkdir -p "$dir/data"
+    rc=0
+    launch "$dir/data" "$dir/data.lock" || rc=$?
+  fi
+  if [ "$rc" = 0 ]; then
+    # Containers a killed earlier run left in the shared data root: this engine is ours alone.
+    left=$(DOCKER_HOST="$sock" docker ps -aq)
+    [ -z "$left" ] || DOCKER_HOST="$sock" docker rm -f $left >/dev/null
+    echo "$sock"
+    return 0
+  fi
   echo "dockerd did not start: $(tail -3 "$dir/dockerd.log" | tr '\n' ' ')" >&2
-  kill -TERM "$holder" 2>/dev/null || true
   stop >/dev/null 2>&1 || true
   return 1
 }

@@ -20,6 +20,9 @@ PREFIX = "parity-local/"
 BASE = PREFIX + "base:bookworm"
 LABEL = "org.checkpoint-parity.standin"
 UID = 999  # the official images run their servers as uid 999 too
+# `docker save` of each built stand-in, so an engine with a fresh data root loads it in seconds instead of
+# running debootstrap again (a second engine on this machine gets a private data root: .ci/docker-engine.sh).
+CACHE = Path(os.environ.get("PARITY_IMAGE_CACHE") or Path.home() / ".cache" / "checkpoint-parity" / "images")
 
 REDIS_ENTRYPOINT = """#!/bin/bash
 # Like the official Redis 8 image: redis-server with the JSON and search modules.
@@ -147,8 +150,16 @@ def build(client, family: str) -> str:
     dockerfile, entrypoint, sources = _files(family)
     digest = _digest(dockerfile, entrypoint, sources)
     tag = _tag(family)
+    saved = CACHE / f"{tag.replace('/', '_').replace(':', '_')}-{digest}.tar"
     if _has(client, tag, digest):
+        if not saved.exists():  # built before the cache existed, or the cache was cleared
+            _save(client, tag, saved)
         return tag
+    if saved.exists():
+        with open(saved, "rb") as fh:
+            client.images.load(fh)
+        if _has(client, tag, digest):
+            return tag
     build_base(client)
     with tempfile.TemporaryDirectory(prefix=f"parity-ctx-{family}-") as ctx:
         for name, src in sources.items():
@@ -161,7 +172,19 @@ def build(client, family: str) -> str:
         ep.chmod(0o755)
         # network_mode none: nothing in the build needs a network, and the engine here has no bridge.
         client.images.build(path=ctx, tag=tag, labels={LABEL: digest}, network_mode="none", rm=True, forcerm=True)
+    _save(client, tag, saved)
     return tag
+
+
+def _save(client, tag: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.tar"):
+        old.unlink(missing_ok=True)  # an older build of the same image
+    tmp = path.with_suffix(".part")
+    with open(tmp, "wb") as fh:
+        for chunk in client.images.get(tag).save(named=True):
+            fh.write(chunk)
+    tmp.replace(path)
 
 
 def build_all(client) -> dict[str, str]:
