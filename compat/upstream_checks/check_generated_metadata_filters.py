@@ -1,6 +1,7 @@
 """Standalone (found by compat/test_generated.py): list(filter=...) on a key whose value is None or whose name
 is not ASCII. InMemorySaver matches {"user": None} for a checkpoint without "user" and accepts any key;
-PostgresSaver matches only an explicit null, RedisSaver raises on None, SqliteSaver raises on a non-ASCII key."""
+PostgresSaver matches only an explicit null and raises on a NUL inside a filter key, RedisSaver raises on None,
+SqliteSaver raises on a non-ASCII key."""
 import sys, uuid
 from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.checkpoint.memory import InMemorySaver
@@ -14,7 +15,7 @@ def check(name, saver):
     parent = saver.put(cfg, empty_checkpoint(), {"user": None, "ü": 1}, {})
     saver.put(parent, empty_checkpoint(), {}, {})
     row = []
-    for flt in ({"user": None}, {"ü": 1}):
+    for flt in ({"user": None}, {"ü": 1}, {"user": {"a\x00": None}}):
         try:
             row.append(f"{flt}: {len(list(saver.list(cfg, filter=flt)))} of 2")
         except Exception as exc:
