@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import given, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
@@ -92,7 +92,7 @@ def _raised(observations: list) -> list:
 def hypothesis_settings(cell, n: int) -> settings:
     return settings(max_examples=n, database=database(cell),
                     deadline=None,  # server round trips vary; a hung saver is caught by the cell's time limit
-                    suppress_health_check=[HealthCheck.differing_executors], report_multiple_bugs=False,
+                    report_multiple_bugs=False,
                     print_blob=False)
 
 
