@@ -7,7 +7,7 @@ from typing import TypedDict
 from langchain_core.runnables import RunnableLambda
 from langgraph.graph import END, START, StateGraph
 
-from parity.workloads import Workload, invoke
+from parity.workloads import Workload, get_state, invoke
 
 HANG_S = 60.0  # far past any --parity-timeout the tests give: a cell that "passes" sat through all of it
 
@@ -40,3 +40,40 @@ def _build(checkpointer, node_kind: str):
 
 sync_hang = Workload(name="sync_hang", build=lambda c: _build(c, "sync"), steps=[invoke({"n": 1})])
 async_hang = Workload(name="async_hang", build=lambda c: _build(c, "async"), steps=[invoke({"n": 1})])
+
+
+def _stamped(checkpointer):
+    import uuid
+    from datetime import datetime, timezone
+
+    class T(TypedDict):
+        n: int
+        ticket: dict
+
+    def node(state):
+        return {"n": state["n"] + 1, "ticket": {"ref": f"T-{uuid.uuid4().hex[:8]}",
+                                                 "created_at": datetime.now(timezone.utc).isoformat()}}
+
+    g = StateGraph(T)
+    g.add_node("stamp", node)
+    g.add_edge(START, "stamp")
+    g.add_edge("stamp", END)
+    return g.compile(checkpointer=checkpointer)
+
+
+# Not hanging: a graph that stores a random reference and a timestamp, so it differs between any two runs.
+stamped = Workload(name="stamped", build=_stamped, steps=[invoke({"n": 1, "ticket": {}})])
+stamped_ignored = Workload(name="stamped_ignored", build=_stamped, steps=[invoke({"n": 1, "ticket": {}})],
+                           ignore=["values.ticket.ref", "values.ticket.created_at"])
+
+
+def _plain(checkpointer):
+    g = StateGraph(S)
+    g.add_node("inc", lambda state: {"n": state["n"] + 1})
+    g.add_edge(START, "inc")
+    g.add_edge("inc", END)
+    return g.compile(checkpointer=checkpointer)
+
+
+# No history step: a get_state after a run, which a shallow saver answers without a parent link by design.
+plain_state = Workload(name="plain_state", build=_plain, steps=[invoke({"n": 1}), get_state()])

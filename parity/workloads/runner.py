@@ -109,8 +109,8 @@ def scenario(workload: Workload, timings: dict[str, float] | None = None, progre
     return run
 
 
-async def reference_failure(workload: Workload, flavour: str) -> str | None:
-    """Run the script once on the in-memory reference; one line saying where and how it fails, or None."""
+async def _reference_run(workload: Workload, flavour: str, progress: list[str]):
+    """One run of the script on the in-memory reference; its trace."""
     import uuid
 
     from parity.backends.backend import SaverContext
@@ -120,27 +120,72 @@ async def reference_failure(workload: Workload, flavour: str) -> str | None:
 
     backend = default_registry().get("memory")
     ctx = SaverContext(None, f"parity_preflight_{uuid.uuid4().hex[:8]}")
+    trace = Trace()
+    if flavour == "async":
+        async with backend.saver("async", ctx) as saver:
+            await play(workload, Driver(backend, flavour, ctx, saver, trace), progress=progress)
+    else:
+        with backend.saver("sync", ctx) as saver:
+            await play(workload, Driver(backend, flavour, ctx, saver, trace), progress=progress)
+    return trace
+
+
+async def reference_failure(workload: Workload, flavour: str) -> str | None:
+    """Run the script twice on the in-memory reference; one line saying where and how it fails, or which paths
+    differ between its own two runs (non-deterministic in the graph: every backend would "diverge" there), or None."""
     progress: list[str] = []
     try:
-        if flavour == "async":
-            async with backend.saver("async", ctx) as saver:
-                await play(workload, Driver(backend, flavour, ctx, saver, Trace()), progress=progress)
-        else:
-            with backend.saver("sync", ctx) as saver:
-                await play(workload, Driver(backend, flavour, ctx, saver, Trace()), progress=progress)
+        first = await _reference_run(workload, flavour, progress)
+        second = await _reference_run(workload, flavour, progress)
     except Exception as exc:
         where = f"step {progress[-1]!r}" if progress else "build"
         return (f"workload {workload.name} fails on the reference backend (memory, {flavour}) itself at {where}: "
-                f"{type(exc).__name__}: {str(exc)[:200]}")
+                f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+    paths = nondeterministic_paths(first, second)
+    if paths:
+        shown = ", ".join(f'"{p}"' for p in paths[:8])
+        return (f"workload {workload.name} is non-deterministic in your graph: {len(paths)} path(s) differ between "
+                f"two runs on the reference (memory, {flavour}) itself, e.g. {paths[0]} (fix: add ignore=[{shown}] to "
+                "the Workload, or the same list as `ignore` in its script)")
     return None
 
 
+def nondeterministic_paths(first, second) -> list[str]:
+    """Dotted paths (list indices as *) where two traces of the same script differ, in ignore= syntax."""
+    found: list[str] = []
+    for (label, a), (_, b) in zip(first.entries, second.entries):
+        _differences(a, b, "", found)
+    if len(first.entries) != len(second.entries):
+        found.append("(the number of steps)")
+    return list(dict.fromkeys(found))
+
+
+def _differences(a: Any, b: Any, path: str, out: list[str]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.get("__type__") == "tuple" and b.get("__type__") == "tuple":  # the normaliser's form of a tuple
+            a, b = a.get("items"), b.get("items")
+        else:
+            for key in sorted(set(a) | set(b), key=str):
+                if key != "__type__":
+                    _differences(a.get(key), b.get(key), f"{path}.{key}" if path else str(key), out)
+            return
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for item_a, item_b in zip(a, b):
+            _differences(item_a, item_b, f"{path}.*" if path else "*", out)
+        return
+    if a != b:
+        out.append(path or "(the whole step)")
+
+
 def preflight(workload: Workload) -> None:
-    """Raise ParityUsageError when the script fails on the reference: the user's bug, not a divergence."""
+    """Raise ParityUsageError when the script fails on the reference, or differs between two reference runs: the
+    user's graph, not a divergence."""
     import asyncio
 
     for flavour in ("sync", "async"):
         failure = asyncio.run(reference_failure(workload, flavour))
+        if failure and "non-deterministic in your graph" in failure:
+            raise ParityUsageError(failure)  # the line names its fix: the exact ignore= to add
         if failure:
             raise ParityUsageError(failure, "this is a bug in the workload's graph or script, not a checkpointer "
                                    "divergence; make it run on InMemorySaver first")
