@@ -21,6 +21,18 @@ FLAKY: list[tuple[str, str]] = [
     # diverged (the race adds a difference the waiver does not cover). Only outcomes of a judged run flip here:
     # failed / error stay hard differences.
     ("compat/*[redis-sync-*", "sync RedisSaver loses a pending write on some runs (durability='async' race)"),
+    # Verdicts made from timings and counts: a container adds measured cost (see provider_cost) and two runs on
+    # a shared machine differ by its noise. Seen 2026-11-25 in CI: C1 refuted vs partly (one of 18 write ratios
+    # 16x with its CI inside 10-100x), C11 confirmed vs partly (a CPU row near its threshold). Compared as
+    # figures in the report, not as parity; only confirmed/partly/refuted may flip (not-testable-here is hard).
+    ("claim:C1", "verdict from latency ratios (container layer and machine noise)"),
+    ("claim:C2", "verdict from latency ratios (container layer and machine noise)"),
+    ("claim:C3", "verdict from latency figures (container layer and machine noise)"),
+    ("claim:C11", "verdict from CPU, memory and traffic counts near their thresholds"),
+    ("claim:C13", "verdict from throughput under concurrency (container layer and machine noise)"),
+    # TTL refresh-on-read trials race the expiry clock: kept alive by reads 0/3 on one run, 1/3 on the next
+    # (seen 2026-11-25, embedded partly vs testcontainers confirmed in one CI run, equal in the next).
+    ("claim:C8", "TTL refresh-on-read trials race the expiry clock"),
 ]
 
 # Outcome pairs that are run-to-run noise whatever the cell: a reviewed known divergence that shows on some
@@ -46,7 +58,8 @@ def _why(doc: dict[str, Any], key: str) -> str:
     return " ".join(str(row.get("reason") or "").split())[:240]
 
 
-JUDGED = {"passed", "known-divergence", "diverged"}  # a cell that ran and was compared with the reference
+JUDGED = {"passed", "known-divergence", "diverged",  # a cell that ran and was compared with the reference
+          "confirmed", "partly", "refuted"}  # a claim judged on evidence that ran
 
 
 def flaky_reason(key: str, a: str, b: str) -> str | None:
