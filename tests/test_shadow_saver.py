@@ -192,3 +192,28 @@ def test_same_store_is_refused():
     saver = InMemorySaver()
     with pytest.raises(ValueError, match="primary saver itself"):
         ShadowSaver(saver, saver)
+
+
+def test_summarize_writes_shadow_section(tmp_path, capsys):
+    from parity import results
+    from parity.cli import main
+
+    for candidate in (InMemorySaver(), WrongListOrder()):  # two sessions into one directory
+        with ShadowSaver(InMemorySaver(), candidate, out_dir=tmp_path, read_fraction=1.0) as s:
+            _drive(s, threads=1)
+    assert main(["shadow", "summarize", str(tmp_path)]) == 0
+    shadow = results.load(tmp_path)["shadow"]
+    assert shadow["sessions"] == 2 and shadow["divergences"] > 0
+    assert set(shadow["divergences_by_op"]) == {"list"}, shadow["divergences_by_op"]
+    assert shadow["latency"]["primary.put"]["count"] > 0 and shadow["latency"]["candidate.put"]["count"] > 0
+    assert "list" in shadow["latency_p50_ratio"]
+    assert "divergences" in capsys.readouterr().out
+
+
+def test_summarize_bad_input_is_one_line(tmp_path, capsys):
+    from parity.cli import main
+
+    assert main(["shadow", "summarize", str(tmp_path / "nothing")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no shadow-*.jsonl" in err, err
+    assert main(["shadow", "nonsense"]) == 2

@@ -1,0 +1,67 @@
+"""The `shadow` section of results.json, from the JSON lines one or more ShadowSaver sessions wrote."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from parity.errors import ParityUsageError
+from parity.shadow.record import Histogram
+
+KEPT_DIVERGENCES = 50  # examples carried into results.json; the JSON lines keep them all
+
+
+def read_lines(directory: Path) -> list[dict[str, Any]]:
+    files = sorted(directory.glob("shadow-*.jsonl")) if directory.is_dir() else []
+    if not files:
+        raise ParityUsageError(f"no shadow-*.jsonl files in {directory}",
+                               "give the out_dir a ShadowSaver wrote to (ShadowSaver(..., out_dir=DIR))")
+    records = []
+    for f in files:
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise ParityUsageError(f"{f}:{n} is not a JSON line", "remove the damaged line or file") from None
+    return records
+
+
+def section(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts and histograms summed over sessions (one summary line each), divergences counted by op and thread."""
+    summaries = [r for r in records if r.get("kind") == "summary"]
+    divergences = [r for r in records if r.get("kind") == "divergence"]
+    counts: Counter = Counter()
+    latency: dict[str, Histogram] = {}
+    unreliable: set[str] = set()
+    for s in summaries:
+        counts.update(s.get("counts", {}))
+        unreliable.update(s.get("unreliable_threads", []))
+        for key, h in s.get("latency", {}).items():
+            merged = latency.setdefault(key, Histogram())
+            for k, n in h.get("buckets_log2_us", {}).items():
+                merged.buckets[int(k)] = merged.buckets.get(int(k), 0) + n
+            merged.count += h.get("count", 0)
+            merged.total += (h.get("mean_s") or 0) * h.get("count", 0)
+    return {"sessions": len(summaries), "counts": dict(sorted(counts.items())),
+            "divergences": len(divergences),
+            "divergences_by_op": dict(Counter(d.get("op") for d in divergences)),
+            "divergent_threads": sorted({str(d.get("thread")) for d in divergences}),
+            "unreliable_threads": len(unreliable),
+            "latency": {k: h.to_dict() for k, h in sorted(latency.items())},
+            "latency_p50_ratio": _ratios(latency),
+            "examples": divergences[:KEPT_DIVERGENCES],
+            "note": "latency quantiles are log2-bucket upper edges (at most 2x over); a session without a summary "
+                    "line (not closed) contributes divergences but no counts"}
+
+
+def _ratios(latency: dict[str, Histogram]) -> dict[str, float]:
+    """candidate p50 / primary p50 per op, where both sides ran (bucket edges: a coarse ratio, powers of 2)."""
+    out = {}
+    for key, h in latency.items():
+        side, op = key.split(".", 1)
+        other = latency.get(f"primary.{op}")
+        if side == "candidate" and other and h.count and other.count:
+            out[op] = h.quantile(0.5) / other.quantile(0.5)
+    return out
