@@ -71,6 +71,17 @@ def test_a_workload_path_from_the_wrong_folder(app):
     assert named_paths(line) and all(p.is_file() for p in named_paths(line)), line
 
 
+def test_a_workload_module_from_the_wrong_folder(app):
+    line = one_line(parity("check", "--workload", "ticketdesk.parity_workload:triage", cwd=app / "tests"))
+    assert "module 'ticketdesk.parity_workload' does not import" in line, line
+    assert f"importable from {app / 'tests'} (run from your project's root, or set PYTHONPATH)" in line, line
+
+
+def test_a_workload_module_written_as_a_path(app):
+    line = one_line(parity("check", "--workload", "ticketdesk/parity_workload.py:triage", cwd=app))
+    assert "fix: write the module dotted" in line and "e.g. ticketdesk.parity_workload:triage" in line, line
+
+
 def test_a_missing_policy_file(app):
     (app / "reports" / "r").mkdir(parents=True)
     line = one_line(parity("gate", "reports/r", "--policy", "parity-gate.toml", cwd=app))

@@ -180,9 +180,12 @@ def _import_target(target: str, what: str, base: Path | None = None) -> Any:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
+        dotted = module_name.removesuffix(".py").replace("/", ".").replace("\\", ".").strip(".")
+        fix = (f"write the module dotted, importable from {os.getcwd()}, e.g. {dotted}:{attr}"
+               if dotted != module_name else f"check the module name and that it is importable from {os.getcwd()} "
+               "(run from your project's root, or set PYTHONPATH)")
         raise ParityUsageError(f"{what} {target}: module {module_name!r} does not import "
-                               f"({type(exc).__name__}: {str(exc)[:200]})",
-                               "check the module name and that it is importable from here (PYTHONPATH)") from None
+                               f"({type(exc).__name__}: {str(exc)[:200]})", fix) from None
     try:
         return getattr(module, attr)
     except AttributeError:
