@@ -42,8 +42,13 @@ class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     """A skip that carries its reasons; pytest reports it as any skip."""
 
     def __init__(self, *reasons: Reason) -> None:
-        super().__init__(msg=line(reasons))
+        super().__init__(msg=line(reasons), _use_item_location=True)  # reported at the test, not here
         self.reasons = reasons
+
+
+# pytest prints a skip raised in a test as "<module>.<class>: message"; read "Skipped: not-applicable: ..." like any
+# skip (the terminal's -rs lines, a report's reason) rather than "parity.reasons.NotApplicable: ...".
+NotApplicable.__module__, NotApplicable.__qualname__, NotApplicable.__name__ = "builtins", "Skipped", "Skipped"
 
 
 def not_applicable(kind: str, subject: str, text: str) -> NoReturn:
