@@ -1,26 +1,10 @@
-"""Fixtures for a team's own tests: `checkpointer` / `async_checkpointer` on every backend, and `same_as_reference`.
+"""Fixtures for a team's own tests: `checkpointer` / `async_checkpointer` on every backend, and `same_as_reference`."""
 
-Loaded with the suite's plugin (it lists this module in its `pytest_plugins`), so installing checkpoint-parity is
-enough; `-p parity.fixtures` or `pytest_plugins = ["parity.fixtures"]` also work (a second load is a no-op, and
-they load the suite plugin when entry-point autoloading is off). Inert until a test asks for one of the fixtures:
-only such tests are parametrized, other tests of the repository see nothing of it.
-
-    def test_refund(checkpointer):                      # test_refund[memory-sync], [redis-sync], [postgres-sync]
-        app = build_graph(checkpointer)
-        ...
-
-    async def test_refund_async(async_checkpointer):    # test_refund_async[redis-async-selector], [...-uvloop]
-        app = build_graph(async_checkpointer)
-        ...
-
-    def test_same_everywhere(same_as_reference):        # this backend's trace == the in-memory reference's
-        def scenario(saver, trace):
-            app = build_graph(saver)
-            cfg = trace.config("t1")
-            trace.add("reply", app.invoke({"question": "refund?"}, cfg))
-            trace.add("state", app.get_state(cfg))
-        same_as_reference(scenario)                      # an `async def scenario` is awaited: await same_as_reference(...)
-"""
+# Loaded with the suite's plugin (it lists this module in its `pytest_plugins`), so installing checkpoint-parity is
+# enough; `-p parity.fixtures` or `pytest_plugins = ["parity.fixtures"]` also work (a second load is a no-op, and
+# they load the suite plugin when entry-point autoloading is off). Inert until a test asks for one of the fixtures:
+# only such tests are parametrized, other tests of the repository see nothing of it. Usage: README.md, "In your
+# own tests".
 
 from __future__ import annotations
 
