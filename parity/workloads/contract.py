@@ -7,10 +7,14 @@ import importlib
 import json
 import os
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10 (requires-python allows it; tomli is its dependency there)
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from parity import layout
 from parity.errors import ParityUsageError
