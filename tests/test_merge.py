@@ -22,7 +22,8 @@ from parity import merge as merge_mod
 from parity.cli import main
 from parity.layout import suite
 
-MATRIX = ["--parity-quick", "--parity-backend=memory,redis-shallow"]
+# Generated findings' shrunk diffs depend on the seed and shrink time; runs compared cell by cell leave them out.
+MATRIX = ["--parity-quick", "--parity-backend=memory,redis-shallow", "--ignore=compat/test_generated.py"]
 
 
 def _pytest(out: Path, *extra: str) -> subprocess.Popen:
