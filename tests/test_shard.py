@@ -103,3 +103,37 @@ def test_plain_pytest_refuses_xdist_on_bench():
                           cwd=suite().root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "pytest-xdist (-n) is for the compat matrix only; bench/ must run in one process" in done.stderr
+
+
+class _Item:
+    """What shard.select reads of a pytest item: its id and markers."""
+
+    def __init__(self, nodeid: str, whole: str | None = None, skip: bool = False):
+        self.nodeid = nodeid
+        self.marks = ([pytest.mark.parity_whole(whole).mark] if whole else []) + ([pytest.mark.skip.mark] if skip else [])
+
+    def get_closest_marker(self, name):
+        return next((m for m in self.marks if m.name == name), None)
+
+    def iter_markers(self, name=None):
+        return [m for m in self.marks if name is None or m.name == name]
+
+
+def test_select_keeps_bench_and_faults_whole_in_the_owner_and_balances_by_durations(tmp_path):
+    items = [_Item(i) for i in IDS] + [_Item("bench/test_latency.py::test_put", "bench"),
+                                       _Item("faults/test_durability.py::test_kill", "faults")]
+    (tmp_path / "results.json").write_text(json.dumps({"cells": [{"id": i, "duration_s": 1.0 + n % 5}
+                                                                  for n, i in enumerate(IDS)]}))
+    picked, records = [], []
+    for k in (1, 2, 3):
+        kept, dropped, record = shard.select(items, shard.Shard(k, 3), tmp_path / "results.json")
+        assert len(kept) + len(dropped) == len(items)
+        picked.append({i.nodeid for i in kept})
+        records.append(record)
+    whole = {"bench/test_latency.py::test_put", "faults/test_durability.py::test_kill"}
+    assert whole <= picked[0] and not (whole & (picked[1] | picked[2])), "bench and faults run whole in shard 1"
+    assert set.union(*picked) - whole == set(IDS) and sum(len(p - whole) for p in picked) == len(IDS)
+    assert {r["balance"] for r in records} == {"durations"} and len({r["plan"] for r in records}) == 1
+    assert records[0]["whole_parts"] == ["bench", "faults"] and [r["whole_parts_here"] for r in records] == \
+        [True, False, False]
+    assert "bench and faults run whole in shard 1/3 (not here)" in shard.describe(records[1])
