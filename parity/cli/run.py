@@ -131,7 +131,10 @@ def main_run(argv: list[str]) -> int:
     from parity.cli.report import finish_run
 
     interrupt.rearm()
-    code = finish_run(out, None if args.history == "none" else Path(args.history))
+    try:
+        code = finish_run(out, None if args.history == "none" else Path(args.history))
+    except KeyboardInterrupt:  # during rendering: the results are saved, say so (not only "interrupted")
+        return interrupted(out)
     return interrupted(out) if interrupt.requested() else code
 
 
