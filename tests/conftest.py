@@ -9,6 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The self-tests' own Hypothesis properties draw the same examples every run (a CI run is repeatable and a red
+# one is reproducible from its log); `HYPOTHESIS_PROFILE=explore make test` draws new ones to look further.
+# The product's generated runs are seeded per run on their own (parity/generated/runner.py).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 collect_ignore = ["sample_app"]  # a team's repository in miniature: tests/test_wheel.py runs its tests, installed
