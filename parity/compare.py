@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parity import results
+from parity.shadow.summary import dropped, reads_compared
 
 # Every field that tells two rows of one run apart, or rows of different loops/repeats get compared.
 RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "repeat")
@@ -29,7 +30,52 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float =
         p50_threshold = threshold + floor_drift(old_doc, new_doc)
         rows += _beyond_opposite_moves([_p50_row(key, old, new, p50_threshold)
                                         for key, old, new in _pairs(old_doc, new_doc, "measurements", MEASUREMENT_KEY)])
-    return rows
+    return rows + shadow_rows(old_doc, new_doc, threshold)
+
+
+# A p50 from log2 buckets lies within (edge/2, edge]: a ratio of two edges is within 2x either way of the true
+# ratio, so two runs' ratios are told apart only when they differ by more than 2 x 2 = 4x.
+SHADOW_RATIO_RESOLUTION = 4.0
+
+
+def shadow_rows(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float) -> list[dict[str, Any]]:
+    """Rows for two runs' `shadow` sections: divergence and drop rates (more is worse) and each op's p50 ratio
+    candidate÷primary (higher is worse), moved only beyond the buckets' resolution."""
+    old, new = old_doc.get("shadow"), new_doc.get("shadow")
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    rows = [_rate_row("divergences per read compared", old.get("divergences", 0), reads_compared(old),
+                      new.get("divergences", 0), reads_compared(new), threshold),
+            _rate_row("dropped writes per mirrored write", dropped(old), _mirrored(old),
+                      dropped(new), _mirrored(new), threshold)]
+    o_ratio, n_ratio = old.get("latency_p50_ratio") or {}, new.get("latency_p50_ratio") or {}
+    for op in sorted(set(o_ratio) & set(n_ratio)):
+        o, n = o_ratio[op], n_ratio[op]
+        moved = n / o if o else None
+        change = ("unchanged" if moved is None or 1 / SHADOW_RATIO_RESOLUTION <= moved <= SHADOW_RATIO_RESOLUTION
+                  else "regression" if moved > 1 else "improvement")
+        rows.append({"kind": "shadow", "what": f"p50 {op} candidate÷primary", "old": (o, None, None),
+                     "new": (n, None, None), "rel_change": _relative(o, n) or 0.0, "change": change})
+    return [r for r in rows if r is not None]
+
+
+def _mirrored(shadow: dict[str, Any]) -> int:
+    return int((shadow.get("counts") or {}).get("mirrored_queued", 0)) + dropped(shadow)
+
+
+def _rate_row(what: str, o_n: int, o_of: int, n_n: int, n_of: int, threshold: float) -> dict[str, Any] | None:
+    """A rate (count / opportunities) of both runs; a change counts past the threshold, and a first divergence
+    (or drop) after none always does: it is not noise but a new behaviour."""
+    if not o_of or not n_of:
+        return None
+    o, n = o_n / o_of, n_n / n_of
+    rel = _relative(o, n)
+    if o == 0:
+        change = "regression" if n > 0 else "unchanged"
+    else:
+        change = "unchanged" if abs(rel) <= threshold else "regression" if rel > 0 else "improvement"
+    return {"kind": "shadow", "what": what, "old": (o, None, None), "new": (n, None, None),
+            "rel_change": rel if rel is not None else (1.0 if n else 0.0), "change": change}
 
 
 def _beyond_opposite_moves(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -164,6 +210,8 @@ def _overlap(o: tuple, n: tuple) -> bool | None:
 
 
 def _label(r: dict[str, Any]) -> str:
+    if r["kind"] == "shadow":
+        return f"shadow {r['what']}"
     if r["kind"] == "ratio":
         loop = f"/{r['loop']}" if r.get("loop") else ""
         return f"ratio {r['op']} {r['flavour']}{loop} {r['payload']} {r['numerator']}÷{r['denominator']} {r['pairing']}"

@@ -13,6 +13,7 @@ except ImportError:  # Python 3.10
 
 from parity import layout, results
 from parity.errors import ParityUsageError
+from parity.shadow.summary import dropped, mean_ratios, reads_compared
 from parity.verdicts import CLAIM_IDS, VERDICTS
 
 FAILING = ("diverged", "failed", "error", "skipped")  # a plain skip (not not-applicable) hides a cell
@@ -39,6 +40,7 @@ class Policy:
     durability: dict[str, Any] | None = None  # backend, settings?, fault?, max_lost, max_unresumable?
     must_not_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
     must_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    shadow: dict[str, Any] | None = None  # the [shadow] table: limits on a ShadowSaver session (see SECTIONS)
 
 
 # ---- policy loading -----------------------------------------------------------------------------------
@@ -79,6 +81,13 @@ SECTIONS: dict[str, Spec] = {
                    "max_lost": (_count, "an integer >= 0"), "max_unresumable": (_count, "an integer >= 0")},
     "claims": {"must_not_be": (_verdict_map, "a table of claim id -> list of verdicts"),
                "must_be": (_verdict_map, "a table of claim id -> list of verdicts")},
+    # Limits on the `shadow` section (`parity shadow summarize`); a run without one fails the gate.
+    "shadow": {"max_divergences": (_count, "an integer >= 0"),
+               "max_dropped": (_count, "an integer >= 0"),
+               "max_unreliable_threads": (_count, "an integer >= 0"),
+               "min_reads_compared": (_count, "an integer >= 0"),
+               "max_p50_ratio": (_num, "a number"), "max_mean_ratio": (_num, "a number"),
+               "ops": (_strs, "a list of strings")},
 }
 RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"),
                     "payload": (lambda v: _str(v) or _count(v), "a string or an integer"),
@@ -115,11 +124,12 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
             raise bad(f"[{name}] must be a table")
         _check_keys(value, SECTIONS[name], f"[{name}]", bad)
     if not data:
-        raise bad("no checks configured (add [compat], [performance], [durability] or [claims])")
+        raise bad("no checks configured (add [compat], [performance], [durability], [claims] or [shadow])")
     return Policy(source=source, compat=_compat(data.get("compat")), ratios=_ratio_rules(data.get("performance"), bad),
                   durability=_durability(data.get("durability"), bad),
                   must_not_be=_verdicts(data.get("claims", {}).get("must_not_be", {}), "must_not_be", bad),
-                  must_be=_verdicts(data.get("claims", {}).get("must_be", {}), "must_be", bad))
+                  must_be=_verdicts(data.get("claims", {}).get("must_be", {}), "must_be", bad),
+                  shadow=_shadow(data.get("shadow")))
 
 
 def _check_keys(table: dict[str, Any], spec: Spec, where: str, bad: Callable[[str], ParityUsageError]) -> None:
@@ -171,6 +181,11 @@ def _durability(table: dict[str, Any] | None, bad: Callable[[str], ParityUsageEr
     return dict(table)
 
 
+def _shadow(table: dict[str, Any] | None) -> dict[str, Any] | None:
+    # At least one compared read by default: a shadow that compared nothing is no evidence of agreement.
+    return None if table is None else {"min_reads_compared": 1, **table}
+
+
 def _verdicts(table: dict[str, list[str]], key: str,
               bad: Callable[[str], ParityUsageError]) -> dict[str, tuple[str, ...]]:
     for claim, verdicts in table.items():
@@ -196,6 +211,8 @@ def run_gate(doc: dict[str, Any], policy: Policy | dict[str, Any]) -> tuple[bool
     if policy.durability is not None:
         reasons += _capped(_check_durability(doc, policy.durability))
     reasons += _check_claims(doc, policy)
+    if policy.shadow is not None:
+        reasons += _capped(_check_shadow(doc, policy.shadow))
     return (not reasons, reasons)
 
 
@@ -220,6 +237,10 @@ def describe_policy(policy: Policy) -> list[str]:
         out.append(f"claim {claim} must not be {' or '.join(verdicts)}")
     for claim, verdicts in policy.must_be.items():
         out.append(f"claim {claim} must be {' or '.join(verdicts)}")
+    if policy.shadow is not None:
+        limits = ", ".join(f"{k} {v}" for k, v in policy.shadow.items() if k != "ops")
+        ops = f" on ops {', '.join(policy.shadow['ops'])}" if policy.shadow.get("ops") else ""
+        out.append(f"shadow: {limits}{ops}")
     return out
 
 
@@ -321,3 +342,39 @@ def _check_claims(doc: dict[str, Any], policy: Policy) -> list[str]:
         if got not in wanted:
             reasons.append(f"claims: {claim} is {got or 'without verdict'} (policy: must be {' or '.join(wanted)})")
     return reasons
+
+
+SHADOW_COUNTS = (("max_divergences", "divergences", "divergences in the reads compared"),
+                 ("max_dropped", "dropped", "mirrored writes dropped"),
+                 ("max_unreliable_threads", "unreliable_threads", "threads unreliable (a mirrored write dropped)"))
+
+
+def _check_shadow(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
+    shadow = doc.get("shadow")
+    if not isinstance(shadow, dict):
+        return ["shadow: no shadow section in this run (write one with `parity shadow summarize DIR --out RUN_DIR`)"]
+    got = {"divergences": shadow.get("divergences", 0), "dropped": dropped(shadow),
+           "unreliable_threads": shadow.get("unreliable_threads", 0)}
+    reasons = [f"shadow: {got[field]} {words} (allowed {rule[key]})"
+               for key, field, words in SHADOW_COUNTS if key in rule and got[field] > rule[key]]
+    if reads_compared(shadow) < rule["min_reads_compared"]:
+        reasons.append(f"shadow: {reads_compared(shadow)} reads compared, the policy needs at least "
+                       f"{rule['min_reads_compared']} (raise read_fraction or run longer)")
+    for key, ratios, what in (("max_p50_ratio", shadow.get("latency_p50_ratio") or {}, "p50 (log2-bucket edges)"),
+                              ("max_mean_ratio", mean_ratios(shadow), "mean")):
+        if key in rule:
+            reasons += _shadow_ratios(ratios, rule, key, what)
+    return reasons
+
+
+def _shadow_ratios(ratios: dict[str, float], rule: dict[str, Any], key: str, what: str) -> list[str]:
+    ops = rule.get("ops") or sorted(ratios)
+    if not ops:
+        return [f"shadow: no op timed on both sides, {key} has nothing to check"]
+    out = []
+    for op in ops:
+        if op not in ratios:
+            out.append(f"shadow: {op} was not timed on both sides, {key} cannot check it")
+        elif ratios[op] > rule[key]:
+            out.append(f"shadow: {op} candidate ÷ primary {what} latency {_x(ratios[op])} > {rule[key]:g} ({key})")
+    return out

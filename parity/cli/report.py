@@ -97,7 +97,8 @@ def main_compare(argv: list[str]) -> int:
     validate(new)
     rows = compare(old, new, threshold=args.threshold)
     if not rows:
-        raise ParityUsageError("nothing in common to compare: no ratio of one run matches one of the other",
-                               "compare two runs of the benchmarks (parity run --only bench)")
+        raise ParityUsageError("nothing in common to compare: no ratio (or shadow section) of one run matches one "
+                               "of the other", "compare two runs of the benchmarks (parity run --only bench) or two "
+                               "runs with a shadow section (parity shadow summarize)")
     print(format_comparison(rows, scope(old, new, args.threshold)))
     return 1 if has_regression(rows) else 0

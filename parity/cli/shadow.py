@@ -7,7 +7,7 @@ from pathlib import Path
 from parity import results
 from parity.cli import Parser
 from parity.results_schema import validate
-from parity.shadow.summary import read_lines, section
+from parity.shadow.summary import dropped, read_lines, section
 
 
 def main_shadow(argv: list[str]) -> int:
@@ -26,6 +26,6 @@ def main_shadow(argv: list[str]) -> int:
     path = results.save(doc, out)
     c = shadow["counts"]
     print(f"shadow: {c.get('reads_compared', 0)} reads compared, {shadow['divergences']} divergences, "
-          f"{sum(v for k, v in c.items() if k.startswith('dropped'))} mirrored writes dropped "
+          f"{dropped(shadow)} mirrored writes dropped "
           f"({shadow['unreliable_threads']} threads unreliable)\nresults: {path}")
     return 0

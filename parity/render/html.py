@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from parity import platforms
-from parity.render import charts, merged, tables
+from parity.render import charts, merged, tables, traffic
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
@@ -47,6 +47,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         ("floors", "Floors and harness overhead", lambda d, w: _floors(d)),
         ("servers", "Servers", lambda d, w: _servers(d)),
     ]
+    if isinstance(doc.get("shadow"), dict):
+        out.append(("shadow", "Your traffic: shadow session", lambda d, w: traffic.shadow_html(d)))
     if "history" in doc:
         out.append(("trend", "Trend across runs", _trend))
     return out

@@ -49,6 +49,7 @@ def section(records: list[dict[str, Any]]) -> dict[str, Any]:
             "divergences_by_op": dict(Counter(d.get("op") for d in divergences)),
             "divergent_threads": sorted({str(d.get("thread")) for d in divergences}),
             "unreliable_threads": len(unreliable),
+            "unreliable_thread_ids": sorted(unreliable)[:KEPT_DIVERGENCES],  # the count above is the whole
             "latency": {k: h.to_dict() for k, h in sorted(latency.items())},
             "latency_p50_ratio": _ratios(latency),
             "examples": divergences[:KEPT_DIVERGENCES],
@@ -64,4 +65,27 @@ def _ratios(latency: dict[str, Histogram]) -> dict[str, float]:
         other = latency.get(f"primary.{op}")
         if side == "candidate" and other and h.count and other.count:
             out[op] = h.quantile(0.5) / other.quantile(0.5)
+    return out
+
+
+# ---- facts read back from a saved section (report, gate, compare) ----------------------------------------
+
+def dropped(shadow: dict[str, Any]) -> int:
+    """Mirrored writes the candidate never got (queue full, candidate error, after close)."""
+    return sum(n for k, n in (shadow.get("counts") or {}).items() if k.startswith("dropped"))
+
+
+def reads_compared(shadow: dict[str, Any]) -> int:
+    return int((shadow.get("counts") or {}).get("reads_compared", 0))
+
+
+def mean_ratios(shadow: dict[str, Any]) -> dict[str, float]:
+    """candidate mean / primary mean per op where both sides ran (exact, unlike the bucketed p50 ratio)."""
+    lat = shadow.get("latency") or {}
+    out = {}
+    for key, h in lat.items():
+        side, _, op = key.partition(".")
+        other = lat.get(f"primary.{op}") or {}
+        if side == "candidate" and h.get("mean_s") and other.get("mean_s"):
+            out[op] = h["mean_s"] / other["mean_s"]
     return out
