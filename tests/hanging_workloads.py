@@ -77,3 +77,17 @@ def _plain(checkpointer):
 
 # No history step: a get_state after a run, which a shallow saver answers without a parent link by design.
 plain_state = Workload(name="plain_state", build=_plain, steps=[invoke({"n": 1}), get_state()])
+
+
+def _raises_two_lines(checkpointer):
+    def node(state):
+        raise ValueError("first line\nsecond line")
+
+    g = StateGraph(S)
+    g.add_node("boom", node)
+    g.add_edge(START, "boom")
+    g.add_edge("boom", END)
+    return g.compile(checkpointer=checkpointer)
+
+
+raises_two_lines = Workload(name="raises_two_lines", build=_raises_two_lines, steps=[invoke({"n": 1})])

@@ -362,3 +362,14 @@ def test_shallow_savers_by_design_keep_no_parent_and_that_is_not_a_divergence(tm
     assert shallow and all(w["status"] == "passed" for w in shallow), (shallow, proc.stdout[-2000:])
     assert all("lacks full_history" in w["not_compared"] for w in shallow), shallow
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_a_workload_error_with_a_newline_keeps_the_one_line_message():
+    from parity.errors import ParityUsageError
+    from parity.workloads.runner import preflight
+    from tests.hanging_workloads import raises_two_lines
+
+    with pytest.raises(ParityUsageError) as caught:
+        preflight(raises_two_lines)
+    line = caught.value.line()
+    assert "\n" not in line and "first line second line" in line and "fix:" in line, line
