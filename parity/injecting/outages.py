@@ -132,16 +132,13 @@ def _recovery(saver, limit_s: float = RECOVERY_WAIT_S) -> tuple[Any, float | Non
 @contextlib.contextmanager
 def postgres_pool_saver(server, scope: str):
     """PostgresSaver over a psycopg ConnectionPool that checks connections: how services usually deploy it."""
-    import psycopg
     from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import ConnectionPool
 
-    from parity.backends.provision import postgres_create_scope, postgres_url_with_schema
-
-    with psycopg.connect(server.url, autocommit=True) as admin:
-        postgres_create_scope(admin, scope)
-    with ConnectionPool(postgres_url_with_schema(server.url, scope), min_size=1, max_size=2, timeout=2,
+    family = families.get(server.endpoint().family)
+    family.create_scope(server.url, scope)
+    with ConnectionPool(family.scoped_url(server.url, scope), min_size=1, max_size=2, timeout=2,
                         check=ConnectionPool.check_connection, open=True,
                         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}) as pool:
         saver = PostgresSaver(pool)

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from parity.backends.provision import postgres_drop_scope
+from parity import families
 from parity.injecting import common
 
 TTL_MINUTES = 0.05  # the saver takes minutes and applies int(minutes * 60) seconds: 0.05 -> 3 s
@@ -91,15 +91,12 @@ def refresh_on_read(server, backend, refresh: bool, read_for_s: float = 2 * TTL_
 
 def postgres_cleanup(server, backend) -> dict[str, Any]:
     """Postgres has no TTL: what stays, and what delete_thread removes (the cleanup a user must schedule)."""
-    import psycopg
-
     scope = f"ttl_{uuid.uuid4().hex[:8]}"
     with common.open_saver(backend, server.endpoint(), scope) as saver:
         _write(saver, 2)
         saver.delete_thread("ttl-0")
         left = {t: len(list(saver.list(common.config(t)))) for t in ("ttl-0", "ttl-1")}
-    with psycopg.connect(server.url, autocommit=True) as conn:
-        postgres_drop_scope(conn, scope)
+    families.get(backend.family).drop_scope(server.url, scope)
     return {"backend": backend.name, "case": "ttl (capability)",
             "observed": "no TTL: checkpoints stay until deleted; cleanup needs saver.delete_thread(thread_id) for "
                         "each expired thread, or a scheduled job deleting from checkpoints, checkpoint_writes and "

@@ -31,13 +31,11 @@ def start_proxy(endpoint, delay_s: float = 0.0) -> DelayProxy:
     return DelayProxy(parts.hostname, parts.port, delay_s=delay_s).start()
 
 
-
-
 class ServerCounters:
-    """Server-side counters of one family: commands (Redis commandstats / Postgres pg_stat_statements), CPU, memory.
+    """Server-side counters of one family (its Family's open_counter / commands / stored_bytes), CPU, memory.
 
-    Postgres statements are counted only when `statements` is set: the endpoint must have pg_stat_statements
-    preloaded (the session server keeps pure defaults; see `statements_endpoint`).
+    A family whose counting needs settings (Family.statements_settings) counts only when `statements` is set: the
+    endpoint must have them (the session server keeps pure defaults; see `statements_endpoint`).
     """
 
     def __init__(self, endpoint, statements: bool = False) -> None:
@@ -109,26 +107,20 @@ def _tids(pid: int) -> list[str]:
     return os.listdir(f"/proc/{pid}/task")
 
 
-def _has_statements(url: str) -> bool:
-    import psycopg
-    with psycopg.connect(url, autocommit=True) as conn:
-        if "pg_stat_statements" not in conn.execute("SHOW shared_preload_libraries").fetchone()[0]:
-            return False
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        return True
-
-
 @contextlib.contextmanager
 def statements_endpoint(session, endpoint):
-    """(endpoint with pg_stat_statements, why-not) for counting a Postgres saver's statements.
+    """(endpoint that counts every statement, why-not) for a family whose counting needs settings preloaded
+    (`Family.statements_settings`, e.g. Postgres's pg_stat_statements).
 
-    The session server itself if it already preloads the library (an external server may), else an owned
-    Postgres (the session's provider) started with it, so the session server keeps pure defaults. Yields (None, reason) if
-    neither is possible.
+    The session server itself if it already counts them (an external server may), else an owned server (the
+    session's provider) started with those settings, so the session server keeps pure defaults. Yields (None,
+    reason) if neither is possible.
     """
+    family = families.get(endpoint.family)
+    what = family.statements_what
     try:
-        preloaded = _has_statements(endpoint.url)
-        note = "session server does not preload pg_stat_statements"
+        preloaded = family.counts_statements(endpoint.url)
+        note = f"session server does not preload {what}"
     except Exception as exc:  # noqa: BLE001 - permissions or the extension missing: try an owned server
         preloaded, note = False, f"session server: {exc}"
     if preloaded:
@@ -136,17 +128,18 @@ def statements_endpoint(session, endpoint):
         return
     from parity.servers.readiness import ServerStartError
     try:
-        server = session.pool.start_owned(endpoint.family, dict(families.get(endpoint.family).statements_settings))
+        server = session.pool.start_owned(endpoint.family, dict(family.statements_settings))
     except (ServerStartError, OSError, RuntimeError) as exc:
-        yield None, f"not measured: {note}, and no owned Postgres with pg_stat_statements: {exc}"
+        yield None, f"not measured: {note}, and no owned {endpoint.family} server with {what}: {exc}"
         return
     try:
         ep, why_not = server.endpoint(), None
         try:
-            if not _has_statements(ep.url):
-                ep, why_not = None, "not measured: shared_preload_libraries=pg_stat_statements did not take"
+            if not family.counts_statements(ep.url):
+                settings = ", ".join(f"{k}={v}" for k, v in family.statements_settings.items())
+                ep, why_not = None, f"not measured: {settings} did not take"
         except Exception as exc:  # noqa: BLE001 - the build may lack the extension
-            ep, why_not = None, f"not measured: pg_stat_statements unavailable on an owned Postgres: {exc}"
+            ep, why_not = None, f"not measured: {what} unavailable on an owned {endpoint.family} server: {exc}"
         yield ep, why_not
     finally:
         session.pool.release(server)
@@ -198,8 +191,8 @@ async def _measure(session, endpoint, backend, calls: int, counters: ServerCount
 
 async def footprint(session, cond: Conditions, backend, calls: int, statements=(None, None)) -> list[dict]:
     """Per-call averages of each op through a zero-delay proxy: wire bytes, round trips, server commands, CPU;
-    bytes stored. statements: (endpoint, why-not) from `statements_endpoint` for a Postgres backend: its
-    statements are counted in a second pass there, the rest is measured on the session server."""
+    bytes stored. statements: (endpoint, why-not) from `statements_endpoint` for a family that needs settings to
+    count (Postgres): its statements are counted in a second pass there, the rest is measured on the session server."""
     ep = cond.endpoints[backend.family]
     counters, proxy = ServerCounters(ep).open(), start_proxy(ep)
     try:
@@ -208,10 +201,11 @@ async def footprint(session, cond: Conditions, backend, calls: int, statements=(
         proxy.stop()
         counters.close()
     commands_counter = counters.commands_counter
-    if families.get(backend.family).statements_settings:
+    family = families.get(backend.family)
+    if family.statements_settings:
         st_ep, why_not = statements
         if st_ep is None:
-            commands_counter = why_not or "not measured: pg_stat_statements not loaded, pg_stat_database flushes lazily"
+            commands_counter = why_not or f"not measured: {family.statements_what} not loaded"
         else:
             st = ServerCounters(st_ep, statements=True).open()
             try:
@@ -234,7 +228,7 @@ async def footprint(session, cond: Conditions, backend, calls: int, statements=(
                "bytes_wire_counter": "DelayProxy bytes forwarded both ways",
                "cpu_counter": counters.cpu_counter,
                "cpu_resolution_ms_per_call": (1e-6 if counters.cpu_counter.startswith("/proc") else 10.0) / calls,
-               "stored_counter": families.get(backend.family).stored_counter,
+               "stored_counter": family.stored_counter,
                "settings": latency.settings_label(ep), "calls": calls}
         session.add("footprint", row)
         rows.append(row)

