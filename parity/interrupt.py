@@ -79,3 +79,19 @@ def rearm() -> None:
     """A new stage begins after pytest (rendering): signals there are repeated again until they stop it."""
     if not state.requested:
         state.unwinding = False
+
+
+def run_pytest(args: list[str]) -> int:
+    """pytest.main(args) with a Ctrl-C anywhere in it as pytest's INTERRUPTED code: also one before pytest could catch
+    it (plugin loading, server start), and one that cut an import short so that a plugin's hook tripped over the
+    half-imported package while pytest unwound (seen: hypothesis's terminal summary, an ImportError, exit 1)."""
+    import pytest
+
+    try:
+        return int(pytest.main(args))
+    except KeyboardInterrupt:
+        return int(pytest.ExitCode.INTERRUPTED)
+    except Exception:
+        if not requested():
+            raise
+        return int(pytest.ExitCode.INTERRUPTED)

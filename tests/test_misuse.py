@@ -182,6 +182,25 @@ def test_one_ctrl_c_stops_any_run_within_5_s_with_servers_stopped_and_results_ma
     assert sum(interrupted.values()) >= 16 and len(interrupted) >= 5, f"too few tries hit a running run: {interrupted}"
 
 
+def test_a_ctrl_c_that_breaks_a_plugins_import_still_exits_130_not_1(monkeypatch):
+    # Seen in the loop above: SIGINT while pytest imported hypothesis left it half-imported; hypothesis's terminal
+    # summary then raised ImportError out of pytest.main and the run exited 1 with a traceback.
+    import pytest as real_pytest
+
+    from parity import interrupt
+
+    def tripping(args):
+        interrupt.state.requested = True
+        raise ImportError("cannot import name 'InfoObservationType' from partially initialized module")
+
+    monkeypatch.setattr(interrupt.state, "requested", False)
+    monkeypatch.setattr(real_pytest, "main", tripping)
+    assert interrupt.run_pytest([]) == int(real_pytest.ExitCode.INTERRUPTED)
+    monkeypatch.setattr(interrupt.state, "requested", False)
+    monkeypatch.setattr(real_pytest, "main", lambda args: (_ for _ in ()).throw(ImportError("a real bug")))
+    with pytest.raises(ImportError, match="a real bug"):  # without a Ctrl-C an error is an error, never hidden
+        interrupt.run_pytest([])
+
 # 3. Confident verdicts from a broken setup: a Redis without RedisJSON/RediSearch errored 94 cells and the report
 # called C4, C5 and C12 refuted.
 @pytest.fixture

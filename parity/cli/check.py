@@ -55,11 +55,9 @@ def main_check(argv: list[str]) -> int:
     except ParityUsageError as exc:
         print(exc.line(), file=sys.stderr)
         return exc.exit_code
-    try:
-        code = int(pytest.main(pytest_argv(args)))
-    except KeyboardInterrupt:  # before pytest could catch it (plugin loading, server start)
-        code = int(pytest.ExitCode.INTERRUPTED)
     from parity import interrupt
+
+    code = interrupt.run_pytest(pytest_argv(args))
 
     if code == int(pytest.ExitCode.INTERRUPTED) or interrupt.requested():
         from parity.cli.run import interrupted

@@ -116,9 +116,10 @@ def main_run(argv: list[str]) -> int:
     existed = out.exists()
     try:
         announce_provider(preflight(args, out))
-        code = pytest.main(pytest_args(args, out))
-    except KeyboardInterrupt:  # before pytest could catch it (preflight, plugin loading, server start)
+    except KeyboardInterrupt:  # during the preflight: nothing started yet
         code = pytest.ExitCode.INTERRUPTED
+    else:
+        code = interrupt.run_pytest(pytest_args(args, out))
     if code == pytest.ExitCode.INTERRUPTED or interrupt.requested():
         return interrupted(out if out.is_dir() else None)
     if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ..."); nothing ran
