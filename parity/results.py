@@ -33,8 +33,8 @@ LIST_SECTIONS = (
 PART_SECTIONS = {
     "compat": ("cells", "conformance", "workloads"),
     "bench": ("measurements", "ratios", "floors", "growth", "footprint", "network", "workload_timings",
-              "provider_cost"),
-    "faults": ("durability", "outages", "faults"),
+              "provider_cost", "shadow_cost"),
+    "faults": ("durability", "outages", "faults", "shadow_faults"),
 }
 LIBRARIES = (
     "langgraph", "langgraph-checkpoint", "langgraph-checkpoint-redis",

@@ -18,8 +18,8 @@ from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 
 
 # Sections holding timings: every row says which provider its server came from (a container adds a layer).
-FIGURE_SECTIONS = ("measurements", "ratios", "floors", "growth", "footprint", "network", "provider_cost",
-                   "workload_timings")
+FIGURE_SECTIONS = ("measurements", "ratios", "floors", "growth", "footprint", "network", "provider_cost", "shadow_cost",
+                   "shadow_faults", "workload_timings")
 
 
 def selection(options: Options) -> tuple[ServerConfig, Registry, list, list]:

@@ -31,7 +31,13 @@ class ShadowSaver(BaseCheckpointSaver):
     behind the writes before it, so when the worker reaches it the candidate has caught up for that thread; both
     results are normalised and diffed by the suite's judge (parity.judging). A write that cannot be mirrored (queue
     full, candidate raised) is dropped and counted, and its thread is marked unreliable: its reads are no longer
-    compared (a gap in the mirror is not a divergence). The candidate is called through its sync API.
+    compared (a gap in the mirror is not a divergence).
+
+    The candidate is called through its sync API, on that worker thread only, also when the app uses the async API:
+    aput, aput_writes, adelete_thread and the async reads await the primary, then only enqueue (put_nowait), so
+    they never wait for the candidate. An async saver as candidate is refused: its sync methods run its coroutines
+    on the event loop it was set up on (the app's; AsyncRedisSaver and AsyncPostgresSaver do this), which would put
+    the candidate's work on the app's loop and could hang close() called from that loop.
     """
 
     def __init__(self, primary: BaseCheckpointSaver, candidate: BaseCheckpointSaver, *, out_dir: str | Path | None = None,
@@ -41,6 +47,10 @@ class ShadowSaver(BaseCheckpointSaver):
             raise ValueError(f"read_fraction must be within 0..1, got {read_fraction!r}")
         if candidate is primary:
             raise ValueError("the candidate is the primary saver itself: shadow a different store")
+        if hasattr(candidate, "loop"):  # the upstream async savers bridge sync calls onto this loop
+            raise ValueError(f"the candidate {type(candidate).__name__} is an async saver bound to an event loop: "
+                             "give its sync counterpart (e.g. RedisSaver for AsyncRedisSaver); ShadowSaver calls the "
+                             "candidate on its own worker thread, so an async app's loop never waits for it")
         super().__init__(serde=primary.serde)
         self.primary, self.candidate = primary, candidate
         self.read_fraction, self.payload_cap, self.hash_values = read_fraction, payload_cap, hash_values

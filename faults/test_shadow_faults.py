@@ -1,0 +1,32 @@
+"""The shadow under candidate faults (issue 19, item 2): the app's path keeps working while the candidate stalls or dies."""
+
+from __future__ import annotations
+
+import pytest
+
+from parity.backends.capabilities import Capability as C
+from parity.injecting import shadow_faults
+from parity.measuring.latency import progress
+from parity.reasons import not_applicable
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_candidate_stalled_and_killed(parity_session, owned_server, pick_backend, flavour):
+    """Primary Postgres, candidate Redis (both owned): app traffic through ShadowSaver while the candidate server is
+    SIGSTOPped, SIGCONTed, SIGKILLed and restarted. Must hold: zero errors on the app's path, the writes that could
+    not be mirrored counted as drops, their threads marked unreliable (not divergent). Measured and reported, not
+    asserted: the app's p99 through the shadow over the bare primary in each phase, against the target."""
+    pg, rd = pick_backend("postgres", C.ASYNC), pick_backend("redis")
+    primary_server, candidate_server = owned_server("postgres"), owned_server("redis")
+    if getattr(candidate_server, "proc", None) is None:
+        not_applicable("provider", "redis", "stalling the candidate needs a server process the suite owns "
+                       "(SIGSTOP to an embedded server); this run's servers are containers")
+    plan = shadow_faults.FaultPlan()
+    rows, verdict = shadow_faults.on_servers(pg, rd, primary_server.endpoint(), candidate_server, flavour, plan)
+    for row in rows:
+        parity_session.add("shadow_faults", row)
+        progress(shadow_faults.describe(row))
+    parity_session.add("shadow_faults", {"phase": "verdict", "flavour": flavour, **verdict})
+    progress(f"shadow faults {flavour} verdict: {verdict}")
+    broken = shadow_faults.failures(verdict)
+    assert not broken, f"{'; '.join(broken)} ({verdict})"

@@ -1,0 +1,262 @@
+"""What ShadowSaver costs the app: the primary path timed bare and through the shadow, arms interleaved per round."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from parity import stats
+from parity.measuring import ops, timing
+
+# Issue 19's targets: p50 added on the primary path by the shadow, per read-sampling fraction. Stated beside every
+# figure and judged from the CI; never used to choose how the benchmark runs.
+TARGETS = {0.01: 0.05, 1.0: 0.15}
+OPS = ("put", "get_tuple")  # one app step: a mirrored write, then a read that may be sampled
+# The arms beside "bare": issue 19's two sampling fractions, and the mirror alone (no read compared), which tells
+# the cost of mirroring writes from the cost of comparing reads.
+FRACTIONS = {"mirror only": 0.0, "shadow 1%": 0.01, "shadow 100%": 1.0}
+# Bootstrap resamples per ratio: below stats' default 2000 for time (a run computes ~70 ratios, p99 ones sort).
+CI_RESAMPLES = 1000
+
+
+@dataclass(frozen=True)
+class CostPlan:
+    """rounds per level; each round runs `steps` app steps (put + get_tuple) per arm, spread over the workers."""
+
+    levels: tuple[int, ...] = (1, 16, 64)
+    rounds: int = 8
+    steps: int = 128
+    queue_size: int = 10_000  # ShadowSaver's default: the cost of the default configuration is what we report
+
+    def per_worker(self, workers: int) -> int:
+        return max(2, self.steps // workers)
+
+
+PLANS = {"quick": CostPlan(rounds=5, steps=64), "standard": CostPlan(), "full": CostPlan(rounds=16, steps=256)}
+
+
+def arms_for(primary: Any, shadows: dict[str, Any]) -> dict[str, Any]:
+    """The savers the app would call: the primary alone ("bare"), then each shadow wrapping that same primary."""
+    return {"bare": primary, **shadows}
+
+
+def _step_sync(saver, thread: ops.Thread, state, out: dict[str, list[int]]) -> None:
+    clock = time.perf_counter_ns
+    t0 = clock()
+    args = thread.next_put(saver, state)
+    thread.ids.append(saver.put(*args)["configurable"]["checkpoint_id"])
+    t1 = clock()
+    saver.get_tuple(ops.cfg(thread.id))
+    t2 = clock()
+    out["put"].append(t1 - t0)
+    out["get_tuple"].append(t2 - t1)
+
+
+async def _step_async(saver, thread: ops.Thread, state, out: dict[str, list[int]]) -> None:
+    clock = time.perf_counter_ns
+    t0 = clock()
+    args = thread.next_put(saver, state)
+    thread.ids.append((await saver.aput(*args))["configurable"]["checkpoint_id"])
+    t1 = clock()
+    await saver.aget_tuple(ops.cfg(thread.id))
+    t2 = clock()
+    out["put"].append(t1 - t0)
+    out["get_tuple"].append(t2 - t1)
+
+
+class Level:
+    """One concurrency level: per arm, one checkpoint thread per worker (a shadow's candidate sees only its own)."""
+
+    def __init__(self, arms: dict[str, Any], workers: int, tag: str) -> None:
+        self.arms, self.workers = arms, workers
+        self.threads = {a: [ops.Thread(f"{tag}-{a.replace(' ', '').replace('%', 'pct')}-w{workers}-{k}")
+                            for k in range(workers)] for a in arms}
+        self.samples = {a: {op: [] for op in OPS} for a in arms}
+
+    def orders(self, rounds: int) -> list[list[str]]:
+        names = list(self.arms)
+        return [names[r % len(names):] + names[:r % len(names)] for r in range(rounds)]
+
+
+def run_sync(arms: dict[str, Any], plan: CostPlan, workers: int, state, tag: str,
+             settle: Callable[[str], None]) -> dict[str, dict[str, list[int]]]:
+    """Threads as the callers (a sync app under a threaded server). settle(arm) runs untimed after each arm's turn."""
+    level = Level(arms, workers, tag)
+    per = plan.per_worker(workers)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        def turn(arm: str, out: dict[str, list[int]] | None, steps: int) -> None:
+            saver = arms[arm]
+
+            def work(thread):
+                mine = {op: [] for op in OPS}
+                for _ in range(steps):
+                    _step_sync(saver, thread, state, mine)
+                return mine
+            for mine in pool.map(work, level.threads[arm]):
+                if out is not None:
+                    for op in OPS:
+                        out[op].extend(mine[op])
+            settle(arm)
+        for arm in arms:  # warm-up: the threads exist, connections and pools are open, caches are filled
+            turn(arm, None, 2)
+        for order in level.orders(plan.rounds):
+            for arm in order:
+                turn(arm, level.samples[arm], per)
+    return level.samples
+
+
+async def run_async(arms: dict[str, Any], plan: CostPlan, workers: int, state, tag: str,
+                    settle: Callable[[str], None]) -> dict[str, dict[str, list[int]]]:
+    """Tasks on one event loop as the callers (an async app); the shadow's candidate runs on its worker thread."""
+    level = Level(arms, workers, tag)
+    per = plan.per_worker(workers)
+
+    async def turn(arm: str, out: dict[str, list[int]] | None, steps: int) -> None:
+        saver = arms[arm]
+        mine = {op: [] for op in OPS}
+
+        async def work(thread):
+            for _ in range(steps):
+                await _step_async(saver, thread, state, mine)
+        await asyncio.gather(*(work(t) for t in level.threads[arm]))
+        if out is not None:
+            for op in OPS:
+                out[op].extend(mine[op])
+        settle(arm)
+    for arm in arms:
+        await turn(arm, None, 2)
+    for order in level.orders(plan.rounds):
+        for arm in order:
+            await turn(arm, level.samples[arm], per)
+    return level.samples
+
+
+def p99(values) -> float:
+    return stats.percentile(values, 99)
+
+
+def verdict(added_ci: tuple[float, float], target: float | None) -> str:
+    """From the CI of the added fraction: met only if all of it is below the target, not met if all of it is above."""
+    if target is None:
+        return "no target"
+    low, high = added_ci
+    if high < target:
+        return "met"
+    if low > target:
+        return "not met"
+    return "undecided: the CI spans the target"
+
+
+def compare(bare_ns: list[int], shadow_ns: list[int], fraction: float) -> dict[str, Any]:
+    """Shadow ÷ bare for p50 and p99 with bootstrap CIs (both samples of the same run, interleaved)."""
+    bare, shadow = timing.to_ms(bare_ns), timing.to_ms(shadow_ns)
+    r50 = stats.bootstrap_ratio_ci(shadow, bare, n_resamples=CI_RESAMPLES)
+    r99 = stats.bootstrap_ratio_ci(shadow, bare, stat=p99, n_resamples=CI_RESAMPLES)
+    target = TARGETS.get(fraction)
+    return {"read_fraction": fraction, "n": len(shadow), "n_bare": len(bare),
+            "bare_p50_ms": stats.percentile(bare, 50), "shadow_p50_ms": stats.percentile(shadow, 50),
+            "bare_p99_ms": p99(bare), "shadow_p99_ms": p99(shadow),
+            "p50_ratio": r50[0], "p50_ci_low": r50[1], "p50_ci_high": r50[2],
+            "p99_ratio": r99[0], "p99_ci_low": r99[1], "p99_ci_high": r99[2],
+            "p50_added": r50[0] - 1, "p50_target_added": target,
+            "p50_verdict": verdict((r50[1] - 1, r50[2] - 1), target),
+            "p99_verdict": "no target (issue 19 sets one for p50 only)"}
+
+
+def load() -> dict[str, float] | None:
+    """The machine's 1/5/15-minute load averages (what `uptime` shows), beside every figure."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:  # not on every platform
+        return None
+    return {"1m": round(one, 2), "5m": round(five, 2), "15m": round(fifteen, 2)}
+
+
+def rows_for(samples: dict[str, dict[str, list[int]]], fractions: dict[str, float], base: dict[str, Any]) -> list[dict]:
+    """One row per shadow arm and op: its ratios to the bare arm of the same level."""
+    out = []
+    for arm, fraction in fractions.items():
+        for op in OPS:
+            out.append({**base, "op": op, "arm": arm, **compare(samples["bare"][op], samples[arm][op], fraction)})
+    return out
+
+
+def describe(row: dict[str, Any]) -> str:
+    """One progress line: the figure, its CI, the target and the verdict, and the load it was measured under."""
+    target = row["p50_target_added"]
+    aim = f"target < +{target:.0%}" if target is not None else "no target"
+    ld = row.get("load_before") or {}
+    return (f"shadow cost {row['flavour']} c={row['concurrency']} {row['arm']} {row['op']}: p50 "
+            f"{row['bare_p50_ms']:.3f} -> {row['shadow_p50_ms']:.3f} ms, x{row['p50_ratio']:.3f} "
+            f"[{row['p50_ci_low']:.3f}, {row['p50_ci_high']:.3f}] ({aim}: {row['p50_verdict']}); p99 x{row['p99_ratio']:.2f} "
+            f"[{row['p99_ci_low']:.2f}, {row['p99_ci_high']:.2f}]; load {ld.get('1m', '?')}")
+
+
+def _pool(plan: CostPlan) -> dict[str, Any]:
+    # The primary gets a pool as large as the most callers (min 4), as a team running 64 callers would configure it:
+    # with the savers' default single connection the callers queue on one lock and the shadow's cost is hidden.
+    top = max(plan.levels)
+    return {"max_size": top, "min_size": min(4, top), "timeout": 30.0, "max_connections": top}
+
+
+def layout(session, endpoints: dict[str, Any], plan: CostPlan, flavour: str) -> dict[str, Any]:
+    """Where each side ran: written beside the figures (the machine block of the document says which machine)."""
+    pool = _pool(plan)
+    return {"primary": f"postgres ({endpoints['postgres'].provider}, same machine), {flavour} saver, "
+                       f"pool max {pool['max_size']}",
+            "candidate": f"redis ({endpoints['redis'].provider}, same machine), sync RedisSaver on the shadow's "
+                         "one worker thread",
+            "callers": "threads" if flavour == "sync" else "asyncio tasks on one event loop",
+            "cores": os.cpu_count(), "queue_size": plan.queue_size,
+            "step": "put (1KB state, mirrored) then get_tuple latest (sampled at the arm's fraction)",
+            "settle": "after each arm's turn the shadow's queue is drained, untimed, so its backlog never runs "
+                      "inside another arm's timing (work still queued at the end of a turn is not charged)"}
+
+
+async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, Any], plan: CostPlan,
+                  add: Callable[[dict], None]) -> list[dict]:
+    """Open the primary (Postgres) once and one candidate (Redis) per shadow arm; time every level; rows via add."""
+    import contextlib
+
+    from parity.backends.backend import SaverContext
+    from parity.shadow import ShadowSaver
+
+    pg, rd = session.registry.get("postgres"), session.registry.get("redis")
+    fractions = FRACTIONS
+    base_layout = layout(session, endpoints, plan, flavour)
+    rows: list[dict] = []
+    async with contextlib.AsyncExitStack() as stack:
+        pctx = SaverContext(endpoints["postgres"], session.new_scope(), {"pool": _pool(plan)})
+        cm = pg.saver(flavour, pctx)
+        primary = await stack.enter_async_context(cm) if flavour == "async" else stack.enter_context(cm)
+        shadows = {}
+        for arm, fraction in fractions.items():
+            candidate = stack.enter_context(rd.saver("sync", SaverContext(endpoints["redis"], session.new_scope())))
+            shadows[arm] = ShadowSaver(primary, candidate, read_fraction=fraction, seed=19,
+                                       queue_size=plan.queue_size)
+            stack.callback(shadows[arm].close)
+        arms = arms_for(primary, shadows)
+
+        def settle(arm: str) -> None:
+            if arm in shadows:
+                shadows[arm].flush(60)
+        state = ops.payload(ops.KB)
+        for workers in plan.levels:
+            before = load()
+            tag = session.new_scope()
+            if flavour == "async":
+                samples = await run_async(arms, plan, workers, state, tag, settle)
+            else:
+                samples = run_sync(arms, plan, workers, state, tag, settle)
+            base = {"flavour": flavour, "loop": loop, "concurrency": workers, "family": "postgres",
+                    "load_before": before, "load_after": load(), "layout": base_layout,
+                    "plan": {"rounds": plan.rounds, "steps_per_round": plan.steps, "per_worker": plan.per_worker(workers)}}
+            for row in rows_for(samples, fractions, base):
+                row["shadow_counts"] = shadows[row["arm"]].summary()["counts"]  # cumulative up to this level
+                add(row)
+                rows.append(row)
+    return rows

@@ -1,0 +1,141 @@
+"""The shadow's cost and fault studies: their verdict logic, row shapes, and on real servers the part that must hold."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from parity.backends.registry import default_registry
+from parity.injecting import shadow_faults
+from parity.measuring import ops, shadow_cost
+from parity.shadow import ShadowSaver
+
+
+@pytest.mark.parametrize("ci, target, want", [
+    ((0.01, 0.04), 0.05, "met"), ((0.06, 0.09), 0.05, "not met"), ((0.02, 0.08), 0.05, "undecided"),
+    ((0.0, 0.3), None, "no target")])
+def test_verdict_comes_from_the_whole_ci(ci, target, want):
+    assert shadow_cost.verdict(ci, target).startswith(want), (ci, target, shadow_cost.verdict(ci, target))
+
+
+def test_compare_reports_ratios_ci_and_target():
+    bare = [1_000_000 + 1000 * i for i in range(200)]  # ns: 1.0 .. 1.2 ms
+    slower = [int(x * 1.5) for x in bare]
+    row = shadow_cost.compare(bare, slower, 1.0)
+    assert row["p50_ratio"] == pytest.approx(1.5, rel=1e-6), row
+    assert row["p50_ci_low"] <= 1.5 <= row["p50_ci_high"], row
+    assert row["p50_target_added"] == 0.15 and row["p50_verdict"] == "not met", row
+    same = shadow_cost.compare(bare, list(bare), 0.01)
+    assert same["p50_ratio"] == 1.0 and same["p50_verdict"] == "met", same
+
+
+class _Bare(InMemorySaver):
+    """A primary with no server: the row shapes are what is tested here, not the figures."""
+
+
+def test_levels_give_a_row_per_arm_and_op():
+    primary = _Bare()
+    plan = shadow_cost.CostPlan(levels=(1, 4), rounds=2, steps=8)
+    with ShadowSaver(primary, InMemorySaver(), read_fraction=0.01) as one, \
+            ShadowSaver(primary, InMemorySaver(), read_fraction=1.0) as every:
+        arms = shadow_cost.arms_for(primary, {"shadow 1%": one, "shadow 100%": every})
+        settled = []
+        rows = []
+        for workers in plan.levels:
+            samples = shadow_cost.run_sync(arms, plan, workers, ops.payload(ops.KB), "t", settled.append)
+            assert {len(samples[a]["put"]) for a in arms} == {plan.rounds * workers * plan.per_worker(workers)}
+            rows += shadow_cost.rows_for(samples, {"shadow 1%": 0.01, "shadow 100%": 1.0}, {"concurrency": workers})
+        assert every.flush(10) and every.summary()["counts"].get("reads_compared", 0) > 0
+        assert every.divergences == [], every.divergences[:1]
+    assert len(rows) == 2 * 2 * 2 and {r["op"] for r in rows} == {"put", "get_tuple"}
+    assert settled.count("bare") == 2 * (1 + plan.rounds), settled  # warm-up turn + one turn per round
+
+
+def test_async_levels_run_on_one_loop():
+    primary = _Bare()
+    plan = shadow_cost.CostPlan(levels=(4,), rounds=2, steps=8)
+    with ShadowSaver(primary, InMemorySaver(), read_fraction=1.0) as every:
+        arms = shadow_cost.arms_for(primary, {"shadow 100%": every})
+        samples = asyncio.run(shadow_cost.run_async(arms, plan, 4, ops.payload(ops.KB), "t", lambda arm: None))
+    assert len(samples["shadow 100%"]["get_tuple"]) == plan.rounds * 4 * plan.per_worker(4)
+
+
+class _Stalled(InMemorySaver):
+    def __init__(self, release: threading.Event) -> None:
+        super().__init__()
+        self.release = release
+
+    def put(self, *a, **k):
+        self.release.wait(20)
+        return super().put(*a, **k)
+
+
+def test_async_app_loop_runs_while_the_candidate_is_stalled():
+    """aput only enqueues: with the candidate stalled, every aput returns and other tasks on the loop keep running."""
+    release = threading.Event()
+    shadow = ShadowSaver(InMemorySaver(), _Stalled(release), read_fraction=1.0, queue_size=8)
+
+    async def app():
+        ticks = []
+
+        async def ticker():
+            while True:
+                ticks.append(1)
+                await asyncio.sleep(0)
+        task = asyncio.create_task(ticker())
+        thread = ops.Thread("stalled")
+        for _ in range(30):
+            await shadow.aput(*thread.next_put(shadow, ops.payload(ops.KB)))
+            await asyncio.sleep(0)
+        task.cancel()
+        return len(ticks)
+    try:
+        ticks = asyncio.run(asyncio.wait_for(app(), 15))
+        stalled_still = not release.is_set()
+    finally:
+        release.set()
+        summary = shadow.close()
+    assert stalled_still and ticks >= 30, f"the loop did not run other tasks while the candidate stalled ({ticks} ticks)"
+    assert summary["counts"]["dropped_queue_full"] > 0, summary["counts"]
+
+
+def test_async_saver_as_candidate_is_refused():
+    class LoopBound(InMemorySaver):
+        loop = None  # as AsyncRedisSaver / AsyncPostgresSaver: sync calls are bridged onto this loop
+
+    with pytest.raises(ValueError, match="sync counterpart"):
+        ShadowSaver(InMemorySaver(), LoopBound())
+
+
+@pytest.fixture(scope="module")
+def servers():
+    from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+
+    root = TempRoot()
+    started = []
+    try:
+        for cls in (EmbeddedPostgres, EmbeddedRedis):
+            started.append(cls(root))
+            started[-1].start()
+        yield started
+    finally:
+        for server in started:
+            server.close()
+        root.remove()
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_candidate_stall_and_kill_never_reach_the_app(servers, flavour):
+    """The fault study, short: zero app errors, drops counted, threads unreliable, no false divergence."""
+    primary, candidate = servers
+    plan = shadow_faults.FaultPlan(phase_s=0.4, fault_s=1.0, workers=4, steps=3, queue_size=50)
+    registry = default_registry()
+    rows, verdict = shadow_faults.on_servers(registry.get("postgres"), registry.get("redis"), primary.endpoint(),
+                                             candidate, flavour, plan)
+    assert [r["phase"] for r in rows] == [p for p, _ in shadow_faults.PHASES]
+    assert shadow_faults.failures(verdict) == [], verdict
+    assert candidate.alive(), "the candidate server was not restarted after the kill"
+    assert all("p99_ratio" in r["ops"]["put"] for r in rows), [r["ops"] for r in rows]
