@@ -18,7 +18,7 @@ from parity.servers.containers import NETWORKS
 from parity.servers.pool import PROVIDERS
 
 SUITE = ("run", "check")  # the commands that run the suite through pytest
-SERVER = ("doctor",) + SUITE  # options about where servers and savers come from: every command that uses them
+SERVER = ("doctor", "replay") + SUITE  # options about where servers and savers come from: every command that uses them
 DEFAULT_CELL_TIMEOUT_S = 120.0  # a compat cell runs in well under a second here; minutes mean a hang
 
 

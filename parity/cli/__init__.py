@@ -1,4 +1,4 @@
-"""`parity doctor | run | report | merge | gate | compare | migrate | check | init | shadow`: thin commands over the plugin and the results document."""
+"""`parity doctor | run | report | merge | gate | compare | migrate | check | init | shadow | replay`: thin commands over the plugin and the results document."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from parity.errors import ParityUsageError
 
-COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "migrate", "check", "init", "shadow")
+COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "migrate", "check", "init", "shadow", "replay")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +52,9 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _dispatch(command: str, rest: list[str]) -> int:
+    if command == "replay":
+        from parity.cli.replay import main_replay
+        return main_replay(rest)
     if command == "shadow":
         from parity.cli.shadow import main_shadow
         return main_shadow(rest)

@@ -26,26 +26,33 @@ def _tuples(saver, tid: str) -> list:
                                          t.config["configurable"]["checkpoint_id"]))
 
 
+def put_args(tup) -> tuple[tuple, dict, dict[str, list]]:
+    """How to write a CheckpointTuple again through the saver API: put's arguments (config naming the parent,
+    checkpoint, metadata, every channel's version), the checkpoint's own config, and its pending writes by task."""
+    conf = tup.config["configurable"]
+    tid, ns, cid = conf["thread_id"], conf.get("checkpoint_ns", ""), conf["checkpoint_id"]
+    parent = tup.parent_config["configurable"]["checkpoint_id"] if tup.parent_config else None
+    put_config = {"configurable": {"thread_id": tid, "checkpoint_ns": ns, **({"checkpoint_id": parent} if parent else {})}}
+    checkpoint = dict(tup.checkpoint)
+    by_task: dict[str, list] = defaultdict(list)
+    for task_id, channel, value in tup.pending_writes or []:
+        by_task[task_id].append((channel, value))  # task_path is not exposed by the saver API: written as ""
+    target = {"configurable": {"thread_id": tid, "checkpoint_ns": ns, "checkpoint_id": cid}}
+    return ((put_config, checkpoint, dict(tup.metadata or {}), dict(checkpoint.get("channel_versions", {}))),
+            target, dict(by_task))
+
+
 def copy_thread(src, dst, tid: str) -> dict[str, int]:
     """Put every checkpoint with its parent link, metadata and versions, then its pending writes, by task."""
     counts = {"checkpoints": 0, "writes": 0, "already_present": 0}
     for tup in _tuples(src, tid):
-        conf = tup.config["configurable"]
-        ns, cid = conf.get("checkpoint_ns", ""), conf["checkpoint_id"]
-        target = {"configurable": {"thread_id": tid, "checkpoint_ns": ns, "checkpoint_id": cid}}
+        args, target, by_task = put_args(tup)
         if dst.get_tuple(target) is not None:
             counts["already_present"] += 1
-        parent = tup.parent_config["configurable"]["checkpoint_id"] if tup.parent_config else None
-        put_config = {"configurable": {"thread_id": tid, "checkpoint_ns": ns,
-                                       **({"checkpoint_id": parent} if parent else {})}}
-        checkpoint = dict(tup.checkpoint)
-        dst.put(put_config, checkpoint, dict(tup.metadata or {}), dict(checkpoint.get("channel_versions", {})))
+        dst.put(*args)
         counts["checkpoints"] += 1
-        by_task: dict[str, list] = defaultdict(list)
-        for task_id, channel, value in tup.pending_writes or []:
-            by_task[task_id].append((channel, value))
         for task_id, writes in by_task.items():
-            dst.put_writes(target, writes, task_id)  # task_path is not exposed by the saver API: written as ""
+            dst.put_writes(target, writes, task_id)
             counts["writes"] += len(writes)
     return counts
 

@@ -49,6 +49,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
     ]
     if isinstance(doc.get("shadow"), dict):
         out.append(("shadow", "Your traffic: shadow session", lambda d, w: traffic.shadow_html(d)))
+    if isinstance(doc.get("replay"), dict):
+        out.append(("replay", "Your traffic: replay of recorded threads", lambda d, w: traffic.replay_html(d)))
     if "history" in doc:
         out.append(("trend", "Trend across runs", _trend))
     return out

@@ -1,10 +1,10 @@
-"""Your traffic in the report: the `shadow` section (ShadowSaver sessions) as HTML and Markdown rows."""
+"""Your traffic in the report: the `shadow` (ShadowSaver sessions) and `replay` sections as HTML and Markdown."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from parity.render.common import clean_text, fmt_ms, fmt_ratio
+from parity.render.common import clean_text, fmt_ci, fmt_ms, fmt_ratio
 from parity.render.tables import diff_block, esc, table
 from parity.shadow.summary import dropped, mean_ratios, reads_compared
 
@@ -106,4 +106,84 @@ def shadow_markdown(doc: dict[str, Any]) -> str:
     for d in (shadow.get("examples") or [])[:5]:
         first = " ".join(clean_text(d.get("first_difference") or "values hashed").split())[:200]
         lines.append(f"- divergence on thread `{clean_text(d.get('thread'))}`, {d.get('op')}: {first.replace('|', '/')}")
+    return "\n".join(lines)
+
+
+# ---- replay ------------------------------------------------------------------------------------------------------
+
+REPLAY_EXAMPLES_SHOWN = 10  # per target
+REPLAY_COLUMNS = [("backend", "target"), ("threads", "threads"), ("verified", "verified"),
+                  ("diverged", "diverged"), ("errored", "errors"), ("divergence_count", "divergences"),
+                  ("by_op", "by op"), ("not_compared", "not compared")]
+
+
+def replay_headline(replay: dict[str, Any]) -> str:
+    src, th = replay.get("source") or {}, replay.get("threads") or {}
+    version = f", schema version {src['schema_version']}" if src.get("schema_version") is not None else ""
+    since = f" with a checkpoint since {th['since']}" if th.get("since") else ""
+    sample = f" (random sample, seed {th['sample_seed']})" if th.get("sample_seed") is not None else ""
+    return (f"{th.get('selected', 0)} of {th.get('available', '?')} threads{since}{sample} read from "
+            f"{src.get('kind')} {src.get('url')}{version}, read-only")
+
+
+def replay_target_rows(replay: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"backend": t.get("backend"), "threads": t.get("threads"), "verified": t.get("verified"),
+             "diverged": len(t.get("diverged_threads") or []), "errored": len(t.get("errored_threads") or []),
+             "divergence_count": t.get("divergence_count", len(t.get("divergences") or [])),
+             "by_op": ", ".join(f"{k}: {v}" for k, v in sorted((t.get("divergences_by_op") or {}).items())) or "–",
+             "not_compared": "; ".join(f"{k}: {v}" for k, v in (t.get("not_compared") or {}).items()) or "–"}
+            for t in replay.get("targets") or []]
+
+
+def replay_html(doc: dict[str, Any]) -> str:
+    replay = doc.get("replay") or {}
+    notes = "".join(f"<li>{esc(n)}</li>" for n in (replay.get("source") or {}).get("notes") or [])
+    out = (f'<p class="note">Each thread was written through each target saver in its original order (checkpoints, '
+           f"then their pending writes), then read back on both sides (latest, every checkpoint by id with its "
+           f"pending writes, the history) and compared by the suite's judge. {esc(replay.get('note', ''))}</p>"
+           f"<p><b>{esc(replay_headline(replay))}</b></p>" + (f'<ul class="note">{notes}</ul>' if notes else "")
+           + "<p>" + " · ".join(f"{esc(r['backend'])}: {r['verified']}/{r['threads']} threads verified"
+                                for r in replay_target_rows(replay)) + "</p>"
+           + table(replay_target_rows(replay), REPLAY_COLUMNS)
+           + '<p class="note">In each diff, <code>-</code> lines are the source, <code>+</code> lines the target. '
+             "Ratios: target ÷ source median latency of the same reads (&gt; 1: the target is slower).</p>")
+    for t in replay.get("targets") or []:
+        out += f"<h3>{esc(t.get('backend'))}</h3>" + _replay_timings_html(t) + _replay_findings_html(t)
+    return out
+
+
+def _replay_timings_html(t: dict[str, Any]) -> str:
+    ratios = [dict(r, ci=fmt_ci(r)) for r in t.get("ratios") or []]
+    cols = [("op", "op"), ("n", "n"), ("median", "target ÷ source (median)"), ("ci", "95% CI")]
+    tcols = [("op", "op"), ("backend", "side"), ("n", "n"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
+             ("mean_ms", "mean ms")]
+    return (table(ratios, cols, fmt={"median": fmt_ratio}) if ratios else "") + (
+        f"<details><summary>Latency per op, both sides</summary>"
+        f"{table(t.get('timings') or [], tcols, fmt={k: fmt_ms for k in ('p50_ms', 'p99_ms', 'mean_ms')})}</details>")
+
+
+def _replay_findings_html(t: dict[str, Any]) -> str:
+    items = "".join(
+        f'<article class="finding shadow-divergence"><header><code>{esc(d.get("thread"))}</code> '
+        f'<span class="tag">{esc(d.get("op"))}</span> <span class="where">{esc(d.get("where") or "")} '
+        f'first difference: {esc(d.get("first_difference"))}</span></header>{diff_block(d.get("diff"))}</article>'
+        for d in (t.get("divergences") or [])[:REPLAY_EXAMPLES_SHOWN])
+    rest = t.get("divergence_count", 0) - min(len(t.get("divergences") or []), REPLAY_EXAMPLES_SHOWN)
+    errors = "".join(f"<li><code>{esc(e.get('thread'))}</code>: {esc(e.get('error'))}</li>" for e in t.get("errors") or [])
+    return (items + (f'<p class="note">{rest} more divergences in results.json</p>' if rest > 0 else "")
+            + (f"<p>Errors (not counted as divergences or as verified):</p><ul>{errors}</ul>" if errors else ""))
+
+
+def replay_markdown(doc: dict[str, Any]) -> str:
+    replay = doc.get("replay")
+    if not isinstance(replay, dict):
+        return ""
+    lines = ["### Your traffic: replay of recorded threads", "", replay_headline(replay), "",
+             "| Target | Verified | Diverged | Errors | Divergences by op | get_tuple by id: target ÷ source |",
+             "|---|--:|--:|--:|---|---|"]
+    for r, t in zip(replay_target_rows(replay), replay.get("targets") or []):
+        by_id = next((x for x in t.get("ratios") or [] if x.get("op") == "get_tuple_by_id"), None)
+        ratio = f"{fmt_ratio(by_id['median'])} {fmt_ci(by_id)}" if by_id else "–"
+        lines.append(f"| {r['backend']} | {r['verified']}/{r['threads']} | {r['diverged']} | {r['errored']} | "
+                     f"{r['by_op']} | {ratio} |")
     return "\n".join(lines)

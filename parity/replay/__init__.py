@@ -1,0 +1,1 @@
+"""Replay recorded threads from a team's checkpoint store (read-only) into target savers, read back, diff, time."""

@@ -1,0 +1,240 @@
+"""`parity replay --from URL`: recorded threads replayed into targets, read back and diffed; the source is never written.
+
+The Postgres source is an embedded server whose `app` database a real PostgresSaver filled; replay connects as
+`reader`, a role with SELECT only, so any write it attempted would fail (and the source's content is compared
+before and after every test).
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import sqlite3
+from hashlib import sha256
+from pathlib import Path
+from typing import Annotated, TypedDict
+
+import pytest
+
+from parity.cli import main
+
+THREADS = 3
+
+
+class State(TypedDict):
+    items: Annotated[list, operator.add]
+
+
+def _fill(saver, n: int = THREADS) -> None:
+    """The app's traffic: a graph that pauses at an interrupt (pending writes), some threads resumed, some left."""
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.types import Command, interrupt
+
+    def ask(state):
+        return {"items": [f"b:{interrupt('ok?')}"]}
+
+    g = StateGraph(State)
+    g.add_node("a", lambda s: {"items": ["a"]})
+    g.add_node("b", ask)
+    g.add_edge(START, "a")
+    g.add_edge("a", "b")
+    g.add_edge("b", END)
+    graph = g.compile(checkpointer=saver)
+    for t in range(n):
+        cfg = {"configurable": {"thread_id": f"thread-{t}"}}
+        graph.invoke({"items": ["x"]}, cfg)
+        if t % 2 == 0:
+            graph.invoke(Command(resume="yes"), cfg)
+
+
+def _url(server_url: str, db: str, user: str = "postgres") -> str:
+    return server_url.replace("postgresql://postgres@", f"postgresql://{user}@").rsplit("/", 1)[0] + f"/{db}"
+
+
+@pytest.fixture(scope="module")
+def pg():
+    from parity.servers.embedded import EmbeddedPostgres, TempRoot
+
+    root = TempRoot()
+    server = EmbeddedPostgres(root)
+    try:
+        server.start()
+        _setup(server.url)
+        yield server.url
+    finally:
+        server.close()
+        root.remove()
+
+
+def _setup(admin: str) -> None:
+    """Databases: app (filled, readable by `reader` only through SELECT), empty (no tables), future/old (a schema
+    version the installed saver does not read)."""
+    import psycopg
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for db in ("app", "empty", "future", "old"):
+            conn.execute(f"CREATE DATABASE {db}")
+        conn.execute("CREATE ROLE reader LOGIN")
+    for db in ("app", "future", "old"):
+        with PostgresSaver.from_conn_string(_url(admin, db)) as saver:
+            saver.setup()
+            _fill(saver)
+    with psycopg.connect(_url(admin, "app"), autocommit=True) as conn:
+        conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+        conn.execute("REVOKE TEMPORARY ON DATABASE app FROM PUBLIC")
+        conn.execute("GRANT USAGE ON SCHEMA public TO reader")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader")
+    with psycopg.connect(_url(admin, "future"), autocommit=True) as conn:
+        conn.execute("INSERT INTO checkpoint_migrations (v) VALUES (99)")
+    with psycopg.connect(_url(admin, "old"), autocommit=True) as conn:
+        conn.execute("DELETE FROM checkpoint_migrations WHERE v = (SELECT max(v) FROM checkpoint_migrations)")
+
+
+def fingerprint(url: str) -> dict:
+    """Everything in a source database: each table's rows (hashed) and every schema and relation name."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        relations = sorted(f"{r[0]}.{r[1]}" for r in conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"))
+        tables = [r.split(".", 1)[1] for r in relations if r.startswith("public.checkpoint")
+                  and not r.endswith(("_pkey", "_idx"))]
+        rows = {t: conn.execute(f"SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')), count(*) "
+                                f"FROM {t} x").fetchone() for t in tables}
+        schemas = sorted(r[0] for r in conn.execute("SELECT nspname FROM pg_namespace"))
+    return {"relations": relations, "rows": rows, "schemas": schemas}
+
+
+@pytest.fixture
+def app(pg):
+    """The reader's URL of the app database; its content must be the same after the test."""
+    before = fingerprint(_url(pg, "app"))
+    assert before["rows"]["checkpoint_writes"][1] > 0, "the source has pending writes to replay"
+    yield _url(pg, "app", user="reader")
+    assert fingerprint(_url(pg, "app")) == before, "the replay changed the source"
+
+
+def _replay(*args: str, out: Path) -> tuple[int, dict | None]:
+    code = main(["replay", *args, "--out", str(out)])
+    path = out / "results.json"
+    return code, json.loads(path.read_text())["replay"] if path.exists() else None
+
+
+# ---- replay from Postgres -------------------------------------------------------------------------------------
+
+def test_postgres_threads_replayed_as_a_select_only_role_into_each_target(pg, app, tmp_path, capsys):
+    code, replay = _replay("--from", app, "--backend", "memory,postgres,redis", "--postgres-url", _url(pg, "postgres"),
+                           out=tmp_path)
+    assert code == 0, capsys.readouterr()
+    assert replay["source"]["kind"] == "postgres" and replay["source"]["schema_version"] is not None
+    assert replay["threads"] == {"available": THREADS, "selected": THREADS, "since": None, "sample_seed": None}
+    by = {t["backend"]: t for t in replay["targets"]}
+    assert set(by) == {"memory", "postgres", "redis"}
+    for name, t in by.items():
+        assert (t["threads"], t["verified"], t["errors"]) == (THREADS, THREADS, []), (name, t["divergences"][:1])
+        ops = {(r["op"], r["side"]) for r in t["timings"]}
+        for op in ("get_tuple_latest", "get_tuple_by_id", "list"):
+            assert {(op, "source"), (op, "target")} <= ops, (name, ops)
+        assert {("put", "target"), ("put_writes", "target")} <= ops, "writes (pending writes included) timed"
+        assert {r["op"] for r in t["ratios"]} == {"get_tuple_latest", "get_tuple_by_id", "list"}
+        assert all(r["ci_low"] <= r["median"] <= r["ci_high"] for r in t["ratios"])
+    page = (tmp_path / "report.html").read_text()
+    assert 'id="replay"' in page and "3/3 threads verified" in page
+
+
+def test_source_session_is_read_only_whatever_the_role_may_do(pg):
+    """The replay's own connection refuses writes even as a superuser; and `reader` could not write anyway."""
+    import psycopg
+
+    from parity.replay.sources import open_source
+
+    with open_source(_url(pg, "app")) as source:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            source.reader._saver.conn.execute("INSERT INTO checkpoint_migrations (v) VALUES (1000)")
+        assert not hasattr(source.reader, "put") and not hasattr(source.reader, "put_writes")
+    with psycopg.connect(_url(pg, "app", user="reader"), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO checkpoint_migrations (v) VALUES (1000)")
+
+
+def test_a_target_that_drops_pending_writes_is_reported_with_thread_op_and_diff(pg, app, tmp_path):
+    code, replay = _replay("--from", app, "--parity-saver", "broken=tests.broken_savers:drops_pending_writes",
+                           "--backend", "broken", out=tmp_path)
+    assert code == 0
+    (t,) = replay["targets"]
+    assert t["verified"] == 0 and t["diverged_threads"], t
+    d = next(d for d in t["divergences"] if d["op"] == "pending_writes")
+    assert d["thread"].startswith("thread-") and d["diff"].startswith("---") and d["first_difference"]
+    page = (tmp_path / "report.html").read_text()
+    assert f"<code>{d['thread']}</code>" in page and "pending_writes" in page
+
+
+def test_threads_samples_and_since_filters(pg, app, tmp_path, capsys):
+    code, replay = _replay("--from", app, "--backend", "memory", "--threads", "2", "--seed", "7", out=tmp_path / "a")
+    assert code == 0 and replay["threads"]["selected"] == 2 and replay["threads"]["available"] == THREADS
+    assert replay["targets"][0]["threads"] == 2
+    code, replay = _replay("--from", app, "--backend", "memory", "--since", "1d", out=tmp_path / "b")
+    assert code == 0 and replay["threads"]["selected"] == THREADS
+    code, _ = _replay("--from", app, "--backend", "memory", "--since", "2999-01-01", out=tmp_path / "c")
+    err = capsys.readouterr().err
+    assert code == 2 and "nothing to replay" in err and "since 2999-01-01" in err, err
+
+
+def test_replay_from_sqlite_leaves_the_file_untouched(tmp_path):
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = tmp_path / "app.sqlite"
+    conn = sqlite3.connect(path, check_same_thread=False)
+    _fill(SqliteSaver(conn))
+    conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.sqlite"], "the app closed its WAL file"
+    before = sha256(path.read_bytes()).hexdigest()
+    code, replay = _replay("--from", f"sqlite:///{path}", "--backend", "memory,sqlite", out=tmp_path / "out")
+    assert code == 0
+    assert [(t["backend"], t["verified"]) for t in replay["targets"]] == [("memory", THREADS), ("sqlite", THREADS)]
+    assert sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.sqlite", "out"], "no journal or WAL file left beside it"
+
+
+# ---- bad input: one line, exit 2, nothing written to the source -------------------------------------------------
+
+def _one_line_exit_2(capsys, *args: str, tmp_path: Path) -> str:
+    code = main(["replay", *args, "--backend", "memory", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists(), "nothing written on bad input"
+    return err
+
+
+def test_unreachable_source_is_one_line_exit_2(capsys, tmp_path):
+    from parity.servers.readiness import free_port
+
+    err = _one_line_exit_2(capsys, "--from", f"postgresql://reader@127.0.0.1:{free_port()}/app", tmp_path=tmp_path)
+    assert "cannot reach Postgres" in err
+
+
+def test_database_without_checkpoint_tables_is_one_line_exit_2(pg, capsys, tmp_path):
+    before = fingerprint(_url(pg, "empty"))
+    err = _one_line_exit_2(capsys, "--from", _url(pg, "empty"), tmp_path=tmp_path)
+    assert "has no checkpoint tables" in err
+    assert fingerprint(_url(pg, "empty")) == before
+
+
+@pytest.mark.parametrize("db, words", [("future", "unknown schema version 99"), ("old", "is older than")])
+def test_unknown_schema_version_is_one_line_exit_2(pg, capsys, tmp_path, db, words):
+    before = fingerprint(_url(pg, db))
+    err = _one_line_exit_2(capsys, "--from", _url(pg, db), tmp_path=tmp_path)
+    assert words in err and "replay" in err
+    assert fingerprint(_url(pg, db)) == before, "the source was not migrated or touched"
+
+
+def test_target_that_is_the_source_store_is_one_line_exit_2(pg, app, capsys, tmp_path):
+    same = _url(pg, "app").replace("127.0.0.1", "localhost")  # another spelling of the same server and database
+    code = main(["replay", "--from", app, "--backend", "postgres", "--postgres-url", same, "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "is the same store as the source" in err and "never writes to the source" in err
+    # the app fixture then checks that no schema, table or row appeared in the source
