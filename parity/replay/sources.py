@@ -92,12 +92,17 @@ def _open_postgres(url: str, schema: str | None) -> Iterator[Source]:
     from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg.rows import dict_row
 
-    from parity.backends.provision import postgres_url_with_schema
+    from parity.families import get
     from parity.servers.probe import CONNECT_TIMEOUT_S
 
     where = mask_url(url)
     try:
-        conn = psycopg.connect(postgres_url_with_schema(url, schema) if schema else url, autocommit=True,
+        url = get("postgres").scoped_url(url, schema) if schema else url
+    except ValueError:
+        raise ParityUsageError(f"--from-schema {schema!r} is not a schema name replay accepts",
+                               "give a lower-case name: a letter, then letters, digits or _ (at most 63)") from None
+    try:
+        conn = psycopg.connect(url, autocommit=True,
                                prepare_threshold=0, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
         from parity.families.postgres import _postgres_fix, _postgres_reason
