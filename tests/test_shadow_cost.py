@@ -139,3 +139,26 @@ def test_candidate_stall_and_kill_never_reach_the_app(servers, flavour):
     assert shadow_faults.failures(verdict) == [], verdict
     assert candidate.alive(), "the candidate server was not restarted after the kill"
     assert all("p99_ratio" in r["ops"]["put"] for r in rows), [r["ops"] for r in rows]
+
+
+def test_report_shows_cost_targets_verdicts_and_fault_phases():
+    from parity import results, results_schema
+    from parity.render.html import render_html
+    from parity.render.markdown import render_markdown
+
+    bare = [1_000_000 + 1000 * i for i in range(100)]
+    doc = results.new_document()
+    doc["shadow_cost"] = [{"flavour": "sync", "concurrency": 16, "op": "put", "arm": "shadow 1%",
+                           "load_before": {"1m": 0.5}, "layout": {"primary": "postgres (embedded)"},
+                           **shadow_cost.compare(bare, [int(x * 1.3) for x in bare], 0.01)}]
+    doc["shadow_faults"] = [{"phase": "stalled", "fault": "SIGSTOP", "flavour": "sync", "app_errors": {"bare": 0, "shadow": 0},
+                             "counts_delta": {"dropped_queue_full": 7}, "unreliable_threads": 2, "queue_depth_at_end": 50,
+                             "ops": {"put": shadow_faults._ratios([1.0] * 50, [1.1] * 50, 1.0)}},
+                            {"phase": "verdict", "flavour": "sync", "app_errors_shadowed": 0, "app_errors_bare": 0,
+                             "dropped": 7, "unreliable_threads": 2, "divergences": 0}]
+    results_schema.validate(doc)
+    md = render_markdown(doc)
+    assert "shadow 1%: not met 1" in md and "< +5%" in md and "1.300×" in md, md[-1500:]
+    assert "7 mirrored writes dropped and counted" in md, md[-800:]
+    html = render_html(doc)
+    assert 'id="shadow-cost"' in html and "SIGSTOP" in html and "postgres (embedded)" in html

@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from parity import platforms
-from parity.render import charts, merged, tables, traffic
+from parity.render import charts, merged, shadow_cost, tables, traffic
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
@@ -49,6 +49,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
     ]
     if isinstance(doc.get("shadow"), dict):
         out.append(("shadow", "Your traffic: shadow session", lambda d, w: traffic.shadow_html(d)))
+    if rows(doc, "shadow_cost") or rows(doc, "shadow_faults"):
+        out.append(("shadow-cost", "What the shadow costs the app", lambda d, w: shadow_cost.cost_html(d)))
     if isinstance(doc.get("replay"), dict):
         out.append(("replay", "Your traffic: replay of recorded threads", lambda d, w: traffic.replay_html(d)))
     if "history" in doc:
