@@ -58,3 +58,11 @@ def test_generated_saver_api_sequence(parity_cell, _asyncio_loop_factory):
     delete_thread in LangGraph's order, on a few threads whose ids nearly collide, observes at every step what
     InMemorySaver observes (a RuleBasedStateMachine; the shrunk sequence is the finding's example)."""
     run_machine(parity_cell, _asyncio_loop_factory)
+
+
+def test_generated_graph_operations(parity_cell, _asyncio_loop_factory):
+    """Contract: any sequence of invoke / stream (interrupting in the graph, in its subgraph, or not), resume,
+    update_state, fork and replay from a past checkpoint, get_state(subgraphs=True) and get_state_history on a
+    compiled graph whose state holds generated values observes at every step what the same graph on InMemorySaver
+    observes (ids compared by their order of appearance; a RuleBasedStateMachine, shrunk to the shortest run)."""
+    run_machine(parity_cell, _asyncio_loop_factory, "graph_machine")

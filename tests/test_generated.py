@@ -83,6 +83,7 @@ def test_a_repro_of_every_value_type_is_short_and_passes_on_memory(tmp_path):
 
     from parity.backends.builtin import backends
     from parity.judging.findings import Finding
+    from parity.generated import graph_repro
     from parity.generated.repro import script
     from parity.generated.types import Color, Level, Point, Record
 
@@ -92,14 +93,19 @@ def test_a_repro_of_every_value_type_is_short_and_passes_on_memory(tmp_path):
              ToolMessage(content="y", tool_call_id="c"), "ab\x00" * 3000, b"\xff" * 500, {(1, "a"): {1, 2}, 3: frozenset("a")}]
     ops = [("put", "t:1 *", "", "1ef00001-0000-6000-8000-000000000001", None, {"v": value, "b": bytearray(b"x")}, {"ü": 1.5}),
            ("get", "t:1 *", "", None)]
+    graph_ops = [("invoke", "t:1 *", value, "parent"), ("resume", "t:1 *", Color.RED), ("fork", "t:1 *", 2, [Level.LOW])]
     for backend in backends():
         for flavour in ("sync", "async"):
-            src = script(Finding(backend.name, flavour, None, "t", "C12", "summary", "diff"), backend, ops)
+            finding = Finding(backend.name, flavour, None, "t", "C12", "summary", "diff")
+            src = script(finding, backend, ops)
             assert len(src.splitlines()) <= 40, (backend.name, flavour, len(src.splitlines()))
-    path = tmp_path / "repro.py"
-    path.write_text(src)
-    proc = subprocess.run([sys.executable, str(path), "memory"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and "same as InMemorySaver" in proc.stdout, proc.stdout + proc.stderr
+            graph_src = graph_repro.script(finding, backend, graph_ops)
+            assert len(graph_src.splitlines()) <= 40, (backend.name, flavour, len(graph_src.splitlines()))
+    for name, text in (("repro.py", src), ("graph_repro.py", graph_src)):
+        path = tmp_path / name
+        path.write_text(text)
+        proc = subprocess.run([sys.executable, str(path), "memory"], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and "same as InMemorySaver" in proc.stdout, proc.stdout + proc.stderr
 
 
 def run_generated(out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
@@ -114,11 +120,20 @@ def run_generated(out: Path, *args: str) -> tuple[subprocess.CompletedProcess, d
 def test_a_second_memory_saver_differs_in_nothing_over_thousands_of_examples(tmp_path):
     proc, doc = run_generated(tmp_path, "--parity-saver", "control=tests.broken_savers:correct_memory",
                               "--parity-backend", "control", "--parity-examples", "500",
-                              "-k", "control-sync and not history and not saver_api")
+                              "-k", "control-sync and not history and not saver_api and not graph")
     cells = [c for c in doc["cells"] if c["backend"] == "control"]
     assert proc.returncode == 0 and {c["status"] for c in cells} == {"passed"}, proc.stdout[-3000:]
     assert sum(c["runs"] for c in cells) >= 2000, [(c["scenario"], c["runs"]) for c in cells]
     assert isinstance(doc["run"]["seed"], int) and not doc["findings"]
+
+
+def test_the_graph_machine_on_a_second_memory_saver_differs_in_nothing(tmp_path):
+    proc, doc = run_generated(tmp_path, "--parity-saver", "control=tests.broken_savers:correct_memory",
+                              "--parity-backend", "control", "--parity-examples", "150",
+                              "-k", "control-sync and graph_operations")
+    cells = [c for c in doc["cells"] if c["backend"] == "control"]
+    assert proc.returncode == 0 and [c["status"] for c in cells] == ["passed"], proc.stdout[-3000:]
+    assert cells[0]["runs"] >= 30 and not doc["findings"], cells
 
 
 @pytest.fixture(scope="module")

@@ -73,7 +73,7 @@ class SaverMachine(RuleBasedStateMachine):
         self.threads.pop(thread, None)
 
 
-SAVER_API = Property("saver_api", SaverMachine.__doc__, st.nothing(), requires=(C.FULL_HISTORY,), weight=0.4)
+PROPERTY = SAVER_API = Property("saver_api", SaverMachine.__doc__, st.nothing(), requires=(C.FULL_HISTORY,), weight=0.4)
 
 
 def build(cell, judge, n: int, seed_value: int, hypothesis_settings):

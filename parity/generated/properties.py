@@ -20,6 +20,7 @@ class Property:
     requires: tuple[C, ...] = ()
     weight: float = 1.0  # share of the profile's examples per cell (long histories cost more per example)
     tags: tuple[str, ...] = field(default=())
+    kind: str = "saver"  # what its ops are: "saver" (parity.generated.ops) or "graph" (graph_ops); picks the repro
 
 
 CHANNELS = st.text(string.ascii_lowercase, min_size=1, max_size=6)

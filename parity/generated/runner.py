@@ -67,11 +67,14 @@ class Judge:
         actual = self.loop.run_until_complete(run_ops(self.saver, self.is_async, prefix, ops))
         self.compare(ops, expected, actual)
 
-    def step(self, prefix: str, done: list, op: tuple, state: dict) -> None:
-        """Run one more op of a sequence on both savers (state: observations and version counters so far)."""
+    def step(self, prefix: str, done: list, op: tuple, state: dict, run=None, view=None) -> None:
+        """Run one more op of a sequence on both savers (state: observations and version counters so far).
+        run(side, saver) makes the op's coroutine (default: a saver-API op); view(side, observation) is what is
+        compared of it (default: all of it)."""
         for side, saver in (("expected", self.ref), ("actual", self.saver)):
-            got = self.loop.run_until_complete(run_op(saver, self.is_async, prefix, op, state.setdefault(side + "_v", {})))
-            state.setdefault(side, []).append(got)
+            coro = run(side, saver) if run else run_op(saver, self.is_async, prefix, op, state.setdefault(side + "_v", {}))
+            got = self.loop.run_until_complete(coro)
+            state.setdefault(side, []).append(view(side, got) if view else got)
         done.append(op)
         if exact(state["expected"][-1]) != exact(state["actual"][-1]) or _raised(state["expected"][-1:]):
             self.compare(list(done), list(state["expected"]), list(state["actual"]))
@@ -109,11 +112,13 @@ def run_property(cell, loop_factory, prop: Property) -> None:
     judged(cell, loop_factory, prop, build)
 
 
-def run_machine(cell, loop_factory) -> None:
-    """Judge the cell on the saver-API state machine (parity.generated.machine), step by step."""
-    from parity.generated import machine
+def run_machine(cell, loop_factory, name: str = "machine") -> None:
+    """Judge the cell on a state machine, step by step: parity.generated.machine (the saver API) or
+    parity.generated.graph_machine (graph operations)."""
+    import importlib
 
-    prop = machine.SAVER_API
+    machine = importlib.import_module(f"parity.generated.{name}")
+    prop = machine.PROPERTY
     judged(cell, loop_factory, prop, lambda judge: machine.build(
         cell, judge, examples(cell, prop), property_seed(cell.session.seed, prop), hypothesis_settings))
 
@@ -246,7 +251,7 @@ def _fail(cell, prop: Property, ops: list, expected: list, actual: list, intermi
     finding.known = match_known(finding, cell.session.known_for(finding.backend), [pieces])
     out = cell.session.options.out
     if out is not None:
-        finding.repro = repro.write(Path(out), finding, cell.backend, ops)
+        finding.repro = repro.write(Path(out), finding, cell.backend, ops, prop.kind)
     cell.finding = finding
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}")
