@@ -104,12 +104,10 @@ def _opening(backend, flavour: str) -> tuple[str, str | None, str]:
     return opening, None, "saver"
 
 
-def write(out: Path, finding, backend, ops: list, kind: str = "saver") -> str:
-    """Write DIR/repro/<finding id>.py (saver-API ops, or graph ops: parity.generated.graph_repro); return its path
-    relative to DIR (as results.json links it)."""
-    from parity.generated import graph_repro
-
+def write(out: Path, finding, backend, ops: list, make=script) -> str:
+    """Write DIR/repro/<finding id>.py made by `make` (saver-API ops by default; graph ops:
+    parity.generated.graph_repro.script); return its path relative to DIR (as results.json links it)."""
     path = out / "repro" / f"{finding.id}.py"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text((graph_repro.script if kind == "graph" else script)(finding, backend, ops))
+    path.write_text(make(finding, backend, ops))
     return str(path.relative_to(out))

@@ -237,7 +237,7 @@ def hunks(ops: list, expected: list, actual: list) -> list[str]:
 
 
 def _fail(cell, prop: Property, ops: list, expected: list, actual: list, intermittent: bool = False) -> None:
-    from parity.generated import repro
+    from parity.generated import graph_repro, repro
 
     pieces = hunks(ops, expected, actual)
     summary = f"generated {prop.name}: {first_difference(ops, expected, actual)}"[:300]
@@ -251,7 +251,8 @@ def _fail(cell, prop: Property, ops: list, expected: list, actual: list, intermi
     finding.known = match_known(finding, cell.session.known_for(finding.backend), [pieces])
     out = cell.session.options.out
     if out is not None:
-        finding.repro = repro.write(Path(out), finding, cell.backend, ops, prop.kind)
+        make = graph_repro.script if prop.kind == "graph" else repro.script
+        finding.repro = repro.write(Path(out), finding, cell.backend, ops, make)
     cell.finding = finding
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}")
