@@ -50,6 +50,16 @@ def _bench_progress(request):
     latency._sink = None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _bench_noise(bench):
+    """The machine's load and other processes' CPU over the whole benchmark part: one `noise` row."""
+    from parity.measuring import noise
+
+    window = noise.Window("all benchmarks", bench.server_pids).start()
+    yield
+    bench.session.add("noise", window.stop())
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Bench run whole: never split across shards (--shard) or processes (-n); see parity/shard.py."""
     from pathlib import Path

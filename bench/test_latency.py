@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity.measuring import latency, ops
+from parity.measuring import latency, noise, ops, placement
 from parity.measuring.latency import Conditions
 from parity.reasons import not_applicable
 
@@ -18,7 +18,9 @@ def _conditions(bench, pairing: str, flavour: str, loop: str | None, plan) -> Co
 
 @pytest.mark.parity_claim("C1")
 def test_core_ops_defaults(bench, flavour_loop):
-    """Every core op on every backend with the capability, server defaults; floors and overhead in the same run."""
+    """Every core op on every backend with the capability, server defaults, in the headline CPU layout (client and
+    servers pinned to separate CPUs where the suite may pin); the headline ops again profile.repeats times, so the
+    run states its own repeat figure; floors, the disk's fsync and the machine's noise in the same window."""
     flavour, loop = flavour_loop
     cond = _conditions(bench, "defaults", flavour, loop, bench.profile.plan)
     backends = latency.pick_backends(bench.session, cond)
@@ -26,10 +28,15 @@ def test_core_ops_defaults(bench, flavour_loop):
     async def go():
         await latency.run_floors(bench.session, cond)
         await latency.run_cell(bench.session, cond, ops.CORE_OPS, backends)
-        for k in range(2, bench.profile.repeat_put + 1):  # the put ratio again: its run-to-run spread
+        for k in range(2, bench.profile.repeats + 1):
             cond.repeat, cond.tag = k, f"r{k}"
-            await latency.run_cell(bench.session, cond, [ops.Op("put", "1KB")], backends)
-    bench.run(flavour, loop, go)
+            await latency.run_cell(bench.session, cond, ops.HEADLINE_OPS, backends)
+    window = noise.Window(f"headline {flavour}/{loop or '-'}", bench.server_pids).start()
+    with placement.headline(list(cond.endpoints.values())) as layout:
+        cond.layout = layout["layout"]
+        bench.run(flavour, loop, go)
+    bench.session.add("floors", {**noise.fsync_floor(), "flavour": flavour, "loop": loop, "layout": cond.layout})
+    bench.session.add("noise", {**window.stop(), **layout, "flavour": flavour, "loop": loop})
     assert cond.rows, f"no measurement rows for {flavour}/{loop}: expected one per backend and op"
 
 

@@ -8,8 +8,9 @@ from parity import results
 from parity.shadow.summary import dropped, reads_compared
 
 # Every field that tells two rows of one run apart, or rows of different loops/repeats get compared.
-RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "repeat")
-MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings", "pairing", "repeat")
+# The CPU layout too: figures pinned to separate CPUs and figures placed by the scheduler are not comparable.
+RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "repeat", "layout")
+MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings", "pairing", "repeat", "layout")
 CHANGES = ("regression", "improvement", "unchanged")
 
 
@@ -97,7 +98,7 @@ def _beyond_opposite_moves(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-FLOOR_KEY = ("backend", "what", "flavour", "loop", "pairing")
+FLOOR_KEY = ("backend", "what", "flavour", "loop", "pairing", "layout")
 
 
 def floor_drift(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> float:
@@ -108,12 +109,33 @@ def floor_drift(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> float:
 
 
 def repeat_drift(doc: dict[str, Any]) -> float:
+    """The run's own stated uncertainty of a headline ratio (parity.measuring.repeatability): its worst repeat
+    spread, doubled when client and servers were not pinned; documents from before it: the put repeat."""
+    rep = doc.get("repeatability")
+    if isinstance(rep, dict) and isinstance(rep.get("uncertainty"), (int, float)):
+        # The target itself is not noise: only what the run measured beyond it widens the threshold.
+        return float(rep["uncertainty"]) if rep.get("exceeds_target") or not rep.get("pinned", True) else 0.0
     value = (doc.get("overhead") or {}).get("put_ratio_repeat_max_rel_diff")
     return float(value) if isinstance(value, (int, float)) else 0.0
 
 
+def default_threshold(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> float:
+    """The threshold when the user names none: the runs' repeatability target (±10% quick, ±5% standard), the
+    larger of the two; 10% for documents that do not state one."""
+    targets = [(d.get("repeatability") or {}).get("target") for d in (old_doc, new_doc)]
+    targets = [t for t in targets if isinstance(t, (int, float))]
+    return max(targets) if targets else 0.10
+
+
 def effective_threshold(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float) -> float:
     return max(threshold, repeat_drift(old_doc), repeat_drift(new_doc))
+
+
+def noise_lines(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[str]:
+    """A run whose own noise exceeded its target says so, here as at the top of its report."""
+    from parity.measuring.repeatability import banner
+
+    return [f"{name}: {text}" for name, d in (("old", old_doc), ("new", new_doc)) if (text := banner(d))]
 
 
 def same_machine(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> bool:
@@ -124,8 +146,8 @@ def same_machine(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> bool:
 def scope(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float = 0.10) -> str:
     """One line saying what was compared and why."""
     drift = max(repeat_drift(old_doc), repeat_drift(new_doc))
-    noise = (f"; ratio threshold raised to {drift:.0%}: the runs' own repeated put ratios drifted that much"
-             if drift > threshold else "")
+    noise = (f"; ratio threshold raised to {drift:.0%}: the runs' own repeats of the headline ratios moved that much"
+             " (or were not pinned)" if drift > threshold else "")
     if same_machine(old_doc, new_doc):
         floors = floor_drift(old_doc, new_doc)
         noise += (f"; p50s flagged only beyond {effective_threshold(old_doc, new_doc, threshold) + floors:.0%} "

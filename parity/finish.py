@@ -25,6 +25,15 @@ def overhead(doc: dict[str, Any]) -> None:
         doc["overhead"]["placement_spread"] = spread
 
 
+def repeatability(doc: dict[str, Any]) -> None:
+    """doc["repeatability"]: how far the headline ratios moved between this run's repeats, against the target."""
+    from parity.measuring.repeatability import derive
+
+    rep = derive(doc)
+    if rep is not None:
+        doc["repeatability"] = rep
+
+
 def claims(doc: dict[str, Any]) -> None:
     """doc["claims"]: a verdict for every claim, from the rows the parts measured."""
     from parity.claims import compute
@@ -39,7 +48,7 @@ def incomplete(doc: dict[str, Any]) -> None:
     apply(doc)
 
 
-STEPS: tuple[Callable[[dict[str, Any]], None], ...] = (overhead, claims, incomplete)
+STEPS: tuple[Callable[[dict[str, Any]], None], ...] = (overhead, repeatability, claims, incomplete)
 
 
 def derive(doc: dict[str, Any]) -> dict[str, Any]:

@@ -26,14 +26,14 @@ SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
 LIST_SECTIONS = (
     "servers", "cells", "findings", "conformance", "measurements", "ratios", "floors",
     "growth", "footprint", "network", "durability", "outages", "faults", "workloads",
-    "workload_timings", "claims",
+    "workload_timings", "claims", "noise",
 )
 # Which part of the suite writes which sections: merged documents judge compat and faults per platform and
 # benchmarks per machine (parity.claims.compute_by_source), and parts of a run are named by these.
 PART_SECTIONS = {
     "compat": ("cells", "conformance", "workloads"),
     "bench": ("measurements", "ratios", "floors", "growth", "footprint", "network", "workload_timings",
-              "provider_cost", "shadow_cost"),
+              "provider_cost", "shadow_cost", "noise"),
     "faults": ("durability", "outages", "faults", "shadow_faults"),
 }
 LIBRARIES = (

@@ -172,7 +172,7 @@ def test_repeatability_says_when_no_server_event_explains_the_difference():
 def test_repeatability_without_events_says_so_and_within_tolerance_adds_nothing():
     got = claims.repeatability(_doc(None, None))
     assert got["put_ratio_repeat_server_events"] is None and "not recorded" in got["put_ratio_repeat_why"]
-    within = claims.repeatability(_doc({"redis_forks": 1}, {}, m1=2.0, m2=2.1))
+    within = claims.repeatability(_doc({"redis_forks": 1}, {}, m1=2.0, m2=2.05))
     assert within["put_ratio_repeat_within_tolerance"] is True and "put_ratio_repeat_why" not in within
 
 

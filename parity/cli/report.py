@@ -82,12 +82,14 @@ def main_gate(argv: list[str]) -> int:
 
 
 def main_compare(argv: list[str]) -> int:
-    from parity.compare import compare, format_comparison, has_regression, scope
+    from parity.compare import compare, default_threshold, format_comparison, has_regression, noise_lines, scope
 
     p = Parser(prog="parity compare", description="significant ratio changes between two runs; exit 1 on a regression")
     p.add_argument("old")
     p.add_argument("new")
-    p.add_argument("--threshold", type=float, default=0.10, help="relative change that counts (default 0.10)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="relative change that counts (default: the runs' repeatability target, 0.10 quick, 0.05 "
+                        "standard; raised to a run's own measured noise when that is larger, with the reason)")
     args = p.parse_args(argv)
     from parity.errors import ParityUsageError
     from parity.results_schema import validate
@@ -95,10 +97,13 @@ def main_compare(argv: list[str]) -> int:
     old, new = results.load(args.old), results.load(args.new)
     validate(old)
     validate(new)
-    rows = compare(old, new, threshold=args.threshold)
+    threshold = args.threshold if args.threshold is not None else default_threshold(old, new)
+    rows = compare(old, new, threshold=threshold)
     if not rows:
         raise ParityUsageError("nothing in common to compare: no ratio (or shadow section) of one run matches one "
                                "of the other", "compare two runs of the benchmarks (parity run --only bench) or two "
                                "runs with a shadow section (parity shadow summarize)")
-    print(format_comparison(rows, scope(old, new, args.threshold)))
+    for line in noise_lines(old, new):
+        print(line)
+    print(format_comparison(rows, scope(old, new, threshold)))
     return 1 if has_regression(rows) else 0

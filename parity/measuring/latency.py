@@ -53,7 +53,8 @@ class Conditions:
     plan: timing.Plan
     history: int
     tag: str = ""
-    repeat: int = 1  # which repetition of the same measurement this is (put is measured twice)
+    repeat: int = 1  # which repetition of the same measurement this is (the headline ops, profile.repeats times)
+    layout: str | None = None  # where client and servers ran (placement.HEADLINE, a LAYOUTS label, or None: not recorded)
     rows: list = field(default_factory=list)
     schemas: list = field(default_factory=list)  # Postgres schemas of the savers open (their autovacuum counts)
 
@@ -128,7 +129,7 @@ def record_op(session, cond: Conditions, op: ops.Op, backends: list, samples: di
         b = by_name[name]
         row = {"backend": name, "family": b.family, "flavour": cond.flavour, "loop": cond.loop, "op": op.name,
                "payload": op.payload, "op_kind": op.kind, "pairing": cond.pairing, "settings": settings_label(cond.endpoints.get(b.family)),
-               "history": cond.history, "repeat": cond.repeat, **timing.describe(ns)}
+               "history": cond.history, "repeat": cond.repeat, "layout": cond.layout, **timing.describe(ns)}
         if b.family is not None and events is not None:
             row["server_events"] = events
         session.add("measurements", row)
@@ -165,6 +166,7 @@ def ratio_row(cond: Conditions, op: ops.Op, numer: str, denom: str, a_ns: list[i
     return {"op": op.name, "flavour": cond.flavour, "loop": cond.loop, "payload": op.payload,
             "pairing": cond.pairing, "numerator": numer, "denominator": denom,
             "median": point, "ci_low": low, "ci_high": high, "op_kind": op.kind, "repeat": cond.repeat,
+            "layout": cond.layout,
             "numerator_settings": settings_label(cond.endpoints.get("postgres")),
             "denominator_settings": settings_label(cond.endpoints.get("redis"))}
 
@@ -183,7 +185,7 @@ async def run_floors(session, cond: Conditions) -> dict[str, dict]:
         what = "harness overhead: empty call through the timing loop" if name == "harness" else floors.what(name)
         row = {"backend": name, "what": what, "flavour": cond.flavour, "loop": cond.loop, "pairing": cond.pairing,
                "settings": settings_label(cond.endpoints.get(name)), "p50_ms": d["p50_ms"], "p90_ms": d["p90_ms"],
-               "p99_ms": d["p99_ms"], "n": d["n"]}
+               "p99_ms": d["p99_ms"], "n": d["n"], "layout": cond.layout}
         session.add("floors", row)
         out[name] = row
     progress(f"floors {_short(cond.pairing)} {cond.flavour}/{cond.loop or '-'}: "

@@ -41,6 +41,12 @@ class Runner:
             ev.run_until_complete(ev.shutdown_asyncgens())
             ev.close()
 
+    def server_pids(self) -> set[int]:
+        """Processes of every server the suite owns now (session servers and pairing servers): their CPU time is
+        the measurement's own, not the machine's noise."""
+        eps = list(self.session.pool.endpoints()) + [ep for eps in self._pairings.values() for ep in eps.values()]
+        return {ep.pid for ep in eps if ep.owned and ep.pid}
+
     def endpoints(self, pairing: str) -> dict[str, Any]:
         """family -> endpoint for a pairing; defaults = the session servers, others = owned servers with settings."""
         if pairing in self._pairings:

@@ -99,9 +99,10 @@ def _header(doc: dict[str, Any]) -> str:
     dl = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v if v else '–')}</dd></div>" for k, v in facts)
     libs = "".join(f'<span class="lib">{esc(k)} <b>{esc(v or "not installed")}</b></span>' for k, v in versions.items())
     from parity.incomplete import banner as incomplete
+    from parity.measuring.repeatability import banner as noisy
 
     banner = "".join(f'<div class="partial" role="alert">{esc(text)}</div>'
-                     for text in (incomplete(doc), merged.partial_text(doc)) if text)
+                     for text in (incomplete(doc), noisy(doc), merged.partial_text(doc)) if text)
     runs = (_details(f"{len(doc.get('runs') or [])} runs merged", tables.table(merged.run_rows(doc), [
         ("run", "run"), ("platform", "platform"), ("machine", "machine"), ("shard", "shard"), ("parts", "parts"),
         ("provider", "provider")])) if merged.is_merged(doc) else "")
@@ -179,9 +180,28 @@ def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     if not ratios:
         return chart
     cols = [("op", "op"), ("flavour", "flavour"), ("payload", "payload"), ("pairing", "pairing"),
+            ("layout", "CPU layout"), ("repeat", "repeat"),
             ("numerator", "numerator"), ("denominator", "denominator"), ("median", "ratio"), ("ci", "95% CI")]
     data = [dict(r, ci=fmt_ci(r)) for r in ratios]
-    return chart + _details("All ratios", tables.table(data, cols, fmt={"median": fmt_ratio}))
+    return _headline(doc) + chart + _details("All ratios", tables.table(data, cols, fmt={"median": fmt_ratio}))
+
+
+def _headline(doc: dict[str, Any]) -> str:
+    """The headline ratios with this run's own repeats beside them: how far each moved with no code change."""
+    rep = doc.get("repeatability") if isinstance(doc.get("repeatability"), dict) else None
+    if not rep or not rep.get("headline"):
+        return ""
+    target = rep["target"]
+    data = [dict(e, pair=f"{e['numerator']} ÷ {e['denominator']}", where=f"{e['flavour']}/{e.get('loop') or '-'}",
+                 repeats=" · ".join(fmt_ratio(m) for m in e["medians"]), spread_pct=f"{e['spread']:.1%}",
+                 ok="yes" if e["spread"] <= target else "no") for e in rep["headline"]]
+    cols = [("op", "op"), ("where", "flavour/loop"), ("pair", "ratio"), ("layout", "CPU layout"),
+            ("repeats", "median per repeat"), ("spread_pct", "spread"), ("ok", f"within ±{target:.0%}")]
+    note = (f"Headline ratios, each measured {len(rep['headline'][0]['medians'])} times in this run under one layout. "
+            f"Spread: (largest − smallest) ÷ smallest median. Target ±{target:.0%} (this profile); stated uncertainty "
+            f"±{rep['uncertainty']:.0%}." + (f" {rep['why']}." if rep.get("why") else ""))
+    return (f'<h3>Headline ratios and this run\'s own repeats</h3><p class="note">{esc(note)}</p>'
+            + tables.table(data, cols, cls=lambda r: "" if r["ok"] == "yes" else "st-diverged"))
 
 
 def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:

@@ -32,8 +32,9 @@ def _header(doc: dict[str, Any]) -> str:
     bits = [f"provider `{run.get('provider') or '?'}`", f"profile `{run.get('profile') or '?'}`", f"commit `{commit}`"]
     why = f"  \n{_cell(run['provider_reason'])}" if run.get("provider_reason") else ""
     from parity.incomplete import banner as incomplete
+    from parity.measuring.repeatability import banner as noisy
 
-    top = "".join(f"> **⚠️ {_cell(text)}**\n\n" for text in (incomplete(doc), merged.partial_text(doc)) if text)
+    top = "".join(f"> **⚠️ {_cell(text)}**\n\n" for text in (incomplete(doc), noisy(doc), merged.partial_text(doc)) if text)
     where = _cell(machine_line(doc))
     if merged.is_merged(doc):
         where = (f"{len(doc.get('runs') or [])} runs merged on "

@@ -1,0 +1,97 @@
+"""How far the headline ratios moved between the repeats of one run, against the profile's target; the run's noise.
+
+The headline ops (ops.HEADLINE_OPS) are measured `profile.repeats` times in one run under the same layout. The
+spread of one ratio is (largest median - smallest) / smallest over its repeats; the run's figure is the worst
+spread. A run whose worst spread exceeds its target says so at the top of the report and `parity compare` widens
+its threshold to it, with that reason. The figure is only as good as the layout: where the suite could not pin
+client and servers, the stated uncertainty is doubled (the rule is in docs/repeatability.md), since placement moves
+a ratio between runs by more than a single run can see (put 0.9x vs 2.3x on the 2-CPU VM this was built on).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.measuring.ops import HEADLINE_OPS
+from parity.measuring.profile import get as profile
+
+KEY = ("op", "payload", "flavour", "loop", "pairing", "numerator", "denominator", "layout")
+HEADLINE = {(op.name, op.payload) for op in HEADLINE_OPS}
+UNPINNED_FACTOR = 2.0
+
+
+def target(doc: dict[str, Any]) -> float:
+    return profile(str((doc.get("run") or {}).get("profile") or "standard")).repeat_target
+
+
+def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per headline ratio measured at least twice: its repeat medians and their spread."""
+    groups: dict[tuple, dict[int, float]] = {}
+    for r in doc.get("ratios") or []:
+        if (r.get("op"), r.get("payload")) not in HEADLINE or r.get("pairing") != "defaults" or not r.get("median"):
+            continue
+        groups.setdefault(tuple(r.get(k) for k in KEY), {})[int(r.get("repeat") or 1)] = float(r["median"])
+    out = []
+    for key, by_repeat in groups.items():
+        if len(by_repeat) < 2:
+            continue
+        meds = [by_repeat[k] for k in sorted(by_repeat)]
+        out.append({**dict(zip(KEY, key)), "medians": [round(m, 4) for m in meds],
+                    "spread": round((max(meds) - min(meds)) / min(meds), 4)})
+    return sorted(out, key=lambda e: -e["spread"])
+
+
+def label(e: dict[str, Any]) -> str:
+    return (f"{e['op']}[{e['payload']}] {e['flavour']}/{e.get('loop') or '-'} "
+            f"{e['numerator']}÷{e['denominator']}")
+
+
+def noise_line(doc: dict[str, Any]) -> str:
+    """The machine during the headline cells, from the noise rows: other processes' CPU, load, steal."""
+    rows = [n for n in doc.get("noise") or [] if str(n.get("what", "")).startswith("headline")]
+    rows = rows or list(doc.get("noise") or [])
+    if not rows:
+        return "machine noise not recorded"
+    others = max((n.get("others_cpu_pct") or 0.0) for n in rows)
+    loads = [n["load_before"][0] for n in rows if n.get("load_before")]
+    steal = [n["steal_pct"] for n in rows if n.get("steal_pct") is not None]
+    parts = [f"other processes used up to {others:.0f}% of a CPU"]
+    if loads:
+        parts.append(f"load before up to {max(loads):.1f} on {rows[0].get('cpus') or '?'} CPUs")
+    if steal:
+        parts.append(f"steal up to {max(steal):.1f}%")
+    return ", ".join(parts)
+
+
+def derive(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """doc["repeatability"], or None when no headline ratio was measured twice."""
+    entries = spreads(doc)
+    if not entries:
+        return None
+    t = target(doc)
+    worst = entries[0]
+    unpinned = sorted({e["layout"] or "not recorded" for e in entries if e.get("layout") != "split CPUs, pinned"})
+    measured = max(t, worst["spread"])
+    out: dict[str, Any] = {"target": t, "headline": entries, "worst": worst,
+                           "exceeds_target": worst["spread"] > t, "uncertainty": measured, "pinned": not unpinned}
+    why = []
+    if worst["spread"] > t:
+        why.append(f"headline ratios moved up to {worst['spread']:.0%} between this run's repeats (target "
+                   f"±{t:.0%}), worst {label(worst)} {' vs '.join(f'{m:.3g}' for m in worst['medians'])}; "
+                   f"machine: {noise_line(doc)}")
+    if unpinned:
+        out["uncertainty"] = measured * UNPINNED_FACTOR
+        reasons = sorted({n.get("why") for n in doc.get("noise") or [] if n.get("why")})
+        why.append(f"client and servers not pinned ({'; '.join(reasons) or ', '.join(unpinned)}): stated "
+                   f"uncertainty doubled to ±{out['uncertainty']:.0%}")
+    if why:
+        out["why"] = "; ".join(why)
+    return out
+
+
+def banner(doc: dict[str, Any]) -> str:
+    """The report's first line when the run's own noise exceeds its target; '' otherwise."""
+    rep = doc.get("repeatability") or {}
+    if not rep.get("exceeds_target"):
+        return ""
+    return f"NOISY RUN: {rep.get('why', '')}. Differences smaller than ±{rep['uncertainty']:.0%} are noise on this run."
