@@ -1,0 +1,74 @@
+"""Two benchmark runs of the headline cells back to back: the worst headline ratio pair between them, and each run's own.
+
+    python bench/repeatability.py [--profile quick|standard] [--loop selector] [--keep DIR]
+
+Not a timed unit test: a check a team (or this project) runs on a quiet machine to see whether its figures repeat.
+Exit 0 when every headline ratio of the two runs is within the profile's target of each other and each run's own
+repeats are too; 1 otherwise (with the pair that missed); 2 when a run could not be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from parity.measuring import repeatability
+
+
+def run(out: Path, profile: str, loop: str | None) -> dict:
+    cmd = [sys.executable, "-m", "parity.cli", "run", "--only", "bench", "--profile", profile, "--history", "none",
+           "-k", "test_core_ops_defaults", "--out", str(out)] + (["--loop", loop] if loop else [])
+    print("$ " + " ".join(cmd[2:]), flush=True)
+    done = subprocess.run(cmd)
+    path = out / "results.json"
+    if done.returncode not in (0, 1) or not path.exists():
+        print(f"repeatability: the run into {out} failed (exit {done.returncode}); see its output above", file=sys.stderr)
+        raise SystemExit(2)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def headline(doc: dict) -> dict[tuple, float]:
+    """The reported headline ratios (repeat 1), keyed without the repeat."""
+    return {tuple(r.get(k) for k in repeatability.KEY): r["median"] for r in doc.get("ratios", [])
+            if (r.get("op"), r.get("payload")) in repeatability.HEADLINE and r.get("pairing") == "defaults"
+            and (r.get("repeat") or 1) == 1 and r.get("median")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--profile", default="quick", choices=("quick", "standard", "full"))
+    p.add_argument("--loop", default=None, help="one event loop for the async cells (default: all of the platform)")
+    p.add_argument("--keep", default=None, help="keep both runs under this folder (default: a temp folder, removed)")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="parity-repeat-") as tmp:
+        root = Path(args.keep or tmp)
+        a, b = run(root / "a", args.profile, args.loop), run(root / "b", args.profile, args.loop)
+    target = repeatability.target(a)
+    ha, hb = headline(a), headline(b)
+    pairs = sorted(((abs(hb[k] - ha[k]) / min(ha[k], hb[k]), k) for k in ha.keys() & hb.keys()), reverse=True)
+    if not pairs:
+        print("repeatability: no headline ratio in both runs (needs a Redis and a Postgres backend)")
+        return 2
+    ok = True
+    for name, doc in (("run a", a), ("run b", b)):
+        rep = doc.get("repeatability") or {}
+        worst = rep.get("worst")
+        if worst:
+            ok &= not rep.get("exceeds_target")
+            print(f"{name}: own repeats worst {worst['spread']:.1%} ({repeatability.label(worst)} "
+                  f"{' vs '.join(f'{m:.3g}' for m in worst['medians'])}); machine: {repeatability.noise_line(doc)}")
+    rel, key = pairs[0]
+    entry = dict(zip(repeatability.KEY, key))
+    ok &= rel <= target
+    print(f"between runs: worst {rel:.1%} ({repeatability.label(entry)} {ha[key]:.3g} vs {hb[key]:.3g}); "
+          f"{sum(r <= target for r, _ in pairs)}/{len(pairs)} headline ratios within ±{target:.0%}")
+    print("repeatable" if ok else f"NOT repeatable within ±{target:.0%} on this machine now")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
