@@ -238,3 +238,20 @@ def test_target_that_is_the_source_store_is_one_line_exit_2(pg, app, capsys, tmp
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "is the same store as the source" in err and "never writes to the source" in err
     # the app fixture then checks that no schema, table or row appeared in the source
+
+
+def test_shadow_candidate_on_the_primarys_postgres_database_is_refused(pg):
+    """ShadowSaver's side of item 5: the same server and database (another spelling of the host) and schema."""
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    from parity.shadow import ShadowSaver
+
+    app = _url(pg, "app")
+    with PostgresSaver.from_conn_string(app) as primary, \
+            PostgresSaver.from_conn_string(app.replace("127.0.0.1", "localhost")) as same, \
+            PostgresSaver.from_conn_string(app + "?options=-csearch_path%3Dother") as other_schema:
+        with pytest.raises(ValueError, match=r"own store \(postgres loopback \d+ app search_path default\)"):
+            ShadowSaver(primary, same)
+        ShadowSaver(primary, other_schema).close()
+        ShadowSaver(primary, InMemorySaver()).close()

@@ -15,6 +15,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from parity.judging.observe import tuple_view
 from parity.judging.trace import Trace, diff, first_difference
 from parity.shadow.record import Histogram, RotatingJsonl, payload
+from parity.shadow.stores import describe, store_of
 
 _STOP = object()
 
@@ -47,6 +48,10 @@ class ShadowSaver(BaseCheckpointSaver):
             raise ValueError(f"read_fraction must be within 0..1, got {read_fraction!r}")
         if candidate is primary:
             raise ValueError("the candidate is the primary saver itself: shadow a different store")
+        same = store_of(primary)
+        if same is not None and same == store_of(candidate):  # mirrored writes would land in the app's own store
+            raise ValueError(f"the candidate writes to the primary's own store ({describe(same)}): shadow a "
+                             "different server, database, schema, key prefix or file")
         if hasattr(candidate, "loop"):  # the upstream async savers bridge sync calls onto this loop
             raise ValueError(f"the candidate {type(candidate).__name__} is an async saver bound to an event loop: "
                              "give its sync counterpart (e.g. RedisSaver for AsyncRedisSaver); ShadowSaver calls the "
