@@ -27,3 +27,34 @@ def test_shadow_cost(bench, flavour_loop):
         progress(shadow_cost.describe(row))
     rows = bench.run(flavour, loop, shadow_cost.measure, bench.session, flavour, loop, endpoints, plan, add)
     assert len(rows) == len(plan.levels) * len(shadow_cost.FRACTIONS) * len(shadow_cost.OPS), f"expected a row per level, arm and op, got {len(rows)}"
+
+
+def test_shadow_demo_session(bench):
+    """The report's demo: the run's workload (the sales-email demo by default) played on a few conversations through
+    ShadowSaver (primary Postgres, candidate Redis, every read compared), summarised into the `shadow` section; then
+    the threads it left in Postgres replayed into Redis (`replay` section), read-only on the source."""
+    from parity.shadow import demo
+    from parity.workloads.contract import load
+
+    endpoints = bench.endpoints("defaults")
+    missing = [f for f in ("postgres", "redis") if f not in endpoints]
+    if missing:
+        not_applicable("server", missing[0], f"the shadow demo needs a {missing[0]} server (primary Postgres, "
+                       "candidate Redis)")
+    session = bench.session
+    workload = load((session.options.workloads or ["parity.workloads.demo:sales_email"])[0])
+    out = session.options.out / "shadow" if session.options.out else None
+    shadow, replay, took = demo.session(session.registry, endpoints["postgres"], endpoints["redis"],
+                                        session.new_scope(), workload, out)
+    shadow["demo"] = {"workload": workload.name, "threads": demo.DEMO_THREADS, "read_fraction": demo.DEMO_READ_FRACTION,
+                      "seconds": round(took["shadow_s"], 2), "json_lines": str(out) if out else None}
+    replay["demo"] = {"seconds": round(took["replay_s"], 2), "source": "the shadow demo's primary (Postgres schema)"}
+    session.doc["shadow"], session.doc["replay"] = shadow, replay
+    c = shadow["counts"]
+    progress(f"shadow demo ({workload.name}, {demo.DEMO_THREADS} threads, {took['shadow_s']:.1f} s): "
+             f"{c.get('reads_compared', 0)} reads compared, {shadow['divergences']} divergences, "
+             f"{sum(v for k, v in c.items() if k.startswith('dropped'))} drops; replay {took['replay_s']:.1f} s: "
+             + ", ".join(f"{t['backend']} {t['verified']}/{t['threads']} verified, {t['divergence_count']} divergences"
+                         for t in replay["targets"]))
+    assert c.get("reads_compared", 0) > 0, f"the demo compared no read: {c}"
+    assert replay["threads"]["available"] >= demo.DEMO_THREADS, replay["threads"]
