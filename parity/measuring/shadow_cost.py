@@ -28,15 +28,16 @@ class CostPlan:
     """rounds per level; each round runs `steps` app steps (put + get_tuple) per arm, spread over the workers."""
 
     levels: tuple[int, ...] = (1, 16, 64)
-    rounds: int = 8
-    steps: int = 128
+    rounds: int = 6
+    steps: int = 96
     queue_size: int = 10_000  # ShadowSaver's default: the cost of the default configuration is what we report
 
     def per_worker(self, workers: int) -> int:
         return max(2, self.steps // workers)
 
 
-PLANS = {"quick": CostPlan(rounds=5, steps=64), "standard": CostPlan(), "full": CostPlan(rounds=16, steps=256)}
+# Samples per arm, op and level = rounds x steps (at 64 callers: rounds x 128, each caller making 2 steps a turn).
+PLANS = {"quick": CostPlan(rounds=4, steps=48), "standard": CostPlan(), "full": CostPlan(rounds=16, steps=256)}
 
 
 def arms_for(primary: Any, shadows: dict[str, Any]) -> dict[str, Any]:
