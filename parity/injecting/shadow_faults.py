@@ -88,7 +88,7 @@ class Traffic:
             mine = {op: [] for op in shadow_cost.OPS}
             for _ in range(self.plan.steps):
                 try:
-                    shadow_cost._step_sync(self.arms[arm], thread, self.state, mine)
+                    shadow_cost.step_sync(self.arms[arm], thread, self.state, mine)
                 except Exception as exc:  # an error on the app's path is the finding this study counts
                     self._record(arm, exc)
             return mine
@@ -100,7 +100,7 @@ class Traffic:
         async def work(thread):
             for _ in range(self.plan.steps):
                 try:
-                    await shadow_cost._step_async(self.arms[arm], thread, self.state, out)
+                    await shadow_cost.step_async(self.arms[arm], thread, self.state, out)
                 except Exception as exc:  # an error on the app's path is the finding this study counts
                     self._record(arm, exc)
         await asyncio.gather(*(work(t) for t in self.threads[arm]))

@@ -45,7 +45,7 @@ def arms_for(primary: Any, shadows: dict[str, Any]) -> dict[str, Any]:
     return {"bare": primary, **shadows}
 
 
-def _step_sync(saver, thread: ops.Thread, state, out: dict[str, list[int]]) -> None:
+def step_sync(saver, thread: ops.Thread, state, out: dict[str, list[int]]) -> None:
     clock = time.perf_counter_ns
     t0 = clock()
     args = thread.next_put(saver, state)
@@ -57,7 +57,7 @@ def _step_sync(saver, thread: ops.Thread, state, out: dict[str, list[int]]) -> N
     out["get_tuple"].append(t2 - t1)
 
 
-async def _step_async(saver, thread: ops.Thread, state, out: dict[str, list[int]]) -> None:
+async def step_async(saver, thread: ops.Thread, state, out: dict[str, list[int]]) -> None:
     clock = time.perf_counter_ns
     t0 = clock()
     args = thread.next_put(saver, state)
@@ -95,7 +95,7 @@ def run_sync(arms: dict[str, Any], plan: CostPlan, workers: int, state, tag: str
             def work(thread):
                 mine = {op: [] for op in OPS}
                 for _ in range(steps):
-                    _step_sync(saver, thread, state, mine)
+                    step_sync(saver, thread, state, mine)
                 return mine
             for mine in pool.map(work, level.threads[arm]):
                 if out is not None:
@@ -122,7 +122,7 @@ async def run_async(arms: dict[str, Any], plan: CostPlan, workers: int, state, t
 
         async def work(thread):
             for _ in range(steps):
-                await _step_async(saver, thread, state, mine)
+                await step_async(saver, thread, state, mine)
         await asyncio.gather(*(work(t) for t in level.threads[arm]))
         if out is not None:
             for op in OPS:
