@@ -110,36 +110,20 @@ def _empty(arms) -> dict[str, dict[str, list[int]]]:
     return {a: {op: [] for op in shadow_cost.OPS} for a in arms}
 
 
-def run_sync(traffic: Traffic, lever: Lever, shadow) -> list[dict[str, Any]]:
-    """Each phase: apply the fault, then bare and shadow turns alternate (first one rotating) until its time is up."""
-    out = []
-    with ThreadPoolExecutor(max_workers=traffic.plan.workers) as pool:
-        for arm in traffic.arms:  # warm-up: threads exist, pool connections open
-            traffic.turn_sync(pool, arm, _empty(traffic.arms)[arm])
-        for phase, how in PHASES:
-            mark = _mark(traffic, shadow)
-            lever.apply(phase)
-            samples, deadline, r = _empty(traffic.arms), time.monotonic() + traffic.plan.seconds(phase), 0
-            while time.monotonic() < deadline or r < 2:
-                for arm in _order(traffic.arms, r):
-                    traffic.turn_sync(pool, arm, samples[arm])
-                r += 1
-            out.append(phase_row(phase, how, samples, traffic, shadow, mark))
-    return out
+async def run_phases(traffic: Traffic, lever: Lever, shadow, turn) -> list[dict[str, Any]]:
+    """Each phase: apply the fault, then bare and shadow turns alternate (first one rotating) until its time is up.
 
-
-async def run_async(traffic: Traffic, lever: Lever, shadow) -> list[dict[str, Any]]:
-    """As run_sync with tasks on the running loop; the fault levers are sync and quick (signals, a restart)."""
+    turn(arm, out) is a coroutine function; the sync flavour's never suspends (its callers are a thread pool)."""
     out = []
-    for arm in traffic.arms:
-        await traffic.turn_async(arm, _empty(traffic.arms)[arm])
+    for arm in traffic.arms:  # warm-up: threads exist, pool connections open
+        await turn(arm, _empty(traffic.arms)[arm])
     for phase, how in PHASES:
         mark = _mark(traffic, shadow)
-        lever.apply(phase)
+        lever.apply(phase)  # signals and a restart: quick, and sync on purpose (the app's calls wait meanwhile)
         samples, deadline, r = _empty(traffic.arms), time.monotonic() + traffic.plan.seconds(phase), 0
         while time.monotonic() < deadline or r < 2:
             for arm in _order(traffic.arms, r):
-                await traffic.turn_async(arm, samples[arm])
+                await turn(arm, samples[arm])
             r += 1
         out.append(phase_row(phase, how, samples, traffic, shadow, mark))
     return out
@@ -236,8 +220,10 @@ async def _drive(flavour: str, primary, candidate, server, plan: FaultPlan, tag:
     shadow = ShadowSaver(primary, candidate, read_fraction=plan.read_fraction, queue_size=plan.queue_size, seed=19)
     traffic = Traffic({"bare": primary, "shadow": shadow}, plan, tag)
     try:
-        with Lever(server) as lever:
-            rows = await run_async(traffic, lever, shadow) if flavour == "async" else run_sync(traffic, lever, shadow)
+        with Lever(server) as lever, ThreadPoolExecutor(max_workers=plan.workers) as pool:
+            async def turn_sync(arm, out):
+                traffic.turn_sync(pool, arm, out)
+            rows = await run_phases(traffic, lever, shadow, traffic.turn_async if flavour == "async" else turn_sync)
     finally:
         closing = shadow.close(timeout=30)  # the candidate is back: the worker drains what is still queued
     for row in rows:
