@@ -25,8 +25,11 @@ class State(TypedDict):
     items: Annotated[list, operator.add]
 
 
-def _fill(saver, n: int = THREADS) -> None:
-    """The app's traffic: a graph that pauses at an interrupt (pending writes), some threads resumed, some left."""
+def _fill(saver, n: int = THREADS, durability: str = "async") -> None:
+    """The app's traffic: a graph that pauses at an interrupt (pending writes), some threads resumed, some left.
+
+    durability="sync" for a RedisSaver source: with "async" it races the __interrupt__ write's registration (a
+    known upstream divergence), and the replay would report that instead of testing itself."""
     from langgraph.graph import END, START, StateGraph
     from langgraph.types import Command, interrupt
 
@@ -42,9 +45,9 @@ def _fill(saver, n: int = THREADS) -> None:
     graph = g.compile(checkpointer=saver)
     for t in range(n):
         cfg = {"configurable": {"thread_id": f"thread-{t}"}}
-        graph.invoke({"items": ["x"]}, cfg)
+        graph.invoke({"items": ["x"]}, cfg, durability=durability)
         if t % 2 == 0:
-            graph.invoke(Command(resume="yes"), cfg)
+            graph.invoke(Command(resume="yes"), cfg, durability=durability)
 
 
 def _url(server_url: str, db: str, user: str = "postgres") -> str:
@@ -255,3 +258,94 @@ def test_shadow_candidate_on_the_primarys_postgres_database_is_refused(pg):
             ShadowSaver(primary, same)
         ShadowSaver(primary, other_schema).close()
         ShadowSaver(primary, InMemorySaver()).close()
+
+
+# ---- replay from RedisSaver keys --------------------------------------------------------------------------------
+
+READ_ONLY_ACL = ["on", "nopass", "~*", "&*", "resetchannels", "+@read", "+@connection", "-@write", "-@dangerous",
+                 "+ft.search", "+ft.aggregate", "+ft.info", "+ft._list", "+json.get", "+json.mget", "+json.type"]
+
+
+@pytest.fixture(scope="module")
+def redis_app():
+    """An embedded Redis a RedisSaver filled (prefix checkpoint), a user `reader` with read commands only, and
+    indices `odd`/`odd_write` that lack RedisSaver's fields (an unknown schema)."""
+    import redis
+    from langgraph.checkpoint.redis import RedisSaver
+
+    from parity.servers.embedded import EmbeddedRedis, TempRoot
+
+    root = TempRoot()
+    server = EmbeddedRedis(root, {"save": "", "appendonly": "no"})
+    try:
+        server.start()
+        with RedisSaver.from_conn_string(server.url) as saver:
+            saver.setup()
+            _fill(saver, durability="sync")
+        admin = redis.Redis.from_url(server.url)
+        admin.execute_command("ACL", "SETUSER", "reader", *READ_ONLY_ACL)
+        for name in ("odd", "odd_write"):
+            admin.execute_command("FT.CREATE", name, "ON", "JSON", "PREFIX", "1", f"{name}:", "SCHEMA",
+                                  "$.thread_id", "AS", "thread_id", "TAG")
+        admin.close()
+        yield server.url
+    finally:
+        server.close()
+        root.remove()
+
+
+def redis_fingerprint(url: str) -> dict:
+    import redis
+
+    with redis.Redis.from_url(url) as admin:
+        keys = sorted(admin.scan_iter(count=1000))
+        return {"keys": {k: (admin.dump(k), admin.pttl(k)) for k in keys},
+                "indices": sorted(admin.execute_command("FT._LIST"))}
+
+
+@pytest.fixture
+def redis_reader(redis_app):
+    before = redis_fingerprint(redis_app)
+    yield redis_app.replace("redis://", "redis://reader@")
+    assert redis_fingerprint(redis_app) == before, "the replay changed the Redis source"
+
+
+def test_redis_threads_replayed_through_a_client_that_cannot_write(redis_reader, tmp_path, capsys):
+    code, replay = _replay("--from", redis_reader, "--backend", "memory,sqlite", out=tmp_path)
+    assert code == 0, capsys.readouterr()
+    assert replay["source"]["kind"] == "redis" and replay["threads"]["selected"] == THREADS
+    for t in replay["targets"]:
+        assert (t["verified"], t["errors"]) == (THREADS, []), (t["backend"], t["divergences"][:1])
+
+
+def test_redis_source_guard_refuses_writes_before_sending_them(redis_app):
+    import redis
+
+    from parity.replay.redis_source import SourceWriteRefused, read_only_client
+
+    client = read_only_client(redis_app)
+    try:
+        assert client.ping()
+        with pytest.raises(SourceWriteRefused, match="refused to send SET"):
+            client.set("parity-guard-probe", 1)
+        with pytest.raises(SourceWriteRefused, match="refused to send JSON.SET"):
+            with client.pipeline() as pipe:
+                pipe.json().set("parity-guard-probe", "$", {"a": 1})
+                pipe.execute()
+    finally:
+        client.close()
+    with redis.Redis.from_url(redis_app) as admin:
+        assert admin.exists("parity-guard-probe") == 0, "nothing reached the server"
+    with redis.Redis.from_url(redis_app.replace("redis://", "redis://reader@")) as reader:
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            reader.set("parity-guard-probe", 1)  # and the test's `reader` has no write grant at all
+
+
+def test_redis_without_checkpoint_index_is_one_line_exit_2(redis_reader, capsys, tmp_path):
+    err = _one_line_exit_2(capsys, "--from", redis_reader, "--from-prefix", "nothing", tmp_path=tmp_path)
+    assert "has no checkpoint index nothing, nothing_write" in err
+
+
+def test_redis_unknown_schema_version_is_one_line_exit_2(redis_reader, capsys, tmp_path):
+    err = _one_line_exit_2(capsys, "--from", redis_reader, "--from-prefix", "odd", tmp_path=tmp_path)
+    assert "unknown schema version: index odd lacks field(s)" in err and "checkpoint_id" in err

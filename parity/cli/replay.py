@@ -24,8 +24,11 @@ def parser() -> Parser:
     p = Parser(prog="parity replay", description="replay recorded threads from a checkpoint store (read-only) "
                                                  "into each target backend, read them back and diff")
     p.add_argument("--from", dest="source", required=True, metavar="URL",
-                   help="the app's store: postgresql://... (PostgresSaver tables) or sqlite:///path (SqliteSaver)")
+                   help="the app's store: postgresql://... (PostgresSaver tables), redis://... (RedisSaver keys) or "
+                        "sqlite:///path (SqliteSaver)")
     p.add_argument("--from-schema", metavar="SCHEMA", help="Postgres schema of the app's tables (default: search_path)")
+    p.add_argument("--from-prefix", metavar="PREFIX", help="RedisSaver checkpoint_prefix of the app (default "
+                   "checkpoint; its writes under PREFIX_write)")
     p.add_argument("--threads", type=int, metavar="N", help="replay a random sample of N threads (default: all)")
     p.add_argument("--since", metavar="TIME", help="only threads with a checkpoint at/after TIME: ISO 8601 "
                    "(2026-11-20, 2026-11-20T08:00Z; UTC when no zone) or 90m / 24h / 7d before now")
@@ -103,7 +106,7 @@ def _run(args, since, server_config, backends) -> int:
     from parity.servers.pool import ServerPool, Unavailable
 
     check_given_servers(server_config, backends)  # a target URL that does not answer: doctor's one line
-    with open_source(args.source, args.from_schema) as source:
+    with open_source(args.source, args.from_schema, args.from_prefix) as source:
         available = source.threads(since)
         if not available:
             raise ParityUsageError(f"nothing to replay: {source.url} holds no thread"

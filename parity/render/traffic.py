@@ -147,6 +147,12 @@ def replay_html(doc: dict[str, Any]) -> str:
            + table(replay_target_rows(replay), REPLAY_COLUMNS)
            + '<p class="note">In each diff, <code>-</code> lines are the source, <code>+</code> lines the target. '
              "Ratios: target ÷ source median latency of the same reads (&gt; 1: the target is slower).</p>")
+    control = next((t for t in replay.get("targets") or [] if t.get("backend") == "memory"), None)
+    if control and control.get("divergence_count"):
+        out += ('<p class="partial">The control diverged: the in-memory reference, written from what the source '
+                "listed, does not read back what the source itself answers. The source's own reads disagree "
+                "(e.g. its get_tuple and its list), so every target's divergences of the same op may be the "
+                "source's, not the target's.</p>")
     for t in replay.get("targets") or []:
         out += f"<h3>{esc(t.get('backend'))}</h3>" + _replay_timings_html(t) + _replay_findings_html(t)
     return out

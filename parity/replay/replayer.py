@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from parity.backends.capabilities import Capability
+from parity.errors import ParityUsageError
 from parity.injecting.migrate import put_args
 from parity.judging.observe import tuple_view
 from parity.judging.trace import Trace, diff, first_difference
@@ -61,6 +62,8 @@ def replay_thread(source, target, run: TargetRun, tid: str) -> None:
             for task_id, writes in by_task.items():
                 run.timed("put_writes", "target", lambda: target.put_writes(config, writes, task_id))
         found = _compare(source, target, run, tid, history)
+    except ParityUsageError:  # the source guard refused a command: the whole replay stops, said in one line
+        raise
     except Exception as exc:  # noqa: BLE001 - a target (or source) error is recorded for this thread, never a verdict
         run.errored.append(tid)
         run.errors.append({"thread": tid, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"})

@@ -33,7 +33,7 @@ class ReadOnlyReader:
 
 @dataclass
 class Source:
-    kind: str  # "postgres" | "sqlite"
+    kind: str  # "postgres" | "sqlite" | "redis"
     url: str  # masked: stored in results.json
     reader: ReadOnlyReader
     schema_version: int | None
@@ -52,10 +52,10 @@ def kind_of(url: str) -> str:
     if scheme == "sqlite":
         return "sqlite"
     if scheme in ("redis", "rediss"):
-        raise ParityUsageError("replay from Redis saver keys is not built yet (only Postgres and sqlite sources)",
-                               "give --from postgresql://... or sqlite:///path/to/checkpoints.sqlite")
+        return "redis"
     raise ParityUsageError(f"--from {mask_url(url)!r} is not a checkpoint store URL this replay reads",
-                           "give --from postgresql://user:password@host:5432/dbname or sqlite:///path/to/file.sqlite")
+                           "give --from postgresql://user:password@host:5432/dbname, redis://host:6379/0 or "
+                           "sqlite:///path/to/file.sqlite")
 
 
 def store_of(url: str) -> tuple:
@@ -71,9 +71,17 @@ def store_of(url: str) -> tuple:
 
 
 @contextlib.contextmanager
-def open_source(url: str, schema: str | None = None) -> Iterator[Source]:
-    opener = {"postgres": _open_postgres, "sqlite": _open_sqlite}[kind_of(url)]
-    with opener(url, schema) as source:
+def open_source(url: str, schema: str | None = None, prefix: str | None = None) -> Iterator[Source]:
+    """The store at url, read-only: schema is a Postgres schema, prefix a RedisSaver checkpoint_prefix."""
+    from parity.replay.redis_source import open_redis
+
+    kind = kind_of(url)
+    for given, flag, needs in ((schema, "--from-schema", "postgres"), (prefix, "--from-prefix", "redis")):
+        if given is not None and kind != needs:
+            raise ParityUsageError(f"{flag} is for a {needs} source, not {kind}", f"leave {flag} out")
+    opener = {"postgres": lambda: _open_postgres(url, schema), "sqlite": lambda: _open_sqlite(url, schema),
+              "redis": lambda: open_redis(url, prefix)}[kind]
+    with opener() as source:
         yield source
 
 
