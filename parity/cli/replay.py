@@ -85,7 +85,7 @@ def _targets(options):
 
 def refuse_same_store(source: str, urls: dict[str, str], backends) -> None:
     """A target on the source's own storage would write into the app's database: refused before anything opens."""
-    from parity.replay.sources import store_of
+    from parity.replay.store import store_of
     from parity.servers.endpoint import mask_url
 
     mine = store_of(source)

@@ -72,7 +72,7 @@ def open_redis(url: str, prefix: str | None) -> Iterator[Any]:
     import redis
     from langgraph.checkpoint.redis import RedisSaver
 
-    from parity.replay.sources import ReadOnlyReader, Source, store_of
+    from parity.replay.store import ReadOnlyReader, Source, store_of
 
     where, prefix = mask_url(url), prefix or "checkpoint"
     client = read_only_client(url)
