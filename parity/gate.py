@@ -41,6 +41,7 @@ class Policy:
     must_not_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
     must_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
     shadow: dict[str, Any] | None = None  # the [shadow] table: limits on a ShadowSaver session (see SECTIONS)
+    replay: dict[str, Any] | None = None  # the [replay] table: limits on `parity replay` (see SECTIONS)
 
 
 # ---- policy loading -----------------------------------------------------------------------------------
@@ -88,6 +89,12 @@ SECTIONS: dict[str, Spec] = {
                "min_reads_compared": (_count, "an integer >= 0"),
                "max_p50_ratio": (_num, "a number"), "max_mean_ratio": (_num, "a number"),
                "ops": (_strs, "a list of strings")},
+    # Limits on the `replay` section (`parity replay --from URL`); a run without one fails the gate.
+    "replay": {"backends": (_strs, "a list of strings"),
+               "max_diverged_threads": (_count, "an integer >= 0"),
+               "max_errored_threads": (_count, "an integer >= 0"),
+               "min_threads": (_count, "an integer >= 0"),
+               "max_read_ratio_ci_low": (_num, "a number")},
 }
 RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"),
                     "payload": (lambda v: _str(v) or _count(v), "a string or an integer"),
@@ -124,12 +131,13 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
             raise bad(f"[{name}] must be a table")
         _check_keys(value, SECTIONS[name], f"[{name}]", bad)
     if not data:
-        raise bad("no checks configured (add [compat], [performance], [durability], [claims] or [shadow])")
+        raise bad("no checks configured (add [compat], [performance], [durability], [claims], [shadow] or [replay])")
     return Policy(source=source, compat=_compat(data.get("compat")), ratios=_ratio_rules(data.get("performance"), bad),
                   durability=_durability(data.get("durability"), bad),
                   must_not_be=_verdicts(data.get("claims", {}).get("must_not_be", {}), "must_not_be", bad),
                   must_be=_verdicts(data.get("claims", {}).get("must_be", {}), "must_be", bad),
-                  shadow=_shadow(data.get("shadow")))
+                  shadow=_shadow(data.get("shadow")),
+                  replay=None if "replay" not in data else {"min_threads": 1, **data["replay"]})
 
 
 def _check_keys(table: dict[str, Any], spec: Spec, where: str, bad: Callable[[str], ParityUsageError]) -> None:
@@ -213,6 +221,8 @@ def run_gate(doc: dict[str, Any], policy: Policy | dict[str, Any]) -> tuple[bool
     reasons += _check_claims(doc, policy)
     if policy.shadow is not None:
         reasons += _capped(_check_shadow(doc, policy.shadow))
+    if policy.replay is not None:
+        reasons += _capped(_check_replay(doc, policy.replay))
     return (not reasons, reasons)
 
 
@@ -241,6 +251,9 @@ def describe_policy(policy: Policy) -> list[str]:
         limits = ", ".join(f"{k} {v}" for k, v in policy.shadow.items() if k != "ops")
         ops = f" on ops {', '.join(policy.shadow['ops'])}" if policy.shadow.get("ops") else ""
         out.append(f"shadow: {limits}{ops}")
+    if policy.replay is not None:
+        limits = ", ".join(f"{k} {v}" for k, v in policy.replay.items() if k != "backends")
+        out.append(f"replay on {', '.join(policy.replay.get('backends') or ['every target'])}: {limits}")
     return out
 
 
@@ -378,3 +391,29 @@ def _shadow_ratios(ratios: dict[str, float], rule: dict[str, Any], key: str, wha
         elif ratios[op] > rule[key]:
             out.append(f"shadow: {op} candidate ÷ primary {what} latency {_x(ratios[op])} > {rule[key]:g} ({key})")
     return out
+
+
+def _check_replay(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
+    replay = doc.get("replay")
+    if not isinstance(replay, dict):
+        return ["replay: no replay section in this run (write one with `parity replay --from URL --out DIR`)"]
+    targets = {str(t.get("backend")): t for t in replay.get("targets") or []}
+    reasons = [f"replay: no target {b} in this run (targets: {', '.join(targets) or 'none'})"
+               for b in rule.get("backends") or [] if b not in targets]
+    for name in rule.get("backends") or list(targets):
+        t = targets.get(name)
+        if t is None:
+            continue
+        checks = (("min_threads", t.get("verified", 0) + len(t.get("diverged_threads") or []), "threads compared",
+                   lambda got, limit: got < limit, "at least"),
+                  ("max_diverged_threads", len(t.get("diverged_threads") or []), "threads diverged",
+                   lambda got, limit: got > limit, "allowed"),
+                  ("max_errored_threads", len(t.get("errored_threads") or []), "threads errored",
+                   lambda got, limit: got > limit, "allowed"))
+        reasons += [f"replay: {name}: {got} {words} ({how} {rule[key]})"
+                    for key, got, words, worse, how in checks if key in rule and worse(got, rule[key])]
+        if "max_read_ratio_ci_low" in rule:  # the target is slower than the source for sure: its CI low above it
+            reasons += [f"replay: {name}: {r.get('op')} target ÷ source {_x(r.get('median'))} with CI low "
+                        f"{_x(r.get('ci_low'))} > {rule['max_read_ratio_ci_low']:g} (max_read_ratio_ci_low)"
+                        for r in t.get("ratios") or [] if _num(r.get("ci_low")) and r["ci_low"] > rule["max_read_ratio_ci_low"]]
+    return reasons

@@ -349,3 +349,46 @@ def test_redis_without_checkpoint_index_is_one_line_exit_2(redis_reader, capsys,
 def test_redis_unknown_schema_version_is_one_line_exit_2(redis_reader, capsys, tmp_path):
     err = _one_line_exit_2(capsys, "--from", redis_reader, "--from-prefix", "odd", tmp_path=tmp_path)
     assert "unknown schema version: index odd lacks field(s)" in err and "checkpoint_id" in err
+
+
+# ---- the gate on a replay section (synthetic documents) -----------------------------------------------------------
+
+def _replay_doc(**target) -> dict:
+    from parity import results
+    from parity.results_schema import validate
+
+    doc = results.new_document()
+    doc["replay"] = {"source": {"kind": "postgres", "url": "postgresql://reader@db/app"},
+                     "threads": {"available": 10, "selected": 10},
+                     "targets": [{"backend": "memory", "threads": 10, "verified": 10, "divergences": []},
+                                 {"backend": "redis", "threads": 10, "verified": 7, "diverged_threads": ["a", "b"],
+                                  "errored_threads": ["c"], "divergences": [{"thread": "a", "op": "history"}],
+                                  "ratios": [{"op": "list", "median": 3.0, "ci_low": 2.5, "ci_high": 3.4}],
+                                  **target}]}
+    validate(doc)
+    return doc
+
+
+def test_gate_replay_limits_per_target():
+    from parity.gate import run_gate
+
+    assert run_gate(_replay_doc(), {"replay": {"backends": ["memory"], "max_diverged_threads": 0}}) == (True, [])
+    ok, reasons = run_gate(_replay_doc(), {"replay": {"backends": ["redis"], "max_diverged_threads": 0,
+                                                      "max_errored_threads": 0, "min_threads": 10,
+                                                      "max_read_ratio_ci_low": 2.0}})
+    assert not ok and reasons == [
+        "replay: redis: 9 threads compared (at least 10)", "replay: redis: 2 threads diverged (allowed 0)",
+        "replay: redis: 1 threads errored (allowed 0)",
+        "replay: redis: list target ÷ source 3.00x with CI low 2.50x > 2 (max_read_ratio_ci_low)"]
+
+
+def test_gate_replay_never_passes_on_nothing():
+    from parity import results
+    from parity.gate import run_gate
+
+    ok, reasons = run_gate(results.new_document(), {"replay": {}})
+    assert not ok and "no replay section" in reasons[0]
+    ok, reasons = run_gate(_replay_doc(), {"replay": {"backends": ["postgres"]}})
+    assert reasons == ["replay: no target postgres in this run (targets: memory, redis)"]
+    ok, reasons = run_gate(_replay_doc(verified=0, diverged_threads=[]), {"replay": {"backends": ["redis"]}})
+    assert reasons == ["replay: redis: 0 threads compared (at least 1)"]

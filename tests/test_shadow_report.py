@@ -155,18 +155,19 @@ def test_gate_policy_keys_are_checked():
         "shadow: min_reads_compared 1, max_divergences 0 on ops put"]
 
 
-@pytest.mark.parametrize("path", ["examples/gate-policy.toml", "parity/templates/gate-policy.toml"])
-def test_commented_shadow_examples_are_valid_policy(path):
+@pytest.mark.parametrize("path, section", [("examples/gate-policy.toml", "shadow"), ("examples/gate-policy.toml", "replay"),
+                                           ("parity/templates/gate-policy.toml", "shadow")])
+def test_commented_shadow_examples_are_valid_policy(path, section):
     from parity.gate import tomllib
 
     text = (ROOT / path).read_text(encoding="utf-8")
     block = []
-    for line in text[text.index("# [shadow]"):].splitlines():
+    for line in text[text.index(f"# [{section}]"):].splitlines():
         if not line.startswith("# ") or (block and line.startswith("# [")):
             break
         block.append(line[2:])
     policy = parse_policy(tomllib.loads("\n".join(block)))
-    assert policy.shadow and policy.shadow.get("max_divergences") == 0, policy
+    assert getattr(policy, section), policy
 
 
 # ---- compare ---------------------------------------------------------------------------------------------------

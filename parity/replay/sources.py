@@ -127,6 +127,16 @@ def _postgres_checked(conn, where: str) -> int:
 
 def _postgres_threads(conn, since: datetime | None) -> list[str]:
     """Thread ids whose newest checkpoint's own timestamp (checkpoint.ts) is at/after since."""
+    import psycopg
+
+    try:
+        return _postgres_thread_rows(conn, since)
+    except psycopg.Error as exc:  # e.g. a checkpoint whose ts is not a time: --since cannot work on this store
+        raise ParityUsageError(f"replay source: listing threads failed: {str(exc).splitlines()[0]}",
+                               "leave --since out" if since else "check the role's SELECT grant on checkpoints") from None
+
+
+def _postgres_thread_rows(conn, since: datetime | None) -> list[str]:
     if since is None:
         rows = conn.execute("SELECT DISTINCT thread_id FROM checkpoints ORDER BY thread_id").fetchall()
     else:
