@@ -98,6 +98,7 @@ def open_redis(url: str, prefix: str | None) -> Iterator[Any]:
         yield Source("redis", where, ReadOnlyReader(saver), None, store_of(url),
                      lambda since: _threads(client, checkpoints, since),
                      notes=["read through a client that refuses every non-read command before sending it",
+                            "RedisSaver.list returns at most 10,000 checkpoints: a longer thread is replayed cut",
                             "RedisSaver keeps no schema version: its search index fields are checked instead"])
     finally:
         client.close()
