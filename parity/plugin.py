@@ -32,7 +32,11 @@ def pytest_addoption(parser) -> None:
     add_options(parser)
 
 
+_FULL_TRACE = [False]  # --full-trace of the running pytest: then a Ctrl-C's whole traceback is printed
+
+
 def pytest_configure(config) -> None:
+    _FULL_TRACE[0] = bool(getattr(config.option, "fulltrace", False))
     config.addinivalue_line("markers", "requires(*capabilities): capabilities a backend must declare for this test")
     config.addinivalue_line("markers", "parity_claim(id): the guide's claim this scenario bears on (default C12)")
     config.addinivalue_line("markers", "parity_flavours(*names): restrict the flavours of a matrix test")
@@ -94,6 +98,11 @@ def pytest_keyboard_interrupt(excinfo) -> None:
     # interrupt then crashes (TypeError, exit 1) instead of exiting as interrupted. Keep the entries it can show.
     try:
         entries = [e for e in excinfo.traceback if e._rawentry.tb_lineno is not None]
+        # Without --full-trace pytest prints one line (where the signal landed) but first formats every entry,
+        # parsing each one's source file: 1.5 s of a 5 s Ctrl-C budget on a deep benchmark stack. When the
+        # interrupt is our handler's, that one line is its last entry: keep only it.
+        if not _FULL_TRACE[0] and entries and entries[-1].frame.code.name == interrupt._on_signal.__name__:
+            entries = entries[-1:]
         excinfo.traceback = type(excinfo.traceback)(entries)
     except Exception:  # pytest internals moved: its report stays as it was
         pass
@@ -428,6 +437,18 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         ps.doc["run"]["interrupted"] = True  # the rows are what ran before Ctrl-C; the report says so first
     session.config.hook.pytest_parity_finish(session=ps)
     ps.finish()
+    _leave_out_unused_hypothesis(session.config)
+
+
+def _leave_out_unused_hypothesis(config) -> None:
+    """hypothesis's terminal summary imports all of hypothesis even when no test used it: 1.5-3 s at the end of a
+    bench or faults run here (pytest assert-rewrites the package), also after a Ctrl-C, whose budget is 5 s. Never
+    imported means nothing to report (no statistics, no failing example): leave its plugin out then."""
+    import sys
+
+    plugin = config.pluginmanager.get_plugin("hypothesispytest")
+    if plugin is not None and "hypothesis" not in sys.modules:
+        config.pluginmanager.unregister(plugin)
 
 
 PARITY_SUITE_PLUGIN = True  # marks this module, and any copy or star-import of it, for the load-twice check
