@@ -396,6 +396,36 @@ def test_a_graph_that_stores_a_timestamp_is_non_deterministic_with_the_exact_ign
     preflight(stamped_ignored)  # with that ignore= added, the same graph passes the preflight
 
 
+def test_a_built_in_scenario_whose_reference_runs_differ_is_non_deterministic_with_the_exact_ignore_to_add():
+    # Item 4 for the suite's own scenarios and a team's parity_cell tests, as for workloads: the reference runs a
+    # scenario twice before any backend is judged against it.
+    import asyncio
+    import uuid
+
+    from parity.backends.registry import default_registry
+    from parity.judging.judge import reference_trace
+
+    class Session:
+        references: dict = {}
+        registry = default_registry()
+
+        def new_scope(self) -> str:
+            return f"nd_{uuid.uuid4().hex[:8]}"
+
+    async def stamped(g) -> None:
+        g.trace.add("stored", {"order": {"ref": uuid.uuid4().hex, "n": 1}})
+
+    async def steady(g) -> None:
+        g.trace.add("stored", {"order": {"n": 1}})
+
+    with pytest.raises(pytest.fail.Exception) as caught:
+        asyncio.run(reference_trace(Session(), "sync", stamped, "stamped"))
+    line = str(caught.value)
+    assert "non-deterministic in your graph" in line and "\n" not in line, line
+    assert "order.ref" in line and "ignore=('ref',)" in line, line
+    asyncio.run(reference_trace(Session(), "sync", stamped, "stamped", ignore=("ref",)))  # the fix it names works
+    asyncio.run(reference_trace(Session(), "async", steady, "steady"))
+
 def test_shallow_savers_by_design_keep_no_parent_and_that_is_not_a_divergence(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "parity.cli", "check", "--workload",
                            "tests.hanging_workloads:plain_state", "--backend", "memory,redis-shallow", "--quick",

@@ -11,7 +11,7 @@ from parity.judging.driver import Driver, Scenario
 from parity.judging.findings import DivergenceError, Finding, match_known
 from parity.judging import missing_api
 from parity.judging.differences import hunks, most_significant, piece_summary
-from parity.judging.trace import Trace, diff, first_difference
+from parity.judging.trace import Trace, diff, first_difference, nondeterministic_paths
 
 REFERENCE = "memory"
 
@@ -40,7 +40,8 @@ async def _guarded(scenario: Scenario, driver: Driver) -> None:
         driver.trace.add("raised", raised)
 
 
-async def reference_trace(session, flavour: str, scenario: Scenario, name: str, options=None, ignore=()) -> Trace:
+async def reference_trace(session, flavour: str, scenario: Scenario, name: str, options=None, ignore=(),
+                          twice: bool = True) -> Trace:
     # Everything that can change what the scenario does is part of the key, or a variant would be judged
     # against another variant's reference.
     key = (name, flavour, scenario.__module__, scenario.__qualname__, repr(sorted((options or {}).items())),
@@ -51,15 +52,31 @@ async def reference_trace(session, flavour: str, scenario: Scenario, name: str, 
         raised = [v for label, v in trace.entries if label == "raised"]
         if raised:
             pytest.fail(f"scenario {name} fails on the reference backend itself: {raised[0]}", pytrace=False)
+        if twice:  # a second run: what differs between the reference's own runs is the scenario's, not a divergence
+            again = await run_scenario(session, ref, flavour, scenario, None, options, ignore)
+            paths = nondeterministic_paths(trace, again)
+            if paths:
+                pytest.fail(nondeterministic(name, flavour, paths), pytrace=False)
         session.references[key] = trace
     return session.references[key]
+
+
+def nondeterministic(name: str, flavour: str, paths: list[str]) -> str:
+    """One line: where the reference's two runs differ, and the exact ignore= (Trace ignores keys by name)."""
+    keys = list(dict.fromkeys(p.rsplit(".", 1)[-1] for p in paths if not p.startswith("(")))
+    fix = (f"add ignore=({', '.join(repr(k) for k in keys)},) to its check(...)" if keys
+           else "make the scenario take the same steps every run")
+    return (f"scenario {name} is non-deterministic in your graph: {len(paths)} path(s) differ between two runs on "
+            f"the reference (memory, {flavour}) itself, e.g. {paths[0]} (fix: {fix})")
 
 
 async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[str, Any] | None = None,
                 ignore: tuple[str, ...] = (), name: str | None = None) -> None:
     """Judge the cell against the reference; raise DivergenceError or xfail on a known divergence."""
     name = name or cell.scenario
-    expected = await reference_trace(cell.session, cell.flavour, scenario, cell.variant or name, options, ignore)
+    # A workload's preflight ran its reference twice already (parity/workloads/runner.py): once here is enough.
+    expected = await reference_trace(cell.session, cell.flavour, scenario, cell.variant or name, options, ignore,
+                                     twice=cell.workload is None)
     diffs, hunk_sets, actuals = [], [], []
     for _ in range(cell.repeat):
         actual = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint, options, ignore)

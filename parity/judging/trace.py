@@ -236,3 +236,30 @@ def first_difference(diff_text: str) -> str:
         elif line.startswith(("-", "+")) and not line.startswith(("---", "+++")):
             return f"{section}: {line.strip()}"[:160]
     return section
+
+
+def nondeterministic_paths(first, second) -> list[str]:
+    """Dotted paths (list indices as *) where two traces of the same script differ, in ignore= syntax."""
+    found: list[str] = []
+    for (label, a), (_, b) in zip(first.entries, second.entries):
+        _differences(a, b, "", found)
+    if len(first.entries) != len(second.entries):
+        found.append("(the number of steps)")
+    return list(dict.fromkeys(found))
+
+
+def _differences(a: Any, b: Any, path: str, out: list[str]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.get("__type__") == "tuple" and b.get("__type__") == "tuple":  # the normaliser's form of a tuple
+            a, b = a.get("items"), b.get("items")
+        else:
+            for key in sorted(set(a) | set(b), key=str):
+                if key != "__type__":
+                    _differences(a.get(key), b.get(key), f"{path}.{key}" if path else str(key), out)
+            return
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for item_a, item_b in zip(a, b):
+            _differences(item_a, item_b, f"{path}.*" if path else "*", out)
+        return
+    if a != b:
+        out.append(path or "(the whole step)")
