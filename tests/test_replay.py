@@ -219,6 +219,21 @@ def test_unreachable_source_is_one_line_exit_2(capsys, tmp_path):
     assert "cannot reach Postgres" in err
 
 
+@pytest.mark.parametrize("scheme, words", [("redis", "cannot reach Redis"), ("sqlite", "no such file")])
+def test_unreachable_redis_or_missing_sqlite_source_is_one_line_exit_2(capsys, tmp_path, scheme, words):
+    from parity.servers.readiness import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0" if scheme == "redis" else f"sqlite:///{tmp_path}/missing.sqlite"
+    assert words in _one_line_exit_2(capsys, "--from", url, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("args, words", [(["--threads", "0"], "--threads 0: need at least 1"),
+                                         (["--since", "yesterday"], "--since 'yesterday' is not a time"),
+                                         (["--from-prefix", "x"], "--from-prefix is for a redis source")])
+def test_bad_options_are_one_line_exit_2(capsys, tmp_path, args, words):
+    assert words in _one_line_exit_2(capsys, "--from", "postgresql://reader@127.0.0.1:1/app", *args, tmp_path=tmp_path)
+
+
 def test_database_without_checkpoint_tables_is_one_line_exit_2(pg, capsys, tmp_path):
     before = fingerprint(_url(pg, "empty"))
     err = _one_line_exit_2(capsys, "--from", _url(pg, "empty"), tmp_path=tmp_path)
