@@ -31,7 +31,7 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float =
         p50_threshold = threshold + floor_drift(old_doc, new_doc)
         rows += _beyond_opposite_moves([_p50_row(key, old, new, p50_threshold)
                                         for key, old, new in _pairs(old_doc, new_doc, "measurements", MEASUREMENT_KEY)])
-    return rows + shadow_rows(old_doc, new_doc, threshold)
+    return rows + shadow_rows(old_doc, new_doc, threshold) + replay_rows(old_doc, new_doc, threshold)
 
 
 # A p50 from log2 buckets lies within (edge/2, edge]: a ratio of two edges is within 2x either way of the true
@@ -55,9 +55,39 @@ def shadow_rows(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: flo
         moved = n / o if o else None
         change = ("unchanged" if moved is None or 1 / SHADOW_RATIO_RESOLUTION <= moved <= SHADOW_RATIO_RESOLUTION
                   else "regression" if moved > 1 else "improvement")
-        rows.append({"kind": "shadow", "what": f"p50 {op} candidate÷primary", "old": (o, None, None),
+        rows.append({"kind": "traffic", "what": f"p50 {op} candidate÷primary", "old": (o, None, None),
                      "new": (n, None, None), "rel_change": _relative(o, n) or 0.0, "change": change})
     return [r for r in rows if r is not None]
+
+
+def replay_rows(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float) -> list[dict[str, Any]]:
+    """Rows for two runs' `replay` sections, per target in both: the share of compared threads that diverged, and
+    each read's target÷source latency ratio (with CIs: a change only beyond the threshold and with the CIs apart;
+    a higher ratio is the target losing ground)."""
+    old, new = old_doc.get("replay"), new_doc.get("replay")
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    olds = {str(t.get("backend")): t for t in old.get("targets") or []}
+    rows: list[dict[str, Any] | None] = []
+    for t in new.get("targets") or []:
+        name, o = str(t.get("backend")), olds.get(str(t.get("backend")))
+        if o is None:
+            continue
+        rows.append(_rate_row(f"replay {name} diverged threads per thread compared", *_diverged(o), *_diverged(t),
+                              threshold))
+        o_ratios = {r.get("op"): r for r in o.get("ratios") or []}
+        for r in t.get("ratios") or []:
+            if r.get("op") in o_ratios:
+                row = _ratio_row((), o_ratios[r["op"]], r, threshold)
+                change = {"regression": "improvement", "improvement": "regression"}.get(row["change"], row["change"])
+                rows.append({**row, "kind": "traffic", "what": f"replay {name} {r['op']} target÷source",
+                             "change": change})  # _ratio_row reads a drop as worse; here a rise is
+    return [r for r in rows if r is not None]
+
+
+def _diverged(target: dict[str, Any]) -> tuple[int, int]:
+    diverged = len(target.get("diverged_threads") or [])
+    return diverged, int(target.get("verified") or 0) + diverged
 
 
 def _mirrored(shadow: dict[str, Any]) -> int:
@@ -75,7 +105,7 @@ def _rate_row(what: str, o_n: int, o_of: int, n_n: int, n_of: int, threshold: fl
         change = "regression" if n > 0 else "unchanged"
     else:
         change = "unchanged" if abs(rel) <= threshold else "regression" if rel > 0 else "improvement"
-    return {"kind": "shadow", "what": what, "old": (o, None, None), "new": (n, None, None),
+    return {"kind": "traffic", "what": what, "old": (o, None, None), "new": (n, None, None),
             "rel_change": rel if rel is not None else (1.0 if n else 0.0), "change": change}
 
 
@@ -232,8 +262,8 @@ def _overlap(o: tuple, n: tuple) -> bool | None:
 
 
 def _label(r: dict[str, Any]) -> str:
-    if r["kind"] == "shadow":
-        return f"shadow {r['what']}"
+    if r["kind"] == "traffic":  # shadow and replay rows say what they compare
+        return r["what"] if r["what"].startswith("replay") else f"shadow {r['what']}"
     if r["kind"] == "ratio":
         loop = f"/{r['loop']}" if r.get("loop") else ""
         return f"ratio {r['op']} {r['flavour']}{loop} {r['payload']} {r['numerator']}÷{r['denominator']} {r['pairing']}"

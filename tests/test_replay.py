@@ -407,3 +407,16 @@ def test_gate_replay_never_passes_on_nothing():
     assert reasons == ["replay: no target postgres in this run (targets: memory, redis)"]
     ok, reasons = run_gate(_replay_doc(verified=0, diverged_threads=[]), {"replay": {"backends": ["redis"]}})
     assert reasons == ["replay: redis: 0 threads compared (at least 1)"]
+
+
+def test_compare_reads_two_replays():
+    from parity.compare import compare
+
+    old = _replay_doc()
+    new = _replay_doc(diverged_threads=["a", "b", "d", "e"], verified=5,
+                      ratios=[{"op": "list", "median": 6.0, "ci_low": 5.5, "ci_high": 6.5}])
+    rows = {r["what"]: r for r in compare(old, new) if r["what"].startswith("replay redis")}
+    assert rows["replay redis diverged threads per thread compared"]["change"] == "regression"
+    assert rows["replay redis list target÷source"]["change"] == "regression", "the target got slower vs the source"
+    same = {r["what"]: r["change"] for r in compare(old, _replay_doc()) if r["what"].startswith("replay")}
+    assert set(same.values()) == {"unchanged"}, same

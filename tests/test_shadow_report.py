@@ -173,7 +173,7 @@ def test_commented_shadow_examples_are_valid_policy(path, section):
 # ---- compare ---------------------------------------------------------------------------------------------------
 
 def _shadow_rows(old, new):
-    return [r for r in compare(old, new) if r["kind"] == "shadow"]
+    return [r for r in compare(old, new) if r["kind"] == "traffic"]
 
 
 def test_compare_identical_sessions_are_unchanged(diverging):

@@ -100,9 +100,9 @@ def main_compare(argv: list[str]) -> int:
     threshold = args.threshold if args.threshold is not None else default_threshold(old, new)
     rows = compare(old, new, threshold=threshold)
     if not rows:
-        raise ParityUsageError("nothing in common to compare: no ratio (or shadow section) of one run matches one "
-                               "of the other", "compare two runs of the benchmarks (parity run --only bench) or two "
-                               "runs with a shadow section (parity shadow summarize)")
+        raise ParityUsageError("nothing in common to compare: no ratio (or shadow or replay section) of one run "
+                               "matches one of the other", "compare two runs of the benchmarks (parity run --only "
+                               "bench), or two with a shadow or replay section")
     for line in noise_lines(old, new):
         print(line)
     print(format_comparison(rows, scope(old, new, threshold)))
