@@ -35,6 +35,8 @@ def test_core_ops_defaults(bench, flavour_loop):
     with placement.headline(list(cond.endpoints.values())) as layout:
         cond.layout = layout["layout"]
         bench.run(flavour, loop, go)
+        if flavour == "sync":  # process-to-process variance is the machine's and the interpreter's, not a flavour's
+            _in_workers(bench, cond, backends)
     bench.session.add("floors", {**noise.fsync_floor(), "flavour": flavour, "loop": loop, "layout": cond.layout})
     bench.session.add("noise", {**window.stop(), **layout, "flavour": flavour, "loop": loop})
     assert cond.rows, f"no measurement rows for {flavour}/{loop}: expected one per backend and op"
@@ -59,3 +61,41 @@ def test_durability_pairs(bench, flavour_loop, pairing):
         await latency.run_cell(bench.session, cond, op_list, backends)
     bench.run(flavour, loop, go)
     assert cond.rows, f"no measurement rows for {pairing} {flavour}/{loop}"
+
+
+def _in_workers(bench, cond: Conditions, backends: list) -> None:
+    """The headline ratios again in fresh worker processes (parity.measuring.workers): one `noise` row per ratio
+    with its median in this process and in each worker, and their spread."""
+    from parity.measuring import workers
+
+    pairs = latency.ratio_pairs(backends)
+    members = [b for b in backends if any(b in pair for pair in pairs)]
+    if not members or bench.profile.workers < 1:
+        return
+    heads = [(op.name, op.payload) for op in ops.HEADLINE_OPS]
+    first = {(r["op"], r["numerator"], r["denominator"]): r["median"] for r in bench.session.doc.get("ratios", [])
+             if r.get("repeat") == 1 and r.get("flavour") == "sync" and r.get("pairing") == "defaults"
+             and r.get("layout") == cond.layout and (r["op"], r["payload"]) in heads}
+    per_worker, errors = [], []
+    for k in range(1, bench.profile.workers + 1):
+        try:
+            per_worker.append({(r["op"], r["numerator"], r["denominator"]): r["median"]
+                               for r in workers.spawn(bench.session, cond, members, heads, k)})
+        except Exception as exc:  # a worker that could not run is reported as such, never as a figure
+            errors.append(str(exc))
+    lines = []
+    for key, median in sorted(first.items()):
+        meds = [median] + [w[key] for w in per_worker if key in w]
+        if len(meds) < 2:
+            continue
+        op, numer, denom = key
+        spread = (max(meds) - min(meds)) / min(meds)
+        bench.session.add("noise", {"kind": "processes", "what": f"{op}[1KB] sync {numer}÷{denom} in fresh processes",
+                                    "seconds": 0.0, "op": op, "payload": "1KB", "flavour": "sync", "numerator": numer,
+                                    "denominator": denom, "layout": cond.layout, "medians": [round(m, 4) for m in meds],
+                                    "spread": round(spread, 4)})
+        lines.append(f"{op} {numer}/{denom} " + " ".join(f"{m:.2f}" for m in meds) + f" ({spread:.0%})")
+    if errors:
+        bench.session.add("noise", {"kind": "processes", "what": "worker processes", "seconds": 0.0, "errors": errors})
+    latency.progress("this process, then fresh worker processes: " + ("; ".join(lines) or "no ratio")
+                     + (f" | {len(errors)} worker(s) failed: {errors[0]}" if errors else ""))

@@ -138,3 +138,22 @@ def test_fsync_floor_times_a_synced_write_and_leaves_nothing_behind():
         assert os.listdir(d) == []
     finally:
         os.rmdir(d)
+
+
+def test_a_write_ratio_that_moved_with_the_disk_is_not_called_a_change():
+    old = _doc(STEADY)
+    for r in old["ratios"]:
+        r["disk_fsync_p50_ms"] = 0.2
+    new = _shifted(old, "put", 4.0)  # the Postgres÷Redis put ratio x4, as when fsync went 0.2 -> 4.0 ms
+    for r in new["ratios"]:
+        r["disk_fsync_p50_ms"] = 4.0 if r["op"] == "put" else 0.2
+    rows = compare(old, new, 0.10)
+    put = [r for r in rows if r["op"] == "put"]
+    assert put and all(r["change"] == "unchanged" and "fsync p50 beside it moved 0.20 -> 4.00 ms" in r["noise"]
+                       for r in put)
+    # The same move with a steady disk is a change; and a disk move the other way explains nothing.
+    steady = _shifted(old, "put", 4.0)
+    assert {r["change"] for r in compare(old, steady, 0.10) if r["op"] == "put"} == {"improvement"}
+    for r in new["ratios"]:
+        r["disk_fsync_p50_ms"] = 0.05 if r["op"] == "put" else 0.2
+    assert {r["change"] for r in compare(old, new, 0.10) if r["op"] == "put"} == {"improvement"}

@@ -107,12 +107,11 @@ class Window:
                 "cpu_mhz_before": s["mhz"], "cpu_mhz_after": _mhz()}
 
 
-def fsync_floor(directory: str | None = None, n: int = 40, warmup: int = 5) -> dict[str, Any]:
-    """A 4 KB write + fsync in the folder where embedded servers keep their data (the temp folder): the disk's own
-    floor under every durable write (Postgres commit, an AOF fsync, SQLite's journal), timed like other floors."""
-    directory = directory or tempfile.gettempdir()
+def fsync_samples(n: int, warmup: int = 1, directory: str | None = None) -> list[float]:
+    """n timings (ms) of a 4 KB write + fsync in the folder where embedded servers keep their data (the temp
+    folder), after `warmup` untimed ones; the file is removed."""
     samples = []
-    fd, path = tempfile.mkstemp(prefix="parity-fsync-", dir=directory)
+    fd, path = tempfile.mkstemp(prefix="parity-fsync-", dir=directory or tempfile.gettempdir())
     try:
         block = os.urandom(FSYNC_BYTES)
         for i in range(warmup + n):
@@ -124,6 +123,13 @@ def fsync_floor(directory: str | None = None, n: int = 40, warmup: int = 5) -> d
     finally:
         os.close(fd)
         os.unlink(path)
+    return samples
+
+
+def fsync_floor(directory: str | None = None, n: int = 40, warmup: int = 5) -> dict[str, Any]:
+    """The disk's own floor under every durable write (Postgres commit, an AOF fsync, SQLite's journal), timed like
+    the other floors."""
+    samples = fsync_samples(n, warmup, directory)
     return {"backend": "disk", "what": f"disk: {FSYNC_BYTES // 1024} KB write + fsync in the temp folder",
             "flavour": "sync", "loop": None, "pairing": "defaults", "settings": None,
             "p50_ms": stats.percentile(samples, 50), "p90_ms": stats.percentile(samples, 90),

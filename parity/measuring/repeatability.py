@@ -26,18 +26,23 @@ def target(doc: dict[str, Any]) -> float:
 
 def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """One entry per headline ratio measured at least twice: its repeat medians and their spread."""
-    groups: dict[tuple, dict[int, float]] = {}
+    groups: dict[tuple, dict[int, dict]] = {}
     for r in doc.get("ratios") or []:
         if (r.get("op"), r.get("payload")) not in HEADLINE or r.get("pairing") != "defaults" or not r.get("median"):
             continue
-        groups.setdefault(tuple(r.get(k) for k in KEY), {})[int(r.get("repeat") or 1)] = float(r["median"])
+        groups.setdefault(tuple(r.get(k) for k in KEY), {})[int(r.get("repeat") or 1)] = r
     out = []
     for key, by_repeat in groups.items():
         if len(by_repeat) < 2:
             continue
-        meds = [by_repeat[k] for k in sorted(by_repeat)]
-        out.append({**dict(zip(KEY, key)), "medians": [round(m, 4) for m in meds],
-                    "spread": round((max(meds) - min(meds)) / min(meds), 4)})
+        rows = [by_repeat[k] for k in sorted(by_repeat)]
+        meds = [float(r["median"]) for r in rows]
+        entry = {**dict(zip(KEY, key)), "medians": [round(m, 4) for m in meds],
+                 "spread": round((max(meds) - min(meds)) / min(meds), 4)}
+        disk = [r.get("disk_fsync_p50_ms") for r in rows]
+        if all(isinstance(d, (int, float)) for d in disk):
+            entry["disk_fsync_p50_ms"] = [round(d, 3) for d in disk]
+        out.append(entry)
     return sorted(out, key=lambda e: -e["spread"])
 
 
@@ -48,8 +53,8 @@ def label(e: dict[str, Any]) -> str:
 
 def noise_line(doc: dict[str, Any]) -> str:
     """The machine during the headline cells, from the noise rows: other processes' CPU, load, steal."""
-    rows = [n for n in doc.get("noise") or [] if str(n.get("what", "")).startswith("headline")]
-    rows = rows or list(doc.get("noise") or [])
+    windows = [n for n in doc.get("noise") or [] if n.get("kind") == "window"]
+    rows = [n for n in windows if str(n.get("what", "")).startswith("headline")] or windows
     if not rows:
         return "machine noise not recorded"
     others = max((n.get("others_cpu_pct") or 0.0) for n in rows)
@@ -70,15 +75,24 @@ def derive(doc: dict[str, Any]) -> dict[str, Any] | None:
         return None
     t = target(doc)
     worst = entries[0]
+    procs = sorted((n for n in doc.get("noise") or [] if n.get("kind") == "processes" and "spread" in n),
+                   key=lambda n: -n["spread"])
+    worst_proc = procs[0] if procs else None
     unpinned = sorted({e["layout"] or "not recorded" for e in entries if e.get("layout") != "split CPUs, pinned"})
-    measured = max(t, worst["spread"])
-    out: dict[str, Any] = {"target": t, "headline": entries, "worst": worst,
-                           "exceeds_target": worst["spread"] > t, "uncertainty": measured, "pinned": not unpinned}
+    measured = max(t, worst["spread"], worst_proc["spread"] if worst_proc else 0.0)
+    out: dict[str, Any] = {"target": t, "headline": entries, "worst": worst, "processes": procs,
+                           "worst_processes": worst_proc, "exceeds_target": measured > t, "uncertainty": measured,
+                           "pinned": not unpinned}
     why = []
     if worst["spread"] > t:
+        disk = (f", the disk's fsync p50 {' vs '.join(f'{d:.2f}' for d in worst['disk_fsync_p50_ms'])} ms"
+                if worst.get("disk_fsync_p50_ms") else "")
         why.append(f"headline ratios moved up to {worst['spread']:.0%} between this run's repeats (target "
-                   f"±{t:.0%}), worst {label(worst)} {' vs '.join(f'{m:.3g}' for m in worst['medians'])}; "
+                   f"±{t:.0%}), worst {label(worst)} {' vs '.join(f'{m:.3g}' for m in worst['medians'])}{disk}; "
                    f"machine: {noise_line(doc)}")
+    if worst_proc and worst_proc["spread"] > t:
+        why.append(f"the same ratio in fresh processes moved up to {worst_proc['spread']:.0%} (target ±{t:.0%}): "
+                   f"{label(worst_proc)} {' vs '.join(f'{m:.3g}' for m in worst_proc['medians'])}")
     if unpinned:
         out["uncertainty"] = measured * UNPINNED_FACTOR
         reasons = sorted({n.get("why") for n in doc.get("noise") or [] if n.get("why")})

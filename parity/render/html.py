@@ -200,8 +200,16 @@ def _headline(doc: dict[str, Any]) -> str:
     note = (f"Headline ratios, each measured {len(rep['headline'][0]['medians'])} times in this run under one layout. "
             f"Spread: (largest − smallest) ÷ smallest median. Target ±{target:.0%} (this profile); stated uncertainty "
             f"±{rep['uncertainty']:.0%}." + (f" {rep['why']}." if rep.get("why") else ""))
+    procs = [dict(n, pair=f"{n['numerator']} ÷ {n['denominator']}", medians_text=" · ".join(fmt_ratio(m) for m in n["medians"]),
+                  spread_pct=f"{n['spread']:.1%}", ok="yes" if n["spread"] <= target else "no")
+             for n in rep.get("processes") or []]
+    proc_html = ("<p class=\"note\">The sync headline ratios again in fresh worker processes (new interpreter, hash "
+                 "seed and connections; same servers and layout): this process first, then each worker.</p>"
+                 + tables.table(procs, [("op", "op"), ("pair", "ratio"), ("medians_text", "median per process"),
+                                        ("spread_pct", "spread"), ("ok", f"within ±{target:.0%}")],
+                                cls=lambda r: "" if r["ok"] == "yes" else "st-diverged")) if procs else ""
     return (f'<h3>Headline ratios and this run\'s own repeats</h3><p class="note">{esc(note)}</p>'
-            + tables.table(data, cols, cls=lambda r: "" if r["ok"] == "yes" else "st-diverged"))
+            + tables.table(data, cols, cls=lambda r: "" if r["ok"] == "yes" else "st-diverged") + proc_html)
 
 
 def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:
