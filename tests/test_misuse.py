@@ -271,6 +271,16 @@ def test_a_redis_without_modules_stops_before_the_run_with_doctors_line(redis_wi
     assert not out.exists(), "a run stopped by its preflight must leave no run directory"
 
 
+@pytest.mark.parametrize("command", [["run", "--only", "compat"], ["check", "--workload", "tests.hanging_workloads:sync_hang"]])
+def test_a_failed_preflight_leaves_no_empty_run_directory(tmp_path, command):
+    # The other half (a start that fails inside pytest: a factory that is not a saver, a server without modules)
+    # is asserted by the tests of those symptoms.
+    out = tmp_path / "never"
+    proc = subprocess.run([sys.executable, "-m", "parity.cli", *command, "--postgres-url", "mysql://u@127.0.0.1/x",
+                           "--out", str(out)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 2 and "malformed URL" in proc.stderr, proc.stdout[-1000:] + proc.stderr[-1000:]
+    assert not out.exists(), f"a run stopped by its preflight left {sorted(p.name for p in out.rglob('*'))}"
+
 def test_errored_cells_give_no_verdict_and_the_report_opens_with_incomplete():
     from parity.incomplete import apply
     from parity.render.markdown import render_markdown
