@@ -1,4 +1,8 @@
-"""The pytest11 plugin: options, session-scoped servers, the backend x flavour x loop matrix, results recording."""
+"""The pytest11 plugin: options, session-scoped servers, the backend x flavour x loop matrix, results recording.
+
+A pytest hook's `session` argument is pytest's Session; the suite's ParitySession is `ps` here, and `session` everywhere
+else (`Cell.session`, the `parity_session` fixture, `pytest_parity_finish(session=...)`, the measuring code).
+"""
 
 from __future__ import annotations
 
@@ -48,10 +52,10 @@ def pytest_configure(config) -> None:
         options = Options.from_pytest(config)
         if "parity_seed" in workerinput:  # xdist: every worker generates from the controller's seed
             options.seed = workerinput["parity_seed"]
-        config.stash[SESSION_KEY] = session = ParitySession(options, worker=workerinput.get("workerid"))
+        config.stash[SESSION_KEY] = ps = ParitySession(options, worker=workerinput.get("workerid"))
     except ParityUsageError as exc:
         raise pytest.UsageError(exc.line()) from None
-    if session.pool.endpoints():  # a third-party saver's capabilities were detected on its server already
+    if ps.pool.endpoints():  # a third-party saver's capabilities were detected on its server already
         install_sigterm()
 
 
@@ -86,7 +90,7 @@ def _refuse_xdist_for_whole_parts(config) -> None:
 
 def install_sigterm() -> None:
     """Ctrl-C and SIGTERM raise KeyboardInterrupt, repeated until pytest unwinds (parity.interrupt), so fixtures
-    unwind and our servers stop. Installed when the first test asks for the session (not at start), so a
+    unwind and our servers stop. Installed when the first test asks for the ParitySession (not at start), so a
     repository's tests that use none of the suite's fixtures keep their own signal behaviour."""
     interrupt.install()
 
@@ -135,20 +139,20 @@ def pytest_collection_finish(session) -> None:
 
 
 def pytest_report_header(config) -> str | None:
-    session = config.stash.get(SESSION_KEY, None)
-    return None if session is None else f"checkpoint-parity: seed {session.seed} (replay with --parity-seed {session.seed})"
+    ps = config.stash.get(SESSION_KEY, None)
+    return None if ps is None else f"checkpoint-parity: seed {ps.seed} (replay with --parity-seed {ps.seed})"
 
 
 def pytest_report_header(config) -> str | None:
     """A URL variable that looks like configuration but is not used: said at the top of a plain pytest run."""
-    session = config.stash.get(SESSION_KEY, None)
-    return session.server_config.unused_env() if session is not None and not session.worker else None
+    ps = config.stash.get(SESSION_KEY, None)
+    return ps.server_config.unused_env() if ps is not None and not ps.worker else None
 
 
 def pytest_unconfigure(config) -> None:
-    session = config.stash.get(SESSION_KEY, None)
-    if session is not None:
-        session.close()
+    ps = config.stash.get(SESSION_KEY, None)
+    if ps is not None:
+        ps.close()
 
 
 def get_session(config) -> ParitySession:
@@ -168,10 +172,10 @@ class CellParam:
 def pytest_generate_tests(metafunc):
     # A wrapper runs before pytest-asyncio's tryfirst impl, so ids read backend-flavour-loop.
     if "parity_cell" in metafunc.fixturenames:
-        session = get_session(metafunc.config)
+        ps = get_session(metafunc.config)
         marker = metafunc.definition.get_closest_marker("parity_flavours")
         wanted = set(marker.args) if marker else {"sync", "async"}
-        params = [CellParam(b.name, f) for b in session.backends for f in b.flavours() if f in wanted]
+        params = [CellParam(b.name, f) for b in ps.backends for f in b.flavours() if f in wanted]
         metafunc.parametrize("parity_cell", params, ids=str, indirect=True)
     return (yield)
 
@@ -198,11 +202,11 @@ def _policy_loop():
     return asyncio.get_event_loop_policy().new_event_loop()
 
 
-def _loop_factories(session: ParitySession) -> dict:
-    """One factory object per loop for the whole session, so a test's loop is found by identity, not by its id."""
-    if not hasattr(session, "loop_factories"):
-        session.loop_factories = {lp.name: lp.factory or _no_loop(lp.reason) for lp in session.loops}
-    return session.loop_factories
+def _loop_factories(ps: ParitySession) -> dict:
+    """One factory object per loop for the whole run, so a test's loop is found by identity, not by its id."""
+    if not hasattr(ps, "loop_factories"):
+        ps.loop_factories = {lp.name: lp.factory or _no_loop(lp.reason) for lp in ps.loops}
+    return ps.loop_factories
 
 
 def _no_loop(reason: str):
