@@ -164,7 +164,7 @@ def record_op(session, cond: Conditions, op: ops.Op, backends: list, samples: di
         parts.append(f"{name} {row['p50_ms']:.3f}")
     line = f"{_short(cond.pairing):8} {cond.flavour}/{cond.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
     for p, r in ratio_pairs([by_name[n] for n in samples]):
-        row = ratio_row(cond, op, p.name, r.name, samples[p.name], samples[r.name])
+        row = ratio_row(cond, op, p, r, samples[p.name], samples[r.name])
         if events is not None:
             row["server_events"] = events
         if disk_ms is not None:
@@ -187,14 +187,15 @@ def record_errors(session, cond: Conditions, op: ops.Op, errors: dict[str, str])
         progress(f"{_short(cond.pairing)} {cond.flavour}/{cond.loop or '-'} {op.name}[{op.payload}] {name} FAILED: {error}")
 
 
-def ratio_row(cond: Conditions, op: ops.Op, numer: str, denom: str, a_ns: list[int], b_ns: list[int]) -> dict:
+def ratio_row(cond: Conditions, op: ops.Op, numer, denom, a_ns: list[int], b_ns: list[int]) -> dict:
+    """numer ÷ denom (backends) with its bootstrap CI, and the settings of the server each one ran on."""
     point, low, high = stats.bootstrap_ratio_ci(timing.to_ms(a_ns), timing.to_ms(b_ns))
     return {"op": op.name, "flavour": cond.flavour, "loop": cond.loop, "payload": op.payload,
-            "pairing": cond.pairing, "numerator": numer, "denominator": denom,
+            "pairing": cond.pairing, "numerator": numer.name, "denominator": denom.name,
             "median": point, "ci_low": low, "ci_high": high, "op_kind": op.kind, "repeat": cond.repeat,
             "layout": cond.layout,
-            "numerator_settings": settings_label(cond.endpoints.get("postgres")),
-            "denominator_settings": settings_label(cond.endpoints.get("redis"))}
+            "numerator_settings": settings_label(cond.endpoints.get(numer.family)),
+            "denominator_settings": settings_label(cond.endpoints.get(denom.family))}
 
 
 async def run_floors(session, cond: Conditions) -> dict[str, dict]:
