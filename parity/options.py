@@ -139,6 +139,29 @@ def _seed(value: int | None, given: dict[str, Any]) -> int | None:
     return value
 
 
+OFF = ("off", "none", "no", "0")  # spellings of "no example database"
+
+
+def default_hypothesis_db() -> Path:
+    """The per-user cache of generated failures: $XDG_CACHE_HOME (or ~/.cache)/checkpoint-parity/hypothesis."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "checkpoint-parity" / "hypothesis"
+
+
+def _hypothesis_db(value: str | None, given: dict[str, Any]) -> Path | None:
+    """--parity-hypothesis-db, else $PARITY_HYPOTHESIS_DB, else the per-user cache; "off" keeps none. Kept outside
+    the run's folder on purpose: each run writes a new folder, and a failure should replay first in the next run."""
+    raw = value if value is not None else os.environ.get("PARITY_HYPOTHESIS_DB")
+    if raw is None or not raw.strip():
+        return default_hypothesis_db()
+    if raw.strip().lower() in OFF:
+        return None
+    path = Path(raw).expanduser()
+    if path.exists() and not (path.is_dir() and os.access(path, os.W_OK)):
+        raise ParityUsageError(f"--parity-hypothesis-db {raw}: not a writable folder",
+                               "give a folder the suite may write, or 'off' for no example database")
+    return path
+
+
 def _path(value: str | None, given: dict[str, Any]) -> Path | None:
     return Path(value) if value else None
 
@@ -224,6 +247,10 @@ class Options:
                                                                              SHRINK_SECONDS.items()) + ")",
                                    kind=float, cli="--shrink-seconds", metavar="SECONDS",
                                    default=SHRINK_SECONDS["standard"], resolve=_shrink)
+    hypothesis_db: Path | None = option("--parity-hypothesis-db", "where Hypothesis keeps generated failures so they "
+                                        "replay first in the next run, whatever its --out (default: "
+                                        "$PARITY_HYPOTHESIS_DB, else ~/.cache/checkpoint-parity/hypothesis; 'off': none)",
+                                        cli="--hypothesis-db", metavar="DIR|off", resolve=_hypothesis_db)
 
     @classmethod
     def declared(cls, command: str | None = None) -> list[tuple[str, Opt]]:

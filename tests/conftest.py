@@ -17,6 +17,9 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("explore", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# Generated runs started by self-tests keep no example database (the product's default is a per-user cache, which
+# would make a self-test's examples depend on earlier runs); a test that checks the database gives its own.
+os.environ["PARITY_HYPOTHESIS_DB"] = "off"
 
 ROOT = Path(__file__).resolve().parents[1]
 collect_ignore = ["sample_app"]  # a team's repository in miniature: tests/test_wheel.py runs its tests, installed

@@ -142,6 +142,7 @@ def broken_run(tmp_path_factory):
     savers = [a for name, (fn, _) in GENERATED_BUGS.items() for a in ("--parity-saver", f"{name}=tests.broken_savers:{fn}")]
     wanted = " or ".join(f"{test}[{name}-sync" for name, (_, test) in GENERATED_BUGS.items())
     return out, *run_generated(out, "--parity-quick", "--parity-seed", "12345", "--parity-shrink-seconds", "3", *savers,
+                               "--parity-hypothesis-db", str(out / "db"),  # test_a_failure_replays_first... reads it
                                "--parity-backend", ",".join(GENERATED_BUGS), "-k", wanted)
 
 
@@ -162,6 +163,32 @@ def test_each_broken_saver_is_caught_with_a_repro_that_fails_on_it_and_passes_on
     assert on_memory.returncode == 0, on_memory.stdout + on_memory.stderr
     assert on_saver.returncode == 1 and "InMemorySaver:" in on_saver.stdout, on_saver.stdout + on_saver.stderr
     assert proc.returncode != 0
+
+
+def test_a_failure_replays_first_in_the_next_run_from_the_example_database(broken_run, tmp_path):
+    """broken_run found the first-page-only bug and saved it in its database; a next run (another --out, another
+    seed, one example) replays it first; the same run without the database draws its one example and misses it."""
+    db = broken_run[0] / "db"
+    assert any(db.rglob("*")), "the failure was not saved"
+    args = ["--parity-saver", "gen_page=tests.broken_savers:first_page_only", "--parity-backend", "gen_page",
+            "--parity-shrink-seconds", "1", "--parity-seed", "2", "--parity-examples", "1",
+            "-k", "test_generated_history and gen_page-sync"]
+
+    def findings(run: str, *more: str) -> list:
+        proc, doc = run_generated(tmp_path / run, *args, *more)
+        return [f for f in doc["findings"] if f["backend"] == "gen_page"]
+    assert findings("replayed", "--parity-hypothesis-db", str(db))
+    assert not findings("fresh", "--parity-hypothesis-db", "off")
+
+
+def test_the_example_database_option():
+    from parity.errors import ParityUsageError
+    from parity.options import _hypothesis_db, default_hypothesis_db
+
+    assert _hypothesis_db("off", {}) is None and _hypothesis_db("/tmp/x", {}) == Path("/tmp/x")
+    assert default_hypothesis_db().parts[-2:] == ("checkpoint-parity", "hypothesis")
+    with pytest.raises(ParityUsageError, match="not a writable folder"):
+        _hypothesis_db(__file__, {})
 
 
 def test_seed_is_printed_and_stored(broken_run):

@@ -83,6 +83,9 @@ def build(cell, judge, n: int, seed_value: int, hypothesis_settings):
     def factory():
         return machine()
     factory._hypothesis_internal_use_seed = seed_value  # what hypothesis.seed() sets; it reads it from the factory
+    # Hypothesis keys a machine's database entries by the factory's source (the same for every cell and machine):
+    # tell property, backend and flavour apart, so a failure replays where it happened.
+    factory._hypothesis_internal_add_digest = f"{PROPERTY.name}|{cell.backend.name}|{cell.flavour}".encode()
 
     def test():
         run_state_machine_as_test(factory, settings=hypothesis_settings(cell, n))

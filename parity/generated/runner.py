@@ -43,9 +43,10 @@ def property_seed(run_seed: int, prop: Property) -> int:
 
 
 def database(cell) -> DirectoryBasedExampleDatabase | None:
-    """Hypothesis' example database, kept with the run (DIR/hypothesis): failures replay first when reused."""
-    out = cell.session.options.out
-    return DirectoryBasedExampleDatabase(str(Path(out) / "hypothesis")) if out else None
+    """Hypothesis' example database (--parity-hypothesis-db, a per-user cache by default): it outlives the run's
+    folder, so a failure replays first in the next run; keyed by property, backend and flavour."""
+    path = cell.session.options.hypothesis_db
+    return DirectoryBasedExampleDatabase(str(path)) if path else None
 
 
 class Judge:
