@@ -201,6 +201,33 @@ def test_replay_from_sqlite_leaves_the_file_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.sqlite", "out"], "no journal or WAL file left beside it"
 
 
+def test_subgraph_threads_are_compared_per_namespace(tmp_path):
+    """History is compared per namespace, as get_state_history reads it: InMemorySaver lists namespace by namespace,
+    SQL savers by id across them, and neither order is promised across namespaces (the memory control diverged)."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.graph import END, START, StateGraph
+
+    sub = StateGraph(State)
+    sub.add_node("s1", lambda s: {"items": ["s1"]})
+    sub.add_edge(START, "s1")
+    sub.add_edge("s1", END)
+    g = StateGraph(State)
+    g.add_node("a", lambda s: {"items": ["a"]})
+    g.add_node("child", sub.compile())
+    g.add_edge(START, "a")
+    g.add_edge("a", "child")
+    g.add_edge("child", END)
+    path = tmp_path / "app.sqlite"
+    conn = sqlite3.connect(path, check_same_thread=False)
+    g.compile(checkpointer=SqliteSaver(conn)).invoke({"items": ["x"]}, {"configurable": {"thread_id": "t"}})
+    assert len({r[0] for r in conn.execute("SELECT checkpoint_ns FROM checkpoints")}) == 2, "a subgraph namespace"
+    conn.close()
+    code, replay = _replay("--from", f"sqlite:///{path}", "--backend", "memory,sqlite", out=tmp_path / "out")
+    assert code == 0
+    assert [(t["backend"], t["verified"], t["divergences"][:1]) for t in replay["targets"]] == [
+        ("memory", 1, []), ("sqlite", 1, [])]
+
+
 # ---- bad input: one line, exit 2, nothing written to the source -------------------------------------------------
 
 def _one_line_exit_2(capsys, *args: str, tmp_path: Path) -> str:

@@ -87,7 +87,11 @@ def _compare(source, target, run: TargetRun, tid: str, history: list) -> bool:
             cfg = {"configurable": dict(tup.config["configurable"])}
             found |= _one(run, tid, "by_id", "get_tuple_by_id", i, lambda s: s.get_tuple(cfg), source, target,
                           cfg["configurable"]["checkpoint_id"])
-        found |= _one(run, tid, "history", "list", 1, lambda s: list(s.list(_config(tid))), source, target, "")
+        # History per namespace, as get_state_history asks for it: newest first is promised within a namespace;
+        # across namespaces savers interleave differently (InMemorySaver groups by namespace, SQL savers sort by id).
+        for i, ns in enumerate(namespaces):
+            cfg = {"configurable": {"thread_id": tid, "checkpoint_ns": ns}}
+            found |= _one(run, tid, "history", "list", i + 1, lambda s: list(s.list(cfg)), source, target, ns)
     return found
 
 
