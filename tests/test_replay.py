@@ -88,6 +88,13 @@ def _setup(admin: str) -> None:
         conn.execute("REVOKE TEMPORARY ON DATABASE app FROM PUBLIC")
         conn.execute("GRANT USAGE ON SCHEMA public TO reader")
         conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE schemed")
+    with psycopg.connect(_url(admin, "schemed"), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA appschema")
+    with PostgresSaver.from_conn_string(_url(admin, "schemed") + "?options=-csearch_path%3Dappschema") as saver:
+        saver.setup()
+        _fill(saver, n=2)
     with psycopg.connect(_url(admin, "future"), autocommit=True) as conn:
         conn.execute("INSERT INTO checkpoint_migrations (v) VALUES (99)")
     with psycopg.connect(_url(admin, "old"), autocommit=True) as conn:
@@ -102,10 +109,11 @@ def fingerprint(url: str) -> dict:
         relations = sorted(f"{r[0]}.{r[1]}" for r in conn.execute(
             "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"))
-        tables = [r.split(".", 1)[1] for r in relations if r.startswith("public.checkpoint")
+        tables = [r for r in relations if r.split(".", 1)[1].startswith("checkpoint")
                   and not r.endswith(("_pkey", "_idx"))]
-        rows = {t: conn.execute(f"SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')), count(*) "
-                                f"FROM {t} x").fetchone() for t in tables}
+        rows = {t.split(".", 1)[1] if t.startswith("public.") else t: conn.execute(
+            f"SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')), count(*) FROM {t} x").fetchone()
+            for t in tables}
         schemas = sorted(r[0] for r in conn.execute("SELECT nspname FROM pg_namespace"))
     return {"relations": relations, "rows": rows, "schemas": schemas}
 
@@ -145,6 +153,17 @@ def test_postgres_threads_replayed_as_a_select_only_role_into_each_target(pg, ap
         assert all(r["ci_low"] <= r["median"] <= r["ci_high"] for r in t["ratios"])
     page = (tmp_path / "report.html").read_text()
     assert 'id="replay"' in page and "3/3 threads verified" in page
+
+
+def test_tables_in_another_schema_are_read_with_from_schema(pg, tmp_path, capsys):
+    before = fingerprint(_url(pg, "schemed"))
+    assert before["rows"]["appschema.checkpoints"][1] > 0, before
+    code, _ = _replay("--from", _url(pg, "schemed"), "--backend", "memory", out=tmp_path / "a")
+    assert code == 2 and "has no checkpoint tables" in capsys.readouterr().err, "public holds none"
+    code, replay = _replay("--from", _url(pg, "schemed"), "--from-schema", "appschema", "--backend", "memory",
+                           out=tmp_path / "b")
+    assert code == 0 and replay["targets"][0]["verified"] == 2, replay
+    assert fingerprint(_url(pg, "schemed")) == before
 
 
 def test_source_session_is_read_only_whatever_the_role_may_do(pg):
