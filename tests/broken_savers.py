@@ -276,7 +276,29 @@ class FirstPageOnly(InMemorySaver):
         return iter(list(items)[:100]) if limit is None else items
 
 
+class _PickleSerde:
+    """Pickles values: keeps exactly what JsonPlusSerializer changes (tuples stay tuples)."""
+
+    def dumps_typed(self, obj):
+        import pickle
+
+        return "pickle", pickle.dumps(obj)
+
+    def loads_typed(self, data):
+        import pickle
+
+        return pickle.loads(data[1])
+
+
+class KeepsTuples(InMemorySaver):
+    """Returns tuples as tuples (a pickling store): InMemorySaver, the reference, returns them as lists."""
+
+    def __init__(self) -> None:
+        super().__init__(serde=_PickleSerde())
+
+
 rounds_floats = _factory("round", RoundsFloats)
+keeps_tuples = _factory("tuples", KeepsTuples)
 nan_to_none = _factory("nan", NanToNone)
 drops_negative_zero = _factory("negzero", DropsNegativeZero)
 miskeys_thread_ids = _factory("miskey", MiskeysThreadIds)
@@ -287,5 +309,6 @@ GENERATED_BUGS = {"gen_round": ("rounds_floats", "test_generated_values"),
                   "gen_negzero": ("drops_negative_zero", "test_generated_values"),
                   "gen_miskey": ("miskeys_thread_ids", "test_generated_identifiers"),
                   "gen_page": ("first_page_only", "test_generated_history"),
+                  "gen_tuples": ("keeps_tuples", "test_generated_values"),
                   # the same bug through a compiled graph: the graph-operations machine meets thread "a:b"
                   "gen_graph_miskey": ("miskeys_thread_ids", "test_generated_graph_operations")}
