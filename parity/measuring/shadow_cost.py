@@ -194,7 +194,8 @@ def describe(row: dict[str, Any]) -> str:
     return (f"shadow cost {row['flavour']} c={row['concurrency']} {row['arm']} {row['op']}: p50 "
             f"{row['bare_p50_ms']:.3f} -> {row['shadow_p50_ms']:.3f} ms, x{row['p50_ratio']:.3f} "
             f"[{row['p50_ci_low']:.3f}, {row['p50_ci_high']:.3f}] ({aim}: {row['p50_verdict']}); p99 x{row['p99_ratio']:.2f} "
-            f"[{row['p99_ci_low']:.2f}, {row['p99_ci_high']:.2f}]; load {ld.get('1m', '?')}")
+            f"[{row['p99_ci_low']:.2f}, {row['p99_ci_high']:.2f}]; drained {row.get('drain_s', 0):.2f} s; "
+            f"load {ld.get('1m', '?')}")
 
 
 def _pool(plan: CostPlan) -> dict[str, Any]:
@@ -242,12 +243,17 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
             stack.callback(shadows[arm].close)
         arms = arms_for(primary, shadows)
 
+        drained: dict[str, float] = {}
+
         def settle(arm: str) -> None:
-            if arm in shadows:
+            if arm in shadows:  # how long the backlog took to drain says whether the worker kept up
+                t0 = time.perf_counter()
                 shadows[arm].flush(60)
+                drained[arm] = drained.get(arm, 0.0) + time.perf_counter() - t0
         state = ops.payload(ops.KB)
         for workers in plan.levels:
             before = load()
+            drained.clear()
             tag = session.new_scope()
             if flavour == "async":
                 samples = await run_async(arms, plan, workers, state, tag, settle)
@@ -258,6 +264,7 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
                     "plan": {"rounds": plan.rounds, "steps_per_round": plan.steps, "per_worker": plan.per_worker(workers)}}
             for row in rows_for(samples, fractions, base):
                 row["shadow_counts"] = shadows[row["arm"]].summary()["counts"]  # cumulative up to this level
+                row["drain_s"] = round(drained.get(row["arm"], 0.0), 3)  # untimed waits after this level's turns
                 add(row)
                 rows.append(row)
     return rows

@@ -48,6 +48,7 @@ COST_COLUMNS = [("flavour", "flavour"), ("concurrency", "callers"), ("arm", "arm
                 ("bare_p50_ms", "bare p50 ms"), ("shadow_p50_ms", "shadow p50 ms"), ("p50", "p50 shadow ÷ bare [95% CI]"),
                 ("target", "target"), ("p50_verdict", "verdict"), ("bare_p99_ms", "bare p99 ms"),
                 ("shadow_p99_ms", "shadow p99 ms"), ("p99", "p99 shadow ÷ bare [95% CI]"), ("drops", "drops so far"),
+                ("drain_s", "backlog drain s"),
                 ("load", "load 1m")]
 
 
