@@ -1,15 +1,18 @@
-"""Standalone (found by compat/test_generated.py's graph-operations machine, a graph state value 7.036890746412971e+16):
-a float channel value that is a whole number >= 1e16 comes back from (Async)PostgresSaver as an int (1e300 as a
-301-digit int); InMemorySaver and SqliteSaver return the float. Top-level primitive channel values are inlined into
-the checkpoint's JSONB, and Postgres renders such a number without a decimal point or exponent; nested floats
-(serialized as blobs) keep their type. Expected: every row says float."""
-import sys, uuid
+"""Standalone (found by compat/test_generated.py's graph-operations machine, graph state values 7.036890746412971e+16
+and Level.LOW): a float channel value that is a whole number >= 1e16 comes back from (Async)PostgresSaver as an int
+(1e300 as a 301-digit int), an IntEnum channel value as a plain int; InMemorySaver and SqliteSaver return them as
+put. Top-level primitive channel values (isinstance str/int/float/bool) are inlined into the checkpoint's JSONB:
+Postgres renders such a float without a decimal point, and JSON has no IntEnum. Nested values (serialized as
+blobs) keep their type. Expected: every row says float, float, float, float, Level, [float]."""
+import enum, sys, uuid
 from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-VALUES = {"a": 7.036890746412971e+16, "b": 1e16, "c": 1e300, "below": 9007199254740994.0, "nested": [1e16]}
+Level = enum.IntEnum("Level", [("LOW", 1)])
+VALUES = {"a": 7.036890746412971e+16, "b": 1e16, "c": 1e300, "below": 9007199254740994.0, "level": Level.LOW,
+          "nested": [1e16]}
 
 
 def check(name, saver):
