@@ -240,7 +240,9 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
             candidate = stack.enter_context(rd.saver("sync", SaverContext(endpoints["redis"], session.new_scope())))
             shadows[arm] = ShadowSaver(primary, candidate, read_fraction=fraction, seed=19,
                                        queue_size=plan.queue_size)
-            stack.callback(shadows[arm].close)
+            # each level ends drained (settle), so a normal close is instant; after an error or Ctrl-C a backlog of
+            # thousands of items must not hold the run for close()'s default 10 s per shadow
+            stack.callback(shadows[arm].close, 2.0)
         arms = arms_for(primary, shadows)
 
         drained: dict[str, float] = {}
