@@ -1,11 +1,11 @@
 """Failures: a node error in a parallel superstep, pending writes of the successful branch, and resuming."""
 
 import operator
-import threading
 from typing import Annotated, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
+from parity.graphs import writes_saved
 from parity.judging.observe import snapshot, tuple_view
 
 
@@ -17,17 +17,14 @@ class FlakyError(RuntimeError):
     """Raised by the flaky branch while the scenario says so."""
 
 
-def _parallel(runs: dict, flaky: dict) -> StateGraph:
-    good_done = threading.Event()  # bad fails only after good finished, so good's writes exist in every run
-
+def _parallel(runs: dict, flaky: dict, good_saved) -> StateGraph:
     def good(state: Par) -> dict:
         runs["good"] += 1
-        good_done.set()
         return {"log": ["good"]}
 
     def bad(state: Par) -> dict:
         runs["bad"] += 1
-        good_done.wait(10)  # both are sync nodes run on worker threads in either flavour
+        good_saved.wait(10)  # bad fails only after good's writes are saved, so they exist in every run
         if flaky["fail"]:
             raise FlakyError("bad branch failed on purpose")
         return {"log": ["bad"]}
@@ -50,7 +47,7 @@ def _parallel(runs: dict, flaky: dict) -> StateGraph:
 async def parallel_failure_then_resume(g) -> None:
     runs = {"good": 0, "bad": 0, "join": 0}
     flaky = {"fail": True}
-    app = g.compile(_parallel(runs, flaky))
+    app = g.compile(_parallel(runs, flaky, writes_saved(g.saver, lambda channel, value: value == ["good"])))
     cfg = g.config("par")
     try:
         await g.invoke(app, {"log": []}, cfg)

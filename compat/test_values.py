@@ -4,7 +4,6 @@ import dataclasses
 import datetime as dt
 import enum
 import operator
-import threading
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any, TypedDict
@@ -14,6 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel
 
+from parity.graphs import writes_saved
 from parity.judging.observe import tuple_view, typed
 
 
@@ -73,14 +73,13 @@ async def test_rich_values_in_state(parity_cell):
 
 
 async def values_in_pending_writes(g) -> None:
-    gate = threading.Event()
+    saved = writes_saved(g.saver, lambda channel, value: channel == "extra" and bool(value))  # not the input's []
 
     def good(state: Rich) -> dict:
-        gate.set()
         return {"extra": [rich_values(), ToolMessage(content="42", tool_call_id="call1", id="m3")]}
 
     def bad(state: Rich) -> dict:
-        gate.wait(10)  # fail only after good's writes are saved, in every run
+        saved.wait(10)  # fail only after good's writes are saved, in every run
         raise ValueError("stop here")
 
     builder = StateGraph(Rich)

@@ -1,9 +1,12 @@
-"""Small real graphs more than one part of the suite runs (the smoke scenario, the fault studies)."""
+"""Small real graphs more than one part of the suite runs (the smoke scenario, the fault studies), and what they share."""
 
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+import threading
+from typing import Annotated, Any, Callable, TypedDict
+
+
 
 
 class State(TypedDict):
@@ -79,3 +82,43 @@ def generated_values_graph():
     g.add_edge("child", "ask")
     g.add_edge("ask", END)
     return g
+
+
+def writes_saved(saver, match: Callable[[str, Any], bool]) -> threading.Event:
+    """An Event set once the saver has saved (or failed to save) a pending write that match(channel, value) picks
+    (pick the sibling's own: the graph's input is saved as writes too, on the same channels).
+
+    A parallel branch that must fail only after its sibling's writes are saved waits on it. LangGraph saves them when
+    the sibling's task completes, just after it returns, and a failure seen first cancels that: a signal from inside
+    the sibling lost that race under load (the reference's own two runs differed). The saver's put_writes and
+    aput_writes are wrapped on this instance only, to watch: arguments and results pass through unchanged. A saver
+    whose methods cannot be replaced gets an Event that is already set (the race stays possible there).
+    """
+    saved = threading.Event()
+
+    def watch(writes) -> None:
+        if any(match(channel, value) for channel, value in writes):
+            saved.set()
+
+    put, aput = getattr(saver, "put_writes", None), getattr(saver, "aput_writes", None)
+
+    def put_writes(config, writes, *args, **kw):
+        try:
+            return put(config, writes, *args, **kw)
+        finally:
+            watch(writes)
+
+    async def aput_writes(config, writes, *args, **kw):
+        try:
+            return await aput(config, writes, *args, **kw)
+        finally:
+            watch(writes)
+
+    try:
+        if put is not None:
+            saver.put_writes = put_writes
+        if aput is not None:
+            saver.aput_writes = aput_writes
+    except (AttributeError, TypeError):
+        saved.set()
+    return saved
