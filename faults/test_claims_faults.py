@@ -24,9 +24,10 @@ def _add(session, claim_id, row):
 
 
 @pytest.mark.parity_claim("C8")
-def test_ttl_expiry(parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on("redis", Capability.TTL, Capability.FULL_HISTORY)
+def test_ttl_expiry(parity_session, owned_server, fault_backend):
     """Contract: with default_ttl every key gets a TTL, reads are whole or gone, nothing is left behind."""
-    backend = pick_backend("redis", Capability.TTL, Capability.FULL_HISTORY)
+    backend = fault_backend
     row = _add(parity_session, "C8", ttl.expiry(owned_server("redis", _quiet("redis")), backend))
     assert row["keys_without_ttl"] == [], f"keys without TTL: {row['keys_without_ttl']}"
     assert row["reads"]["half"] == 0, f"half-expired reads: {row['reads']}"
@@ -34,10 +35,11 @@ def test_ttl_expiry(parity_session, owned_server, pick_backend):
 
 
 @pytest.mark.parity_claim("C8")
+@pytest.mark.fault_on("redis", Capability.TTL, Capability.FULL_HISTORY)
 @pytest.mark.parametrize("refresh", [True, False], ids=["refresh", "no-refresh"])
-def test_ttl_refresh_on_read(refresh, parity_session, owned_server, pick_backend):
+def test_ttl_refresh_on_read(refresh, parity_session, owned_server, fault_backend):
     """Contract: refresh_on_read keeps a read thread whole past its TTL; without it reads do not keep it."""
-    backend = pick_backend("redis", Capability.TTL, Capability.FULL_HISTORY)
+    backend = fault_backend
     server = owned_server("redis", _quiet("redis"))
     row = _add(parity_session, "C8", ttl.refresh_on_read_trials(server, backend, refresh))
     if not row["as_documented"]:
@@ -50,27 +52,29 @@ def test_ttl_refresh_on_read(refresh, parity_session, owned_server, pick_backend
 
 
 @pytest.mark.parity_claim("C8")
-def test_postgres_has_no_ttl(parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on("postgres", Capability.DELETE_THREAD)
+def test_postgres_has_no_ttl(parity_session, owned_server, fault_backend):
     """Contract: without TTL, delete_thread is the cleanup; it removes exactly the thread asked for."""
-    backend = pick_backend("postgres", Capability.DELETE_THREAD)
+    backend = fault_backend
     assert not backend.has(Capability.TTL), f"{backend.name} declares TTL; this study assumes it has none"
     row = _add(parity_session, "C8", ttl.postgres_cleanup(owned_server("postgres"), backend))
     assert row["checkpoints_after_delete_thread"] == {"ttl-0": 0, "ttl-1": 3}, row
 
 
 @pytest.mark.parity_claim("C9")
-@pytest.mark.parametrize("family", ["redis", "postgres"])
-def test_bytes_per_checkpoint(family, parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY)
+def test_bytes_per_checkpoint(parity_session, owned_server, fault_backend):
     """Contract: storage grows with checkpoints; the bytes per checkpoint feed the memory estimate row."""
-    backend = pick_backend(family, Capability.FULL_HISTORY)
+    backend, family = fault_backend, fault_backend.family
     row = _add(parity_session, "C9", memory.bytes_per_checkpoint(owned_server(family, _quiet(family)), backend))
     assert row["bytes_per_checkpoint"] > 0, row
 
 
 @pytest.mark.parity_claim("C9")
-def test_oom_noeviction(parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on("redis", Capability.FULL_HISTORY)
+def test_oom_noeviction(parity_session, owned_server, fault_backend):
     """Contract: at maxmemory with noeviction the graph gets an OOM error and no acknowledged thread is corrupted."""
-    backend = pick_backend("redis", Capability.FULL_HISTORY)
+    backend = fault_backend
     row = _add(parity_session, "C9", memory.fill(owned_server("redis", _quiet("redis")), backend, "noeviction"))
     assert row["error"] and "maxmemory" in row["error"], f"expected an OOM error, got {row['error']}"
     assert set(row["read_at_limit"]) == {"last good checkpoint"}, row["read_at_limit"]
@@ -78,17 +82,19 @@ def test_oom_noeviction(parity_session, owned_server, pick_backend):
 
 
 @pytest.mark.parity_claim("C9")
-def test_eviction_allkeys_lru(parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on("redis", Capability.FULL_HISTORY)
+def test_eviction_allkeys_lru(parity_session, owned_server, fault_backend):
     """Observation: what threads look like after allkeys-lru evicted keys (recorded; asserts only that it ran)."""
-    backend = pick_backend("redis", Capability.FULL_HISTORY)
+    backend = fault_backend
     row = _add(parity_session, "C9", memory.fill(owned_server("redis", _quiet("redis")), backend, "allkeys-lru"))
     assert row["threads_acknowledged"] > 0, row
 
 
 @pytest.mark.parity_claim("C7")
-def test_redis_without_modules(parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on("redis")
+def test_redis_without_modules(parity_session, owned_server, fault_backend):
     """Contract: the saver fails without RedisJSON/RediSearch and the preflight names the fix."""
-    backend = pick_backend("redis")
+    backend = fault_backend
     row = _add(parity_session, "C7", modules.without_modules(owned_server("redis", _quiet("redis"), modules=False), backend))
     assert row["saver_error"], f"expected the saver to fail without modules, got {row['observed']}"
     assert row["preflight"] and "Redis 8.0+" in row["preflight"], row["preflight"]

@@ -10,11 +10,35 @@ from parity.injecting import durability
 N_THREADS = 20  # 60 acknowledged checkpoints per fault: enough to see a partial loss, seconds per setting
 
 
+NEEDS = (Capability.PERSISTENCE_CONTROL, Capability.FULL_HISTORY)
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Each setting on the first selected backend of its family (as fault_on picks it); the id names that backend."""
+    if "durability_case" not in metafunc.fixturenames:
+        return
+    from parity import reasons
+    from parity.injecting.common import first_backend
+    from parity.plugin import get_session
+
+    backends = get_session(metafunc.config).backends
+    params = []
+    for setting in durability.SETTINGS:
+        backend, why_not = first_backend(backends, setting.family, NEEDS)
+        label = setting.label.replace(" ", "_")
+        if backend is not None:
+            params.append(pytest.param((setting, backend.name), id=f"{backend.name}-{label}"))
+        else:
+            params.append(pytest.param((setting, None), id=f"{setting.family}-{label}",
+                                       marks=[reasons.marker("selection", setting.family, why_not)]))
+    metafunc.parametrize("durability_case", params)
+
+
 @pytest.mark.parity_claim("C10")
-@pytest.mark.parametrize("setting", durability.SETTINGS, ids=lambda s: f"{s.family}-{s.label.replace(' ', '_')}")
-def test_durability(setting, parity_session, owned_server, pick_backend):
+def test_durability(durability_case, parity_session, owned_server):
     """Contract: after SIGKILL, no persistence loses writes; AOF always and synchronous_commit=on lose none."""
-    backend = pick_backend(setting.family, Capability.PERSISTENCE_CONTROL, Capability.FULL_HISTORY)
+    setting, name = durability_case
+    backend = next(b for b in parity_session.backends if b.name == name)
     server = owned_server(setting.family, setting.settings)
     rows = durability.run_setting(server, backend, setting, N_THREADS)
     for row in rows:

@@ -10,10 +10,10 @@ from parity.injecting.provisioning import PERSISTENT
 from parity.reasons import not_applicable
 
 
-@pytest.mark.parametrize("family", ["redis", "postgres"])
-def test_server_stopped_mid_run(family, parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY)
+def test_server_stopped_mid_run(parity_session, owned_server, fault_backend):
     """Contract: the graph fails fast with a connection error and no thread is left with dangling parents."""
-    backend = pick_backend(family, Capability.FULL_HISTORY)
+    backend, family = fault_backend, fault_backend.family
     row = outages.server_stopped_mid_run(owned_server(family, provisioning.settings(PERSISTENT, family)), backend)
     parity_session.add("outages", row)
     assert row["error_type"] is not None, f"expected an error when the server stops, got {row['observed']}"
@@ -21,9 +21,10 @@ def test_server_stopped_mid_run(family, parity_session, owned_server, pick_backe
     assert row["thread_after_restart"]["dangling_parents"] == 0, f"dangling parents: {row['thread_after_restart']}"
 
 
-def test_server_stopped_mid_run_postgres_pool(parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on("postgres", Capability.FULL_HISTORY)
+def test_server_stopped_mid_run_postgres_pool(parity_session, owned_server, fault_backend):
     """Contract: a PostgresSaver on a checking ConnectionPool works again once the server is back."""
-    backend = pick_backend("postgres", Capability.FULL_HISTORY)
+    backend = fault_backend
     server = owned_server("postgres")
     row = outages.server_stopped_mid_run(server, backend, lambda scope: outages.postgres_pool_saver(server, scope),
                                          label="ConnectionPool with check")
@@ -31,16 +32,16 @@ def test_server_stopped_mid_run_postgres_pool(parity_session, owned_server, pick
     assert row["same_saver_recovers"] is True, f"expected the pooled saver to recover, got {row['same_saver_recovers']}"
 
 
-@pytest.mark.parametrize("family", ["redis", "postgres"])
-def test_stalled_network(family, parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY)
+def test_stalled_network(parity_session, owned_server, fault_backend):
     """Contract: where the driver has a client read timeout, a stalled link fails within STALL_FACTOR x that timeout.
 
     Both families' rows (library defaults, then the timeouts their driver offers) are recorded either way.
     """
     from parity.netproxy import DelayProxy
 
+    backend, family = fault_backend, fault_backend.family
     client = outages.CLIENT_TIMEOUTS[family]
-    backend = pick_backend(family, Capability.FULL_HISTORY)
     server = owned_server(family, provisioning.settings(PERSISTENT, family))
     row = outages.stalled_network(server, backend, DelayProxy, client.query)
     parity_session.add("outages", row)
@@ -52,12 +53,12 @@ def test_stalled_network(family, parity_session, owned_server, pick_backend):
         f"expected an error within {bound:g} s ({client.driver}, {client.query}), got {got}"
 
 
-@pytest.mark.parametrize("family", ["redis", "postgres"])
-async def test_stalled_network_async_timeout(family, parity_session, owned_server, pick_backend):
+@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY, Capability.ASYNC)
+async def test_stalled_network_async_timeout(parity_session, owned_server, fault_backend):
     """Contract: an application-level asyncio timeout bounds a stalled call on either backend."""
     from parity.netproxy import DelayProxy
 
-    backend = pick_backend(family, Capability.FULL_HISTORY, Capability.ASYNC)
+    backend, family = fault_backend, fault_backend.family
     row = await outages.stalled_network_async_timeout(owned_server(family, provisioning.settings(PERSISTENT, family)), backend, DelayProxy)
     parity_session.add("outages", row)
     assert row["seconds_to_fail"] < outages.CLIENT_TIMEOUT_S + 3, f"expected ~{outages.CLIENT_TIMEOUT_S} s, got {row}"
