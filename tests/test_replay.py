@@ -150,7 +150,7 @@ def test_postgres_threads_replayed_as_a_select_only_role_into_each_target(pg, ap
             assert {(op, "source"), (op, "target")} <= ops, (name, ops)
         assert {("put", "target"), ("put_writes", "target")} <= ops, "writes (pending writes included) timed"
         assert {r["op"] for r in t["ratios"]} == {"get_tuple_latest", "get_tuple_by_id", "list"}
-        assert all(r["ci_low"] <= r["median"] <= r["ci_high"] for r in t["ratios"])
+        assert all(0 < r["ci_low"] <= r["ci_high"] for r in t["ratios"]), t["ratios"]  # a percentile CI may miss the point
     page = (tmp_path / "report.html").read_text()
     assert 'id="replay"' in page and "3/3 threads verified" in page
 
