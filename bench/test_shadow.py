@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parity.measuring import shadow_cost
+from parity.measuring import noise, placement, shadow_cost
 from parity.measuring.latency import progress
 from parity.reasons import not_applicable
 
@@ -21,11 +21,19 @@ def test_shadow_cost(bench, flavour_loop):
         not_applicable("server", missing[0], f"the shadow's cost needs a {missing[0]} server (primary Postgres, "
                        "candidate Redis)")
     plan = shadow_cost.PLANS.get(bench.profile.name, shadow_cost.CostPlan())
-
-    def add(row):
-        bench.session.add("shadow_cost", row)
-        progress(shadow_cost.describe(row))
-    rows = bench.run(flavour, loop, shadow_cost.measure, bench.session, flavour, loop, endpoints, plan, add)
+    window = noise.Window(f"shadow cost {flavour}/{loop or '-'}", bench.server_pids).start()
+    with placement.headline([endpoints["postgres"], endpoints["redis"]]) as cpus:
+        def add(row):
+            row["layout"]["cpus"] = cpus  # the app, its shadow worker and the servers: which CPUs (as the headline)
+            bench.session.add("shadow_cost", row)
+            progress(shadow_cost.describe(row))
+        rows = bench.run(flavour, loop, shadow_cost.measure, bench.session, flavour, loop, endpoints, plan, add)
+    machine = window.stop()
+    bench.session.add("noise", {**machine, **cpus, "flavour": flavour, "loop": loop})
+    for row in rows:  # what the rest of the machine did during the whole measurement, beside each figure
+        row["noise"] = {k: machine.get(k) for k in ("seconds", "others_cpu_pct", "steal_pct", "load_before", "load_after")}
+    progress(f"shadow cost {flavour}: {machine['seconds']} s, other processes {machine['others_cpu_pct']}% of a CPU, "
+             f"load {machine['load_before']} -> {machine['load_after']}, CPUs: {cpus['layout']}")
     assert len(rows) == len(plan.levels) * len(shadow_cost.FRACTIONS) * len(shadow_cost.OPS), f"expected a row per level, arm and op, got {len(rows)}"
 
 

@@ -75,8 +75,22 @@ FAULT_COLUMNS = [("flavour", "flavour"), ("phase", "phase"), ("fault", "what was
 
 def _layout(doc: dict[str, Any]) -> str:
     first = next(iter(rows(doc, "shadow_cost")), {})
-    lay = first.get("layout") or {}
+    lay = dict(first.get("layout") or {})
+    cpus = lay.pop("cpus", None)
+    if isinstance(cpus, dict):
+        lay["CPUs"] = cpus.get("layout", "?") + (f" ({cpus['why']})" if cpus.get("why") else "")
     return "; ".join(f"{k}: {v}" for k, v in lay.items())
+
+
+def machine_lines(doc: dict[str, Any]) -> list[str]:
+    """Per flavour, what the rest of the machine did while the cost was measured (parity.measuring.noise)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows(doc, "shadow_cost"):
+        if isinstance(r.get("noise"), dict):
+            seen.setdefault(str(r.get("flavour")), r["noise"])
+    return [f"{flavour}: {n.get('seconds')} s, other processes kept {n.get('others_cpu_pct')}% of a CPU busy, "
+            f"steal {n.get('steal_pct')}%, load {n.get('load_before')} -> {n.get('load_after')}"
+            for flavour, n in seen.items()]
 
 
 def cost_html(doc: dict[str, Any]) -> str:
@@ -84,6 +98,7 @@ def cost_html(doc: dict[str, Any]) -> str:
     if rows(doc, "shadow_cost"):
         html += (f'<p class="note">{esc(TARGET_NOTE)}</p><p><b>{esc(verdict_line(doc))}</b></p>'
                  f'<p class="note">{esc(_layout(doc))}</p>'
+                 + "".join(f'<p class="note">Machine meanwhile, {esc(line)}</p>' for line in machine_lines(doc))
                  + table(cost_rows(doc), COST_COLUMNS, fmt={"bare_p50_ms": fmt_ms, "shadow_p50_ms": fmt_ms,
                                                             "bare_p99_ms": fmt_ms, "shadow_p99_ms": fmt_ms}))
     if rows(doc, "shadow_faults"):
@@ -105,8 +120,9 @@ def cost_markdown(doc: dict[str, Any]) -> str:
         return ""
     lines = ["### What the shadow costs the app (shadow ÷ bare, same run)", ""]
     if rows(doc, "shadow_cost"):
-        lines += [TARGET_NOTE, "", f"**{verdict_line(doc)}**", "",
-                  "| Flavour | Callers | Arm | Op | p50 shadow ÷ bare [95% CI] | Target | Verdict | p99 shadow ÷ bare | Load |",
+        lines += [TARGET_NOTE, "", f"**{verdict_line(doc)}**", ""]
+        lines += [f"Machine meanwhile, {line}." for line in machine_lines(doc)] + [""]
+        lines += ["| Flavour | Callers | Arm | Op | p50 shadow ÷ bare [95% CI] | Target | Verdict | p99 shadow ÷ bare | Load |",
                   "|---|--:|---|---|---|---|---|---|--:|"]
         for r in cost_rows(doc):
             lines.append(f"| {r.get('flavour')} | {r.get('concurrency')} | {r.get('arm')} | {r.get('op')} | {r['p50']} | "
