@@ -6,6 +6,7 @@ import pytest
 
 from parity.backends.capabilities import Capability as C
 from parity.injecting import shadow_faults
+from parity.measuring import noise
 from parity.measuring.latency import progress
 from parity.reasons import not_applicable
 
@@ -22,7 +23,11 @@ def test_candidate_stalled_and_killed(parity_session, owned_server, pick_backend
         not_applicable("provider", "redis", "stalling the candidate needs a server process the suite owns "
                        "(SIGSTOP to an embedded server); this run's servers are containers")
     plan = shadow_faults.FaultPlan()
+    def ours() -> set[int]:  # read again at the end: the candidate restarted under a new pid
+        return {ep.pid for ep in (primary_server.endpoint(), candidate_server.endpoint()) if ep.pid}
+    window = noise.Window(f"shadow faults {flavour}", ours).start()
     rows, verdict = shadow_faults.on_servers(pg, rd, primary_server.endpoint(), candidate_server, flavour, plan)
+    verdict["noise"] = window.stop()  # what the rest of the machine did meanwhile: the p99 figures move with it
     for row in rows:
         parity_session.add("shadow_faults", row)
         progress(shadow_faults.describe(row))

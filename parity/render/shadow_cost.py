@@ -112,7 +112,9 @@ def cost_html(doc: dict[str, Any]) -> str:
 def _fault_verdict(v: dict[str, Any]) -> str:
     return (f"{v.get('flavour')}: {v.get('app_errors_shadowed')} app errors through the shadow, "
             f"{v.get('app_errors_bare')} on the bare primary, {v.get('dropped')} mirrored writes dropped and counted, "
-            f"{v.get('unreliable_threads')} threads marked unreliable, {v.get('divergences')} divergences")
+            f"{v.get('unreliable_threads')} threads marked unreliable, {v.get('divergences')} divergences"
+            + (f"; other processes kept {v['noise'].get('others_cpu_pct')}% of a CPU busy meanwhile"
+               if isinstance(v.get("noise"), dict) else ""))
 
 
 def cost_markdown(doc: dict[str, Any]) -> str:
