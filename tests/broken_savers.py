@@ -70,7 +70,7 @@ def _mangle(value: Any) -> Any:
 
 def _factory(kind: str, cls: type[InMemorySaver]):
     def factory(ctx):
-        if ctx.scope == "parity_probe":
+        if ctx.scope.startswith("parity_detect_"):  # capability detection (not used: CAPS are declared)
             return cls()
         return _stores.setdefault((kind, ctx.scope), cls())
     factory.__doc__ = cls.__doc__

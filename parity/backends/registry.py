@@ -113,14 +113,14 @@ def backend_from_factory(name: str, factory: Callable[..., Any], origin: str) ->
 # What an undeclared saver is assumed to do until (or unless) they are detected: the core API, both flavours.
 UNDETECTED = frozenset({Capability.SYNC, Capability.ASYNC, Capability.FULL_HISTORY,
                       Capability.LIST_FILTER, Capability.LIST_BEFORE, Capability.LIST_LIMIT})
-_DETECT_THREAD = "parity_probe_durable"
+_DETECT_THREAD = "parity_detect_durable"
 
 
 def detect_capabilities(factory: Callable[..., Any], endpoint: Endpoint | None = None) -> frozenset[Capability]:
     import asyncio
     import uuid
 
-    ctx = SaverContext(endpoint, f"parity_probe_{uuid.uuid4().hex[:6]}")
+    ctx = SaverContext(endpoint, f"parity_detect_{uuid.uuid4().hex[:6]}")
     caps = _detect_sync(factory, ctx)
     return caps if caps is not None else asyncio.run(_detect_async(factory, ctx))
 
@@ -176,7 +176,7 @@ def _detect_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
         caps = _caps_of(first)
         if caps is None:
             return UNDETECTED
-        if Capability.SYNC not in caps:  # async-only saver built synchronously: no loop here to probe it on,
+        if Capability.SYNC not in caps:  # async-only saver built synchronously: no loop here to try it on,
             return frozenset(caps | {Capability.DURABLE})  # so its reopen scenarios run and show what it keeps
         if Capability.ASYNC in caps and _refuses_async(first):
             caps.discard(Capability.ASYNC)

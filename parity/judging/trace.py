@@ -180,8 +180,8 @@ def _ranked(value: Any, rank: dict, normalise: Normaliser) -> Any:
 
 
 def _masked_key(item: Any) -> str:
-    probe = Normaliser()
-    text = json.dumps(probe(item), sort_keys=True, default=repr)
+    normalise = Normaliser()
+    text = json.dumps(normalise(item), sort_keys=True, default=repr)
     return re.sub(r"<id\d+>", "<id>", text)
 
 

@@ -49,7 +49,7 @@ async def threads(session, cond: Conditions, backends: list, counts: tuple) -> N
     state = ops.payload(ops.KB)
     async with latency.open_savers(session, cond, backends) as savers:
         made = 0
-        probe = {b.name: await ops.fill(savers[b.name], ops.Thread(f"thr-probe-{b.name}"), 3, state) for b in backends}
+        timed = {b.name: await ops.fill(savers[b.name], ops.Thread(f"thr-timed-{b.name}"), 3, state) for b in backends}
         for count in counts:
             for b in backends:
                 for k in range(made, count):
@@ -58,7 +58,7 @@ async def threads(session, cond: Conditions, backends: list, counts: tuple) -> N
             for op in ("get_tuple_latest", "list_10"):
                 arms = {}
                 for b in backends:
-                    calls, c = savers[b.name], ops.cfg(probe[b.name].id)
+                    calls, c = savers[b.name], ops.cfg(timed[b.name].id)
                     arms[b.name] = ((lambda i, calls=calls, c=c: calls.get_tuple(c)) if op == "get_tuple_latest"
                                     else (lambda i, calls=calls, c=c: calls.list(c, 10)))
                 samples = await _time(cond, arms)
