@@ -86,12 +86,11 @@ class GraphMachine(RuleBasedStateMachine):
 
 def _app(judge, saver):
     """The graph compiled on `saver`, once per cell (compiling per step would dominate small examples)."""
-    apps = judge.__dict__.setdefault("apps", {})
-    if id(saver) not in apps:
+    if id(saver) not in judge.apps:
         from parity.graphs import generated_values_graph
 
-        apps[id(saver)] = generated_values_graph().compile(checkpointer=saver)
-    return apps[id(saver)]
+        judge.apps[id(saver)] = generated_values_graph().compile(checkpointer=saver)
+    return judge.apps[id(saver)]
 
 
 PROPERTY = GRAPH_OPS = Property("graph_operations", GraphMachine.__doc__, st.nothing(), weight=0.2, kind="graph")

@@ -56,6 +56,7 @@ class Judge:
         self.loop, self.ref, self.saver, self.is_async = loop, ref, saver, is_async
         self.failures: list[tuple[list, list, list]] = []
         self.count = 0
+        self.apps: dict[int, Any] = {}  # id(saver) -> a graph compiled on it (parity.generated.graph_machine)
 
     def prefix(self) -> str:
         """A new example's thread-id prefix: examples share the savers, never a thread."""
