@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from parity.backends.capabilities import Capability as C
 from parity.generated import strategies as gs
 from parity.generated.graph_ops import Tokens, run_graph_op
+from parity.generated.machine import bind
 from parity.generated.properties import Property
 
 THREADS = ("a", "a:b")  # two threads: a saver that mixes them up shows, and steps meet the same thread often
@@ -97,16 +97,5 @@ PROPERTY = GRAPH_OPS = Property("graph_operations", GraphMachine.__doc__, st.not
 
 
 def build(cell, judge, n: int, seed_value: int, hypothesis_settings):
-    """The Hypothesis test of GraphMachine bound to this cell's judge and capabilities."""
-    machine = type("GraphMachine", (GraphMachine,), {"judge": judge, "caps": cell.backend.capabilities})
-
-    def factory():
-        return machine()
-    factory._hypothesis_internal_use_seed = seed_value  # what hypothesis.seed() sets; it reads it from the factory
-    # Hypothesis keys a machine's database entries by the factory's source (the same for every cell and machine):
-    # tell property, backend and flavour apart, so a failure replays where it happened.
-    factory._hypothesis_internal_add_digest = f"{PROPERTY.name}|{cell.backend.name}|{cell.flavour}".encode()
-
-    def test():
-        run_state_machine_as_test(factory, settings=hsettings(hypothesis_settings(cell, n), stateful_step_count=STEPS))
-    return test
+    """The Hypothesis test of GraphMachine bound to this cell, STEPS rules per example."""
+    return bind(GraphMachine, PROPERTY, cell, judge, n, seed_value, hypothesis_settings, stateful_step_count=STEPS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
@@ -76,17 +77,23 @@ class SaverMachine(RuleBasedStateMachine):
 PROPERTY = SAVER_API = Property("saver_api", SaverMachine.__doc__, st.nothing(), requires=(C.FULL_HISTORY,), weight=0.4)
 
 
-def build(cell, judge, n: int, seed_value: int, hypothesis_settings):
-    """The Hypothesis test of SaverMachine bound to this cell's judge and capabilities."""
-    machine = type("SaverMachine", (SaverMachine,), {"judge": judge, "caps": cell.backend.capabilities})
+def bind(base: type, prop: Property, cell, judge, n: int, seed_value: int, hypothesis_settings, **more):
+    """The Hypothesis test of the state machine `base` bound to this cell's judge and capabilities (`more`:
+    further Hypothesis settings, e.g. stateful_step_count)."""
+    machine = type(base.__name__, (base,), {"judge": judge, "caps": cell.backend.capabilities})
 
     def factory():
         return machine()
     factory._hypothesis_internal_use_seed = seed_value  # what hypothesis.seed() sets; it reads it from the factory
     # Hypothesis keys a machine's database entries by the factory's source (the same for every cell and machine):
     # tell property, backend and flavour apart, so a failure replays where it happened.
-    factory._hypothesis_internal_add_digest = f"{PROPERTY.name}|{cell.backend.name}|{cell.flavour}".encode()
+    factory._hypothesis_internal_add_digest = f"{prop.name}|{cell.backend.name}|{cell.flavour}".encode()
 
     def test():
-        run_state_machine_as_test(factory, settings=hypothesis_settings(cell, n))
+        run_state_machine_as_test(factory, settings=settings(hypothesis_settings(cell, n), **more))
     return test
+
+
+def build(cell, judge, n: int, seed_value: int, hypothesis_settings):
+    """The Hypothesis test of SaverMachine bound to this cell."""
+    return bind(SaverMachine, PROPERTY, cell, judge, n, seed_value, hypothesis_settings)
