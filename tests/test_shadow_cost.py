@@ -50,7 +50,7 @@ def test_levels_give_a_row_per_arm_and_op():
             rows += shadow_cost.rows_for(samples, {"shadow 1%": 0.01, "shadow 100%": 1.0}, {"concurrency": workers})
         assert every.flush(10) and every.summary()["counts"].get("reads_compared", 0) > 0
         assert every.divergences == [], every.divergences[:1]
-    assert len(rows) == 2 * 2 * 2 and {r["op"] for r in rows} == {"put", "get_tuple"}
+    assert len(rows) == 2 * 2 * 3 and {r["op"] for r in rows} == {"put", "get_tuple", "step"}
     assert settled.count("bare") == 2 * (1 + plan.rounds), settled  # warm-up turn + one turn per round
 
 

@@ -70,7 +70,8 @@ FAULT_COLUMNS = [("flavour", "flavour"), ("phase", "phase"), ("fault", "what was
                  ("errors", "app errors shadow / bare"), ("drops", "drops in phase"),
                  ("unreliable_threads", "unreliable threads"), ("queue_depth_at_end", "queue at end"),
                  ("put_p99", "put p99 shadow ÷ bare [95% CI], vs target"),
-                 ("get_tuple_p99", "get_tuple p99 shadow ÷ bare [95% CI], vs target")]
+                 ("get_tuple_p99", "get_tuple p99 shadow ÷ bare [95% CI], vs target"),
+                 ("step_p99", "step p99 shadow ÷ bare [95% CI], vs target")]
 
 
 def _layout(doc: dict[str, Any]) -> str:
