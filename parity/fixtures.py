@@ -20,7 +20,7 @@ from parity.backends.backend import Backend, SaverContext
 from parity.errors import ParityUsageError
 from parity.servers.pool import Unavailable
 from parity.judging.differences import hunks, piece_summary
-from parity.judging.trace import Trace, diff
+from parity.judging.trace import Trace, diff, nondeterministic_paths
 from parity.workloads.runner import ignore_paths
 from parity.reasons import not_applicable
 
@@ -239,8 +239,14 @@ class SameAsReference:
                         "(fix: call trace.add(label, value) with what the graph returns)", pytrace=False)
         if diff(reference.trace, actual.trace) is None:
             return
-        pieces = hunks(reference.trace, actual.trace)
         t = self.target
+        if t.backend == REFERENCE and actual_error is None:  # the memory cell is a second run on the reference itself
+            paths = nondeterministic_paths(reference.trace, actual.trace)
+            shown = ", ".join(f'"{p}"' for p in paths[:8])
+            pytest.fail(f"non-deterministic in your graph: {len(paths)} path(s) differ between two runs on the "
+                        f"in-memory reference itself, e.g. {paths[0]} (fix: same_as_reference(scenario, "
+                        f"ignore=[{shown}]))", pytrace=False)
+        pieces = hunks(reference.trace, actual.trace)
         where = f"{t.backend} ({t.flavour}{', ' + t.loop if t.loop else ''})"
         raised = "" if actual_error is None else (
             f"\n{t.backend} raised:\n" + "".join(traceback.format_exception(actual_error, limit=-3)).rstrip())

@@ -207,6 +207,39 @@ def test_same_as_reference_fails_on_a_broken_saver_with_a_readable_diff(pytester
     assert "parity/fixtures.py" not in out, "the failure should be the diff, not the plugin's traceback"
 
 
+STAMPED = '''
+import uuid
+from graph import build
+
+
+def test_same(same_as_reference):
+    def scenario(saver, trace):
+        out = build(saver).invoke({"n": 1}, trace.config("t1"))
+        trace.add("run", {**out, "ref": uuid.uuid4().hex})
+    same_as_reference(scenario)
+
+
+def test_same_ignored(same_as_reference):
+    def scenario(saver, trace):
+        out = build(saver).invoke({"n": 1}, trace.config("t1"))
+        trace.add("run", {**out, "ref": uuid.uuid4().hex})
+    same_as_reference(scenario, ignore=["ref"])
+'''
+
+
+def test_a_team_scenario_that_stores_a_uuid_is_non_deterministic_with_the_exact_ignore_to_add(pytester):
+    """Issue 14 item 4 for a team's same_as_reference: the memory cell is a second run on the reference, so a
+    difference there is the graph's, said with the ignore= that fixes it (which then passes)."""
+    pytester.makeini(INI)
+    pytester.makepyfile(graph=GRAPH, test_team=STAMPED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "--parity-backend", "memory",
+                                           "--parity-loop", "selector", timeout=120)
+    out = result.stdout.str()
+    result.assert_outcomes(passed=1, failed=1)
+    assert "non-deterministic in your graph: 1 path(s) differ between two runs on the in-memory reference" in out, out
+    assert 'same_as_reference(scenario, ignore=["ref"])' in out, out[-3000:]
+
+
 UNRELATED = '''
 import asyncio, signal
 
