@@ -157,7 +157,7 @@ def test_a_missing_image_stops_the_run_in_seconds_with_one_line(engine):
 
 def test_auto_without_pullable_images_falls_back_to_embedded_and_says_why(engine, monkeypatch):
     monkeypatch.setenv("PARITY_REDIS_IMAGE", "parity-local/absent:1")
-    pool = ServerPool(ServerConfig.resolve("auto", None, None, container_network="host"))
+    pool = ServerPool(ServerConfig.resolve("auto", container_network="host"))
     assert pool.provider == "embedded"
     assert "parity-local/absent:1 is not on this engine and cannot be pulled" in pool.provider_reason
     with pytest.raises(ParityUsageError, match="no bridge network"):
@@ -166,7 +166,7 @@ def test_auto_without_pullable_images_falls_back_to_embedded_and_says_why(engine
 
 def test_a_killed_suite_leaves_no_container(engine):
     code = ("import time; from parity.servers.pool import ServerPool, ServerConfig\n"
-            "pool = ServerPool(ServerConfig.resolve('testcontainers', None, None, container_network='host',"
+            "pool = ServerPool(ServerConfig.resolve('testcontainers', container_network='host',"
             f" images={standins.images()!r}))\n"
             "print(pool.get('redis').url, flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,

@@ -332,11 +332,11 @@ def test_a_redis_url_in_the_environment_that_is_not_used_is_said():
     from parity.servers.pool import ServerConfig
 
     env = {"REDIS_URL": "redis://127.0.0.1:6390/0", "DATABASE_URL": "postgresql://app@127.0.0.1/app"}
-    line = ServerConfig.resolve("embedded", None, None, env=env).unused_env(env)
+    line = ServerConfig.resolve("embedded", env=env).unused_env(env)
     assert line and "REDIS_URL" in line and "DATABASE_URL" in line and "--redis-url" in line and "fix:" in line, line
-    used = ServerConfig.resolve("external", None, None, env={"REDIS_URL": env["REDIS_URL"]})
+    used = ServerConfig.resolve("external", env={"REDIS_URL": env["REDIS_URL"]})
     assert used.unused_env({"REDIS_URL": env["REDIS_URL"]}) is None, "the external provider reads REDIS_URL"
-    given = ServerConfig.resolve("embedded", env["REDIS_URL"], None, env={})
+    given = ServerConfig.resolve("embedded", {"redis": env["REDIS_URL"]}, env={})
     assert given.unused_env({"REDIS_URL": env["REDIS_URL"]}) is None, "a --redis-url makes it moot"
 
 

@@ -78,12 +78,12 @@ def test_no_docker_engine_is_detected(monkeypatch):
 
 def test_provider_resolution_precedence():
     env = {"PARITY_PROVIDER": "external", "REDIS_URL": "redis://r:1/0", "POSTGRES_URL": "postgresql://p/db"}
-    cfg = ServerConfig.resolve(None, None, None, env)
+    cfg = ServerConfig.resolve(None, None, env)
     assert cfg.provider == "external" and cfg.urls == {"redis": "redis://r:1/0", "postgres": "postgresql://p/db"}
-    cfg = ServerConfig.resolve("embedded", "redis://mine:2/0", None, env)
+    cfg = ServerConfig.resolve("embedded", {"redis": "redis://mine:2/0"}, env)
     assert cfg.provider == "embedded" and cfg.urls == {"redis": "redis://mine:2/0"}, "flags beat env; env URLs only for external"
     with pytest.raises(ParityUsageError, match="unknown provider 'nope'"):
-        ServerConfig.resolve("nope", None, None, {})
+        ServerConfig.resolve("nope", None, {})
 
 
 def test_external_without_a_url_makes_that_family_unavailable():
@@ -102,14 +102,14 @@ def test_passwords_are_masked():
 
 def test_external_with_no_url_at_all_is_one_line():
     with pytest.raises(ParityUsageError, match="--provider external needs the URL of at least one server"):
-        ServerConfig.resolve("external", None, None, env={})
+        ServerConfig.resolve("external", None, env={})
 
 
-@pytest.mark.parametrize("provider, kw", [("embedded", {"redis_url": "notaurl"}),
-                                          ("external", {"postgres_url": "mysql://u@h/db"})])
+@pytest.mark.parametrize("provider, kw", [("embedded", {"redis": "notaurl"}),
+                                          ("external", {"postgres": "mysql://u@h/db"})])
 def test_a_malformed_url_is_one_line_before_anything_starts(provider, kw):
     with pytest.raises(ParityUsageError, match="malformed URL"):
-        ServerConfig.resolve(provider, kw.get("redis_url"), kw.get("postgres_url"), env={})
+        ServerConfig.resolve(provider, kw, env={})
 
 
 def test_repeat_below_one_is_refused(monkeypatch):

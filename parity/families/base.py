@@ -31,6 +31,8 @@ class Family:
     order: ClassVar[int] = 100
     # The environment variable an external server's URL comes from (--provider external).
     url_env: ClassVar[str]
+    # Variables that usually hold such a URL elsewhere but the suite never reads: set, they get a warning.
+    other_url_envs: ClassVar[tuple[str, ...]] = ()
     # URL schemes a server of this family is reached by, and an example for the one-line usage error.
     url_schemes: ClassVar[tuple[str, ...]]
     url_example: ClassVar[str]

@@ -50,6 +50,7 @@ class Postgres(Family):
     name = "postgres"
     order = 1
     url_env = "POSTGRES_URL"
+    other_url_envs = ("DATABASE_URL",)  # the usual name of a Postgres URL in an app's environment
     container_image = "postgres:18"
     url_schemes = ("postgresql", "postgres")
     url_example = "postgresql://user:password@host:5432/dbname"

@@ -22,15 +22,16 @@ class ServerConfig:
     containers: ContainerOptions = field(default_factory=ContainerOptions)
 
     @classmethod
-    def resolve(cls, provider: str | None, redis_url: str | None, postgres_url: str | None,
+    def resolve(cls, provider: str | None, urls: dict[str, str | None] | None = None,
                 env: dict[str, str] | None = None, *, container_network: str | None = None,
                 images: dict[str, str | None] | None = None) -> "ServerConfig":
+        """urls: {family: URL} from the --FAMILY-url options (None or "" = not given)."""
         env = dict(os.environ) if env is None else env
         options = ContainerOptions.resolve(container_network, images, env)
         chosen = (provider or env.get("PARITY_PROVIDER") or "auto").strip().lower()
         if chosen not in PROVIDERS:
             raise ParityUsageError(f"unknown provider {chosen!r}", f"use one of {', '.join(PROVIDERS)}")
-        urls = {f: u for f, u in (("redis", redis_url), ("postgres", postgres_url)) if u}
+        urls = {family: url for family, url in (urls or {}).items() if url}
         if chosen == "external":
             for family in families.names():
                 var = families.get(family).url_env
@@ -38,7 +39,7 @@ class ServerConfig:
                     urls[family] = env[var]
             if not urls:
                 raise ParityUsageError("--provider external needs the URL of at least one server",
-                                       "pass --redis-url / --postgres-url or set REDIS_URL / POSTGRES_URL")
+                                       f"pass {_flags(families.names())} or set {_vars()}")
         for family, url in urls.items():
             families.get(family).check_url(url)
         return cls(chosen, urls, options)
@@ -48,15 +49,17 @@ class ServerConfig:
         alone was ignored without a word: only --provider external reads it), else None."""
         env = dict(os.environ) if env is None else env
         names = {families.get(f).url_env: f for f in families.names()}
-        names.setdefault("DATABASE_URL", "postgres")  # the usual name of a Postgres URL; we never read it
+        for f in families.names():  # the usual names of such a URL elsewhere (DATABASE_URL); we never read them
+            for var in families.get(f).other_url_envs:
+                names.setdefault(var, f)
         unused = [var for var, family in names.items() if env.get(var) and family not in self.urls
                   and (self.provider != "external" or var not in (families.get(family).url_env,))]
         if not unused:
             return None
-        flags = " / ".join(f"--{names[v]}-url" for v in unused)
-        why = ("the external provider reads only REDIS_URL / POSTGRES_URL" if self.provider == "external" else
+        flags = _flags(names[v] for v in unused)
+        why = (f"the external provider reads only {_vars()}" if self.provider == "external" else
                f"the provider is {self.provider}, which starts its own servers; only --provider external reads "
-               "REDIS_URL / POSTGRES_URL")
+               f"{_vars()}")
         return (f"parity: warning: {', '.join(unused)} {'is' if len(unused) == 1 else 'are'} set but not used: {why} "
                 f"(fix: to test against that server pass {flags}, or unset the variable)")
 
@@ -64,7 +67,8 @@ class ServerConfig:
     @classmethod
     def from_args(cls, args) -> "ServerConfig":
         """From parsed CLI arguments or Options: the same names in both."""
-        return cls.resolve(args.provider, args.redis_url, args.postgres_url,
+        urls = {family: getattr(args, f"{family}_url", None) for family in families.names()}  # --FAMILY-url
+        return cls.resolve(args.provider, urls,
                            container_network=getattr(args, "container_network", None),
                            images=containers.parse_images(getattr(args, "images", None) or []))
 
@@ -196,3 +200,13 @@ class ServerPool:
             self._root = None
         if errors:
             raise errors[0]
+
+
+def _flags(names) -> str:
+    """"--redis-url / --postgres-url": the URL option of each family named."""
+    return " / ".join(f"--{name}-url" for name in names)
+
+
+def _vars() -> str:
+    """"REDIS_URL / POSTGRES_URL": the variable each family's external URL comes from."""
+    return " / ".join(families.get(name).url_env for name in families.names())
