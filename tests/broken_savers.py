@@ -297,7 +297,19 @@ class KeepsTuples(InMemorySaver):
         super().__init__(serde=_PickleSerde())
 
 
+class KeepsOldestOnPrune(InMemorySaver):
+    """prune(strategy="keep_latest") keeps each namespace's oldest checkpoint instead of its latest."""
+
+    def prune(self, thread_ids, *, strategy="keep_latest"):
+        for thread_id in thread_ids:
+            for checkpoints in self.storage.get(thread_id, {}).values():
+                for cid in sorted(checkpoints)[1 if strategy == "keep_latest" else 0:]:
+                    del checkpoints[cid]
+
+
 rounds_floats = _factory("round", RoundsFloats)
+keeps_oldest_on_prune = _factory("prune", KeepsOldestOnPrune)
+keeps_oldest_on_prune.parity_capabilities = CAPS + ("prune",)
 keeps_tuples = _factory("tuples", KeepsTuples)
 nan_to_none = _factory("nan", NanToNone)
 drops_negative_zero = _factory("negzero", DropsNegativeZero)
@@ -310,5 +322,6 @@ GENERATED_BUGS = {"gen_round": ("rounds_floats", "test_generated_values"),
                   "gen_miskey": ("miskeys_thread_ids", "test_generated_identifiers"),
                   "gen_page": ("first_page_only", "test_generated_history"),
                   "gen_tuples": ("keeps_tuples", "test_generated_values"),
+                  "gen_prune": ("keeps_oldest_on_prune", "test_generated_saver_api_sequence"),
                   # the same bug through a compiled graph: the graph-operations machine meets thread "a:b"
                   "gen_graph_miskey": ("miskeys_thread_ids", "test_generated_graph_operations")}

@@ -19,7 +19,8 @@ WRITES = st.lists(st.tuples(st.text(string.ascii_lowercase, min_size=1, max_size
 
 class SaverMachine(RuleBasedStateMachine):
     """LangGraph's order: put a checkpoint (child of the thread's latest, or a fork of an older one), put_writes
-    for it (a task may write again), get_tuple latest / by id, list with filter / before / limit, delete_thread;
+    for it (a task may write again), get_tuple latest / by id, list with filter / before / limit, delete_thread,
+    prune (where capable: judged against prune's documented contract applied to InMemorySaver, which has none);
     every step's observations equal InMemorySaver's."""
 
     judge = None  # set per cell by run_machine (a RuleBasedStateMachine is built by Hypothesis without arguments)
@@ -72,6 +73,14 @@ class SaverMachine(RuleBasedStateMachine):
     def delete(self, thread):
         self.do(("delete", thread))
         self.threads.pop(thread, None)
+
+    @precondition(lambda self: C.PRUNE in self.caps and any(self.threads.values()))
+    @rule(data=st.data(), strategy=st.sampled_from(["keep_latest", "delete"]))
+    def prune(self, data, strategy):
+        thread = data.draw(st.sampled_from(sorted(t for t, ids in self.threads.items() if ids)))
+        self.do(("prune", thread, strategy))
+        ids = self.threads[thread]  # what is left to read by id or fork from
+        ids[:] = ids[-1:] if strategy == "keep_latest" else []
 
 
 PROPERTY = SAVER_API = Property("saver_api", SaverMachine.__doc__, st.nothing(), requires=(C.FULL_HISTORY,), weight=0.4)

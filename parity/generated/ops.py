@@ -6,6 +6,7 @@ An op is a tuple whose first item names it; thread ids are the user's (a run-uni
   ("get", thread, ns, checkpoint_id | None)
   ("list", thread | None, ns | None, filter | None, before_id | None, limit | None)
   ("delete", thread)
+  ("prune", thread, strategy)   strategy "keep_latest" or "delete"
 The same tuples are written into repro scripts, which carry a copy of `run_ops` (see repro.py).
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.checkpoint.base import BaseCheckpointSaver, empty_checkpoint
 
 
 def checkpoint_id(n: int) -> str:
@@ -97,9 +98,23 @@ async def run_op(saver, is_async: bool, prefix: str, op: tuple, versions: dict) 
             return views if ns is not None else sorted(views, key=repr)  # across namespaces no order is promised
         if kind == "delete":
             return await call(saver, is_async, "delete_thread", prefix + op[1])
+        if kind == "prune":
+            if type(saver).prune is BaseCheckpointSaver.prune:  # the reference has no prune: its documented contract
+                return prune_memory(saver, prefix + op[1], op[2])
+            return await call(saver, is_async, "prune", [prefix + op[1]], strategy=op[2])
     except Exception as exc:  # compared with what the reference did
         return {"raised": type(exc).__name__}
     raise ValueError(f"unknown op {kind!r}")
+
+
+def prune_memory(saver, thread_id: str, strategy: str) -> None:
+    """BaseCheckpointSaver.prune's documented contract, on InMemorySaver (which does not implement prune):
+    "keep_latest" keeps only the most recent checkpoint (the highest id) of each namespace, "delete" none; the
+    pending writes of a removed checkpoint go with it."""
+    for ns, checkpoints in saver.storage.get(thread_id, {}).items():
+        for cid in sorted(checkpoints)[:-1 if strategy == "keep_latest" else None]:
+            del checkpoints[cid]
+            saver.writes.pop((thread_id, ns, cid), None)
 
 
 async def run_ops(saver, is_async: bool, prefix: str, ops: list[tuple]) -> list[Any]:

@@ -42,6 +42,7 @@ BODY = r'''P = f"r{uuid.uuid4().hex[:6]}~"  # this run's thread-id prefix
 def cfg(t, ns=None, cid=None): return {"configurable": {k: v for k, v in (("thread_id", P + t), ("checkpoint_ns", ns), ("checkpoint_id", cid)) if v is not None}}
 def strip(c): return c and {k: v[len(P):] if k == "thread_id" else v for k, v in c["configurable"].items()}
 def view(t, full=True): w = {}; [w.setdefault(k, []).append([c, v]) for k, c, v in (t.pending_writes or [] if t else [])]; return t and (strip(t.config), strip(t.parent_config), t.metadata) + ((t.checkpoint["channel_values"], sorted(w.items())) if full else ())
+def mprune(s, t, how): [(c.pop(k), s.writes.pop((t, ns, k), None)) for ns, c in s.storage.get(t, {}).items() for k in sorted(c)[:-1 if how == "keep_latest" else None]]  # prune's documented contract (InMemorySaver has none)
 async def run(s, a):
     async def call(name, *args, **kw): r = getattr(s, "a" * a + name)(*args, **kw); return [x async for x in r] if inspect.isasyncgen(r) else list(r) if inspect.isgenerator(r) else (await r if a else r)
     out, n = [], 0
@@ -52,6 +53,7 @@ async def run(s, a):
             elif op[0] == "get": out.append(view(await call("get_tuple", cfg(*op[1:]))))
             elif op[0] == "list": r = [view(t, False) for t in await call("list", cfg(op[1], op[2]), filter=op[3], before=op[4] and cfg(op[1], op[2], op[4]), limit=op[5])]; out.append(r if op[2] is not None else sorted(r, key=repr))
             elif op[0] == "delete": out.append(await call("delete_thread", P + op[1]))
+            elif op[0] == "prune": out.append(mprune(s, P + op[1], op[2]) if type(s).prune is BaseCheckpointSaver.prune else await call("prune", [P + op[1]], strategy=op[2]))
         except Exception as e: out.append(("raised", type(e).__name__))
     return out
 def canon(v):
@@ -73,7 +75,7 @@ def script(finding, backend, ops: list) -> str:
     """The repro's source: OPS as literals, the target saver, the comparison with InMemorySaver."""
     used: set[str] = set()
     ops_src = "[" + ", ".join(lit.literal(op, used) for op in ops) + "]"
-    first = ["import asyncio, contextlib, inspect, sys, uuid", "from langgraph.checkpoint.base import empty_checkpoint",
+    first = ["import asyncio, contextlib, inspect, sys, uuid", "from langgraph.checkpoint.base import BaseCheckpointSaver, empty_checkpoint",
              "from langgraph.checkpoint.memory import InMemorySaver"]
     first += sorted({lit.IMPORTS[n] for n in used if n in lit.IMPORTS})
     msgs = sorted(n for n in used if n.endswith("Message"))
