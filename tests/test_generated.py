@@ -166,7 +166,7 @@ def broken_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("generated-broken")
     savers = [a for name, (fn, _) in GENERATED_BUGS.items() for a in ("--parity-saver", f"{name}=tests.broken_savers:{fn}")]
     wanted = " or ".join(f"{test}[{name}-sync" for name, (_, test) in GENERATED_BUGS.items())
-    return out, *run_generated(out, "--parity-quick", "--parity-seed", "12345", "--parity-shrink-seconds", "3", *savers,
+    return out, *run_generated(out, "--parity-quick", "--parity-seed", "12345", "--parity-shrink-seconds", "1", *savers,
                                "--parity-hypothesis-db", str(out / "db"),  # test_a_failure_replays_first... reads it
                                "--parity-backend", ",".join(GENERATED_BUGS), "-k", wanted)
 

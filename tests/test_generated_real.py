@@ -43,7 +43,7 @@ def real_findings(redis_url, tmp_path_factory):
     out = tmp_path_factory.mktemp("generated-real")
     cmd = [sys.executable, "-m", "pytest", "compat/test_generated.py", "-q", "-p", "no:cacheprovider",
            "--parity-out", str(out), "--parity-redis-url", redis_url, "--parity-backend", "redis,sqlite",
-           "--parity-quick", "--parity-seed", "7", "--parity-shrink-seconds", "2",
+           "--parity-quick", "--parity-seed", "7", "--parity-shrink-seconds", "1",
            "-k", "(test_generated_values or test_generated_graph_operations) and not async"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env={**os.environ})
     assert (out / "results.json").exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
