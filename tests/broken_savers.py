@@ -307,7 +307,17 @@ class KeepsOldestOnPrune(InMemorySaver):
                     del checkpoints[cid]
 
 
+class ReadsLatestForAnyId(InMemorySaver):
+    """get_tuple(config with a checkpoint_id) returns the thread's latest checkpoint: time travel (replay, fork from
+    a past checkpoint) silently starts from the latest."""
+
+    def get_tuple(self, config):
+        conf = {k: v for k, v in config["configurable"].items() if k != "checkpoint_id"}
+        return super().get_tuple({**config, "configurable": conf})
+
+
 rounds_floats = _factory("round", RoundsFloats)
+reads_latest_for_any_id = _factory("latest", ReadsLatestForAnyId)
 keeps_oldest_on_prune = _factory("prune", KeepsOldestOnPrune)
 keeps_oldest_on_prune.parity_capabilities = CAPS + ("prune",)
 keeps_tuples = _factory("tuples", KeepsTuples)
@@ -324,4 +334,6 @@ GENERATED_BUGS = {"gen_round": ("rounds_floats", "test_generated_values"),
                   "gen_tuples": ("keeps_tuples", "test_generated_values"),
                   "gen_prune": ("keeps_oldest_on_prune", "test_generated_saver_api_sequence"),
                   # the same bug through a compiled graph: the graph-operations machine meets thread "a:b"
-                  "gen_graph_miskey": ("miskeys_thread_ids", "test_generated_graph_operations")}
+                  "gen_graph_miskey": ("miskeys_thread_ids", "test_generated_graph_operations"),
+                  # time travel through a compiled graph: replay / fork from a past checkpoint
+                  "gen_graph_latest": ("reads_latest_for_any_id", "test_generated_graph_operations")}
