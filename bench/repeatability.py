@@ -32,10 +32,9 @@ def run(out: Path, profile: str, loop: str | None) -> dict:
 
 
 def headline(doc: dict) -> dict[tuple, float]:
-    """The reported headline ratios (repeat 1), keyed without the repeat."""
-    return {tuple(r.get(k) for k in repeatability.KEY): r["median"] for r in doc.get("ratios", [])
-            if (r.get("op"), r.get("payload")) in repeatability.HEADLINE and r.get("pairing") == "defaults"
-            and (r.get("repeat") or 1) == 1 and r.get("median")}
+    """The run's headline ratios (the median over its repeats and fresh processes), keyed without the repeat."""
+    return {tuple(e.get(k) for k in repeatability.KEY): e["headline"]
+            for e in (doc.get("repeatability") or {}).get("headline", []) if e.get("headline")}
 
 
 def main(argv: list[str] | None = None) -> int:
