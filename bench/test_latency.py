@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity.measuring import latency, noise, ops, placement
+from parity.measuring import latency, noise, ops, placement, repeatability
 from parity.measuring.latency import Conditions
 from parity.reasons import not_applicable
 
@@ -89,7 +89,7 @@ def _in_workers(bench, cond: Conditions, backends: list) -> None:
         if len(meds) < 2:
             continue
         op, numer, denom = key
-        spread = (max(meds) - min(meds)) / min(meds)
+        spread = repeatability.spread(meds)
         bench.session.add("noise", {"kind": "processes", "what": f"{op}[1KB] sync {numer}÷{denom} in fresh processes",
                                     "seconds": 0.0, "op": op, "payload": "1KB", "flavour": "sync", "numerator": numer,
                                     "denominator": denom, "layout": cond.layout, "medians": [round(m, 4) for m in meds],

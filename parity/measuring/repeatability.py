@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from parity.measuring import placement
 from parity.measuring.ops import HEADLINE_OPS
 from parity.measuring.profile import get as profile
 
@@ -23,6 +24,11 @@ UNPINNED_FACTOR = 2.0
 
 def target(doc: dict[str, Any]) -> float:
     return profile(str((doc.get("run") or {}).get("profile") or "standard")).repeat_target
+
+
+def spread(medians: list[float]) -> float:
+    """(largest - smallest) / smallest: how far one ratio moved across its repeats or processes."""
+    return (max(medians) - min(medians)) / min(medians)
 
 
 def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -45,7 +51,7 @@ def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
         # The run's headline figure: the median over its repeats and its fresh processes, as pyperf reports over
         # its workers; a single repeat caught by a burst (put 0.93 beside 0.81, 0.77, 0.84, 0.83, 0.82) moves it
         # little, and the spread still shows that burst.
-        entry = {**e, "medians": [round(m, 4) for m in meds], "spread": round((max(meds) - min(meds)) / min(meds), 4),
+        entry = {**e, "medians": [round(m, 4) for m in meds], "spread": round(spread(meds), 4),
                  "headline": round(statistics.median(meds + list(fresh)), 4), "figures": len(meds) + len(fresh)}
         disk = [r.get("disk_fsync_p50_ms") for r in rows]
         if all(isinstance(d, (int, float)) for d in disk):
@@ -86,7 +92,7 @@ def derive(doc: dict[str, Any]) -> dict[str, Any] | None:
     procs = sorted((n for n in doc.get("noise") or [] if n.get("kind") == "processes" and "spread" in n),
                    key=lambda n: -n["spread"])
     worst_proc = procs[0] if procs else None
-    unpinned = sorted({e["layout"] or "not recorded" for e in entries if e.get("layout") != "split CPUs, pinned"})
+    unpinned = sorted({e["layout"] or "not recorded" for e in entries if e.get("layout") != placement.HEADLINE})
     measured = max(t, worst["spread"], worst_proc["spread"] if worst_proc else 0.0)
     out: dict[str, Any] = {"target": t, "headline": entries, "worst": worst, "processes": procs,
                            "worst_processes": worst_proc, "exceeds_target": measured > t, "uncertainty": measured,
