@@ -37,7 +37,7 @@ def test_shadow_cost(bench, flavour_loop):
     assert len(rows) == len(plan.levels) * len(shadow_cost.FRACTIONS) * len(shadow_cost.OPS), f"expected a row per level, arm and op, got {len(rows)}"
 
 
-def test_shadow_demo_session(bench):
+def test_shadow_demo_recording(bench):
     """The report's demo: the run's workload (the sales-email demo by default) played on a few conversations through
     ShadowSaver (primary Postgres, candidate Redis, every read compared), summarised into the `shadow` section; then
     the threads it left in Postgres replayed into Redis (`replay` section), read-only on the source."""
@@ -52,7 +52,7 @@ def test_shadow_demo_session(bench):
     session = bench.session
     workload = load((session.options.workloads or ["parity.workloads.demo:sales_email"])[0])
     out = session.options.out / "shadow" if session.options.out else None
-    shadow, replay, took = demo.session(session.registry, endpoints["postgres"], endpoints["redis"],
+    shadow, replay, took = demo.run_demo(session.registry, endpoints["postgres"], endpoints["redis"],
                                         session.new_scope(), workload, out)
     shadow["demo"] = {"workload": workload.name, "threads": demo.DEMO_THREADS, "read_fraction": demo.DEMO_READ_FRACTION,
                       "seconds": round(took["shadow_s"], 2), "json_lines": str(out) if out else None}

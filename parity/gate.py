@@ -40,7 +40,7 @@ class Policy:
     durability: dict[str, Any] | None = None  # backend, settings?, fault?, max_lost, max_unresumable?
     must_not_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
     must_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    shadow: dict[str, Any] | None = None  # the [shadow] table: limits on a ShadowSaver session (see SECTIONS)
+    shadow: dict[str, Any] | None = None  # the [shadow] table: limits on ShadowSaver recordings (see SECTIONS)
     replay: dict[str, Any] | None = None  # the [replay] table: limits on `parity replay` (see SECTIONS)
 
 

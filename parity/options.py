@@ -13,6 +13,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
+from parity import families
 from parity.errors import ParityUsageError
 from parity.servers.containers import NETWORKS
 from parity.servers.pool import PROVIDERS
@@ -197,10 +198,9 @@ class Options:
 
     provider: str | None = option("--parity-provider", "where servers come from (default: $PARITY_PROVIDER or auto)",
                                   choices=PROVIDERS, cli="--provider", commands=SERVER)
-    redis_url: str | None = option("--parity-redis-url", "use this Redis (external; the suite stays in its own key prefix)",
-                                   cli="--redis-url", commands=SERVER)
-    postgres_url: str | None = option("--parity-postgres-url", "use this Postgres (external; the suite stays in its own schema)",
-                                      cli="--postgres-url", commands=SERVER)
+    # --FAMILY-url for every server family (parity/families/): not fields here but one option per family module,
+    # declared in family_url_options(), so a new family brings its URL flag with it. {family: URL} as given.
+    urls: dict[str, str] = field(default_factory=dict)
     container_network: str | None = option("--parity-container-network", "testcontainers: bridge (mapped ports, "
                                            "the default) or host (a free loopback port per server, no bridge "
                                            "network; $PARITY_CONTAINER_NETWORK)", choices=NETWORKS,
@@ -254,16 +254,19 @@ class Options:
 
     @classmethod
     def declared(cls, command: str | None = None) -> list[tuple[str, Opt]]:
-        """(field name, option) of every option, or of those a CLI command takes."""
-        return [(f.name, f.metadata["opt"]) for f in fields(cls)
-                if "opt" in f.metadata and (command is None or command in f.metadata["opt"].commands)]
+        """(name, option) of every option, or of those a CLI command takes; NAME is the argparse dest."""
+        every = [(f.name, f.metadata["opt"]) for f in fields(cls) if "opt" in f.metadata] + family_url_options()
+        return [(name, opt) for name, opt in every if command is None or command in opt.commands]
 
     @classmethod
     def from_values(cls, get: Callable[[str], Any]) -> "Options":
         """The one validation: each option's value as given (None when absent), resolved and checked."""
         given = {name: get(name) for name, _ in cls.declared()}
-        values = {}
+        values: dict[str, Any] = {"urls": {family: given[f"{family}_url"] for family in families.names()
+                                          if given[f"{family}_url"]}}
         for f in fields(cls):
+            if "opt" not in f.metadata:
+                continue
             opt: Opt = f.metadata["opt"]
             value = given[f.name]
             if opt.resolve is not None:
@@ -282,6 +285,17 @@ class Options:
     def from_args(cls, args) -> "Options":
         """From a CLI namespace; options the command does not take keep their defaults."""
         return cls.from_values(lambda name: getattr(args, name, None))
+
+
+def family_url_options() -> list[tuple[str, Opt]]:
+    """--FAMILY-url of every server family, from the family's own declaration (title, scope kind)."""
+    out = []
+    for name in families.names():
+        family = families.get(name)
+        scope = "schema" if family.schema_scoped else "key prefix"
+        out.append((f"{name}_url", Opt(f"--parity-{name}-url", f"use this {family.title} (external; the suite stays "
+                                       f"in its own {scope})", cli=f"--{name}-url", commands=SERVER)))
+    return out
 
 
 def add_options(parser) -> None:

@@ -70,3 +70,24 @@ def test_every_pytest_flag_and_dest_is_namespaced():
     """The plugin loads in a team's repository: a flag or dest of ours must not collide with theirs."""
     for name, opt in Options.declared():
         assert opt.flag.startswith("--parity-") and pytest_dest(name).startswith("parity_"), (name, opt.flag)
+
+
+def test_a_new_server_family_brings_its_url_option_with_it(monkeypatch):
+    """Issue 11: a third family is one new module; its --FAMILY-url comes from the family, not from options.py."""
+    from parity import families
+    from parity.families.redis import Redis
+
+    class Valkey(Redis):
+        name, title, order = "valkey", "Valkey", 5
+
+    known = dict(families._all())
+    monkeypatch.setattr(families, "_all", lambda: {**known, "valkey": Valkey()})
+    flags = {opt.flag: opt for _, opt in Options.declared("doctor")}
+    assert {"--parity-redis-url", "--parity-postgres-url", "--parity-valkey-url"} <= flags.keys()
+    assert flags["--parity-valkey-url"].cli == "--valkey-url" and "Valkey" in flags["--parity-valkey-url"].help
+    given = {"valkey_url": "redis://127.0.0.1:7/0"}
+    assert Options.from_values(given.get).urls == {"valkey": "redis://127.0.0.1:7/0"}
+    parser = _cli_parser("run")
+    args = parser.parse_args(["--valkey-url", "redis://127.0.0.1:7/0"])
+    assert Options.from_args(args).urls == {"valkey": "redis://127.0.0.1:7/0"}, "the CLI takes it and forwards it"
+    assert "--parity-valkey-url=redis://127.0.0.1:7/0" in forward(args, "run")

@@ -164,15 +164,15 @@ def test_report_shows_cost_targets_verdicts_and_fault_phases():
     assert 'id="shadow-cost"' in html and "SIGSTOP" in html and "postgres (embedded)" in html
 
 
-def test_demo_session_fills_the_shadow_and_replay_sections(servers, tmp_path):
+def test_demo_recording_fills_the_shadow_and_replay_sections(servers, tmp_path):
     """make report's demo, two conversations: the sections have real counts and the replay read what the shadow left."""
     from parity.shadow import demo
     from parity.workloads.demo import sales_email
 
     primary, candidate = servers
-    shadow, replay, took = demo.session(default_registry(), primary.endpoint(), candidate.endpoint(), "demotest",
+    shadow, replay, took = demo.run_demo(default_registry(), primary.endpoint(), candidate.endpoint(), "demotest",
                                         sales_email, tmp_path, threads=2)
-    assert shadow["sessions"] == 1 and shadow["counts"]["reads_compared"] > 0, shadow["counts"]
+    assert shadow["recordings"] == 1 and shadow["counts"]["reads_compared"] > 0, shadow["counts"]
     assert shadow["counts"]["mirrored_applied"] == shadow["counts"]["mirrored_queued"], shadow["counts"]
     assert replay["threads"]["available"] >= 2 and replay["targets"][0]["backend"] == "redis", replay["threads"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shadow-0001.jsonl"]

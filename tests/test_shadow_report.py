@@ -50,7 +50,7 @@ def _section(**over) -> dict:
     """A hand-made section with known numbers (latency: primary p50 1 ms, candidate 2 ms; means 1 ms and 1.5 ms)."""
     def hist(p50, mean):
         return {"count": 100, "mean_s": mean, "p50_s_upper": p50, "p99_s_upper": p50 * 4, "buckets_log2_us": {}}
-    s = {"sessions": 1, "counts": {"reads_compared": 500, "mirrored_queued": 1000, "mirrored_applied": 990,
+    s = {"recordings": 1, "counts": {"reads_compared": 500, "mirrored_queued": 1000, "mirrored_applied": 990,
                                    "dropped_queue_full": 10},
          "divergences": 0, "divergences_by_op": {}, "divergent_threads": [], "unreliable_threads": 2,
          "unreliable_thread_ids": ["a", "b"],
@@ -78,7 +78,7 @@ def test_report_shows_divergences_with_thread_op_and_diff(diverging):
         assert re.search(rf"<td[^>]*>{op}</td>", body), f"latency row for {op} missing"
     assert "p50 candidate ÷ primary" in body and "mean candidate ÷ primary" in body
     md = render_markdown(diverging)
-    assert "### Your traffic: shadow session" in md and f"thread `{example['thread']}`" in md
+    assert "### Your traffic: shadow recording" in md and f"thread `{example['thread']}`" in md
 
 
 def test_report_shows_drops_and_unreliable_threads():
@@ -106,7 +106,7 @@ def test_schema_rejects_a_malformed_shadow_section():
 
 # ---- gate ------------------------------------------------------------------------------------------------------
 
-def test_gate_passes_an_agreeing_session(agreeing):
+def test_gate_passes_an_agreeing_recording(agreeing):
     policy = {"shadow": {"max_divergences": 0, "max_dropped": 0, "max_unreliable_threads": 0}}
     assert run_gate(agreeing, policy) == (True, [])
 
@@ -176,7 +176,7 @@ def _shadow_rows(old, new):
     return [r for r in compare(old, new) if r["kind"] == "traffic"]
 
 
-def test_compare_identical_sessions_are_unchanged(diverging):
+def test_compare_identical_recordings_are_unchanged(diverging):
     rows = _shadow_rows(diverging, copy.deepcopy(diverging))
     assert rows and all(r["change"] == "unchanged" for r in rows), rows
 

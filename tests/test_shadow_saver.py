@@ -198,12 +198,12 @@ def test_summarize_writes_shadow_section(tmp_path, capsys):
     from parity import results
     from parity.cli import main
 
-    for candidate in (InMemorySaver(), WrongListOrder()):  # two sessions into one directory
+    for candidate in (InMemorySaver(), WrongListOrder()):  # two recordings into one directory
         with ShadowSaver(InMemorySaver(), candidate, out_dir=tmp_path, read_fraction=1.0) as s:
             _drive(s, threads=1)
     assert main(["shadow", "summarize", str(tmp_path)]) == 0
     shadow = results.load(tmp_path)["shadow"]
-    assert shadow["sessions"] == 2 and shadow["divergences"] > 0
+    assert shadow["recordings"] == 2 and shadow["divergences"] > 0
     assert set(shadow["divergences_by_op"]) == {"list"}, shadow["divergences_by_op"]
     assert shadow["latency"]["primary.put"]["count"] > 0 and shadow["latency"]["candidate.put"]["count"] > 0
     assert "list" in shadow["latency_p50_ratio"]

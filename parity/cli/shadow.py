@@ -1,4 +1,4 @@
-"""`parity shadow summarize DIR [--out RUN_DIR]`: a ShadowSaver session's JSON lines into results.json's `shadow` section."""
+"""`parity shadow summarize DIR [--out RUN_DIR]`: a ShadowSaver recording's JSON lines into results.json's `shadow` section."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from parity.shadow.summary import dropped, read_lines, section
 
 
 def main_shadow(argv: list[str]) -> int:
-    p = Parser(prog="parity shadow", description="summarise a ShadowSaver session")
+    p = Parser(prog="parity shadow", description="summarise ShadowSaver recordings")
     sub = p.add_subparsers(dest="action", required=True, parser_class=Parser)
     s = sub.add_parser("summarize", help="write the `shadow` section of results.json from DIR/shadow-*.jsonl")
     s.add_argument("dir", metavar="DIR", help="the out_dir given to ShadowSaver")

@@ -27,6 +27,8 @@ class Family:
     """
 
     name: ClassVar[str]
+    # What a person calls it, in help texts and report lines ("Redis").
+    title: ClassVar[str]
     # Where the family comes in reports and studies (lowest first): the migration's target, Redis, leads.
     order: ClassVar[int] = 100
     # The environment variable an external server's URL comes from (--provider external).

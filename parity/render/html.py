@@ -48,7 +48,7 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         ("servers", "Servers", lambda d, w: _servers(d)),
     ]
     if isinstance(doc.get("shadow"), dict):
-        out.append(("shadow", "Your traffic: shadow session", lambda d, w: traffic.shadow_html(d)))
+        out.append(("shadow", "Your traffic: shadow recording", lambda d, w: traffic.shadow_html(d)))
     if rows(doc, "shadow_cost") or rows(doc, "shadow_faults"):
         out.append(("shadow-cost", "What the shadow costs the app", lambda d, w: shadow_cost.cost_html(d)))
     if isinstance(doc.get("replay"), dict):

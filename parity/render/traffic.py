@@ -1,4 +1,4 @@
-"""Your traffic in the report: the `shadow` (ShadowSaver sessions) and `replay` sections as HTML and Markdown."""
+"""Your traffic in the report: the `shadow` (ShadowSaver recordings) and `replay` sections as HTML and Markdown."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def latency_rows(shadow: dict[str, Any]) -> list[dict[str, Any]]:
 def headline(shadow: dict[str, Any]) -> str:
     c = shadow.get("counts") or {}
     skipped = c.get("reads_skipped_unreliable", 0)
-    return (f"{shadow.get('sessions', 0)} session(s): {reads_compared(shadow)} reads compared, "
+    return (f"{shadow.get('recordings', 0)} recording(s): {reads_compared(shadow)} reads compared, "
             f"{shadow.get('divergences', 0)} divergences on {len(shadow.get('divergent_threads') or [])} thread(s); "
             f"{c.get('mirrored_applied', 0)} writes mirrored, {dropped(shadow)} dropped, "
             f"{shadow.get('unreliable_threads', 0)} thread(s) unreliable ({skipped} sampled reads not compared "
@@ -97,7 +97,7 @@ def shadow_markdown(doc: dict[str, Any]) -> str:
     shadow = doc.get("shadow")
     if not isinstance(shadow, dict):
         return ""
-    lines = ["### Your traffic: shadow session", "", headline(shadow), "",
+    lines = ["### Your traffic: shadow recording", "", headline(shadow), "",
              "| Op | Primary p50 ≤ ms | Candidate p50 ≤ ms | p50 cand ÷ prim | Mean cand ÷ prim | n (prim/cand) |",
              "|---|--:|--:|--:|--:|--:|"]
     for r in latency_rows(shadow):

@@ -66,8 +66,10 @@ class ServerConfig:
 
     @classmethod
     def from_args(cls, args) -> "ServerConfig":
-        """From parsed CLI arguments or Options: the same names in both."""
-        urls = {family: getattr(args, f"{family}_url", None) for family in families.names()}  # --FAMILY-url
+        """From Options (its `urls`) or parsed CLI arguments (a `FAMILY_url` per family, see options.family_url_options)."""
+        urls = getattr(args, "urls", None)
+        if urls is None:
+            urls = {family: getattr(args, f"{family}_url", None) for family in families.names()}
         return cls.resolve(args.provider, urls,
                            container_network=getattr(args, "container_network", None),
                            images=containers.parse_images(getattr(args, "images", None) or []))

@@ -43,9 +43,9 @@ def replay_primary(url: str, schema: str, target_backend, target_endpoint, scope
                                            "sample_seed": None}, [run])
 
 
-def session(registry, pg_endpoint, rd_endpoint, scope: str, workload, out_dir: Path | None,
+def run_demo(registry, pg_endpoint, rd_endpoint, scope: str, workload, out_dir: Path | None,
             threads: int = DEMO_THREADS) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
-    """Shadow session, summary, replay; returns the shadow section, the replay section and the seconds of each."""
+    """Shadow recording, summary, replay; returns the shadow section, the replay section and the seconds of each."""
     from parity.backends.backend import SaverContext
     from parity.shadow import ShadowSaver
     from parity.shadow.summary import read_lines, section

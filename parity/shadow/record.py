@@ -1,4 +1,4 @@
-"""What a shadow session records: latency histograms, size-capped or hashed payloads, size-rotated JSON lines."""
+"""What a shadow recording holds: latency histograms, size-capped or hashed payloads, size-rotated JSON lines."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class RotatingJsonl:
         self.max_bytes = max_bytes
         self.lock = threading.Lock()  # the worker writes divergences, close() writes the summary
         existing = sorted(self.dir.glob("shadow-*.jsonl"))
-        self.index = int(existing[-1].stem.split("-")[1]) + 1 if existing else 1  # never append to an old session
+        self.index = int(existing[-1].stem.split("-")[1]) + 1 if existing else 1  # never append to an old recording
 
     @property
     def path(self) -> Path:

@@ -268,7 +268,7 @@ class ShadowSaver(BaseCheckpointSaver):
         if self.out is not None:
             self.out.write(record)
 
-    # ---- end of a session --------------------------------------------------------------------------------------
+    # ---- end of a recording --------------------------------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the worker has handled everything queued so far (tests, summaries); False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout

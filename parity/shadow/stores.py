@@ -10,9 +10,9 @@ LOOPBACK = {"localhost", "127.0.0.1", "::1", ""}  # "" is a Unix socket: this ma
 
 def store_of(saver: Any) -> tuple | None:
     """(family, where...) for the built-in savers' storage; None when unknown (then nothing is refused)."""
-    for probe in (_memory, _postgres, _redis, _sqlite):
+    for recognise in (_memory, _postgres, _redis, _sqlite):
         try:
-            found = probe(saver)
+            found = recognise(saver)
         except Exception:  # noqa: BLE001 - a saver we cannot look into is simply not checked
             found = None
         if found is not None:

@@ -1,4 +1,4 @@
-"""The `shadow` section of results.json, from the JSON lines one or more ShadowSaver sessions wrote."""
+"""The `shadow` section of results.json, from the JSON lines one or more ShadowSaver recordings wrote (a recording: one ShadowSaver, open to close)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def read_lines(directory: Path) -> list[dict[str, Any]]:
 
 
 def section(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts and histograms summed over sessions (one summary line each), divergences counted by op and thread."""
+    """Counts and histograms summed over recordings (one summary line each), divergences counted by op and thread."""
     summaries = [r for r in records if r.get("kind") == "summary"]
     divergences = [r for r in records if r.get("kind") == "divergence"]
     counts: Counter = Counter()
@@ -44,7 +44,7 @@ def section(records: list[dict[str, Any]]) -> dict[str, Any]:
                 merged.buckets[int(k)] = merged.buckets.get(int(k), 0) + n
             merged.count += h.get("count", 0)
             merged.total += (h.get("mean_s") or 0) * h.get("count", 0)
-    return {"sessions": len(summaries), "counts": dict(sorted(counts.items())),
+    return {"recordings": len(summaries), "counts": dict(sorted(counts.items())),
             "divergences": len(divergences),
             "divergences_by_op": dict(Counter(d.get("op") for d in divergences)),
             "divergent_threads": sorted({str(d.get("thread")) for d in divergences}),
@@ -53,7 +53,7 @@ def section(records: list[dict[str, Any]]) -> dict[str, Any]:
             "latency": {k: h.to_dict() for k, h in sorted(latency.items())},
             "latency_p50_ratio": _ratios(latency),
             "examples": divergences[:KEPT_DIVERGENCES],
-            "note": "latency quantiles are log2-bucket upper edges (at most 2x over); a session without a summary "
+            "note": "latency quantiles are log2-bucket upper edges (at most 2x over); a recording without a summary "
                     "line (not closed) contributes divergences but no counts"}
 
 
