@@ -7,9 +7,10 @@ from typing import Any
 from parity import results
 from parity.shadow.summary import dropped, reads_compared
 
-# Every field that tells two rows of one run apart, or rows of different loops/repeats get compared.
+# Every field that tells two rows of one run apart, or rows of different loops get compared. A ratio's repeats are
+# folded into one row first (repeatability.combined_ratios: the headline median, the hull of the repeats' CIs).
 # The CPU layout too: figures pinned to separate CPUs and figures placed by the scheduler are not comparable.
-RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "repeat", "layout")
+RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "layout")
 MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings", "pairing", "repeat", "layout")
 CHANGES = ("regression", "improvement", "unchanged")
 
@@ -211,9 +212,17 @@ def format_comparison(rows: list[dict[str, Any]], scope_line: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    if section == "ratios":
+        from parity.measuring.repeatability import combined_ratios
+
+        return combined_ratios(doc)
+    return results.rows(doc, section)
+
+
 def _pairs(old_doc: dict[str, Any], new_doc: dict[str, Any], section: str, key: tuple[str, ...]):
-    old = {_key(r, key): r for r in results.rows(old_doc, section)}
-    for r in results.rows(new_doc, section):
+    old = {_key(r, key): r for r in _rows(old_doc, section)}
+    for r in _rows(new_doc, section):
         k = _key(r, key)
         if k in old:
             yield k, old[k], r

@@ -7,6 +7,7 @@ registered without declaring them. The expected findings are tests/fixtures/corp
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import shutil
 import tempfile
@@ -29,6 +30,19 @@ def _drop(kind: str, ctx) -> None:
         if env is not None:
             env.close()
         shutil.rmtree(path, ignore_errors=True)
+
+
+@atexit.register
+def _sweep() -> None:
+    """Folders whose last saver was a keep=True one (a reopened saver, or one capability detection opened) were
+    never dropped by their context: remove what is left when the process ends."""
+    for env in _envs.values():
+        with contextlib.suppress(Exception):
+            env.close()
+    _envs.clear()
+    for path in _dirs.values():
+        shutil.rmtree(path, ignore_errors=True)
+    _dirs.clear()
 
 
 def _lmdb_env(path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity.measuring.repeatability import combined_ratios
 from parity.verdicts import band, band_verdict, claim, combine
 
 DEFAULTS = "defaults"
@@ -18,7 +19,8 @@ def _fmt(x: float) -> str:
 
 
 def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
-    rows = [r for r in doc.get("ratios", []) if r.get("op_kind") == kind and r.get("repeat", 1) == 1]
+    # Each ratio once, its repeats folded: the headline median and the hull of the repeats' CIs (see combined_ratios).
+    rows = [r for r in combined_ratios(doc) if r.get("op_kind") == kind]
     if not rows:
         return claim(cid, "not-testable-here", f"no {what} ratio measured in this run (needs a Redis and a Postgres backend)")
     pairing = DEFAULTS if any(r["pairing"] == DEFAULTS for r in rows) else rows[0]["pairing"]
@@ -41,8 +43,17 @@ def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
               f"CI inside {lo:g}–{hi:g}x in {inside}, wholly below in {below}; {why}"
               + (f" ({'; '.join(others)})" if others else ""))
     evidence = [f"ratios: {r['op']}[{r['payload']}] {r['flavour']}/{r.get('loop') or '-'} {r['numerator']}/{r['denominator']} "
-                f"{_fmt(r['median'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}] {r['pairing']}" for r in main]
+                f"{_fmt(r['median'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}] {r['pairing']}" + _over(r) for r in main]
     return claim(cid, combine(verdicts), reason, evidence)
+
+
+def _over(r: dict) -> str:
+    """How a folded ratio row was made, for its evidence line."""
+    if not r.get("repeats"):
+        return ""
+    procs = f" and {r['processes']} fresh processes" if r.get("processes") else ""
+    return (f" (median over {r['repeats']} repeats{procs}: {', '.join(_fmt(m) for m in r['repeat_medians'])}; "
+            "interval = hull of their CIs)")
 
 
 def c1(doc: dict) -> dict:

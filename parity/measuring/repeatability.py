@@ -60,6 +60,40 @@ def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: -e["spread"])
 
 
+def combined_ratios(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ratio rows with each ratio's repeats folded into one row, for verdicts and `parity compare`.
+
+    A ratio measured once keeps its row. A ratio measured in several repeats (and fresh processes) gets one row:
+    its median is the run's headline figure (the median over the repeats' and processes' medians, as `spreads`
+    computes it) and its interval the hull of the repeats' 95% CIs and the processes' medians. One repeat's CI
+    says how precisely that repeat was measured, not how far the ratio moves between repeats; the hull says both,
+    so a verdict or a regression needs the ratio's move to exceed what the run itself showed.
+    """
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for r in doc.get("ratios") or []:
+        if isinstance(r, dict) and r.get("median") is not None:
+            groups.setdefault(tuple(r.get(k) for k in KEY), []).append(r)
+    fresh = {(n.get("op"), n.get("flavour"), n.get("numerator"), n.get("denominator"), n.get("layout")):
+             [float(m) for m in n["medians"][1:]]
+             for n in doc.get("noise") or [] if n.get("kind") == "processes" and n.get("medians")}
+    out = []
+    for rows in groups.values():
+        rows = sorted(rows, key=lambda r: int(r.get("repeat") or 1))
+        if len(rows) == 1:
+            out.append(rows[0])
+            continue
+        first = rows[0]
+        procs = (fresh.get((first.get("op"), first.get("flavour"), first.get("numerator"), first.get("denominator"),
+                            first.get("layout")), []) if first.get("pairing") == "defaults" else [])
+        meds = [float(r["median"]) for r in rows] + procs
+        lows = [float(r.get("ci_low", r["median"])) for r in rows] + procs
+        highs = [float(r.get("ci_high", r["median"])) for r in rows] + procs
+        out.append({**first, "median": statistics.median(meds), "ci_low": min(lows), "ci_high": max(highs),
+                    "repeat": None, "repeats": len(rows), "processes": len(procs),
+                    "repeat_medians": [round(m, 4) for m in meds[:len(rows)]]})
+    return out
+
+
 def label(e: dict[str, Any]) -> str:
     return (f"{e['op']}[{e['payload']}] {e['flavour']}/{e.get('loop') or '-'} "
             f"{e['numerator']}÷{e['denominator']}")
