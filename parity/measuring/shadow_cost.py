@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +21,22 @@ TARGETS = {0.01: 0.05, 1.0: 0.15}
 # step's time does not depend on that split.
 OPS = ("put", "get_tuple", "step")
 # The arms beside "bare": issue 19's two sampling fractions, and the mirror alone (no read compared), which tells
-# the cost of mirroring writes from the cost of comparing reads.
-FRACTIONS = {"mirror only": 0.0, "shadow 1%": 0.01, "shadow 100%": 1.0}
+# the cost of mirroring writes from the cost of comparing reads; each with the candidate on a worker thread in the
+# app's process, and the two fractions again with the candidate in a sidecar process (isolation="process").
+FRACTIONS = {"mirror only": 0.0, "shadow 1%": 0.01, "shadow 100%": 1.0,
+             "sidecar 1%": 0.01, "sidecar 100%": 1.0}
+ISOLATION = {"sidecar 1%": "process", "sidecar 100%": "process"}  # the others: "thread"
+
+
+def builtin_candidate(backend: str, family: str, url: str, scope: str):
+    """What a sidecar arm's process builds: a built-in backend's sync saver under its own scope (a context manager;
+    the sidecar closes it, and with it drops the scope, when the shadow closes). Module level so it can be sent."""
+    from parity.backends.backend import SaverContext
+    from parity.backends.registry import default_registry
+    from parity.servers.endpoint import Endpoint
+
+    endpoint = Endpoint(family=family, url=url, provider="sidecar", owned=False)
+    return default_registry().get(backend).saver("sync", SaverContext(endpoint, scope))
 # Bootstrap resamples per ratio: below stats' default 2000 for time (a run computes ~70 ratios, p99 ones sort).
 CI_RESAMPLES = 1000
 
@@ -187,7 +202,8 @@ def rows_for(samples: dict[str, dict[str, list[int]]], fractions: dict[str, floa
     out = []
     for arm, fraction in fractions.items():
         for op in OPS:
-            out.append({**base, "op": op, "arm": arm, **compare(samples["bare"][op], samples[arm][op], fraction)})
+            out.append({**base, "op": op, "arm": arm, "isolation": ISOLATION.get(arm, "thread"),
+                        **compare(samples["bare"][op], samples[arm][op], fraction)})
     return out
 
 
@@ -216,7 +232,8 @@ def layout(session, endpoints: dict[str, Any], plan: CostPlan, flavour: str) -> 
     return {"primary": f"postgres ({endpoints['postgres'].provider}, same machine), {flavour} saver, "
                        f"pool max {pool['max_size']}",
             "candidate": f"redis ({endpoints['redis'].provider}, same machine), sync RedisSaver on the shadow's "
-                         "one worker thread",
+                         "one worker thread (sidecar arms: in the shadow's sidecar process at its lowest CPU priority, "
+                         "SCHED_IDLE on Linux)",
             "callers": "threads" if flavour == "sync" else "asyncio tasks on one event loop",
             "cores": os.cpu_count(), "queue_size": plan.queue_size,
             "step": "put (1KB state, mirrored) then get_tuple latest (sampled at the arm's fraction)",
@@ -242,9 +259,13 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
         primary = await stack.enter_async_context(cm) if flavour == "async" else stack.enter_context(cm)
         shadows = {}
         for arm, fraction in fractions.items():
-            candidate = stack.enter_context(rd.saver("sync", SaverContext(endpoints["redis"], session.new_scope())))
+            if ISOLATION.get(arm) == "process":
+                candidate = functools.partial(builtin_candidate, rd.name, "redis", endpoints["redis"].url,
+                                              session.new_scope())
+            else:
+                candidate = stack.enter_context(rd.saver("sync", SaverContext(endpoints["redis"], session.new_scope())))
             shadows[arm] = ShadowSaver(primary, candidate, read_fraction=fraction, seed=19,
-                                       queue_size=plan.queue_size)
+                                       queue_size=plan.queue_size, isolation=ISOLATION.get(arm, "thread"))
             # each level ends drained (settle), so a normal close is instant; after an error or Ctrl-C a backlog of
             # thousands of items must not hold the run for close()'s default 10 s per shadow
             stack.callback(shadows[arm].close, 2.0)

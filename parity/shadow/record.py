@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,71 @@ class Histogram:
         return {"count": self.count, "mean_s": self.total / self.count if self.count else None,
                 "p50_s_upper": self.quantile(0.5), "p99_s_upper": self.quantile(0.99),
                 "buckets_log2_us": {str(k): n for k, n in sorted(self.buckets.items())}}
+
+
+    def merge(self, d: dict[str, Any]) -> None:
+        """Add another histogram's to_dict() (the other process of a process-isolated shadow, or a recording)."""
+        for k, n in d.get("buckets_log2_us", {}).items():
+            self.buckets[int(k)] = self.buckets.get(int(k), 0) + n
+        self.count += d.get("count", 0)
+        self.total += (d.get("mean_s") or 0) * d.get("count", 0)
+
+
+KEPT_IN_MEMORY = 1000  # divergences a Tally keeps for tests and summaries; the JSON lines keep them all
+
+
+class Tally:
+    """What one side of a shadow counts: counters, unreliable threads, latency histograms, divergences. Touched by
+    app threads and the worker, hence the lock; a process-isolated shadow has one per process, merged at the end."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counts: Counter = Counter()
+        self.unreliable: set[str] = set()
+        self.latency: dict[str, Histogram] = {}
+        self.divergences: list[dict[str, Any]] = []
+
+    def record(self, side: str, op: str, seconds: float) -> None:
+        with self.lock:
+            self.latency.setdefault(f"{side}.{op}", Histogram()).record(seconds)
+
+    def count(self, key: str, thread: str | None = None) -> None:
+        with self.lock:
+            self.counts[key] += 1
+            if thread is not None and key.startswith("dropped"):
+                self.unreliable.add(thread)
+
+    def is_unreliable(self, thread: str | None) -> bool:
+        with self.lock:
+            return thread in self.unreliable
+
+    def keep(self, divergence: dict[str, Any]) -> None:
+        with self.lock:
+            if len(self.divergences) < KEPT_IN_MEMORY:
+                self.divergences.append(divergence)
+
+    def to_dict(self) -> dict[str, Any]:
+        with self.lock:
+            return {"counts": dict(sorted(self.counts.items())), "unreliable_threads": sorted(self.unreliable),
+                    "latency": {k: h.to_dict() for k, h in sorted(self.latency.items())},
+                    "divergences": list(self.divergences)}
+
+    def merged(self, other: dict[str, Any]) -> dict[str, Any]:
+        """This tally plus another's to_dict(), as a to_dict()."""
+        mine = self.to_dict()
+        counts = Counter(mine["counts"])
+        counts.update(other.get("counts", {}))
+        latency = {}
+        for key in sorted(set(mine["latency"]) | set(other.get("latency", {}))):
+            h = Histogram()
+            for part in (mine["latency"].get(key), other.get("latency", {}).get(key)):
+                if part:
+                    h.merge(part)
+            latency[key] = h.to_dict()
+        return {"counts": dict(sorted(counts.items())),
+                "unreliable_threads": sorted(set(mine["unreliable_threads"]) | set(other.get("unreliable_threads", []))),
+                "latency": latency,
+                "divergences": (mine["divergences"] + list(other.get("divergences", [])))[:KEPT_IN_MEMORY]}
 
 
 def payload(value: Any, cap: int, hash_values: bool) -> dict[str, Any]:

@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import pickle
 import queue
 import random
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from parity.judging.observe import tuple_view
-from parity.judging.trace import Trace, diff, first_difference
-from parity.shadow.record import Histogram, RotatingJsonl, payload
+from parity.shadow.mirror import Mirror, trace
+from parity.shadow.record import RotatingJsonl, Tally
 from parity.shadow.stores import describe, store_of
 
 _STOP = object()
+ISOLATIONS = ("thread", "process")
 
 
 def _thread(config) -> str | None:
     return ((config or {}).get("configurable") or {}).get("thread_id")
+
+
+PLAIN = (str, int, float, bool, type(None))
+
+
+def _portable(config):
+    """The part of a config a saver reads, fit to cross into the sidecar: LangGraph's run config also carries
+    callbacks and its runtime (`__pregel_*`), which pickle cannot carry and no saver reads. Savers read
+    `configurable` (thread_id, checkpoint_ns, checkpoint_id) and copy plain values of it and of `metadata` into
+    checkpoint metadata (langgraph's get_checkpoint_metadata skips `__` keys and non-plain values): that is kept."""
+    if not isinstance(config, dict):
+        return config
+    out = {}
+    for key in ("configurable", "metadata"):
+        part = config.get(key)
+        if isinstance(part, dict):
+            out[key] = {k: v for k, v in part.items() if not str(k).startswith("__") and isinstance(v, PLAIN)}
+    return out
 
 
 class ShadowSaver(BaseCheckpointSaver):
@@ -39,37 +57,75 @@ class ShadowSaver(BaseCheckpointSaver):
     they never wait for the candidate. An async saver as candidate is refused: its sync methods run its coroutines
     on the event loop it was set up on (the app's; AsyncRedisSaver and AsyncPostgresSaver do this), which would put
     the candidate's work on the app's loop and could hang close() called from that loop.
+
+    isolation="process" runs the candidate in a sidecar process at the lowest CPU priority instead (see
+    parity/shadow/sidecar.py): `candidate` is then a factory returning the candidate saver (a module-level function,
+    a functools.partial of one, or "module:function"), since a saver's connections cannot move between processes.
+    The request path then pickles each mirrored write and each sampled read's result; normalising and judging
+    happen in the sidecar.
     """
 
-    def __init__(self, primary: BaseCheckpointSaver, candidate: BaseCheckpointSaver, *, out_dir: str | Path | None = None,
+    def __init__(self, primary: BaseCheckpointSaver, candidate: Any, *, out_dir: str | Path | None = None,
                  read_fraction: float = 0.01, queue_size: int = 10_000, payload_cap: int = 4096,
-                 hash_values: bool = False, rotate_bytes: int = 10_000_000, seed: int | None = None) -> None:
+                 hash_values: bool = False, rotate_bytes: int = 10_000_000, seed: int | None = None,
+                 isolation: str = "thread") -> None:
         if not 0.0 <= read_fraction <= 1.0:
             raise ValueError(f"read_fraction must be within 0..1, got {read_fraction!r}")
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, got {isolation!r}")
         if candidate is primary:
             raise ValueError("the candidate is the primary saver itself: shadow a different store")
+        if isolation == "process" and isinstance(candidate, BaseCheckpointSaver):
+            raise ValueError("isolation='process' builds the candidate in its own process: give a factory that "
+                             f"returns it (a module-level function, functools.partial of one, or 'module:function'), "
+                             f"not a {type(candidate).__name__} instance")
+        if isolation == "thread":
+            self._refuse(primary, store_of(candidate), candidate)
+        super().__init__(serde=primary.serde)
+        self.primary, self.candidate, self.isolation = primary, candidate, isolation
+        self.read_fraction, self.payload_cap, self.hash_values = read_fraction, payload_cap, hash_values
+        self.random = random.Random(seed)
+        self.tally = Tally()  # the app's side; with isolation="thread" the worker's too
+        self.closed = False
+        self._sidecar_part: dict[str, Any] | None = None  # the sidecar's tally as of its last answer
+        if isolation == "process":
+            from parity.shadow.sidecar import Sidecar
+
+            self.sidecar = Sidecar(candidate, queue_size=queue_size, out_dir=None if out_dir is None else str(out_dir),
+                                   rotate_bytes=rotate_bytes, payload_cap=payload_cap, hash_values=hash_values,
+                                   read_fraction=read_fraction)
+            try:
+                self._refuse(primary, self.sidecar.store, None)
+            except ValueError:
+                self.sidecar.stop(self.tally.to_dict(), 5.0)
+                raise
+            self.out = None  # the sidecar writes the JSON lines
+            return
+        self.out = RotatingJsonl(out_dir, rotate_bytes) if out_dir is not None else None
+        self.mirror = Mirror(candidate, self.tally, self.out, payload_cap=payload_cap, hash_values=hash_values)
+        self.queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self.worker = threading.Thread(target=self._work, name="parity-shadow", daemon=True)
+        self.worker.start()
+
+    @staticmethod
+    def _refuse(primary, candidate_store, candidate) -> None:
         same = store_of(primary)
-        if same is not None and same == store_of(candidate):  # mirrored writes would land in the app's own store
+        if same is not None and same == (tuple(candidate_store) if candidate_store is not None else None):
+            # mirrored writes would land in the app's own store
             raise ValueError(f"the candidate writes to the primary's own store ({describe(same)}): shadow a "
                              "different server, database, schema, key prefix or file")
-        if hasattr(candidate, "loop"):  # the upstream async savers bridge sync calls onto this loop
+        if candidate is not None and hasattr(candidate, "loop"):  # the upstream async savers bridge onto this loop
             raise ValueError(f"the candidate {type(candidate).__name__} is an async saver bound to an event loop: "
                              "give its sync counterpart (e.g. RedisSaver for AsyncRedisSaver); ShadowSaver calls the "
                              "candidate on its own worker thread, so an async app's loop never waits for it")
-        super().__init__(serde=primary.serde)
-        self.primary, self.candidate = primary, candidate
-        self.read_fraction, self.payload_cap, self.hash_values = read_fraction, payload_cap, hash_values
-        self.random = random.Random(seed)
-        self.out = RotatingJsonl(out_dir, rotate_bytes) if out_dir is not None else None
-        self.queue: queue.Queue = queue.Queue(maxsize=queue_size)
-        self.lock = threading.Lock()  # counters and sets are touched by app threads and the worker
-        self.counts: Counter = Counter()
-        self.unreliable: set[str] = set()
-        self.divergences: list[dict[str, Any]] = []  # also kept in memory for tests and summarize (capped)
-        self.latency: dict[str, Histogram] = {}
-        self.closed = False
-        self.worker = threading.Thread(target=self._work, name="parity-shadow", daemon=True)
-        self.worker.start()
+
+    @property
+    def divergences(self) -> list[dict[str, Any]]:
+        """Divergences found so far (up to 1000; the JSON lines keep them all); with a sidecar, as of its last
+        answer (flush, summary or close)."""
+        if self.isolation == "thread":
+            return self.tally.divergences
+        return list((self._sidecar_part or {}).get("divergences", []))
 
     # ---- what the app calls: the primary answers --------------------------------------------------------------
     @property
@@ -158,23 +214,28 @@ class ShadowSaver(BaseCheckpointSaver):
             self._record("primary", op, time.perf_counter() - start)
 
     def _record(self, side: str, op: str, seconds: float) -> None:
-        with self.lock:
-            self.latency.setdefault(f"{side}.{op}", Histogram()).record(seconds)
+        self.tally.record(side, op, seconds)
 
     def _count(self, key: str, thread: str | None = None) -> None:
-        with self.lock:
-            self.counts[key] += 1
-            if thread is not None and key.startswith("dropped"):
-                self.unreliable.add(thread)
+        self.tally.count(key, thread)
 
     def _mirror(self, op: str, config, args: tuple) -> None:
+        thread = _thread(config)
         if self.closed:
-            return self._count("dropped_after_close", _thread(config))
+            return self._count("dropped_after_close", thread)
+        if self.isolation == "process":
+            try:
+                portable = (_portable(args[0]),) + args[1:] if op != "delete_thread" else args
+                blob = pickle.dumps(("write", op, thread, portable, None), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as err:  # noqa: BLE001 - a value pickle cannot carry is a gap in the mirror, counted
+                return self._count(f"dropped_unpicklable.{type(err).__name__}", thread)
+            why = self.sidecar.send(blob)
+            return self._count("mirrored_queued") if why is None else self._count(f"dropped_{why}", thread)
         try:
-            self.queue.put_nowait(("write", op, _thread(config), args, None))
+            self.queue.put_nowait(("write", op, thread, args, None))
             self._count("mirrored_queued")
         except queue.Full:
-            self._count("dropped_queue_full", _thread(config))
+            self._count("dropped_queue_full", thread)
 
     def _sampled(self, config) -> bool:
         return (not self.closed and _thread(config) is not None and self.read_fraction > 0
@@ -185,92 +246,51 @@ class ShadowSaver(BaseCheckpointSaver):
             self._enqueue_read(op, config, kw, result)
 
     def _enqueue_read(self, op: str, config, kw: dict, result) -> None:
-        # Normalised now, on the request path (sampled reads only): the app may change the returned objects in place
+        thread = _thread(config)
+        if self.tally.is_unreliable(thread):  # its mirror has a gap: comparing would report the gap, not Redis
+            return self._count("reads_skipped_unreliable")
+        # Captured now, on the request path (sampled reads only): the app may change the returned objects in place
         # (LangGraph builds the next checkpoint on the one it read), so a later look would not see what was served.
+        # In-process the result is normalised here; for a sidecar it is pickled and normalised there.
         try:
-            expected = self._trace(op, result)
+            expected = (pickle.dumps(("read", op, thread, (_portable(config), kw), result),
+                                     protocol=pickle.HIGHEST_PROTOCOL)
+                        if self.isolation == "process" else trace(op, result))
         except Exception as err:  # noqa: BLE001 - the shadow must never fail the app's read
             return self._count(f"reads_not_compared_unviewable.{type(err).__name__}")
+        if self.isolation == "process":
+            why = self.sidecar.send(expected)
+            # a skipped comparison loses nothing from the mirror: the thread stays reliable
+            return self._count("reads_sampled") if why is None else self._count(f"reads_not_compared_{why}")
         try:
-            self.queue.put_nowait(("read", op, _thread(config), (config, kw), expected))
+            self.queue.put_nowait(("read", op, thread, (config, kw), expected))
             self._count("reads_sampled")
-        except queue.Full:  # a skipped comparison loses nothing from the mirror: the thread stays reliable
+        except queue.Full:
             self._count("reads_not_compared_queue_full")
 
-    # ---- the worker: all candidate calls happen here -----------------------------------------------------------
+    # ---- the worker (isolation="thread"): all candidate calls happen here -------------------------------------
     def _work(self) -> None:
         while True:
             item = self.queue.get()
             try:
                 if item is _STOP:
                     return
-                kind, op, thread, args, expected = item
-                if kind == "write":
-                    self._apply(op, thread, args)
-                else:
-                    self._compare(op, thread, args, expected)
+                self.mirror.handle(item)
             except Exception as err:  # noqa: BLE001 - the worker must outlive any one bad item; counted
                 self._count(f"worker_error.{type(err).__name__}")
             finally:
                 self.queue.task_done()
 
-    def _apply(self, op: str, thread: str | None, args: tuple) -> None:
-        start = time.perf_counter()
-        try:
-            getattr(self.candidate, op)(*args)
-            self._count("mirrored_applied")
-        except Exception as err:  # noqa: BLE001 - a failing candidate is counted, never raised to the app
-            self._count("dropped_candidate_error", thread)
-            self._count(f"candidate_error.{op}.{type(err).__name__}")
-        finally:
-            self._record("candidate", op, time.perf_counter() - start)
-
-    def _compare(self, op: str, thread: str, args: tuple, expected: Trace) -> None:
-        with self.lock:
-            unreliable = thread in self.unreliable
-        if unreliable:
-            return self._count("reads_skipped_unreliable")
-        config, kw = args
-        start = time.perf_counter()
-        try:
-            got = self.candidate.get_tuple(config) if op == "get_tuple" else list(self.candidate.list(config, **kw))
-        except Exception as err:  # noqa: BLE001 - the candidate failing a read is counted, not a divergence
-            self._count(f"candidate_error.{op}.{type(err).__name__}")
-            return self._count("reads_not_compared_candidate_error")
-        finally:
-            self._record("candidate", op, time.perf_counter() - start)
-        actual = self._trace(op, got)
-        text = diff(expected, actual)
-        self._count("reads_compared")
-        if text is not None:
-            self._divergence(thread, op, config, kw, text, expected, actual)
-
-    @staticmethod
-    def _trace(op: str, result) -> Trace:
-        trace = Trace()
-        if op == "get_tuple":
-            trace.add(op, tuple_view(result, links=True))
-        else:
-            trace.add(op, [tuple_view(t, links=True) for t in result])
-        return trace
-
-    def _divergence(self, thread, op, config, kw, text, expected: Trace, actual: Trace) -> None:
-        record = {"kind": "divergence", "thread": thread, "op": op, "at": time.time(),
-                  "first_difference": None if self.hash_values else first_difference(text),
-                  "diff": None if self.hash_values else text[: self.payload_cap],
-                  "primary": payload(expected.to_dict(), self.payload_cap, self.hash_values),
-                  "candidate": payload(actual.to_dict(), self.payload_cap, self.hash_values),
-                  "args": payload({"config": config, **kw}, self.payload_cap, self.hash_values)}
-        self._count("divergences")
-        with self.lock:
-            if len(self.divergences) < 1000:
-                self.divergences.append(record)
-        if self.out is not None:
-            self.out.write(record)
-
     # ---- end of a recording --------------------------------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until the worker has handled everything queued so far (tests, summaries); False on timeout."""
+        """Wait until the candidate side has handled everything queued so far (tests, summaries); False on timeout."""
+        if self.isolation == "process":
+            if self.closed:
+                return True
+            answer = self.sidecar.ask(timeout)
+            if answer is not None:
+                self._sidecar_part = answer
+            return answer is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.queue.unfinished_tasks:
             if deadline is not None and time.monotonic() > deadline:
@@ -279,24 +299,37 @@ class ShadowSaver(BaseCheckpointSaver):
         return True
 
     def summary(self) -> dict[str, Any]:
-        with self.lock:
-            return {"kind": "summary", "at": time.time(), "read_fraction": self.read_fraction,
-                    "counts": dict(sorted(self.counts.items())), "unreliable_threads": sorted(self.unreliable),
-                    "latency": {k: h.to_dict() for k, h in sorted(self.latency.items())}}
+        """Counts, unreliable threads and latency so far; with a sidecar, as of its last answer merged with the
+        app's side now (call flush() first for an up-to-date one)."""
+        if self.isolation == "process":
+            merged = self.tally.merged(self._sidecar_part or {})
+            extra = {"isolation": "process", "sidecar_priority": self.sidecar.priority}
+        else:
+            merged, extra = self.tally.to_dict(), {}
+        return {"kind": "summary", "at": time.time(), "read_fraction": self.read_fraction, **extra,
+                **{k: v for k, v in merged.items() if k != "divergences"}}
 
     def close(self, timeout: float = 10.0) -> dict[str, Any]:
-        """Stop the worker (after it drains the queue, up to timeout) and write the summary line."""
-        if not self.closed:
-            self.closed = True
-            try:
-                self.queue.put(_STOP, timeout=timeout)
-            except queue.Full:
-                self._count("close_queue_full")
-            self.worker.join(timeout)
-            if self.worker.is_alive():
-                self._count("close_worker_still_running")  # a hung candidate call: the daemon thread is left
-            if self.out is not None:
-                self.out.write(self.summary())
+        """Stop the candidate side (after it drains its queue, up to timeout) and write the summary line."""
+        if self.closed:
+            return self.summary()
+        self.closed = True
+        if self.isolation == "process":
+            final = self.sidecar.stop(self.tally.to_dict(), timeout)
+            if final is None:
+                self._count("close_sidecar_unanswered")  # stopped (killed if needed); its part of the counts is lost
+            else:
+                self._sidecar_part = final
+            return self.summary()
+        try:
+            self.queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            self._count("close_queue_full")
+        self.worker.join(timeout)
+        if self.worker.is_alive():
+            self._count("close_worker_still_running")  # a hung candidate call: the daemon thread is left
+        if self.out is not None:
+            self.out.write(self.summary())
         return self.summary()
 
     def __enter__(self) -> "ShadowSaver":

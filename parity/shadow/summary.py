@@ -39,11 +39,7 @@ def section(records: list[dict[str, Any]]) -> dict[str, Any]:
         counts.update(s.get("counts", {}))
         unreliable.update(s.get("unreliable_threads", []))
         for key, h in s.get("latency", {}).items():
-            merged = latency.setdefault(key, Histogram())
-            for k, n in h.get("buckets_log2_us", {}).items():
-                merged.buckets[int(k)] = merged.buckets.get(int(k), 0) + n
-            merged.count += h.get("count", 0)
-            merged.total += (h.get("mean_s") or 0) * h.get("count", 0)
+            latency.setdefault(key, Histogram()).merge(h)
     return {"recordings": len(summaries), "counts": dict(sorted(counts.items())),
             "divergences": len(divergences),
             "divergences_by_op": dict(Counter(d.get("op") for d in divergences)),

@@ -1,0 +1,82 @@
+"""The candidate side of a shadow: apply mirrored writes, repeat sampled reads, judge them, record divergences.
+
+One Mirror runs where the candidate lives: on ShadowSaver's worker thread (isolation="thread") or in its sidecar
+process (isolation="process", parity/shadow/sidecar.py). Items arrive in the app's call order.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from parity.judging.observe import tuple_view
+from parity.judging.trace import Trace, diff, first_difference
+from parity.shadow.record import RotatingJsonl, Tally, payload
+
+
+def trace(op: str, result) -> Trace:
+    """A read's result as the judge sees it (the suite's normaliser)."""
+    t = Trace()
+    if op == "get_tuple":
+        t.add(op, tuple_view(result, links=True))
+    else:
+        t.add(op, [tuple_view(item, links=True) for item in result])
+    return t
+
+
+class Mirror:
+    def __init__(self, candidate: Any, tally: Tally, out: RotatingJsonl | None, *, payload_cap: int,
+                 hash_values: bool) -> None:
+        self.candidate, self.tally, self.out = candidate, tally, out
+        self.payload_cap, self.hash_values = payload_cap, hash_values
+
+    def handle(self, item: tuple) -> None:
+        """("write", op, thread, args, _) or ("read", op, thread, (config, kw), expected): expected is the primary's
+        result as a Trace (normalised on the request path) or, from a sidecar, the raw result (pickled there)."""
+        kind, op, thread, args, expected = item
+        if kind == "write":
+            self.apply(op, thread, args)
+        else:
+            self.compare(op, thread, args, expected if isinstance(expected, Trace) else trace(op, expected))
+
+    def apply(self, op: str, thread: str | None, args: tuple) -> None:
+        start = time.perf_counter()
+        try:
+            getattr(self.candidate, op)(*args)
+            self.tally.count("mirrored_applied")
+        except Exception as err:  # noqa: BLE001 - a failing candidate is counted, never raised to the app
+            self.tally.count("dropped_candidate_error", thread)
+            self.tally.count(f"candidate_error.{op}.{type(err).__name__}")
+        finally:
+            self.tally.record("candidate", op, time.perf_counter() - start)
+
+    def compare(self, op: str, thread: str, args: tuple, expected: Trace) -> None:
+        if self.tally.is_unreliable(thread):
+            return self.tally.count("reads_skipped_unreliable")
+        config, kw = args
+        start = time.perf_counter()
+        try:
+            got = self.candidate.get_tuple(config) if op == "get_tuple" else list(self.candidate.list(config, **kw))
+        except Exception as err:  # noqa: BLE001 - the candidate failing a read is counted, not a divergence
+            self.tally.count(f"candidate_error.{op}.{type(err).__name__}")
+            return self.tally.count("reads_not_compared_candidate_error")
+        finally:
+            self.tally.record("candidate", op, time.perf_counter() - start)
+        actual = trace(op, got)
+        text = diff(expected, actual)
+        self.tally.count("reads_compared")
+        if text is not None:
+            self.divergence(thread, op, config, kw, text, expected, actual)
+
+    def divergence(self, thread, op, config, kw, text, expected: Trace, actual: Trace) -> None:
+        cap, hashed = self.payload_cap, self.hash_values
+        record = {"kind": "divergence", "thread": thread, "op": op, "at": time.time(),
+                  "first_difference": None if hashed else first_difference(text),
+                  "diff": None if hashed else text[:cap],
+                  "primary": payload(expected.to_dict(), cap, hashed),
+                  "candidate": payload(actual.to_dict(), cap, hashed),
+                  "args": payload({"config": config, **kw}, cap, hashed)}
+        self.tally.count("divergences")
+        self.tally.keep(record)
+        if self.out is not None:
+            self.out.write(record)
