@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import psutil
@@ -114,3 +115,26 @@ def test_killed_pytest_run_leaves_nothing_behind(tmp_path):
     proc.wait(timeout=30)
     assert wait_for(lambda: not _running(int(pid)), timeout=15), "redis-server survived a SIGKILLed pytest"
     assert wait_for(lambda: not Path(data).parent.exists(), timeout=15), "data dir survived a SIGKILLed pytest"
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="POSIX shared memory segments live in /dev/shm (Linux)")
+def test_a_killed_postgres_leaves_no_shared_memory_segment_behind():
+    """A SIGKILLed postmaster cannot remove its dynamic shared memory (/dev/shm/PostgreSQL.*); closing the server
+    must, or every crash fault leaks one (168 had piled up here before this)."""
+    from parity.servers import shm
+
+    root = TempRoot()
+    try:
+        before = shm.snapshot()
+        pg = EmbeddedPostgres(root).start()
+        with psycopg.connect(pg.url) as conn:
+            conn.execute("SELECT 1")
+        ours = shm.snapshot() - before
+        assert ours, "a running postmaster has its control segment in /dev/shm (else this test proves nothing)"
+        pg.kill()
+        assert ours <= shm.snapshot(), "SIGKILL left the segments (what this test is about)"
+        time.sleep(shm.SETTLE_S)
+        pg.close()
+        assert not ours & shm.snapshot(), f"segments left behind: {sorted(ours & shm.snapshot())}"
+    finally:
+        root.remove()

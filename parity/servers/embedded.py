@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from parity.servers import reaper, server_user
+from parity.servers import reaper, server_user, shm
 from parity.servers.endpoint import Endpoint
 from parity.servers.readiness import ServerStartError, free_port, tail, wait_until
 
@@ -214,6 +214,19 @@ class EmbeddedPostgres(_Process):
         if out.returncode != 0:
             raise ServerStartError(f"initdb failed: {out.stderr.strip()[-400:]}")
 
+    def close(self) -> None:
+        super().close()
+        if not self.alive():  # segments a SIGKILLed postmaster (a crash fault) could not remove
+            shm.sweep(getattr(self, "_shm_before", None), self._server_uid())
+
+    def _server_uid(self) -> int:
+        kw = self._user_kwargs()
+        if kw:
+            import pwd
+
+            return pwd.getpwnam(kw["user"]).pw_uid
+        return os.geteuid() if hasattr(os, "geteuid") else -1
+
     def argv(self) -> list[str]:
         argv = [str(self.bin_dir() / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1",
                 "-p", str(self.port), "-k", ""]
@@ -224,6 +237,8 @@ class EmbeddedPostgres(_Process):
     def start(self) -> "EmbeddedPostgres":
         import psycopg
 
+        if getattr(self, "_shm_before", None) is None:  # the first start: segments from here on are this server's
+            self._shm_before = shm.snapshot()
         if not (self.pgdata / "PG_VERSION").exists():
             self.initdb()
         self._spawn(self.argv(), **self._user_kwargs())
