@@ -87,6 +87,7 @@ SECTIONS: dict[str, Spec] = {
                "max_dropped": (_count, "an integer >= 0"),
                "max_unreliable_threads": (_count, "an integer >= 0"),
                "min_reads_compared": (_count, "an integer >= 0"),
+               "allow_known_divergences": (lambda v: isinstance(v, bool), "true or false"),
                "max_p50_ratio": (_num, "a number"), "max_mean_ratio": (_num, "a number"),
                "ops": (_strs, "a list of strings")},
     # Limits on the `replay` section (`parity replay --from URL`); a run without one fails the gate.
@@ -191,7 +192,9 @@ def _durability(table: dict[str, Any] | None, bad: Callable[[str], ParityUsageEr
 
 def _shadow(table: dict[str, Any] | None) -> dict[str, Any] | None:
     # At least one compared read by default: a shadow that compared nothing is no evidence of agreement.
-    return None if table is None else {"min_reads_compared": 1, **table}
+    # Known divergences (a reviewed upstream issue explains every difference) do not count against
+    # max_divergences, as in [compat]; allow_known_divergences = false counts them too.
+    return None if table is None else {"min_reads_compared": 1, "allow_known_divergences": True, **table}
 
 
 def _verdicts(table: dict[str, list[str]], key: str,
@@ -248,9 +251,10 @@ def describe_policy(policy: Policy) -> list[str]:
     for claim, verdicts in policy.must_be.items():
         out.append(f"claim {claim} must be {' or '.join(verdicts)}")
     if policy.shadow is not None:
-        limits = ", ".join(f"{k} {v}" for k, v in policy.shadow.items() if k != "ops")
+        limits = ", ".join(f"{k} {v}" for k, v in policy.shadow.items() if k not in ("ops", "allow_known_divergences"))
         ops = f" on ops {', '.join(policy.shadow['ops'])}" if policy.shadow.get("ops") else ""
-        out.append(f"shadow: {limits}{ops}")
+        known = "" if policy.shadow.get("allow_known_divergences", True) else "; known divergences count too"
+        out.append(f"shadow: {limits}{ops}{known}")
     if policy.replay is not None:
         limits = ", ".join(f"{k} {v}" for k, v in policy.replay.items() if k != "backends")
         out.append(f"replay on {', '.join(policy.replay.get('backends') or ['every target'])}: {limits}")
@@ -366,10 +370,11 @@ def _check_shadow(doc: dict[str, Any], rule: dict[str, Any]) -> list[str]:
     shadow = doc.get("shadow")
     if not isinstance(shadow, dict):
         return ["shadow: no shadow section in this run (write one with `parity shadow summarize DIR --out RUN_DIR`)"]
-    got = {"divergences": shadow.get("divergences", 0), "dropped": dropped(shadow),
+    known = shadow.get("divergences_known", 0) if rule.get("allow_known_divergences", True) else 0
+    got = {"divergences": shadow.get("divergences", 0) - known, "dropped": dropped(shadow),
            "unreliable_threads": shadow.get("unreliable_threads", 0)}
-    reasons = [f"shadow: {got[field]} {words} (allowed {rule[key]})"
-               for key, field, words in SHADOW_COUNTS if key in rule and got[field] > rule[key]]
+    reasons = [f"shadow: {got[field]} {words}{f', not counting {known} known' if field == 'divergences' and known else ''} "
+               f"(allowed {rule[key]})" for key, field, words in SHADOW_COUNTS if key in rule and got[field] > rule[key]]
     if reads_compared(shadow) < rule["min_reads_compared"]:
         reasons.append(f"shadow: {reads_compared(shadow)} reads compared, the policy needs at least "
                        f"{rule['min_reads_compared']} (raise read_fraction or run longer)")

@@ -213,3 +213,42 @@ def test_compare_cli_accepts_two_runs_with_only_a_shadow_section(tmp_path, agree
         results.save(doc, tmp_path / name)
     assert main(["compare", str(tmp_path / "old"), str(tmp_path / "new")]) == 1
     assert "shadow divergences per read compared" in capsys.readouterr().out
+
+
+def test_known_divergences_are_labelled_and_the_gate_counts_only_the_others_unless_told(diverging):
+    """A shadow whose candidate is a built-in backend gets the compat matrix's reviewed waivers: a divergence they
+    explain is labelled (still recorded and counted), and max_divergences counts the rest, as [compat] does."""
+    import copy
+
+    doc = copy.deepcopy(diverging)
+    doc["shadow"]["divergences_known"] = doc["shadow"]["divergences"] - 1
+    ok, reasons = run_gate(doc, {"shadow": {"max_divergences": 0}})
+    assert not ok and reasons == [f"shadow: 1 divergences in the reads compared, not counting "
+                                  f"{doc['shadow']['divergences_known']} known (allowed 0)"], reasons
+    assert run_gate(doc, {"shadow": {"max_divergences": 1}})[0]
+    assert not run_gate(doc, {"shadow": {"max_divergences": 1, "allow_known_divergences": False}})[0]
+
+
+def test_a_known_upstream_divergence_seen_by_the_shadow_is_labelled_with_its_reason():
+    """RedisSaver returns a node's error as an unrevived constructor dict (a reviewed known divergence): the mirror
+    labels exactly that difference, and not one with anything else in it."""
+    from langgraph.checkpoint.redis import RedisSaver
+
+    from parity.judging.trace import Trace
+    from parity.shadow.mirror import Mirror
+    from parity.shadow.record import Tally
+
+    candidate = RedisSaver.__new__(RedisSaver)  # never called here: only its type names the backend
+    mirror = Mirror(candidate, Tally(), None, payload_cap=4096, hash_values=False)
+    assert mirror.backend == "redis"
+    primary, redis_side = Trace(), Trace()
+    primary.add("get_tuple", {"pending_writes": [["t", "__error__", "ValueError('boom')"]]})
+    redis_side.add("get_tuple", {"pending_writes": [["t", "__error__", {"lc": 2, "type": "constructor", "id": ["x"]}]]})
+    from parity.judging.trace import diff
+
+    known = mirror.explained(diff(primary, redis_side), primary, redis_side)
+    assert known and "constructor dict" in known["reason"], known
+    other = Trace()
+    other.add("get_tuple", {"pending_writes": [["t", "__error__", {"lc": 2, "type": "constructor", "id": ["x"]}],
+                                               ["t", "extra", 1]]})
+    assert mirror.explained(diff(primary, other), primary, other) is None, "an extra difference is not waived"

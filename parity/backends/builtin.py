@@ -204,6 +204,32 @@ def _unlink_sqlite(path: str) -> None:
             os.unlink(path + suffix)
 
 
+# The saver classes of each built-in backend (sync, async): the factories below build them, and backend_of()
+# names the backend of a saver someone built themselves (a ShadowSaver's candidate), so the reviewed known
+# divergences of that backend apply to it too.
+CLASSES = {
+    "memory": ("langgraph.checkpoint.memory.InMemorySaver",),
+    "redis": ("langgraph.checkpoint.redis.RedisSaver", "langgraph.checkpoint.redis.AsyncRedisSaver"),
+    "redis-shallow": ("langgraph.checkpoint.redis.ShallowRedisSaver", "langgraph.checkpoint.redis.AsyncShallowRedisSaver"),
+    "postgres": ("langgraph.checkpoint.postgres.PostgresSaver", "langgraph.checkpoint.postgres.aio.AsyncPostgresSaver"),
+    "postgres-shallow": ("langgraph.checkpoint.postgres.shallow.ShallowPostgresSaver",
+                         "langgraph.checkpoint.postgres.shallow.AsyncShallowPostgresSaver"),
+    "sqlite": ("langgraph.checkpoint.sqlite.SqliteSaver", "langgraph.checkpoint.sqlite.aio.AsyncSqliteSaver"),
+}
+
+
+def backend_of(saver: Any) -> str | None:
+    """The built-in backend whose saver class this saver is (exactly, not a subclass), or None."""
+    for name, paths in CLASSES.items():
+        for path in paths:
+            try:
+                if type(saver) is _import(path):
+                    return name
+            except (ImportError, AttributeError):  # that saver's package is not installed
+                continue
+    return None
+
+
 def _import(path: str):
     import importlib
 
@@ -217,21 +243,21 @@ def backends() -> list[Backend]:
         Backend("memory", None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DELETE_THREAD} | LIST_OPS),
                 memory_sync, memory_async, "InMemorySaver from langgraph: the reference every run is judged against"),
         Backend("redis", "redis", frozenset(SERVER_SAVER | full | {C.TTL}),
-                _redis_sync("langgraph.checkpoint.redis.RedisSaver"),
-                _redis_async("langgraph.checkpoint.redis.AsyncRedisSaver"),
+                _redis_sync(CLASSES["redis"][0]),
+                _redis_async(CLASSES["redis"][1]),
                 "RedisSaver / AsyncRedisSaver (langgraph-checkpoint-redis), RedisJSON + RediSearch"),
         Backend("redis-shallow", "redis", frozenset(SERVER_SAVER | {C.TTL, C.PRUNE}),
-                _redis_sync("langgraph.checkpoint.redis.ShallowRedisSaver"),
-                _redis_async("langgraph.checkpoint.redis.AsyncShallowRedisSaver"),
+                _redis_sync(CLASSES["redis-shallow"][0]),
+                _redis_async(CLASSES["redis-shallow"][1]),
                 "ShallowRedisSaver / AsyncShallowRedisSaver: keeps only the latest checkpoint per thread"),
         Backend("postgres", "postgres", frozenset(SERVER_SAVER | full),
-                _postgres_sync("langgraph.checkpoint.postgres.PostgresSaver"),
-                _postgres_async("langgraph.checkpoint.postgres.aio.AsyncPostgresSaver"),
+                _postgres_sync(CLASSES["postgres"][0]),
+                _postgres_async(CLASSES["postgres"][1]),
                 "PostgresSaver / AsyncPostgresSaver (langgraph-checkpoint-postgres, psycopg 3)"),
         # delete_thread raises NotImplementedError on the shallow Postgres savers
         Backend("postgres-shallow", "postgres", frozenset(SERVER_SAVER - {C.DELETE_THREAD}),
-                _postgres_sync("langgraph.checkpoint.postgres.shallow.ShallowPostgresSaver"),
-                _postgres_async("langgraph.checkpoint.postgres.shallow.AsyncShallowPostgresSaver"),
+                _postgres_sync(CLASSES["postgres-shallow"][0]),
+                _postgres_async(CLASSES["postgres-shallow"][1]),
                 "ShallowPostgresSaver / AsyncShallowPostgresSaver (deprecated upstream): latest checkpoint only"),
         Backend("sqlite", None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DURABLE, C.DELETE_THREAD} | LIST_OPS),
                 sqlite_sync, sqlite_async, "SqliteSaver / AsyncSqliteSaver on a temp file: a cheap durable baseline"),

@@ -37,8 +37,11 @@ def latency_rows(shadow: dict[str, Any]) -> list[dict[str, Any]]:
 def headline(shadow: dict[str, Any]) -> str:
     c = shadow.get("counts") or {}
     skipped = c.get("reads_skipped_unreliable", 0)
+    known = shadow.get("divergences_known", 0)
+    known_text = f" ({known} of them known upstream divergences)" if known else ""
     return (f"{shadow.get('recordings', 0)} recording(s): {reads_compared(shadow)} reads compared, "
-            f"{shadow.get('divergences', 0)} divergences on {len(shadow.get('divergent_threads') or [])} thread(s); "
+            f"{shadow.get('divergences', 0)} divergences{known_text} on "
+            f"{len(shadow.get('divergent_threads') or [])} thread(s); "
             f"{c.get('mirrored_applied', 0)} writes mirrored, {dropped(shadow)} dropped, "
             f"{shadow.get('unreliable_threads', 0)} thread(s) unreliable ({skipped} sampled reads not compared "
             f"because their thread missed a mirrored write)")
@@ -76,8 +79,13 @@ def _divergences_html(shadow: dict[str, Any]) -> str:
     shown = "".join(_divergence_html(d) for d in examples[:SHADOW_EXAMPLES_SHOWN])
     rest = shadow.get("divergences", len(examples)) - min(len(examples), SHADOW_EXAMPLES_SHOWN)
     tail = f'<p class="note">{rest} more in results.json / the shadow JSON lines</p>' if rest > 0 else ""
+    reasons = "".join(f"<li>{n}: {esc(reason)}</li>" for reason, n in
+                      sorted((shadow.get("known_by_reason") or {}).items(), key=lambda kv: -kv[1]))
+    known = (f"<p>Explained by a reviewed known divergence of the candidate's backend "
+             f"(<code>parity/known_divergences.toml</code>; still counted, listed after the others):</p><ul>{reasons}</ul>"
+             if reasons else "")
     return (f"<p>By op: {esc(by_op)}. In each diff, <code>-</code> lines are the primary's answer (the reference), "
-            f"<code>+</code> lines the candidate's.</p>{shown}{tail}")
+            f"<code>+</code> lines the candidate's.</p>{known}{shown}{tail}")
 
 
 def _divergence_html(d: dict[str, Any]) -> str:
@@ -88,8 +96,10 @@ def _divergence_html(d: dict[str, Any]) -> str:
     diff = diff_block(d.get("diff")) if d.get("diff") else '<p class="note">values hashed (hash_values=True): no diff kept</p>'
     first = (f' <span class="where">first difference: {esc(d.get("first_difference"))}</span>'
              if d.get("first_difference") else "")
+    known = (f' <span class="tag known">known: {esc((d.get("known") or {}).get("reason", ""))}</span>'
+             if d.get("known") else "")
     return (f'<article class="finding shadow-divergence"><header><code>{esc(d.get("thread"))}</code> '
-            f'<span class="tag">{esc(d.get("op"))}</span>{first}</header>{diff}'
+            f'<span class="tag">{esc(d.get("op"))}</span>{known}{first}</header>{diff}'
             f"<details><summary>both payloads</summary>{sides}</details></article>")
 
 
@@ -105,7 +115,9 @@ def shadow_markdown(doc: dict[str, Any]) -> str:
                      f"{fmt_ratio(r['p50_ratio'])} | {fmt_ratio(r['mean_ratio'])} | {r['primary_n']}/{r['candidate_n']} |")
     for d in (shadow.get("examples") or [])[:5]:
         first = " ".join(clean_text(d.get("first_difference") or "values hashed").split())[:200]
-        lines.append(f"- divergence on thread `{clean_text(d.get('thread'))}`, {d.get('op')}: {first.replace('|', '/')}")
+        known = " (known upstream divergence)" if d.get("known") else ""
+        lines.append(f"- divergence on thread `{clean_text(d.get('thread'))}`, {d.get('op')}{known}: "
+                     f"{first.replace('|', '/')}")
     return "\n".join(lines)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from parity.judging.differences import hunks
+from parity.judging.findings import Finding, load_known, match_known
 from parity.judging.observe import tuple_view
 from parity.judging.trace import Trace, diff, first_difference
 from parity.shadow.record import RotatingJsonl, Tally, payload
@@ -27,8 +29,15 @@ def trace(op: str, result) -> Trace:
 class Mirror:
     def __init__(self, candidate: Any, tally: Tally, out: RotatingJsonl | None, *, payload_cap: int,
                  hash_values: bool) -> None:
+        from parity.backends.builtin import backend_of
+
         self.candidate, self.tally, self.out = candidate, tally, out
         self.payload_cap, self.hash_values = payload_cap, hash_values
+        # A built-in saver as candidate: the reviewed known divergences of its backend label what they explain
+        # (the compat matrix's waivers, parity/known_divergences.toml), so a team sees new differences apart from
+        # known upstream ones. Labelled, never dropped: each is still recorded and counted.
+        self.backend = backend_of(candidate)
+        self.known = load_known() if self.backend else []
 
     def handle(self, item: tuple) -> None:
         """("write", op, thread, args, _) or ("read", op, thread, (config, kw), expected): expected is the primary's
@@ -68,6 +77,13 @@ class Mirror:
         if text is not None:
             self.divergence(thread, op, config, kw, text, expected, actual)
 
+    def explained(self, text: str, expected: Trace, actual: Trace) -> dict[str, Any] | None:
+        """The known-divergence entry that explains every difference of this read, as in the compat matrix."""
+        if not self.known:
+            return None
+        finding = Finding(self.backend, "sync", None, "shadow", "", "", text)
+        return match_known(finding, self.known, [hunks(expected, actual)])
+
     def divergence(self, thread, op, config, kw, text, expected: Trace, actual: Trace) -> None:
         cap, hashed = self.payload_cap, self.hash_values
         record = {"kind": "divergence", "thread": thread, "op": op, "at": time.time(),
@@ -75,8 +91,11 @@ class Mirror:
                   "diff": None if hashed else text[:cap],
                   "primary": payload(expected.to_dict(), cap, hashed),
                   "candidate": payload(actual.to_dict(), cap, hashed),
-                  "args": payload({"config": config, **kw}, cap, hashed)}
+                  "args": payload({"config": config, **kw}, cap, hashed),
+                  "candidate_backend": self.backend, "known": self.explained(text, expected, actual)}
         self.tally.count("divergences")
+        if record["known"]:
+            self.tally.count("divergences_known")
         self.tally.keep(record)
         if self.out is not None:
             self.out.write(record)

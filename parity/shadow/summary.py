@@ -42,13 +42,17 @@ def section(records: list[dict[str, Any]]) -> dict[str, Any]:
             latency.setdefault(key, Histogram()).merge(h)
     return {"recordings": len(summaries), "counts": dict(sorted(counts.items())),
             "divergences": len(divergences),
+            # explained by a reviewed known divergence of the candidate's backend (parity/known_divergences.toml)
+            "divergences_known": sum(1 for d in divergences if d.get("known")),
             "divergences_by_op": dict(Counter(d.get("op") for d in divergences)),
+            "known_by_reason": dict(Counter(d["known"].get("reason", "") for d in divergences if d.get("known"))),
             "divergent_threads": sorted({str(d.get("thread")) for d in divergences}),
             "unreliable_threads": len(unreliable),
             "unreliable_thread_ids": sorted(unreliable)[:KEPT_DIVERGENCES],  # the count above is the whole
             "latency": {k: h.to_dict() for k, h in sorted(latency.items())},
             "latency_p50_ratio": _ratios(latency),
-            "examples": divergences[:KEPT_DIVERGENCES],
+            # the unexplained ones first: they are what a team has to look at
+            "examples": sorted(divergences, key=lambda d: bool(d.get("known")))[:KEPT_DIVERGENCES],
             "note": "latency quantiles are log2-bucket upper edges (at most 2x over); a recording without a summary "
                     "line (not closed) contributes divergences but no counts"}
 
