@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import operator
 import sqlite3
+import threading
 from hashlib import sha256
 from pathlib import Path
 from typing import Annotated, TypedDict
@@ -25,11 +26,8 @@ class State(TypedDict):
     items: Annotated[list, operator.add]
 
 
-def _fill(saver, n: int = THREADS, durability: str = "async") -> None:
-    """The app's traffic: a graph that pauses at an interrupt (pending writes), some threads resumed, some left.
-
-    durability="sync" for a RedisSaver source: with "async" it races the __interrupt__ write's registration (a
-    known upstream divergence), and the replay would report that instead of testing itself."""
+def _fill(saver, n: int = THREADS) -> None:
+    """The app's traffic: a graph that pauses at an interrupt (pending writes), some threads resumed, some left."""
     from langgraph.graph import END, START, StateGraph
     from langgraph.types import Command, interrupt
 
@@ -45,9 +43,9 @@ def _fill(saver, n: int = THREADS, durability: str = "async") -> None:
     graph = g.compile(checkpointer=saver)
     for t in range(n):
         cfg = {"configurable": {"thread_id": f"thread-{t}"}}
-        graph.invoke({"items": ["x"]}, cfg, durability=durability)
+        graph.invoke({"items": ["x"]}, cfg)
         if t % 2 == 0:
-            graph.invoke(Command(resume="yes"), cfg, durability=durability)
+            graph.invoke(Command(resume="yes"), cfg)
 
 
 def _url(server_url: str, db: str, user: str = "postgres") -> str:
@@ -327,10 +325,56 @@ READ_ONLY_ACL = ["on", "nopass", "~*", "&*", "resetchannels", "+@read", "+@conne
                  "+ft.search", "+ft.aggregate", "+ft.info", "+ft._list", "+json.get", "+json.mget", "+json.type"]
 
 
+# Checkpoints of the `raced` source: one thread stored in the order put, put_writes; one the other way round.
+RACED = {"in-order": "1f0ca000-0000-6000-8000-000000000001", "writes-first": "1f0ca000-0000-6000-8000-000000000002"}
+
+
+def _writes_after_their_checkpoint(saver):
+    """The saver, its put_writes held until the checkpoint it names has been put.
+
+    LangGraph saves a checkpoint and the writes of the tasks that follow it concurrently, durability="sync" too:
+    that waits for a step's checkpoint at the step's end, but the input checkpoint's put is still running when the
+    first task's writes are submitted. langgraph-checkpoint-redis 0.5.2's put then writes the whole document with
+    has_writes false, and its get_tuple shows none of the writes its list shows (seen on the input checkpoint in
+    about 1 fill in 20; test_redis_source_whose_writes_preceded_their_checkpoint_diverges_even_on_the_control
+    shows it deterministically). Filled in order, the source tests the replay, not that race."""
+    put, put_writes, stored, ready = saver.put, saver.put_writes, set(), threading.Condition()
+
+    def put_in_order(config, checkpoint, metadata, new_versions):
+        next_config = put(config, checkpoint, metadata, new_versions)
+        with ready:
+            stored.add(checkpoint["id"])
+            ready.notify_all()
+        return next_config
+
+    def put_writes_in_order(config, writes, task_id, task_path=""):
+        checkpoint_id = config["configurable"]["checkpoint_id"]
+        with ready:  # 30 s: a guard against waiting forever, a whole fill takes well under a second
+            assert ready.wait_for(lambda: checkpoint_id in stored, timeout=30), f"checkpoint {checkpoint_id} never put"
+        put_writes(config, writes, task_id, task_path)
+
+    saver.put, saver.put_writes = put_in_order, put_writes_in_order
+    return saver
+
+
+def _raced(saver) -> None:
+    """RACED's two threads: the same checkpoint and writes, stored in either order."""
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    for thread, checkpoint_id in RACED.items():
+        checkpoint = {**empty_checkpoint(), "id": checkpoint_id}
+        config = {"configurable": {"thread_id": thread, "checkpoint_ns": "", "checkpoint_id": checkpoint_id}}
+        steps = [lambda: saver.put({"configurable": {"thread_id": thread, "checkpoint_ns": ""}}, checkpoint,
+                                   {"source": "input", "step": -1, "parents": {}}, {}),
+                 lambda: saver.put_writes(config, [("items", ["x"])], "task-1")]
+        for step in steps if thread == "in-order" else steps[::-1]:
+            step()
+
+
 @pytest.fixture(scope="module")
 def redis_app():
-    """An embedded Redis a RedisSaver filled (prefix checkpoint), a user `reader` with read commands only, and
-    indices `odd`/`odd_write` that lack RedisSaver's fields (an unknown schema)."""
+    """An embedded Redis a RedisSaver filled (prefix checkpoint), a user `reader` with read commands only,
+    indices `odd`/`odd_write` that lack RedisSaver's fields (an unknown schema), and RACED (prefix raced)."""
     import redis
     from langgraph.checkpoint.redis import RedisSaver
 
@@ -342,7 +386,11 @@ def redis_app():
         server.start()
         with RedisSaver.from_conn_string(server.url) as saver:
             saver.setup()
-            _fill(saver, durability="sync")
+            _fill(_writes_after_their_checkpoint(saver))
+        with RedisSaver.from_conn_string(server.url, checkpoint_prefix="raced",
+                                         checkpoint_write_prefix="raced_write") as saver:
+            saver.setup()
+            _raced(saver)
         admin = redis.Redis.from_url(server.url)
         admin.execute_command("ACL", "SETUSER", "reader", *READ_ONLY_ACL)
         for name in ("odd", "odd_write"):
@@ -377,6 +425,21 @@ def test_redis_threads_replayed_through_a_client_that_cannot_write(redis_reader,
     assert replay["source"]["kind"] == "redis" and replay["threads"]["selected"] == THREADS
     for t in replay["targets"]:
         assert (t["verified"], t["errors"]) == (THREADS, []), (t["backend"], t["divergences"][:1])
+
+
+def test_redis_source_whose_writes_preceded_their_checkpoint_diverges_even_on_the_control(redis_reader, tmp_path,
+                                                                                          capsys):
+    """Upstream, reported and not hidden: RedisSaver (0.5.2) given put_writes before the put of their checkpoint
+    shows them in list but not in get_tuple. The replay copies what list gives, so the memory control diverges on
+    that checkpoint's pending writes, the source's side empty; stored in order, the same thread verifies.
+    Failing because writes-first verifies means upstream fixed it: update README's replay paragraph."""
+    code, replay = _replay("--from", redis_reader, "--from-prefix", "raced", "--backend", "memory", out=tmp_path)
+    assert code == 0, capsys.readouterr()
+    (memory,) = replay["targets"]
+    assert (memory["verified"], memory["diverged_threads"], memory["errors"]) == (1, ["writes-first"], [])
+    got = {(d["thread"], d["op"], d["where"], d["first_difference"]) for d in memory["divergences"]}
+    assert ("writes-first", "pending_writes", RACED["writes-first"], "pending_writes: -[]") in got, got
+    assert {g[:2] for g in got} == {("writes-first", "pending_writes")}, got
 
 
 def test_redis_source_guard_refuses_writes_before_sending_them(redis_app):
