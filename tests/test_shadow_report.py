@@ -246,9 +246,9 @@ def test_a_known_upstream_divergence_seen_by_the_shadow_is_labelled_with_its_rea
     redis_side.add("get_tuple", {"pending_writes": [["t", "__error__", {"lc": 2, "type": "constructor", "id": ["x"]}]]})
     from parity.judging.trace import diff
 
-    known = mirror.explained(diff(primary, redis_side), primary, redis_side)
+    known = mirror.explained("get_tuple", diff(primary, redis_side), primary, redis_side)
     assert known and "constructor dict" in known["reason"], known
     other = Trace()
     other.add("get_tuple", {"pending_writes": [["t", "__error__", {"lc": 2, "type": "constructor", "id": ["x"]}],
                                                ["t", "extra", 1]]})
-    assert mirror.explained(diff(primary, other), primary, other) is None, "an extra difference is not waived"
+    assert mirror.explained("get_tuple", diff(primary, other), primary, other) is None, "an extra difference is not waived"

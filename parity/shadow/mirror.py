@@ -6,6 +6,8 @@ process (isolation="process", parity/shadow/sidecar.py). Items arrive in the app
 
 from __future__ import annotations
 
+import fnmatch
+import re
 import time
 from typing import Any
 
@@ -24,6 +26,9 @@ def trace(op: str, result) -> Trace:
     else:
         t.add(op, [tuple_view(item, links=True) for item in result])
     return t
+
+
+MAX_SPLIT_CHARS = 20_000  # a list() read (as JSON) longer than this is not split to look for a waiver
 
 
 class Mirror:
@@ -77,22 +82,28 @@ class Mirror:
         if text is not None:
             self.divergence(thread, op, config, kw, text, expected, actual)
 
-    def explained(self, text: str, expected: Trace, actual: Trace) -> dict[str, Any] | None:
+    def explained(self, op: str, text: str, expected: Trace, actual: Trace, size: int = 0) -> dict[str, Any] | None:
         """The known-divergence entry that explains every difference of this read, as in the compat matrix."""
-        if not self.known:
-            return None
         finding = Finding(self.backend, "sync", None, "shadow", "", "", text)
-        return match_known(finding, self.known, [hunks(expected, actual)])
+        # Splitting a diff into its differences (hunks) pairs list elements by similarity, which is quadratic: on a
+        # list() of long conversations it held the worker for over 10 s. Split only when an entry for this backend
+        # matches somewhere in the diff (else none can explain all of it), and not a list() whose checkpoints are
+        # large (left unlabelled: never waived on a guess). One get_tuple's pieces are few.
+        entries = [e for e in self.known if fnmatch.fnmatchcase(self.backend or "", e.get("backend", "*"))
+                   and fnmatch.fnmatchcase("shadow", e.get("scenario", "*")) and e.get("flavour") in (None, "sync")
+                   and re.search(e["diff_pattern"], text, re.MULTILINE)]
+        if not entries or (op == "list" and size > MAX_SPLIT_CHARS):
+            return None
+        return match_known(finding, entries, [hunks(expected, actual)])
 
     def divergence(self, thread, op, config, kw, text, expected: Trace, actual: Trace) -> None:
         cap, hashed = self.payload_cap, self.hash_values
+        primary, candidate = payload(expected.to_dict(), cap, hashed), payload(actual.to_dict(), cap, hashed)
         record = {"kind": "divergence", "thread": thread, "op": op, "at": time.time(),
                   "first_difference": None if hashed else first_difference(text),
-                  "diff": None if hashed else text[:cap],
-                  "primary": payload(expected.to_dict(), cap, hashed),
-                  "candidate": payload(actual.to_dict(), cap, hashed),
-                  "args": payload({"config": config, **kw}, cap, hashed),
-                  "candidate_backend": self.backend, "known": self.explained(text, expected, actual)}
+                  "diff": None if hashed else text[:cap], "primary": primary, "candidate": candidate,
+                  "args": payload({"config": config, **kw}, cap, hashed), "candidate_backend": self.backend,
+                  "known": self.explained(op, text, expected, actual, max(primary["chars"], candidate["chars"]))}
         self.tally.count("divergences")
         if record["known"]:
             self.tally.count("divergences_known")
