@@ -24,8 +24,15 @@ OPS = ("put", "get_tuple", "step")
 # the cost of mirroring writes from the cost of comparing reads; each with the candidate on a worker thread in the
 # app's process, and the two fractions again with the candidate in a sidecar process (isolation="process").
 FRACTIONS = {"mirror only": 0.0, "shadow 1%": 0.01, "shadow 100%": 1.0,
-             "sidecar 1%": 0.01, "sidecar 100%": 1.0}
-ISOLATION = {"sidecar 1%": "process", "sidecar 100%": "process"}  # the others: "thread"
+             "sidecar 1%": 0.01, "sidecar 100%": 1.0,
+             "in-memory candidate 1%": 0.01, "sidecar, in-memory candidate 1%": 0.01}
+ISOLATION = {"sidecar 1%": "process", "sidecar 100%": "process",
+             "sidecar, in-memory candidate 1%": "process"}  # the others: "thread"
+# Arms whose candidate is an InMemorySaver instead of the Redis server: what the shadow itself adds to the app's
+# path, without a candidate server's work. On this kind of machine (2 CPUs) the candidate server shares a CPU with
+# the primary server, which a deployment would not; these arms separate the two costs. They have no target (issue
+# 19's targets are for a real candidate) and never stand in for the Redis arms' verdicts.
+IN_MEMORY = ("in-memory candidate 1%", "sidecar, in-memory candidate 1%")
 
 
 def builtin_candidate(backend: str, family: str, url: str, scope: str):
@@ -172,12 +179,12 @@ def verdict(added_ci: tuple[float, float], target: float | None) -> str:
     return "undecided: the CI spans the target"
 
 
-def compare(bare_ns: list[int], shadow_ns: list[int], fraction: float) -> dict[str, Any]:
+def compare(bare_ns: list[int], shadow_ns: list[int], fraction: float, judged: bool = True) -> dict[str, Any]:
     """Shadow ÷ bare for p50 and p99 with bootstrap CIs (both samples of the same run, interleaved)."""
     bare, shadow = timing.to_ms(bare_ns), timing.to_ms(shadow_ns)
     r50 = stats.bootstrap_ratio_ci(shadow, bare, n_resamples=CI_RESAMPLES)
     r99 = stats.bootstrap_ratio_ci(shadow, bare, stat=p99, n_resamples=CI_RESAMPLES)
-    target = TARGETS.get(fraction)
+    target = TARGETS.get(fraction) if judged else None
     return {"read_fraction": fraction, "n": len(shadow), "n_bare": len(bare),
             "bare_p50_ms": stats.percentile(bare, 50), "shadow_p50_ms": stats.percentile(shadow, 50),
             "bare_p99_ms": p99(bare), "shadow_p99_ms": p99(shadow),
@@ -203,7 +210,8 @@ def rows_for(samples: dict[str, dict[str, list[int]]], fractions: dict[str, floa
     for arm, fraction in fractions.items():
         for op in OPS:
             out.append({**base, "op": op, "arm": arm, "isolation": ISOLATION.get(arm, "thread"),
-                        **compare(samples["bare"][op], samples[arm][op], fraction)})
+                        "candidate": "InMemorySaver" if arm in IN_MEMORY else "redis",
+                        **compare(samples["bare"][op], samples[arm][op], fraction, judged=arm not in IN_MEMORY)})
     return out
 
 
@@ -259,7 +267,11 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
         primary = await stack.enter_async_context(cm) if flavour == "async" else stack.enter_context(cm)
         shadows = {}
         for arm, fraction in fractions.items():
-            if ISOLATION.get(arm) == "process":
+            if arm in IN_MEMORY:
+                from langgraph.checkpoint.memory import InMemorySaver
+
+                candidate = InMemorySaver if ISOLATION.get(arm) == "process" else InMemorySaver()
+            elif ISOLATION.get(arm) == "process":
                 candidate = functools.partial(builtin_candidate, rd.name, "redis", endpoints["redis"].url,
                                               session.new_scope())
             else:

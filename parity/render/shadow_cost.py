@@ -14,7 +14,9 @@ TARGET_NOTE = ("Issue 19's targets: the shadow adds < 5% to the app's p50 at 1% 
                "the cost of mirroring writes from that of comparing reads. The 'sidecar' arms run the candidate in "
                "ShadowSaver's sidecar process (isolation=\"process\", lowest CPU priority) instead of a worker thread "
                "in the app's process. On a machine where the candidate server shares a CPU with the primary server, "
-               "its work is part of the figure. Bare and shadow arms ran interleaved, "
+               "its work is part of the figure; the 'in-memory candidate' arms (no target) mirror to an InMemorySaver "
+               "instead and show what the shadow itself adds without a candidate server. Bare and shadow arms ran "
+               "interleaved, "
                "round by round, in the same run; the load average (what `uptime` shows) is beside each figure.")
 FAULTS_NOTE = ("App traffic ran through the shadow while the candidate server was stalled (SIGSTOP), resumed "
                "(SIGCONT), killed (SIGKILL) and restarted; bare and shadowed turns alternated within each phase. "
