@@ -283,6 +283,17 @@ class Sidecar:
             return None
 
 
+def _until(state: Callable[[], bool | None], deadline: float | None) -> bool:
+    """Poll state() (True: done, False: failed, None: not yet) until it decides or the deadline passes."""
+    while True:
+        decided = state()
+        if decided is not None:
+            return decided
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+
+
 class DirectWriter:
     """POSIX: the request path writes the bytes to the sidecar's stdin itself, non-blocking, under a lock that
     keeps the app threads' call order. No thread of ours in the app: measured with a no-op candidate, a feeder
@@ -342,16 +353,11 @@ class DirectWriter:
 
     def drain(self, deadline: float | None) -> bool:
         """Push what is pending until the pipe took it all; False at the deadline or if the sidecar is gone."""
-        while True:
+        def state() -> bool | None:
             with self.lock:
                 self._push()
-                if self.gone:
-                    return False
-                if not self.pending:
-                    return True
-            if deadline is not None and time.monotonic() > deadline:
-                return False
-            time.sleep(0.001)
+                return False if self.gone else True if not self.pending else None
+        return _until(state, deadline)
 
     def close(self, timeout: float) -> None:
         self.drain(time.monotonic() + timeout)
@@ -396,15 +402,10 @@ class FeederWriter:
                 return
 
     def drain(self, deadline: float | None) -> bool:
-        while True:
+        def state() -> bool | None:
             with self.ready:
-                if self.gone:
-                    return False
-                if not self.outbox:
-                    return True
-            if deadline is not None and time.monotonic() > deadline:
-                return False
-            time.sleep(0.001)
+                return False if self.gone else True if not self.outbox else None
+        return _until(state, deadline)
 
     def close(self, timeout: float) -> None:
         with self.ready:
