@@ -11,8 +11,9 @@ from parity.measuring.latency import progress
 from parity.reasons import not_applicable
 
 
+@pytest.mark.parametrize("isolation", ["thread", "process"])
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_candidate_stalled_and_killed(parity_session, owned_server, pick_backend, flavour):
+def test_candidate_stalled_and_killed(parity_session, owned_server, pick_backend, flavour, isolation):
     """Primary Postgres, candidate Redis (both owned): app traffic through ShadowSaver while the candidate server is
     SIGSTOPped, SIGCONTed, SIGKILLed and restarted. Must hold: zero errors on the app's path, the writes that could
     not be mirrored counted as drops, their threads marked unreliable (not divergent). Measured and reported, not
@@ -25,13 +26,14 @@ def test_candidate_stalled_and_killed(parity_session, owned_server, pick_backend
     plan = shadow_faults.FaultPlan()
     def ours() -> set[int]:  # read again at the end: the candidate restarted under a new pid
         return {ep.pid for ep in (primary_server.endpoint(), candidate_server.endpoint()) if ep.pid}
-    window = noise.Window(f"shadow faults {flavour}", ours).start()
-    rows, verdict = shadow_faults.on_servers(pg, rd, primary_server.endpoint(), candidate_server, flavour, plan)
+    window = noise.Window(f"shadow faults {flavour} {isolation}", ours).start()
+    rows, verdict = shadow_faults.on_servers(pg, rd, primary_server.endpoint(), candidate_server, flavour, plan,
+                                             isolation)
     verdict["noise"] = window.stop()  # what the rest of the machine did meanwhile: the p99 figures move with it
     for row in rows:
         parity_session.add("shadow_faults", row)
         progress(shadow_faults.describe(row))
-    parity_session.add("shadow_faults", {"phase": "verdict", "flavour": flavour, **verdict})
-    progress(f"shadow faults {flavour} verdict: {verdict}")
+    parity_session.add("shadow_faults", {"phase": "verdict", "flavour": flavour, "isolation": isolation, **verdict})
+    progress(f"shadow faults {flavour} {isolation} verdict: {verdict}")
     broken = shadow_faults.failures(verdict)
     assert not broken, f"{'; '.join(broken)} ({verdict})"

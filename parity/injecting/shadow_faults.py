@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import time
@@ -134,20 +135,31 @@ def _order(arms, r: int) -> list[str]:
     return names[r % len(names):] + names[:r % len(names)]
 
 
+def _current(shadow) -> dict[str, Any]:
+    """The shadow's summary now. A sidecar's counts arrive when it answers: asked with a short wait, so a stalled
+    candidate (the sidecar blocked in its call) leaves them as of its last answer, said in the row."""
+    if shadow.isolation == "process":
+        shadow.flush(SIDECAR_ASK_S)
+    return shadow.summary()
+
+
+SIDECAR_ASK_S = 1.0
+
+
 def _mark(traffic: Traffic, shadow) -> dict[str, Any]:
-    return {"errors": {a: len(e) for a, e in traffic.errors.items()}, "counts": dict(shadow.summary()["counts"])}
+    return {"errors": {a: len(e) for a, e in traffic.errors.items()}, "counts": dict(_current(shadow)["counts"])}
 
 
 def phase_row(phase: str, how: str | None, samples, traffic: Traffic, shadow, mark) -> dict[str, Any]:
     """One phase: app errors per arm, the shadow's count changes, and shadow÷bare p50/p99 of the app's calls."""
-    summary = shadow.summary()
+    summary = _current(shadow)
     counts = {k: v - mark["counts"].get(k, 0) for k, v in summary["counts"].items() if v != mark["counts"].get(k, 0)}
     row: dict[str, Any] = {
         "phase": phase, "fault": how,
         "app_errors": {a: len(e) - mark["errors"][a] for a, e in traffic.errors.items()},
         "error_examples": sorted({x for a, e in traffic.errors.items() for x in e[mark["errors"][a]:]})[:3],
         "counts_delta": counts, "unreliable_threads": len(summary["unreliable_threads"]),
-        "queue_depth_at_end": shadow.queue.qsize(), "ops": {}}
+        "queue_depth_at_end": shadow.backlog(), "isolation": shadow.isolation, "ops": {}}
     target = shadow_cost.TARGETS.get(traffic.plan.read_fraction)
     for op in shadow_cost.OPS:
         bare, shadowed = samples["bare"][op], samples["shadow"][op]
@@ -194,18 +206,19 @@ def describe(row: dict[str, Any]) -> str:
             f"unreliable threads {row['unreliable_threads']}, queue {row['queue_depth_at_end']}; " + "; ".join(parts))
 
 
-def study(flavour: str, open_primary: Callable, candidate, server, plan: FaultPlan, tag: str) -> tuple[list[dict], dict]:
+def study(flavour: str, open_primary: Callable, candidate, server, plan: FaultPlan, tag: str,
+          isolation: str = "thread") -> tuple[list[dict], dict]:
     """Wrap the primary (open_primary(): a context manager of the flavour's saver, async for "async") and the candidate
     in a ShadowSaver and drive the phases; rows per phase and the judgement. The async flavour runs in asyncio.run."""
     if flavour == "async":
         async def go():
             async with open_primary() as primary:
-                return await _drive(flavour, primary, candidate, server, plan, tag)
+                return await _drive(flavour, primary, candidate, server, plan, tag, isolation)
         return asyncio.run(go())
 
     async def once():  # the sync flavour never suspends: run it without an event loop
         with open_primary() as primary:
-            return await _drive(flavour, primary, candidate, server, plan, tag)
+            return await _drive(flavour, primary, candidate, server, plan, tag, isolation)
     coro = once()
     try:
         coro.send(None)
@@ -214,10 +227,12 @@ def study(flavour: str, open_primary: Callable, candidate, server, plan: FaultPl
     raise RuntimeError("the sync flavour of the shadow fault study awaited something")
 
 
-async def _drive(flavour: str, primary, candidate, server, plan: FaultPlan, tag: str) -> tuple[list[dict], dict]:
+async def _drive(flavour: str, primary, candidate, server, plan: FaultPlan, tag: str,
+                 isolation: str = "thread") -> tuple[list[dict], dict]:
     from parity.shadow import ShadowSaver
 
-    shadow = ShadowSaver(primary, candidate, read_fraction=plan.read_fraction, queue_size=plan.queue_size, seed=19)
+    shadow = ShadowSaver(primary, candidate, read_fraction=plan.read_fraction, queue_size=plan.queue_size, seed=19,
+                         isolation=isolation)
     traffic = Traffic({"bare": primary, "shadow": shadow}, plan, tag)
     try:
         with Lever(server) as lever, ThreadPoolExecutor(max_workers=plan.workers) as pool:
@@ -227,11 +242,13 @@ async def _drive(flavour: str, primary, candidate, server, plan: FaultPlan, tag:
     finally:
         closing = shadow.close(timeout=30)  # the candidate is back: the worker drains what is still queued
     for row in rows:
-        row.update(flavour=flavour, queue_size=plan.queue_size, read_fraction=plan.read_fraction, workers=plan.workers)
+        row.update(flavour=flavour, queue_size=plan.queue_size if isolation == "thread" else "the sidecar's pipe",
+                   read_fraction=plan.read_fraction, workers=plan.workers)
     return rows, {**judge(rows), "closed_counts": closing["counts"]}
 
 
-def on_servers(pg, rd, primary_endpoint, candidate_server, flavour: str, plan: FaultPlan) -> tuple[list[dict], dict]:
+def on_servers(pg, rd, primary_endpoint, candidate_server, flavour: str, plan: FaultPlan,
+               isolation: str = "thread") -> tuple[list[dict], dict]:
     """The study with the built-in Postgres (primary) and Redis (candidate) backends on the given servers. The
     candidate saver is opened once and lives through the restart (its client reconnects), as an app's would."""
     import contextlib
@@ -244,6 +261,9 @@ def on_servers(pg, rd, primary_endpoint, candidate_server, flavour: str, plan: F
 
     def open_primary():
         return pg.saver(flavour, SaverContext(primary_endpoint, tag, options, keep=True))
+    if isolation == "process":  # the sidecar builds it; its client reconnects after the restart, as the thread's
+        candidate = functools.partial(shadow_cost.builtin_candidate, rd.name, "redis", candidate_server.url, tag)
+        return study(flavour, open_primary, candidate, candidate_server, plan, tag, isolation)
     with contextlib.ExitStack() as stack:
         candidate = stack.enter_context(rd.saver("sync", SaverContext(candidate_server.endpoint(), tag, keep=True)))
         return study(flavour, open_primary, candidate, candidate_server, plan, tag)

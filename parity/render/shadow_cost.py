@@ -71,7 +71,7 @@ def fault_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-FAULT_COLUMNS = [("flavour", "flavour"), ("phase", "phase"), ("fault", "what was done"),
+FAULT_COLUMNS = [("flavour", "flavour"), ("isolation", "candidate on"), ("phase", "phase"), ("fault", "what was done"),
                  ("errors", "app errors shadow / bare"), ("drops", "drops in phase"),
                  ("unreliable_threads", "unreliable threads"), ("queue_depth_at_end", "queue at end"),
                  ("put_p99", "put p99 shadow ÷ bare [95% CI], vs target"),
@@ -116,7 +116,8 @@ def cost_html(doc: dict[str, Any]) -> str:
 
 
 def _fault_verdict(v: dict[str, Any]) -> str:
-    return (f"{v.get('flavour')}: {v.get('app_errors_shadowed')} app errors through the shadow, "
+    return (f"{v.get('flavour')}, candidate on {v.get('isolation') or 'thread'}: {v.get('app_errors_shadowed')} "
+            f"app errors through the shadow, "
             f"{v.get('app_errors_bare')} on the bare primary, {v.get('dropped')} mirrored writes dropped and counted, "
             f"{v.get('unreliable_threads')} threads marked unreliable, {v.get('divergences')} divergences"
             + (f"; other processes kept {v['noise'].get('others_cpu_pct')}% of a CPU busy meanwhile"

@@ -298,6 +298,11 @@ class ShadowSaver(BaseCheckpointSaver):
             time.sleep(0.005)
         return True
 
+    def backlog(self) -> int | None:
+        """Mirrored items waiting for the candidate (isolation="thread"); None with a sidecar, whose queue is a pipe
+        of bytes."""
+        return self.queue.qsize() if self.isolation == "thread" else None
+
     def summary(self) -> dict[str, Any]:
         """Counts, unreliable threads and latency so far; with a sidecar, as of its last answer merged with the
         app's side now (call flush() first for an up-to-date one)."""
