@@ -141,3 +141,43 @@ class Null(InMemorySaver):
 
     def put_writes(self, *a, **k):
         return None
+
+
+class Stuck(InMemorySaver):
+    """A candidate whose writes never return (a stalled server without a timeout)."""
+
+    def put(self, *a, **k):
+        time.sleep(120)
+
+
+def test_the_sidecar_ends_with_the_app_even_when_the_app_is_killed(tmp_path):
+    """An app killed with SIGKILL cannot close its shadow, and a sidecar blocked in a candidate call does not read
+    its closed pipe: it must still not outlive the app."""
+    import signal
+    import subprocess
+
+    import psutil
+
+    script = tmp_path / "app.py"
+    script.write_text("import time\nfrom langgraph.checkpoint.memory import InMemorySaver\n"
+                      "from parity.shadow import ShadowSaver\n"
+                      "s = ShadowSaver(InMemorySaver(), 'tests.test_shadow_sidecar:Stuck', isolation='process')\n"
+                      "cp = {'v': 1, 'id': '1', 'ts': '', 'channel_values': {}, 'channel_versions': {}, "
+                      "'versions_seen': {}, 'pending_sends': []}\n"
+                      "s.put({'configurable': {'thread_id': 't', 'checkpoint_ns': ''}}, cp, {}, {})\n"
+                      "time.sleep(1)\nprint(s.sidecar.process.pid, flush=True)\ntime.sleep(60)\n")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=repo,
+                           env={**os.environ, "PYTHONPATH": repo})
+    try:
+        sidecar = int(app.stdout.readline())
+        assert psutil.pid_exists(sidecar)
+        app.send_signal(signal.SIGKILL)
+        app.wait(10)
+        deadline = time.monotonic() + 10
+        while psutil.pid_exists(sidecar) and psutil.Process(sidecar).status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline, "the sidecar outlived its killed app"
+            time.sleep(0.05)
+    finally:
+        if app.poll() is None:
+            app.kill()

@@ -21,6 +21,7 @@ import importlib
 import os
 import pickle
 import queue
+import signal
 import struct
 import subprocess
 import sys
@@ -126,6 +127,7 @@ class Channel:
 def main() -> None:
     """The sidecar process (`python -m parity.shadow.sidecar`): build the candidate, then handle items until "stop"
     or until the app is gone (its end of stdin closes)."""
+    _die_with_parent()
     # The protocol owns the real stdout; anything the candidate or a library prints goes to stderr instead.
     proto_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -133,6 +135,18 @@ def main() -> None:
     sys.path[:] = channel.recv()  # the app's import path first: the factory and the items' classes live there
     spec, out_dir, rotate_bytes, payload_cap, hash_values, read_fraction = channel.recv()
     serve(channel, spec, out_dir, rotate_bytes, payload_cap, hash_values, read_fraction)
+
+
+def _die_with_parent() -> None:
+    """Linux: end with the app even while blocked in a candidate call (a stalled server), when the closed pipe
+    cannot wake it. Elsewhere the closed stdin ends it at its next read."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def serve(channel: Channel, spec: Any, out_dir: str | None, rotate_bytes: int, payload_cap: int, hash_values: bool,
@@ -415,4 +429,7 @@ class FeederWriter:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the app reports it, not us
+        sys.exit(130)
