@@ -21,7 +21,6 @@ import importlib
 import os
 import pickle
 import queue
-import signal
 import struct
 import subprocess
 import sys
@@ -138,15 +137,19 @@ def main() -> None:
 
 
 def _die_with_parent() -> None:
-    """Linux: end with the app even while blocked in a candidate call (a stalled server), when the closed pipe
-    cannot wake it. Elsewhere the closed stdin ends it at its next read."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        import ctypes
+    """End with the app even while blocked in a candidate call (a stalled server), when its closed pipe cannot wake
+    this process: a watchdog thread checks the parent. (Not PR_SET_PDEATHSIG: it fires when the app *thread* that
+    started the sidecar ends, e.g. a startup thread, not the app.)"""
+    parent = os.getppid()
 
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    def watch() -> None:
+        import psutil
+
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent or not psutil.pid_exists(parent):
+                os._exit(0)  # the app is gone: nothing to report to, nothing to flush for anyone
+    threading.Thread(target=watch, name="parity-sidecar-watchdog", daemon=True).start()
 
 
 def serve(channel: Channel, spec: Any, out_dir: str | None, rotate_bytes: int, payload_cap: int, hash_values: bool,
