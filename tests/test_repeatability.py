@@ -190,3 +190,22 @@ def test_compare_pairs_headline_figures_not_single_repeats():
     new = _doc({"put": [2.0, 1.6, 2.0]})  # one burst in one repeat: the headline figure did not move
     rows = [r for r in compare(old, new, 0.10) if r.get("op") == "put"]
     assert len(rows) == 1 and rows[0]["change"] == "unchanged", rows
+
+
+def test_p50_changes_of_a_run_during_which_other_work_kept_the_machine_busy_are_not_called_changes():
+    """Two runs of one commit, the second while other processes kept 94% of a CPU busy: SQLite's put p50 moved
+    +21%. That is the machine's doing; on a quiet pair the same move is a regression."""
+    def doc(p50, others):
+        d = _doc(STEADY)
+        d["measurements"] = [{"backend": "sqlite", "flavour": "sync", "loop": None, "op": "put", "payload": "1KB",
+                              "settings": None, "pairing": "defaults", "repeat": 1, "layout": PINNED,
+                              "p50_ms": p50, "ci_low_ms": p50 * 0.97, "ci_high_ms": p50 * 1.03}]
+        d["noise"][0]["others_cpu_pct"] = others
+        return d
+    quiet_old, quiet_new = doc(0.417, 4.3), doc(0.505, 4.0)
+    rows = [r for r in compare(quiet_old, quiet_new, 0.10) if r["kind"] == "p50"]
+    assert rows and rows[0]["change"] == "regression", rows
+    busy_new = doc(0.505, 94.3)
+    rows = [r for r in compare(quiet_old, busy_new, 0.10) if r["kind"] == "p50"]
+    assert rows[0]["change"] == "unchanged" and "94%" in rows[0]["noise"], rows
+    assert "not at all" in scope(quiet_old, busy_new, 0.10)
