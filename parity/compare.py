@@ -69,6 +69,8 @@ def replay_rows(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: flo
     old, new = old_doc.get("replay"), new_doc.get("replay")
     if not isinstance(old, dict) or not isinstance(new, dict):
         return []
+    if old.get("flavour", "sync") != new.get("flavour", "sync"):  # another saver class each side: not comparable
+        return []
     olds = {str(t.get("backend")): t for t in old.get("targets") or []}
     rows: list[dict[str, Any] | None] = []
     for t in new.get("targets") or []:

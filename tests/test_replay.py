@@ -153,6 +153,20 @@ def test_postgres_threads_replayed_as_a_select_only_role_into_each_target(pg, ap
     assert 'id="replay"' in page and "3/3 threads verified" in page
 
 
+def test_threads_replayed_through_each_targets_async_saver(pg, app, tmp_path, capsys):
+    """--flavour async: AsyncPostgresSaver, AsyncRedisSaver, AsyncSqliteSaver and the memory saver's async API get
+    the same threads, read back through their async API and judged the same way; the section says which API."""
+    code, replay = _replay("--from", app, "--backend", "memory,postgres,redis,sqlite", "--postgres-url",
+                           _url(pg, "postgres"), "--flavour", "async", out=tmp_path)
+    assert code == 0, capsys.readouterr()
+    assert replay["flavour"] == "async"
+    by = {t["backend"]: t for t in replay["targets"]}
+    for name, t in by.items():
+        assert (t["threads"], t["verified"], t["errors"]) == (THREADS, THREADS, []), (name, t["divergences"][:1])
+    assert "memory (async): 3/3 threads verified" in capsys.readouterr().out
+    assert "async saver API" in (tmp_path / "report.html").read_text()
+
+
 def test_tables_in_another_schema_are_read_with_from_schema(pg, tmp_path, capsys):
     before = fingerprint(_url(pg, "schemed"))
     assert before["rows"]["appschema.checkpoints"][1] > 0, before

@@ -33,6 +33,9 @@ def parser() -> Parser:
     p.add_argument("--since", metavar="TIME", help="only threads with a checkpoint at/after TIME: ISO 8601 "
                    "(2026-11-20, 2026-11-20T08:00Z; UTC when no zone) or 90m / 24h / 7d before now")
     p.add_argument("--seed", type=int, default=0, help="seed of the --threads sample (default 0)")
+    p.add_argument("--flavour", choices=("sync", "async"), default="sync",
+                   help="write and read through each target's sync saver (default) or its async one (AsyncRedisSaver, "
+                        "AsyncPostgresSaver, ...), as an async app would")
     p.add_argument("--out", metavar="DIR", help="results.json and report here (default reports/replay-<run id>; "
                    "an existing results.json keeps its other sections)")
     add_cli_options(p, "replay")
@@ -65,21 +68,23 @@ def main_replay(argv: list[str]) -> int:
     since = parse_since(args.since)
     if args.provider is None and not os.environ.get("PARITY_PROVIDER"):
         args.provider = "embedded"  # targets are the suite's own servers unless asked otherwise
-    server_config, backends = _targets(Options.from_args(args))
+    server_config, backends = _targets(Options.from_args(args), args.flavour)
     refuse_same_store(args.source, server_config.urls, backends)
     return _run(args, since, server_config, backends)
 
 
-def _targets(options):
+def _targets(options, flavour: str = "sync"):
     from parity.session import selection
 
+    api = Capability.ASYNC if flavour == "async" else Capability.SYNC
     server_config, registry, backends, _ = selection(options)
     if not options.backends:  # every backend a whole thread can be written into and read back from
-        backends = [b for b in registry if b.has(Capability.SYNC, Capability.FULL_HISTORY)]
-    no_sync = [b.name for b in backends if not b.has(Capability.SYNC)]
-    if no_sync:
-        raise ParityUsageError(f"replay writes through the sync saver API; {', '.join(no_sync)} has none",
-                               "leave those backends out (--backend NAME for the others)")
+        backends = [b for b in registry if b.has(api, Capability.FULL_HISTORY)]
+    lacking = [b.name for b in backends if not b.has(api)]
+    if lacking:
+        raise ParityUsageError(f"replay --flavour {flavour} writes through the {flavour} saver API; "
+                               f"{', '.join(lacking)} has none", "leave those backends out (--backend NAME for the "
+                               f"others){', or use --flavour sync' if flavour == 'async' else ''}")
     return server_config, backends
 
 
@@ -100,6 +105,7 @@ def refuse_same_store(source: str, urls: dict[str, str], backends) -> None:
 
 def _run(args, since, server_config, backends) -> int:
     from parity.cli.doctor import check_given_servers
+    from parity.replay import async_target
     from parity.replay.replayer import TargetRun, replay_thread
     from parity.replay.section import section
     from parity.replay.sources import open_source
@@ -124,17 +130,19 @@ def _run(args, since, server_config, backends) -> int:
                 except Unavailable as exc:
                     run.not_compared["all"] = f"no {backend.family} server: {exc}"
                     continue
-                with backend.saver("sync", SaverContext(endpoint, f"parity_replay_{tag}_{k}")) as target:
+                ctx = SaverContext(endpoint, f"parity_replay_{tag}_{k}")
+                with (async_target.opened(backend, ctx) if args.flavour == "async"
+                      else backend.saver("sync", ctx)) as target:
                     for tid in picked:
                         replay_thread(source.reader, target, run, tid)
-                print(f"{backend.name}: {len(run.verified)}/{len(picked)} threads verified, {len(run.diverged)} "
+                print(f"{backend.name} ({args.flavour}): {len(run.verified)}/{len(picked)} threads verified, {len(run.diverged)} "
                       f"diverged ({len(run.divergences)} divergences), {len(run.errored)} errors")
             servers = [ep.describe() for ep in pool.endpoints()]
         finally:
             pool.close()
         threads = {"available": len(available), "selected": len(picked), "since": since.isoformat() if since else None,
                    "sample_seed": args.seed if len(picked) < len(available) else None}
-        replay = section(source.describe(), threads, runs)
+        replay = section(source.describe(), threads, runs, args.flavour)
     return _save(args, replay, servers, pool)
 
 

@@ -135,7 +135,8 @@ def replay_headline(replay: dict[str, Any]) -> str:
     since = f" with a checkpoint since {th['since']}" if th.get("since") else ""
     sample = f" (random sample, seed {th['sample_seed']})" if th.get("sample_seed") is not None else ""
     return (f"{th.get('selected', 0)} of {th.get('available', '?')} threads{since}{sample} read from "
-            f"{src.get('kind')} {src.get('url')}{version}, read-only")
+            f"{src.get('kind')} {src.get('url')}{version}, read-only; written and read back through each target's "
+            f"{replay.get('flavour', 'sync')} saver API")
 
 
 def replay_target_rows(replay: dict[str, Any]) -> list[dict[str, Any]]:

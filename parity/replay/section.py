@@ -45,8 +45,11 @@ def target_entry(run: TargetRun) -> dict[str, Any]:
             "not_compared": run.not_compared, "timings": timing_rows(run), "ratios": ratio_rows(run)}
 
 
-def section(source: dict[str, Any], threads: dict[str, Any], runs: list[TargetRun]) -> dict[str, Any]:
-    return {"source": source, "threads": threads, "targets": [target_entry(r) for r in runs], "note": NOTE}
+def section(source: dict[str, Any], threads: dict[str, Any], runs: list[TargetRun],
+            flavour: str = "sync") -> dict[str, Any]:
+    """flavour: which saver API of the targets the threads went through (`parity replay --flavour`)."""
+    return {"source": source, "threads": threads, "flavour": flavour, "targets": [target_entry(r) for r in runs],
+            "note": NOTE}
 
 
 def _count_by(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
