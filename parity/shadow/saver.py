@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import queue
 import random
@@ -17,6 +18,7 @@ from parity.shadow.record import RotatingJsonl, Tally
 from parity.shadow.stores import describe, store_of
 
 _STOP = object()
+BATCH_S = float(os.environ.get("PARITY_SHADOW_BATCH_S", "0.02"))  # the worker's nap when its queue is empty
 ISOLATIONS = ("thread", "process")
 
 
@@ -271,7 +273,13 @@ class ShadowSaver(BaseCheckpointSaver):
     # ---- the worker (isolation="thread"): all candidate calls happen here -------------------------------------
     def _work(self) -> None:
         while True:
-            item = self.queue.get()
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                # Let items gather rather than wake for each: a wake-up takes the GIL from the app thread that
+                # just queued the item. BATCH_S bounds how late a mirrored write reaches the candidate.
+                time.sleep(BATCH_S)
+                continue
             try:
                 if item is _STOP:
                     return
