@@ -81,3 +81,27 @@ def test_pinned_moves_client_and_servers_and_puts_everything_back(servers):
         assert all(os.sched_getaffinity(t) == everything for ep in servers for t in placement.server_tasks(ep))
     finally:
         conn.close()
+
+
+def test_without_sched_setaffinity_the_headline_layout_pins_whole_processes_through_psutil(servers, monkeypatch):
+    """Windows has no sched_setaffinity; psutil sets a whole process's CPUs there. The same code path runs here,
+    forced: this process on the first CPU, the servers' processes on the second, everything given back after."""
+    import psutil
+
+    if not placement.ProcessAffinity.usable():
+        pytest.skip("not-applicable: psutil cannot set CPU affinity on this platform")
+    monkeypatch.setattr(placement, "affinity", lambda: placement.ProcessAffinity())
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    me, redis_pid = psutil.Process(), next(e for e in servers if e.family == "redis").pid
+    mine, theirs = me.cpu_affinity(), psutil.Process(redis_pid).cpu_affinity()
+    with placement.headline(servers) as layout:
+        assert layout["layout"] == placement.HEADLINE and layout["pinned"], layout
+        assert me.cpu_affinity() == [cpus[0]] and psutil.Process(redis_pid).cpu_affinity() == [cpus[1]]
+    assert me.cpu_affinity() == mine and psutil.Process(redis_pid).cpu_affinity() == theirs
+
+
+def test_a_platform_without_any_affinity_says_so_and_is_not_pinned(monkeypatch):
+    monkeypatch.setattr(placement, "affinity", lambda: None)
+    with placement.headline([]) as layout:
+        assert layout == {"layout": "scheduler's choice", "pinned": False,
+                          "why": "CPU affinity cannot be set on this platform"}

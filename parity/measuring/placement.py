@@ -28,11 +28,90 @@ HEADLINE = "split CPUs, pinned"
 LAYOUTS = (("defaults, one CPU", 0, 0), ("defaults, scheduler's choice", None, None))
 
 
+class ThreadAffinity:
+    """Linux: affinity per thread (os.sched_*): this process's threads and every thread of a server's processes."""
+
+    name = "threads (sched_setaffinity)"
+
+    @staticmethod
+    def usable() -> bool:
+        return hasattr(os, "sched_setaffinity")
+
+    def cpus(self) -> list[int]:
+        return sorted(os.sched_getaffinity(0))
+
+    def mine(self) -> list[int]:
+        return [int(t) for t in os.listdir("/proc/self/task")]
+
+    def get(self, task: int) -> set[int] | None:
+        try:
+            return os.sched_getaffinity(task)
+        except OSError:
+            return None
+
+    def set(self, task: int, cpus: set[int]) -> bool:
+        try:
+            os.sched_setaffinity(task, cpus)
+            return True
+        except OSError:  # gone, or not ours to move
+            return False
+
+    def of_process(self, proc) -> list[int]:
+        return [t.id for t in proc.threads()]
+
+
+class ProcessAffinity(ThreadAffinity):
+    """Where there is no sched_setaffinity but psutil can set a process's CPUs (Windows, FreeBSD): per process,
+    all its threads at once; child processes started later inherit it, as Postgres backends do on Linux."""
+
+    name = "processes (psutil)"
+
+    @staticmethod
+    def usable() -> bool:
+        import psutil
+
+        return hasattr(psutil.Process, "cpu_affinity")
+
+    def cpus(self) -> list[int]:
+        import psutil
+
+        return sorted(psutil.Process().cpu_affinity())
+
+    def mine(self) -> list[int]:
+        return [os.getpid()]
+
+    def get(self, task: int) -> set[int] | None:
+        import psutil
+
+        try:
+            return set(psutil.Process(task).cpu_affinity())
+        except (psutil.Error, OSError):
+            return None
+
+    def set(self, task: int, cpus: set[int]) -> bool:
+        import psutil
+
+        try:
+            psutil.Process(task).cpu_affinity(sorted(cpus))
+            return True
+        except (psutil.Error, OSError):
+            return False
+
+    def of_process(self, proc) -> list[int]:
+        return [proc.pid]
+
+
+def affinity() -> ThreadAffinity | None:
+    """How this platform lets the suite place processes, or None (macOS: neither exists)."""
+    return next((kind() for kind in (ThreadAffinity, ProcessAffinity) if kind.usable()), None)
+
+
 def unavailable(endpoint: Endpoint) -> str | None:
     """Why placement cannot be measured for this server, or None."""
-    if not hasattr(os, "sched_setaffinity"):
+    aff = affinity()
+    if aff is None:
         return "CPU affinity cannot be set on this platform"
-    if len(os.sched_getaffinity(0)) < 2:
+    if len(aff.cpus()) < 2:
         return "this process may run on one CPU only"
     if not endpoint.owned or endpoint.pid is None:
         return "the suite does not own this server (it never pins a process it did not start)"
@@ -43,7 +122,7 @@ def measure(endpoint: Endpoint, n: int = 300, warmup: int = 50) -> list[dict[str
     """Rows (family, placement, p50/p99 ms of the bare round trip); [] when unavailable(endpoint)."""
     if unavailable(endpoint):
         return []
-    cpus = sorted(os.sched_getaffinity(0))[:2]
+    cpus = affinity().cpus()[:2]
     rows = []
     family = families.get(endpoint.family)
     with family.sync_ping(endpoint.url) as call:
@@ -73,7 +152,7 @@ def headline(endpoints: list[Endpoint]) -> Iterator[dict[str, Any]]:
     if why:
         yield {"layout": "scheduler's choice", "pinned": False, "why": why}
         return
-    cpus = sorted(os.sched_getaffinity(0))[:2]
+    cpus = affinity().cpus()[:2]
     with pinned(endpoints, 0, 1) as moved:
         if endpoints and not moved:
             yield {"layout": "scheduler's choice", "pinned": False, "why": "the servers' processes could not be moved"}
@@ -83,32 +162,20 @@ def headline(endpoints: list[Endpoint]) -> Iterator[dict[str, Any]]:
 
 def unpinnable(endpoints: list[Endpoint]) -> str | None:
     """Why the headline layout cannot be had for these servers, or None (no server: only this process is pinned)."""
-    if not hasattr(os, "sched_setaffinity"):
+    aff = affinity()
+    if aff is None:
         return "CPU affinity cannot be set on this platform"
-    if len(os.sched_getaffinity(0)) < 2:
+    if len(aff.cpus()) < 2:
         return "this process may run on one CPU only"
     return next((f"{ep.family}: {why}" for ep in endpoints if (why := unavailable(ep))), None)
 
 
-def _affinity(task: int) -> set[int] | None:
-    try:
-        return os.sched_getaffinity(task)
-    except OSError:
-        return None
-
-
-def _pin(task: int, cpus: set[int]) -> bool:
-    try:
-        os.sched_setaffinity(task, cpus)
-        return True
-    except OSError:  # gone, or not ours to move
-        return False
-
-
-def server_tasks(endpoint: Endpoint) -> list[int]:
-    """Every thread of the server's processes: redis-server's threads; the postmaster and all it forked."""
+def server_tasks(endpoint: Endpoint, aff: ThreadAffinity | None = None) -> list[int]:
+    """What to move for a server: every thread (or, per process, every process) of redis-server or of the
+    postmaster and all it forked."""
     import psutil
 
+    aff = aff or affinity()
     try:
         procs = [psutil.Process(endpoint.pid)]
         procs += procs[0].children(recursive=True)
@@ -117,7 +184,7 @@ def server_tasks(endpoint: Endpoint) -> list[int]:
     tasks = []
     for proc in procs:
         try:
-            tasks += [t.id for t in proc.threads()]
+            tasks += aff.of_process(proc)
         except psutil.Error:
             continue
     return tasks
@@ -130,19 +197,20 @@ def pinned(endpoints: list[Endpoint], client_cpu: int, server_cpu: int) -> Itera
     Yields the server threads it could move. New Postgres backends inherit the postmaster's CPU set, so
     connections opened inside the block follow it.
     """
-    cpus = sorted(os.sched_getaffinity(0))[:2]
-    mine = [int(t) for t in os.listdir("/proc/self/task")]
-    theirs = [t for ep in endpoints for t in server_tasks(ep)]
-    saved = {t: _affinity(t) for t in mine + theirs}
+    aff = affinity()
+    cpus = aff.cpus()[:2]
+    mine = aff.mine()
+    theirs = [t for ep in endpoints for t in server_tasks(ep, aff)]
+    saved = {t: aff.get(t) for t in mine + theirs}
     try:
         for t in mine:
-            _pin(t, {cpus[client_cpu]})
-        yield [t for t in theirs if _pin(t, {cpus[server_cpu]})]
+            aff.set(t, {cpus[client_cpu]})
+        yield [t for t in theirs if aff.set(t, {cpus[server_cpu]})]
     finally:
         for t, before in saved.items():
             if before is not None:
-                _pin(t, before)
+                aff.set(t, before)
         for ep in endpoints:  # processes forked inside the block (Postgres backends) get the servers' set back
-            for t in server_tasks(ep):
+            for t in server_tasks(ep, aff):
                 if t not in saved:
-                    _pin(t, saved.get(ep.pid) or set(cpus))
+                    aff.set(t, saved.get(ep.pid) or set(cpus))
