@@ -29,6 +29,14 @@ def _thread(config) -> str | None:
 PLAIN = (str, int, float, bool, type(None))
 
 
+def sidecar_item(kind: str, op: str, thread: str | None, args: tuple, result) -> bytes:
+    """An item for the sidecar, pickled in two layers: the outer one holds plain values only, so the sidecar always
+    knows the item's thread, even when the inner one (the app's values) cannot be unpickled there (a class defined
+    in the app's __main__, say): that write is then a counted drop of that thread, not a dead sidecar."""
+    inner = pickle.dumps((args, result), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps((kind, op, thread, inner), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _portable(config):
     """The part of a config a saver reads, fit to cross into the sidecar: LangGraph's run config also carries
     callbacks and its runtime (`__pregel_*`), which pickle cannot carry and no saver reads. Savers read
@@ -228,7 +236,7 @@ class ShadowSaver(BaseCheckpointSaver):
         if self.isolation == "process":
             try:
                 portable = (_portable(args[0]),) + args[1:] if op != "delete_thread" else args
-                blob = pickle.dumps(("write", op, thread, portable, None), protocol=pickle.HIGHEST_PROTOCOL)
+                blob = sidecar_item("write", op, thread, portable, None)
             except Exception as err:  # noqa: BLE001 - a value pickle cannot carry is a gap in the mirror, counted
                 return self._count(f"dropped_unpicklable.{type(err).__name__}", thread)
             why = self.sidecar.send(blob)
@@ -255,8 +263,7 @@ class ShadowSaver(BaseCheckpointSaver):
         # (LangGraph builds the next checkpoint on the one it read), so a later look would not see what was served.
         # In-process the result is normalised here; for a sidecar it is pickled and normalised there.
         try:
-            expected = (pickle.dumps(("read", op, thread, (_portable(config), kw), result),
-                                     protocol=pickle.HIGHEST_PROTOCOL)
+            expected = (sidecar_item("read", op, thread, (_portable(config), kw), result)
                         if self.isolation == "process" else trace(op, result))
         except Exception as err:  # noqa: BLE001 - the shadow must never fail the app's read
             return self._count(f"reads_not_compared_unviewable.{type(err).__name__}")

@@ -198,15 +198,23 @@ def serve(channel: Channel, spec: Any, out_dir: str | None, rotate_bytes: int, p
                 channel.send(("final", tally.to_dict()))  # its own part: the app merges it with its side again
                 return
             else:
+                _, op, thread, inner = item
                 try:
-                    mirror.handle(item)
+                    args, result = pickle.loads(inner)
+                except Exception as err:  # noqa: BLE001 - e.g. a class of the app's __main__: a gap, counted
+                    tally.count(f"dropped_unpicklable_in_sidecar.{type(err).__name__}" if kind == "write" else
+                                f"reads_not_compared_unpicklable_in_sidecar.{type(err).__name__}",
+                                thread if kind == "write" else None)
+                    continue
+                try:
+                    mirror.handle((kind, op, thread, args, result))
                 except Exception as err:  # noqa: BLE001 - the sidecar must outlive any one bad item; counted
                     tally.count(f"worker_error.{type(err).__name__}")
 
 
 class Sidecar:
-    """The app's end: a bounded outbox drained by a feeder thread (the request path never blocks on the pipe), and
-    a reader thread that takes the sidecar's replies (so waiting for one can time out on every platform)."""
+    """The app's end: a writer that never blocks the request path (DirectWriter on POSIX, FeederWriter on Windows),
+    and a reader thread that takes the sidecar's replies (so waiting for one can time out on every platform)."""
 
     def __init__(self, spec: Any, *, queue_size: int, out_dir: str | None, rotate_bytes: int, payload_cap: int,
                  hash_values: bool, read_fraction: float) -> None:
