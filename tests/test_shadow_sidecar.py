@@ -43,6 +43,9 @@ def test_a_correct_candidate_in_a_sidecar_agrees_and_one_summary_line_merges_bot
     lines = _lines(tmp_path)
     assert [r["kind"] for r in lines] == ["summary"], lines
     assert lines[0]["isolation"] == "process" and lines[0]["counts"] == counts
+    from parity.shadow.summary import section
+
+    assert section(lines)["isolation"] == {"process": 1}
     if sys.platform.startswith("linux"):
         assert lines[0]["sidecar_priority"] == "SCHED_IDLE"
     assert shadow.sidecar.process.poll() is not None, "the sidecar outlived close()"

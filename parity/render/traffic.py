@@ -39,7 +39,10 @@ def headline(shadow: dict[str, Any]) -> str:
     skipped = c.get("reads_skipped_unreliable", 0)
     known = shadow.get("divergences_known", 0)
     known_text = f" ({known} of them known upstream divergences)" if known else ""
-    return (f"{shadow.get('recordings', 0)} recording(s): {reads_compared(shadow)} reads compared, "
+    where = ", ".join(f"{n} with the candidate on a {'sidecar process' if k == 'process' else 'worker thread'}"
+                      for k, n in sorted((shadow.get("isolation") or {}).items()))
+    return (f"{shadow.get('recordings', 0)} recording(s){f' ({where})' if where else ''}: "
+            f"{reads_compared(shadow)} reads compared, "
             f"{shadow.get('divergences', 0)} divergences{known_text} on "
             f"{len(shadow.get('divergent_threads') or [])} thread(s); "
             f"{c.get('mirrored_applied', 0)} writes mirrored, {dropped(shadow)} dropped, "

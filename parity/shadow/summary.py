@@ -41,6 +41,8 @@ def section(records: list[dict[str, Any]]) -> dict[str, Any]:
         for key, h in s.get("latency", {}).items():
             latency.setdefault(key, Histogram()).merge(h)
     return {"recordings": len(summaries), "counts": dict(sorted(counts.items())),
+            # where each recording's candidate ran: "thread" (ShadowSaver's worker) or "process" (its sidecar)
+            "isolation": dict(Counter(str(x.get("isolation") or "thread") for x in summaries)),
             "divergences": len(divergences),
             # explained by a reviewed known divergence of the candidate's backend (parity/known_divergences.toml)
             "divergences_known": sum(1 for d in divergences if d.get("known")),
