@@ -209,3 +209,29 @@ def test_p50_changes_of_a_run_during_which_other_work_kept_the_machine_busy_are_
     rows = [r for r in compare(quiet_old, busy_new, 0.10) if r["kind"] == "p50"]
     assert rows[0]["change"] == "unchanged" and "94%" in rows[0]["noise"], rows
     assert "not at all" in scope(quiet_old, busy_new, 0.10)
+
+
+def test_a_p50_move_within_what_the_backend_moved_between_its_own_repeats_is_not_a_change():
+    """Issue 14: compare flags only what the runs' own noise cannot explain. SQLite's put_writes moved 0.185 ->
+    0.344 ms between two repeats of one run; its delete_thread +31% between two runs is inside that."""
+    def doc(rows, others=2.0):
+        d = _doc(STEADY)
+        d["noise"][0]["others_cpu_pct"] = others
+        d["measurements"] = [{"backend": "sqlite", "flavour": "sync", "loop": None, "op": op, "payload": "1KB",
+                              "op_kind": kind, "settings": None, "pairing": "defaults", "repeat": rep,
+                              "layout": PINNED, "p50_ms": p50, "ci_low_ms": p50 * 0.98, "ci_high_ms": p50 * 1.02}
+                             for op, kind, rep, p50 in rows]
+        return d
+    steady_writes = [("put_writes", "write", 1, 0.185), ("put_writes", "write", 2, 0.19)]
+    jumpy_writes = [("put_writes", "write", 1, 0.185), ("put_writes", "write", 2, 0.344)]
+    delete = lambda p50: [("delete_thread", "delete", 1, p50)]
+    quiet = compare(doc(steady_writes + delete(0.171)), doc(steady_writes + delete(0.225)), 0.10)
+    row = next(r for r in quiet if r["kind"] == "p50" and r["op"] == "delete_thread")
+    assert row["change"] == "regression", "a backend steady within its runs: +31% is a change"
+    jumpy = compare(doc(jumpy_writes + delete(0.171)), doc(steady_writes + delete(0.225)), 0.10)
+    row = next(r for r in jumpy if r["kind"] == "p50" and r["op"] == "delete_thread")
+    assert row["change"] == "unchanged" and "moved up to 86%" in row["noise"], row
+    reads = compare(doc(jumpy_writes + [("list_10", "read", 1, 0.1)]), doc(jumpy_writes + [("list_10", "read", 1, 0.2)]),
+                    0.10)
+    assert next(r for r in reads if r["kind"] == "p50" and r["op"] == "list_10")["change"] == "regression", \
+        "a read is not excused by the writes' noise"
