@@ -30,7 +30,8 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float =
         # Absolute times also move with the machine's load: by as much as its own floors (the bare round trips
         # and the harness's empty call) moved between the two runs, with no code change at all.
         p50_threshold = threshold + floor_drift(old_doc, new_doc)
-        drift = {k: max(v, own_drift(new_doc).get(k, 0.0)) for k, v in own_drift(old_doc).items()}
+        old_drift, new_drift = own_drift(old_doc), own_drift(new_doc)
+        drift = {k: max(old_drift.get(k, 0.0), new_drift.get(k, 0.0)) for k in old_drift.keys() | new_drift.keys()}
         rows += _while_busy(_beyond_opposite_moves([_own_noise(_p50_row(key, old, new, p50_threshold), old, drift)
                                                     for key, old, new
                                                     in _pairs(old_doc, new_doc, "measurements", MEASUREMENT_KEY)]),

@@ -90,7 +90,7 @@ def match_known(finding: Finding, known: list[dict[str, Any]],
     runs = hunk_sets if hunk_sets is not None else [[finding.diff]]
     pieces = [h for hunks in runs for h in hunks]
     for entry in known:
-        if not _applies(entry, finding):
+        if not applies(entry, finding):
             continue
         pattern = re.compile(entry["diff_pattern"], re.MULTILINE)
         unexplained = [h for h in pieces if not pattern.search(h)]
@@ -103,7 +103,8 @@ def match_known(finding: Finding, known: list[dict[str, Any]],
     return None
 
 
-def _applies(entry: dict[str, Any], finding: Finding) -> bool:
+def applies(entry: dict[str, Any], finding: Finding) -> bool:
+    """Whether an entry is about this finding's backend, scenario, flavour and loop (globs in the first two)."""
     return (fnmatch.fnmatchcase(finding.backend, entry.get("backend", "*"))
             and fnmatch.fnmatchcase(finding.scenario, entry.get("scenario", "*"))
             and entry.get("flavour") in (None, finding.flavour)

@@ -31,6 +31,17 @@ def spread(medians: list[float]) -> float:
     return (max(medians) - min(medians)) / min(medians)
 
 
+def _process_key(row: dict[str, Any]) -> tuple:
+    return tuple(row.get(k) for k in ("op", "flavour", "numerator", "denominator", "layout"))
+
+
+def fresh_medians(doc: dict[str, Any]) -> dict[tuple, list[float]]:
+    """The same ratio's medians from fresh worker processes (the noise rows of kind "processes"; the first of their
+    medians is this run's own process, already among the repeats)."""
+    return {_process_key(n): [float(m) for m in n["medians"][1:]]
+            for n in doc.get("noise") or [] if n.get("kind") == "processes" and n.get("medians")}
+
+
 def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """One entry per headline ratio measured at least twice: its repeat medians and their spread."""
     groups: dict[tuple, dict[int, dict]] = {}
@@ -38,8 +49,7 @@ def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
         if (r.get("op"), r.get("payload")) not in HEADLINE or r.get("pairing") != "defaults" or not r.get("median"):
             continue
         groups.setdefault(tuple(r.get(k) for k in KEY), {})[int(r.get("repeat") or 1)] = r
-    workers = {(n.get("op"), n.get("flavour"), n.get("numerator"), n.get("denominator"), n.get("layout")): n["medians"][1:]
-               for n in doc.get("noise") or [] if n.get("kind") == "processes" and n.get("medians")}
+    workers = fresh_medians(doc)
     out = []
     for key, by_repeat in groups.items():
         if len(by_repeat) < 2:
@@ -47,7 +57,7 @@ def spreads(doc: dict[str, Any]) -> list[dict[str, Any]]:
         rows = [by_repeat[k] for k in sorted(by_repeat)]
         meds = [float(r["median"]) for r in rows]
         e = dict(zip(KEY, key))
-        fresh = workers.get((e["op"], e["flavour"], e["numerator"], e["denominator"], e["layout"]), [])
+        fresh = workers.get(_process_key(e), [])
         # The run's headline figure: the median over its repeats and its fresh processes, as pyperf reports over
         # its workers; a single repeat caught by a burst (put 0.93 beside 0.81, 0.77, 0.84, 0.83, 0.82) moves it
         # little, and the spread still shows that burst.
@@ -73,9 +83,7 @@ def combined_ratios(doc: dict[str, Any]) -> list[dict[str, Any]]:
     for r in doc.get("ratios") or []:
         if isinstance(r, dict) and r.get("median") is not None:
             groups.setdefault(tuple(r.get(k) for k in KEY), []).append(r)
-    fresh = {(n.get("op"), n.get("flavour"), n.get("numerator"), n.get("denominator"), n.get("layout")):
-             [float(m) for m in n["medians"][1:]]
-             for n in doc.get("noise") or [] if n.get("kind") == "processes" and n.get("medians")}
+    fresh = fresh_medians(doc)
     out = []
     for rows in groups.values():
         rows = sorted(rows, key=lambda r: int(r.get("repeat") or 1))
@@ -83,8 +91,7 @@ def combined_ratios(doc: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(rows[0])
             continue
         first = rows[0]
-        procs = (fresh.get((first.get("op"), first.get("flavour"), first.get("numerator"), first.get("denominator"),
-                            first.get("layout")), []) if first.get("pairing") == "defaults" else [])
+        procs = fresh.get(_process_key(first), []) if first.get("pairing") == "defaults" else []
         meds = [float(r["median"]) for r in rows] + procs
         lows = [float(r.get("ci_low", r["median"])) for r in rows] + procs
         highs = [float(r.get("ci_high", r["median"])) for r in rows] + procs

@@ -181,6 +181,8 @@ class EmbeddedPostgres(_Process):
     stop_signal = signal.SIGINT if sys.platform != "win32" else signal.SIGTERM
     # "immediate shutdown" (no checkpoint) when the data goes anyway; it still releases shared memory
     close_signal = signal.SIGQUIT if sys.platform != "win32" else signal.SIGTERM
+    # /dev/shm segments present before its first start (parity.servers.shm); None until then, or without /dev/shm
+    _shm_before: set[str] | None = None
 
     @property
     def url(self) -> str:
@@ -217,7 +219,7 @@ class EmbeddedPostgres(_Process):
     def close(self) -> None:
         super().close()
         if not self.alive():  # segments a SIGKILLed postmaster (a crash fault) could not remove
-            shm.sweep(getattr(self, "_shm_before", None), self._server_uid())
+            shm.sweep(self._shm_before, self._server_uid())
 
     def _server_uid(self) -> int:
         kw = self._user_kwargs()
@@ -237,7 +239,7 @@ class EmbeddedPostgres(_Process):
     def start(self) -> "EmbeddedPostgres":
         import psycopg
 
-        if getattr(self, "_shm_before", None) is None:  # the first start: segments from here on are this server's
+        if self._shm_before is None:  # the first start: segments from here on are this server's
             self._shm_before = shm.snapshot()
         if not (self.pgdata / "PG_VERSION").exists():
             self.initdb()

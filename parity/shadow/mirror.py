@@ -6,13 +6,12 @@ process (isolation="process", parity/shadow/sidecar.py). Items arrive in the app
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import time
 from typing import Any
 
 from parity.judging.differences import hunks
-from parity.judging.findings import Finding, load_known, match_known
+from parity.judging.findings import Finding, applies, load_known, match_known
 from parity.judging.observe import tuple_view
 from parity.judging.trace import Trace, diff, first_difference
 from parity.shadow.record import RotatingJsonl, Tally, payload
@@ -89,9 +88,7 @@ class Mirror:
         # list() of long conversations it held the worker for over 10 s. Split only when an entry for this backend
         # matches somewhere in the diff (else none can explain all of it), and not a list() whose checkpoints are
         # large (left unlabelled: never waived on a guess). One get_tuple's pieces are few.
-        entries = [e for e in self.known if fnmatch.fnmatchcase(self.backend or "", e.get("backend", "*"))
-                   and fnmatch.fnmatchcase("shadow", e.get("scenario", "*")) and e.get("flavour") in (None, "sync")
-                   and re.search(e["diff_pattern"], text, re.MULTILINE)]
+        entries = [e for e in self.known if applies(e, finding) and re.search(e["diff_pattern"], text, re.MULTILINE)]
         if not entries or (op == "list" and size > MAX_SPLIT_CHARS):
             return None
         return match_known(finding, entries, [hunks(expected, actual)])
