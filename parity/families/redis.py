@@ -203,14 +203,20 @@ class Redis(Family):
 
 
 def _drop_write_registries(client, mine: str) -> int:
-    """langgraph-checkpoint-redis keeps `write_keys_zset:*` registries outside checkpoint_prefix; ours are the
-    ones whose members (write keys) live under our scope's prefix."""
-    doomed = []
-    for key in client.scan_iter(match="write_keys_zset:*", count=1000):
-        members = client.zrange(key, 0, 0)
-        if members and (members[0].decode() if isinstance(members[0], bytes) else members[0]).startswith(mine):
-            doomed.append(key)
-    return client.unlink(*doomed) if doomed else 0
+    """langgraph-checkpoint-redis keeps write registries outside checkpoint_prefix: RedisSaver's `write_keys_zset:*`
+    and ShallowRedisSaver's `write_registry:{thread}:{ns}:shallow`. Ours are the members (write keys) under our
+    scope's prefix. The shallow one is named by thread id alone, so savers of two prefixes writing one thread id
+    share it (compat/upstream_checks/check_shallow_redis_registry_prefix.py): only our members are removed."""
+    removed = 0
+    for pattern in ("write_keys_zset:*", "write_registry:*"):
+        for key in list(client.scan_iter(match=pattern, count=1000)):
+            members = client.zrange(key, 0, -1)
+            ours = [m for m in members if (m.decode() if isinstance(m, bytes) else m).startswith(mine)]
+            if not ours:
+                continue
+            client.zrem(key, *ours)  # Redis deletes a sorted set that becomes empty: no race with another writer
+            removed += not client.exists(key)
+    return removed
 
 
 FAMILY = Redis()

@@ -40,6 +40,15 @@ class Thread:
     version: Any = None
     step: int = -1
 
+    def __post_init__(self) -> None:
+        # Every thread a measurement writes is new to the server, whatever its name: a saver that keeps per-thread
+        # state outside its scope (ShallowRedisSaver's write registry is named by thread id alone) would otherwise
+        # carry one cell's writes into the next cell, repeat or worker process using the same name, and each read
+        # got slower: redis-shallow get_tuple 1.1 -> 1.5 -> 1.9 -> 2.3 -> 2.7 ms over five cells, which was the
+        # shallow pair's drift between repeats (18%) and fresh processes (76-82%). The compat matrix does the same
+        # (fixtures.Recorder.thread).
+        self.id = f"{self.id}-{uuid.uuid4().hex[:8]}"
+
     def next_put(self, saver: Any, state: Any) -> tuple[dict, dict, dict, dict]:
         self.version = saver.get_next_version(self.version, None)
         self.step += 1
@@ -170,7 +179,7 @@ async def prepare(op: Op, calls: SaverCalls, prefix: str, n: int, history: int) 
         threads = [await fill(calls, Thread(f"{prefix}-del-{k}"), 1, state) for k in range(n)]
         return lambda i: calls.delete_thread(threads[i % len(threads)].id)
     if op.name == "graph_step":
-        return graph_step(calls, f"{prefix}-graph", state)
+        return graph_step(calls, f"{prefix}-graph-{uuid.uuid4().hex[:8]}", state)  # new threads (see Thread)
     raise ValueError(f"unknown op {op.name!r}")
 
 
