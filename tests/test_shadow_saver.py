@@ -217,3 +217,62 @@ def test_summarize_bad_input_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "no shadow-*.jsonl" in err, err
     assert main(["shadow", "nonsense"]) == 2
+
+
+class HoldsDeletes(InMemorySaver):
+    """A correct candidate whose delete_thread waits for the test, so the items behind it wait too."""
+
+    def __init__(self, release: threading.Event):
+        super().__init__()
+        self.release = release
+
+    def delete_thread(self, thread_id):
+        self.release.wait(20)
+        return super().delete_thread(thread_id)
+
+
+def test_what_was_served_is_compared_even_when_the_app_changes_it_afterwards():
+    """A sampled read is captured on the request path; the app then changes the returned tuple in place, as
+    LangGraph may, before the worker gets to it: the comparison still sees what the primary served, so no divergence
+    is made up (a capture by reference would report "changed by the app" as the primary's)."""
+    release = threading.Event()
+    with ShadowSaver(InMemorySaver(), HoldsDeletes(release), read_fraction=1.0) as shadow:
+        _graph(shadow).invoke({"items": ["x"]}, {"configurable": {"thread_id": "t"}})
+        shadow.delete_thread("another-thread")  # the worker now waits in the candidate's delete_thread
+        tup = shadow.get_tuple({"configurable": {"thread_id": "t"}})  # queued behind it
+        tup.checkpoint["channel_values"]["items"].append("changed by the app")
+        release.set()
+        assert shadow.flush(10)
+    counts = shadow.summary()["counts"]
+    assert counts.get("reads_compared", 0) >= 1 and shadow.divergences == [], (counts, shadow.divergences[:1])
+
+
+class Unpicklable:
+    def __reduce__(self):
+        raise TypeError("not picklable")
+
+    def __eq__(self, other):
+        return isinstance(other, Unpicklable)
+
+    def __repr__(self):
+        return "Unpicklable()"
+
+
+def test_a_result_pickle_cannot_carry_is_still_compared():
+    """A value the app made unpicklable: the read is normalised on the request path instead, and judged."""
+    primary, candidate = InMemorySaver(), InMemorySaver()
+    cfg = {"configurable": {"thread_id": "u", "checkpoint_ns": ""}}
+    with ShadowSaver(primary, candidate, read_fraction=1.0) as shadow:
+        from langgraph.checkpoint.base import create_checkpoint, empty_checkpoint
+
+        shadow.put(cfg, create_checkpoint(empty_checkpoint(), None, 0), {"source": "input", "step": -1, "parents": {}}, {})
+        assert shadow.flush(10)
+        tup = shadow.get_tuple(cfg)
+        tup.checkpoint["channel_values"]["odd"] = Unpicklable()  # what the app holds now; the compared copy is older
+        primary.get_tuple = lambda config: tup  # served once more, with the unpicklable value in it
+        shadow.get_tuple(cfg)
+        del primary.get_tuple
+        assert shadow.flush(10)
+    counts = shadow.summary()["counts"]
+    assert counts.get("reads_compared", 0) == 2, counts
+    assert len(shadow.divergences) == 1 and "odd" in shadow.divergences[0]["diff"], shadow.divergences

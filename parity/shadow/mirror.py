@@ -6,6 +6,7 @@ process (isolation="process", parity/shadow/sidecar.py). Items arrive in the app
 
 from __future__ import annotations
 
+import pickle
 import re
 import time
 from typing import Any
@@ -27,6 +28,10 @@ def trace(op: str, result) -> Trace:
     return t
 
 
+class Served(bytes):
+    """A read's result as the primary served it, pickled on the request path (ShadowSaver, isolation="thread")."""
+
+
 MAX_SPLIT_CHARS = 20_000  # a list() read (as JSON) longer than this is not split to look for a waiver
 
 
@@ -45,12 +50,19 @@ class Mirror:
 
     def handle(self, item: tuple) -> None:
         """("write", op, thread, args, _) or ("read", op, thread, (config, kw), expected): expected is the primary's
-        result as a Trace (normalised on the request path) or, from a sidecar, the raw result (pickled there)."""
+        result pickled on the request path (Served), already a Trace (it could not be pickled), or, from a sidecar,
+        the result itself (unpickled there)."""
         kind, op, thread, args, expected = item
         if kind == "write":
             self.apply(op, thread, args)
-        else:
-            self.compare(op, thread, args, expected if isinstance(expected, Trace) else trace(op, expected))
+            return
+        try:
+            if isinstance(expected, Served):
+                expected = pickle.loads(expected)
+            expected = expected if isinstance(expected, Trace) else trace(op, expected)
+        except Exception as err:  # noqa: BLE001 - a result the judge cannot view is not compared, and counted
+            return self.tally.count(f"reads_not_compared_unviewable.{type(err).__name__}")
+        self.compare(op, thread, args, expected)
 
     def apply(self, op: str, thread: str | None, args: tuple) -> None:
         start = time.perf_counter()

@@ -13,7 +13,7 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from parity.shadow.mirror import Mirror, trace
+from parity.shadow.mirror import Mirror, Served, trace
 from parity.shadow.record import RotatingJsonl, Tally
 from parity.shadow.stores import describe, store_of
 
@@ -35,6 +35,15 @@ def sidecar_item(kind: str, op: str, thread: str | None, args: tuple, result) ->
     in the app's __main__, say): that write is then a counted drop of that thread, not a dead sidecar."""
     inner = pickle.dumps((args, result), protocol=pickle.HIGHEST_PROTOCOL)
     return pickle.dumps((kind, op, thread, inner), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def snapshot(op: str, result) -> Any:
+    """A sampled read's result as served, for the worker to normalise: pickled bytes, or its Trace when pickle cannot
+    carry it (a value the app made unpicklable)."""
+    try:
+        return Served(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - normalised now instead: slower, same judgement
+        return trace(op, result)
 
 
 def _portable(config):
@@ -261,10 +270,11 @@ class ShadowSaver(BaseCheckpointSaver):
             return self._count("reads_skipped_unreliable")
         # Captured now, on the request path (sampled reads only): the app may change the returned objects in place
         # (LangGraph builds the next checkpoint on the one it read), so a later look would not see what was served.
-        # In-process the result is normalised here; for a sidecar it is pickled and normalised there.
+        # It is pickled here (a copy in C, several times cheaper than normalising in Python) and normalised by the
+        # worker or the sidecar; a result pickle cannot carry is normalised here instead.
         try:
             expected = (sidecar_item("read", op, thread, (_portable(config), kw), result)
-                        if self.isolation == "process" else trace(op, result))
+                        if self.isolation == "process" else snapshot(op, result))
         except Exception as err:  # noqa: BLE001 - the shadow must never fail the app's read
             return self._count(f"reads_not_compared_unviewable.{type(err).__name__}")
         if self.isolation == "process":
