@@ -21,15 +21,34 @@ def test_verdict_comes_from_the_whole_ci(ci, target, want):
     assert shadow_cost.verdict(ci, target).startswith(want), (ci, target, shadow_cost.verdict(ci, target))
 
 
+def _rounds(values, k=4):
+    return [values[i::k] for i in range(k)]
+
+
 def test_compare_reports_ratios_ci_and_target():
-    bare = [1_000_000 + 1000 * i for i in range(200)]  # ns: 1.0 .. 1.2 ms
-    slower = [int(x * 1.5) for x in bare]
+    bare = _rounds([1_000_000 + 1000 * i for i in range(200)])  # ns: 1.0 .. 1.2 ms, in 4 rounds
+    slower = [[int(x * 1.5) for x in r] for r in bare]
     row = shadow_cost.compare(bare, slower, 1.0)
     assert row["p50_ratio"] == pytest.approx(1.5, rel=1e-6), row
     assert row["p50_ci_low"] <= 1.5 <= row["p50_ci_high"], row
     assert row["p50_target_added"] == 0.15 and row["p50_verdict"] == "not met", row
-    same = shadow_cost.compare(bare, list(bare), 0.01)
+    same = shadow_cost.compare(bare, [list(r) for r in bare], 0.01)
     assert same["p50_ratio"] == 1.0 and same["p50_verdict"] == "met", same
+    assert row["rounds"] == 4 and row["n"] == 200, row
+
+
+def test_a_cost_that_differs_from_round_to_round_is_not_decided_from_its_many_calls():
+    """64 callers: 128 calls a round, and each round's conditions move them together. Two rounds at +0% and two at
+    +20% are four units, not 512 calls: the CI must span the target, where resampling single calls decides."""
+    bare = [[1_000_000 + 37 * i for i in range(128)] for _ in range(4)]
+    shadow = [[int(x * f) for x in r] for r, f in zip(bare, (1.0, 1.2, 1.0, 1.2))]
+    row = shadow_cost.compare(bare, shadow, 0.01)
+    assert row["p50_verdict"].startswith("undecided"), row
+    assert row["p50_ci_low"] <= 1.0 + 1e-6 and row["p50_ci_high"] >= 1.2 - 1e-6, row
+    from parity import stats
+
+    flat = stats.bootstrap_ratio_ci([x for r in shadow for x in r], [x for r in bare for x in r], n_resamples=500)
+    assert flat[2] - flat[1] < row["p50_ci_high"] - row["p50_ci_low"], "single calls resampled look surer than they are"
 
 
 class _Bare(InMemorySaver):
@@ -46,7 +65,8 @@ def test_levels_give_a_row_per_arm_and_op():
         rows = []
         for workers in plan.levels:
             samples = shadow_cost.run_sync(arms, plan, workers, ops.payload(ops.KB), "t", settled.append)
-            assert {len(samples[a]["put"]) for a in arms} == {plan.rounds * workers * plan.per_worker(workers)}
+            assert {len(samples[a]["put"]) for a in arms} == {plan.rounds}, "one list of samples per round"
+            assert {sum(map(len, samples[a]["put"])) for a in arms} == {plan.rounds * workers * plan.per_worker(workers)}
             rows += shadow_cost.rows_for(samples, {"shadow 1%": 0.01, "shadow 100%": 1.0}, {"concurrency": workers})
         assert every.flush(10) and every.summary()["counts"].get("reads_compared", 0) > 0
         assert every.divergences == [], every.divergences[:1]
@@ -60,7 +80,7 @@ def test_async_levels_run_on_one_loop():
     with ShadowSaver(primary, InMemorySaver(), read_fraction=1.0) as every:
         arms = shadow_cost.arms_for(primary, {"shadow 100%": every})
         samples = asyncio.run(shadow_cost.run_async(arms, plan, 4, ops.payload(ops.KB), "t", lambda arm: None))
-    assert len(samples["shadow 100%"]["get_tuple"]) == plan.rounds * 4 * plan.per_worker(4)
+    assert sum(map(len, samples["shadow 100%"]["get_tuple"])) == plan.rounds * 4 * plan.per_worker(4)
 
 
 class _Stalled(InMemorySaver):
@@ -146,11 +166,11 @@ def test_report_shows_cost_targets_verdicts_and_fault_phases():
     from parity.render.html import render_html
     from parity.render.markdown import render_markdown
 
-    bare = [1_000_000 + 1000 * i for i in range(100)]
+    bare = _rounds([1_000_000 + 1000 * i for i in range(100)])
     doc = results.new_document()
     doc["shadow_cost"] = [{"flavour": "sync", "concurrency": 16, "op": "put", "arm": "shadow 1%",
                            "load_before": {"1m": 0.5}, "layout": {"primary": "postgres (embedded)"},
-                           **shadow_cost.compare(bare, [int(x * 1.3) for x in bare], 0.01)}]
+                           **shadow_cost.compare(bare, [[int(x * 1.3) for x in r] for r in bare], 0.01)}]
     doc["shadow_faults"] = [{"phase": "stalled", "fault": "SIGSTOP", "flavour": "sync", "app_errors": {"bare": 0, "shadow": 0},
                              "counts_delta": {"dropped_queue_full": 7}, "unreliable_threads": 2, "queue_depth_at_end": 50,
                              "ops": {"put": shadow_faults._ratios([1.0] * 50, [1.1] * 50, 1.0)}},
@@ -182,8 +202,8 @@ def test_demo_recording_fills_the_shadow_and_replay_sections(servers, tmp_path):
 def test_with_several_callers_only_the_whole_step_is_judged():
     """At 16 callers a get_tuple came out 6x faster through the shadow than bare: the GIL wait had landed in put.
     Such per-op splits must not count as a target met; the step (put + get_tuple) is judged."""
-    bare = {"put": [100_000] * 50, "get_tuple": [600_000] * 50, "step": [700_000] * 50}
-    shadow = {"put": [700_000] * 50, "get_tuple": [100_000] * 50, "step": [800_000] * 50}
+    bare = {"put": _rounds([100_000] * 50), "get_tuple": _rounds([600_000] * 50), "step": _rounds([700_000] * 50)}
+    shadow = {"put": _rounds([700_000] * 50), "get_tuple": _rounds([100_000] * 50), "step": _rounds([800_000] * 50)}
     samples = {"bare": bare, "shadow 1%": shadow}
     many = {r["op"]: r for r in shadow_cost.rows_for(samples, {"shadow 1%": 0.01}, {"concurrency": 16})}
     assert many["get_tuple"]["p50_verdict"].startswith("no target") and many["put"]["p50_target_added"] is None
