@@ -210,3 +210,21 @@ def test_with_several_callers_only_the_whole_step_is_judged():
     assert many["step"]["p50_verdict"] == "not met" and many["step"]["p50_target_added"] == 0.05
     one = {r["op"]: r for r in shadow_cost.rows_for(samples, {"shadow 1%": 0.01}, {"concurrency": 1})}
     assert one["get_tuple"]["p50_verdict"] == "met", "one caller: each op's own time is its own"
+
+
+def test_a_mirror_that_fell_behind_has_not_met_its_target():
+    """Work left at the end of a turn is done while settling, untimed: a row that looks met is undecided then,
+    one not met stays not met, and a mirror that kept up keeps its verdict."""
+    bare = _rounds([1_000_000 + 1000 * i for i in range(200)])
+    met = shadow_cost.compare(bare, [list(r) for r in bare], 0.01)
+    assert met["p50_verdict"] == "met"
+    kept = dict(met)
+    shadow_cost.fell_behind(kept, -0.01)
+    assert kept["p50_verdict"] == "met" and kept["fell_behind_s"] == 0.0
+    behind = dict(met)
+    shadow_cost.fell_behind(behind, 0.4)
+    assert behind["p50_verdict"].startswith("undecided: the mirror fell behind") and behind["fell_behind_s"] == 0.4
+    worse = shadow_cost.compare(bare, [[x * 2 for x in r] for r in bare], 0.01)
+    shadow_cost.fell_behind(worse, 0.4)
+    assert worse["p50_verdict"] == "not met"
+    assert shadow_cost.kept_up_allowance(1.0) == pytest.approx(shadow_cost.BATCH_S + 0.1)

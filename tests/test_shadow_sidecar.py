@@ -47,7 +47,9 @@ def test_a_correct_candidate_in_a_sidecar_agrees_and_one_summary_line_merges_bot
 
     assert section(lines)["isolation"] == {"process": 1}
     if sys.platform.startswith("linux"):
-        assert lines[0]["sidecar_priority"] == "SCHED_IDLE"
+        from parity.shadow.sidecar import autogroup_caveat
+
+        assert lines[0]["sidecar_priority"] == "SCHED_IDLE" + autogroup_caveat()
     assert shadow.sidecar.process.poll() is not None, "the sidecar outlived close()"
 
 
@@ -208,3 +210,13 @@ def test_a_value_the_sidecar_cannot_unpickle_is_a_counted_drop_of_its_thread(tmp
     counts = summary["counts"]
     assert counts.get("dropped_unpicklable_in_sidecar.AttributeError") == 1, (counts, done.stderr[-800:])
     assert summary["unreliable_threads"] == ["odd"] and counts["mirrored_applied"] == 1, summary
+
+
+def test_the_sidecar_says_when_its_idle_priority_does_not_reach_other_sessions(tmp_path):
+    from parity.shadow.sidecar import autogroup_caveat
+
+    on, off = tmp_path / "on", tmp_path / "off"
+    on.write_text("1\n")
+    off.write_text("0\n")
+    assert "other sessions" in autogroup_caveat(str(on))
+    assert autogroup_caveat(str(off)) == "" and autogroup_caveat(str(tmp_path / "absent")) == ""
