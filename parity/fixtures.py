@@ -23,10 +23,10 @@ from parity.judging.differences import hunks, piece_summary
 from parity.judging.trace import Trace, diff, nondeterministic_paths
 from parity.workloads.runner import ignore_paths
 from parity.reasons import not_applicable
+from parity.backends.builtin import REFERENCE
 
 
 TARGET = "parity_target"  # the parametrized fixture every fixture of this module rests on
-REFERENCE = "memory"
 # The backends a team's tests run on unless --parity-backend names others: the reference and the two savers the
 # migration is between, plus every saver the team registered (--parity-saver, entry points). The shallow savers
 # and sqlite keep less history by design; ask for them by name.

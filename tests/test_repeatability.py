@@ -235,3 +235,30 @@ def test_a_p50_move_within_what_the_backend_moved_between_its_own_repeats_is_not
                     0.10)
     assert next(r for r in reads if r["kind"] == "p50" and r["op"] == "list_10")["change"] == "regression", \
         "a read is not excused by the writes' noise"
+
+
+def test_a_p50_move_the_in_memory_saver_made_too_is_the_machines_speed():
+    """A whole run 20-30% slower than one of the same commit an hour before, with no other process and no steal:
+    the in-memory saver (only this process's CPU) moved with it. Postgres's p50 moving with it is the machine's;
+    moving well beyond it is a change; and the in-memory saver's own row is judged as it is."""
+    def doc(mem, pg, mem_ci=0.01):
+        d = _doc(STEADY)
+        d["noise"][0]["others_cpu_pct"] = 1.0  # quiet: no other process to blame
+        d["measurements"] = [{"backend": b, "flavour": "async", "loop": "uvloop", "op": "list_10", "payload": "1KB",
+                              "op_kind": "read", "settings": None, "pairing": "defaults", "repeat": 1,
+                              "layout": PINNED, "p50_ms": p50, "ci_low_ms": p50 * (1 - ci), "ci_high_ms": p50 * (1 + ci)}
+                             for b, p50, ci in (("memory", mem, mem_ci), ("postgres", pg, 0.01))]
+        return d
+
+    def row(rows, backend):
+        return next(r for r in rows if r["kind"] == "p50" and r["backend"] == backend)
+    slower_machine = compare(doc(0.068, 1.36), doc(0.085, 1.66), 0.10)  # both +22-25%
+    assert row(slower_machine, "postgres")["change"] == "unchanged", row(slower_machine, "postgres")
+    assert "in-memory saver" in row(slower_machine, "postgres")["noise"]
+    assert row(slower_machine, "memory")["change"] == "regression"
+    beyond = compare(doc(0.068, 1.36), doc(0.085, 2.2), 0.10)  # +62% where the machine moved +25%
+    assert row(beyond, "postgres")["change"] == "regression", row(beyond, "postgres")
+    same_machine_speed = compare(doc(0.068, 1.36), doc(0.069, 1.66), 0.10)
+    assert row(same_machine_speed, "postgres")["change"] == "regression"
+    unsure = compare(doc(0.068, 1.36, mem_ci=0.3), doc(0.085, 1.66, mem_ci=0.3), 0.10)  # the probe's CIs overlap
+    assert row(unsure, "postgres")["change"] == "regression", "an uncertain probe explains nothing"

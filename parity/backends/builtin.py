@@ -12,6 +12,9 @@ from parity import families
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import Backend, SaverContext
 
+# The in-memory saver every other backend is judged against (compat) and whose timings show the machine's own
+# speed (compare): LangGraph's own InMemorySaver, in this process, no server.
+REFERENCE = "memory"
 LIST_OPS = {C.LIST_FILTER, C.LIST_BEFORE, C.LIST_LIMIT}
 SERVER_SAVER = {C.SYNC, C.ASYNC, C.DURABLE, C.SERVER, C.PERSISTENCE_CONTROL, C.DELETE_THREAD, C.POOL} | LIST_OPS
 PG_CONN_KW = {"autocommit": True, "prepare_threshold": 0}  # what the Postgres savers require of a connection

@@ -12,8 +12,8 @@ from parity.judging.findings import DivergenceError, Finding, match_known
 from parity.judging import missing_api
 from parity.judging.differences import hunks, most_significant, piece_summary
 from parity.judging.trace import Trace, diff, first_difference, nondeterministic_paths
+from parity.backends.builtin import REFERENCE
 
-REFERENCE = "memory"
 
 
 async def run_scenario(session, backend, flavour: str, scenario: Scenario, endpoint, options=None,
