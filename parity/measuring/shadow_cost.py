@@ -63,7 +63,7 @@ class CostPlan:
 
 
 # Samples per arm, op and level = rounds x steps (at 64 callers: rounds x 128, each caller making 2 steps a turn).
-PLANS = {"quick": CostPlan(rounds=8, steps=24), "standard": CostPlan(), "full": CostPlan(rounds=32, steps=128)}
+PLANS = {"quick": CostPlan(rounds=6, steps=32), "standard": CostPlan(), "full": CostPlan(rounds=32, steps=128)}
 
 
 def arms_for(primary: Any, shadows: dict[str, Any]) -> dict[str, Any]:
