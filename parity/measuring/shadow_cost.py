@@ -235,8 +235,9 @@ def rows_for(samples: dict[str, dict[str, list[list[int]]]], fractions: dict[str
 
 def kept_up_allowance(turn_s: float) -> float:
     """How long a turn's backlog may take to drain for the mirror to count as having kept up during the turn: one
-    nap of the worker or sidecar (it takes the last items only after it) plus a tenth of the turn."""
-    return BATCH_S + 0.1 * turn_s
+    nap of the worker or sidecar (it takes the items that came during its last nap only after it), one more for
+    those items (a mirror as fast as the app needs at most the nap's time for them), plus a tenth of the turn."""
+    return 2 * BATCH_S + 0.1 * turn_s
 
 
 def fell_behind(row: dict[str, Any], worst_s: float) -> None:
