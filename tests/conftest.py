@@ -48,3 +48,18 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1) -> bool:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """An embedded Redis (with its modules) for one test module, stopped and its data removed afterwards."""
+    from parity.servers.embedded import EmbeddedRedis, TempRoot
+
+    root = TempRoot()
+    server = EmbeddedRedis(root, None)
+    try:
+        server.start()
+        yield server.url
+    finally:
+        server.close()
+        root.remove()

@@ -66,20 +66,6 @@ def test_every_corpus_saver_ran_and_the_control_is_clean(corpus_run):
     assert set(status[CONTROL]) <= {"passed", "not-applicable"}, dict(status[CONTROL])
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    from parity.servers.embedded import EmbeddedRedis, TempRoot
-
-    root = TempRoot()
-    server = EmbeddedRedis(root, None)
-    try:
-        server.start()
-        yield server.url
-    finally:
-        server.close()
-        root.remove()
-
-
 def test_each_true_finding_is_confirmed_by_its_standalone_script(redis_url):
     scripts = sorted({c["check"] for c in causes() if c["verdict"] == "true"})
     assert len(scripts) >= 5 and all((CHECKS / s).exists() for s in scripts), scripts

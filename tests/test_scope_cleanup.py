@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from parity import families
 from parity.measuring import ops
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    from parity.servers.embedded import EmbeddedRedis, TempRoot
-
-    root = TempRoot()
-    server = EmbeddedRedis(root, {"save": "", "appendonly": "no"})
-    try:
-        server.start()
-        yield server.url
-    finally:
-        server.close()
-        root.remove()
 
 
 def _step(saver, thread: str, task: str):
