@@ -173,7 +173,7 @@ def test_report_shows_cost_targets_verdicts_and_fault_phases():
                            **shadow_cost.compare(bare, [[int(x * 1.3) for x in r] for r in bare], 0.01)}]
     doc["shadow_faults"] = [{"phase": "stalled", "fault": "SIGSTOP", "flavour": "sync", "app_errors": {"bare": 0, "shadow": 0},
                              "counts_delta": {"dropped_queue_full": 7}, "unreliable_threads": 2, "queue_depth_at_end": 50,
-                             "ops": {"put": shadow_faults._ratios([1.0] * 50, [1.1] * 50, 1.0)}},
+                             "ops": {"put": shadow_faults._ratios(_rounds([1.0] * 50), _rounds([1.1] * 50), 1.0)}},
                             {"phase": "verdict", "flavour": "sync", "app_errors_shadowed": 0, "app_errors_bare": 0,
                              "dropped": 7, "unreliable_threads": 2, "divergences": 0}]
     results_schema.validate(doc)

@@ -121,10 +121,16 @@ async def run_phases(traffic: Traffic, lever: Lever, shadow, turn) -> list[dict[
     for phase, how in PHASES:
         mark = _mark(traffic, shadow)
         lever.apply(phase)  # signals and a restart: quick, and sync on purpose (the app's calls wait meanwhile)
-        samples, deadline, r = _empty(traffic.arms), time.monotonic() + traffic.plan.seconds(phase), 0
+        # per arm and op, one list of samples per round: the CIs resample rounds (shadow_cost.compare says why)
+        samples: dict[str, dict[str, list[list[int]]]] = {a: {op: [] for op in shadow_cost.OPS} for a in traffic.arms}
+        deadline, r = time.monotonic() + traffic.plan.seconds(phase), 0
         while time.monotonic() < deadline or r < 2:
+            this_round = _empty(traffic.arms)
             for arm in _order(traffic.arms, r):
-                await turn(arm, samples[arm])
+                await turn(arm, this_round[arm])
+            for arm in traffic.arms:
+                for op in shadow_cost.OPS:
+                    samples[arm][op].append(this_round[arm][op])
             r += 1
         out.append(phase_row(phase, how, samples, traffic, shadow, mark))
     return out
@@ -162,19 +168,23 @@ def phase_row(phase: str, how: str | None, samples, traffic: Traffic, shadow, ma
         "queue_depth_at_end": shadow.backlog(), "isolation": shadow.isolation, "ops": {}}
     target = shadow_cost.TARGETS.get(traffic.plan.read_fraction)
     for op in shadow_cost.OPS:
-        bare, shadowed = samples["bare"][op], samples["shadow"][op]
-        if not bare or not shadowed:
-            row["ops"][op] = {"n": min(len(bare), len(shadowed))}
+        # rounds in which both arms made calls (a killed primary can leave one arm's turn empty)
+        pairs = [(b, s) for b, s in zip(samples["bare"][op], samples["shadow"][op]) if b and s]
+        if not pairs:
+            row["ops"][op] = {"n": 0}
             continue
-        row["ops"][op] = _ratios(timing.to_ms(bare), timing.to_ms(shadowed), target)
+        row["ops"][op] = _ratios([timing.to_ms(b) for b, _ in pairs], [timing.to_ms(s) for _, s in pairs], target)
     return row
 
 
-def _ratios(bare: list[float], shadowed: list[float], target: float | None) -> dict[str, Any]:
-    r50 = stats.bootstrap_ratio_ci(shadowed, bare, n_resamples=shadow_cost.CI_RESAMPLES)
-    r99 = stats.bootstrap_ratio_ci(shadowed, bare, stat=shadow_cost.p99, n_resamples=shadow_cost.CI_RESAMPLES)
+def _ratios(bare_rounds: list[list[float]], shadow_rounds: list[list[float]], target: float | None) -> dict[str, Any]:
+    """Shadow ÷ bare p50 and p99 of one phase, CIs from resampling its rounds (round k of both arms side by side)."""
+    bare, shadowed = [x for r in bare_rounds for x in r], [x for r in shadow_rounds for x in r]
+    r50 = stats.bootstrap_rounds_ratio_ci(shadow_rounds, bare_rounds, n_resamples=shadow_cost.CI_RESAMPLES)
+    r99 = stats.bootstrap_rounds_ratio_ci(shadow_rounds, bare_rounds, stat=shadow_cost.p99,
+                                          n_resamples=shadow_cost.CI_RESAMPLES)
     added99 = (r99[1] - 1, r99[2] - 1)
-    return {"n": len(shadowed), "n_bare": len(bare),
+    return {"n": len(shadowed), "n_bare": len(bare), "rounds": len(shadow_rounds),
             "bare_p50_ms": stats.percentile(bare, 50), "shadow_p50_ms": stats.percentile(shadowed, 50),
             "bare_p99_ms": shadow_cost.p99(bare), "shadow_p99_ms": shadow_cost.p99(shadowed),
             "p50_ratio": r50[0], "p50_ci_low": r50[1], "p50_ci_high": r50[2],
