@@ -15,7 +15,6 @@ from parity.judging.trace import Trace, diff, first_difference, nondeterministic
 from parity.backends.builtin import REFERENCE
 
 
-
 async def run_scenario(session, backend, flavour: str, scenario: Scenario, endpoint, options=None,
                        ignore: tuple[str, ...] = ()) -> Trace:
     """One run; an exception raised by the graph or saver is part of the trace, not a harness failure."""

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from parity import stats
 from parity.measuring import ops, timing
-from parity.shadow.saver import BATCH_S
+from parity.shadow.mirror import BATCH_S
 
 # Issue 19's targets: p50 added on the primary path by the shadow, per read-sampling fraction. Stated beside every
 # figure and judged from the CI; never used to choose how the benchmark runs.
@@ -184,23 +184,29 @@ def verdict(added_ci: tuple[float, float], target: float | None) -> str:
     return "undecided: the CI spans the target"
 
 
-def compare(bare_rounds: list[list[int]], shadow_rounds: list[list[int]], fraction: float,
-            judged: bool = True) -> dict[str, Any]:
-    """Shadow ÷ bare for p50 and p99, each with a CI from resampling whole rounds (round k of both arms ran side
-    by side). A round's calls are not independent: with 64 callers its 128 steps share one stretch of the machine,
-    and a bootstrap over single calls gave [1.22, 1.25] for a ratio the next run measured at 1.10."""
-    bare_r, shadow_r = [timing.to_ms(r) for r in bare_rounds], [timing.to_ms(r) for r in shadow_rounds]
+def ratios(bare_r: list[list[float]], shadow_r: list[list[float]]) -> dict[str, Any]:
+    """Shadow ÷ bare for p50 and p99 (ms, one list per round), each with a CI from resampling whole rounds (round k
+    of both arms ran side by side). A round's calls are not independent: with 64 callers its 128 steps share one
+    stretch of the machine, and a bootstrap over single calls gave [1.22, 1.25] for a ratio the next run measured
+    at 1.10. Also the fault study's figure per phase."""
     bare, shadow = [x for r in bare_r for x in r], [x for r in shadow_r for x in r]
     r50 = stats.bootstrap_rounds_ratio_ci(shadow_r, bare_r, n_resamples=CI_RESAMPLES)
     r99 = stats.bootstrap_rounds_ratio_ci(shadow_r, bare_r, stat=p99, n_resamples=CI_RESAMPLES)
-    target = TARGETS.get(fraction) if judged else None
-    return {"read_fraction": fraction, "n": len(shadow), "n_bare": len(bare), "rounds": len(shadow_r),
+    return {"n": len(shadow), "n_bare": len(bare), "rounds": len(shadow_r),
             "bare_p50_ms": stats.percentile(bare, 50), "shadow_p50_ms": stats.percentile(shadow, 50),
             "bare_p99_ms": p99(bare), "shadow_p99_ms": p99(shadow),
             "p50_ratio": r50[0], "p50_ci_low": r50[1], "p50_ci_high": r50[2],
-            "p99_ratio": r99[0], "p99_ci_low": r99[1], "p99_ci_high": r99[2],
-            "p50_added": r50[0] - 1, "p50_target_added": target,
-            "p50_verdict": verdict((r50[1] - 1, r50[2] - 1), target),
+            "p99_ratio": r99[0], "p99_ci_low": r99[1], "p99_ci_high": r99[2]}
+
+
+def compare(bare_rounds: list[list[int]], shadow_rounds: list[list[int]], fraction: float,
+            judged: bool = True) -> dict[str, Any]:
+    """Shadow ÷ bare for p50 and p99 of the samples (ns, one list per round), judged against issue 19's target."""
+    r = ratios([timing.to_ms(x) for x in bare_rounds], [timing.to_ms(x) for x in shadow_rounds])
+    target = TARGETS.get(fraction) if judged else None
+    return {"read_fraction": fraction, **r,
+            "p50_added": r["p50_ratio"] - 1, "p50_target_added": target,
+            "p50_verdict": verdict((r["p50_ci_low"] - 1, r["p50_ci_high"] - 1), target),
             "p99_verdict": "no target (issue 19 sets one for p50 only)"}
 
 
@@ -319,27 +325,27 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
 
         drained: dict[str, float] = {}
         behind: dict[str, float] = {}  # per arm, the most a turn's backlog took to drain beyond the allowance
-        last = [time.perf_counter()]  # when the previous turn ended: a turn's time is from there to its settle
-
         warmed: set[str] = set()  # each level's first turn per arm is its untimed warm-up (new threads, caches)
+        last = time.perf_counter()  # when the previous turn ended: a turn's time is from there to its settle
 
         def settle(arm: str) -> None:
+            nonlocal last
             t0 = time.perf_counter()
             if arm in shadows:  # how long the backlog took to drain says whether the worker kept up
                 shadows[arm].flush(60)
                 took = time.perf_counter() - t0
                 drained[arm] = drained.get(arm, 0.0) + took
                 if arm in warmed:
-                    behind[arm] = max(behind.get(arm, 0.0), took - kept_up_allowance(t0 - last[0]))
+                    behind[arm] = max(behind.get(arm, 0.0), took - kept_up_allowance(t0 - last))
             warmed.add(arm)
-            last[0] = time.perf_counter()
+            last = time.perf_counter()
         state = ops.payload(ops.KB)
         for workers in plan.levels:
             before = load()
             drained.clear()
             behind.clear()
             warmed.clear()
-            last[0] = time.perf_counter()
+            last = time.perf_counter()
             tag = session.new_scope()
             if flavour == "async":
                 samples = await run_async(arms, plan, workers, state, tag, settle)

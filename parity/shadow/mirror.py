@@ -6,6 +6,7 @@ process (isolation="process", parity/shadow/sidecar.py). Items arrive in the app
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
 import time
@@ -32,6 +33,9 @@ class Served(bytes):
     """A read's result as the primary served it, pickled on the request path (ShadowSaver, isolation="thread")."""
 
 
+# The candidate side's nap when it has nothing to do (worker thread) or between bursts of work (sidecar): items
+# gather instead of waking it one by one. It bounds how late a mirrored write reaches the candidate.
+BATCH_S = float(os.environ.get("PARITY_SHADOW_BATCH_S", "0.02"))
 MAX_SPLIT_CHARS = 20_000  # a list() read (as JSON) longer than this is not split to look for a waiver
 
 

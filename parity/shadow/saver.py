@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 import queue
 import random
@@ -13,12 +12,11 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from parity.shadow.mirror import Mirror, Served, trace
+from parity.shadow.mirror import BATCH_S, Mirror, Served, trace
 from parity.shadow.record import RotatingJsonl, Tally
 from parity.shadow.stores import describe, store_of
 
 _STOP = object()
-BATCH_S = float(os.environ.get("PARITY_SHADOW_BATCH_S", "0.02"))  # the worker's nap when its queue is empty
 ISOLATIONS = ("thread", "process")
 
 

@@ -28,13 +28,13 @@ import threading
 import time
 from typing import Any, Callable
 
+from parity.shadow.mirror import BATCH_S
 from parity.shadow.record import RotatingJsonl, Tally
 
-BATCH_S = float(os.environ.get("PARITY_SHADOW_BATCH_S", "0.02"))  # the sidecar's nap between bursts of work
 # The CPU time the sidecar spends before it naps again, even with more to read: at most about half a CPU, above what
 # a Redis candidate needs to keep up with one busy caller (~0.3 ms of client CPU per mirrored write, ~900 writes/s);
 # 5 ms let it fall behind.
-BURST_CPU_S = BATCH_S
+BURST_CPU_S = BATCH_S  # BATCH_S: mirror.py
 READY_TIMEOUT_S = 60.0  # a spawned interpreter importing langgraph and a saver: ~1-3 s here, more on a cold disk
 
 
