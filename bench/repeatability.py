@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             ok &= not rep.get("exceeds_target")
             print(f"{name}: own repeats worst {worst['spread']:.1%} ({repeatability.label(worst)} "
                   f"{' vs '.join(f'{m:.3g}' for m in worst['medians'])}); machine: {repeatability.noise_line(doc)}")
+            if repeatability.retimed_line(rep):
+                print(f"{name}: {repeatability.retimed_line(rep)}")
     rel, key = pairs[0]
     entry = dict(zip(repeatability.KEY, key))
     ok &= rel <= target

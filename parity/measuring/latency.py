@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from parity import families, stats
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import SaverContext
-from parity.measuring import floors, noise, ops, server_events, timing
+from parity.measuring import disturbance, floors, noise, ops, server_events, timing
 
 # Durability pairings of the latency benchmark: name -> family -> server settings (None: the session server).
 PAIRINGS = {name: {family: families.get(family).pairing_settings[kind] for family in families.names()}
@@ -59,6 +60,7 @@ class Conditions:
     layout: str | None = None  # where client and servers ran (placement.HEADLINE, a LAYOUTS label, or None: not recorded)
     rows: list = field(default_factory=list)
     schemas: list = field(default_factory=list)  # Postgres schemas of the savers open (their autovacuum counts)
+    round_trips: disturbance.RoundTrips = field(default_factory=disturbance.RoundTrips)  # the cell's round trips (its repeats too)
 
 
 def pick_backends(session, cond: Conditions, include_serverless: bool = True) -> list:
@@ -108,21 +110,80 @@ async def run_cell(session, cond: Conditions, op_list: list[ops.Op], backends: l
 async def _time_ops(session, cond: Conditions, op_list: list[ops.Op], backends: list, savers: dict, events) -> None:
     is_async = cond.flavour == "async"
     ops.reset_shared()
-    for op in op_list:
-        arms = {}
-        for b in backends:
-            if op.applicable(b):
-                n = cond.plan.n + cond.plan.warmup
-                arms[b.name] = await ops.prepare(op, savers[b.name], f"{cond.tag}{op.name}", n, cond.history)
+    async with contextlib.AsyncExitStack() as stack:
+        gauges = {}  # the bare round trip to each server, one more arm of every op's rounds (parity.measuring.disturbance)
+        for family, ep in sorted(cond.endpoints.items()):
+            gauges[disturbance.ARM + family] = await stack.enter_async_context(floors.round_trip(ep, cond.flavour))
+        for op in op_list:
+            arms = {}
+            for b in backends:
+                if op.applicable(b):
+                    n = cond.plan.n + cond.plan.warmup
+                    arms[b.name] = await ops.prepare(op, savers[b.name], f"{cond.tag}{op.name}", n, cond.history)
+            await _time_op(session, cond, op, backends, {**arms, **gauges}, events)
+
+
+async def _time_op(session, cond: Conditions, op: ops.Op, backends: list, arms: dict, events) -> None:
+    """One op's window, timed again while the gauge says the machine's round trip was off its usual value."""
+    is_async = cond.flavour == "async"
+    # A delete cannot be repeated on the same data (its threads are gone), so it gets one window whatever happens.
+    attempts = 1 + (disturbance.RETRIES if op.kind != "delete" else 0)
+    warm = max(1, cond.plan.warmup)
+    errors: dict[str, str] = {}
+    # The cell's first window only gives the round trips their reference: a bare round trip timed alone (the cell's
+    # floors) runs 15-25% faster than one interleaved with an op, so it cannot be the reference. Its op timings are
+    # discarded whatever they were, like a warm-up. (Not a delete's: its threads would be gone.)
+    seed = op.kind != "delete" and any(k.startswith(disturbance.ARM) for k in arms) and cond.round_trips.empty()
+    start = -1 if seed else 0
+    for attempt in range(start, attempts):
+        first = (attempt - start) * (cond.plan.n + warm)  # call indices go on: a put extends its thread, steps go on
         settle()
         disk = noise.fsync_samples(DISK_SAMPLES) if op.kind != "read" else []
-        errors = await timing.warm_up(arms, max(1, cond.plan.warmup), is_async)
+        errors.update(await timing.warm_up(arms, warm, is_async, first=first))
         mark = events.mark()  # server statistics read outside the timed calls, before and after them
-        samples = await timing.interleave(arms, cond.plan, is_async, start=max(1, cond.plan.warmup))
+        t0 = time.monotonic()
+        samples = await timing.interleave(arms, cond.plan, is_async, start=first + warm)
+        seconds = time.monotonic() - t0
         ev = events.since(mark) if events.readers or events.unavailable else None
         disk += noise.fsync_samples(DISK_SAMPLES) if disk else []
+        gauge = {k: samples.pop(k) for k in list(samples) if k.startswith(disturbance.ARM)}
+        if attempt < 0:
+            cond.round_trips.keep(_round_trips(gauge))
+            continue
+        verdict = cond.round_trips.judge(_round_trips(gauge))
+        last = attempt == attempts - 1
+        if verdict.disturbed and not last:
+            _discard(session, cond, op, backends, samples, verdict, seconds, attempt + 1)
+            continue
+        cond.round_trips.keep(verdict.round_trip_us)  # a window kept although disturbed moves the reference with it
+        disturbed = (f"{verdict.describe()} in all {attempts} attempts" if verdict.disturbed else None)
         record_errors(session, cond, op, errors)
-        record_op(session, cond, op, backends, samples, ev, stats.percentile(disk, 50) if disk else None)
+        record_op(session, cond, op, backends, samples, ev, stats.percentile(disk, 50) if disk else None,
+                  verdict, disturbed)
+        return
+
+
+def _round_trips(samples: dict[str, list[int]]) -> dict[str, float]:
+    """The gauge arms' p50 in microseconds, by server family."""
+    return {name[len(disturbance.ARM):]: stats.percentile(timing.to_ms(ns), 50) * 1000
+            for name, ns in samples.items() if name.startswith(disturbance.ARM) and ns}
+
+
+def _discard(session, cond: Conditions, op: ops.Op, backends: list, samples: dict[str, list[int]],
+             verdict: disturbance.Judgement, seconds: float, attempt: int) -> None:
+    """A window timed again: what it measured stays in the results as a `noise` row, never as a figure."""
+    by_name = {b.name: b for b in backends}
+    p50 = {name: round(stats.percentile(timing.to_ms(ns), 50), 4) for name, ns in samples.items() if ns}
+    ratios = {f"{p.name}÷{r.name}": round(p50[p.name] / p50[r.name], 4)
+              for p, r in ratio_pairs([by_name[n] for n in samples]) if p50.get(r.name)}
+    where = f"{op.name}[{op.payload}] {cond.flavour}/{cond.loop or '-'} {_short(cond.pairing)} repeat {cond.repeat}"
+    session.add("noise", {"kind": "retimed", "what": f"{where}, attempt {attempt}: {verdict.describe()}",
+                          "seconds": round(seconds, 2), "op": op.name, "payload": op.payload, "flavour": cond.flavour,
+                          "loop": cond.loop, "pairing": cond.pairing, "repeat": cond.repeat, "layout": cond.layout,
+                          "attempt": attempt, "round_trip_factor": verdict.factor,
+                          "round_trip_us": verdict.round_trip_us, "reference_us": verdict.reference_us,
+                          "p50_ms": p50, "ratios": ratios})
+    progress(f"re-timing {where}: {verdict.describe()}")
 
 
 def settle() -> None:
@@ -139,10 +200,12 @@ def settle() -> None:
 
 
 def record_op(session, cond: Conditions, op: ops.Op, backends: list, samples: dict[str, list[int]],
-              events: dict[str, Any] | None = None, disk_ms: float | None = None) -> None:
+              events: dict[str, Any] | None = None, disk_ms: float | None = None,
+              round_trip: disturbance.Judgement | None = None, disturbed: str | None = None) -> None:
     """events: server_events of the op's timed window (every server of the conditions: they share the machine);
     disk_ms: the disk's 4 KB write + fsync p50 just before and after a writing op's window (a durable commit waits
-    for it, so a Postgres or SQLite write figure moves with it)."""
+    for it, so a Postgres or SQLite write figure moves with it); round_trip: the bare round trips timed in the same
+    window and their factor over the cell's median; disturbed: why a window still disturbed was kept."""
     by_name = {b.name: b for b in backends}
     parts = []
     for name, ns in samples.items():
@@ -154,6 +217,7 @@ def record_op(session, cond: Conditions, op: ops.Op, backends: list, samples: di
             row["server_events"] = events
         if disk_ms is not None:
             row["disk_fsync_p50_ms"] = disk_ms
+        row.update(_round_trip_fields(round_trip, disturbed))
         session.add("measurements", row)
         if b.family is None and not b.has(C.DURABLE):  # the in-memory saver: the floor of a saver call
             session.add("floors", {"backend": name, "what": f"in-memory saver: {op.name}[{op.payload}]",
@@ -169,13 +233,25 @@ def record_op(session, cond: Conditions, op: ops.Op, backends: list, samples: di
             row["server_events"] = events
         if disk_ms is not None:
             row["disk_fsync_p50_ms"] = disk_ms
+        row.update(_round_trip_fields(round_trip, disturbed))
         session.add("ratios", row)
         line += f" | {p.name}/{r.name} {row['median']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
     if disk_ms is not None:
         line += f" | disk fsync p50 {disk_ms:.2f} ms"
     if events is not None and server_events.notable(events):
         line += f" | server: {server_events.describe(events)}"
+    if disturbed:
+        line += f" | DISTURBED: {disturbed}"
     progress(line)
+
+
+def _round_trip_fields(rt: disturbance.Judgement | None, disturbed: str | None) -> dict[str, Any]:
+    if rt is None:
+        return {}
+    out: dict[str, Any] = {"round_trip_us": rt.round_trip_us, "round_trip_factor": rt.factor}
+    if disturbed:
+        out["disturbed"] = disturbed
+    return out
 
 
 def record_errors(session, cond: Conditions, op: ops.Op, errors: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from parity.measuring import placement
+from parity.measuring import disturbance, placement
 from parity.measuring.ops import HEADLINE_OPS
 from parity.measuring.profile import get as profile
 
@@ -123,6 +123,25 @@ def noise_line(doc: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def retimed(doc: dict[str, Any]) -> dict[str, Any]:
+    """How many op windows were timed again because the machine's round trip moved in them
+    (parity.measuring.disturbance), and how many were kept although still disturbed."""
+    noise = [n for n in doc.get("noise") or [] if n.get("kind") == "retimed"]
+    kept = [r for r in doc.get("measurements") or [] if r.get("disturbed")]
+    windows = {(r.get("op"), r.get("payload"), r.get("flavour"), r.get("loop"), r.get("pairing"), r.get("repeat"),
+                r.get("layout")) for r in kept}
+    return {"retimed_windows": len(noise), "disturbed_kept": len(windows)}
+
+
+def retimed_line(rep: dict[str, Any]) -> str:
+    n, kept = rep.get("retimed_windows") or 0, rep.get("disturbed_kept") or 0
+    if not n and not kept:
+        return ""
+    return (f"{n} op window(s) timed again because the bare round trip measured in the same window was more than "
+            f"{disturbance.TOLERANCE:.0%} above the cell's median (the discarded windows are noise rows of kind retimed)"
+            + (f"; {kept} kept although still disturbed after the retries (their rows say so)" if kept else ""))
+
+
 def derive(doc: dict[str, Any]) -> dict[str, Any] | None:
     """doc["repeatability"], or None when no headline ratio was measured twice."""
     entries = spreads(doc)
@@ -137,7 +156,7 @@ def derive(doc: dict[str, Any]) -> dict[str, Any] | None:
     measured = max(t, worst["spread"], worst_proc["spread"] if worst_proc else 0.0)
     out: dict[str, Any] = {"target": t, "headline": entries, "worst": worst, "processes": procs,
                            "worst_processes": worst_proc, "exceeds_target": measured > t, "uncertainty": measured,
-                           "pinned": not unpinned}
+                           "pinned": not unpinned, **retimed(doc)}
     why = []
     if worst["spread"] > t:
         disk = (f", the disk's fsync p50 {' vs '.join(f'{d:.2f}' for d in worst['disk_fsync_p50_ms'])} ms"

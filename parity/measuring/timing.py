@@ -74,12 +74,12 @@ async def interleave(arms: dict[str, Callable[[int], Any]], plan: Plan, is_async
     return await interleave_async(arms, plan, start) if is_async else interleave_sync(arms, plan, start)
 
 
-async def warm_up(arms: dict[str, Callable[[int], Any]], calls: int, is_async: bool) -> dict[str, str]:
-    """Untimed calls 0..calls-1 per arm; an arm that raises is dropped and its error returned by name."""
+async def warm_up(arms: dict[str, Callable[[int], Any]], calls: int, is_async: bool, first: int = 0) -> dict[str, str]:
+    """Untimed calls first..first+calls-1 per arm; an arm that raises is dropped and its error returned by name."""
     errors = {}
     for name, call in list(arms.items()):
         try:
-            for i in range(calls):
+            for i in range(first, first + calls):
                 out = call(i)
                 if is_async:
                     await out

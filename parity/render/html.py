@@ -188,6 +188,8 @@ def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
 
 def _headline(doc: dict[str, Any]) -> str:
     """The headline ratios with this run's own repeats beside them: how far each moved with no code change."""
+    from parity.measuring.repeatability import retimed_line
+
     rep = doc.get("repeatability") if isinstance(doc.get("repeatability"), dict) else None
     if not rep or not rep.get("headline"):
         return ""
@@ -203,7 +205,8 @@ def _headline(doc: dict[str, Any]) -> str:
     note = (f"Headline ratios, each measured {len(rep['headline'][0]['medians'])} times in this run under one layout; "
             "the headline figure is the median over those repeats and the fresh processes below. "
             f"Spread: (largest − smallest) ÷ smallest median. Target ±{target:.0%} (this profile); stated uncertainty "
-            f"±{rep['uncertainty']:.0%}." + (f" {rep['why']}." if rep.get("why") else ""))
+            f"±{rep['uncertainty']:.0%}." + (f" {rep['why']}." if rep.get("why") else "")
+            + (f" {retimed_line(rep)}." if retimed_line(rep) else ""))
     procs = [dict(n, pair=f"{n['numerator']} ÷ {n['denominator']}", medians_text=" · ".join(fmt_ratio(m) for m in n["medians"]),
                   spread_pct=f"{n['spread']:.1%}", ok="yes" if n["spread"] <= target else "no")
              for n in rep.get("processes") or []]
