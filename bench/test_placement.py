@@ -47,7 +47,7 @@ def test_put_and_read_ratios_by_cpu_layout(bench):
     rows = []
     for label, client_cpu, server_cpu in placement.LAYOUTS:
         cond = Conditions(label, "sync", None, endpoints, bench.profile.pairing_plan, bench.profile.history,
-                          layout=label.split(", ", 1)[1])
+                          layout=label.split(", ", 1)[1], retime=client_cpu is not None)
         backends = latency.pick_backends(bench.session, cond, include_serverless=False)
 
         async def go(cond=cond, backends=backends):

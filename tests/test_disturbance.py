@@ -37,10 +37,10 @@ class _Events:
         return None
 
 
-def _time(op: Op, slow_until: int, calls: list[int], seeded: bool = True) -> dict:
+def _time(op: Op, slow_until: int, calls: list[int], seeded: bool = True, retime: bool = True) -> dict:
     """One op on a fake Postgres and Redis pair whose round-trip gauge sleeps 2 ms (x3.3 the 0.6 ms reference) for call
     indices below slow_until, 0.5 ms after; the backends' own arms record the indices they were called with."""
-    session, cond = _Session(), Conditions("defaults", "sync", None, {}, PLAN, 5)
+    session, cond = _Session(), Conditions("defaults", "sync", None, {}, PLAN, 5, retime=retime)
     if seeded:
         cond.round_trips.keep({"postgres": 600.0})
     backends = [_B("postgres", "postgres"), _B("redis", "redis")]
@@ -102,8 +102,9 @@ def test_the_reference_is_the_median_of_the_windows_kept():
 
 def test_a_cells_first_window_only_sets_the_reference():
     calls: list[int] = []
-    doc = _time(Op("put", "1KB"), slow_until=5, calls=calls, seeded=False)  # slow, then as slow as the reference
-    assert "noise" not in doc and calls == list(range(10)), (doc.get("noise"), calls)
+    # The reference window (3 rounds, the shortest: 7 calls) is slow, and the measured window as slow as it.
+    doc = _time(Op("put", "1KB"), slow_until=7, calls=calls, seeded=False)
+    assert "noise" not in doc and calls == list(range(12)), (doc.get("noise"), calls)
     (row,) = [r for r in doc["measurements"] if r["backend"] == "postgres"]
     assert row["round_trip_factor"] < 1 and row["n"] == PLAN.n, row  # judged against the first window's 2 ms
 
@@ -112,3 +113,12 @@ def test_a_delete_never_sets_the_reference():
     calls: list[int] = []
     doc = _time(Op("delete_thread", "1KB", kind="delete"), slow_until=0, calls=calls, seeded=False)
     assert calls == list(range(5)) and doc["measurements"][0]["round_trip_factor"] is None, calls
+
+
+def test_where_the_scheduler_places_them_a_moved_round_trip_is_recorded_not_retimed():
+    # Unpinned, the round trip moves with the placement the cell measures: timing again would pick placements.
+    calls: list[int] = []
+    doc = _time(Op("put", "1KB"), slow_until=10**9, calls=calls, retime=False)
+    assert "noise" not in doc and calls == list(range(5)), calls
+    rows = doc["measurements"]
+    assert all(r["round_trip_factor"] > 1 + disturbance.TOLERANCE and "disturbed" not in r for r in rows), rows

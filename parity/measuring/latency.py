@@ -61,6 +61,9 @@ class Conditions:
     rows: list = field(default_factory=list)
     schemas: list = field(default_factory=list)  # Postgres schemas of the savers open (their autovacuum counts)
     round_trips: disturbance.RoundTrips = field(default_factory=disturbance.RoundTrips)  # the cell's round trips (its repeats too)
+    # Time a window again when its round trip moved (parity.measuring.disturbance). Only where client and servers are
+    # pinned: where the scheduler places them, a round trip that moved may be the placement the cell is measuring.
+    retime: bool = False
 
 
 def pick_backends(session, cond: Conditions, include_serverless: bool = True) -> list:
@@ -127,22 +130,24 @@ async def _time_op(session, cond: Conditions, op: ops.Op, backends: list, arms: 
     """One op's window, timed again while the gauge says the machine's round trip was off its usual value."""
     is_async = cond.flavour == "async"
     # A delete cannot be repeated on the same data (its threads are gone), so it gets one window whatever happens.
-    attempts = 1 + (disturbance.RETRIES if op.kind != "delete" else 0)
+    attempts = 1 + (disturbance.RETRIES if cond.retime and op.kind != "delete" else 0)
     warm = max(1, cond.plan.warmup)
     errors: dict[str, str] = {}
     # The cell's first window only gives the round trips their reference: a bare round trip timed alone (the cell's
     # floors) runs 15-25% faster than one interleaved with an op, so it cannot be the reference. Its op timings are
     # discarded whatever they were, like a warm-up. (Not a delete's: its threads would be gone.)
-    seed = op.kind != "delete" and any(k.startswith(disturbance.ARM) for k in arms) and cond.round_trips.empty()
-    start = -1 if seed else 0
-    for attempt in range(start, attempts):
-        first = (attempt - start) * (cond.plan.n + warm)  # call indices go on: a put extends its thread, steps go on
+    seed = (cond.retime and op.kind != "delete" and any(k.startswith(disturbance.ARM) for k in arms)
+            and cond.round_trips.empty())
+    first = 0  # call indices go on from window to window: a put extends its thread, graph steps go on
+    for attempt in range(-1 if seed else 0, attempts):
         settle()
         disk = noise.fsync_samples(DISK_SAMPLES) if op.kind != "read" else []
         errors.update(await timing.warm_up(arms, warm, is_async, first=first))
         mark = events.mark()  # server statistics read outside the timed calls, before and after them
         t0 = time.monotonic()
-        samples = await timing.interleave(arms, cond.plan, is_async, start=first + warm)
+        plan = cond.plan if attempt >= 0 else _seed_plan(cond.plan)
+        samples = await timing.interleave(arms, plan, is_async, start=first + warm)
+        first += warm + plan.n
         seconds = time.monotonic() - t0
         ev = events.since(mark) if events.readers or events.unavailable else None
         disk += noise.fsync_samples(DISK_SAMPLES) if disk else []
@@ -156,11 +161,16 @@ async def _time_op(session, cond: Conditions, op: ops.Op, backends: list, arms: 
             _discard(session, cond, op, backends, samples, verdict, seconds, attempt + 1)
             continue
         cond.round_trips.keep(verdict.round_trip_us)  # a window kept although disturbed moves the reference with it
-        disturbed = (f"{verdict.describe()} in all {attempts} attempts" if verdict.disturbed else None)
+        disturbed = (f"{verdict.describe()} in all {attempts} attempts" if verdict.disturbed and cond.retime else None)
         record_errors(session, cond, op, errors)
         record_op(session, cond, op, backends, samples, ev, stats.percentile(disk, 50) if disk else None,
                   verdict, disturbed)
         return
+
+
+def _seed_plan(plan: timing.Plan) -> timing.Plan:
+    """The reference window is a third as long: only its round trips are kept, and later windows add theirs."""
+    return timing.Plan(max(3, plan.rounds // 3), plan.per_round, plan.warmup)
 
 
 def _round_trips(samples: dict[str, list[int]]) -> dict[str, float]:

@@ -24,14 +24,17 @@ def spawn(session, cond, backends: list, op_names: list[tuple[str, str]], index:
                          for f, ep in cond.endpoints.items()},
            "backends": [b.name for b in backends], "savers": list(session.options.savers or []),
            "flavour": cond.flavour, "loop": cond.loop, "plan": [cond.plan.rounds, cond.plan.per_round, cond.plan.warmup],
-           "history": cond.history, "ops": op_names, "scope": f"{session.new_scope()}w{index}"}
+           "history": cond.history, "ops": op_names, "scope": f"{session.new_scope()}w{index}", "retime": cond.retime}
     env = {**os.environ, "PYTHONHASHSEED": str(index)}  # pyperf varies the hash seed per worker on purpose
     done = subprocess.run([sys.executable, "-m", "parity.measuring.workers"], input=json.dumps(job), text=True,
                           capture_output=True, timeout=WORKER_TIMEOUT_S, env=env)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"worker process {index} failed (exit {done.returncode}): {tail[:200]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    for row in out.get("noise", []):  # windows the worker timed again: kept, as this process keeps its own
+        session.add("noise", {**row, "worker": index})
+    return out["ratios"]
 
 
 class _WorkerSession:
@@ -48,7 +51,7 @@ class _WorkerSession:
         self.doc.setdefault(section, []).append(row)
 
 
-def _work(job: dict[str, Any]) -> list[dict[str, Any]]:
+def _work(job: dict[str, Any]) -> dict[str, Any]:
     from parity import families
     from parity.backends.registry import registry_with
     from parity.loops import select as select_loops
@@ -65,7 +68,8 @@ def _work(job: dict[str, Any]) -> list[dict[str, Any]]:
         ep = Endpoint(family, e["url"], e["provider"], owned=False, settings=e["settings"])
         ep.probe = families.probe(family, ep.url)
         endpoints[family] = ep
-    cond = Conditions("defaults", job["flavour"], job["loop"], endpoints, Plan(*job["plan"]), job["history"])
+    cond = Conditions("defaults", job["flavour"], job["loop"], endpoints, Plan(*job["plan"]), job["history"],
+                      retime=bool(job.get("retime")))
     wanted = {tuple(o) for o in job["ops"]}
     op_list = [op for op in ops.CORE_OPS if (op.name, op.payload) in wanted]
     session = _WorkerSession(job["scope"])
@@ -81,7 +85,7 @@ def _work(job: dict[str, Any]) -> list[dict[str, Any]]:
             ev.run_until_complete(go())
         finally:
             ev.close()
-    return session.doc.get("ratios", [])
+    return {"ratios": session.doc.get("ratios", []), "noise": session.doc.get("noise", [])}
 
 
 def main() -> int:
