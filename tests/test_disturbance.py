@@ -51,7 +51,9 @@ def _time(op: Op, slow_until: int, calls: list[int], seeded: bool = True, retime
     def backend(i):
         calls.append(i)
     arms = {"postgres": backend, "redis": lambda i: None, disturbance.ARM + "postgres": gauge}
-    run_sync(latency._time_op(session, cond, op, backends, arms, _Events()))
+    window = latency._Window(op, arms, 1 + (disturbance.RETRIES if retime and op.kind != "delete" else 0))
+    while not run_sync(latency._attempt(session, cond, window, backends, _Events())):
+        pass
     return session.doc
 
 

@@ -111,61 +111,81 @@ async def run_cell(session, cond: Conditions, op_list: list[ops.Op], backends: l
 
 
 async def _time_ops(session, cond: Conditions, op_list: list[ops.Op], backends: list, savers: dict, events) -> None:
-    is_async = cond.flavour == "async"
     ops.reset_shared()
     async with contextlib.AsyncExitStack() as stack:
         gauges = {}  # the bare round trip to each server, one more arm of every op's rounds (parity.measuring.disturbance)
         for family, ep in sorted(cond.endpoints.items()):
             gauges[disturbance.ARM + family] = await stack.enter_async_context(floors.round_trip(ep, cond.flavour))
+        again = []
         for op in op_list:
             arms = {}
             for b in backends:
                 if op.applicable(b):
                     n = cond.plan.n + cond.plan.warmup
                     arms[b.name] = await ops.prepare(op, savers[b.name], f"{cond.tag}{op.name}", n, cond.history)
-            await _time_op(session, cond, op, backends, {**arms, **gauges}, events)
+            # A delete cannot be repeated on the same data (its threads are gone): one window whatever happens.
+            window = _Window(op, {**arms, **gauges}, 1 + (disturbance.RETRIES if cond.retime and op.kind != "delete" else 0))
+            if not await _attempt(session, cond, window, backends, events):
+                again.append(window)
+        # A disturbed stretch lasted up to ~10 s on the VM, so a window timed again at once fell in it again: the
+        # windows to time again wait for the cell's other ops (each still starts from a clean page cache).
+        while again:
+            again = [w for w in again if not await _attempt(session, cond, w, backends, events)]
 
 
-async def _time_op(session, cond: Conditions, op: ops.Op, backends: list, arms: dict, events) -> None:
-    """One op's window, timed again while the gauge says the machine's round trip was off its usual value."""
-    is_async = cond.flavour == "async"
-    # A delete cannot be repeated on the same data (its threads are gone), so it gets one window whatever happens.
-    attempts = 1 + (disturbance.RETRIES if cond.retime and op.kind != "delete" else 0)
-    warm = max(1, cond.plan.warmup)
-    errors: dict[str, str] = {}
+@dataclass
+class _Window:
+    """One op's window and its attempts. Call indices go on from attempt to attempt: a put extends its thread,
+    graph steps go on."""
+
+    op: ops.Op
+    arms: dict
+    attempts: int
+    made: int = 0
+    first: int = 0
+    errors: dict = field(default_factory=dict)
+
+
+async def _attempt(session, cond: Conditions, w: _Window, backends: list, events) -> bool:
+    """Time the window once; False when the gauge says the machine's round trip was off its usual value and the
+    window is to be timed again (what it measured kept as a noise row), True once it is recorded."""
     # The cell's first window only gives the round trips their reference: a bare round trip timed alone (the cell's
     # floors) runs 15-25% faster than one interleaved with an op, so it cannot be the reference. Its op timings are
     # discarded whatever they were, like a warm-up. (Not a delete's: its threads would be gone.)
-    seed = (cond.retime and op.kind != "delete" and any(k.startswith(disturbance.ARM) for k in arms)
-            and cond.round_trips.empty())
-    first = 0  # call indices go on from window to window: a put extends its thread, graph steps go on
-    for attempt in range(-1 if seed else 0, attempts):
-        settle()
-        disk = noise.fsync_samples(DISK_SAMPLES) if op.kind != "read" else []
-        errors.update(await timing.warm_up(arms, warm, is_async, first=first))
-        mark = events.mark()  # server statistics read outside the timed calls, before and after them
-        t0 = time.monotonic()
-        plan = cond.plan if attempt >= 0 else _seed_plan(cond.plan)
-        samples = await timing.interleave(arms, plan, is_async, start=first + warm)
-        first += warm + plan.n
-        seconds = time.monotonic() - t0
-        ev = events.since(mark) if events.readers or events.unavailable else None
-        disk += noise.fsync_samples(DISK_SAMPLES) if disk else []
-        gauge = {k: samples.pop(k) for k in list(samples) if k.startswith(disturbance.ARM)}
-        if attempt < 0:
-            cond.round_trips.keep(_round_trips(gauge))
-            continue
-        verdict = cond.round_trips.judge(_round_trips(gauge))
-        last = attempt == attempts - 1
-        if verdict.disturbed and not last:
-            _discard(session, cond, op, backends, samples, verdict, seconds, attempt + 1)
-            continue
-        cond.round_trips.keep(verdict.round_trip_us)  # a window kept although disturbed moves the reference with it
-        disturbed = (f"{verdict.describe()} in all {attempts} attempts" if verdict.disturbed and cond.retime else None)
-        record_errors(session, cond, op, errors)
-        record_op(session, cond, op, backends, samples, ev, stats.percentile(disk, 50) if disk else None,
-                  verdict, disturbed)
-        return
+    if (cond.retime and w.op.kind != "delete" and any(k.startswith(disturbance.ARM) for k in w.arms)
+            and cond.round_trips.empty()):
+        samples, *_ = await _window(cond, w, _seed_plan(cond.plan), events)
+        cond.round_trips.keep(_round_trips({k: v for k, v in samples.items() if k.startswith(disturbance.ARM)}))
+    samples, seconds, ev, disk = await _window(cond, w, cond.plan, events)
+    gauge = {k: samples.pop(k) for k in list(samples) if k.startswith(disturbance.ARM)}
+    verdict = cond.round_trips.judge(_round_trips(gauge))
+    w.made += 1
+    if verdict.disturbed and w.made < w.attempts:
+        _discard(session, cond, w.op, backends, samples, verdict, seconds, w.made)
+        return False
+    cond.round_trips.keep(verdict.round_trip_us)  # a window kept although disturbed moves the reference with it
+    disturbed = (f"{verdict.describe()} in all {w.attempts} attempts" if verdict.disturbed and cond.retime else None)
+    record_errors(session, cond, w.op, w.errors)
+    record_op(session, cond, w.op, backends, samples, ev, stats.percentile(disk, 50) if disk else None,
+              verdict, disturbed)
+    return True
+
+
+async def _window(cond: Conditions, w: _Window, plan: timing.Plan, events) -> tuple[dict, float, Any, list]:
+    """settle, warm up, time: the samples by arm, the timed seconds, the server events and the disk's fsyncs."""
+    is_async = cond.flavour == "async"
+    warm = max(1, cond.plan.warmup)
+    settle()
+    disk = noise.fsync_samples(DISK_SAMPLES) if w.op.kind != "read" else []
+    w.errors.update(await timing.warm_up(w.arms, warm, is_async, first=w.first))
+    mark = events.mark()  # server statistics read outside the timed calls, before and after them
+    t0 = time.monotonic()
+    samples = await timing.interleave(w.arms, plan, is_async, start=w.first + warm)
+    seconds = time.monotonic() - t0
+    w.first += warm + plan.n
+    ev = events.since(mark) if events.readers or events.unavailable else None
+    disk += noise.fsync_samples(DISK_SAMPLES) if disk else []
+    return samples, seconds, ev, disk
 
 
 def _seed_plan(plan: timing.Plan) -> timing.Plan:
