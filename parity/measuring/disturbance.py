@@ -6,8 +6,8 @@ SELECT 1 110 -> 160 us, Redis PING 111 -> 171 us) and every server op with it, e
 many short round trips more than one of a few long ones), so that one repeat's Postgres÷Redis ratio moved 13-25%
 while the repeats before and after it agreed within 3%. Nothing else the suite reads showed those seconds: the
 round trip itself is the gauge. It is timed as one more arm of the op's interleaved rounds, so it sees exactly the
-seconds the op saw, and compared with the median round trip of the cell's earlier windows (the first window of
-a cell only sets that reference).
+seconds the op saw, and after the cell's last op it is compared with the median round trip of all the cell's
+windows (its earlier repeats' too): a median, so that a disturbed stretch moves the reference little.
 
 A window whose round trip is more than TOLERANCE above that median is timed again, up to RETRIES times: the
 figure is the op's latency while the machine's round trip was at its usual value. The decision reads the round trip
@@ -51,9 +51,6 @@ class RoundTrips:
     """The round trips of a cell's accepted windows, per server family (the cell's opening floors included)."""
 
     seen: dict[str, list[float]] = field(default_factory=dict)
-
-    def empty(self) -> bool:
-        return not self.seen
 
     def keep(self, round_trip_us: dict[str, float]) -> None:
         for family, us in round_trip_us.items():

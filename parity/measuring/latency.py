@@ -116,7 +116,7 @@ async def _time_ops(session, cond: Conditions, op_list: list[ops.Op], backends: 
         gauges = {}  # the bare round trip to each server, one more arm of every op's rounds (parity.measuring.disturbance)
         for family, ep in sorted(cond.endpoints.items()):
             gauges[disturbance.ARM + family] = await stack.enter_async_context(floors.round_trip(ep, cond.flavour))
-        again = []
+        windows = []
         for op in op_list:
             arms = {}
             for b in backends:
@@ -124,19 +124,16 @@ async def _time_ops(session, cond: Conditions, op_list: list[ops.Op], backends: 
                     n = cond.plan.n + cond.plan.warmup
                     arms[b.name] = await ops.prepare(op, savers[b.name], f"{cond.tag}{op.name}", n, cond.history)
             # A delete cannot be repeated on the same data (its threads are gone): one window whatever happens.
-            window = _Window(op, {**arms, **gauges}, 1 + (disturbance.RETRIES if cond.retime and op.kind != "delete" else 0))
-            if not await _attempt(session, cond, window, backends, events):
-                again.append(window)
-        # A disturbed stretch lasted up to ~10 s on the VM, so a window timed again at once fell in it again: the
-        # windows to time again wait for the cell's other ops (each still starts from a clean page cache).
-        while again:
-            again = [w for w in again if not await _attempt(session, cond, w, backends, events)]
+            windows.append(_Window(op, {**arms, **gauges},
+                                   1 + (disturbance.RETRIES if cond.retime and op.kind != "delete" else 0)))
+            await _measure(cond, windows[-1], events)
+        await _judge_and_record(session, cond, windows, backends, events)
 
 
 @dataclass
 class _Window:
-    """One op's window and its attempts. Call indices go on from attempt to attempt: a put extends its thread,
-    graph steps go on."""
+    """One op's window, its attempts and its last measurement. Call indices go on from attempt to attempt: a put
+    extends its thread, graph steps go on."""
 
     op: ops.Op
     arms: dict
@@ -144,35 +141,43 @@ class _Window:
     made: int = 0
     first: int = 0
     errors: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)
+    round_trip_us: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    events: Any = None
+    disk: list = field(default_factory=list)
 
 
-async def _attempt(session, cond: Conditions, w: _Window, backends: list, events) -> bool:
-    """Time the window once; False when the gauge says the machine's round trip was off its usual value and the
-    window is to be timed again (what it measured kept as a noise row), True once it is recorded."""
-    # The cell's first window only gives the round trips their reference: a bare round trip timed alone (the cell's
-    # floors) runs 15-25% faster than one interleaved with an op, so it cannot be the reference. Its op timings are
-    # discarded whatever they were, like a warm-up. (Not a delete's: its threads would be gone.)
-    if (cond.retime and w.op.kind != "delete" and any(k.startswith(disturbance.ARM) for k in w.arms)
-            and cond.round_trips.empty()):
-        samples, *_ = await _window(cond, w, _seed_plan(cond.plan), events)
-        cond.round_trips.keep(_round_trips({k: v for k, v in samples.items() if k.startswith(disturbance.ARM)}))
-    samples, seconds, ev, disk = await _window(cond, w, cond.plan, events)
-    gauge = {k: samples.pop(k) for k in list(samples) if k.startswith(disturbance.ARM)}
-    verdict = cond.round_trips.judge(_round_trips(gauge))
-    w.made += 1
-    if verdict.disturbed and w.made < w.attempts:
-        _discard(session, cond, w.op, backends, samples, verdict, seconds, w.made)
-        return False
-    cond.round_trips.keep(verdict.round_trip_us)  # a window kept although disturbed moves the reference with it
-    disturbed = (f"{verdict.describe()} in all {w.attempts} attempts" if verdict.disturbed and cond.retime else None)
-    record_errors(session, cond, w.op, w.errors)
-    record_op(session, cond, w.op, backends, samples, ev, stats.percentile(disk, 50) if disk else None,
-              verdict, disturbed)
-    return True
+async def _judge_and_record(session, cond: Conditions, windows: list[_Window], backends: list, events) -> None:
+    """Judge every window's round trip against the median of all the cell's windows (the cell's repeats before
+    this one too), time the disturbed ones again while they have attempts left, then record them all.
+
+    Judged after the cell's last op, not as each window ends: a cell that began in a disturbed stretch had no
+    usual value to compare its first windows with. And the windows to time again wait for the cell's other ops:
+    a disturbed stretch lasted ~10 s on the VM, so a window timed again at once fell in it again.
+    """
+    while True:
+        again = [w for w in windows if cond.retime and w.made < w.attempts
+                 and cond.round_trips.judge(w.round_trip_us).disturbed]
+        if not again:
+            break
+        for w in again:
+            _discard(session, cond, w.op, backends, w.samples, cond.round_trips.judge(w.round_trip_us), w.seconds,
+                     w.made)
+            await _measure(cond, w, events)
+    for w in windows:
+        verdict = cond.round_trips.judge(w.round_trip_us)
+        disturbed = None
+        if verdict.disturbed and cond.retime:
+            disturbed = verdict.describe() + (f" in all {w.attempts} attempts" if w.attempts > 1
+                                              else " (a delete is timed once)")
+        record_errors(session, cond, w.op, w.errors)
+        record_op(session, cond, w.op, backends, w.samples, w.events,
+                  stats.percentile(w.disk, 50) if w.disk else None, verdict, disturbed)
 
 
-async def _window(cond: Conditions, w: _Window, plan: timing.Plan, events) -> tuple[dict, float, Any, list]:
-    """settle, warm up, time: the samples by arm, the timed seconds, the server events and the disk's fsyncs."""
+async def _measure(cond: Conditions, w: _Window, events) -> None:
+    """settle, warm up, time one attempt of the window; its round trips join the cell's."""
     is_async = cond.flavour == "async"
     warm = max(1, cond.plan.warmup)
     settle()
@@ -180,17 +185,15 @@ async def _window(cond: Conditions, w: _Window, plan: timing.Plan, events) -> tu
     w.errors.update(await timing.warm_up(w.arms, warm, is_async, first=w.first))
     mark = events.mark()  # server statistics read outside the timed calls, before and after them
     t0 = time.monotonic()
-    samples = await timing.interleave(w.arms, plan, is_async, start=w.first + warm)
-    seconds = time.monotonic() - t0
-    w.first += warm + plan.n
-    ev = events.since(mark) if events.readers or events.unavailable else None
-    disk += noise.fsync_samples(DISK_SAMPLES) if disk else []
-    return samples, seconds, ev, disk
-
-
-def _seed_plan(plan: timing.Plan) -> timing.Plan:
-    """The reference window is a third as long: only its round trips are kept, and later windows add theirs."""
-    return timing.Plan(max(3, plan.rounds // 3), plan.per_round, plan.warmup)
+    samples = await timing.interleave(w.arms, cond.plan, is_async, start=w.first + warm)
+    w.seconds = time.monotonic() - t0
+    w.first += warm + cond.plan.n
+    w.made += 1
+    w.events = events.since(mark) if events.readers or events.unavailable else None
+    w.disk = disk + (noise.fsync_samples(DISK_SAMPLES) if disk else [])
+    w.round_trip_us = _round_trips({k: samples.pop(k) for k in list(samples) if k.startswith(disturbance.ARM)})
+    w.samples = samples
+    cond.round_trips.keep(w.round_trip_us)
 
 
 def _round_trips(samples: dict[str, list[int]]) -> dict[str, float]:
