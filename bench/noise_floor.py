@@ -17,7 +17,6 @@ triples of 10; 1 otherwise; 2 when the servers could not be started.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import sys
 import time
@@ -26,16 +25,13 @@ from parity import stats
 from parity.backends.backend import SaverContext
 from parity.backends.registry import default_registry
 from parity.measuring import ops, placement, timing
+from parity.measuring.repeatability import spread
 from parity.measuring.runner import run_sync
 
 LENGTHS_S = (0.5, 1.0, 2.0, 4.0)
 SPACING = 5  # windows between two "repeats": a run's repeats are separated by the other ops' windows
 SUITE_WINDOW_S = 1.0  # about one headline op's window in the standard profile (25 rounds of 10 calls, 6 backends)
 PER_ROUND = 10
-
-
-def spread(values: list[float]) -> float:
-    return (max(values) - min(values)) / min(values)
 
 
 def windows(rounds: list[tuple[float, list[int], list[int]]], seconds: float) -> list[float]:
@@ -57,26 +53,18 @@ def spaced_triples(values: list[float]) -> list[float]:
             for i in range(len(values) - 2 * SPACING)]
 
 
-def measure(op_name: str, seconds: float, root) -> tuple[list, str]:
-    from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis
+def measure(op_name: str, seconds: float) -> tuple[list, str]:
+    from parity.servers.embedded import redis_and_postgres
 
-    servers = [EmbeddedPostgres(root, None), EmbeddedRedis(root, None)]
-    try:
-        for s in servers:
-            s.start()
-        return _time(op_name, seconds, [s.endpoint() for s in servers])
-    finally:
-        for s in servers:
-            s.close()
+    with redis_and_postgres() as (redis, postgres):
+        return _time(op_name, seconds, [postgres.endpoint(), redis.endpoint()])
 
 
 def _time(op_name: str, seconds: float, endpoints: list) -> tuple[list, str]:
     registry = default_registry()
     pg, rd = registry.get("postgres"), registry.get("redis")
-    why = placement.unpinnable(endpoints)
-    layout = contextlib.nullcontext() if why else placement.pinned(endpoints, 0, 1)
     rounds: list = []
-    with layout:
+    with placement.headline(endpoints) as layout:
         with pg.saver("sync", SaverContext(endpoints[0], "parity_noise_floor_pg")) as ps, \
                 rd.saver("sync", SaverContext(endpoints[1], "parity_noise_floor_rd")) as rs:
             op = next(o for o in ops.CORE_OPS if o.name == op_name and o.payload == "1KB")
@@ -89,7 +77,7 @@ def _time(op_name: str, seconds: float, endpoints: list) -> tuple[list, str]:
                 s = timing.interleave_sync(arms, timing.Plan(1, PER_ROUND, 0), start=i)
                 rounds.append((time.monotonic() - t0, s["postgres"], s["redis"]))
                 i += PER_ROUND
-    return rounds, (f"scheduler's choice ({why})" if why else "pinned: this process on one CPU, the servers on another")
+    return rounds, (layout["layout"] + (f" ({layout['why']})" if layout.get("why") else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,16 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"noise_floor: --seconds {args.seconds:g} is too short for three spaced 4 s windows; "
               f"give at least {2 * SPACING * max(LENGTHS_S) * 2:g}", file=sys.stderr)
         return 2
-    from parity.servers.embedded import TempRoot
-
-    root = TempRoot()
     try:
-        rounds, layout = measure(args.op, args.seconds, root)
+        rounds, layout = measure(args.op, args.seconds)
     except Exception as exc:  # the embedded servers or their wheels: say what failed, never a traceback
         print(f"noise_floor: could not time on embedded servers: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    finally:
-        root.remove()
     print(f"{args.op}[1KB] sync postgres÷redis, {len(rounds)} rounds of {PER_ROUND} calls each in {args.seconds:g} s; "
           f"{layout}")
     held = None

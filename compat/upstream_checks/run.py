@@ -7,20 +7,12 @@ harness), so a finding can be told apart from a harness bug. The script gets arg
 import subprocess
 import sys
 
-from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+from parity.servers.embedded import redis_and_postgres
 
 
 def main(script: str) -> int:
-    root = TempRoot()
-    redis, postgres = EmbeddedRedis(root, None), EmbeddedPostgres(root, None)
-    try:
-        redis.start()
-        postgres.start()
+    with redis_and_postgres() as (redis, postgres):
         return subprocess.run([sys.executable, script, redis.url, postgres.url], check=False).returncode
-    finally:
-        redis.close()
-        postgres.close()
-        root.remove()
 
 
 if __name__ == "__main__":

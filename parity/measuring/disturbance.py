@@ -48,7 +48,7 @@ class Judgement:
 
 @dataclass
 class RoundTrips:
-    """The round trips of a cell's accepted windows, per server family (the cell's opening floors included)."""
+    """The round trips of every window of a cell (all its repeats and attempts), per server family."""
 
     seen: dict[str, list[float]] = field(default_factory=dict)
 

@@ -157,8 +157,8 @@ async def _judge_and_record(session, cond: Conditions, windows: list[_Window], b
     a disturbed stretch lasted ~10 s on the VM, so a window timed again at once fell in it again.
     """
     while True:
-        again = [w for w in windows if cond.retime and w.made < w.attempts
-                 and cond.round_trips.judge(w.round_trip_us).disturbed]
+        # Unpinned cells and deletes have one attempt: only pinned windows are ever timed again.
+        again = [w for w in windows if w.made < w.attempts and cond.round_trips.judge(w.round_trip_us).disturbed]
         if not again:
             break
         for w in again:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from parity.servers import reaper, server_user, shm
 from parity.servers.endpoint import Endpoint
@@ -248,3 +249,19 @@ class EmbeddedPostgres(_Process):
                    what="embedded postgres", transient=(psycopg.OperationalError,),
                    alive=self.alive, log_tail=lambda: tail(self.log))
         return self
+
+
+@contextlib.contextmanager
+def redis_and_postgres() -> Iterator[tuple["EmbeddedRedis", "EmbeddedPostgres"]]:
+    """A fresh embedded Redis and Postgres for a standalone script (an upstream check, a bench script), under a temp
+    root of their own; both stopped and every file removed on the way out, also on failure and Ctrl-C."""
+    root = TempRoot()
+    redis, postgres = EmbeddedRedis(root, None), EmbeddedPostgres(root, None)
+    try:
+        redis.start()
+        postgres.start()
+        yield redis, postgres
+    finally:
+        redis.close()
+        postgres.close()
+        root.remove()
