@@ -138,15 +138,16 @@ def pytest_collection_finish(session) -> None:
         "on every backend; or drop --parity-workload)")
 
 
-def pytest_report_header(config) -> str | None:
-    ps = config.stash.get(SESSION_KEY, None)
-    return None if ps is None else f"checkpoint-parity: seed {ps.seed} (replay with --parity-seed {ps.seed})"
+def pytest_report_header(config) -> list[str] | None:
+    """The seed (to replay a generated input) and a URL variable that looks like configuration but is not used.
 
-
-def pytest_report_header(config) -> str | None:
-    """A URL variable that looks like configuration but is not used: said at the top of a plain pytest run."""
+    One hook: a second definition in this module would silently replace the first (the seed line never printed)."""
     ps = config.stash.get(SESSION_KEY, None)
-    return ps.server_config.unused_env() if ps is not None and not ps.worker else None
+    if ps is None:
+        return None
+    lines = [f"checkpoint-parity: seed {ps.seed} (replay with --parity-seed {ps.seed})"]
+    unused = None if ps.worker else ps.server_config.unused_env()
+    return lines + ([unused] if unused else [])
 
 
 def pytest_unconfigure(config) -> None:

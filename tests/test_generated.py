@@ -260,3 +260,11 @@ def test_the_same_seed_generates_the_same_examples_and_another_seed_others():
 
     assert examples(7) == examples(7)
     assert examples(7) != examples(8)
+
+
+def test_the_seed_is_in_the_report_header():
+    """The seed line is the first header line of a pytest run (a second header hook once replaced it silently)."""
+    proc = subprocess.run([sys.executable, "-m", "pytest", "compat/test_generated.py", "--collect-only", "-p",
+                           "no:cacheprovider", "--parity-backend", "memory", "--parity-seed", "4242"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert "checkpoint-parity: seed 4242 (replay with --parity-seed 4242)" in proc.stdout, proc.stdout[:2000]
