@@ -10,7 +10,9 @@ from pathlib import Path
 from parity.errors import ParityUsageError
 
 PACKAGE = Path(__file__).resolve().parent
-PARTS = ("compat", "bench", "faults")
+PARTS = ("compat", "bench", "faults", "service")
+# Parts that are one file of another part's folder: `--only service` runs just it, the default run has it in bench/.
+PART_FILES = {"service": "bench/test_service.py"}
 # The pytest settings of the suite's own runs (`parity run`, `parity check`), shipped in the package so an
 # installed suite reads the same settings as a checkout; tests/test_wheel.py keeps it equal to pyproject.toml's.
 SUITE_INI = PACKAGE / "suite_pytest.ini"
@@ -25,8 +27,8 @@ class Suite:
     install: str
 
     def part(self, name: str) -> Path:
-        path = self.root / name
-        if not path.is_dir():
+        path = self.root / PART_FILES.get(name, name)
+        if not path.exists():
             raise ParityUsageError(f"the suite's {name}/ folder is missing under {self.root}", REINSTALL)
         return path
 

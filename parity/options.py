@@ -17,6 +17,7 @@ from parity import families
 from parity.errors import ParityUsageError
 from parity.servers.containers import NETWORKS
 from parity.servers.pool import PROVIDERS
+from parity.service import plan as service_plan
 
 SUITE = ("run", "check")  # the commands that run the suite through pytest
 SERVER = ("doctor", "replay") + SUITE  # options about where servers and savers come from: every command that uses them
@@ -247,6 +248,16 @@ class Options:
                                                                              SHRINK_SECONDS.items()) + ")",
                                    kind=float, cli="--shrink-seconds", metavar="SECONDS",
                                    default=SHRINK_SECONDS["standard"], resolve=_shrink)
+    service_rates: list[float] = option("--parity-service-rate", "service part: offered requests per second, each a "
+                                        "fixed arrival rate (repeatable or comma-separated; default by profile)",
+                                        kind=list, cli="--service-rate", metavar="RPS", resolve=service_plan.rates_option)
+    service_duration: float | None = option("--parity-service-duration", "service part: seconds per rate and backend "
+                                            "(default by profile)", kind=float, cli="--service-duration",
+                                            metavar="SECONDS", resolve=service_plan.duration_option)
+    service_model_ms: list[int] = option("--parity-service-model-ms", "service part: the fake model call of each "
+                                         "turn, in ms (repeatable or comma-separated; default by profile: quick 50, "
+                                         "standard 0,50, full 0,50,500)", kind=list, cli="--service-model-ms",
+                                         metavar="MS", resolve=service_plan.model_option)
     hypothesis_db: Path | None = option("--parity-hypothesis-db", "where Hypothesis keeps generated failures so they "
                                         "replay first in the next run, whatever its --out (default: "
                                         "$PARITY_HYPOTHESIS_DB, else ~/.cache/checkpoint-parity/hypothesis; 'off': none)",

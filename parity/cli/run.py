@@ -10,7 +10,7 @@ from pathlib import Path
 
 from parity.cli import Parser
 from parity.errors import ParityUsageError
-from parity.layout import PARTS, SUITE_INI, suite
+from parity.layout import PART_FILES, PARTS, SUITE_INI, suite
 from parity.options import Options, add_cli_options
 from parity.options import forward as forward_options
 from parity.servers.pool import ServerPool
@@ -32,7 +32,7 @@ def build_parser() -> Parser:
 
 
 def pytest_args(args, out: Path) -> list[str]:
-    parts = args.only or list(PARTS)
+    parts = args.only or [p for p in PARTS if p not in PART_FILES]  # a file part runs inside its folder's part
     paths = [str(suite().part(p)) for p in parts]
     if not args.workloads and "compat" in parts:
         args.workloads = [DEMO_WORKLOAD]
@@ -90,6 +90,10 @@ def preflight(args, out: Path | None) -> Options:
     from parity.cli.doctor import check_given_servers
 
     check_given_servers(server_config, backends)
+    if {"bench", "service"} & set(parts):
+        from parity.service.preflight import check as check_service
+
+        check_service(options)
     unused = server_config.unused_env()
     if unused:
         print(unused, file=sys.stderr)
