@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from parity import platforms
-from parity.render import charts, merged, shadow_cost, tables, traffic
+from parity.render import charts, merged, service, shadow_cost, tables, traffic
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
@@ -51,6 +51,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         out.append(("shadow", "Your traffic: shadow recording", lambda d, w: traffic.shadow_html(d)))
     if rows(doc, "shadow_cost") or rows(doc, "shadow_faults"):
         out.append(("shadow-cost", "What the shadow costs the app", lambda d, w: shadow_cost.cost_html(d)))
+    if service.section(doc) is not None:
+        out.append(("service", "Your service under load", service.html))
     if isinstance(doc.get("replay"), dict):
         out.append(("replay", "Your traffic: replay of recorded threads", lambda d, w: traffic.replay_html(d)))
     if "history" in doc:
