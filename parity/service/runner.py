@@ -37,13 +37,16 @@ class App:
         self.url = f"http://127.0.0.1:{self.config['port']}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "App":
+    def spawn(self) -> "App":
         (self.dir / "config.json").write_text(json.dumps(self.config))
         with open(self.dir / "app.log", "wb") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "parity.service.app", str(self.dir / "config.json")],
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+                                         start_new_session=True)  # its own group: a terminal's Ctrl-C is ours to pass
         reaper.register(self.root.path, self.proc.pid)
+        return self
+
+    def ready(self) -> "App":
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -81,18 +84,32 @@ class App:
         except OSError:
             return None
 
-    def stop(self) -> None:
-        """SIGTERM (uvicorn shuts down, the lifespan closes the saver and drops its scope), then SIGKILL."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
+    def terminate(self) -> None:
+        """SIGTERM: uvicorn shuts down, the lifespan closes the saver and drops its scope."""
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        reaper.kill_tree(self.proc.pid)  # anything it left in its session
-        self.proc.wait()
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            reaper.kill_tree(self.proc.pid)  # the app and anything it left in its session
+            self.proc.wait()
+
+
+def stop_all(apps: list[App], timeout: float = 15.0) -> None:
+    """Every app asked to stop at once, waited for together, then killed; a Ctrl-C while waiting kills at once."""
+    try:
+        for app in apps:
+            app.terminate()
+        deadline = time.monotonic() + timeout
+        for app in apps:
+            if app.proc is not None:
+                try:
+                    app.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+    finally:
+        for app in apps:
+            app.kill()
 
 
 def layout(apps: dict[str, App], endpoints: dict[str, Any]) -> dict[str, Any]:
@@ -138,10 +155,10 @@ def _block(session, root, plan, workload, pair, model_ms, arm, endpoints, add, p
     pool = pool_for(arm, plan, model_ms)
     apps: dict[str, App] = {}
     try:
-        for name, b in backends.items():
-            apps[name] = App(root, _config(session, b, endpoints.get(b.family), workload, model_ms, pool)).start()
+        for name, b in backends.items():  # started together, waited for together: imports overlap
+            apps[name] = App(root, _config(session, b, endpoints.get(b.family), workload, model_ms, pool)).spawn()
         for app in apps.values():
-            app.warm(plan.warmup_turns)
+            app.ready().warm(plan.warmup_turns)
         where = layout(apps, {b.family: endpoints[b.family] for b in backends.values() if b.family in endpoints})
         for i, rate in enumerate(plan.rates):
             for name in (pair if i % 2 == 0 else tuple(reversed(pair))):
@@ -155,8 +172,8 @@ def _block(session, root, plan, workload, pair, model_ms, arm, endpoints, add, p
                 add(row)
                 progress(describe(row))
     finally:
+        stop_all(list(apps.values()))
         for name, app in apps.items():
-            app.stop()
             _drop_scope(backends[name], endpoints, app.config["scope"])
     return where
 
