@@ -20,7 +20,7 @@ class ServicePlan:
 # quick stays under 3 minutes on 2 cores (2 backends x 2 pool arms x 3 rates x 4 s, plus 4 app starts);
 # standard and full add the no-model and the slow-model cases.
 PLANS = {
-    "quick": ServicePlan(rates=(5.0, 15.0, 30.0), duration_s=4.0, model_ms=(50,), warmup_turns=10),
+    "quick": ServicePlan(rates=(5.0, 15.0, 30.0), duration_s=4.0, model_ms=(50,), warmup_turns=5),
     "standard": ServicePlan(rates=(5.0, 15.0, 30.0, 60.0), duration_s=10.0, model_ms=(0, 50)),
     "full": ServicePlan(rates=(5.0, 15.0, 30.0, 60.0, 120.0), duration_s=30.0, model_ms=(0, 50, 500)),
 }

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -157,8 +158,8 @@ def _block(session, root, plan, workload, pair, model_ms, arm, endpoints, add, p
     try:
         for name, b in backends.items():  # started together, waited for together: imports overlap
             apps[name] = App(root, _config(session, b, endpoints.get(b.family), workload, model_ms, pool)).spawn()
-        for app in apps.values():
-            app.ready().warm(plan.warmup_turns)
+        with ThreadPoolExecutor(len(apps)) as warming:  # each app warms on its own: neither waits for the other
+            list(warming.map(lambda app: app.ready().warm(plan.warmup_turns), apps.values()))
         where = layout(apps, {b.family: endpoints[b.family] for b in backends.values() if b.family in endpoints})
         for i, rate in enumerate(plan.rates):
             for name in (pair if i % 2 == 0 else tuple(reversed(pair))):
