@@ -41,6 +41,13 @@ def claims(doc: dict[str, Any]) -> None:
     doc["claims"] = compute(doc)
 
 
+def service_lines(doc: dict[str, Any]) -> None:
+    """The service part's line for C1, C2, C6 and C13 beside each claim's evidence (the verdicts stay the parts')."""
+    from parity.service.section import add_claim_lines
+
+    add_claim_lines(doc)
+
+
 def incomplete(doc: dict[str, Any]) -> None:
     """doc["run"]["incomplete"] and no verdict from errored cells or an interrupted run (parity.incomplete)."""
     from parity.incomplete import apply
@@ -48,7 +55,7 @@ def incomplete(doc: dict[str, Any]) -> None:
     apply(doc)
 
 
-STEPS: tuple[Callable[[dict[str, Any]], None], ...] = (overhead, repeatability, claims, incomplete)
+STEPS: tuple[Callable[[dict[str, Any]], None], ...] = (overhead, repeatability, claims, service_lines, incomplete)
 
 
 def derive(doc: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,12 @@ def test_a_short_real_run_fills_the_section_and_leaves_no_process(tmp_path):
         assert r["server"]["n"] > 0 and 0 < r["server"]["saver_share"] <= 1.0, r["server"]
         assert r["layout"]["cpus"] >= 1 and "k6" in r["layout"] and r["load_before"] is not None, r["layout"]
         assert "samples_by_second" not in r
+        assert r["pool_seen"] and r["pool_seen"]["holds"], r.get("pool_seen")  # what the saver held, for C6
+    sized = {r["pool_seen"]["holds"] for r in s["rows"] if r["arm"] == "sized"}
+    assert all("Pool" in held for held in sized), sized  # the sized arm really ran on a sized pool
+    evidence = {c["id"]: c["evidence"] for c in doc["claims"]}
+    for claim in ("C1", "C2", "C6", "C13"):
+        assert any(e.startswith("service level: ") for e in evidence[claim]), (claim, evidence[claim])
     assert {(r["incumbent"], r["candidate"]) for r in s["ratios"]} == {("postgres", "redis")}
     assert {c["claim"] for c in s["claims"]} == {"C1", "C2", "C6", "C13"}, s["claims"]
     assert {(h["backend"], h["arm"]) for h in s["headroom"]} == {(b, a) for b in ("postgres", "redis")

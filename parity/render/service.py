@@ -16,10 +16,10 @@ NOTE = ("Each request is one conversation turn of the workload (a new thread run
         "its async saver opened once. k6's constant-arrival-rate executor offers each rate open loop: requests start "
         "on schedule whether or not earlier ones finished; a request k6 could not start on time is dropped and the "
         "rate is then not sustained. The two apps of a pair take turns rate by rate on the same machine. Pool arms: "
-        "'default' is the factory's own (AsyncPostgresSaver: one connection; Redis: the client's pool), 'sized' a "
-        "pool sized to the highest rate. The fake model call of each turn is an awaited sleep. Saver time is the "
+        "'default' is what the backend's factory opens, 'sized' a pool sized to the highest rate; the pool column "
+        "says what the app's saver held (class and size limits). The fake model call of each turn is an awaited sleep. Saver time is the "
         "server's wall time with a saver call in flight during the request.")
-ROW_COLUMNS = (("backend", "Backend"), ("arm", "Pool"), ("model_ms", "Model ms"), ("rate", "Offered req/s"),
+ROW_COLUMNS = (("backend", "Backend"), ("arm", "Pool"), ("pool_text", "Held"), ("model_ms", "Model ms"), ("rate", "Offered req/s"),
                ("achieved_rps", "Achieved"), ("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"),
                ("max_ms", "max"), ("errors_text", "Errors / timeouts"), ("dropped", "Dropped"),
                ("saver_text", "In the saver (share)"), ("sustained_text", "Sustained"), ("load_before", "Load"))
@@ -54,7 +54,9 @@ def _row_view(r: dict[str, Any]) -> dict[str, Any]:
     errors = r.get("errors") or {}
     share = r.get("saver_share")
     mean = (r.get("server") or {}).get("saver_mean_ms")
-    return {**r, "errors_text": ", ".join(f"{k}: {v}" for k, v in errors.items()) or "0",
+    seen = r.get("pool_seen") or {}
+    held = str(seen.get("holds", "–")).rsplit(".", 1)[-1] + "".join(f" {k}={v}" for k, v in seen.items() if k != "holds")
+    return {**r, "pool_text": held, "errors_text": ", ".join(f"{k}: {v}" for k, v in errors.items()) or "0",
             "saver_text": f"{mean} ms ({share * 100:.0f}%)" if isinstance(share, (int, float)) else "–",
             "sustained_text": ("yes" if r.get("sustained") else f"no: {r.get('sustained_why', '')}")}
 

@@ -37,6 +37,7 @@ class App:
         self.dir = root.subdir(f"app-{config['backend']}")
         self.url = f"http://127.0.0.1:{self.config['port']}"
         self.proc: subprocess.Popen | None = None
+        self.health: dict[str, Any] = {}  # what the app says of itself: its event loop, the pool its saver holds
 
     def spawn(self) -> "App":
         (self.dir / "config.json").write_text(json.dumps(self.config))
@@ -54,7 +55,7 @@ class App:
                 raise RuntimeError(f"the {self.config['backend']} app exited {self.proc.returncode} at start: "
                                    f"{self.log_tail()}")
             try:
-                self.call("GET", "/health", timeout=2)
+                self.health = self.call("GET", "/health", timeout=2)
                 return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):  # not listening yet
                 time.sleep(0.2)
@@ -169,6 +170,7 @@ def _block(session, root, plan, workload, pair, model_ms, arm, endpoints, add, p
                 server = apps[name].call("POST", "/window")
                 after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                 row = _row(backends[name], pair, arm, pool, model_ms, load, got, server, where, (before, after))
+                row["pool_seen"], row["app_loop"] = apps[name].health.get("pool"), apps[name].health.get("loop")
                 row["samples_by_second"] = got["seconds"]  # for the ratios' CIs; removed before the row is saved
                 add(row)
                 progress(describe(row))

@@ -150,3 +150,18 @@ def _c13(headroom_rows, rows, model, inc, cand) -> str:
     return (f"with a {model} ms model and p99 under {bound:g} ms, {cand['backend']} sustained {best(cand['backend'])} "
             f"and {inc['backend']} {best(inc['backend'])} (highest rate tried "
             f"{max(r['rate'] for r in rows if r['model_ms'] == model):g} req/s, default pools)")
+
+
+SERVICE_EVIDENCE = "service level: "
+
+
+def add_claim_lines(doc: dict[str, Any]) -> None:
+    """Each claim the service section has a line for gets it as evidence (once: derive may run again on a document)."""
+    service = doc.get("service")
+    if not isinstance(service, dict):
+        return
+    lines = {c["claim"]: c["line"] for c in service.get("claims") or []}
+    for claim in doc.get("claims") or []:
+        if claim.get("id") in lines:
+            kept = [e for e in claim.get("evidence") or [] if not str(e).startswith(SERVICE_EVIDENCE)]
+            claim["evidence"] = kept + [SERVICE_EVIDENCE + lines[claim["id"]]]
