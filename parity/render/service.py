@@ -18,7 +18,8 @@ NOTE = ("Each request is one conversation turn of the workload (a new thread run
         "rate is then not sustained. The two apps of a pair take turns rate by rate on the same machine. Pool arms: "
         "'default' is what the backend's factory opens, 'sized' a pool sized to the highest rate; the pool column "
         "says what the app's saver held (class and size limits). The fake model call of each turn is an awaited sleep. Saver time is the "
-        "server's wall time with a saver call in flight during the request.")
+        "server's wall time with a saver call in flight during the request: it includes waiting for the saver's "
+        "connection or lock and, on a saturated app, for the event loop to run the call's callbacks.")
 ROW_COLUMNS = (("backend", "Backend"), ("arm", "Pool"), ("pool_text", "Held"), ("model_ms", "Model ms"), ("rate", "Offered req/s"),
                ("achieved_rps", "Achieved"), ("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"),
                ("max_ms", "max"), ("errors_text", "Errors / timeouts"), ("dropped", "Dropped"),
