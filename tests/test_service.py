@@ -123,7 +123,7 @@ def test_saver_time_is_the_union_of_overlapping_calls():
 
 
 def _row(**kw):
-    base = {"dropped": 0, "achieved_rps": 10.0, "rate": 10.0, "errors": {}, "model_ms": 50, "p99_ms": 100.0}
+    base = {"dropped": 0, "achieved_rps": 10.0, "rate": 10.0, "error_count": 0, "model_ms": 50, "p99_ms": 100.0}
     return {**base, **kw}
 
 
@@ -131,7 +131,7 @@ def _row(**kw):
     (_row(), True, "within"),
     (_row(dropped=3), False, "3 scheduled requests dropped"),
     (_row(achieved_rps=9.0), False, "achieved 9 of 10"),
-    (_row(errors={"HTTP 500": 1}), False, "1 errors"),
+    (_row(error_count=1), False, "1 errors"),
     (_row(p99_ms=551.0), False, "over the 550 ms bound"),
 ])
 def test_sustained_says_why(row, kept, why):

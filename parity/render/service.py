@@ -52,7 +52,7 @@ def _ratio_text(r: dict[str, Any], key: str) -> str:
 
 
 def _row_view(r: dict[str, Any]) -> dict[str, Any]:
-    errors = r.get("errors") or {}
+    errors = {**(r.get("errors") or {}), **{f"app: {k}": v for k, v in (r.get("app_errors") or {}).items()}}
     share = r.get("saver_share")
     mean = (r.get("server") or {}).get("saver_mean_ms")
     seen = r.get("pool_seen") or {}
@@ -122,6 +122,6 @@ def markdown(doc: dict[str, Any]) -> str:
     for r in s.get("rows") or []:
         share = r.get("saver_share")
         lines.append(f"| {r['backend']} | {r['arm']} | {r['model_ms']} | {r['rate']:g} | {r['achieved_rps']:g} | "
-                     f"{r['p50_ms']} | {r['p99_ms']} | {sum((r.get('errors') or {}).values())} | {r['dropped']} | "
+                     f"{r['p50_ms']} | {r['p99_ms']} | {r.get('error_count')} | {r['dropped']} | "
                      f"{'–' if share is None else f'{share * 100:.0f}%'} | {'yes' if r.get('sustained') else 'no'} |")
     return "\n".join(lines)

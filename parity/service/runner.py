@@ -194,14 +194,12 @@ def _row(backend, pair, arm, pool, model_ms, load, got, server, where, load_avg)
     from parity import stats
 
     lat = [x for second in got["seconds"] for x in second]
-    errors = {**got["errors"]}
-    for kind, n in (server.get("errors") or {}).items():  # what the app raised, behind its HTTP 500s
-        errors[f"app: {kind}"] = n
     pct = (lambda q: round(stats.percentile(lat, q), 3) if lat else None)
     return {"pair": list(pair), "role": "incumbent" if backend.name == pair[0] else "candidate",
             "backend": backend.name, "family": backend.family, "arm": arm, "pool": pool, "model_ms": model_ms,
             "rate": load.rate, "duration_s": load.duration_s, "achieved_rps": got["achieved_rps"],
-            "answered": got["answered"], "dropped": got["dropped"], "errors": errors,
+            "answered": got["answered"], "dropped": got["dropped"], "errors": got["errors"],
+            "app_errors": server.get("errors") or {},  # what the app raised behind its HTTP 500s
             "error_count": sum(got["errors"].values()), "timeouts": sum(n for k, n in got["errors"].items()
                                                                           if k.startswith("timeout")),
             "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "max_ms": round(max(lat), 3) if lat else None,

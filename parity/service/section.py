@@ -20,7 +20,7 @@ def sustained(row: dict[str, Any]) -> tuple[bool, str]:
         return False, f"{row['dropped']} scheduled requests dropped (every k6 VU busy)"
     if row["achieved_rps"] < SUSTAINED_SHARE * row["rate"]:
         return False, f"achieved {row['achieved_rps']:g} of {row['rate']:g} req/s"
-    errors = sum(row["errors"].values())
+    errors = row["error_count"]
     if errors:
         return False, f"{errors} errors or timeouts"
     bound = p99_bound_ms(row["model_ms"])
