@@ -40,9 +40,14 @@ def test_service(bench):
                                 options.service_model_ms)
     rows: list[dict] = []
     window = noise.Window("service", bench.server_pids).start()
-    layout = runner.measure(session, plan, workload, pairs, endpoints, rows.append, progress)
-    machine = window.stop()
-    session.doc["service"] = section.build(rows, plan, workload, per_conversation, layout, machine)
+    complete = False
+    try:
+        runner.measure(session, plan, workload, pairs, endpoints, rows.append, progress)
+        complete = True
+    finally:  # Ctrl-C or a broken app: the rows measured so far are kept, the section says it is partial
+        machine = window.stop()
+        layout = rows[-1]["layout"] if rows else {}
+        session.doc["service"] = section.build(rows, plan, workload, per_conversation, layout, machine, complete)
     progress(f"service: {machine['seconds']} s, other processes {machine['others_cpu_pct']}% of a CPU, load "
              f"{machine['load_before']} -> {machine['load_after']}; {layout.get('note')}")
     expected = len(pairs) * 2 * len(plan.model_ms) * len(service_plan.ARMS) * len(plan.rates)

@@ -86,6 +86,8 @@ def test_ctrl_c_stops_the_apps_and_k6(tmp_path):
             proc.kill()
     assert proc.returncode == 130, err[-1500:]
     assert wait_for(lambda: not _ours(since), 10), [p.info["cmdline"] for p in _ours(since)]
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert doc["run"].get("interrupted") and doc["service"]["complete"] is False, (doc["run"], doc.get("service"))
 
 
 @pytest.mark.parametrize("argv, says", [

@@ -20,6 +20,7 @@ NOTE = ("Each request is one conversation turn of the workload (a new thread run
         "says what the app's saver held (class and size limits). The fake model call of each turn is an awaited sleep. Saver time is the "
         "server's wall time with a saver call in flight during the request: it includes waiting for the saver's "
         "connection or lock and, on a saturated app, for the event loop to run the call's callbacks.")
+PARTIAL = "Partial: the part was interrupted or broke part way; these are the rows measured before."
 ROW_COLUMNS = (("backend", "Backend"), ("arm", "Pool"), ("pool_text", "Held"), ("model_ms", "Model ms"), ("rate", "Offered req/s"),
                ("achieved_rps", "Achieved"), ("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"),
                ("max_ms", "max"), ("errors_text", "Errors / timeouts"), ("dropped", "Dropped"),
@@ -95,7 +96,8 @@ def html(doc: dict[str, Any], writer) -> str:
                    for h in s.get("headroom") or [])
     ratios = [{**r, "what": f"{r['incumbent']} ÷ {r['candidate']}", "p50_text": _ratio_text(r, "p50"),
                "p99_text": _ratio_text(r, "p99")} for r in s.get("ratios") or []]
-    return (f'<p class="note">{esc(NOTE)}</p><p class="note">{esc(layout_line(s))}</p>'
+    partial = "" if s.get("complete", True) else f"<p><b>{esc(PARTIAL)}</b></p>"
+    return (f'{partial}<p class="note">{esc(NOTE)}</p><p class="note">{esc(layout_line(s))}</p>'
             f"<p>Workload <code>{esc(s.get('workload'))}</code>, {s.get('turns_per_conversation')} turns per "
             f"conversation; {esc(str((s.get('plan') or {}).get('duration_s')))} s per rate and backend.</p>"
             + (writer.div(fig, "service") if fig is not None else "")
@@ -115,7 +117,8 @@ def markdown(doc: dict[str, Any]) -> str:
     s = section(doc)
     if s is None:
         return ""
-    lines = ["### Your service under load (k6, open loop)", "", layout_line(s), ""]
+    lines = ["### Your service under load (k6, open loop)", ""] + ([f"**{PARTIAL}**", ""] if not s.get("complete", True)
+                                                                   else []) + [layout_line(s), ""]
     lines += [f"- **{c['claim']}**: {c['line']}" for c in s.get("claims") or []] + [""]
     lines += ["| Backend | Pool | Model ms | Offered req/s | Achieved | p50 ms | p99 ms | Errors | Dropped | Saver share | Sustained |",
               "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]

@@ -50,7 +50,7 @@ def ratio(inc: dict[str, Any], cand: dict[str, Any]) -> dict[str, Any]:
 
 
 def build(rows: list[dict[str, Any]], plan: ServicePlan, workload: str, turns: int, layout: dict[str, Any],
-          noise: dict[str, Any] | None) -> dict[str, Any]:
+          noise: dict[str, Any] | None, complete: bool = True) -> dict[str, Any]:
     """The section from the measured rows (their per-second samples used here, then dropped)."""
     for row in rows:
         row["sustained"], row["sustained_why"] = sustained(row)
@@ -64,7 +64,7 @@ def build(rows: list[dict[str, Any]], plan: ServicePlan, workload: str, turns: i
             ratios.append(ratio(row, cand))
     for row in rows:
         row.pop("samples_by_second", None)
-    section = {"workload": workload, "turns_per_conversation": turns,
+    section = {"workload": workload, "turns_per_conversation": turns, "complete": complete,
                "plan": {"rates": list(plan.rates), "duration_s": plan.duration_s, "model_ms": list(plan.model_ms),
                         "warmup_turns": plan.warmup_turns, "request_timeout_s": REQUEST_TIMEOUT_S,
                         "p99_bound": "model latency + 500 ms"},
@@ -119,14 +119,21 @@ def claim_lines(section: dict[str, Any]) -> list[dict[str, str]]:
     s_i, s_c = inc["server"], cand["server"]
     lines = [
         ("C1", f"{at}, a turn spent {s_c.get('saver_write_mean_ms')} ms writing checkpoints in {cand['backend']} vs "
-               f"{s_i.get('saver_write_mean_ms')} ms in {inc['backend']} (server side, mean per turn)"),
+               f"{s_i.get('saver_write_mean_ms')} ms in {inc['backend']} (server side, mean per turn; "
+               f"{_over(s_i, s_c, 'saver_write_mean_ms', inc, cand)})"),
         ("C2", f"{at}, a turn spent {s_c.get('saver_read_mean_ms')} ms reading checkpoints in {cand['backend']} vs "
-               f"{s_i.get('saver_read_mean_ms')} ms in {inc['backend']}; request p99 {cand['backend']} "
-               f"{cand['p99_ms']} ms vs {inc['backend']} {inc['p99_ms']} ms"),
+               f"{s_i.get('saver_read_mean_ms')} ms in {inc['backend']} ({_over(s_i, s_c, 'saver_read_mean_ms', inc, cand)}"
+               f"); request p99 {cand['backend']} {cand['p99_ms']} ms vs {inc['backend']} {inc['p99_ms']} ms"),
         ("C6", _c6(rows, model)),
         ("C13", _c13(section["headroom"], rows, model, inc, cand)),
     ]
     return [{"claim": c, "line": line} for c, line in lines if line]
+
+
+def _over(s_i: dict[str, Any], s_c: dict[str, Any], key: str, inc, cand) -> str:
+    a, b = s_i.get(key), s_c.get(key)
+    ratio = f"{a / b:.2f}×" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0 else "–"
+    return f"{inc['backend']} ÷ {cand['backend']} {ratio}"
 
 
 def _c6(rows, model) -> str:
