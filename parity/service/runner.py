@@ -171,6 +171,7 @@ def _block(session, root, plan, workload, pair, model_ms, arm, endpoints, add, p
                 after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                 row = _row(backends[name], pair, arm, pool, model_ms, load, got, server, where, (before, after))
                 row["pool_seen"], row["app_loop"] = apps[name].health.get("pool"), apps[name].health.get("loop")
+                row["provider"] = session.provider_of(backends[name].family)  # where its server came from
                 row["samples_by_second"] = got["seconds"]  # for the ratios' CIs; removed before the row is saved
                 add(row)
                 progress(describe(row))
