@@ -188,3 +188,20 @@ def test_the_demo_models_serve_concurrent_requests():
         threads = [threading.Thread(target=draw, args=(answers, errors)) for _ in range(2)]
         [t.start() for t in threads], [t.join() for t in threads]
         assert bool(errors) is expected, (wrap, errors)
+
+
+def test_k6_results_by_kind(tmp_path):
+    """k6's CSV read back: answers per second, errors by kind (a timeout is k6's error code 1050), drops."""
+    head = "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto," \
+           "scenario,service,status,subproto,tls_version,url,extra_tags,metadata\n"
+
+    def line(t, ms, status, code="", error=""):
+        return f"http_req_duration,{t},{ms},,{error},{code},true,,POST,turn,HTTP/1.1,turns,,{status},,,u,,\n"
+    rows = [line(100, 5.0, 200), line(100, 7.0, 200), line(101, 9.0, 200), line(101, 10000.0, 0, "1050", "timeout"),
+            line(102, 3.0, 500), "http_reqs,102,1,,,,true,,POST,turn,HTTP/1.1,turns,,200,,,u,,\n"]
+    (tmp_path / "samples.csv").write_text(head + "".join(rows))
+    (tmp_path / "summary.json").write_text(json.dumps({"metrics": {"dropped_iterations": {"count": 4}}}))
+    got = loadgen.read(tmp_path, loadgen.Load(rate=2.0, duration_s=2.0))
+    assert got["seconds"] == [[5.0, 7.0], [9.0]] and got["answered"] == 3 and got["dropped"] == 4, got
+    assert got["errors"] == {"timeout (no answer in 10 s)": 1, "HTTP 500": 1}, got["errors"]
+    assert got["achieved_rps"] == 2.5, got  # 5 requests ended (3 answered, 2 failed) in 2 s
