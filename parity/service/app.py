@@ -181,7 +181,7 @@ def build_app(config: dict[str, Any]):
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
-    state: dict[str, Any] = {"window": Window()}
+    state: dict[str, Any] = {"window": Window(), "in_flight": 0}
     workload = turns.load(config["workload"])
     segments = turns.segments(workload)
     conversations = Conversations(segments)
@@ -198,7 +198,8 @@ def build_app(config: dict[str, Any]):
 
     @app.get("/health")
     async def health():
-        return {"ok": True, "loop": type(asyncio.get_running_loop()).__module__, "pool": state.get("pool")}
+        return {"ok": True, "loop": type(asyncio.get_running_loop()).__module__, "pool": state.get("pool"),
+                "in_flight": state["in_flight"]}
 
     @app.post("/turn")
     async def turn():
@@ -206,6 +207,7 @@ def build_app(config: dict[str, Any]):
         acc = Inside()
         token = _request.set(acc)
         t0 = time.perf_counter_ns()
+        state["in_flight"] += 1
         try:
             if model_s:
                 await asyncio.sleep(model_s)  # the fake model call of this turn (an awaited LLM request)
@@ -215,6 +217,7 @@ def build_app(config: dict[str, Any]):
             return JSONResponse({"error": type(exc).__name__}, status_code=500)
         finally:
             _request.reset(token)
+            state["in_flight"] -= 1
         state["window"].add("new" if index == 0 else "resume", time.perf_counter_ns() - t0, acc)
         conversations.done(conversation, index)
         return {"thread": conversation, "turn": index}

@@ -71,6 +71,14 @@ class App:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read() or b"{}")
 
+    def settle(self, timeout: float = 30.0) -> float:
+        """Wait until the app has answered every request k6 sent (ones k6 gave up on still run to the end), so their
+        time counts in this rate's server figures and not in the next one's; returns the seconds waited."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout and self.call("GET", "/health").get("in_flight", 0) > 0:
+            time.sleep(0.1)
+        return round(time.monotonic() - t0, 2)
+
     def warm(self, turns: int) -> dict[str, Any]:
         """Sequential turns before the first rate (connections, first compile); their figures are discarded."""
         for _ in range(turns):
@@ -167,7 +175,8 @@ def _block(session, root, plan, workload, pair, model_ms, arm, endpoints, add, p
                 load = loadgen.Load(rate, plan.duration_s)
                 before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                 got = loadgen.run(apps[name].url, load, root.subdir(f"k6-{name}"), root.path)
-                server = apps[name].call("POST", "/window")
+                settled = apps[name].settle()
+                server = {**apps[name].call("POST", "/window"), "settle_s": settled}
                 after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                 row = _row(backends[name], pair, arm, pool, model_ms, load, got, server, where, (before, after))
                 row["pool_seen"], row["app_loop"] = apps[name].health.get("pool"), apps[name].health.get("loop")
