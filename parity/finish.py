@@ -35,10 +35,12 @@ def repeatability(doc: dict[str, Any]) -> None:
 
 
 def claims(doc: dict[str, Any]) -> None:
-    """doc["claims"]: a verdict for every claim, from the rows the parts measured."""
+    """doc["claims"]: a verdict for every claim, from the rows the parts measured; never from a cell a server event
+    spoiled (parity.spoiled): its evidence did not run."""
     from parity.claims import compute
+    from parity.spoiled import evidence
 
-    doc["claims"] = compute(doc)
+    doc["claims"] = compute(evidence(doc))
 
 
 def service_lines(doc: dict[str, Any]) -> None:

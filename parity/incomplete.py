@@ -22,27 +22,45 @@ def _claims_of(cell: dict[str, Any]) -> set[str]:
     for prefix, claims in PART_CLAIMS.items():
         if str(cell.get("id", "")).startswith(prefix):
             ids |= set(claims)
+    server = (cell.get("spoiled_by") or {}).get("server")
+    if server:  # a spoiled cell weighs on the claims that read its server's cells
+        from parity.judging.claims import FAMILIES_READ
+
+        ids = {i for i in ids if server in FAMILIES_READ.get(i, (server,))}
     return ids
 
 
 def apply(doc: dict[str, Any]) -> None:
     """doc["run"]["incomplete"]: one line per reason the results are incomplete (the report's first line), and
-    every verdict resting on errored cells, or on a run cut short by Ctrl-C, becomes not-testable-here."""
+    every verdict resting on errored cells, or on a run cut short by Ctrl-C, becomes not-testable-here. Cells a server
+    event spoiled (parity.spoiled) are named by that event: "the redis server died at 11:19:47 UTC, 32 cells"."""
+    from parity.spoiled import by_event, headline
+
     run = doc.setdefault("run", {})
     lines = []
     broken = errored(doc)
+    spoiled = by_event(broken)
+    other = [c for c in broken if not c.get("spoiled_by")]
     if run.get("interrupted"):
         lines.append("interrupted (Ctrl-C): only the part that ran is here, and no verdict is given on it")
-    if broken:
-        first = broken[0]
-        lines.append(f"{len(broken)} cells errored (the setup broke, not the saver under test), e.g. {first['id']}: "
+    for line, cells in spoiled.items():
+        saw = next((c["spoiled_by"]["saw"] for c in cells if not c["spoiled_by"]["saw"].startswith("nothing")), "")
+        lines.append(f"{line}: {len(cells)} cells after it are harness errors, not findings about a saver"
+                     + (f" (they saw e.g. {_one_line(saw, 160)})" if saw else ""))
+    if other:
+        first = other[0]
+        lines.append(f"{len(other)} cells errored (the setup broke, not the saver under test), e.g. {first['id']}: "
                      f"{_one_line(first.get('reason'))}")
     if lines:
         run["incomplete"] = lines
     for row in doc.get("claims") or []:
-        mine = [c for c in broken if row["id"] in _claims_of(c)]
+        mine = [c for c in other if row["id"] in _claims_of(c)]
+        mine_spoiled = {line: [c for c in cells if row["id"] in _claims_of(c)] for line, cells in spoiled.items()}
+        events = [f"{headline(cells[0]['spoiled_by'])}, {len(cells)} cells" for cells in mine_spoiled.values() if cells]
         if run.get("interrupted"):
             _demote(row, "the run was interrupted (Ctrl-C)")
+        elif events:
+            _demote(row, "not testable in this run: " + "; ".join(events))
         elif mine:
             _demote(row, f"{len(mine)} of its cells errored, e.g. {mine[0]['id']}: {_one_line(mine[0].get('reason'))}")
 

@@ -179,7 +179,9 @@ def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, 
             {**row, "platform": row.get("platform") or s.platform["id"], "run": row.get("run") or s.run_id}
             for s in sources for row in results.rows(s.doc, section)]
     doc["findings"] = _findings(sources, doc["cells"])
-    doc["claims"] = compute_by_source(doc)
+    from parity.spoiled import evidence
+
+    doc["claims"] = compute_by_source(evidence(doc))  # never from cells a server event spoiled
     from parity.incomplete import apply
 
     apply(doc)  # errored cells of any run: no verdict from them, and the report says so first

@@ -367,6 +367,7 @@ def parity_cell(request, parity_session) -> Cell:
     if backend.family:
         try:
             cell.endpoint = parity_session.endpoint(backend.family)
+            _refuse_if_down(request.config, parity_session, backend.family)
         except Unavailable as exc:
             reasons.not_applicable("server", backend.family, str(exc))
         except ContainerStartError as exc:  # the session's own server did not start: stop the run, one line
@@ -376,9 +377,40 @@ def parity_cell(request, parity_session) -> Cell:
     return cell
 
 
+def _refuse_if_down(config, ps: ParitySession, family: str) -> None:
+    """A cell whose server is already dead or stalled is not run: a harness error naming the event (parity.spoiled)."""
+    from parity.spoiled import NOT_RUN
+
+    down = ps.watch.down(family)
+    _announce(config, ps)
+    if down is not None:
+        pytest.fail(NOT_RUN + down.line(), pytrace=False)
+
+
+def _announce(config, ps: ParitySession) -> None:
+    """Each server event once in the console, when a cell first meets it (the watch's thread never prints)."""
+    import contextlib
+
+    news = ps.watch.news()
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    if not news or tr is None:
+        return
+    capman = config.pluginmanager.get_plugin("capturemanager")  # inside a test: past pytest's output capture
+    with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+        for event in news:
+            if getattr(getattr(tr, "_tw", None), "width_of_current_line", 0):  # after a line of progress dots
+                tr.write("\n")
+            tr.write_line(f"parity: {event.line()}; the cells it spoils are harness errors, not findings", yellow=True)
+
+
+SETUP_AT = pytest.StashKey[float]()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    if report.when == "setup":
+        item.stash[SETUP_AT] = report.start  # a cell's window starts with its setup (parity.spoiled)
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         _record_cell(item, report, reasons.of(item, call))
     return report
@@ -403,6 +435,8 @@ def _record_cell(item, report, why: tuple = ()) -> None:
         row["finding_ids"] = [cell.finding.id]
         ps.add("findings", cell.finding.to_dict())
     ps.add("cells", row)
+    ps.cell_ended(item.nodeid, param.backend, status, item.stash.get(SETUP_AT, report.start), report.stop)
+    _announce(item.config, ps)
 
 
 def _workload_param(item) -> str | None:
@@ -493,6 +527,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if counts:
         tr.write_line("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     tr.write_line(f"seed: {ps.seed} (replay with --parity-seed {ps.seed})")
+    for event in ps.doc.get("server_events") or []:
+        saw = f"; they saw e.g. {event['saw'][0][:200]}" if event.get("saw") else ""
+        tr.write_line(f"server event: {event['line']}: {event['cells']} cells after it are harness errors, not "
+                      f"findings{saw}", red=True)
     for finding in ps.doc.get("findings", [])[:20]:
         rate = f" ({finding['seen']}/{finding['runs']} runs)" if finding["runs"] > 1 else ""
         known = " [known]" if finding.get("known") else ""

@@ -24,7 +24,7 @@ SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
 
 # Sections that are lists of rows; parts append to them and merge() concatenates them.
 LIST_SECTIONS = (
-    "servers", "cells", "findings", "conformance", "measurements", "ratios", "floors",
+    "servers", "server_events", "cells", "findings", "conformance", "measurements", "ratios", "floors",
     "growth", "footprint", "network", "durability", "outages", "faults", "workloads",
     "workload_timings", "claims", "noise",
 )

@@ -15,6 +15,7 @@ from parity.errors import ParityUsageError
 from parity.judging.findings import load_known
 from parity.options import Options
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
+from parity.servers.watch import ServerWatch
 
 
 # Sections holding timings: every row says which provider its server came from (a container adds a layer).
@@ -36,6 +37,8 @@ class ParitySession:
         self.server_config, self.registry, self.backends, self.loops = selection(options)
         self._check_workloads(options.workloads)
         self.pool = ServerPool(self.server_config)
+        self.watch = ServerWatch()  # every server the cells use, from its first use on (parity/servers/watch.py)
+        self.cell_windows: dict[str, tuple[float, float]] = {}  # cell id -> (setup start, end), epoch seconds
         try:
             if self.server_config.provider == "testcontainers":
                 self.pool.preflight()  # engine and images checked before any test: one line if they are not there
@@ -88,7 +91,24 @@ class ParitySession:
         if ep.probe is None:
             ep.probe = probe(family, ep.url)
             ep.settings = {**ep.probe.get("settings", {}), **ep.settings}
+            self.watch.watch(ep)
         return ep
+
+    def family_of(self, backend: str) -> str | None:
+        """The server family a backend's cells run on (None: in-process, or a backend this run does not know)."""
+        try:
+            return self.registry.get(backend).family
+        except ParityUsageError:
+            return None
+
+    def cell_ended(self, cell_id: str, backend: str, status: str, start: float, end: float) -> None:
+        """A cell's window, for parity.spoiled; a cell that did not pass waits for a fresh answer of its server, so
+        that an absence which broke it is an event before the run is judged."""
+        from parity.spoiled import SPOILABLE
+
+        self.cell_windows[cell_id] = (start, end)
+        if status in SPOILABLE:
+            self.watch.confirm(self.family_of(backend))
 
     def default_loop(self) -> str:
         """Where sync cells run: the platform default if selected, else the first selected loop that exists."""
@@ -120,6 +140,9 @@ class ParitySession:
         for family, reason in self.pool.unavailable().items():
             self.doc["servers"].append({"family": family, "provider": self.pool.chosen or "", "version": None,
                                         "url": "", "settings": {}, "unavailable": reason})
+        from parity import spoiled
+
+        spoiled.mark(self.doc, self.watch.events, self.cell_windows, self.family_of)
         if not self.options.out:
             return
         parts = self.options.out / ".parts"
@@ -139,4 +162,5 @@ class ParitySession:
             shutil.rmtree(parts, ignore_errors=True)
 
     def close(self) -> None:
+        self.watch.stop()  # first: closing a server is no death
         self.pool.close()

@@ -106,6 +106,13 @@ class Family:
         raise NotImplementedError
         yield
 
+    @contextlib.contextmanager
+    def sync_identity(self, url: str, timeout: float) -> Iterator[Callable[[], str]]:
+        """A connection and a read-only call returning what identifies the running server process (it changes when
+        the server restarts), for the run's server watch (parity/servers/watch.py); timeout bounds connecting."""
+        raise NotImplementedError
+        yield
+
     def stats_reader(self, url: str, schemas: list[str]):
         """A reader of the server's own statistics (forks, fsyncs, autovacuum ...), see parity/measuring/server_events.py."""
         raise NotImplementedError

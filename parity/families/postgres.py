@@ -123,6 +123,14 @@ class Postgres(Family):
         with psycopg.connect(url, autocommit=True, prepare_threshold=0, **kw) as conn:
             yield lambda: conn.execute("SELECT 1").fetchone()
 
+    @contextlib.contextmanager
+    def sync_identity(self, url: str, timeout: float):
+        import psycopg
+
+        # libpq has no read timeout: a stalled server holds the call, and the watch counts how long it waits
+        with psycopg.connect(url, autocommit=True, prepare_threshold=0, connect_timeout=max(1, round(timeout))) as conn:
+            yield lambda: str(conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0])
+
     @contextlib.asynccontextmanager
     async def async_ping(self, url: str):
         import psycopg

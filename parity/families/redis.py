@@ -123,6 +123,17 @@ class Redis(Family):
         finally:
             client.close()
 
+    @contextlib.contextmanager
+    def sync_identity(self, url: str, timeout: float):
+        import redis
+
+        # the read timeout too: a stalled server then fails the call instead of holding the watch's thread
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        try:
+            yield lambda: str(client.info("server")["run_id"])  # a new run_id on every start of redis-server
+        finally:
+            client.close()
+
     @contextlib.asynccontextmanager
     async def async_ping(self, url: str):
         import redis.asyncio as aredis

@@ -13,6 +13,9 @@ FAMILIES = {"redis": ("redis", "redis-shallow"), "postgres": ("postgres", "postg
 DIVERGED = {"diverged", "known-divergence"}
 RAN = {"passed"} | DIVERGED  # the scenario ran to its end; a divergence is a C12 matter, not a loop failure
 BROKE = {"failed", "error"}
+# The server families each claim reads cells of: a server event spoils a claim only through the cells it reads
+# (parity.incomplete), so a dead Postgres leaves C5, a claim about redis.asyncio alone, to the Redis cells.
+FAMILIES_READ = {"C4": ("redis", "postgres"), "C5": ("redis",), "C12": ("redis", "postgres")}
 
 
 def verdicts(doc: dict[str, Any]) -> list[dict[str, Any]]:
