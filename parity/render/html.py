@@ -290,6 +290,11 @@ def _servers(doc: dict[str, Any]) -> str:
     html = tables.table(rows(doc, "servers"), [("family", "family"), ("provider", "provider"), ("version", "version"),
                                                ("url", "URL (password masked)"), ("settings", "settings")])
     html += f'<p class="note">{esc(why)}</p>' if why else ""
+    events = rows(doc, "server_events")
+    if events:  # the run's own servers failed mid-run (parity/servers/watch.py): named here, never as findings
+        html += "<h3>What happened to the servers during the run</h3>" + tables.table(events, [
+            ("line", "event"), ("since", "last answer before it"), ("cells", "cells spoiled (harness errors)"),
+            ("saw", "what those cells saw")], fmt={"saw": lambda v: "; ".join(v or []) or "–"})
     cost = rows(doc, "provider_cost")
     if cost:  # a Testcontainers run measures what the container layer adds, beside embedded servers
         html += "<h3>What a container adds (same run, interleaved)</h3>" + tables.table(cost, [

@@ -112,6 +112,9 @@ class _Process:
             return
         assert self.proc is not None
         self.proc.send_signal(signal_ or self.stop_signal)
+        if hasattr(signal, "SIGCONT"):  # a stalled (SIGSTOPped) server acts on its stop signal only once continued
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGCONT)
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
