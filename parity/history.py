@@ -32,9 +32,11 @@ def append(doc: dict[str, Any], path: Path | str = DEFAULT_PATH) -> dict[str, An
     line = entry(doc)
     if line["run_id"] and any(e.get("run_id") == line["run_id"] for e in load(p)):
         return line
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with p.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(line, separators=(",", ":"), default=str) + "\n")
+    from parity.files import append_line, make_dir
+
+    fix = "give --history another file (or 'none')"
+    make_dir(p.parent, fix)
+    append_line(p, json.dumps(line, separators=(",", ":"), default=str) + "\n", fix)
     return line
 
 

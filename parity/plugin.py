@@ -475,7 +475,13 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     if exitstatus == pytest.ExitCode.INTERRUPTED or interrupt.requested():
         ps.doc["run"]["interrupted"] = True  # the rows are what ran before Ctrl-C; the report says so first
     session.config.hook.pytest_parity_finish(session=ps)
-    ps.finish()
+    try:
+        ps.finish()
+    except ParityUsageError as exc:  # results.json could not be written (a full disk): one line, exit 2, no document
+        import sys
+
+        print(f"\n{exc.line()}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     _leave_out_unused_hypothesis(session.config)
 
 
@@ -538,5 +544,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
                       f"{finding['scenario']}: {finding['summary']}{rate}")
         if finding.get("repro"):
             tr.write_line(f"  repro: {ps.options.out / finding['repro'] if ps.options.out else finding['repro']}")
-    if ps.options.out:
+    if ps.options.out and (ps.options.out / "results.json").exists():
         tr.write_line(f"results: {ps.options.out / 'results.json'}")

@@ -132,12 +132,12 @@ def rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
 
 
 def save(doc: dict[str, Any], out_dir: Path) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "results.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False, default=str))
-    tmp.replace(path)  # atomic: an interrupted run never leaves half a document
-    return path
+    """results.json, whole or not at all (an interrupted run or a full disk never leaves half a document); a failed
+    write is one ParityUsageError line naming the path (parity.files)."""
+    from parity.files import make_dir, write_atomic
+
+    make_dir(out_dir)
+    return write_atomic(out_dir / "results.json", json.dumps(doc, indent=1, sort_keys=False, default=str))
 
 
 def _other_schema(path: Path, doc: Any, version: Any) -> ParityUsageError:

@@ -36,6 +36,12 @@ class ParitySession:
         self.worker = worker  # pytest-xdist worker id; workers write parts the controller merges
         self.server_config, self.registry, self.backends, self.loops = selection(options)
         self._check_workloads(options.workloads)
+        if options.hypothesis_db is not None and not worker:  # the per-user cache: said before any test, not mid-run
+            from parity.files import check_folder
+
+            check_folder(options.hypothesis_db, "the example database (Hypothesis' cache of generated failures)",
+                         "pass --hypothesis-db DIR (or set PARITY_HYPOTHESIS_DB) to a folder you can write, or "
+                         "--hypothesis-db off")
         self.pool = ServerPool(self.server_config)
         self.watch = ServerWatch()  # every server the cells use, from its first use on (parity/servers/watch.py)
         self.cell_windows: dict[str, tuple[float, float]] = {}  # cell id -> (setup start, end), epoch seconds

@@ -18,13 +18,10 @@ __all__ = ["OUTPUTS", "format_claims_table", "print_claims_table", "render_all",
 
 def render_all(doc: dict[str, Any], out_dir: Path | str) -> dict[str, Path]:
     """Write report.html, summary.md and junit.xml into out_dir; return {file name: path}."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from parity.files import make_dir, write_atomic
+
+    out = make_dir(Path(out_dir))
     written = {}
     for name, render in OUTPUTS.items():
-        path = out / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(render(doc), encoding="utf-8")
-        tmp.replace(path)  # a reader never sees half a report
-        written[name] = path
+        written[name] = write_atomic(out / name, render(doc))  # a reader never sees half a report
     return written
