@@ -258,6 +258,10 @@ class Options:
                                          "turn, in ms (repeatable or comma-separated; default by profile: quick 50, "
                                          "standard 0,50, full 0,50,500)", kind=list, cli="--service-model-ms",
                                          metavar="MS", resolve=service_plan.model_option)
+    restart_dead_servers: bool = option("--parity-restart-dead-servers", "when a server the suite started dies or "
+                                        "stalls mid-run, restart it once and re-run the cells it spoiled (a second "
+                                        "death stops that backend's cells, with the reason)", kind=bool,
+                                        cli="--restart-dead-servers")
     hypothesis_db: Path | None = option("--parity-hypothesis-db", "where Hypothesis keeps generated failures so they "
                                         "replay first in the next run, whatever its --out (default: "
                                         "$PARITY_HYPOTHESIS_DB, else ~/.cache/checkpoint-parity/hypothesis; 'off': none)",

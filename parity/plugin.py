@@ -384,23 +384,38 @@ def _refuse_if_down(config, ps: ParitySession, family: str) -> None:
     down = ps.watch.down(family)
     _announce(config, ps)
     if down is not None:
-        pytest.fail(NOT_RUN + down.line(), pytrace=False)
+        pytest.fail(NOT_RUN + down.line() + ps.restarts.why_final(family), pytrace=False)
 
 
-def _announce(config, ps: ParitySession) -> None:
-    """Each server event once in the console, when a cell first meets it (the watch's thread never prints)."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """--restart-dead-servers: a cell spoiled by its server's death runs again once the server is restarted."""
+    ps = item.config.stash.get(SESSION_KEY, None)
+    param = getattr(getattr(item, "callspec", None), "params", {}).get("parity_cell")
+    family = ps.family_of(param.backend) if ps is not None and param is not None else None
+    if family is None or not ps.options.restart_dead_servers:
+        return None  # pytest's own protocol
+    from parity.rerun import protocol
+
+    return protocol(item, nextitem, ps, family, lambda said: _announce(item.config, ps, said))
+
+
+def _announce(config, ps: ParitySession, said: str | None = None) -> None:
+    """Each server event once in the console, when a cell first meets it (the watch's thread never prints); `said`:
+    one more line (a restart)."""
     import contextlib
 
-    news = ps.watch.news()
+    lines = [f"parity: {e.line()}; the cells it spoils are harness errors, not findings" for e in ps.watch.news()]
+    lines += [f"parity: {said}"] if said else []
     tr = config.pluginmanager.get_plugin("terminalreporter")
-    if not news or tr is None:
+    if not lines or tr is None:
         return
     capman = config.pluginmanager.get_plugin("capturemanager")  # inside a test: past pytest's output capture
     with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
-        for event in news:
+        for line in lines:
             if getattr(getattr(tr, "_tw", None), "width_of_current_line", 0):  # after a line of progress dots
                 tr.write("\n")
-            tr.write_line(f"parity: {event.line()}; the cells it spoils are harness errors, not findings", yellow=True)
+            tr.write_line(line, yellow=True)
 
 
 SETUP_AT = pytest.StashKey[float]()

@@ -45,6 +45,9 @@ class ParitySession:
         self.pool = ServerPool(self.server_config)
         self.watch = ServerWatch()  # every server the cells use, from its first use on (parity/servers/watch.py)
         self.cell_windows: dict[str, tuple[float, float]] = {}  # cell id -> (setup start, end), epoch seconds
+        from parity.rerun import Restarts
+
+        self.restarts = Restarts(self)  # --restart-dead-servers: one restart per owned server (parity/rerun.py)
         try:
             if self.server_config.provider == "testcontainers":
                 self.pool.preflight()  # engine and images checked before any test: one line if they are not there

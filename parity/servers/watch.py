@@ -127,6 +127,17 @@ class ServerWatch:
             time.sleep(0.01)
         return self.down(family)
 
+    def wait_up(self, family: str, timeout_s: float = 10.0) -> bool:
+        """After the suite restarted a server: True once the watch has heard it answer (its open event closed)."""
+        target = self._targets.get(family)
+        deadline = time.time() + timeout_s
+        while target is not None and time.time() < deadline and not self._stopped.is_set():
+            if target.down is None:
+                return True
+            target.wake.set()
+            time.sleep(0.02)
+        return target is not None and target.down is None
+
     def overlapping(self, family: str | None, start: float, end: float) -> list[Event]:
         with self._lock:
             return [e for e in self.events if e.server == family and e.overlaps(start, end)]
