@@ -550,8 +550,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     tr.write_line(f"seed: {ps.seed} (replay with --parity-seed {ps.seed})")
     for event in ps.doc.get("server_events") or []:
         saw = f"; they saw e.g. {event['saw'][0][:200]}" if event.get("saw") else ""
-        tr.write_line(f"server event: {event['line']}: {event['cells']} cells after it are harness errors, not "
-                      f"findings{saw}", red=True)
+        spoiled = (f"{event['cells']} cells after it are harness errors, not findings{saw}" if event["cells"]
+                   else "no cell's evidence was spoiled")
+        tr.write_line(f"server event: {event['line']}: {spoiled}", red=True)
     for finding in ps.doc.get("findings", [])[:20]:
         rate = f" ({finding['seen']}/{finding['runs']} runs)" if finding["runs"] > 1 else ""
         known = " [known]" if finding.get("known") else ""

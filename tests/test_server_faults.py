@@ -23,19 +23,22 @@ from conftest import ROOT, run_cli, wait_for
 
 SCENARIOS = "test_invoke_and_resume or test_rich_values_in_pending_writes"  # 2 cells on each backend and scenario
 FAULTS = {"redis-kill": "redis:kill:2", "postgres-kill": "postgres:kill:2", "redis-stall": "redis:stall:2"}
+# --restart-dead-servers: killed as its 3rd cell starts (that cell runs again on the restarted server), then again
+# after that cell's second attempt (no second restart: the rest of the Redis cells stop with the reason)
+RESTART = {"redis-restart": "redis:killcall:3,redis:kill:4"}
 EVENT = {"kill": "died", "stall": "stopped answering"}
 COMPAT_CLAIMS = ("C4", "C5", "C12")
 RUN_TIMEOUT_S = 420  # four runs at once on a busy 2-vCPU machine; one alone takes about 20 s
 
 
-def _start(name: str, spec: str | None, tmp: Path) -> dict:
+def _start(name: str, spec: str | None, tmp: Path, *extra: str) -> dict:
     out, log = tmp / name, tmp / f"{name}.fault.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "PARITY_TEST_FAULT_LOG": str(log)}
     if spec:
         env["PARITY_TEST_FAULT"] = spec
     argv = [sys.executable, "-m", "parity.cli", "run", "--only", "compat", "-k", SCENARIOS, "--workload", "none",
             "--backend", "redis", "--backend", "postgres", "--quick", "--timeout", "10", "--out", str(out),
-            "--history", "none", "--", "-p", "fault_plugin"]
+            "--history", "none", *extra, "--", "-p", "fault_plugin"]
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return {"proc": proc, "out": out, "log": log, "spec": spec}
 
@@ -44,6 +47,7 @@ def _start(name: str, spec: str | None, tmp: Path) -> dict:
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     started = {name: _start(name, spec, tmp) for name, spec in FAULTS.items()}
+    started.update({name: _start(name, spec, tmp, "--restart-dead-servers") for name, spec in RESTART.items()})
     try:
         for run in started.values():
             run["stdout"], run["stderr"] = run["proc"].communicate(timeout=RUN_TIMEOUT_S)
@@ -68,7 +72,7 @@ def test_the_event_is_named_once_and_spoils_only_what_it_touched(runs, name):
     run = runs[name]
     family, action, _ = run["spec"].split(":")
     doc = _doc(run)
-    fault = json.loads(run["log"].read_text())
+    fault = json.loads(run["log"].read_text())[0]
     assert run["rc"] in (0, 1), f"a run whose server failed must still complete (exit {run['rc']}): {run['stderr'][-1500:]}"
     events = doc["server_events"]
     assert [(e["server"], e["event"]) for e in events] == [(family, EVENT[action])], events
@@ -92,7 +96,7 @@ def test_the_event_is_named_once_and_spoils_only_what_it_touched(runs, name):
     assert all(f["backend"] != family for f in doc["findings"] if f["scenario"] in {c["scenario"] for c in after}
                and (f["flavour"], f["loop"]) in {(c["flavour"], c["loop"] if c["flavour"] == "async" else None)
                                                  for c in after}), "a finding came from a spoiled cell"
-    assert fault["after_cell"] not in spoiled_ids  # the fault's own point: the cell before it was whole
+    assert fault["cell"] not in spoiled_ids  # the fault's own point: the cell before it was whole
 
 
 @pytest.mark.parametrize("name", list(FAULTS))
@@ -109,14 +113,36 @@ def test_no_claim_verdict_from_spoiled_cells(runs, name):
             assert family not in claims[cid]["reason"], claims[cid]
 
 
-@pytest.mark.parametrize("name", list(FAULTS))
+@pytest.mark.parametrize("name", list(FAULTS) + list(RESTART))
 def test_nothing_left_running_and_no_temp_file(runs, name):
     run = runs[name]
-    fault = json.loads(run["log"].read_text())
+    fault = json.loads(run["log"].read_text())[0]
     root = str(Path(fault["data_dir"]).parent)  # the run's temp root, holding every server's data dir
     assert wait_for(lambda: not _processes_under(root), timeout=15), f"left running: {_processes_under(root)}"
     assert not Path(root).exists(), f"the run's temp root {root} was left behind"
     assert not list(run["out"].rglob("*.tmp")), list(run["out"].rglob("*.tmp"))
+
+
+def test_restart_once_reruns_the_spoiled_cell_and_a_second_death_is_final(runs):
+    run = runs["redis-restart"]
+    doc = _doc(run)
+    first, second = json.loads(run["log"].read_text())
+    events = doc["server_events"]
+    assert [e["event"] for e in events] == ["died", "died"], events
+    assert "restarted once by the suite (--restart-dead-servers)" in events[0]["detail"], events[0]
+    assert events[0]["cells"] == 0 and events[0]["until"], "the restarted server's cell ran again: nothing spoiled"
+    assert "restarted once" not in events[1]["detail"], "a second death must not be restarted"
+    rerun = next(c for c in doc["cells"] if c["id"] == first["cell"])
+    assert rerun["status"] in ("passed", "known-divergence", "diverged") and rerun["rerun_after"] == events[0]["line"], \
+        rerun
+    assert [c["id"] for c in doc["cells"]].count(first["cell"]) == 1, "the spoiled first attempt was kept"
+    assert f"parity: the redis server was restarted once (--restart-dead-servers); {first['cell']} runs again" \
+        in run["stdout"], run["stdout"][-3000:]
+    later = [c for c in doc["cells"] if c["backend"] == "redis" and c["status"] != "not-applicable"][3:]
+    assert later and all(c.get("spoiled_by", {}).get("line") == events[1]["line"] for c in later), later
+    claims = {c["id"]: c for c in doc["claims"]}
+    assert claims["C12"]["verdict"] == "not-testable-here" and "not testable in this run" in claims["C12"]["reason"]
+    assert second["cell"] == first["cell"]  # the second death came right after the re-run
 
 
 def _processes_under(root: str) -> list[str]:
