@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-# Between two asks when all is well: a loaded 2-vCPU machine answers a local PING in well under 10 ms, so two asks a
-# second cost the server and this process next to nothing (one persistent connection, no new connection per ask).
-POLL_S = 0.5
+# Between two asks when all is well: one small read a second on a persistent connection costs the server and this
+# process next to nothing, also under a benchmark's timing (a failing cell asks at once: `confirm`).
+POLL_S = 1.0
 # An ask unanswered this long is a stall: far beyond a scheduling hiccup on a busy machine (tens of ms), short
 # enough that the cells waiting on a stopped server are told within seconds.
 STALL_S = 3.0
