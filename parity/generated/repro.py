@@ -109,7 +109,8 @@ def _opening(backend, flavour: str) -> tuple[str, str | None, str]:
 def write(out: Path, finding, backend, ops: list, make=script) -> str:
     """Write DIR/repro/<finding id>.py made by `make` (saver-API ops by default; graph ops:
     parity.generated.graph_repro.script); return its path relative to DIR (as results.json links it)."""
-    path = out / "repro" / f"{finding.id}.py"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(make(finding, backend, ops))
+    from parity.files import make_dir, write_atomic
+
+    path = make_dir(out / "repro") / f"{finding.id}.py"
+    write_atomic(path, make(finding, backend, ops))  # a full disk leaves no half script
     return str(path.relative_to(out))

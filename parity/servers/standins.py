@@ -119,14 +119,23 @@ def build(client, family: str) -> str:
 
 
 def _save(client, tag: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.tar"):
-        old.unlink(missing_ok=True)  # an older build of the same image
+    """The built image into the per-user cache, whole or not at all: a full or unwritable cache is one line (exit 2)
+    naming it, and no .part file is left."""
+    from parity.files import make_dir, unwritable
+
+    fix = "set PARITY_IMAGE_CACHE to a folder you can write"
+    make_dir(path.parent, fix)
     tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as fh:
-        for chunk in client.images.get(tag).save(named=True):
-            fh.write(chunk)
-    tmp.replace(path)
+    try:
+        for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.tar"):
+            old.unlink(missing_ok=True)  # an older build of the same image
+        with open(tmp, "wb") as fh:
+            for chunk in client.images.get(tag).save(named=True):
+                fh.write(chunk)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise unwritable(path, exc, fix) from None
 
 
 def build_all(client) -> dict[str, str]:
