@@ -50,6 +50,20 @@ def test_a_killed_server_is_one_died_event(redis_server, watch):
     assert len(watch.events) == 1 and watch.news() == [event] and watch.news() == []
 
 
+def test_a_given_url_is_watched_too_and_never_touched(redis_server, watch):
+    """A server the suite did not start (--redis-url): only read, and its absence is "stopped answering" (the suite
+    cannot see its process)."""
+    from parity.servers.endpoint import Endpoint
+
+    watch.watch(Endpoint("redis", redis_server.url, "external", owned=False))
+    assert wait_for(lambda: watch._targets["redis"].identity is not None, timeout=10)
+    os.killpg(redis_server.proc.pid, signal.SIGKILL)
+    assert wait_for(lambda: watch.down("redis") is not None, timeout=10)
+    event = watch.down("redis")
+    assert event.what == "stopped answering" and "Connection refused" in event.detail, event
+    assert event.line().startswith("the redis server (external) stopped answering at "), event.line()
+
+
 def test_a_restart_is_seen_and_a_stall_ends_when_it_answers(redis_server, watch):
     watch.watch(redis_server.endpoint())
     assert wait_for(lambda: watch._targets["redis"].identity is not None, timeout=10)
