@@ -56,6 +56,15 @@ class DropsSends(InMemorySaver):
         return super().put_writes(config, [(c, v) for c, v in writes if c != TASKS], task_id, task_path)
 
 
+class WritesInTaskIdOrder(InMemorySaver):
+    """get_tuple returns pending writes in (task_id, idx) order, not writes_sort_key's (task_path, task_id, idx), as a
+    store ordering by its key columns does: parallel tasks' writes come back permuted (task ids are hashes)."""
+
+    def _ordered_writes(self, thread_id, checkpoint_ns, checkpoint_id):
+        stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id), {})
+        return [stored[k] for k in sorted(stored)]  # keys are (task_id, idx)
+
+
 def _mangle(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _mangle(v) for k, v in value.items() if v is not None}
@@ -83,6 +92,7 @@ drops_pending_writes = _factory("writes", DropsPendingWrites)
 loses_parent_links = _factory("parents", LosesParentLinks)
 mangles_metadata = _factory("metadata", MangledMetadata)
 drops_sends = _factory("sends", DropsSends)
+writes_in_task_id_order = _factory("task_id_order", WritesInTaskIdOrder)
 class HangsOnRead(InMemorySaver):
     """get_tuple never returns (as a saver blocked on a silent server would)."""
 
@@ -109,7 +119,7 @@ correct_memory.__doc__ = "A plain InMemorySaver through the third-party path: th
 
 BROKEN = {"broken_order": "wrong_list_order", "broken_writes": "drops_pending_writes",
           "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata",
-          "broken_sends": "drops_sends"}
+          "broken_sends": "drops_sends", "broken_write_order": "writes_in_task_id_order"}
 
 
 # Correct savers that spell what the API leaves free differently from InMemorySaver (docs/judging.md): the judge
