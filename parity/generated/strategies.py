@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import string
+import unicodedata
 
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -160,14 +161,57 @@ def identifiers() -> st.SearchStrategy[str]:
     return st.one_of(joined, uni, long, st.sampled_from(SPECIALS).map(lambda s: f"a{s}b"))
 
 
+# Two spellings a store may take for one id, each a function of the id: an id and its variant are different ids to
+# LangGraph, and a store that compares them under a collation or a normalisation shares one history between them.
+VARIANTS = {
+    "case": lambda t: t.swapcase(),
+    "composed/decomposed": lambda t: unicodedata.normalize("NFD", t) if unicodedata.normalize("NFD", t) != t
+    else unicodedata.normalize("NFC", t),
+    "trailing space": lambda t: t + " ",
+    "leading space": lambda t: " " + t,
+    "full width": lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
+    "accent dropped": lambda t: "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c)),
+    "emoji presentation": lambda t: t + "\ufe0f",
+}
+# Bases with something for every variant to change: letters of both cases, an accent, an emoji.
+PAIR_BASES = ("Alice@x.com", "José", "t1", "Ünïcødé", "user-1", "❤", "Straße", "ǅemal")
+# Lengths around the limits of common key columns and index entries (VARCHAR(255), 767 and 3072 index bytes ...).
+LIMIT_LENGTHS = (64, 191, 255, 256, 767, 1024, 3072, 4096)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def identity_pairs() -> st.SearchStrategy[list[str]]:
+    """An id and one variant of it that differs only in case, composed vs decomposed accents, a leading or trailing
+    space, full width, a dropped accent or an emoji presentation selector (VARIANTS): never the same id."""
+    base = st.one_of(st.sampled_from(PAIR_BASES), st.text(st.characters(codec="utf-8", exclude_characters="\x00"),
+                                                         min_size=1, max_size=8))
+    return st.builds(_pair, base, st.sampled_from(sorted(VARIANTS)))
+
+
+def _pair(base: str, variant: str) -> list[str]:
+    """[base, its variant]; where the variant changes nothing (no cased letter, no accent...), a trailing space."""
+    other = VARIANTS[variant](base)
+    return [base, other if other != base else base + " "]
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def long_identifiers() -> st.SearchStrategy[str]:
+    """Ids as long as a store's key limits, and one past them (LIMIT_LENGTHS), in ASCII and in 2-byte letters."""
+    return st.builds(lambda c, n, extra: (c * (n + extra))[: n + extra], st.sampled_from(["x", "é", "ab:"]),
+                     st.sampled_from(LIMIT_LENGTHS), st.integers(-1, 1))
+
+
 @functools.cache  # built once: building a strategy costs more than drawing from it
 def identifier_families() -> st.SearchStrategy[list[str]]:
-    """Distinct ids that differ only in their separators ("a:b", "a b", "a_b", ...) or not at all after escaping:
-    a store that mangles or splits ids on a separator makes two of them collide."""
+    """Distinct ids that differ only in their separators ("a:b", "a b", "a_b", ...) or not at all after escaping,
+    and in every family one pair that differs only in case, accents, spaces, width or emoji (identity_pairs) and,
+    often, an id as long as a key limit: a store that mangles, splits, folds or truncates ids makes two collide."""
     base = st.lists(st.text(string.ascii_lowercase, min_size=1, max_size=4), min_size=2, max_size=3)
     seps = st.lists(st.sampled_from(SPECIALS), min_size=2, max_size=5, unique=True)
     family = st.builds(lambda parts, ss: [s.join(parts) for s in ss], base, seps)
-    return st.builds(lambda fam, extra: list(dict.fromkeys(fam + extra)), family, st.lists(identifiers(), max_size=3))
+    longs = st.lists(long_identifiers(), max_size=1)
+    return st.builds(lambda pair, fam, extra, long: list(dict.fromkeys(pair + fam + extra + long)), identity_pairs(),
+                     family, st.lists(identifiers(), max_size=2), longs)
 
 
 @functools.cache  # built once: building a strategy costs more than drawing from it
