@@ -29,6 +29,17 @@ INT_MIN, INT_MAX = -(2**63), 2**64 - 1  # msgpack's integer range; JsonPlusSeria
 EDGE_INTS = (0, 1, -1, 2**31, 2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, 2**63, INT_MAX, INT_MIN)
 EDGE_FLOATS = (0.0, -0.0, float("nan"), float("inf"), float("-inf"), 5e-324, -5e-324, 2.2250738585072014e-308,
                1.7976931348623157e308, 0.1, 1 / 3, 2.0**53 + 2)
+# Whole channel values at the edges where stores differ (a top-level primitive can be inlined, e.g. into JSONB, where
+# a nested one is not): every one is tried in every example of the top_values property.
+TOP_EDGES = (float("nan"), float("inf"), float("-inf"), -0.0, 1e20, 7.036890746412971e16, 1.7976931348623157e308,
+             5e-324, 2**63, 2**64 - 1, -(2**63), "\x00", "a\x00b", "")
+# Metadata and filters at list()'s argument edges: None against a missing key, True vs 1, 1 vs 1.0, 0 vs False,
+# nested values, a key no checkpoint has.
+EDGE_METADATA = ({"k": None, "b": True, "i": 1, "f": 1.0, "n": {"x": [1]}},
+                 {"b": 1, "i": True, "f": 1, "z": 0},
+                 {"k": 0, "b": False, "i": 1.0, "n": {"x": [1.0]}, "z": False})
+EDGE_FILTERS = ({"k": None}, {"missing": None}, {"b": True}, {"b": 1}, {"i": 1}, {"i": 1.0}, {"f": 1}, {"z": False},
+                {"z": 0}, {"n": {"x": [1]}}, {"n": {}}, {"missing": 1}, {})
 SPECIALS = (":", "|", " ", "*", "{", "}", "-", ".", "_", "/", "\\", "%", "'", '"', "\t", "\n", "@", "#", "?", "[", "]")
 
 
