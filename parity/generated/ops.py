@@ -64,6 +64,7 @@ def view_tuple(prefix: str, tup, full: bool = True) -> Any:
             "metadata": tup.metadata}
     if full:
         view["values"] = tup.checkpoint.get("channel_values")
+        view["updated_channels"] = tup.checkpoint.get("updated_channels")
         # In the order returned: writes_sort_key's (task_path, task_id, idx) is promised, and generated task ids
         # and paths are the same on both savers, so the reference's order is the one expected.
         view["writes"] = [list(w) for w in tup.pending_writes or []]
@@ -81,6 +82,8 @@ async def run_op(saver, is_async: bool, prefix: str, op: tuple, versions: dict) 
             cp["channel_values"] = dict(values)
             versions["n"] = versions.get("n", 0) + 1  # one global counter: versions only ever grow, as LangGraph's do
             cp["channel_versions"] = {ch: f"{versions['n']:032}.0" for ch in values}
+            # Every field of Checkpoint filled (parity.generated.fields): the nodes' seen versions, the updated channels
+            cp["versions_seen"], cp["updated_channels"] = {"node": dict(cp["channel_versions"])}, sorted(values)
             stored = await call(saver, is_async, "put", config(prefix, thread, ns, parent), cp, dict(metadata),
                                 dict(cp["channel_versions"]))
             return view_config(prefix, stored)

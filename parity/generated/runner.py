@@ -18,6 +18,7 @@ from parity.judging.findings import DivergenceError, Finding, match_known
 from parity.generated.exact import exact
 from parity.generated.ops import run_op, run_ops
 from parity.generated.properties import Property
+from parity.generated.strategies import kinship
 
 REFERENCE = "memory"
 _short = reprlib.Repr()  # short reprs for summaries (attributes, not keywords: Python 3.10/3.11 take none)
@@ -182,8 +183,23 @@ def first_difference(ops: list, expected: list, actual: list) -> str:
     for i, (op, e, a) in enumerate(zip(ops, expected, actual)):
         if exact(e) != exact(a):
             where = _where(exact(e), exact(a))
-            return f"op {i} {op[0]}: {where}"
+            return f"op {i} {op[0]}{_about_ids(ops, op)}: {where}"
     return "observations differ"
+
+
+def _about_ids(ops: list, op: tuple) -> str:
+    """What the op's thread id has to do with it, in the user's terms: its length (the user's id, without the
+    run's prefix) when long, and another id of the example that differs from it only by case, accents, spaces..."""
+    thread = op[1] if len(op) > 1 and isinstance(op[1], str) else None
+    if thread is None:
+        return ""
+    notes = [f"thread id of {len(thread)} characters"] if len(thread) > 64 else []
+    for other in dict.fromkeys(o[1] for o in ops if len(o) > 1 and isinstance(o[1], str)):
+        kin = kinship(thread, other)
+        if kin:
+            notes.append(f"{_short.repr(thread)} and {_short.repr(other)} differ only by {kin}")
+            break
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _where(e: Any, a: Any, path: str = "") -> str:

@@ -15,6 +15,7 @@ models or dataclasses nested inside a pydantic model (model_dump() makes them di
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import string
@@ -134,8 +135,50 @@ def values(max_leaves: int = 12) -> st.SearchStrategy:
                          st.builds(Record, id=st.integers(INT_MIN, 2**63 - 1),
                                    payload=st.one_of(scalars(), st.lists(scalars(), max_size=3),
                                                      st.lists(scalars(), max_size=3).map(tuple))),
-                         messages(children))
+                         messages(children), langgraph_objects(children))
     return st.recursive(scalars(), extend, max_leaves=max_leaves)
+
+
+def langgraph_objects(children: st.SearchStrategy) -> st.SearchStrategy:
+    """LangGraph's own types that cross a saver (parity.generated.fields.STORED), every field filled in some
+    example: Interrupt (value, id, response_schema), Send (node, arg, timeout: a TimeoutPolicy), Command (graph,
+    update, resume, goto), a DeltaChannel's _DeltaSnapshot. tests/test_fields.py fails on an installed field that
+    none of these fills."""
+    from langgraph.types import Command, Interrupt, Send, TimeoutPolicy
+
+    name = st.text(string.ascii_letters + "_", min_size=1, max_size=8)
+    seconds = st.one_of(st.none(), st.floats(0.001, 1e6), st.timedeltas(dt.timedelta(0), dt.timedelta(days=2)))
+    policy = st.builds(TimeoutPolicy, run_timeout=seconds, idle_timeout=seconds,
+                       refresh_on=st.sampled_from(_literal(TimeoutPolicy, "refresh_on") or ("auto",)))
+    timeout = st.one_of(st.none(), policy)
+    send = st.builds(Send, name, children, timeout=timeout)
+    schema = st.one_of(st.none(), st.dictionaries(st.sampled_from(["type", "title", "enum"]), st.text(max_size=6),
+                                                  min_size=1, max_size=2))
+    interrupt = st.builds(Interrupt, children, id=st.text(string.hexdigits, min_size=1, max_size=32),
+                          response_schema=schema)
+    goto = st.one_of(name, send, st.lists(st.one_of(name, send), max_size=2))
+    command = st.builds(Command, graph=st.sampled_from([None, Command.PARENT]),
+                        update=st.one_of(st.none(), st.dictionaries(name, children, max_size=2)),
+                        resume=st.one_of(st.none(), children), goto=goto)
+    return st.one_of(interrupt, send, command, st.builds(_delta_snapshot, children))
+
+
+def _delta_snapshot(value):
+    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
+    return _DeltaSnapshot(value)
+
+
+def _literal(cls: type, field: str) -> tuple:
+    """The values a Literal-typed field of the installed langgraph allows (empty when it is not a Literal)."""
+    import typing
+
+    try:
+        hint = typing.get_type_hints(cls)[field]
+    except Exception:  # an annotation this Python cannot evaluate: the caller's default
+        return ()
+    return tuple(a for a in typing.get_args(hint) if isinstance(a, str)) if typing.get_origin(hint) is typing.Literal \
+        else ()
 
 
 def as_serialized(value):
@@ -149,6 +192,13 @@ def as_serialized(value):
         return Point(as_serialized(value.x), value.label)
     if isinstance(value, Record):
         return Record(id=value.id, payload=as_serialized(value.payload))
+    if type(value).__module__.startswith("langgraph.") and dataclasses.is_dataclass(value):
+        return dataclasses.replace(value, **{f.name: as_serialized(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    if type(value).__name__ == "Send" and type(value).__module__.startswith("langgraph."):
+        return type(value)(value.node, as_serialized(value.arg), timeout=value.timeout)
+    if type(value).__name__ == "_DeltaSnapshot":
+        return type(value)(as_serialized(value.value))
     return value
 
 
@@ -205,6 +255,21 @@ def _pair(base: str, variant: str) -> list[str]:
     return [base, other if other != base else base + " "]
 
 
+def kinship(a: str, b: str) -> str | None:
+    """How two different ids are one id to a store that folds, normalises or trims (a VARIANTS name), or None."""
+    if a == b:
+        return None
+    for name, variant in VARIANTS.items():
+        if variant(a) == b or variant(b) == a:
+            return name
+    for name, same in (("case", str.casefold), ("composed/decomposed", lambda t: unicodedata.normalize("NFC", t)),
+                       ("leading or trailing spaces", str.strip),
+                       ("width", lambda t: unicodedata.normalize("NFKC", t))):
+        if same(a) == same(b):
+            return name
+    return None
+
+
 @functools.cache  # built once: building a strategy costs more than drawing from it
 def long_identifiers() -> st.SearchStrategy[str]:
     """Ids as long as a store's key limits, and one past them (LIMIT_LENGTHS), in ASCII and in 2-byte letters."""
@@ -237,6 +302,24 @@ def json_values(max_leaves: int = 8) -> st.SearchStrategy:
 
 @functools.cache  # built once: building a strategy costs more than drawing from it
 def metadata() -> st.SearchStrategy[dict]:
-    """User metadata of a checkpoint: nested, unicode, big ints, floats, under a few shared keys (so filters hit)."""
-    return st.dictionaries(st.sampled_from(["user", "score", "tags", "n", "ü", "a:b", "step_x"]), json_values(),
+    """User metadata of a checkpoint: nested, unicode, big ints, floats, under a few shared keys (so filters hit),
+    often beside LangGraph's own keys (langgraph_metadata)."""
+    user = st.dictionaries(st.sampled_from(["user", "score", "tags", "n", "ü", "a:b", "step_x"]), json_values(),
                            max_size=4)
+    return st.builds(lambda own, mine: {**own, **mine}, langgraph_metadata(), user)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def langgraph_metadata() -> st.SearchStrategy[dict]:
+    """CheckpointMetadata's own keys, each optional: source (the installed Literal's values), step, parents,
+    run_id, counters_since_delta_snapshot (channel -> (updates, supersteps))."""
+    from langgraph.checkpoint.base import CheckpointMetadata
+
+    names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=6)
+    sources = _literal(CheckpointMetadata, "source") or ("input", "loop", "update", "fork")
+    return st.fixed_dictionaries({}, optional={
+        "source": st.sampled_from(sources), "step": st.integers(-1, 10**6),
+        "parents": st.dictionaries(st.one_of(st.just(""), names), st.uuids().map(str), max_size=2),
+        "run_id": st.uuids().map(str),
+        "counters_since_delta_snapshot": st.dictionaries(names, st.tuples(st.integers(0, 10**4), st.integers(0, 10**4)),
+                                                         max_size=2)})
