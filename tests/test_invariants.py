@@ -198,3 +198,31 @@ def test_every_rule_cites_its_sentence_in_docs():
         row = next((line for line in section.splitlines() if f"`{rule.name}`" in line), "")
         assert row and (rule.kind != "promise" or re.search(r'"[^"]{12,}"', row)), f"{rule.name}: {row!r}"
         assert rule.kind in row, (rule.name, row)
+
+
+def test_a_real_run_names_the_rule_and_reports_conventions_apart(tmp_path):
+    """On a real run's results.json: a broken promise and a broken convention are findings naming their rule, call
+    and kind; the summary lists conventions under their own heading; the document passes its schema."""
+    import json
+    import subprocess
+    import sys
+
+    from parity import results
+    from parity.render.markdown import render_markdown
+
+    cmd = [sys.executable, "-m", "pytest", "compat/test_interrupts.py", "compat/test_history.py", "-q",
+           "-p", "no:cacheprovider", "--parity-quick", "--parity-out", str(tmp_path),
+           "-k", "(parallel_writes or test_state_history) and sync-",
+           "--parity-saver", "order=tests.broken_savers:writes_in_task_id_order",
+           "--parity-saver", "newest=tests.broken_savers:wrong_list_order", "--parity-backend", "order,newest"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    doc = json.loads((tmp_path / "results.json").read_text())
+    contracts = {(f["backend"], f["scenario"]): f.get("contract") for f in doc["findings"]}
+    assert contracts.get(("order", "test_parallel_writes_rebuild_in_path_order")) == {
+        "kind": "promise", "name": "pending_writes_order", "call": "get_tuple"}, (contracts, proc.stdout[-2000:])
+    assert contracts.get(("newest", "test_state_history"), {}).get("kind") == "convention", contracts
+    results.load(tmp_path)  # validates against the schema
+    text = render_markdown(doc)
+    promises, conventions = text.split("#### Conventions not followed")
+    assert "promise pending_writes_order broken by get_tuple" in promises
+    assert "convention list_newest_first broken by list" in conventions, conventions[:800]
