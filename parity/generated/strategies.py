@@ -312,7 +312,7 @@ def metadata() -> st.SearchStrategy[dict]:
 @functools.cache  # built once: building a strategy costs more than drawing from it
 def langgraph_metadata() -> st.SearchStrategy[dict]:
     """CheckpointMetadata's own keys, each optional: source (the installed Literal's values), step, parents,
-    run_id, counters_since_delta_snapshot (channel -> (updates, supersteps))."""
+    run_id, counters_since_delta_snapshot (channel -> [updates, supersteps])."""
     from langgraph.checkpoint.base import CheckpointMetadata
 
     names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=6)
@@ -321,5 +321,6 @@ def langgraph_metadata() -> st.SearchStrategy[dict]:
         "source": st.sampled_from(sources), "step": st.integers(-1, 10**6),
         "parents": st.dictionaries(st.one_of(st.just(""), names), st.uuids().map(str), max_size=2),
         "run_id": st.uuids().map(str),
-        "counters_since_delta_snapshot": st.dictionaries(names, st.tuples(st.integers(0, 10**4), st.integers(0, 10**4)),
-                                                         max_size=2)})
+        # a 2-element list: how it is persisted and read back ("no native tuple" in JSON, its docstring says)
+        "counters_since_delta_snapshot": st.dictionaries(names, st.lists(st.integers(0, 10**4), min_size=2,
+                                                                         max_size=2), max_size=2)})
