@@ -226,3 +226,28 @@ def test_a_real_run_names_the_rule_and_reports_conventions_apart(tmp_path):
     promises, conventions = text.split("#### Conventions not followed")
     assert "promise pending_writes_order broken by get_tuple" in promises
     assert "convention list_newest_first broken by list" in conventions, conventions[:800]
+
+
+def test_generated_cells_check_the_rules_where_the_observations_agree():
+    """parity.generated.runner.Judge: a saver whose get_tuple names another checkpoint inside the tuple than in its
+    config (what the ops' views do not show) agrees with the reference and still fails, naming the rule."""
+    import asyncio
+
+    from parity.generated.ops import checkpoint_id
+    from parity.generated.runner import Judge, Mismatch
+
+    class OtherIdInside(InMemorySaver):
+        def get_tuple(self, config):
+            tup = super().get_tuple(config)
+            return tup and tup._replace(checkpoint={**tup.checkpoint, "id": "1ef-other"})
+
+    ops = [("put", "t", "", checkpoint_id(1), None, {"a": 1}, {}), ("get", "t", "", None)]
+    loop = asyncio.new_event_loop()
+    try:
+        Judge(loop, InMemorySaver(), InMemorySaver(), False).both("p~", ops)  # the control: nothing
+        judge = Judge(loop, InMemorySaver(), OtherIdInside(), False)
+        with pytest.raises(Mismatch, match="promise returns_the_requested_checkpoint broken by get_tuple"):
+            judge.both(judge.prefix(), ops)
+    finally:
+        loop.close()
+    assert judge.failures[-1][3].rule.name == "returns_the_requested_checkpoint"

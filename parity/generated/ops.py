@@ -115,11 +115,16 @@ async def run_op(saver, is_async: bool, prefix: str, op: tuple, versions: dict) 
 def prune_memory(saver, thread_id: str, strategy: str) -> None:
     """BaseCheckpointSaver.prune's documented contract, on InMemorySaver (which does not implement prune):
     "keep_latest" keeps only the most recent checkpoint (the highest id) of each namespace, "delete" none; the
-    pending writes of a removed checkpoint go with it."""
+    pending writes of a removed checkpoint go with it. Recorded as a prune call where the saver's calls are (the
+    rules of parity.judging.invariants must know the thread was pruned)."""
+    calls = getattr(saver, "_parity_calls", None)
+    call = calls.begin("prune", ([thread_id],), {"strategy": strategy}) if calls is not None else None
     for ns, checkpoints in saver.storage.get(thread_id, {}).items():
         for cid in sorted(checkpoints)[:-1 if strategy == "keep_latest" else None]:
             del checkpoints[cid]
             saver.writes.pop((thread_id, ns, cid), None)
+    if call is not None:
+        calls.finish(call)
 
 
 async def run_ops(saver, is_async: bool, prefix: str, ops: list[tuple]) -> list[Any]:
