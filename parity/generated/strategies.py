@@ -147,7 +147,9 @@ def langgraph_objects(children: st.SearchStrategy) -> st.SearchStrategy:
     from langgraph.types import Command, Interrupt, Send, TimeoutPolicy
 
     name = st.text(string.ascii_letters + "_", min_size=1, max_size=8)
-    seconds = st.one_of(st.none(), st.floats(0.001, 1e6), st.timedeltas(dt.timedelta(0), dt.timedelta(days=2)))
+    # TimeoutPolicy refuses 0 and below
+    seconds = st.one_of(st.none(), st.floats(0.001, 1e6),
+                        st.timedeltas(dt.timedelta(microseconds=1), dt.timedelta(days=2)))
     policy = st.builds(TimeoutPolicy, run_timeout=seconds, idle_timeout=seconds,
                        refresh_on=st.sampled_from(_literal(TimeoutPolicy, "refresh_on") or ("auto",)))
     timeout = st.one_of(st.none(), policy)
