@@ -66,3 +66,16 @@ def test_generated_graph_operations(parity_cell, _asyncio_loop_factory):
     compiled graph whose state holds generated values observes at every step what the same graph on InMemorySaver
     observes (ids compared by their order of appearance; a RuleBasedStateMachine, shrunk to the shortest run)."""
     run_machine(parity_cell, _asyncio_loop_factory, "graph_machine")
+
+
+def test_generated_top_level_values(parity_cell, _asyncio_loop_factory):
+    """Contract: NaN, ±inf, -0.0, 1e20, a whole float past 2**53, ints at 2**63 and 2**64-1, the largest and
+    smallest floats and NUL text as whole channel values and whole pending writes come back exactly as InMemorySaver
+    returns them (every one in every example)."""
+    run_property(parity_cell, _asyncio_loop_factory, PROPERTIES["top_values"])
+
+
+def test_generated_list_arguments(parity_cell, _asyncio_loop_factory):
+    """Contract: list() with filter values None (a missing key too), True vs 1, 1 vs 1.0, 0 vs False, nested values,
+    unknown keys, limit 0 and negative, and before= naming no checkpoint id returns what InMemorySaver returns."""
+    run_property(parity_cell, _asyncio_loop_factory, PROPERTIES["list_arguments"])

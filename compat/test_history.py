@@ -5,6 +5,7 @@ from typing import Annotated, TypedDict
 
 import pytest
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command
 
 from parity.judging.observe import history_view, snapshot, tuple_view
 
@@ -91,3 +92,44 @@ async def list_options(g) -> None:
 async def test_list_filter_before_limit(parity_cell):
     """Contract: saver.list() returns one thread's checkpoints newest first; limit, before and metadata filter select exactly the same checkpoints as the reference."""
     await parity_cell.check(list_options)
+
+
+class Fan(TypedDict):
+    done: Annotated[list[str], operator.add]
+
+
+def _fan_out_with_an_interrupt() -> StateGraph:
+    """plan sends one work task per item; work on "b" interrupts, the others finish in the same superstep."""
+    from langgraph.types import Send, interrupt
+
+    def work(item: dict) -> dict:
+        answer = interrupt(f"approve {item['x']}?") if item["x"] == "b" else "auto"
+        return {"done": [f"{item['x']}:{answer}"]}
+
+    g = StateGraph(Fan)
+    g.add_node("plan", lambda s: {"done": ["plan"]})
+    g.add_node("work", work)
+    g.add_node("report", lambda s: {"done": ["report"]})
+    g.add_edge(START, "plan")
+    g.add_conditional_edges("plan", lambda s: [Send("work", {"x": x}) for x in ("a", "b", "c")], ["work"])
+    g.add_edge("work", "report")
+    g.add_edge("report", END)
+    return g
+
+
+async def fan_out_history(g) -> None:
+    app = g.compile(_fan_out_with_an_interrupt())
+    cfg = g.config("fan")
+    g.trace.add("paused mid fan-out", await g.invoke(app, {"done": []}, cfg))
+    g.trace.add("history while paused: next and tasks of every past state",
+                [snapshot(s, links=True) for s in await g.history(app, cfg)])
+    g.trace.add("resumed", await g.invoke(app, Command(resume="yes"), cfg))
+    g.trace.add("history after resume", [snapshot(s, links=True) for s in await g.history(app, cfg)])
+
+
+@pytest.mark.requires("full_history")
+async def test_send_fan_out_interrupted_in_history(parity_cell):
+    """Contract: a Send fan-out interrupted in one of its tasks reads back through get_state_history with the same
+    next, tasks (their interrupts and results) and values in every past state as on the reference, before and
+    after resume."""
+    await parity_cell.check(fan_out_history)

@@ -114,6 +114,60 @@ async def many_writes(g) -> None:
     g.trace.add("resumed: the reducer sees the writes in order", await g.invoke(app, Command(resume="yes"), cfg))
 
 
+BRANCHES = 7  # parallel tasks writing one channel: their ids (hashes) order them as their paths do in 1 run of 5040
+
+
+def _appended(state: list, writes) -> list:  # order-sensitive on purpose, as a message log is
+    return [*state, *(x for w in writes for x in w)]
+
+
+def _branches_beside_an_interrupt() -> StateGraph:
+    """BRANCHES parallel tasks append their names to an operator.add channel and to a DeltaChannel (rebuilt from
+    the stored writes, in get_tuple's order), beside a task that interrupts: their writes stay pending until resume."""
+    from langgraph.channels.delta import DeltaChannel
+
+    class Branches(TypedDict):
+        log: Annotated[list[str], operator.add]
+        delta: Annotated[list[str], DeltaChannel(_appended)]
+
+    def branch(name: str):
+        return lambda state: {"log": [name], "delta": [name]}
+
+    g = StateGraph(Branches)
+    for i in range(BRANCHES):
+        g.add_node(f"b{i}", branch(f"b{i}"))
+        g.add_edge(START, f"b{i}")
+        g.add_edge(f"b{i}", "after")
+    g.add_node("ask", lambda state: {"log": [f"ask:{interrupt('go on?')}"]})
+    g.add_node("after", lambda state: {"log": ["after"], "delta": ["after"]})
+    g.add_edge(START, "ask")
+    g.add_edge(["ask", *(f"b{i}" for i in range(BRANCHES))], "after")
+    g.add_edge("after", END)
+    return g
+
+
+async def parallel_writes(g) -> None:
+    app = g.compile(_branches_beside_an_interrupt())
+    cfg = g.config("fan")
+    g.trace.add("paused", await g.invoke(app, {"log": [], "delta": []}, cfg))
+    state = await g.get_state(app, cfg)
+    g.trace.add("the branches' pending writes", tuple_view(await g.get_tuple(state.config)))
+    g.trace.add("resumed: the channels see the branches in path order", await g.invoke(app, Command(resume="y"), cfg))
+    g.trace.add("read back: the delta channel rebuilt from the stored writes", snapshot(await g.get_state(app, cfg)))
+
+
+async def test_parallel_writes_rebuild_in_path_order(parity_cell):
+    """Contract: the pending writes of parallel tasks beside an interrupt come back from get_tuple in writes_sort_key
+    order (task path, then task id, then index), so an order-sensitive reducer and a DeltaChannel rebuild on resume
+    and on read-back the value the live run would have made."""
+    try:
+        import langgraph.channels.delta  # noqa: F401 - DeltaChannel is new in langgraph 1.2
+    except ImportError:
+        from parity import reasons
+        reasons.not_applicable("langgraph", "DeltaChannel", "the installed langgraph has no DeltaChannel")
+    await parity_cell.check(parallel_writes)
+
+
 async def test_many_writes_of_one_task_keep_their_order(parity_cell):
     """Contract: a task that writes one channel more than 10 times before an interrupt gets its pending writes back in the order written (by index, 0..11, not as text 0, 1, 10, 11, 2), so the reducer rebuilds the same value on resume."""
     await parity_cell.check(many_writes)

@@ -119,3 +119,53 @@ async def nested_two_levels(g) -> None:
 async def test_nested_subgraphs_two_levels(parity_cell):
     """Contract: a subgraph inside a subgraph (checkpoint_ns "child:<id>|grandchild:<id>") pauses, shows both levels' state and the interrupt with subgraphs=True, is listed under its namespace, and resumes to the end."""
     await parity_cell.check(nested_two_levels)
+
+
+class Memo(TypedDict):
+    seen: list[str]
+    text: str
+
+
+def _stateful_child() -> StateGraph:
+    """A parent whose child is compiled with checkpointer=True: the child keeps its own state (`seen`) across the
+    parent's runs on one thread, so each run's child sees what earlier runs left."""
+    child = StateGraph(Memo)
+    child.add_node("remember", lambda s: {"seen": [*s.get("seen", []), s["text"]]})
+    child.add_edge(START, "remember")
+    child.add_edge("remember", END)
+
+    parent = StateGraph(Parent)
+    parent.add_node("child", child.compile(checkpointer=True))
+    parent.add_node("after", lambda s: {"text": s["text"] + "."})
+    parent.add_edge(START, "child")
+    parent.add_edge("child", "after")
+    parent.add_edge("after", END)
+    return parent
+
+
+async def stateful_child_time_travel(g) -> None:
+    app = g.compile(_stateful_child())
+    cfg, child = g.config("memo"), g.config("memo", checkpoint_ns="child")  # the child's own namespace
+
+    async def child_state(label: str) -> None:
+        g.trace.add(label, snapshot(await g.get_state(app, child)))
+    for text in ("one", "two", "three"):
+        g.trace.add(f"run {text}", await g.invoke(app, {"text": text}, cfg))
+    await child_state("the child's own state after three runs (seen: one, two, three)")
+    hist = await g.history(app, cfg)
+    second = next(s for s in reversed(hist) if s.values.get("text") == "two" and s.next == ("child",))
+    g.trace.add("replay the second run", await g.invoke(app, None, second.config))
+    await child_state("the child after the replay: its state as of that checkpoint, plus two")
+    forked = await g.update_state(app, second.config, {"text": "fork"})
+    g.trace.add("run the fork of the second run", await g.invoke(app, None, forked))
+    await child_state("the child after the fork: its state as of that checkpoint, plus fork")
+    g.trace.add("parent state after the fork", snapshot(await g.get_state(app, cfg), links=True))
+    g.trace.add("history after replay and fork", history_view(await g.history(app, cfg)))
+
+
+@pytest.mark.requires("full_history")
+async def test_stateful_subgraph_under_replay_and_fork(parity_cell):
+    """Contract: a subgraph compiled with checkpointer=True keeps its own state across the parent's runs; replaying
+    or forking the parent from an earlier checkpoint runs the child on its state as of that checkpoint, as on the
+    reference, and the parent's history shows both branches."""
+    await parity_cell.check(stateful_child_time_travel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 import threading
 from typing import Annotated, Any, Callable, TypedDict
@@ -102,12 +103,17 @@ def writes_saved(saver, match: Callable[[str, Any], bool]) -> threading.Event:
 
     put, aput = getattr(saver, "put_writes", None), getattr(saver, "aput_writes", None)
 
+    # functools.wraps keeps the saver's signature: LangGraph passes task_path only to a put_writes whose signature
+    # has it, and without it the writes were stored under no task path (a later cell on a shared saver then saw
+    # parallel tasks' writes in task-id order).
+    @functools.wraps(put)
     def put_writes(config, writes, *args, **kw):
         try:
             return put(config, writes, *args, **kw)
         finally:
             watch(writes)
 
+    @functools.wraps(aput)
     async def aput_writes(config, writes, *args, **kw):
         try:
             return await aput(config, writes, *args, **kw)

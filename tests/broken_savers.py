@@ -56,6 +56,15 @@ class DropsSends(InMemorySaver):
         return super().put_writes(config, [(c, v) for c, v in writes if c != TASKS], task_id, task_path)
 
 
+class WritesInTaskIdOrder(InMemorySaver):
+    """get_tuple returns pending writes in (task_id, idx) order, not writes_sort_key's (task_path, task_id, idx), as a
+    store ordering by its key columns does: parallel tasks' writes come back permuted (task ids are hashes)."""
+
+    def _ordered_writes(self, thread_id, checkpoint_ns, checkpoint_id):
+        stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id), {})
+        return [stored[k] for k in sorted(stored)]  # keys are (task_id, idx)
+
+
 def _mangle(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _mangle(v) for k, v in value.items() if v is not None}
@@ -83,6 +92,7 @@ drops_pending_writes = _factory("writes", DropsPendingWrites)
 loses_parent_links = _factory("parents", LosesParentLinks)
 mangles_metadata = _factory("metadata", MangledMetadata)
 drops_sends = _factory("sends", DropsSends)
+writes_in_task_id_order = _factory("task_id_order", WritesInTaskIdOrder)
 class HangsOnRead(InMemorySaver):
     """get_tuple never returns (as a saver blocked on a silent server would)."""
 
@@ -109,7 +119,7 @@ correct_memory.__doc__ = "A plain InMemorySaver through the third-party path: th
 
 BROKEN = {"broken_order": "wrong_list_order", "broken_writes": "drops_pending_writes",
           "broken_parents": "loses_parent_links", "broken_metadata": "mangles_metadata",
-          "broken_sends": "drops_sends"}
+          "broken_sends": "drops_sends", "broken_write_order": "writes_in_task_id_order"}
 
 
 # Correct savers that spell what the API leaves free differently from InMemorySaver (docs/judging.md): the judge
@@ -268,6 +278,51 @@ class MiskeysThreadIds(InMemorySaver):
         return super().delete_thread(_key({"configurable": {"thread_id": thread_id}})["configurable"]["thread_id"])
 
 
+def _collated(thread_id: str) -> str:
+    """A thread id as a case- and accent-insensitive collation with PAD SPACE compares it (MySQL's utf8mb4 *_ci):
+    case folded, accents dropped (composed or decomposed), full width as ASCII, trailing spaces ignored."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", thread_id)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().rstrip(" ")
+
+
+def _as_asked(tup, thread_id):
+    """A tuple read under a collated key, shown under the thread id the caller gave (as a SQL saver echoes it)."""
+    def conf(cfg):
+        return cfg and {**cfg, "configurable": {**cfg["configurable"], "thread_id": thread_id}}
+    return tup and tup._replace(config=conf(tup.config), parent_config=conf(tup.parent_config))
+
+
+class FoldsCase(InMemorySaver):
+    """Thread ids compared under a case- and accent-insensitive collation: "Alice@x.com" and "alice@x.com", "José"
+    and "Jose", "t1 " and "t1" share one history, and delete_thread of one deletes the other. One id alone behaves."""
+
+    def _keyed(self, config):
+        conf = config["configurable"]
+        return {**config, "configurable": {**conf, "thread_id": _collated(conf["thread_id"])}}
+
+    def put(self, config, checkpoint, metadata, new_versions):
+        stored = super().put(self._keyed(config), checkpoint, metadata, new_versions)
+        return {**stored, "configurable": {**stored["configurable"], "thread_id": config["configurable"]["thread_id"]}}
+
+    def put_writes(self, config, writes, task_id, task_path=""):
+        return super().put_writes(self._keyed(config), writes, task_id, task_path)
+
+    def get_tuple(self, config):
+        return _as_asked(super().get_tuple(self._keyed(config)), config["configurable"]["thread_id"])
+
+    def list(self, config, *, filter=None, before=None, limit=None):
+        tid = config and config["configurable"].get("thread_id")
+        if tid is None:
+            return super().list(config, filter=filter, before=before, limit=limit)
+        items = super().list(self._keyed(config), filter=filter, before=before and self._keyed(before), limit=limit)
+        return iter([_as_asked(t, tid) for t in items])
+
+    def delete_thread(self, thread_id):
+        return super().delete_thread(_collated(thread_id))
+
+
 class FirstPageOnly(InMemorySaver):
     """list() without a limit returns only the first page of 100 (a paginated store that forgets the cursor)."""
 
@@ -324,12 +379,14 @@ keeps_tuples = _factory("tuples", KeepsTuples)
 nan_to_none = _factory("nan", NanToNone)
 drops_negative_zero = _factory("negzero", DropsNegativeZero)
 miskeys_thread_ids = _factory("miskey", MiskeysThreadIds)
+folds_case = _factory("fold", FoldsCase)
 first_page_only = _factory("page", FirstPageOnly)
 # name -> (factory, the generated test that must catch it)
 GENERATED_BUGS = {"gen_round": ("rounds_floats", "test_generated_values"),
                   "gen_nan": ("nan_to_none", "test_generated_values"),
                   "gen_negzero": ("drops_negative_zero", "test_generated_values"),
                   "gen_miskey": ("miskeys_thread_ids", "test_generated_identifiers"),
+                  "gen_fold": ("folds_case", "test_generated_identifiers_delete"),
                   "gen_page": ("first_page_only", "test_generated_history"),
                   "gen_tuples": ("keeps_tuples", "test_generated_values"),
                   "gen_prune": ("keeps_oldest_on_prune", "test_generated_saver_api_sequence"),

@@ -16,7 +16,8 @@ from tests.broken_savers import BROKEN, REPRESENTATIONS
 # What each broken saver must be caught by, at least (one scenario that observes exactly that contract).
 MUST_CATCH = {"broken_order": "test_state_history", "broken_writes": "test_parallel_branch_error_then_resume",
               "broken_parents": "test_time_travel_and_fork", "broken_metadata": "test_metadata_round_trip",
-              "broken_sends": "test_sends_of_a_finished_branch_survive_an_interrupt"}
+              "broken_sends": "test_sends_of_a_finished_branch_survive_an_interrupt",
+              "broken_write_order": "test_parallel_writes_rebuild_in_path_order"}
 
 
 # Correct savers through the third-party path; "shared" ignores ctx.scope, so every cell writes into one store;

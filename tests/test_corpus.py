@@ -46,11 +46,19 @@ def _cell(f: dict) -> str:
     return f"{f['backend']}/{f['flavour']}/{f['scenario']}"
 
 
+def _sometimes(cause: dict, f: dict) -> bool:
+    """Whether a finding is the cause's broken promise on one of its backends (a cell the run's random task ids
+    may or may not show: see the table's header)."""
+    rule = cause.get("sometimes") or {}
+    return f["backend"] in rule.get("backends", ()) and (f.get("contract") or {}).get("name") == rule.get("contract")
+
+
 def test_corpus_findings_are_exactly_the_reviewed_ones(corpus_run):
     """A finding the table does not hold (new: review it) or a listed one that did not show (missing) fails."""
     reported = Counter(_cell(f) for f in corpus_run["findings"])
     expected = Counter(c for cause in causes() if cause.get("found", True) for c in cause["cells"])
-    new = sorted((reported - expected).elements())
+    sometimes = {_cell(f) for f in corpus_run["findings"] if any(_sometimes(c, f) for c in causes())}
+    new = sorted(c for c in (reported - expected).elements() if c not in sometimes)
     missing = sorted((expected - reported).elements())
     summaries = {_cell(f): f["summary"] for f in corpus_run["findings"]}
     assert not new and not missing, (f"new findings (not in {TABLE.name}): {[(c, summaries[c]) for c in new]}; "

@@ -44,6 +44,11 @@ def exact(value: Any) -> Any:
         return [name, repr(value)]
     if dataclasses.is_dataclass(value):
         return [name, {f.name: exact(getattr(value, f.name)) for f in dataclasses.fields(value)}]
+    if hasattr(t, "_fields"):  # a NamedTuple (e.g. DeltaChannel's _DeltaSnapshot): its fields, not its repr
+        return [name, {f: exact(getattr(value, f)) for f in t._fields}]
+    slots = [s for k in t.__mro__ for s in (getattr(k, "__slots__", ()) or ()) if not s.startswith("__")]
+    if slots and not hasattr(t, "model_fields"):  # a slotted class (e.g. Send: its repr omits its timeout)
+        return [name, {s: exact(getattr(value, s, None)) for s in dict.fromkeys(slots)}]
     if hasattr(t, "model_fields"):  # pydantic models, LangChain messages: their declared fields
         return [name, {k: exact(getattr(value, k)) for k in type(value).model_fields}]
     return [name, "repr", repr(value)]

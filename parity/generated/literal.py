@@ -11,7 +11,9 @@ import uuid
 from typing import Any
 
 # The names a literal may use, and the import line that brings each in (repro scripts import what they use).
-IMPORTS = {"datetime": "import datetime", "Decimal": "from decimal import Decimal", "UUID": "from uuid import UUID"}
+IMPORTS = {"datetime": "import datetime", "Decimal": "from decimal import Decimal", "UUID": "from uuid import UUID",
+           **{n: f"from langgraph.types import {n}" for n in ("Interrupt", "Send", "Command", "TimeoutPolicy")},
+           "_DeltaSnapshot": "from langgraph.checkpoint.serde.types import _DeltaSnapshot"}
 
 
 def literal(value: Any, used: set[str]) -> str:
@@ -45,6 +47,12 @@ def literal(value: Any, used: set[str]) -> str:
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         used.add(t.__name__)
         return repr(value)
+    if t.__name__ == "Send" and t.__module__.startswith("langgraph."):  # a slotted class: node, arg, timeout
+        used.add("Send")
+        return f"Send({literal(value.node, used)}, {literal(value.arg, used)}, timeout={literal(value.timeout, used)})"
+    if hasattr(t, "_fields"):  # a NamedTuple, e.g. _DeltaSnapshot
+        used.add(t.__name__)
+        return f"{t.__name__}(" + ", ".join(f"{f}={literal(getattr(value, f), used)}" for f in t._fields) + ")"
     if dataclasses.is_dataclass(value):
         used.add(t.__name__)
         return f"{t.__name__}(" + ", ".join(f"{f.name}={literal(getattr(value, f.name), used)}"

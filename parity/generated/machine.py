@@ -13,6 +13,7 @@ from parity.generated import strategies as gs
 from parity.generated.ops import checkpoint_id
 from parity.generated.properties import Property
 
+TASK_PATHS = {"t1": "~__pregel_pull, z", "t2": "~__pregel_pull, a"}  # paths sort opposite to the task ids
 THREADS = ("a", "a:b", "a b", "ü|*", "x" * 120)  # a few ids, collisions in reach, so steps meet the same threads
 WRITES = st.lists(st.tuples(st.text(string.ascii_lowercase, min_size=1, max_size=4), gs.values(4)), min_size=1, max_size=3)
 
@@ -49,7 +50,8 @@ class SaverMachine(RuleBasedStateMachine):
     @rule(data=st.data(), writes=WRITES, task=st.sampled_from(["t1", "t2"]))
     def put_writes(self, data, writes, task):
         thread = data.draw(st.sampled_from(sorted(t for t, ids in self.threads.items() if ids)))
-        self.do(("put_writes", thread, "", data.draw(st.sampled_from(self.threads[thread])), writes, task))
+        self.do(("put_writes", thread, "", data.draw(st.sampled_from(self.threads[thread])), writes, task,
+                 TASK_PATHS[task]))
 
     @rule(thread=st.sampled_from(THREADS))
     def get_latest(self, thread):

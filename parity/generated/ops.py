@@ -2,9 +2,10 @@
 
 An op is a tuple whose first item names it; thread ids are the user's (a run-unique prefix is added when run):
   ("put", thread, ns, checkpoint_id, parent_id | None, channel_values, metadata)
-  ("put_writes", thread, ns, checkpoint_id, [(channel, value), ...], task_id)
+  ("put_writes", thread, ns, checkpoint_id, [(channel, value), ...], task_id[, task_path])
   ("get", thread, ns, checkpoint_id | None)
   ("list", thread | None, ns | None, filter | None, before_id | None, limit | None)
+      before_id "" is a before= config that names no checkpoint
   ("delete", thread)
   ("prune", thread, strategy)   strategy "keep_latest" or "delete"
 The same tuples are written into repro scripts, which carry a copy of `run_ops` (see repro.py).
@@ -62,11 +63,11 @@ def view_tuple(prefix: str, tup, full: bool = True) -> Any:
     view = {"config": view_config(prefix, tup.config), "parent": view_config(prefix, tup.parent_config),
             "metadata": tup.metadata}
     if full:
-        by_task: dict[str, list] = {}
-        for task_id, channel, value in tup.pending_writes or []:
-            by_task.setdefault(task_id, []).append([channel, value])  # order within a task is promised
         view["values"] = tup.checkpoint.get("channel_values")
-        view["writes"] = sorted(by_task.items())
+        view["updated_channels"] = tup.checkpoint.get("updated_channels")
+        # In the order returned: writes_sort_key's (task_path, task_id, idx) is promised, and generated task ids
+        # and paths are the same on both savers, so the reference's order is the one expected.
+        view["writes"] = [list(w) for w in tup.pending_writes or []]
     return view
 
 
@@ -81,19 +82,23 @@ async def run_op(saver, is_async: bool, prefix: str, op: tuple, versions: dict) 
             cp["channel_values"] = dict(values)
             versions["n"] = versions.get("n", 0) + 1  # one global counter: versions only ever grow, as LangGraph's do
             cp["channel_versions"] = {ch: f"{versions['n']:032}.0" for ch in values}
+            # Every field of Checkpoint filled (parity.generated.fields): the nodes' seen versions, the updated channels
+            cp["versions_seen"], cp["updated_channels"] = {"node": dict(cp["channel_versions"])}, sorted(values)
             stored = await call(saver, is_async, "put", config(prefix, thread, ns, parent), cp, dict(metadata),
                                 dict(cp["channel_versions"]))
             return view_config(prefix, stored)
         if kind == "put_writes":
-            _, thread, ns, cid, writes, task_id = op
-            return await call(saver, is_async, "put_writes", config(prefix, thread, ns, cid), list(writes), task_id, "")
+            _, thread, ns, cid, writes, task_id, *path = op
+            return await call(saver, is_async, "put_writes", config(prefix, thread, ns, cid), list(writes), task_id,
+                              path[0] if path else "")
         if kind == "get":
             _, thread, ns, cid = op
             return view_tuple(prefix, await call(saver, is_async, "get_tuple", config(prefix, thread, ns, cid)))
         if kind == "list":
             _, thread, ns, flt, before, limit = op
             cfg = config(prefix, thread, ns) if thread is not None else None
-            kw = {"filter": flt, "before": config(prefix, thread, ns, before) if before else None, "limit": limit}
+            kw = {"filter": flt, "before": config(prefix, thread, ns, before or None) if before is not None else None,
+                  "limit": limit}
             views = [view_tuple(prefix, t, full=False) for t in await call(saver, is_async, "list", cfg, **kw)]
             return views if ns is not None else sorted(views, key=repr)  # across namespaces no order is promised
         if kind == "delete":
@@ -110,11 +115,16 @@ async def run_op(saver, is_async: bool, prefix: str, op: tuple, versions: dict) 
 def prune_memory(saver, thread_id: str, strategy: str) -> None:
     """BaseCheckpointSaver.prune's documented contract, on InMemorySaver (which does not implement prune):
     "keep_latest" keeps only the most recent checkpoint (the highest id) of each namespace, "delete" none; the
-    pending writes of a removed checkpoint go with it."""
+    pending writes of a removed checkpoint go with it. Recorded as a prune call where the saver's calls are (the
+    rules of parity.judging.invariants must know the thread was pruned)."""
+    calls = getattr(saver, "_parity_calls", None)
+    call = calls.begin("prune", ([thread_id],), {"strategy": strategy}) if calls is not None else None
     for ns, checkpoints in saver.storage.get(thread_id, {}).items():
         for cid in sorted(checkpoints)[:-1 if strategy == "keep_latest" else None]:
             del checkpoints[cid]
             saver.writes.pop((thread_id, ns, cid), None)
+    if call is not None:
+        calls.finish(call)
 
 
 async def run_ops(saver, is_async: bool, prefix: str, ops: list[tuple]) -> list[Any]:

@@ -24,6 +24,9 @@ class Property:
 
 
 CHANNELS = st.text(string.ascii_lowercase, min_size=1, max_size=6)
+# Task paths as LangGraph passes them to put_writes; drawn per task, so a path often sorts opposite to its task id
+# (writes_sort_key orders by path first: a saver ordering by task id returns them permuted).
+TASK_PATHS = ("", "~__pregel_pull, a", "~__pregel_pull, z", "~__pregel_push, 0, 2")
 
 
 @st.composite
@@ -38,11 +41,39 @@ def value_ops(draw) -> list[tuple]:
              "edges": draw(edges)}
     writes = draw(st.lists(st.tuples(CHANNELS, gs.values(8)), min_size=1, max_size=3))
     other = draw(st.lists(st.tuples(CHANNELS, gs.values(4)), max_size=2))
+    paths = draw(st.lists(st.sampled_from(TASK_PATHS), min_size=2, max_size=2))
     cid = checkpoint_id(1)
-    ops = [("put", "t", "", cid, None, state, {}), ("put_writes", "t", "", cid, writes, "task-a")]
+    ops = [("put", "t", "", cid, None, state, {}), ("put_writes", "t", "", cid, writes, "task-a", paths[0])]
     if other:
-        ops.append(("put_writes", "t", "", cid, other, "task-b"))
+        ops.append(("put_writes", "t", "", cid, other, "task-b", paths[1]))
     return ops + [("get", "t", "", None), ("get", "t", "", cid)]
+
+
+@st.composite
+def top_value_ops(draw) -> list[tuple]:
+    """Every top-level edge value (NaN, ±inf, -0.0, 1e20, a whole float past 2**53, ints at 2**63 and 2**64-1, the
+    largest and smallest floats, NUL text) as a whole channel value and as a whole pending write, in every example
+    (a nested NaN is another code path in a store than a top-level one): put, read back latest and by id."""
+    edges = draw(st.permutations(gs.TOP_EDGES))  # all of them, in an order Hypothesis may vary
+    state = {f"c{i}": v for i, v in enumerate(edges)}
+    cid = checkpoint_id(1)
+    return [("put", "t", "", cid, None, state, {}),
+            ("put_writes", "t", "", cid, [(f"c{i}", v) for i, v in enumerate(edges)], "task-a", ""),
+            ("get", "t", "", None), ("get", "t", "", cid)]
+
+
+@st.composite
+def list_argument_ops(draw) -> list[tuple]:
+    """list() at its argument edges, every one in every example: filter values None (also against a missing key),
+    True vs 1, 1 vs 1.0, 0 vs False, nested values and keys no checkpoint has; limit 0 and negative; before= naming
+    no checkpoint id; then drawn combinations of filter, before and limit."""
+    ops = [("put", "t", "", checkpoint_id(i + 1), checkpoint_id(i) if i else None, {"i": i}, meta)
+           for i, meta in enumerate(gs.EDGE_METADATA)]
+    every = [(flt, None, None) for flt in gs.EDGE_FILTERS] + [(None, None, 0), (None, None, -1), (None, "", None)]
+    ids = [checkpoint_id(i + 1) for i in range(len(gs.EDGE_METADATA))] + [""]
+    drawn = draw(st.lists(st.tuples(st.sampled_from(gs.EDGE_FILTERS + (None,)), st.sampled_from([None, *ids]),
+                                    st.sampled_from([None, -1, 0, 1, 2])), max_size=4))
+    return ops + [("list", "t", "", flt, before, limit) for flt, before, limit in every + drawn]
 
 
 @st.composite
@@ -118,6 +149,9 @@ PROPERTIES = {
     "identifiers_delete": Property("identifiers_delete", delete_ops.__doc__, identifier_ops().map(delete_ops),
                                    requires=(C.DELETE_THREAD,)),
     "metadata": Property("metadata", metadata_ops.__doc__, metadata_ops(), requires=(C.FULL_HISTORY, C.LIST_FILTER)),
+    "top_values": Property("top_values", top_value_ops.__doc__, top_value_ops(), weight=0.2),
+    "list_arguments": Property("list_arguments", list_argument_ops.__doc__, list_argument_ops(),
+                               requires=(C.FULL_HISTORY, C.LIST_FILTER, C.LIST_BEFORE, C.LIST_LIMIT), weight=0.2),
     "history": Property("history", history_ops.__doc__, history_ops(),
                         requires=(C.FULL_HISTORY, C.LIST_BEFORE, C.LIST_LIMIT), weight=0.25),
 }

@@ -41,17 +41,17 @@ TYPES = {"Color": 'class Color(enum.Enum): RED = "red"; BLUE = 2; NONE = None',
 BODY = r'''P = f"r{uuid.uuid4().hex[:6]}~"  # this run's thread-id prefix
 def cfg(t, ns=None, cid=None): return {"configurable": {k: v for k, v in (("thread_id", P + t), ("checkpoint_ns", ns), ("checkpoint_id", cid)) if v is not None}}
 def strip(c): return c and {k: v[len(P):] if k == "thread_id" else v for k, v in c["configurable"].items()}
-def view(t, full=True): w = {}; [w.setdefault(k, []).append([c, v]) for k, c, v in (t.pending_writes or [] if t else [])]; return t and (strip(t.config), strip(t.parent_config), t.metadata) + ((t.checkpoint["channel_values"], sorted(w.items())) if full else ())
+def view(t, full=True): return t and (strip(t.config), strip(t.parent_config), t.metadata) + ((t.checkpoint["channel_values"], t.checkpoint.get("updated_channels"), [list(w) for w in t.pending_writes or []]) if full else ())  # writes in writes_sort_key order
 def mprune(s, t, how): [(c.pop(k), s.writes.pop((t, ns, k), None)) for ns, c in s.storage.get(t, {}).items() for k in sorted(c)[:-1 if how == "keep_latest" else None]]  # prune's documented contract (InMemorySaver has none)
 async def run(s, a):
     async def call(name, *args, **kw): r = getattr(s, "a" * a + name)(*args, **kw); return [x async for x in r] if inspect.isasyncgen(r) else list(r) if inspect.isgenerator(r) else (await r if a else r)
     out, n = [], 0
     for op in OPS:  # list without a namespace: no order across namespaces is promised, so it is sorted
         try:
-            if op[0] == "put": n += 1; cp = empty_checkpoint(); cp.update(id=op[3], ts="2026-01-01T00:00:00+00:00", channel_values=dict(op[5]), channel_versions={c: f"{n:032}.0" for c in op[5]}); out.append(strip(await call("put", cfg(op[1], op[2], op[4]), cp, dict(op[6]), dict(cp["channel_versions"]))))
-            elif op[0] == "put_writes": out.append(await call("put_writes", cfg(op[1], op[2], op[3]), list(op[4]), op[5], ""))
+            if op[0] == "put": n += 1; cp = empty_checkpoint(); cp.update(id=op[3], ts="2026-01-01T00:00:00+00:00", channel_values=dict(op[5]), channel_versions={c: f"{n:032}.0" for c in op[5]}, updated_channels=sorted(op[5])); cp["versions_seen"] = {"node": dict(cp["channel_versions"])}; out.append(strip(await call("put", cfg(op[1], op[2], op[4]), cp, dict(op[6]), dict(cp["channel_versions"]))))
+            elif op[0] == "put_writes": out.append(await call("put_writes", cfg(op[1], op[2], op[3]), list(op[4]), op[5], op[6] if len(op) > 6 else ""))
             elif op[0] == "get": out.append(view(await call("get_tuple", cfg(*op[1:]))))
-            elif op[0] == "list": r = [view(t, False) for t in await call("list", cfg(op[1], op[2]), filter=op[3], before=op[4] and cfg(op[1], op[2], op[4]), limit=op[5])]; out.append(r if op[2] is not None else sorted(r, key=repr))
+            elif op[0] == "list": r = [view(t, False) for t in await call("list", cfg(op[1], op[2]), filter=op[3], before=None if op[4] is None else cfg(op[1], op[2], op[4] or None), limit=op[5])]; out.append(r if op[2] is not None else sorted(r, key=repr))
             elif op[0] == "delete": out.append(await call("delete_thread", P + op[1]))
             elif op[0] == "prune": out.append(mprune(s, P + op[1], op[2]) if type(s).prune is BaseCheckpointSaver.prune else await call("prune", [P + op[1]], strategy=op[2]))
         except Exception as e: out.append(("raised", type(e).__name__))

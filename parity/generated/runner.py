@@ -14,10 +14,15 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
 from parity.backends.backend import SaverContext
+from parity.backends.capabilities import ALL
+from parity.judging import invariants
+from parity.judging.calls import Calls
 from parity.judging.findings import DivergenceError, Finding, match_known
+from parity.judging.invariants import Broken
 from parity.generated.exact import exact
 from parity.generated.ops import run_op, run_ops
 from parity.generated.properties import Property
+from parity.generated.strategies import kinship
 
 REFERENCE = "memory"
 _short = reprlib.Repr()  # short reprs for summaries (attributes, not keywords: Python 3.10/3.11 take none)
@@ -52,14 +57,20 @@ def database(cell) -> DirectoryBasedExampleDatabase | None:
 class Judge:
     """The reference and the cell's saver, open for all examples of a test, and the failures seen so far."""
 
-    def __init__(self, loop, ref, saver, is_async: bool) -> None:
-        self.loop, self.ref, self.saver, self.is_async = loop, ref, saver, is_async
-        self.failures: list[tuple[list, list, list]] = []
+    def __init__(self, loop, ref, saver, is_async: bool, capabilities=ALL) -> None:
+        # Each saver's calls are recorded: its own output is judged against LangGraph's promises too
+        # (parity.judging.invariants; the rules of capabilities the backend lacks are not checked).
+        self.calls = {"expected": Calls(), "actual": Calls()}
+        self.ref, self.saver = self.calls["expected"].watch(ref), self.calls["actual"].watch(saver)
+        self.loop, self.is_async, self.capabilities = loop, is_async, capabilities
+        self.failures: list[tuple[list, list, list, Broken | None]] = []
         self.count = 0
         self.apps: dict[int, Any] = {}  # id(saver) -> a graph compiled on it (parity.generated.graph_machine)
 
     def prefix(self) -> str:
         """A new example's thread-id prefix: examples share the savers, never a thread."""
+        for calls in self.calls.values():  # the rules judge one example's calls
+            calls.log.clear()
         self.count += 1
         return f"g{self.count}~"
 
@@ -68,6 +79,7 @@ class Judge:
         expected = self.loop.run_until_complete(run_ops(self.ref, self.is_async, prefix, ops))
         actual = self.loop.run_until_complete(run_ops(self.saver, self.is_async, prefix, ops))
         self.compare(ops, expected, actual)
+        self.contract(ops, expected, actual)
 
     def step(self, prefix: str, done: list, op: tuple, state: dict, run=None, view=None) -> None:
         """Run one more op of a sequence on both savers (state: observations and version counters so far).
@@ -80,14 +92,25 @@ class Judge:
         done.append(op)
         if exact(state["expected"][-1]) != exact(state["actual"][-1]) or _raised(state["expected"][-1:]):
             self.compare(list(done), list(state["expected"]), list(state["actual"]))
+        self.contract(list(done), list(state["expected"]), list(state["actual"]))
 
     def compare(self, ops: list, expected: list, actual: list) -> None:
         raised = _raised(expected)
         if raised:
             raise ReferenceRaised(f"the reference raised {raised[0]['raised']} on {_short.repr(ops)}")
         if exact(expected) != exact(actual):
-            self.failures.append((ops, expected, actual))
+            self.failures.append((ops, expected, actual, None))
             raise Mismatch(first_difference(ops, expected, actual))
+
+    def contract(self, ops: list, expected: list, actual: list) -> None:
+        """Once the observations agree: each saver's calls of this example against LangGraph's promises."""
+        ref = invariants.broken(self.calls["expected"], ALL)
+        if ref:
+            raise ReferenceRaised(f"the reference breaks {ref[0].rule.name} ({ref[0].detail}) on {_short.repr(ops)}")
+        broke = invariants.broken(self.calls["actual"], self.capabilities)
+        if broke:
+            self.failures.append((ops, expected, actual, broke[0]))
+            raise Mismatch(_broken_summary(broke[0]))
 
 
 def _raised(observations: list) -> list:
@@ -134,7 +157,7 @@ def judged(cell, loop_factory, prop, build) -> None:
         with contextlib.ExitStack() as stack:
             ref = stack.enter_context(_opened(loop, cell, cell.session.registry.get(REFERENCE)))
             saver = stack.enter_context(_opened(loop, cell, cell.backend))
-            judge = Judge(loop, ref, saver, cell.flavour == "async")
+            judge = Judge(loop, ref, saver, cell.flavour == "async", cell.backend.capabilities)
             try:
                 with _shrink_cap(cell.session.options.shrink_seconds):
                     build(judge)()
@@ -182,8 +205,23 @@ def first_difference(ops: list, expected: list, actual: list) -> str:
     for i, (op, e, a) in enumerate(zip(ops, expected, actual)):
         if exact(e) != exact(a):
             where = _where(exact(e), exact(a))
-            return f"op {i} {op[0]}: {where}"
+            return f"op {i} {op[0]}{_about_ids(ops, op)}: {where}"
     return "observations differ"
+
+
+def _about_ids(ops: list, op: tuple) -> str:
+    """What the op's thread id has to do with it, in the user's terms: its length (the user's id, without the
+    run's prefix) when long, and another id of the example that differs from it only by case, accents, spaces..."""
+    thread = op[1] if len(op) > 1 and isinstance(op[1], str) else None
+    if thread is None:
+        return ""
+    notes = [f"thread id of {len(thread)} characters"] if len(thread) > 64 else []
+    for other in dict.fromkeys(o[1] for o in ops if len(o) > 1 and isinstance(o[1], str)):
+        kin = kinship(thread, other)
+        if kin:
+            notes.append(f"{_short.repr(thread)} and {_short.repr(other)} differ only by {kin}")
+            break
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _where(e: Any, a: Any, path: str = "") -> str:
@@ -238,11 +276,21 @@ def hunks(ops: list, expected: list, actual: list) -> list[str]:
             for i, (op, e, a) in enumerate(zip(ops, expected, actual)) if exact(e) != exact(a)]
 
 
-def _fail(cell, prop: Property, ops: list, expected: list, actual: list, intermittent: bool = False) -> None:
+def _broken_summary(broke: Broken) -> str:
+    """A broken rule as a finding's summary: kind, name and call first (findings group by them), then the rule."""
+    return f"{broke.rule.kind} {broke.rule.name} broken by {broke.call}: {broke.rule.says}"
+
+
+def _fail(cell, prop: Property, ops: list, expected: list, actual: list, broke: Broken | None = None,
+          intermittent: bool = False) -> None:
     from parity.generated import graph_repro, repro
 
     pieces = hunks(ops, expected, actual)
     summary = f"generated {prop.name}: {first_difference(ops, expected, actual)}"[:300]
+    if broke is not None:  # the observations agree; the saver's own output broke a rule of LangGraph
+        label, value = broke.entry()
+        pieces = [f"@@ {label}\n+ {value!r}"[:4000]]
+        summary = f"generated {prop.name}: {_broken_summary(broke)}"[:300]
     if intermittent:
         summary += " (intermittent: did not fail again on replay)"
     loop = cell.loop if cell.flavour == "async" else None
@@ -250,9 +298,10 @@ def _fail(cell, prop: Property, ops: list, expected: list, actual: list, intermi
                       seen=len(pieces) and 1, runs=1)
     finding.example = repr(ops)[:20_000]
     finding.examples_run = cell.runs
+    finding.contract = broke and {"kind": broke.rule.kind, "name": broke.rule.name, "call": broke.call}
     finding.known = match_known(finding, cell.session.known_for(finding.backend), [pieces])
     out = cell.session.options.out
-    if out is not None:
+    if out is not None and broke is None:  # a repro compares observations; a broken rule's are the same
         make = graph_repro.script if prop.kind == "graph" else repro.script
         finding.repro = repro.write(Path(out), finding, cell.backend, ops, make)
     cell.finding = finding

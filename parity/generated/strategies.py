@@ -15,9 +15,11 @@ models or dataclasses nested inside a pydantic model (model_dump() makes them di
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import string
+import unicodedata
 
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -28,6 +30,17 @@ INT_MIN, INT_MAX = -(2**63), 2**64 - 1  # msgpack's integer range; JsonPlusSeria
 EDGE_INTS = (0, 1, -1, 2**31, 2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, 2**63, INT_MAX, INT_MIN)
 EDGE_FLOATS = (0.0, -0.0, float("nan"), float("inf"), float("-inf"), 5e-324, -5e-324, 2.2250738585072014e-308,
                1.7976931348623157e308, 0.1, 1 / 3, 2.0**53 + 2)
+# Whole channel values at the edges where stores differ (a top-level primitive can be inlined, e.g. into JSONB, where
+# a nested one is not): every one is tried in every example of the top_values property.
+TOP_EDGES = (float("nan"), float("inf"), float("-inf"), -0.0, 1e20, 7.036890746412971e16, 1.7976931348623157e308,
+             5e-324, 2**63, 2**64 - 1, -(2**63), "\x00", "a\x00b", "")
+# Metadata and filters at list()'s argument edges: None against a missing key, True vs 1, 1 vs 1.0, 0 vs False,
+# nested values, a key no checkpoint has.
+EDGE_METADATA = ({"k": None, "b": True, "i": 1, "f": 1.0, "n": {"x": [1]}},
+                 {"b": 1, "i": True, "f": 1, "z": 0},
+                 {"k": 0, "b": False, "i": 1.0, "n": {"x": [1.0]}, "z": False})
+EDGE_FILTERS = ({"k": None}, {"missing": None}, {"b": True}, {"b": 1}, {"i": 1}, {"i": 1.0}, {"f": 1}, {"z": False},
+                {"z": 0}, {"n": {"x": [1]}}, {"n": {}}, {"missing": 1}, {})
 SPECIALS = (":", "|", " ", "*", "{", "}", "-", ".", "_", "/", "\\", "%", "'", '"', "\t", "\n", "@", "#", "?", "[", "]")
 
 
@@ -122,8 +135,52 @@ def values(max_leaves: int = 12) -> st.SearchStrategy:
                          st.builds(Record, id=st.integers(INT_MIN, 2**63 - 1),
                                    payload=st.one_of(scalars(), st.lists(scalars(), max_size=3),
                                                      st.lists(scalars(), max_size=3).map(tuple))),
-                         messages(children))
+                         messages(children), langgraph_objects(children))
     return st.recursive(scalars(), extend, max_leaves=max_leaves)
+
+
+def langgraph_objects(children: st.SearchStrategy) -> st.SearchStrategy:
+    """LangGraph's own types that cross a saver (parity.generated.fields.STORED), every field filled in some
+    example: Interrupt (value, id, response_schema), Send (node, arg, timeout: a TimeoutPolicy), Command (graph,
+    update, resume, goto), a DeltaChannel's _DeltaSnapshot. tests/test_fields.py fails on an installed field that
+    none of these fills."""
+    from langgraph.types import Command, Interrupt, Send, TimeoutPolicy
+
+    name = st.text(string.ascii_letters + "_", min_size=1, max_size=8)
+    # TimeoutPolicy refuses 0 and below
+    seconds = st.one_of(st.none(), st.floats(0.001, 1e6),
+                        st.timedeltas(dt.timedelta(microseconds=1), dt.timedelta(days=2)))
+    policy = st.builds(TimeoutPolicy, run_timeout=seconds, idle_timeout=seconds,
+                       refresh_on=st.sampled_from(_literal(TimeoutPolicy, "refresh_on") or ("auto",)))
+    timeout = st.one_of(st.none(), policy)
+    send = st.builds(Send, name, children, timeout=timeout)
+    schema = st.one_of(st.none(), st.dictionaries(st.sampled_from(["type", "title", "enum"]), st.text(max_size=6),
+                                                  min_size=1, max_size=2))
+    interrupt = st.builds(Interrupt, children, id=st.text(string.hexdigits, min_size=1, max_size=32),
+                          response_schema=schema)
+    goto = st.one_of(name, send, st.lists(st.one_of(name, send), max_size=2))
+    command = st.builds(Command, graph=st.sampled_from([None, Command.PARENT]),
+                        update=st.one_of(st.none(), st.dictionaries(name, children, max_size=2)),
+                        resume=st.one_of(st.none(), children), goto=goto)
+    return st.one_of(interrupt, send, command, st.builds(_delta_snapshot, children))
+
+
+def _delta_snapshot(value):
+    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
+    return _DeltaSnapshot(value)
+
+
+def _literal(cls: type, field: str) -> tuple:
+    """The values a Literal-typed field of the installed langgraph allows (empty when it is not a Literal)."""
+    import typing
+
+    try:
+        hint = typing.get_type_hints(cls)[field]
+    except Exception:  # an annotation this Python cannot evaluate: the caller's default
+        return ()
+    return tuple(a for a in typing.get_args(hint) if isinstance(a, str)) if typing.get_origin(hint) is typing.Literal \
+        else ()
 
 
 def as_serialized(value):
@@ -137,6 +194,13 @@ def as_serialized(value):
         return Point(as_serialized(value.x), value.label)
     if isinstance(value, Record):
         return Record(id=value.id, payload=as_serialized(value.payload))
+    if type(value).__module__.startswith("langgraph.") and dataclasses.is_dataclass(value):
+        return dataclasses.replace(value, **{f.name: as_serialized(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    if type(value).__name__ == "Send" and type(value).__module__.startswith("langgraph."):
+        return type(value)(value.node, as_serialized(value.arg), timeout=value.timeout)
+    if type(value).__name__ == "_DeltaSnapshot":
+        return type(value)(as_serialized(value.value))
     return value
 
 
@@ -160,14 +224,72 @@ def identifiers() -> st.SearchStrategy[str]:
     return st.one_of(joined, uni, long, st.sampled_from(SPECIALS).map(lambda s: f"a{s}b"))
 
 
+# Two spellings a store may take for one id, each a function of the id: an id and its variant are different ids to
+# LangGraph, and a store that compares them under a collation or a normalisation shares one history between them.
+VARIANTS = {
+    "case": lambda t: t.swapcase(),
+    "composed/decomposed": lambda t: unicodedata.normalize("NFD", t) if unicodedata.normalize("NFD", t) != t
+    else unicodedata.normalize("NFC", t),
+    "trailing space": lambda t: t + " ",
+    "leading space": lambda t: " " + t,
+    "full width": lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
+    "accent dropped": lambda t: "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c)),
+    "emoji presentation": lambda t: t + "\ufe0f",
+}
+# Bases with something for every variant to change: letters of both cases, an accent, an emoji.
+PAIR_BASES = ("Alice@x.com", "José", "t1", "Ünïcødé", "user-1", "❤", "Straße", "ǅemal")
+# Lengths around the limits of common key columns and index entries (VARCHAR(255), 767 and 3072 index bytes ...).
+LIMIT_LENGTHS = (64, 191, 255, 256, 767, 1024, 3072, 4096)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def identity_pairs() -> st.SearchStrategy[list[str]]:
+    """An id and one variant of it that differs only in case, composed vs decomposed accents, a leading or trailing
+    space, full width, a dropped accent or an emoji presentation selector (VARIANTS): never the same id."""
+    base = st.one_of(st.sampled_from(PAIR_BASES), st.text(st.characters(codec="utf-8", exclude_characters="\x00"),
+                                                         min_size=1, max_size=8))
+    return st.builds(_pair, base, st.sampled_from(sorted(VARIANTS)))
+
+
+def _pair(base: str, variant: str) -> list[str]:
+    """[base, its variant]; where the variant changes nothing (no cased letter, no accent...), a trailing space."""
+    other = VARIANTS[variant](base)
+    return [base, other if other != base else base + " "]
+
+
+def kinship(a: str, b: str) -> str | None:
+    """How two different ids are one id to a store that folds, normalises or trims (a VARIANTS name), or None."""
+    if a == b:
+        return None
+    for name, variant in VARIANTS.items():
+        if variant(a) == b or variant(b) == a:
+            return name
+    for name, same in (("case", str.casefold), ("composed/decomposed", lambda t: unicodedata.normalize("NFC", t)),
+                       ("leading or trailing spaces", str.strip),
+                       ("width", lambda t: unicodedata.normalize("NFKC", t))):
+        if same(a) == same(b):
+            return name
+    return None
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def long_identifiers() -> st.SearchStrategy[str]:
+    """Ids as long as a store's key limits, and one past them (LIMIT_LENGTHS), in ASCII and in 2-byte letters."""
+    return st.builds(lambda c, n, extra: (c * (n + extra))[: n + extra], st.sampled_from(["x", "é", "ab:"]),
+                     st.sampled_from(LIMIT_LENGTHS), st.integers(-1, 1))
+
+
 @functools.cache  # built once: building a strategy costs more than drawing from it
 def identifier_families() -> st.SearchStrategy[list[str]]:
-    """Distinct ids that differ only in their separators ("a:b", "a b", "a_b", ...) or not at all after escaping:
-    a store that mangles or splits ids on a separator makes two of them collide."""
+    """Distinct ids that differ only in their separators ("a:b", "a b", "a_b", ...) or not at all after escaping,
+    and in every family one pair that differs only in case, accents, spaces, width or emoji (identity_pairs) and,
+    often, an id as long as a key limit: a store that mangles, splits, folds or truncates ids makes two collide."""
     base = st.lists(st.text(string.ascii_lowercase, min_size=1, max_size=4), min_size=2, max_size=3)
     seps = st.lists(st.sampled_from(SPECIALS), min_size=2, max_size=5, unique=True)
     family = st.builds(lambda parts, ss: [s.join(parts) for s in ss], base, seps)
-    return st.builds(lambda fam, extra: list(dict.fromkeys(fam + extra)), family, st.lists(identifiers(), max_size=3))
+    longs = st.lists(long_identifiers(), max_size=1)
+    return st.builds(lambda pair, fam, extra, long: list(dict.fromkeys(pair + fam + extra + long)), identity_pairs(),
+                     family, st.lists(identifiers(), max_size=2), longs)
 
 
 @functools.cache  # built once: building a strategy costs more than drawing from it
@@ -182,6 +304,25 @@ def json_values(max_leaves: int = 8) -> st.SearchStrategy:
 
 @functools.cache  # built once: building a strategy costs more than drawing from it
 def metadata() -> st.SearchStrategy[dict]:
-    """User metadata of a checkpoint: nested, unicode, big ints, floats, under a few shared keys (so filters hit)."""
-    return st.dictionaries(st.sampled_from(["user", "score", "tags", "n", "ü", "a:b", "step_x"]), json_values(),
+    """User metadata of a checkpoint: nested, unicode, big ints, floats, under a few shared keys (so filters hit),
+    often beside LangGraph's own keys (langgraph_metadata)."""
+    user = st.dictionaries(st.sampled_from(["user", "score", "tags", "n", "ü", "a:b", "step_x"]), json_values(),
                            max_size=4)
+    return st.builds(lambda own, mine: {**own, **mine}, langgraph_metadata(), user)
+
+
+@functools.cache  # built once: building a strategy costs more than drawing from it
+def langgraph_metadata() -> st.SearchStrategy[dict]:
+    """CheckpointMetadata's own keys, each optional: source (the installed Literal's values), step, parents,
+    run_id, counters_since_delta_snapshot (channel -> [updates, supersteps])."""
+    from langgraph.checkpoint.base import CheckpointMetadata
+
+    names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=6)
+    sources = _literal(CheckpointMetadata, "source") or ("input", "loop", "update", "fork")
+    return st.fixed_dictionaries({}, optional={
+        "source": st.sampled_from(sources), "step": st.integers(-1, 10**6),
+        "parents": st.dictionaries(st.one_of(st.just(""), names), st.uuids().map(str), max_size=2),
+        "run_id": st.uuids().map(str),
+        # a 2-element list: how it is persisted and read back ("no native tuple" in JSON, its docstring says)
+        "counters_since_delta_snapshot": st.dictionaries(names, st.lists(st.integers(0, 10**4), min_size=2,
+                                                                         max_size=2), max_size=2)})

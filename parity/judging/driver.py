@@ -16,7 +16,7 @@ class Driver:
         self.backend = backend
         self.flavour = flavour
         self.ctx = ctx
-        self.saver = saver
+        self.saver = trace.watch(saver)  # its own output is judged too (parity.judging.invariants)
         self.trace = trace
         self.is_async = flavour == "async"
         self.last_call = ""  # the API call in progress: names a NotImplementedError (parity.judging.missing_api)
@@ -85,10 +85,10 @@ class Driver:
         ctx = SaverContext(self.ctx.endpoint, self.ctx.scope, self.ctx.options, keep=True)
         if self.is_async:
             async with self.backend.saver("async", ctx) as saver:
-                yield saver
+                yield self.trace.watch(saver)
         else:
             with self.backend.saver("sync", ctx) as saver:
-                yield saver
+                yield self.trace.watch(saver)
 
 
 Scenario = Callable[[Driver], Any]

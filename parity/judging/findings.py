@@ -37,6 +37,8 @@ class Finding:
     example: str | None = None
     examples_run: int | None = None
     repro: str | None = None
+    # A rule of parity.judging.invariants the saver broke: {"kind": "promise"|"convention", "name", "call"}.
+    contract: dict[str, str] | None = None
     id: str = field(default="")
 
     def __post_init__(self) -> None:

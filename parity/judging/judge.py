@@ -9,7 +9,7 @@ import pytest
 from parity.backends.backend import SaverContext
 from parity.judging.driver import Driver, Scenario
 from parity.judging.findings import DivergenceError, Finding, match_known
-from parity.judging import missing_api
+from parity.judging import invariants, missing_api
 from parity.judging.differences import hunks, most_significant, piece_summary
 from parity.judging.trace import Trace, diff, first_difference, nondeterministic_paths
 from parity.backends.builtin import REFERENCE
@@ -26,6 +26,7 @@ async def run_scenario(session, backend, flavour: str, scenario: Scenario, endpo
     else:
         with backend.saver("sync", ctx) as saver:
             await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
+    invariants.record(trace, backend.capabilities)  # the saver's own output against LangGraph's promises
     return trace
 
 
@@ -51,6 +52,10 @@ async def reference_trace(session, flavour: str, scenario: Scenario, name: str, 
         raised = [v for label, v in trace.entries if label == "raised"]
         if raised:
             pytest.fail(f"scenario {name} fails on the reference backend itself: {raised[0]}", pytrace=False)
+        broke = invariants.headline(trace.entries)
+        if broke:  # InMemorySaver keeps every rule (tests/test_invariants.py): a rule or the installed one is wrong
+            pytest.fail(f"scenario {name}: the reference itself breaks a rule of parity.judging.invariants: "
+                        f"{broke[0]}", pytrace=False)
         if twice:  # a second run: what differs between the reference's own runs is the scenario's, not a divergence
             again = await run_scenario(session, ref, flavour, scenario, None, options, ignore)
             paths = nondeterministic_paths(trace, again)
@@ -91,6 +96,8 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
     finding = Finding(cell.backend.name, cell.flavour, cell.loop if cell.flavour == "async" else None, name,
                       claim, headline(actuals[0], hunk_sets[0], diffs[0], cell.flavour), diffs[0],
                       seen=len(diffs), runs=cell.repeat, workload=cell.workload)
+    broke = invariants.headline(actuals[0].entries)
+    finding.contract = broke[1] if broke else None
     finding.known = match_known(finding, cell.session.known_for(finding.backend), hunk_sets)
     if finding.partly_explained:  # the summary names what fails the cell, not the symptom already listed
         unexplained = finding.partly_explained["unexplained"]
@@ -109,6 +116,9 @@ def headline(actual: Trace, pieces: list[str], diff_text: str, flavour: str) -> 
     missing = missing_api.headline(actual.entries, flavour)
     if missing:
         return missing
+    broke = invariants.headline(actual.entries)  # a broken promise is the cause of what else differs
+    if broke:
+        return broke[0]
     top = most_significant(pieces)
     return piece_summary(top) if top else first_difference(diff_text)
 

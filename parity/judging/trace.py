@@ -12,6 +12,8 @@ import re
 import uuid
 from typing import Any
 
+from parity.judging.calls import Calls
+
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 # A uuid inside a longer string, e.g. a subgraph's checkpoint_ns "child:<task id>" or a checkpoint_map key.
 EMBEDDED_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -191,6 +193,11 @@ class Trace:
     def __init__(self, ignored: tuple[str, ...] = ()) -> None:
         self.entries: list[tuple[str, Any]] = []
         self.normalise = Normaliser(ignored)
+        self.calls = Calls()  # the saver calls of the run, as they passed (parity.judging.invariants reads them)
+
+    def watch(self, saver: Any) -> Any:
+        """The saver, recording its calls into this trace's `calls`."""
+        return self.calls.watch(saver)
 
     def add(self, label: str, value: Any) -> Any:
         self.entries.append((label, self.normalise(value)))

@@ -152,11 +152,19 @@ def _findings(doc: dict[str, Any]) -> str:
     if not findings:
         return f"{head}\n\n_no divergences found_" if rows(doc, "cells") else f"{head}\n\n_{NOT_MEASURED}_"
     groups = group_findings(findings)
-    out = [head, "", f"_{len(groups)} distinct differences (cells whose most significant difference is the same are one item)_", ""]
+    # Conventions (what every official saver does, no sentence promises) are reported apart, after the rest.
+    conventions = [g for g in groups if (g[0].get("contract") or {}).get("kind") == "convention"]
+    groups = [g for g in groups if g not in conventions]
+    out = [head, "", f"_{len(groups) + len(conventions)} distinct differences (cells whose most significant difference is the same are one item)_", ""]
     for group in groups[:MAX_FINDINGS]:
         out.append(_finding(group))
     if len(groups) > MAX_FINDINGS:
         out.append(f"\n_{len(groups) - MAX_FINDINGS} more differences in report.html_")
+    if conventions:
+        out += ["", f"#### Conventions not followed ({len(conventions)})", "",
+                "_what every official saver does and no sentence of LangGraph promises, checked where a capability "
+                "declares it (docs/judging.md)_", ""]
+        out += [_finding(group) for group in conventions[:MAX_FINDINGS]]
     return "\n".join(out)
 
 

@@ -168,6 +168,9 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str], names: dict[str, 
     anchors = "".join(f'<span id="{esc(anchor(g.get("id")))}"></span>' for g in group[1:])
     known = f.get("known") if isinstance(f.get("known"), dict) else None
     badge = '<span class="tag tag-known">known divergence</span>' if known else '<span class="tag tag-new">new</span>'
+    contract = f.get("contract") if isinstance(f.get("contract"), dict) else None
+    if contract:  # a rule of LangGraph broken on the saver's own output: a promise, or a convention (reported apart)
+        badge += f' <span class="tag">{"broken promise" if contract.get("kind") == "promise" else "convention"}</span>'
     seen = esc(seen_text(group))
     note = ""
     if known:
