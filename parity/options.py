@@ -20,7 +20,7 @@ from parity.servers.pool import PROVIDERS
 from parity.service import plan as service_plan
 
 SUITE = ("run", "check")  # the commands that run the suite through pytest
-SERVER = ("doctor", "replay") + SUITE  # options about where servers and savers come from: every command that uses them
+SERVER = ("doctor", "replay", "langgraph-tests") + SUITE  # options about where servers and savers come from: every command that uses them
 DEFAULT_CELL_TIMEOUT_S = 120.0  # a compat cell runs in well under a second here; minutes mean a hang
 
 

@@ -1,4 +1,4 @@
-"""`parity doctor | run | report | merge | gate | compare | migrate | check | init | shadow | replay`: thin commands over the plugin and the results document."""
+"""`parity doctor | run | report | merge | gate | compare | migrate | check | init | shadow | replay | langgraph-tests`: thin commands over the plugin and the results document."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sys
 
 from parity.errors import ParityUsageError
 
-COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "migrate", "check", "init", "shadow", "replay")
+COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "migrate", "check", "init", "shadow", "replay",
+            "langgraph-tests")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +53,9 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _dispatch(command: str, rest: list[str]) -> int:
+    if command == "langgraph-tests":
+        from parity.cli.langgraph_tests import main_langgraph_tests
+        return main_langgraph_tests(rest)
     if command == "replay":
         from parity.cli.replay import main_replay
         return main_replay(rest)

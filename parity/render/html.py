@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from parity import platforms
-from parity.render import charts, merged, service, shadow_cost, tables, traffic
+from parity.render import charts, langgraph_tests, merged, service, shadow_cost, tables, traffic
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
@@ -55,6 +55,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         out.append(("service", "Your service under load", service.html))
     if isinstance(doc.get("replay"), dict):
         out.append(("replay", "Your traffic: replay of recorded threads", lambda d, w: traffic.replay_html(d)))
+    if isinstance(doc.get("langgraph_tests"), dict):
+        out.append(("langgraph-tests", "LangGraph's own tests", lambda d, w: langgraph_tests.langgraph_tests_html(d)))
     if "history" in doc:
         out.append(("trend", "Trend across runs", _trend))
     return out
