@@ -13,6 +13,7 @@ except ImportError:  # Python 3.10
 
 from parity import layout, results
 from parity.errors import ParityUsageError
+from parity.langgraph_tests import gate as lgt_gate
 from parity.shadow.summary import dropped, mean_ratios, reads_compared
 from parity.verdicts import CLAIM_IDS, VERDICTS
 
@@ -42,6 +43,7 @@ class Policy:
     must_be: dict[str, tuple[str, ...]] = field(default_factory=dict)
     shadow: dict[str, Any] | None = None  # the [shadow] table: limits on ShadowSaver recordings (see SECTIONS)
     replay: dict[str, Any] | None = None  # the [replay] table: limits on `parity replay` (see SECTIONS)
+    langgraph_tests: dict[str, Any] | None = None  # [langgraph_tests]: parity/langgraph_tests/gate.py
 
 
 # ---- policy loading -----------------------------------------------------------------------------------
@@ -96,6 +98,10 @@ SECTIONS: dict[str, Spec] = {
                "max_errored_threads": (_count, "an integer >= 0"),
                "min_threads": (_count, "an integer >= 0"),
                "max_read_ratio_ci_low": (_num, "a number")},
+    # Limits on the `langgraph_tests` section (`parity langgraph-tests`); a run without one fails the gate.
+    "langgraph_tests": {"backends": (_strs, "a list of strings"), "max_failures": (_count, "an integer >= 0"),
+                        "allow_expected": (lambda v: isinstance(v, bool), "true or false"),
+                        "mode": (lambda v: v in ("quick", "full"), '"quick" or "full"')},
 }
 RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"),
                     "payload": (lambda v: _str(v) or _count(v), "a string or an integer"),
@@ -132,13 +138,15 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
             raise bad(f"[{name}] must be a table")
         _check_keys(value, SECTIONS[name], f"[{name}]", bad)
     if not data:
-        raise bad("no checks configured (add [compat], [performance], [durability], [claims], [shadow] or [replay])")
+        raise bad("no checks configured (add [compat], [performance], [durability], [claims], [shadow], [replay] or "
+                  "[langgraph_tests])")
     return Policy(source=source, compat=_compat(data.get("compat")), ratios=_ratio_rules(data.get("performance"), bad),
                   durability=_durability(data.get("durability"), bad),
                   must_not_be=_verdicts(data.get("claims", {}).get("must_not_be", {}), "must_not_be", bad),
                   must_be=_verdicts(data.get("claims", {}).get("must_be", {}), "must_be", bad),
                   shadow=_shadow(data.get("shadow")),
-                  replay=None if "replay" not in data else {"min_threads": 1, **data["replay"]})
+                  replay=None if "replay" not in data else {"min_threads": 1, **data["replay"]},
+                  langgraph_tests=lgt_gate.rule(data.get("langgraph_tests")))
 
 
 def _check_keys(table: dict[str, Any], spec: Spec, where: str, bad: Callable[[str], ParityUsageError]) -> None:
@@ -226,6 +234,8 @@ def run_gate(doc: dict[str, Any], policy: Policy | dict[str, Any]) -> tuple[bool
         reasons += _capped(_check_shadow(doc, policy.shadow))
     if policy.replay is not None:
         reasons += _capped(_check_replay(doc, policy.replay))
+    if policy.langgraph_tests is not None:
+        reasons += _capped(lgt_gate.check(doc, policy.langgraph_tests))
     return (not reasons, reasons)
 
 
@@ -258,6 +268,8 @@ def describe_policy(policy: Policy) -> list[str]:
     if policy.replay is not None:
         limits = ", ".join(f"{k} {v}" for k, v in policy.replay.items() if k != "backends")
         out.append(f"replay on {', '.join(policy.replay.get('backends') or ['every target'])}: {limits}")
+    if policy.langgraph_tests is not None:
+        out.append(lgt_gate.describe(policy.langgraph_tests))
     return out
 
 

@@ -87,7 +87,7 @@ def check(sources: list[Source], out: Path, allow_partial: bool) -> list[str]:
             raise ParityUsageError(f"{seen[s.run_id].path} and {s.path} are the same run ({s.run_id})",
                                    "give each run once")
         seen[s.run_id] = s
-    missing = _shard_gaps(sources)
+    missing = _shard_gaps(sources) + _langgraph_tests_gaps(sources)
     _no_cell_twice(sources)
     if missing and not allow_partial:
         raise ParityUsageError(f"missing shards: {', '.join(missing)}",
@@ -185,7 +185,20 @@ def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, 
     from parity.incomplete import apply
 
     apply(doc)  # errored cells of any run: no verdict from them, and the report says so first
+    lgt = [d["langgraph_tests"] for d in docs if isinstance(d.get("langgraph_tests"), dict)]
+    if lgt:  # `parity langgraph-tests` shards (or runs on other savers): one section, findings derived again
+        from parity.langgraph_tests.section import merge_sections
+
+        doc["langgraph_tests"] = merge_sections(lgt)
     return doc
+
+
+def _langgraph_tests_gaps(sources: list[Source]) -> list[str]:
+    from parity.langgraph_tests.section import missing_shards
+
+    shards = [sh for s in sources if isinstance(s.doc.get("langgraph_tests"), dict)
+              for sh in s.doc["langgraph_tests"].get("shards") or []]
+    return [f"langgraph-tests shard {k}" for k in missing_shards(shards)]
 
 
 def _row_sections(docs: list[dict[str, Any]]) -> list[str]:

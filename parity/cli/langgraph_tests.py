@@ -37,6 +37,8 @@ def parser() -> Parser:
     p.add_argument("--install-test-deps", action="store_true",
                    help="make the tests' own venv (langgraph's `test` dependency group, pinned to this environment's "
                         "versions) when it is missing, in the user cache")
+    p.add_argument("--prepare", action="store_true", help="only fetch the sdist and make the tests' venv (with "
+                   "--install-test-deps), run nothing: a CI step that warms the cache")
     p.add_argument("--out", metavar="DIR", help="results.json and report here (default reports/langgraph-tests-<run "
                    "id>; an existing results.json keeps its other sections)")
     add_cli_options(p, "langgraph-tests")
@@ -66,6 +68,9 @@ def main_langgraph_tests(argv: list[str]) -> int:
                                "langgraph version; about a minute or two)")
     if missing:
         testenv.create(version, requirements)
+    if args.prepare:
+        print(f"langgraph-tests: langgraph {version}'s tests and their venv are ready in {sdist.version_dir(version)}")
+        return 0
     files = _files(src, args, shard)
     return _run(args, version, src, files, shard, server_config, registry, backends)
 

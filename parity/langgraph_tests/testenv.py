@@ -41,14 +41,18 @@ def pins(requirements: list[str]) -> dict[str, str]:
     version (uvloop==0.22.1: the tests ask for that one) and editable or local installs (not on the index)."""
     group = {_canon(r.name): r for r in map(_parsed, requirements) if r is not None}
     out: dict[str, str] = {}
+    local: set[str] = set()
     for dist in metadata.distributions():
         name = _canon(dist.metadata["Name"] or "")
-        if not name or name in out or _is_local(dist):
+        if _is_local(dist):
+            local.add(name)  # one copy of it is editable or local (the suite itself, from a checkout): never pinned
+        if not name or name in out:
             continue
         req = group.get(name)
         if req is not None and req.specifier and not req.specifier.contains(dist.version, prereleases=True):
             continue
         out[name] = dist.version
+    out = {k: v for k, v in out.items() if k not in local}
     return dict(sorted(out.items()))
 
 
@@ -136,7 +140,7 @@ def _canon(name: str) -> str:
 def _is_local(dist) -> bool:
     """Editable or installed from a local path: pip could not fetch that version from the index."""
     try:
-        direct = dist.read_text("direct_url.json")
+        direct = dist.read_text("direct_url.json") or ""
     except OSError:
         return False
-    return bool(direct) and ('"dir_info"' in direct or direct.strip().startswith('{"url": "file:'))
+    return '"dir_info"' in direct or '"url": "file:' in direct

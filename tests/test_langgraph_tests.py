@@ -1,0 +1,236 @@
+"""`parity langgraph-tests`: LangGraph's own checkpointer tests on each saver beside InMemorySaver.
+
+The analysis (ids, differential, causes, shards, gate) is tested on outcome lines; the command on a fake sdist for
+its bad input, and for real on the --quick subset of the installed langgraph's tests when their venv is cached
+(`make test` prepares it: `parity langgraph-tests --prepare --install-test-deps`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from parity.cli import main
+from parity.errors import ParityUsageError
+from parity.gate import parse_policy, run_gate
+from parity.langgraph_tests import causes, section, testenv
+from parity.langgraph_tests.savers import param_id, split_id
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ["memory", "redis", "redis-shallow", "postgres"]
+
+
+def line(test: str, saver: str, outcome: str = "passed", run: int = 1, **failure) -> dict:
+    nodeid = test.replace("@", param_id(saver))
+    out = {"nodeid": nodeid, "file": nodeid.split("::")[0], "run": run, "outcome": outcome}
+    if failure:
+        out["failure"] = failure
+    return out
+
+
+def test_saver_ids_are_split_out_of_langgraph_test_ids_longest_name_first():
+    assert split_id("tests/t.py::test_x[sync-@redis-shallow]", NAMES) == ("tests/t.py::test_x[sync-@]", "redis-shallow")
+    assert split_id("tests/t.py::test_x[@redis]", NAMES) == ("tests/t.py::test_x[@]", "redis")
+    assert split_id("tests/t.py::test_x[@memory-raw_dict]", NAMES) == ("tests/t.py::test_x[@-raw_dict]", "memory")
+    assert split_id("tests/t.py::test_x[memory]", NAMES) is None  # LangGraph's own ids (e.g. cache=memory) stay
+
+
+def _lines():
+    fail = {"type": "KeyError", "message": "KeyError: 'checkpoint_ns' at 0x7f3a", "saver_call": "RedisSaver.put_writes"}
+    return [
+        *[line("tests/a.py::test_ok[@]", s) for s in ("memory", "redis", "postgres")],
+        line("tests/a.py::test_one[@]", "memory"), line("tests/a.py::test_one[@]", "postgres"),
+        line("tests/a.py::test_one[@]", "redis", "failed", **fail),
+        line("tests/a.py::test_two[@]", "memory"), line("tests/a.py::test_two[@]", "postgres"),
+        line("tests/a.py::test_two[@]", "redis", "error", **{**fail, "message": "KeyError: 'checkpoint_ns' at 0x11"}),
+        # fails on memory too: the tests' skew, never the saver's
+        *[line("tests/a.py::test_skew[@]", s, "failed", type="ImportError", message="no module x")
+          for s in ("memory", "redis", "postgres")],
+        line("tests/a.py::test_skip[@]", "redis", "skipped"),
+    ]
+
+
+def test_failures_only_on_a_saver_are_findings_grouped_by_cause_and_memory_failures_are_skew():
+    rows = causes.tally(_lines(), NAMES)
+    derived = causes.derive(rows, [])
+    [finding] = derived["findings"]
+    assert finding["backend"] == "redis"
+    assert finding["cause"] == "KeyError in RedisSaver.put_writes: '<n>' at <addr>".replace("'<n>'", "'checkpoint_ns'")
+    assert finding["tests"] == ["tests/a.py::test_one[@]", "tests/a.py::test_two[@]"]
+    assert finding["expected"] is None and not finding["intermittent"]
+    assert [s["test"] for s in derived["skew"]] == ["tests/a.py::test_skew[@]"]
+    by = {b["backend"]: b for b in derived["backends"]}
+    assert (by["redis"]["failed"], by["redis"]["skew"], by["redis"]["skipped"], by["redis"]["passed"]) == (2, 1, 1, 1)
+    assert (by["postgres"]["failed"], by["postgres"]["skew"], by["postgres"]["passed"]) == (0, 1, 3)
+
+
+def test_repeated_runs_give_a_failure_rate_and_an_intermittent_mark():
+    fail = {"type": "AssertionError", "message": "assert 1 == 2", "statement": "assert len(history) == 3"}
+    lines = [line("tests/a.py::test_race[@]", "memory", run=k) for k in (1, 2, 3)]
+    lines += [line("tests/a.py::test_race[@]", "redis", "failed" if k == 2 else "passed", run=k, **fail)
+              for k in (1, 2, 3)]
+    [finding] = causes.derive(causes.tally(lines, NAMES), [])["findings"]
+    assert (finding["failures"], finding["runs"], finding["intermittent"]) == (1, 3, True)
+    assert finding["cause"] == "AssertionError: assert len(history) == <n>"  # the assert statement, not its values
+
+
+def test_a_reviewed_cause_applies_to_the_builtin_savers_it_names_only():
+    expected = [{"id": "redis-x", "backends": ["redis"], "match": r"KeyError in RedisSaver\.put_writes",
+                 "explanation": "why", "upstream_check": "compat/upstream_checks/x.py"}]
+    rows = causes.tally(_lines(), NAMES)
+    [finding] = causes.derive(rows, expected)["findings"]
+    assert finding["expected"] == "redis-x" and finding["upstream_check"].endswith("x.py")
+    as_third_party = [{**e, "backends": []} for e in expected]  # what expected_for gives a saver not built in
+    assert causes.derive(rows, as_third_party)["findings"][0]["expected"] is None
+
+
+def test_every_reviewed_cause_is_complete_and_has_its_upstream_check():
+    table = section.load_expected()
+    for cause in table:
+        assert {"id", "backends", "match", "explanation", "upstream_check"} <= set(cause), cause
+        re.compile(cause["match"])
+        assert (ROOT / cause["upstream_check"]).is_file(), cause["upstream_check"]
+    assert len({c["id"] for c in table}) == len(table)
+
+
+def _section(shard=None, lines=None):
+    rows = causes.tally(lines or _lines(), NAMES)
+    return section.build(version="1.2.24", mode="quick", files=["tests/a.py"], repeat=1, shard=shard, rows=rows,
+                         backends=[{"backend": "redis"}, {"backend": "postgres"}], not_run=[], seconds=1.0,
+                         builtin={"redis", "postgres"})
+
+
+def test_the_section_is_schema_valid_and_shards_merge_into_the_same_findings():
+    from parity import results
+    from parity.results_schema import validate
+
+    whole = _section()
+    doc = results.new_document()
+    doc["langgraph_tests"] = whole
+    validate(doc)
+    a_lines = [ln for ln in _lines() if "test_one" in ln["nodeid"] or "test_ok" in ln["nodeid"]]
+    b_lines = [ln for ln in _lines() if ln not in a_lines]
+    merged = section.merge_sections([_section({"index": 1, "count": 2}, a_lines),
+                                     _section({"index": 2, "count": 2}, b_lines)])
+    assert merged["findings"][0]["tests"] == whole["findings"][0]["tests"]
+    assert {b["backend"]: b["passed"] for b in merged["backends"]} == {b["backend"]: b["passed"] for b in whole["backends"]}
+    assert merged["missing_shards"] == []
+    assert section.merge_sections([_section({"index": 1, "count": 2}, a_lines)])["missing_shards"] == ["2/2"]
+    other = {**_section(), "langgraph_version": "1.3.0"}
+    with pytest.raises(ParityUsageError, match="different langgraph versions"):
+        section.merge_sections([whole, other])
+
+
+def test_gate_fails_on_failures_beyond_the_reviewed_causes_and_on_a_run_without_the_section():
+    doc = {"langgraph_tests": _section()}
+    ok, reasons = run_gate(doc, {"langgraph_tests": {"backends": ["postgres"]}})
+    assert ok, reasons
+    ok, reasons = run_gate(doc, {"langgraph_tests": {"backends": ["redis"]}})
+    assert not ok and "2 tests fail on redis only" in reasons[0]
+    assert run_gate(doc, {"langgraph_tests": {"backends": ["redis"], "max_failures": 2}})[0]
+    ok, reasons = run_gate(doc, {"langgraph_tests": {"backends": ["sqlite"]}})
+    assert not ok and "sqlite did not run" in reasons[0]
+    ok, reasons = run_gate({}, {"langgraph_tests": {}})
+    assert not ok and "no langgraph_tests section" in reasons[0]
+    with pytest.raises(ParityUsageError, match=r"langgraph_tests\]\.max_failures must be an integer"):
+        parse_policy({"langgraph_tests": {"max_failures": -1}})
+
+
+def _fake_sdist(cache: Path, version: str) -> Path:
+    src = cache / version / f"langgraph-{version}"
+    (src / "tests").mkdir(parents=True)
+    (src / "tests" / "conftest.py").write_text("# sync_checkpointer\n")
+    (src / "tests" / "test_a.py").write_text("def test_a(sync_checkpointer): pass\n")
+    (src / "pyproject.toml").write_text('[dependency-groups]\ntest = ["pytest", "surely-not-installed-pkg>=1"]\n')
+    return src
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--repeat", "0"], "--repeat 0: need at least 1"),
+    (["--timeout", "0"], "--timeout 0: need more than 0 seconds"),
+    (["--shard", "3/2"], "--shard 3/2: expected K/N"),
+    (["--backend", "nope"], "unknown backend 'nope'"),
+    (["--backend", "memory"], "no saver to test besides memory"),
+    (["--parity-saver", "x"], "is not NAME=module:factory"),
+])
+def test_bad_input_is_one_line_exit_2(capsys, args, words):
+    assert main(["langgraph-tests", *args]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_without_its_venv_the_command_names_what_is_missing_and_exits_2(tmp_path, monkeypatch, capsys):
+    from importlib import metadata
+
+    _fake_sdist(tmp_path, metadata.version("langgraph"))
+    monkeypatch.setenv("PARITY_LANGGRAPH_TESTS_CACHE", str(tmp_path))
+    assert main(["langgraph-tests", "--backend", "sqlite"]) == 2
+    err = capsys.readouterr().err
+    assert "no test venv for langgraph" in err and "surely-not-installed-pkg>=1" in err
+    assert "--install-test-deps" in err and err.count("\n") == 1
+    assert "pytest " not in err.split("group:")[1]  # what is installed here is not named as missing
+
+
+def test_pins_keep_this_environments_versions_except_what_the_group_pins_otherwise():
+    from importlib import metadata
+
+    have = metadata.version("uvloop")
+    pins = testenv.pins([f"uvloop!={have}", "pytest"])
+    assert "uvloop" not in pins  # the group wants another uvloop: its pin wins, in its own venv
+    assert pins["pytest"] == metadata.version("pytest") and pins["langgraph"] == metadata.version("langgraph")
+    assert "checkpoint-parity" not in pins  # an editable install is not on the index
+
+
+# ---- the real thing: LangGraph's own tests, --quick, on the built-in savers ------------------------------------------
+
+def _venv_ready() -> str | None:
+    from parity.langgraph_tests import sdist
+
+    version = sdist.installed_version()
+    src = sdist.source_dir(version)
+    if not (src / "tests" / "conftest.py").is_file():
+        return f"langgraph {version}'s sdist is not in {sdist.cache_root()}"
+    missing = testenv.missing(version, sdist.test_requirements(src))
+    return missing[0] if missing else None
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    why = _venv_ready()
+    if why:
+        pytest.skip(f"{why}; `make test` prepares it (parity langgraph-tests --prepare --install-test-deps)")
+    out = tmp_path_factory.mktemp("lgt")
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "parity.cli", "langgraph-tests", "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    return proc, out, time.monotonic() - started
+
+
+def test_quick_subset_runs_on_every_builtin_saver_and_every_difference_is_a_reviewed_cause(quick_run):
+    from parity.cli.langgraph_tests import QUICK
+    from parity.results_schema import validate
+
+    proc, out, seconds = quick_run
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for f in QUICK:
+        assert re.search(rf"^langgraph-tests: run 1: {re.escape(f)}: ", proc.stdout, re.M), (f, proc.stdout[-2000:])
+    doc = json.loads((out / "results.json").read_text())
+    validate(doc)
+    lgt = doc["langgraph_tests"]
+    ran = {b["backend"]: b for b in lgt["backends"]}
+    assert set(ran) == {"memory", "redis", "postgres", "sqlite"}
+    assert all(b["tests"] > 50 for b in ran.values()), ran
+    assert not lgt["skew"], f"tests failing on InMemorySaver too: {[s['test'] for s in lgt['skew']]}"
+    new = [(f["backend"], f["cause"], f["tests"][:3]) for f in lgt["findings"] if not f["expected"]]
+    assert not new, f"differences not in parity/langgraph_tests/expected.toml: {new}"
+    clean = {b for b in ("postgres", "sqlite") if not ran[b]["failed"]}
+    assert clean == {"postgres", "sqlite"}, ran
+    assert "LangGraph's own tests" in (out / "report.html").read_text()
+    print(f"quick subset: {seconds:.0f} s, load {os.getloadavg()}")
