@@ -38,8 +38,9 @@ def line(test: str, saver: str, outcome: str = "passed", run: int = 1, **failure
 def test_saver_ids_are_split_out_of_langgraph_test_ids_longest_name_first():
     assert split_id("tests/t.py::test_x[sync-@redis-shallow]", NAMES) == ("tests/t.py::test_x[sync-@]", "redis-shallow")
     assert split_id("tests/t.py::test_x[@redis]", NAMES) == ("tests/t.py::test_x[@]", "redis")
-    assert split_id("tests/t.py::test_x[@memory-raw_dict]", NAMES) == ("tests/t.py::test_x[@-raw_dict]", "memory")
-    assert split_id("tests/t.py::test_x[memory]", NAMES) is None  # LangGraph's own ids (e.g. cache=memory) stay
+    # InMemorySaver keeps LangGraph's own id, so its syrupy snapshots (named test_x[memory]) are found
+    assert split_id("tests/t.py::test_x[memory-raw_dict]", NAMES) == ("tests/t.py::test_x[@-raw_dict]", "memory")
+    assert split_id("tests/t.py::test_x[sqlite]", NAMES) is None
 
 
 def _lines():
@@ -82,11 +83,15 @@ def test_repeated_runs_give_a_failure_rate_and_an_intermittent_mark():
 
 
 def test_a_reviewed_cause_applies_to_the_builtin_savers_it_names_only():
-    expected = [{"id": "redis-x", "backends": ["redis"], "match": r"KeyError in RedisSaver\.put_writes",
+    expected = [{"id": "redis-x", "title": "put_writes loses the namespace", "backends": ["redis"],
+                 "match": r"KeyError in RedisSaver\.put_writes", "tests": ["tests/a.py::*"],
                  "explanation": "why", "upstream_check": "compat/upstream_checks/x.py"}]
     rows = causes.tally(_lines(), NAMES)
     [finding] = causes.derive(rows, expected)["findings"]
     assert finding["expected"] == "redis-x" and finding["upstream_check"].endswith("x.py")
+    assert finding["cause"] == "put_writes loses the namespace"
+    elsewhere = [{**expected[0], "tests": ["tests/b.py::*"]}]  # the cause claims other tests only
+    assert causes.derive(rows, elsewhere)["findings"][0]["expected"] is None
     as_third_party = [{**e, "backends": []} for e in expected]  # what expected_for gives a saver not built in
     assert causes.derive(rows, as_third_party)["findings"][0]["expected"] is None
 
@@ -94,8 +99,8 @@ def test_a_reviewed_cause_applies_to_the_builtin_savers_it_names_only():
 def test_every_reviewed_cause_is_complete_and_has_its_upstream_check():
     table = section.load_expected()
     for cause in table:
-        assert {"id", "backends", "match", "explanation", "upstream_check"} <= set(cause), cause
-        re.compile(cause["match"])
+        assert {"id", "title", "backends", "tests", "explanation", "upstream_check"} <= set(cause), cause
+        re.compile(cause.get("match") or "")
         assert (ROOT / cause["upstream_check"]).is_file(), cause["upstream_check"]
     assert len({c["id"] for c in table}) == len(table)
 

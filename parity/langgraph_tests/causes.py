@@ -7,6 +7,7 @@ failure came through the saver's own code) and the message's first line with ids
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from typing import Any
 
@@ -25,7 +26,8 @@ def tally(lines: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]
     """One row per (test, saver): how many runs, how many failed or errored, skipped, the first failure."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for line in lines:
-        split = split_id(str(line.get("nodeid", "")), names)
+        split = (line["test"], line["saver"]) if line.get("test") and line.get("saver") in names \
+            else split_id(str(line.get("nodeid", "")), names)
         if split is None:
             continue
         test, backend = split
@@ -56,7 +58,10 @@ def signature(failure: dict[str, Any]) -> str:
 
 
 def derive(rows: list[dict[str, Any]], expected: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts per backend, the findings grouped by cause, and the version skew (failing on memory too)."""
+    """Counts per backend, the findings grouped by cause, and the version skew (failing on memory too).
+
+    A failing test a reviewed cause claims (expected.toml: its backend, its test pattern, its message pattern) is
+    grouped under that cause whatever its assert line; any other groups by its own signature, as not reviewed."""
     memory_failed = {r["test"] for r in rows if r["backend"] == MEMORY and r["failed"]}
     backends = sorted({r["backend"] for r in rows} - {MEMORY})
     causes: dict[tuple[str, str], dict[str, Any]] = {}
@@ -71,18 +76,20 @@ def derive(rows: list[dict[str, Any]], expected: list[dict[str, Any]]) -> dict[s
                 s["failure"] = r["failure"]
             continue
         sig = signature(r["failure"])
-        c = causes.setdefault((r["backend"], sig), {"backend": r["backend"], "cause": sig, "tests": [],
-                                                    "test_count": 0, "failures": 0, "runs": 0,
-                                                    "example": r["failure"]})
+        known = reviewed(r["backend"], r["test"], sig, expected)
+        key = (r["backend"], known["id"] if known else sig)
+        c = causes.setdefault(key, {"backend": r["backend"], "cause": known["title"] if known else sig, "tests": [],
+                                    "test_count": 0, "failures": 0, "runs": 0, "example": r["failure"],
+                                    **_expected_fields(known)})
         c["test_count"] += 1
         c["failures"] += r["failed"]
         c["runs"] += r["runs"]
         if len(c["tests"]) < EXAMPLE_TESTS:
             c["tests"].append(r["test"])
-    findings = sorted(causes.values(), key=lambda c: (c["backend"], -c["test_count"], c["cause"]))
+    findings = sorted(causes.values(), key=lambda c: (c["backend"], c["expected"] is not None, -c["test_count"],
+                                                      c["cause"]))
     for f in findings:
         f["intermittent"] = f["failures"] < f["runs"]
-        f.update(match_expected(f, expected))
     return {"backends": [_counts(rows, b, memory_failed) for b in [MEMORY] + backends],
             "findings": findings, "skew": sorted(skew.values(), key=lambda s: s["test"])}
 
@@ -96,11 +103,19 @@ def _counts(rows: list[dict[str, Any]], backend: str, memory_failed: set[str]) -
             "skipped": sum(1 for r in mine if not r["failed"] and r["skipped"] == r["runs"])}
 
 
-def match_expected(finding: dict[str, Any], expected: list[dict[str, Any]]) -> dict[str, Any]:
-    """The reviewed cause this finding is (expected.toml), or expected None: a new difference to look at."""
+def reviewed(backend: str, test: str, sig: str, expected: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The reviewed cause (expected.toml) that claims this failing test on this backend, or None."""
     for e in expected:
-        if finding["backend"] not in e["backends"]:
+        if backend not in e["backends"]:
             continue
-        if re.search(e["match"], finding["cause"]):
-            return {"expected": e["id"], "explanation": e["explanation"], "upstream_check": e.get("upstream_check")}
-    return {"expected": None}
+        if e.get("tests") and not any(fnmatch.fnmatchcase(test, pat) for pat in e["tests"]):
+            continue
+        if re.search(e.get("match") or "", sig):
+            return e
+    return None
+
+
+def _expected_fields(known: dict[str, Any] | None) -> dict[str, Any]:
+    if known is None:
+        return {"expected": None}
+    return {"expected": known["id"], "explanation": known["explanation"], "upstream_check": known.get("upstream_check")}

@@ -118,10 +118,31 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError("langgraph-tests: tests/conftest.py has neither sync_checkpointer nor "
                                 "async_checkpointer as the suite expects; this langgraph version's tests changed")
     keep = [i for i in items if _saver_of(i) is not None]
+    _keys(keep)
     config.hook.pytest_deselected(items=[i for i in items if _saver_of(i) is None])
     items[:] = keep
     for i in keep:
         RUN.remaining[i.location[0]] = RUN.remaining.get(i.location[0], 0) + 1
+
+
+KEY = pytest.StashKey[str]()
+
+
+def _keys(items: list[pytest.Item]) -> None:
+    """Each item's test key (its id with the saver's entry replaced by "@"). The saver's entry is the one equal to
+    its id; when two entries are (InMemorySaver's "memory" beside LangGraph's cache fixture's "memory"), its position
+    is the one another saver's unambiguous item of the same test has."""
+    positions: dict[str, int] = {}
+    for item in items:
+        ids = list(getattr(item.callspec, "_idlist", []) or item.callspec.id.split("-"))
+        hits = [k for k, part in enumerate(ids) if part == savers.param_id(_saver_of(item))]
+        if len(hits) == 1:
+            positions.setdefault(item.nodeid.split("[", 1)[0], hits[0])
+    for item in items:
+        ids = list(getattr(item.callspec, "_idlist", []) or item.callspec.id.split("-"))
+        hits = [k for k, part in enumerate(ids) if part == savers.param_id(_saver_of(item))]
+        where = hits[0] if len(hits) == 1 else positions.get(item.nodeid.split("[", 1)[0], hits[0] if hits else -1)
+        item.stash[KEY] = savers.test_key(item.nodeid, ids, where)
 
 
 def _saver_of(item: pytest.Item) -> str | None:
@@ -137,6 +158,8 @@ def _saver_of(item: pytest.Item) -> str | None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    if RUN is not None and call.when == "setup":
+        RUN.records.setdefault(item.nodeid, {}).update(test=item.stash.get(KEY, None), saver=_saver_of(item))
     if RUN is not None and report.failed and call.excinfo is not None:
         rec = RUN.records.setdefault(item.nodeid, {})
         rec.setdefault("failure", {**describe(call.excinfo, item.stash.get(SAVER_KEY, None),
@@ -164,8 +187,8 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
     if RUN is None:
         return
     rec = RUN.records.pop(nodeid, {})
-    item_saver = nodeid  # the saver's id is in the nodeid; the parent splits it out (savers.split_id)
-    line = {"nodeid": item_saver, "file": location[0], "run": RUN.cfg["run"], "outcome": rec.get("outcome", "error"),
+    line = {"nodeid": nodeid, "test": rec.get("test"), "saver": rec.get("saver"), "file": location[0],
+            "run": RUN.cfg["run"], "outcome": rec.get("outcome", "error"),
             **{k: rec[k] for k in ("reason", "failure", "seconds") if k in rec}}
     RUN.out.write(json.dumps(line, default=str) + "\n")
     counts = RUN.file_counts.setdefault(location[0], {})
