@@ -101,6 +101,7 @@ SECTIONS: dict[str, Spec] = {
     # Limits on the `langgraph_tests` section (`parity langgraph-tests`); a run without one fails the gate.
     "langgraph_tests": {"backends": (_strs, "a list of strings"), "max_failures": (_count, "an integer >= 0"),
                         "allow_expected": (lambda v: isinstance(v, bool), "true or false"),
+                        "allow_unattributed": (lambda v: isinstance(v, bool), "true or false"),
                         "mode": (lambda v: v in ("quick", "full"), '"quick" or "full"')},
 }
 RATIO_RULE: Spec = {"op": (_str, "a string"), "flavour": (_str, "a string"),

@@ -99,9 +99,14 @@ def test_a_reviewed_cause_applies_to_the_builtin_savers_it_names_only():
 def test_every_reviewed_cause_is_complete_and_has_its_upstream_check():
     table = section.load_expected()
     for cause in table:
-        assert {"id", "title", "backends", "tests", "explanation", "upstream_check"} <= set(cause), cause
+        assert {"id", "title", "backends", "tests", "explanation", "evidence", "upstream_check"} <= set(cause), cause
         re.compile(cause.get("match") or "")
-        assert (ROOT / cause["upstream_check"]).is_file(), cause["upstream_check"]
+        if cause.get("attributed", True):  # a cause is one only with its standalone check
+            assert (ROOT / cause["upstream_check"]).is_file(), cause["upstream_check"]
+        else:
+            assert not cause["upstream_check"], f"{cause['id']}: unattributed, yet it names a check"
+    tests = [t for c in table for t in c["tests"]]
+    assert len(tests) == len(set(tests)), "a test claimed by two causes"
     assert len({c["id"] for c in table}) == len(table)
 
 
@@ -140,6 +145,12 @@ def test_gate_fails_on_failures_beyond_the_reviewed_causes_and_on_a_run_without_
     ok, reasons = run_gate(doc, {"langgraph_tests": {"backends": ["redis"]}})
     assert not ok and "2 tests fail on redis only" in reasons[0]
     assert run_gate(doc, {"langgraph_tests": {"backends": ["redis"], "max_failures": 2}})[0]
+    listed = {"id": "redis-x", "title": "t", "backends": ["redis"], "tests": ["tests/a.py::*"], "explanation": "",
+              "attributed": False}
+    doc_listed = {"langgraph_tests": {**doc["langgraph_tests"],
+                                      **causes.derive(doc["langgraph_tests"]["rows"], [listed])}}
+    assert not run_gate(doc_listed, {"langgraph_tests": {"backends": ["redis"]}})[0]  # listed, not explained: counts
+    assert run_gate(doc_listed, {"langgraph_tests": {"backends": ["redis"], "allow_unattributed": True}})[0]
     ok, reasons = run_gate(doc, {"langgraph_tests": {"backends": ["sqlite"]}})
     assert not ok and "sqlite did not run" in reasons[0]
     ok, reasons = run_gate({}, {"langgraph_tests": {}})

@@ -7,7 +7,6 @@ failure came through the saver's own code) and the message's first line with ids
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from typing import Any
 
@@ -86,7 +85,9 @@ def derive(rows: list[dict[str, Any]], expected: list[dict[str, Any]]) -> dict[s
         c["runs"] += r["runs"]
         if len(c["tests"]) < EXAMPLE_TESTS:
             c["tests"].append(r["test"])
-    findings = sorted(causes.values(), key=lambda c: (c["backend"], c["expected"] is not None, -c["test_count"],
+    # per backend: failures outside the table first, then the reviewed causes, then the listed-but-unattributed
+    findings = sorted(causes.values(), key=lambda c: (c["backend"], 0 if c["expected"] is None else
+                                                      2 if c.get("attributed") is False else 1, -c["test_count"],
                                                       c["cause"]))
     for f in findings:
         f["intermittent"] = f["failures"] < f["runs"]
@@ -108,14 +109,22 @@ def reviewed(backend: str, test: str, sig: str, expected: list[dict[str, Any]]) 
     for e in expected:
         if backend not in e["backends"]:
             continue
-        if e.get("tests") and not any(fnmatch.fnmatchcase(test, pat) for pat in e["tests"]):
+        if e.get("tests") and not any(_matches(test, pat) for pat in e["tests"]):
             continue
         if re.search(e.get("match") or "", sig):
             return e
     return None
 
 
+def _matches(test: str, pattern: str) -> bool:
+    """A test id, or a pattern where only `*` is special (ids hold brackets: fnmatch would read them as classes)."""
+    if "*" not in pattern:
+        return test == pattern
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), test) is not None
+
+
 def _expected_fields(known: dict[str, Any] | None) -> dict[str, Any]:
     if known is None:
         return {"expected": None}
-    return {"expected": known["id"], "explanation": known["explanation"], "upstream_check": known.get("upstream_check")}
+    return {"expected": known["id"], "attributed": known.get("attributed", True), "explanation": known["explanation"],
+            "evidence": known.get("evidence", ""), "upstream_check": known.get("upstream_check") or None}

@@ -19,7 +19,9 @@ def backend_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for b in section.get("backends") or []:
         mine = [f for f in findings if f.get("backend") == b.get("backend")]
-        out.append({**b, "causes": len(mine), "new_causes": sum(1 for f in mine if not f.get("expected"))})
+        out.append({**b, "causes": len(mine), "new_causes": sum(1 for f in mine if not f.get("expected")),
+                    "unattributed": sum(int(f.get("test_count") or 0) for f in mine
+                                        if f.get("expected") and f.get("attributed") is False)})
     return out
 
 
@@ -30,7 +32,8 @@ def finding_rows(section: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"backend": f.get("backend"), "cause": f.get("cause"), "tests": f.get("test_count"),
                      "failed": f"{f.get('failures')}/{f.get('runs')}" + (" (intermittent)" if f.get("intermittent")
                                                                          else ""),
-                     "expected": f.get("expected") or "NEW", "explanation": f.get("explanation") or "",
+                     "expected": f.get("expected") or "NEW", "attributed": f.get("attributed", True),
+                     "explanation": f.get("explanation") or "", "evidence": f.get("evidence") or "",
                      "check": f.get("upstream_check") or "", "where": ex.get("where") or "",
                      "statement": ex.get("statement") or "", "saver_call": ex.get("saver_call") or "",
                      "test_ids": f.get("tests") or []})

@@ -24,7 +24,9 @@ def langgraph_tests_html(doc: dict[str, Any]) -> str:
     for f in finding_rows(section):
         ids = "".join(f"<li><code>{esc(t)}</code></li>" for t in f["test_ids"][:SHOWN_IDS])
         more = f"<li>… {f['tests'] - SHOWN_IDS} more in results.json</li>" if f["tests"] > SHOWN_IDS else ""
-        known = (f"reviewed cause <b>{esc(f['expected'])}</b>: {esc(f['explanation'])}"
+        kind = "reviewed cause" if f["attributed"] else "listed in the table, <b>not yet attributed</b>"
+        known = (f"{kind} <b>{esc(f['expected'])}</b>: {esc(f['explanation'])}"
+                 + (f" (evidence: {esc(f['evidence'])})" if f["evidence"] else "")
                  + (f" (standalone check: <code>{esc(f['check'])}</code>)" if f["check"] else "")
                  if f["expected"] != "NEW" else "<b>not in the reviewed table</b>: a difference to look at")
         out.append(f"<h3>{esc(f['backend'])}: {esc(f['cause'])}</h3><p>{f['tests']} tests, failed {esc(f['failed'])} "
