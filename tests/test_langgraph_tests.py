@@ -254,3 +254,30 @@ def test_quick_subset_runs_on_every_builtin_saver_and_redis_shows_its_reviewed_c
     new = [(f["cause"], f["tests"][:3]) for f in lgt["findings"] if not f["expected"]]
     print(f"quick subset: {seconds:.0f} s, load {os.getloadavg()}; redis failures outside the table: {new}")
     assert 'id="langgraph-tests"' in (out / "report.html").read_text()
+
+
+def test_ctrl_c_stops_langgraph_tests_and_its_pytest_within_seconds(tmp_path):
+    """Ctrl-C after the first file: exit 130, LangGraph's pytest (its own process group) gone, no server left."""
+    import signal
+
+    why = _venv_ready()
+    if why:
+        pytest.skip(f"{why}; `make test` prepares it (parity langgraph-tests --prepare --install-test-deps)")
+    proc = subprocess.Popen([sys.executable, "-m", "parity.cli", "langgraph-tests", "--backend", "sqlite",
+                             "--file", "tests/test_interruption.py", "--file", "tests/test_delta_channel_fork.py",
+                             "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:
+            if line.startswith("langgraph-tests: run 1: tests/test_interruption.py"):
+                break
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        code = proc.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        proc.kill()
+    assert code == 130, proc.stderr.read()[-1000:]
+    assert took < 10, f"{took:.1f} s to stop"
+    alive = [p for p in children if Path(f"/proc/{p}").exists()]
+    assert not alive, f"left running: {alive}"
