@@ -281,3 +281,31 @@ def test_ctrl_c_stops_langgraph_tests_and_its_pytest_within_seconds(tmp_path):
     assert took < 10, f"{took:.1f} s to stop"
     alive = [p for p in children if Path(f"/proc/{p}").exists()]
     assert not alive, f"left running: {alive}"
+
+
+def test_shards_of_a_real_run_merge_gate_and_render(tmp_path, capsys):
+    """Two shards of two files on sqlite: `parity merge` joins them (and refuses one alone), the gate reads the
+    merged section, `parity report` renders it."""
+    why = _venv_ready()
+    if why:
+        pytest.skip(f"{why}; `make test` prepares it (parity langgraph-tests --prepare --install-test-deps)")
+    files = ["--file", "tests/test_interruption.py", "--file", "tests/test_checkpoint_migration.py"]
+    for k in (1, 2):
+        assert main(["langgraph-tests", "--backend", "sqlite", *files, "--shard", f"{k}/2",
+                     "--out", str(tmp_path / f"s{k}")]) == 0
+    assert main(["merge", str(tmp_path / "s1"), "--out", str(tmp_path / "one")]) == 2
+    assert "langgraph-tests shard 2/2" in capsys.readouterr().err
+    assert main(["merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "m")]) == 0
+    merged = json.loads((tmp_path / "m" / "results.json").read_text())["langgraph_tests"]
+    assert sorted(merged["files"]) == sorted(files[1::2]) and merged["missing_shards"] == []
+    parts = [json.loads((tmp_path / f"s{k}" / "results.json").read_text())["langgraph_tests"] for k in (1, 2)]
+    by = {b["backend"]: b for b in merged["backends"]}
+    assert by["sqlite"]["tests"] == sum(next(b["tests"] for b in p["backends"] if b["backend"] == "sqlite")
+                                        for p in parts) > 0
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[langgraph_tests]\nbackends = ["sqlite"]\n')
+    assert main(["gate", str(tmp_path / "m"), "--policy", str(policy)]) == 0
+    policy.write_text('[langgraph_tests]\nbackends = ["redis"]\n')
+    assert main(["gate", str(tmp_path / "m"), "--policy", str(policy)]) == 1
+    assert main(["report", str(tmp_path / "m")]) == 0
+    assert 'id="langgraph-tests"' in (tmp_path / "m" / "report.html").read_text()
