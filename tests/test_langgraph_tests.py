@@ -309,3 +309,36 @@ def test_shards_of_a_real_run_merge_gate_and_render(tmp_path, capsys):
     assert main(["gate", str(tmp_path / "m"), "--policy", str(policy)]) == 1
     assert main(["report", str(tmp_path / "m")]) == 0
     assert 'id="langgraph-tests"' in (tmp_path / "m" / "report.html").read_text()
+
+
+def test_the_sdist_is_fetched_through_pip_once_per_version_and_a_failed_download_is_one_line(tmp_path, monkeypatch):
+    import io
+    import tarfile
+    from types import SimpleNamespace
+
+    from parity.langgraph_tests import sdist
+
+    calls = []
+
+    def fake_pip(cmd, **kw):
+        calls.append(cmd)
+        if "langgraph==9.9.9" in cmd:
+            return SimpleNamespace(returncode=1, stderr="ERROR: No matching distribution found for langgraph==9.9.9")
+        where = Path(cmd[cmd.index("-d") + 1])
+        where.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(where / "langgraph-1.0.0.tar.gz", "w:gz") as tar:
+            data = b"# fixtures\n"
+            info = tarfile.TarInfo("langgraph-1.0.0/tests/conftest.py")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        return SimpleNamespace(returncode=0, stderr="")
+
+    monkeypatch.setenv("PARITY_LANGGRAPH_TESTS_CACHE", str(tmp_path))
+    monkeypatch.setattr(sdist.subprocess, "run", fake_pip)
+    src = sdist.fetch("1.0.0", echo=lambda line: None)
+    assert (src / "tests" / "conftest.py").read_text() == "# fixtures\n"
+    assert calls[0][-6:] == ["--no-binary", ":all:", "--no-deps", "-d", calls[0][-2], "langgraph==1.0.0"]
+    assert sdist.fetch("1.0.0", echo=lambda line: None) == src and len(calls) == 1  # cached: pip not asked again
+    assert not (tmp_path / "1.0.0" / "download").exists()
+    with pytest.raises(ParityUsageError, match="could not download the sdist of langgraph 9.9.9: ERROR: No matching"):
+        sdist.fetch("9.9.9", echo=lambda line: None)

@@ -53,8 +53,14 @@ def fetch(version: str, echo=print) -> Path:
     echo(f"langgraph-tests: fetching the sdist of langgraph {version} with pip (once per version) into {where}")
     download = where / "download"
     shutil.rmtree(download, ignore_errors=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps", "-d", str(download), f"langgraph=={version}"]
+    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps", "-d", str(download),
+           f"langgraph=={version}"]
     out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0 and "Requires-Python" in out.stderr:
+        # Only the test files are used from the sdist, never installed: a newer declared Python does not matter here
+        echo(f"langgraph-tests: langgraph {version}'s sdist declares a newer Python than {sys.version.split()[0]}; "
+             "fetched with --ignore-requires-python")
+        out = subprocess.run(cmd + ["--ignore-requires-python"], capture_output=True, text=True)
     archives = sorted(download.glob(f"langgraph-{version}.tar.gz")) if out.returncode == 0 else []
     if not archives:
         last = (out.stderr.strip().splitlines() or ["no sdist in pip's download"])[-1][:300]
