@@ -309,6 +309,11 @@ def test_shards_of_a_real_run_merge_gate_and_render(tmp_path, capsys):
     assert main(["gate", str(tmp_path / "m"), "--policy", str(policy)]) == 1
     assert main(["report", str(tmp_path / "m")]) == 0
     assert 'id="langgraph-tests"' in (tmp_path / "m" / "report.html").read_text()
+    capsys.readouterr()
+    assert main(["langgraph-tests", "--backend", "sqlite", *files, "-k", "no_such_test_anywhere",
+                 "--out", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert "no test of the chosen files matches -k 'no_such_test_anywhere'" in err and err.count("\n") == 1
 
 
 def test_the_sdist_is_fetched_through_pip_once_per_version_and_a_failed_download_is_one_line(tmp_path, monkeypatch):

@@ -4,6 +4,7 @@ chosen savers and on InMemorySaver in the same run; the failures only a saver ha
 from __future__ import annotations
 
 import os
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -151,7 +152,11 @@ def _run(args, version, src, files, shard, server_config, registry, backends) ->
         try:
             lines = runner.run_all(plan)
         except runner.RunFailed as exc:
-            raise ParityUsageError(f"langgraph-tests: {exc}", f"see {exc.log}") from None
+            if exc.code == 5:  # pytest: nothing collected
+                raise ParityUsageError(f"langgraph-tests: no test of the chosen files matches -k {args.select!r}",
+                                       "give another -k expression, or leave it out") from None
+            print(f"parity: langgraph-tests: {exc} (see {exc.log})", file=sys.stderr)
+            return 1  # the run itself broke, as `parity run` says it
         servers = [ep.describe() for ep in pool.endpoints()]
     finally:
         pool.close()
