@@ -72,6 +72,17 @@ def test_failures_only_on_a_saver_are_findings_grouped_by_cause_and_memory_failu
     assert (by["postgres"]["failed"], by["postgres"]["skew"], by["postgres"]["passed"]) == (0, 1, 3)
 
 
+def test_a_known_racy_langgraph_test_failing_on_a_saver_only_is_skew_with_its_evidence():
+    lines = [line("tests/a.py::test_race[@]", "memory"),
+             line("tests/a.py::test_race[@]", "redis", "failed", type="AssertionError", message="order")]
+    derived = causes.derive(causes.tally(lines, NAMES), [], {"tests/a.py::test_race[@]": "failed on memory once"})
+    assert not derived["findings"]
+    [skew] = derived["skew"]
+    assert skew["flaky"] == "failed on memory once" and skew["backends"] == ["redis"]
+    assert causes.derive(causes.tally(lines, NAMES), [])["findings"]  # without the entry it is the saver's
+    assert "tests/test_pregel_async.py::test_imp_nested[@-async]" in section.flaky_tests()
+
+
 def test_repeated_runs_give_a_failure_rate_and_an_intermittent_mark():
     fail = {"type": "AssertionError", "message": "assert 1 == 2", "statement": "assert len(history) == 3"}
     lines = [line("tests/a.py::test_race[@]", "memory", run=k) for k in (1, 2, 3)]

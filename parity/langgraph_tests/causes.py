@@ -56,12 +56,17 @@ def signature(failure: dict[str, Any]) -> str:
     return f"{kind}{via}: {head[:200]}"
 
 
-def derive(rows: list[dict[str, Any]], expected: list[dict[str, Any]]) -> dict[str, Any]:
+def derive(rows: list[dict[str, Any]], expected: list[dict[str, Any]],
+           flaky: dict[str, str] | None = None) -> dict[str, Any]:
     """Counts per backend, the findings grouped by cause, and the version skew (failing on memory too).
 
     A failing test a reviewed cause claims (expected.toml: its backend, its test pattern, its message pattern) is
-    grouped under that cause whatever its assert line; any other groups by its own signature, as not reviewed."""
+    grouped under that cause whatever its assert line; any other groups by its own signature, as not reviewed.
+    flaky: tests seen failing on InMemorySaver in some earlier run (LangGraph's own races, expected.toml [[flaky]]):
+    when one fails on a saver only, it is skew too, with that evidence, not the saver's finding."""
+    flaky = flaky or {}
     memory_failed = {r["test"] for r in rows if r["backend"] == MEMORY and r["failed"]}
+    memory_failed |= {r["test"] for r in rows if r["failed"] and r["test"] in flaky}
     backends = sorted({r["backend"] for r in rows} - {MEMORY})
     causes: dict[tuple[str, str], dict[str, Any]] = {}
     skew: dict[str, dict[str, Any]] = {}
@@ -69,7 +74,8 @@ def derive(rows: list[dict[str, Any]], expected: list[dict[str, Any]]) -> dict[s
         if not r["failed"]:
             continue
         if r["test"] in memory_failed:
-            s = skew.setdefault(r["test"], {"test": r["test"], "backends": [], "failure": None})
+            s = skew.setdefault(r["test"], {"test": r["test"], "backends": [], "failure": r["failure"],
+                                            **({"flaky": flaky[r["test"]]} if r["test"] in flaky else {})})
             s["backends"].append(r["backend"])
             if r["backend"] == MEMORY:
                 s["failure"] = r["failure"]

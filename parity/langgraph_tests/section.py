@@ -22,6 +22,12 @@ def load_expected(path: Path = EXPECTED_PATH) -> list[dict[str, Any]]:
     return [dict(c) for c in data.get("cause", [])]
 
 
+def flaky_tests(path: Path = EXPECTED_PATH) -> dict[str, str]:
+    """LangGraph's own racy tests: test id -> the evidence (seen failing on InMemorySaver in some run)."""
+    data = tomllib.loads(path.read_text())
+    return {f["test"]: f["evidence"] for f in data.get("flaky", [])}
+
+
 def expected_for(builtin: set[str]) -> list[dict[str, Any]]:
     """Reviewed causes apply to the built-in savers only, never to a third-party saver that shares a name pattern."""
     return [{**c, "backends": [b for b in c["backends"] if b in builtin]} for c in load_expected()]
@@ -34,7 +40,7 @@ def build(*, version: str, mode: str, files: list[str], repeat: int, shard: dict
     return {"langgraph_version": version, "mode": mode, "files": files, "repeat": repeat,
             "shards": [shard] if shard else [], "seconds": round(seconds, 1), "savers": backends,
             "not_run": not_run, "counts": _pass_counts(rows), "rows": kept, "builtin": sorted(builtin),
-            **causes.derive(rows, expected_for(builtin)), "note": NOTE}
+            **causes.derive(rows, expected_for(builtin), flaky_tests()), "note": NOTE}
 
 
 def _pass_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -52,7 +58,7 @@ def rederive(section: dict[str, Any]) -> dict[str, Any]:
     stubs = [{"test": f"<passed {i}>", "backend": b, "runs": 1, "failed": 0, "skipped": 0}
              for b, n in (section.get("counts") or {}).items() for i in range(n)]
     builtin = set(section.get("builtin") or [])
-    return {**section, **causes.derive(list(section.get("rows") or []) + stubs, expected_for(builtin))}
+    return {**section, **causes.derive(list(section.get("rows") or []) + stubs, expected_for(builtin), flaky_tests())}
 
 
 def merge_sections(sections: list[dict[str, Any]]) -> dict[str, Any]:

@@ -35,9 +35,11 @@ def langgraph_tests_html(doc: dict[str, Any]) -> str:
                    + f"</p><ul>{ids}{more}</ul>")
     skew = section.get("skew") or []
     if skew:
-        items = "".join(f"<li><code>{esc(s['test'])}</code>: {esc(((s.get('failure') or {}).get('message') or '')[:200])}"
-                        "</li>" for s in skew[:SHOWN_IDS])
-        out.append(f"<h3>Version skew: {len(skew)} tests fail on InMemorySaver too</h3><p class=\"note\">Not counted "
+        items = "".join(f"<li><code>{esc(s['test'])}</code> ({esc(', '.join(s.get('backends') or []))}): "
+                        f"{esc(((s.get('failure') or {}).get('message') or '')[:200])}"
+                        + (f" <i>known racy test: {esc(s['flaky'])}</i>" if s.get("flaky") else "") + "</li>"
+                        for s in skew[:SHOWN_IDS])
+        out.append(f"<h3>Skew: {len(skew)} tests fail on InMemorySaver too (or are LangGraph's own racy tests)</h3><p class=\"note\">Not counted "
                    f"against any saver: the tests or their environment differ from what they were written for.</p>"
                    f"<ul>{items}</ul>")
     return "".join(out)
