@@ -66,22 +66,36 @@ JUDGED = {"passed", "known-divergence", "diverged",  # a cell that ran and was c
           "confirmed", "partly", "refuted"}  # a claim judged on evidence that ran
 
 
-def flaky_reason(key: str, a: str, b: str) -> str | None:
+def flaky_reason(key: str, a: str, b: str, chance: str | None = None) -> str | None:
+    """Why two outcomes may differ without the provider: a reviewed pattern, or a breach that shows by chance.
+
+    `chance`: the cell carries, in either run, a finding of an invariant whose breach shows in some runs only
+    (`invariants.Rule.by_chance`), so passed / known-divergence / diverged may flip on it; failed and error never."""
     pair = FLAKY_PAIRS.get(frozenset({a, b}))
     if pair or not {a, b} <= JUDGED:
         return pair
+    if chance:
+        return chance
     return next((why for pattern, why in FLAKY if fnmatch.fnmatchcase(key, pattern)), None)
+
+
+def _by_chance(doc: dict[str, Any]) -> dict[str, str]:
+    """Cell id -> why its finding shows in some runs only (cells carrying such a finding)."""
+    from parity.judging.invariants import by_chance
+    why = {f["id"]: by_chance(f) for f in doc.get("findings", [])}
+    return {c["id"]: why[fid] for c in doc.get("cells", []) for fid in c.get("finding_ids") or [] if why.get(fid)}
 
 
 def differences(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
     """Every cell or claim whose outcome differs (or that only one run has), with the flaky reason if any."""
     out = []
+    chance = {**_by_chance(a), **_by_chance(b)}
     for table in (_cells, _claims):
         ta, tb = table(a), table(b)
         for key in sorted(ta.keys() | tb.keys()):
             va, vb = ta.get(key, "(absent)"), tb.get(key, "(absent)")
             if va != vb:
-                out.append({"key": key, "a": va, "b": vb, "flaky": flaky_reason(key, va, vb),
+                out.append({"key": key, "a": va, "b": vb, "flaky": flaky_reason(key, va, vb, chance.get(key)),
                             "why_a": _why(a, key), "why_b": _why(b, key)})
     return out
 

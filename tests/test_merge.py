@@ -20,6 +20,7 @@ import pytest
 
 from parity import merge as merge_mod
 from parity.cli import main
+from parity.judging.invariants import by_chance
 from parity.layout import suite
 
 # Generated findings' shrunk diffs depend on the seed and shrink time; runs compared cell by cell leave them out.
@@ -54,6 +55,25 @@ def _doc(path: Path) -> dict:
     return json.loads((path / "results.json").read_text(encoding="utf-8"))
 
 
+def _chance_cells(*docs: dict) -> set[str]:
+    """Cells carrying, in any of the runs, a breach that shows by chance (invariants.Rule.by_chance)."""
+    return {c["id"] for d in docs for c in d["cells"] for f in d["findings"]
+            if f["id"] in (c.get("finding_ids") or []) and by_chance(f)}
+
+
+def _steady(a: dict, b: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Both runs' statuses, minus the cells a by-chance breach may flip between any two runs."""
+    skip = _chance_cells(a, b)
+    return tuple({k: v for k, v in _statuses(d).items() if k not in skip} for d in (a, b))  # type: ignore
+
+
+def _steady_findings(doc: dict, other: dict) -> set[str]:
+    """doc's finding ids, minus those of cells a by-chance breach may flip (either run's)."""
+    skip = _chance_cells(doc, other)
+    flipping = {fid for c in doc["cells"] if c["id"] in skip for fid in c.get("finding_ids") or []}
+    return {f["id"] for f in doc["findings"] if f["id"] not in flipping and not by_chance(f)}
+
+
 def _statuses(doc: dict) -> dict[str, str]:
     return {c["id"]: c["status"] for c in doc["cells"]}
 
@@ -71,8 +91,9 @@ def test_three_shards_merge_into_the_unsharded_run(runs, tmp_path, capsys):
     out = tmp_path / "merged"
     assert main(["merge", *(str(runs[f"s{k}"]) for k in (3, 1, 2)), "--out", str(out)]) == 0, capsys.readouterr()
     merged = _doc(out)
-    assert _statuses(merged) == _statuses(serial)
-    assert {f["id"] for f in merged["findings"]} == {f["id"] for f in serial["findings"]}
+    steady_merged, steady_serial = _steady(merged, serial)
+    assert steady_merged == steady_serial and len(steady_serial) > len(serial["cells"]) // 2
+    assert _steady_findings(merged, serial) == _steady_findings(serial, merged)
     assert {c["id"]: c["verdict"] for c in merged["claims"]} == {c["id"]: c["verdict"] for c in serial["claims"]}
     junit = (out / "junit.xml").read_text(encoding="utf-8")
     assert junit.count("<testcase ") == len(serial["cells"])
@@ -80,7 +101,8 @@ def test_three_shards_merge_into_the_unsharded_run(runs, tmp_path, capsys):
 
 
 def test_xdist_statuses_equal_the_serial_run(runs):
-    assert _statuses(_doc(runs["xdist"])) == _statuses(_doc(runs["all"]))
+    xdist, serial = _steady(_doc(runs["xdist"]), _doc(runs["all"]))
+    assert xdist == serial and len(serial) > len(_doc(runs["all"])["cells"]) // 2
     assert not (runs["xdist"] / ".parts").exists(), "worker parts must be folded in and removed"
 
 
@@ -149,9 +171,16 @@ def test_two_platforms_side_by_side_with_attributed_verdicts(runs, tmp_path, cap
     doc = _doc(out)
     ids = [p["id"] for p in doc["platforms"]]
     assert len(ids) == 2 and len(doc["cells"]) == 2 * len(_doc(runs["all"])["cells"])
-    for finding in doc["findings"]:  # same diff on both platforms: one finding naming both
-        assert sorted(finding["platforms"]) == sorted(ids), finding["id"]
-    assert len(doc["findings"]) == len(_doc(runs["all"])["findings"])
+    # Same diff on both platforms: one finding naming both. A breach that shows by chance (the pending-writes
+    # order against random task ids: invariants.Rule.by_chance) may be in one run only, and so may the other
+    # findings of the cells it flips; those name the platform they were seen on.
+    a, b = _doc(runs["all"]), _doc(runs["xdist"])
+    steady = _steady_findings(a, b) & _steady_findings(b, a)
+    assert steady == _steady_findings(a, b) == _steady_findings(b, a)
+    for finding in doc["findings"]:
+        assert finding["platforms"] and (finding["id"] not in steady or sorted(finding["platforms"]) == sorted(ids)), \
+            finding["id"]
+    assert steady <= {f["id"] for f in doc["findings"]}
     c5 = next(c for c in doc["claims"] if c["id"] == "C5")
     assert [b["decided"] for b in c5["by_platform"]] == [True, True], c5
     assert "decided on Linux · CPython 3.11 · x86_64" in c5["reason"] and "CPython 3.12" in c5["reason"]

@@ -146,6 +146,25 @@ def test_provider_parity_flags_every_difference_outside_the_flaky_set():
         "tested are never noise (C1's timing verdict may move)"
 
 
+def test_provider_parity_lets_a_by_chance_breach_flip_only_its_own_cells():
+    """A pending-writes-order breach shows when random task ids sort against the paths: the cell carrying it may
+    flip between passed and diverged; a cell without it may not, and a failure never."""
+    from parity import provider_parity as pp
+
+    cells = ["compat/x.py::t[redis-async-selector]", "compat/x.py::u[redis-async-selector]",
+             "compat/x.py::v[redis-async-selector]"]
+    order = {"id": "f1", "contract": {"kind": "promise", "name": "pending_writes_order", "call": "get_tuple"}}
+    other = {"id": "f2", "contract": {"kind": "promise", "name": "list_limit", "call": "list"}}
+    a = {"cells": [{"id": c, "status": "passed"} for c in cells], "claims": [], "findings": []}
+    b = {"cells": [{"id": cells[0], "status": "diverged", "finding_ids": ["f1"]},
+                   {"id": cells[1], "status": "diverged", "finding_ids": ["f2"]},
+                   {"id": cells[2], "status": "failed", "finding_ids": ["f1"]}],
+         "claims": [], "findings": [order, other]}
+    flaky = {d["key"]: d["flaky"] for d in pp.differences(a, b)}
+    assert flaky[cells[0]] and "random task ids" in flaky[cells[0]], flaky
+    assert flaky[cells[1]] is None and flaky[cells[2]] is None, flaky
+
+
 def test_ryuk_starts_under_an_image_prefix_without_recursing(monkeypatch):
     # testcontainers 4.15: with TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX set, Ryuk's own start asks for Ryuk again
     # (RecursionError, seen on a real engine here). The suite creates Ryuk with the prefix in its image name.

@@ -34,6 +34,9 @@ class Rule:
     says: str  # one line: what a finding's headline states
     check: Callable[["Log"], Iterator[tuple[Call, str]]]
     requires: tuple[C, ...] = ()
+    # Why a breach of this rule may show in some runs only (None: it shows in every run that makes the calls).
+    # Two runs of one saver, or of two providers, may then differ in it without anything else differing.
+    by_chance: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,9 @@ def latest_first_listed(log: Log):
 
 RULES = (
     Rule("pending_writes_order", "promise", "get_tuple's pending_writes must be in writes_sort_key order "
-         "(task_path, task_id, idx)", writes_order),
+         "(task_path, task_id, idx)", writes_order,
+         by_chance="a saver that orders writes by task id breaks it only in runs whose random task ids sort against "
+                   "the task paths (with two parallel tasks, about one run in two)"),
     Rule("returns_the_requested_checkpoint", "promise", "get_tuple returns the requested checkpoint tuple: the "
          "config's thread, namespace and checkpoint id", requested),
     Rule("list_in_scope", "promise", "list(config) returns only checkpoints the config selects", in_scope),
@@ -292,6 +297,12 @@ RULES = (
 )
 RULES = tuple(r for r in RULES if r.name != "pending_writes_order" or writes_sort_key is not None)
 BY_NAME = {r.name: r for r in RULES}
+
+
+def by_chance(finding: dict[str, Any]) -> str | None:
+    """Why this finding's breach shows in some runs only, if it is a rule's breach that does."""
+    rule = BY_NAME.get((finding.get("contract") or {}).get("name", ""))
+    return rule.by_chance if rule else None
 
 
 def broken(calls: Calls, capabilities) -> list[Broken]:
