@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from parity import results
@@ -239,7 +240,16 @@ def _pairs(old_doc: dict[str, Any], new_doc: dict[str, Any], section: str, key: 
 
 
 def _key(row: dict[str, Any], fields: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(str(row.get(f)) for f in fields)
+    """A row's identity over `fields`, hashable whatever shape the schema allows a field (a measurement's
+    `settings` is a string, an object or null): objects and lists by their sorted JSON, so key order is no
+    difference."""
+    return tuple(_canonical(row.get(f)) for f in fields)
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
 
 
 def _triple(row: dict[str, Any], m: str, lo: str, hi: str) -> tuple[float | None, float | None, float | None]:
@@ -306,7 +316,7 @@ def own_drift(doc: dict[str, Any]) -> dict[tuple[str, bool], float]:
     groups: dict[tuple, list[float]] = {}
     for m in results.rows(doc, "measurements"):
         if isinstance(m.get("p50_ms"), (int, float)) and m["p50_ms"] > 0:
-            groups.setdefault(tuple(m.get(k) for k in REPEAT_KEY) + (m.get("op_kind") != "read",), []).append(m["p50_ms"])
+            groups.setdefault(_key(m, REPEAT_KEY) + (m.get("op_kind") != "read",), []).append(m["p50_ms"])
     out: dict[tuple[str, bool], float] = {}
     for key, values in groups.items():
         if len(values) >= 2:
@@ -325,10 +335,10 @@ def _with_the_cpu(rows: list[dict[str, Any]], threshold: float) -> list[dict[str
     list_10 0.068 -> 0.081 ms; steal 0.01%, no other process). Where the reference's same op moved significantly
     (beyond the threshold, CIs apart), another backend's change in the same direction is the machine's unless it
     exceeds the reference's move by more than the threshold. The reference's own row is judged as it is."""
-    speed = {tuple(r.get(k) for k in SPEED_KEY): r["rel_change"] for r in rows
+    speed = {_key(r, SPEED_KEY): r["rel_change"] for r in rows
              if r.get("backend") == REFERENCE and r["ci_overlap"] is False and abs(r["rel_change"]) > threshold}
     for r in rows:
-        moved = speed.get(tuple(r.get(k) for k in SPEED_KEY))
+        moved = speed.get(_key(r, SPEED_KEY))
         if r["change"] not in ("regression", "improvement") or r.get("backend") == REFERENCE or moved is None:
             continue
         if (moved > 0) == (r["rel_change"] > 0) and abs((1 + r["rel_change"]) / (1 + moved) - 1) <= threshold:
