@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from parity import results
-from parity.backends.builtin import REFERENCE
+from parity.noise_rules import (CHANGED, BUSY_CPU_PCT, RULES, beyond_opposite_moves, busy, disk_moved, own_drift,
+                                own_noise, relative, repeat_drift, suppress, while_busy, with_the_cpu, within)
 from parity.shadow.summary import dropped, reads_compared
 
 # Every field that tells two rows of one run apart, or rows of different loops get compared. A ratio's repeats are
@@ -21,23 +22,61 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float =
     """Rows for every ratio in both documents, plus p50 rows when both ran on the same CPU model.
 
     A ratio row is a regression when the Postgres÷Redis ratio drops (Redis got relatively slower) by more
-    than `threshold` (relative) and the two 95% CIs do not overlap; an improvement is the mirror image.
-    p50 rows have no CI, so only the threshold decides them (a higher p50 is a regression).
+    than `threshold` (relative) and the two 95% CIs do not overlap; an improvement is the mirror image; a p50 row
+    the same with a higher p50 worse. Then the noise rules (parity.noise_rules) turn the changes the runs' own
+    noise explains into "unchanged", each row naming the rule and the figures (`suppressed_by`, `noise`).
     """
     # A ratio measured twice in one run already moved by the runs' own repeat drift with no code change:
     # a change smaller than that is noise on this machine, whatever the within-run CIs say.
-    threshold = effective_threshold(old_doc, new_doc, threshold)
-    rows = [_ratio_row(key, old, new, threshold) for key, old, new in _pairs(old_doc, new_doc, "ratios", RATIO_KEY)]
+    raised = effective_threshold(old_doc, new_doc, threshold)
+    repeats = f"within the runs' own repeat drift of the headline ratios (up to {raised:.0%})"
+    ratios = [(_ratio_row(key, old, new, threshold), old, new)
+              for key, old, new in _pairs(old_doc, new_doc, "ratios", RATIO_KEY)]
+    rows = _disk(within([r for r, _, _ in ratios], raised, "repeats", repeats), ratios, raised)
     if same_machine(old_doc, new_doc):
         # Absolute times also move with the machine's load: by as much as its own floors (the bare round trips
         # and the harness's empty call) moved between the two runs, with no code change at all.
-        p50_threshold = threshold + floor_drift(old_doc, new_doc)
-        old_drift, new_drift = own_drift(old_doc), own_drift(new_doc)
-        drift = {k: max(old_drift.get(k, 0.0), new_drift.get(k, 0.0)) for k in old_drift.keys() | new_drift.keys()}
-        p50_rows = [_own_noise(_p50_row(key, old, new, p50_threshold), old, drift)
-                    for key, old, new in _pairs(old_doc, new_doc, "measurements", MEASUREMENT_KEY)]
-        rows += _while_busy(_beyond_opposite_moves(_with_the_cpu(p50_rows, p50_threshold)), old_doc, new_doc)
+        floors = floor_drift(old_doc, new_doc)
+        p50_threshold = raised + floors
+        p50s = [(_p50_row(key, old, new, threshold), old, new)
+                for key, old, new in _pairs(old_doc, new_doc, "measurements", MEASUREMENT_KEY)]
+        p50_rows = within(within([r for r, _, _ in p50s], raised, "repeats", repeats), p50_threshold, "floors",
+                          f"within {p50_threshold:.0%}: the threshold plus how far the machine's floors moved "
+                          f"between the runs ({floors:.0%})")
+        _disk(p50_rows, p50s, p50_threshold)
+        drift = _merged_drift(old_doc, new_doc)
+        for r, old, _ in p50s:
+            own_noise(r, old, drift)
+        rows += while_busy(beyond_opposite_moves(with_the_cpu(p50_rows, p50_threshold, lambda r: _key(r, SPEED_KEY))),
+                           old_doc, new_doc)
     return rows + shadow_rows(old_doc, new_doc, threshold) + replay_rows(old_doc, new_doc, threshold)
+
+
+def _disk(rows: list[dict[str, Any]], triples: list[tuple], threshold: float) -> list[dict[str, Any]]:
+    """The fsync rule: a write figure that moved with the disk's fsync beside it (Postgres fsyncs at defaults and
+    Redis does not, so a slower disk also lowers the Postgres÷Redis ratio's Redis side's share)."""
+    for r, old, new in triples:
+        if r["change"] in CHANGED and (why := disk_moved(old, new, r["rel_change"], threshold)):
+            suppress(r, "fsync", why)
+    return rows
+
+
+def _merged_drift(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> dict[tuple[str, bool], float]:
+    key = lambda m: _key(m, REPEAT_KEY)  # noqa: E731
+    old, new = own_drift(old_doc, key), own_drift(new_doc, key)
+    return {k: max(old.get(k, 0.0), new.get(k, 0.0)) for k in old.keys() | new.keys()}
+
+
+REPEAT_KEY = ("backend", "op", "payload", "flavour", "loop", "pairing", "settings", "layout")
+SPEED_KEY = ("flavour", "loop", "op", "payload", "pairing", "repeat", "layout")
+FLOOR_KEY = ("backend", "what", "flavour", "loop", "pairing", "layout")
+
+
+def floor_drift(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> float:
+    """How far the machine itself moved between the runs: the largest relative change of a floor's p50."""
+    moved = [abs(rel) for _, old, new in _pairs(old_doc, new_doc, "floors", FLOOR_KEY)
+             if (rel := relative(old.get("p50_ms"), new.get("p50_ms"))) is not None]
+    return max(moved, default=0.0)
 
 
 # A p50 from log2 buckets lies within (edge/2, edge]: a ratio of two edges is within 2x either way of the true
@@ -62,7 +101,7 @@ def shadow_rows(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: flo
         change = ("unchanged" if moved is None or 1 / SHADOW_RATIO_RESOLUTION <= moved <= SHADOW_RATIO_RESOLUTION
                   else "regression" if moved > 1 else "improvement")
         rows.append({"kind": "traffic", "what": f"p50 {op} candidate÷primary", "old": (o, None, None),
-                     "new": (n, None, None), "rel_change": _relative(o, n) or 0.0, "change": change})
+                     "new": (n, None, None), "rel_change": relative(o, n) or 0.0, "change": change})
     return [r for r in rows if r is not None]
 
 
@@ -108,53 +147,13 @@ def _rate_row(what: str, o_n: int, o_of: int, n_n: int, n_of: int, threshold: fl
     if not o_of or not n_of:
         return None
     o, n = o_n / o_of, n_n / n_of
-    rel = _relative(o, n)
+    rel = relative(o, n)
     if o == 0:
         change = "regression" if n > 0 else "unchanged"
     else:
         change = "unchanged" if abs(rel) <= threshold else "regression" if rel > 0 else "improvement"
     return {"kind": "traffic", "what": what, "old": (o, None, None), "new": (n, None, None),
             "rel_change": rel if rel is not None else (1.0 if n else 0.0), "change": change}
-
-
-def _beyond_opposite_moves(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Between two runs of one commit, absolute times move both ways (disk and CPU contention from other work on
-    the machine): a p50 that got 3x slower while another got 14x faster is that noise, not the code. A p50 change
-    counts only when it is larger (as a factor) than every move in the opposite direction of the same comparison."""
-    import math
-
-    def factor(r: dict[str, Any]) -> float:
-        return abs(math.log1p(r["rel_change"])) if r["rel_change"] > -1 else math.inf
-
-    for change, opposite in (("regression", "improvement"), ("improvement", "regression")):
-        noise = max((factor(r) for r in rows if r["change"] == opposite or
-                     (r["change"] == "unchanged" and (r["rel_change"] < 0) == (change == "regression"))),
-                    default=0.0)
-        for r in rows:
-            if r["change"] == change and factor(r) <= noise:
-                r["change"], r["noise"] = "unchanged", f"within the opposite moves of this comparison (x{math.exp(noise):.2g})"
-    return rows
-
-
-FLOOR_KEY = ("backend", "what", "flavour", "loop", "pairing", "layout")
-
-
-def floor_drift(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> float:
-    """How far the machine itself moved between the runs: the largest relative change of a floor's p50."""
-    moved = [abs(rel) for _, old, new in _pairs(old_doc, new_doc, "floors", FLOOR_KEY)
-             if (rel := _relative(old.get("p50_ms"), new.get("p50_ms"))) is not None]
-    return max(moved, default=0.0)
-
-
-def repeat_drift(doc: dict[str, Any]) -> float:
-    """The run's own stated uncertainty of a headline ratio (parity.measuring.repeatability): its worst repeat
-    spread, doubled when client and servers were not pinned; documents from before it: the put repeat."""
-    rep = doc.get("repeatability")
-    if isinstance(rep, dict) and isinstance(rep.get("uncertainty"), (int, float)):
-        # The target itself is not noise: only what the run measured beyond it widens the threshold.
-        return float(rep["uncertainty"]) if rep.get("exceeds_target") or not rep.get("pinned", True) else 0.0
-    value = (doc.get("overhead") or {}).get("put_ratio_repeat_max_rel_diff")
-    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def default_threshold(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> float:
@@ -209,18 +208,29 @@ def has_regression(rows: list[dict[str, Any]]) -> bool:
 
 
 def format_comparison(rows: list[dict[str, Any]], scope_line: str = "") -> str:
-    """Plain text for the terminal: regressions first, then improvements, then a count of unchanged rows."""
+    """Plain text for the terminal: regressions, improvements, then every change a noise rule explained away (by
+    rule, each with the figures that explained it: a real regression hidden by a noisy runner is visible here),
+    then the count of unchanged rows."""
     lines = [f"compared: {scope_line}"] if scope_line else []
     for change in ("regression", "improvement"):
         picked = [r for r in rows if r["change"] == change]
         lines.append(f"{change}s: {len(picked)}")
-        lines += [f"  {_label(r)}: {_fmt(r['old'])} -> {_fmt(r['new'])} ({r['rel_change']:+.0%})" for r in picked]
-    explained = [r for r in rows if r["change"] == "unchanged" and r.get("noise")]
-    lines.append(f"unchanged: {sum(1 for r in rows if r['change'] == 'unchanged')}"
-                 + (f" ({len(explained)} of them moved, but by what the machine did, not the code)" if explained else ""))
-    lines += [f"  {_label(r)}: {_fmt(r['old'])} -> {_fmt(r['new'])} ({r['rel_change']:+.0%}): {r['noise']}"
-              for r in explained[:5]]
+        lines += [f"  {_line(r)}" for r in picked]
+    hidden = [r for r in rows if r.get("suppressed_by")]
+    if hidden:
+        lines.append(f"suppressed: {len(hidden)} (moved beyond the threshold, but a noise rule explains the move; "
+                     "each could hide a real change)")
+    for rule, words in RULES.items():
+        picked = [r for r in hidden if r["suppressed_by"] == rule]
+        if picked:
+            lines.append(f"  {rule} ({words}): {len(picked)}")
+            lines += [f"    {_line(r)} was a {r['suppressed']}: {r['noise']}" for r in picked]
+    lines.append(f"unchanged: {sum(1 for r in rows if r['change'] == 'unchanged') - len(hidden)}")
     return "\n".join(lines) + "\n"
+
+
+def _line(r: dict[str, Any]) -> str:
+    return f"{_label(r)}: {_fmt(r['old'])} -> {_fmt(r['new'])} ({r['rel_change']:+.0%})"
 
 
 def _rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
@@ -256,139 +266,29 @@ def _triple(row: dict[str, Any], m: str, lo: str, hi: str) -> tuple[float | None
     return (row.get(m), row.get(lo), row.get(hi))
 
 
-def _disk_moved(old: dict[str, Any], new: dict[str, Any], rel: float | None, threshold: float) -> str | None:
-    """Why a change is the disk's, not the code's: the disk's fsync p50 next to the op's window (recorded for
-    writing ops) moved beyond the threshold in the direction that explains it. A durable commit waits for an
-    fsync, so a Postgres or SQLite write figure follows the disk; on the 2-CPU VM this suite was built on, fsync
-    took 0.2 ms with the VM's I/O budget left and 4.0 ms once other work had used it up."""
-    a, b = old.get("disk_fsync_p50_ms"), new.get("disk_fsync_p50_ms")
-    if rel is None or not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or a <= 0:
-        return None
-    disk = (b - a) / a
-    if abs(disk) > threshold and (disk > 0) == (rel > 0):
-        return f"the disk's fsync p50 beside it moved {a:.2f} -> {b:.2f} ms between the runs"
-    return None
-
-
 def _ratio_row(key: tuple, old: dict[str, Any], new: dict[str, Any], threshold: float) -> dict[str, Any]:
     o, n = _triple(old, "median", "ci_low", "ci_high"), _triple(new, "median", "ci_low", "ci_high")
-    rel = _relative(o[0], n[0])
+    rel = relative(o[0], n[0])
     overlap = _overlap(o, n)
-    change, why = "unchanged", None
+    change = "unchanged"
     if rel is not None and abs(rel) > threshold and overlap is False:
-        # Postgres fsyncs at defaults and Redis does not: a slower disk raises the Postgres÷Redis ratio.
-        why = _disk_moved(old, new, rel, threshold)
-        change = "unchanged" if why else "regression" if rel < 0 else "improvement"  # lower ratio: Redis lost ground
-    row = {"kind": "ratio", **dict(zip(RATIO_KEY, (old.get(f) for f in RATIO_KEY))), "old": o, "new": n,
-           "rel_change": rel if rel is not None else 0.0, "ci_overlap": overlap, "change": change}
-    if why:
-        row["noise"] = why
-    return row
+        change = "regression" if rel < 0 else "improvement"  # lower ratio: Redis lost ground
+    return {"kind": "ratio", **dict(zip(RATIO_KEY, (old.get(f) for f in RATIO_KEY))), "old": o, "new": n,
+            "rel_change": rel if rel is not None else 0.0, "ci_overlap": overlap, "change": change}
 
 
 def _p50_row(key: tuple, old: dict[str, Any], new: dict[str, Any], threshold: float) -> dict[str, Any]:
-    """A p50 moved significantly only past the threshold (raised by the floors' drift) and with the two 95% CIs of
-    the median apart; without CIs, nothing is called a change (a +420% on a 20 µs op was the run's own noise)."""
+    """A p50 moved significantly only past the threshold and with the two 95% CIs of the median apart; without
+    CIs, nothing is called a change (a +420% on a 20 µs op was the run's own noise)."""
     o, n = _triple(old, "p50_ms", "ci_low_ms", "ci_high_ms"), _triple(new, "p50_ms", "ci_low_ms", "ci_high_ms")
-    rel = _relative(o[0], n[0])
+    rel = relative(o[0], n[0])
     overlap = _overlap(o, n)
-    change, why = "unchanged", None
+    change = "unchanged"
     if rel is not None and abs(rel) > threshold and overlap is False:
-        # Any backend's write p50: which ones wait for the disk depends on their settings, so none is blamed for it.
-        why = _disk_moved(old, new, rel, threshold)
-        change = "unchanged" if why else "regression" if rel > 0 else "improvement"  # a higher latency is worse
-    row = {"kind": "p50", **dict(zip(MEASUREMENT_KEY, (old.get(f) for f in MEASUREMENT_KEY))),
-           "old": o, "new": n, "rel_change": rel if rel is not None else 0.0,
-           "ci_overlap": overlap, "change": change}
-    if why:
-        row["noise"] = why
-    return row
-
-
-REPEAT_KEY = ("backend", "op", "payload", "flavour", "loop", "pairing", "settings", "layout")
-
-
-def own_drift(doc: dict[str, Any]) -> dict[tuple[str, bool], float]:
-    """How far one backend's absolute p50 moved between the repeats of one op within this run, per (backend,
-    writing op or not): the run's own evidence of what its times do with no code change. On the 2-CPU VM this
-    was built on, SQLite's put_writes p50 moved 0.185 -> 0.344 ms between two repeats of one run (its commits wait
-    for a bimodal disk), so a +31% delete_thread between two runs is not the code's."""
-    groups: dict[tuple, list[float]] = {}
-    for m in results.rows(doc, "measurements"):
-        if isinstance(m.get("p50_ms"), (int, float)) and m["p50_ms"] > 0:
-            groups.setdefault(_key(m, REPEAT_KEY) + (m.get("op_kind") != "read",), []).append(m["p50_ms"])
-    out: dict[tuple[str, bool], float] = {}
-    for key, values in groups.items():
-        if len(values) >= 2:
-            k = (str(key[0]), bool(key[-1]))
-            out[k] = max(out.get(k, 0.0), max(values) / min(values) - 1)
-    return out
-
-
-SPEED_KEY = ("flavour", "loop", "op", "payload", "pairing", "repeat", "layout")
-
-
-def _with_the_cpu(rows: list[dict[str, Any]], threshold: float) -> list[dict[str, Any]]:
-    """p50 changes that the machine's own speed explains. The in-memory reference saver's op runs only Python in
-    the suite's process, so its p50 moves with the CPU the machine gave it, not with any server: on the 2-CPU VM
-    this was built on, a whole run came out 20-30% slower than one of the same commit an hour before (InMemorySaver
-    list_10 0.068 -> 0.081 ms; steal 0.01%, no other process). Where the reference's same op moved significantly
-    (beyond the threshold, CIs apart), another backend's change in the same direction is the machine's unless it
-    exceeds the reference's move by more than the threshold. The reference's own row is judged as it is."""
-    speed = {_key(r, SPEED_KEY): r["rel_change"] for r in rows
-             if r.get("backend") == REFERENCE and r["ci_overlap"] is False and abs(r["rel_change"]) > threshold}
-    for r in rows:
-        moved = speed.get(_key(r, SPEED_KEY))
-        if r["change"] not in ("regression", "improvement") or r.get("backend") == REFERENCE or moved is None:
-            continue
-        if (moved > 0) == (r["rel_change"] > 0) and abs((1 + r["rel_change"]) / (1 + moved) - 1) <= threshold:
-            r["change"], r["noise"] = "unchanged", (f"the in-memory saver's {r.get('op')} (only this process's CPU) "
-                                                    f"moved {moved:+.0%} between the runs: the machine's speed")
-    return rows
-
-
-def _own_noise(row: dict[str, Any], old: dict[str, Any], drift: dict[tuple[str, bool], float]) -> dict[str, Any]:
-    """A p50 change within what the same backend's same kind of op moved between repeats of one run is not a change."""
-    if row["change"] not in ("regression", "improvement"):
-        return row
-    moved = drift.get((str(old.get("backend")), old.get("op_kind") != "read"), 0.0)
-    if abs(row["rel_change"]) <= moved:
-        kind = "writing" if old.get("op_kind") != "read" else "reading"
-        row["change"], row["noise"] = "unchanged", (f"{old.get('backend')}'s {kind} ops moved up to {moved:.0%} "
-                                                    "between the repeats of one run")
-    return row
-
-
-# Other processes keeping this much of a CPU busy during a run (its noise windows, parity.measuring.noise) make its
-# absolute times incomparable with another run's: on the 2-CPU VM this was built on, 94% of a CPU taken by other
-# work moved SQLite's put p50 +21% between two runs of one commit. Ratios are measured interleaved within a run,
-# so both sides saw the same machine: they stay judged.
-BUSY_CPU_PCT = 25.0
-
-
-def busy(doc: dict[str, Any]) -> float:
-    """The most of a CPU (%) other processes used during one of the run's measurement windows."""
-    return max((float(n.get("others_cpu_pct") or 0.0) for n in results.rows(doc, "noise") if n.get("kind") == "window"),
-               default=0.0)
-
-
-def _while_busy(rows: list[dict[str, Any]], old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """p50 changes of runs during which other processes kept the machine busy are the machine's, not the code's."""
-    loads = {"old": busy(old_doc), "new": busy(new_doc)}
-    which = [f"{k} run {v:.0f}%" for k, v in loads.items() if v > BUSY_CPU_PCT]
-    if not which:
-        return rows
-    for r in rows:
-        if r["change"] in ("regression", "improvement"):
-            r["change"], r["noise"] = "unchanged", (f"other processes kept up to {' and '.join(which)} of a CPU busy "
-                                                    f"(over {BUSY_CPU_PCT:.0f}%): absolute times not comparable")
-    return rows
-
-
-def _relative(old: Any, new: Any) -> float | None:
-    if not isinstance(old, (int, float)) or not isinstance(new, (int, float)) or old == 0:
-        return None
-    return (new - old) / old
+        change = "regression" if rel > 0 else "improvement"  # a higher latency is worse
+    return {"kind": "p50", **dict(zip(MEASUREMENT_KEY, (old.get(f) for f in MEASUREMENT_KEY))),
+            "old": o, "new": n, "rel_change": rel if rel is not None else 0.0,
+            "ci_overlap": overlap, "change": change}
 
 
 def _overlap(o: tuple, n: tuple) -> bool | None:

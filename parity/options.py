@@ -164,6 +164,12 @@ def _hypothesis_db(value: str | None, given: dict[str, Any]) -> Path | None:
     return path
 
 
+def _slowdowns(value: list[str] | None, given: dict[str, Any]) -> list:
+    from parity.measuring.slowdown import resolve
+
+    return resolve(_split(value, given), given)
+
+
 def _path(value: str | None, given: dict[str, Any]) -> Path | None:
     return Path(value) if value else None
 
@@ -262,6 +268,10 @@ class Options:
                                         "stalls mid-run, restart it once and re-run the cells it spoiled (a second "
                                         "death stops that backend's cells, with the reason)", kind=bool,
                                         cli="--restart-dead-servers")
+    slowdowns: list = option("--parity-slowdown", "calibration (parity calibrate): every benchmark saver of BACKEND "
+                             "busy-waits SHARE of METHOD's own running median on the client before each call, e.g. "
+                             "redis:put=0.2; the run records it (run.slowdowns)", kind=list, cli="--slowdown",
+                             metavar="BACKEND:METHOD=SHARE", commands=("run",), resolve=_slowdowns)
     hypothesis_db: Path | None = option("--parity-hypothesis-db", "where Hypothesis keeps generated failures so they "
                                         "replay first in the next run, whatever its --out (default: "
                                         "$PARITY_HYPOTHESIS_DB, else ~/.cache/checkpoint-parity/hypothesis; 'off': none)",

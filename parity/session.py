@@ -61,6 +61,10 @@ class ParitySession:
         # of the generated examples; --parity-seed replays it
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
         self.doc["run"]["seed"] = self.seed
+        self.slowdowns = list(options.slowdowns or [])  # calibration's injected client-side slowdowns
+        if self.slowdowns:
+            self.doc["run"]["slowdowns"] = [{"backend": s.backend, "method": s.method, "share": s.share}
+                                            for s in self.slowdowns]
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]

@@ -12,7 +12,7 @@ from typing import Any
 from parity import families, stats
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import SaverContext
-from parity.measuring import disturbance, floors, noise, ops, server_events, timing
+from parity.measuring import disturbance, floors, noise, ops, server_events, slowdown, timing
 
 # Durability pairings of the latency benchmark: name -> family -> server settings (None: the session server).
 PAIRINGS = {name: {family: families.get(family).pairing_settings[kind] for family in families.names()}
@@ -97,6 +97,7 @@ async def open_savers(session, cond: Conditions, backends: list):
                 cond.schemas.append(ctx.scope)
             cm = b.saver(cond.flavour, ctx)
             saver = await stack.enter_async_context(cm) if cond.flavour == "async" else stack.enter_context(cm)
+            saver = slowdown.wrap(saver, b.name, getattr(session, "slowdowns", ()))  # calibration only
             savers[b.name] = ops.SaverCalls(saver, cond.flavour, b.has(C.FULL_HISTORY))
         yield savers
 

@@ -23,6 +23,7 @@ def spawn(session, cond, backends: list, op_names: list[tuple[str, str]], index:
     job = {"endpoints": {f: {"url": ep.url, "provider": ep.provider, "settings": dict(ep.settings or {})}
                          for f, ep in cond.endpoints.items()},
            "backends": [b.name for b in backends], "savers": list(session.options.savers or []),
+           "slowdowns": [f"{s.backend}:{s.method}={s.share}" for s in getattr(session, "slowdowns", ())],
            "flavour": cond.flavour, "loop": cond.loop, "plan": [cond.plan.rounds, cond.plan.per_round, cond.plan.warmup],
            "history": cond.history, "ops": op_names, "scope": f"{session.new_scope()}w{index}", "retime": cond.retime}
     env = {**os.environ, "PYTHONHASHSEED": str(index)}  # pyperf varies the hash seed per worker on purpose
@@ -40,8 +41,9 @@ def spawn(session, cond, backends: list, op_names: list[tuple[str, str]], index:
 class _WorkerSession:
     """What latency.run_cell needs of a session, inside a worker: scopes under the parent's, rows kept."""
 
-    def __init__(self, scope: str) -> None:
+    def __init__(self, scope: str, slowdowns: list | None = None) -> None:
         self.scope, self.n, self.doc = scope, 0, {}
+        self.slowdowns = slowdowns or []  # the parent run's injected slowdowns (parity.measuring.slowdown)
 
     def new_scope(self) -> str:
         self.n += 1
@@ -72,7 +74,9 @@ def _work(job: dict[str, Any]) -> dict[str, Any]:
                       retime=bool(job.get("retime")))
     wanted = {tuple(o) for o in job["ops"]}
     op_list = [op for op in ops.CORE_OPS if (op.name, op.payload) in wanted]
-    session = _WorkerSession(job["scope"])
+    from parity.measuring.slowdown import parse
+
+    session = _WorkerSession(job["scope"], [parse(s) for s in job.get("slowdowns") or []])
 
     async def go():
         await latency.run_cell(session, cond, op_list, backends)
