@@ -175,6 +175,46 @@ def noise_lines(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[str]:
     return [f"{name}: {text}" for name, d in (("old", old_doc), ("new", new_doc)) if (text := banner(d))]
 
 
+def injected_lines(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[str]:
+    """A run made with calibration's injected slowdowns (parity calibrate) is not a clean run: said first."""
+    out = []
+    for name, d in (("old", old_doc), ("new", new_doc)):
+        made = [f"{s.get('backend')}:{s.get('method')} +{float(s.get('share') or 0):.0%}"
+                for s in (d.get("run") or {}).get("slowdowns") or []]
+        if made:
+            out.append(f"{name}: a calibration run: slowdowns injected on the client ({', '.join(made)})")
+    return out
+
+
+def refusal(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> tuple[str, str] | None:
+    """Why these two documents cannot be compared (what, fix), or None: compare needs the same kind of figures on
+    both sides, and one run's figures per side."""
+    for name, d in (("OLD", old_doc), ("NEW", new_doc)):
+        bench_runs = sorted({str(r.get("run")) for r in results.rows(d, "ratios") + results.rows(d, "measurements")})
+        if d["run"].get("merged") and len(bench_runs) > 1:
+            return (f"{name} is a merged document with the benchmarks of {len(bench_runs)} runs "
+                    f"({', '.join(bench_runs)}): their figures are not one run's",
+                    "compare the run directories that were merged, one against another")
+    have = [_figures(old_doc), _figures(new_doc)]
+    if have[0] & have[1]:
+        return None
+    said = [f"{name} has {' and '.join(sorted(h)) or 'no timed figures (' + _parts(d) + ')'}"
+            for name, h, d in (("OLD", have[0], old_doc), ("NEW", have[1], new_doc))]
+    return (f"nothing in common to compare: {'; '.join(said)}",
+            "compare two benchmark runs (parity run --only bench), two shadow recordings or two replays")
+
+
+def _figures(doc: dict[str, Any]) -> set[str]:
+    kinds = {"benchmark ratios": bool(results.rows(doc, "ratios")), "a shadow section": isinstance(doc.get("shadow"), dict),
+             "a replay section": isinstance(doc.get("replay"), dict)}
+    return {k for k, v in kinds.items() if v}
+
+
+def _parts(doc: dict[str, Any]) -> str:
+    parts = [p for p, sections in results.PART_SECTIONS.items() if any(results.rows(doc, s) for s in sections)]
+    return f"a {' and '.join(parts)} run" if parts else "an empty run"
+
+
 def same_machine(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> bool:
     old_cpu = (old_doc.get("machine") or {}).get("cpu_model")
     return bool(old_cpu) and old_cpu == (new_doc.get("machine") or {}).get("cpu_model")
@@ -215,7 +255,7 @@ def format_comparison(rows: list[dict[str, Any]], scope_line: str = "") -> str:
     for change in ("regression", "improvement"):
         picked = [r for r in rows if r["change"] == change]
         lines.append(f"{change}s: {len(picked)}")
-        lines += [f"  {_line(r)}" for r in picked]
+        lines += [f"  {row_line(r)}" for r in picked]
     hidden = [r for r in rows if r.get("suppressed_by")]
     if hidden:
         lines.append(f"suppressed: {len(hidden)} (moved beyond the threshold, but a noise rule explains the move; "
@@ -224,12 +264,12 @@ def format_comparison(rows: list[dict[str, Any]], scope_line: str = "") -> str:
         picked = [r for r in hidden if r["suppressed_by"] == rule]
         if picked:
             lines.append(f"  {rule} ({words}): {len(picked)}")
-            lines += [f"    {_line(r)} was a {r['suppressed']}: {r['noise']}" for r in picked]
+            lines += [f"    {row_line(r)} was a {r['suppressed']}: {r['noise']}" for r in picked]
     lines.append(f"unchanged: {sum(1 for r in rows if r['change'] == 'unchanged') - len(hidden)}")
     return "\n".join(lines) + "\n"
 
 
-def _line(r: dict[str, Any]) -> str:
+def row_line(r: dict[str, Any]) -> str:
     return f"{_label(r)}: {_fmt(r['old'])} -> {_fmt(r['new'])} ({r['rel_change']:+.0%})"
 
 

@@ -1,4 +1,4 @@
-"""`parity doctor | run | report | merge | gate | compare | migrate | check | init | shadow | replay | langgraph-tests`: thin commands over the plugin and the results document."""
+"""`parity doctor | run | report | merge | gate | compare | calibrate | migrate | check | init | shadow | replay | langgraph-tests`: thin commands over the plugin and the results document."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 
 from parity.errors import ParityUsageError
 
-COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "migrate", "check", "init", "shadow", "replay",
-            "langgraph-tests")
+COMMANDS = ("doctor", "run", "report", "merge", "gate", "compare", "calibrate", "migrate", "check", "init", "shadow",
+            "replay", "langgraph-tests")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +83,9 @@ def _dispatch(command: str, rest: list[str]) -> int:
     if command == "compare":
         from parity.cli.report import main_compare
         return main_compare(rest)
+    if command == "calibrate":
+        from parity.cli.calibrate import main_calibrate
+        return main_calibrate(rest)
     if command == "migrate":
         from parity.cli.migrate import main_migrate
         return main_migrate(rest)

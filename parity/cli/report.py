@@ -82,7 +82,8 @@ def main_gate(argv: list[str]) -> int:
 
 
 def main_compare(argv: list[str]) -> int:
-    from parity.compare import compare, default_threshold, format_comparison, has_regression, noise_lines, scope
+    from parity.compare import (compare, default_threshold, format_comparison, has_regression, injected_lines,
+                                noise_lines, refusal, scope)
 
     p = Parser(prog="parity compare", description="significant ratio changes between two runs; exit 1 on a regression")
     p.add_argument("old")
@@ -90,20 +91,35 @@ def main_compare(argv: list[str]) -> int:
     p.add_argument("--threshold", type=float, default=None,
                    help="relative change that counts (default: the runs' repeatability target, 0.10 quick, 0.05 "
                         "standard; raised to a run's own measured noise when that is larger, with the reason)")
+    p.add_argument("--calibration", default=None, metavar="FILE",
+                   help="what compare detects on this runner, from `parity calibrate` (default: "
+                        "reports/calibration/calibration.json when there is one)")
     args = p.parse_args(argv)
+    from parity.calibrate import FILE, load as load_calibration, statement
     from parity.errors import ParityUsageError
     from parity.results_schema import validate
 
     old, new = results.load(args.old), results.load(args.new)
     validate(old)
     validate(new)
+    refused = refusal(old, new)
+    if refused:
+        raise ParityUsageError(*refused)
     threshold = args.threshold if args.threshold is not None else default_threshold(old, new)
     rows = compare(old, new, threshold=threshold)
     if not rows:
-        raise ParityUsageError("nothing in common to compare: no ratio (or shadow or replay section) of one run "
-                               "matches one of the other", "compare two runs of the benchmarks (parity run --only "
-                               "bench), or two with a shadow or replay section")
-    for line in noise_lines(old, new):
+        raise ParityUsageError("nothing in common to compare: no ratio (or shadow or replay figure) of one run "
+                               "matches one of the other (other ops, backends, loops or CPU layouts)",
+                               "compare two runs made with the same options")
+    if old["run"].get("id") == new["run"].get("id"):
+        print(f"note: OLD and NEW are the same run ({old['run'].get('id')}): every row is unchanged by definition")
+    for line in injected_lines(old, new) + noise_lines(old, new):
         print(line)
     print(format_comparison(rows, scope(old, new, threshold)))
+    given = Path(args.calibration) if args.calibration else Path("reports") / "calibration" / FILE
+    calibration = load_calibration(given)
+    if args.calibration and calibration is None:
+        print(f"calibration: {given} is not a calibration written by `parity calibrate`; none stated")
+    print(statement(calibration, [old, new]) or "calibration: none for this runner (`parity calibrate` measures "
+          "the smallest change compare flags here, and how often it flags same-code runs)")
     return 1 if has_regression(rows) else 0

@@ -1,0 +1,75 @@
+"""Every consumer of results.json (report, gate, compare, merge) on every real document the suite writes, and on every
+pair: a result, or one line saying why those two cannot be used together and exit 2; never a traceback.
+
+The documents are real runs (tests/results_corpus.py, `make results-corpus`); a schema change regenerates them."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from parity.cli import main
+from tests.results_corpus import CORPUS, MANIFEST, MISSING, schema_hash
+
+POLICY = Path(__file__).resolve().parents[1] / "examples" / "gate-policy.toml"
+DOCS = sorted(json.loads(MANIFEST.read_text())["documents"]) if MANIFEST.exists() else []
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """Each stored document unpacked into a run directory of its own, as `parity run` leaves it."""
+    root = tmp_path_factory.mktemp("corpus")
+    out = {}
+    for name in DOCS:
+        (root / name).mkdir()
+        (root / name / "results.json").write_bytes(gzip.decompress((CORPUS / f"{name}.json.gz").read_bytes()))
+        out[name] = root / name
+    return out
+
+
+def parity(capsys, *argv: str) -> tuple[int, str, str]:
+    """`parity ARGV` in this process; any exception escaping it is the traceback a user would see."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    if code == 2:
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("parity"), f"exit 2 must say why in one line: {captured.err!r}"
+    return code, captured.out, captured.err
+
+
+def test_the_corpus_is_made_with_the_current_schema():
+    manifest = json.loads(MANIFEST.read_text())
+    assert manifest["schema_sha256_16"] == schema_hash(), (
+        "parity/schema/results.schema.json changed since the corpus was made: run `make results-corpus`")
+    shapes = {"bench-quick-a", "bench-quick-b", "compat-quick", "faults-quick", "check", "shadow-a", "replay-a",
+              "merged"}
+    assert shapes <= set(DOCS), f"missing from the corpus: {sorted(shapes - set(DOCS))}"
+    assert set(MISSING) == set(manifest["missing"]), "the manifest names the shapes the corpus lacks"
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_report_and_gate_on_every_document(name, runs, capsys, tmp_path):
+    code, out, _ = parity(capsys, "report", str(runs[name] / "results.json"))
+    assert code == 0 and "report:" in out
+    code, out, _ = parity(capsys, "gate", str(runs[name]), "--policy", str(POLICY))
+    assert code in (0, 1) and ("gate: passed" in out or "gate: failed" in out), out
+
+
+@pytest.mark.parametrize("old, new", [*((d, d) for d in DOCS), *itertools.permutations(DOCS, 2)])
+def test_compare_on_every_pair(old, new, runs, capsys):
+    code, out, err = parity(capsys, "compare", str(runs[old]), str(runs[new]))
+    assert code in (0, 1, 2), (code, out, err)
+    if code != 2:
+        assert out.startswith("compared: ") or "compared: " in out, out
+
+
+@pytest.mark.parametrize("a, b", [*((d, d) for d in DOCS), *itertools.combinations(DOCS, 2)])
+def test_merge_on_every_pair(a, b, runs, capsys, tmp_path):
+    code, out, err = parity(capsys, "merge", str(runs[a]), str(runs[b]), "--out", str(tmp_path / "merged"))
+    assert code in (0, 2), (code, out, err)
+    if a == b:
+        assert code == 2 and "same run" in err, err
