@@ -67,17 +67,33 @@ def band(claim_id: str, bounds: str | None = None) -> tuple[float, float]:
     return found[0].low, found[0].high
 
 
-def band_verdict(low: float, high: float, band_low: float, band_high: float) -> str:
-    """confirmed if CI [low, high] lies inside the band (edges inclusive), refuted if wholly outside."""
+def band_verdict(low: float, high: float, band_low: float, band_high: float, margin: float = 0.0) -> str:
+    """confirmed if CI [low, high] lies inside the band (edges inclusive), refuted if wholly outside, partly else.
+
+    `margin` (relative) is how far the run says its figures move between runs of the same code: a CI closer than
+    that to an edge is "partly" (near_edge names the edge), so the next run's noise can move the verdict to or from
+    partly but never turn confirmed into refuted or back.
+    """
     if low > high:
         raise ValueError(f"CI must have low <= high, got [{low}, {high}]")
     if band_low > band_high:
         raise ValueError(f"band must have low <= high, got [{band_low}, {band_high}]")
-    if band_low <= low and high <= band_high:
+    room = 1.0 + max(margin, 0.0)
+    if band_low * room <= low and high * room <= band_high:
         return "confirmed"
-    if high < band_low or low > band_high:
+    if high * room < band_low or low > band_high * room:
         return "refuted"
     return "partly"
+
+
+def near_edge(low: float, high: float, band_low: float, band_high: float, margin: float) -> float | None:
+    """The band edge a CI lies within `margin` of without crossing it (the one a "partly" owes to the margin)."""
+    room = 1.0 + max(margin, 0.0)
+    for edge in (band_low, band_high):
+        crosses = low < edge < high
+        if not crosses and edge > 0 and (edge / room <= low <= edge * room or edge / room <= high <= edge * room):
+            return edge
+    return None
 
 
 def _check_verdict(verdict: str) -> None:

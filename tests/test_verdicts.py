@@ -85,3 +85,26 @@ def test_claim_rows_carry_their_title_and_bands_into_the_document():
     assert claimed_band(doc, "put") == band("C1") and claimed_band(doc, "get_tuple_latest") == band("C2")
     c1["bands"][0]["low"] = 20.0  # renderers read the band from the document, not from the table
     assert claimed_band(doc, "put") == (20.0, 100.0)
+
+
+@pytest.mark.parametrize("ci, expected, edge", [((10.3, 12.0), "partly", 10.0), ((9.5, 11.0), "partly", None),
+                                                (((11.5, 13.0)), "confirmed", None), ((8.0, 9.5), "partly", 10.0),
+                                                ((7.0, 8.5), "refuted", None)])
+def test_a_ci_within_the_runs_margin_of_an_edge_is_partly_and_names_it(ci, expected, edge):
+    from parity.verdicts import near_edge
+
+    assert band_verdict(*ci, 10.0, 100.0, margin=0.10) == expected
+    assert near_edge(*ci, 10.0, 100.0, 0.10) == edge
+
+
+def test_a_ci_that_moves_by_at_most_the_margin_never_turns_a_verdict_over():
+    """Issue 28, item 5: between two runs of one commit a CI moves by up to the run's stated margin; a verdict may
+    go to or from partly, never from confirmed to refuted or back."""
+    margin = 0.10
+    for k in range(400):
+        low = 6.0 + k * 0.02
+        for width in (0.2, 1.0, 3.0):
+            before = band_verdict(low, low + width, 10.0, 100.0, margin)
+            for move in (1 / (1 + margin), 1.0, 1 + margin):
+                after = band_verdict(low * move, (low + width) * move, 10.0, 100.0, margin)
+                assert {before, after} != {"confirmed", "refuted"}, (low, width, move, before, after)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parity.measuring.repeatability import combined_ratios
-from parity.verdicts import band, band_verdict, claim, combine
+from parity.verdicts import band, band_verdict, claim, combine, near_edge
 
 DEFAULTS = "defaults"
 WHY_DEFAULTS = ("pairing 'defaults': the guide's 'memory vs disk' argument compares both servers as deployed "
@@ -26,7 +26,9 @@ def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
     pairing = DEFAULTS if any(r["pairing"] == DEFAULTS for r in rows) else rows[0]["pairing"]
     lo, hi = band(cid)
     main = [r for r in rows if r["pairing"] == pairing]
-    verdicts = [band_verdict(r["ci_low"], r["ci_high"], lo, hi) for r in main]
+    margin = between_runs(doc)
+    verdicts = [band_verdict(r["ci_low"], r["ci_high"], lo, hi, margin) for r in main]
+    edges = sorted({e for r in main if (e := near_edge(r["ci_low"], r["ci_high"], lo, hi, margin)) is not None})
     inside = sum(v == "confirmed" for v in verdicts)
     below = sum(r["ci_high"] < lo for r in main)
     meds = sorted(r["median"] for r in main)
@@ -39,12 +41,24 @@ def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
     if rep.get("headline"):  # derived before the claims (parity.finish): the run's own repeat figure
         why += (f"; this run's headline ratios moved up to {rep['worst']['spread']:.0%} between its repeats "
                 f"(target ±{rep['target']:.0%})")
+    n_near = sum(near_edge(r["ci_low"], r["ci_high"], lo, hi, margin) is not None for r in main)
+    near = (f"; {n_near} CI(s) "
+            f"within ±{margin:.0%} of the band edge {' and '.join(f'{e:g}x' for e in edges)} (what this run's figures "
+            "move between runs): partly, so the next run's noise cannot turn the verdict over") if edges else ""
     reason = (f"Postgres÷Redis {what} medians {_fmt(meds[0])}–{_fmt(meds[-1])}x over {len(main)} op/flavour/loop rows; "
-              f"CI inside {lo:g}–{hi:g}x in {inside}, wholly below in {below}; {why}"
+              f"CI inside {lo:g}–{hi:g}x in {inside}, wholly below in {below}{near}; {why}"
               + (f" ({'; '.join(others)})" if others else ""))
     evidence = [f"ratios: {r['op']}[{r['payload']}] {r['flavour']}/{r.get('loop') or '-'} {r['numerator']}/{r['denominator']} "
                 f"{_fmt(r['median'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}] {r['pairing']}" + _over(r) for r in main]
     return claim(cid, combine(verdicts), reason, evidence)
+
+
+def between_runs(doc: dict) -> float:
+    """How far this run's figures may move in the next run of the same code, by its own account: its repeatability
+    target, or the larger uncertainty it measured (parity.measuring.repeatability); 0 for documents without one."""
+    rep = doc.get("repeatability") or {}
+    values = [v for v in (rep.get("target"), rep.get("uncertainty")) if isinstance(v, (int, float))]
+    return max(values, default=0.0)
 
 
 def _over(r: dict) -> str:
@@ -74,11 +88,15 @@ def c3(doc: dict) -> dict:
         fam = [m for m in rows if m.get("family") == family]
         if not fam:
             continue
-        vs = [band_verdict(m.get("ci_low_ms", m["p50_ms"]), m.get("ci_high_ms", m["p50_ms"]), *claimed) for m in fam]
+        vs = [band_verdict(m.get("ci_low_ms", m["p50_ms"]), m.get("ci_high_ms", m["p50_ms"]), *claimed,
+                           between_runs(doc)) for m in fam]
         verdicts.append(combine(vs))
         p50s = sorted(m["p50_ms"] for m in fam)
+        near = sum(near_edge(m.get("ci_low_ms", m["p50_ms"]), m.get("ci_high_ms", m["p50_ms"]), *claimed,
+                             between_runs(doc)) is not None for m in fam)
         parts.append(f"{family} p50 {p50s[0]:.3f}–{p50s[-1]:.3f} ms, {sum(v == 'confirmed' for v in vs)}/{len(vs)} "
-                     f"inside {claimed[0]:g}–{claimed[1]:g} ms")
+                     f"inside {claimed[0]:g}–{claimed[1]:g} ms" + (f" ({near} within ±{between_runs(doc):.0%} of an "
+                                                                    "edge: partly)" if near else ""))
         evidence += [f"measurements: {m['backend']} {m['op']}[{m['payload']}] {m['flavour']}/{m.get('loop') or '-'} "
                      f"p50 {m['p50_ms']:.3f} p99 {m['p99_ms']:.3f} ms" for m in fam]
     if not verdicts:
