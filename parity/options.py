@@ -271,7 +271,7 @@ class Options:
     slowdowns: list = option("--parity-slowdown", "calibration (parity calibrate): every benchmark saver of BACKEND "
                              "busy-waits SHARE of METHOD's own running median on the client before each call, e.g. "
                              "redis:put=0.2; the run records it (run.slowdowns)", kind=list, cli="--slowdown",
-                             metavar="BACKEND:METHOD=SHARE", commands=("run",), resolve=_slowdowns)
+                             metavar="BACKEND:METHOD=SHARE", resolve=_slowdowns)
     hypothesis_db: Path | None = option("--parity-hypothesis-db", "where Hypothesis keeps generated failures so they "
                                         "replay first in the next run, whatever its --out (default: "
                                         "$PARITY_HYPOTHESIS_DB, else ~/.cache/checkpoint-parity/hypothesis; 'off': none)",

@@ -71,7 +71,8 @@ def test_windows_runs_in_its_own_jobs(flow):
 def test_one_merge_job_downloads_every_run_merges_gates_and_reports(flow):
     jobs = flow["jobs"]
     merge = jobs["merge"]
-    producers = [name for name, job in jobs.items() if name not in ("merge", "self-tests")]
+    # the regression job's runs include slowed ones (parity calibrate): never part of the merged report
+    producers = [name for name, job in jobs.items() if name not in ("merge", "self-tests", "regression")]
     assert sorted(merge["needs"]) == sorted(producers) and merge["if"] == "always()"
     download = next(s for s in merge["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact"))
     prefix = download["with"]["pattern"].rstrip("*")

@@ -1,0 +1,188 @@
+"""Each noise rule of `parity compare` on real documents (tests/fixtures/results_corpus): what it explains away, and
+that compare's output says so. Each test takes a real run and changes only the figures the rule reads (said in the
+test), so the rule is seen deciding alone; the last test runs the real same-code pair as it is."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+
+import pytest
+
+from parity.compare import compare, format_comparison, scope
+from parity.noise_rules import BUSY_CPU_PCT, RULES, busy
+from tests.results_corpus import CORPUS
+
+THRESHOLD = 0.10
+
+
+def corpus(name: str) -> dict:
+    return json.loads(gzip.decompress((CORPUS / f"{name}.json.gz").read_bytes()))
+
+
+@pytest.fixture(scope="module")
+def real() -> dict:
+    return corpus("bench-quick-a")
+
+
+def quiet(doc: dict) -> dict:
+    """The same run with the rules that read the whole run's noise switched off: no other process busy in its
+    windows, its repeats within target (so neither the busy-machine nor the repeats rule decides)."""
+    d = copy.deepcopy(doc)
+    for n in d.get("noise", []):
+        if n.get("kind") == "window":
+            n["others_cpu_pct"] = 0.0
+    d["repeatability"] = {**(d.get("repeatability") or {}), "exceeds_target": False, "pinned": True}
+    return d
+
+
+def steady(doc: dict) -> dict:
+    """...and each measurement's repeats equal to its first (no own drift), each write's fsync the same."""
+    d = quiet(doc)
+    first: dict[tuple, dict] = {}
+    for m in d["measurements"]:
+        k = (m["backend"], m["op"], m["payload"], m["flavour"], m.get("loop"), m["pairing"], m.get("layout"))
+        f = first.setdefault(k, m)
+        for field in ("p50_ms", "ci_low_ms", "ci_high_ms"):
+            m[field] = f.get(field)
+    return d
+
+
+def scaled(doc: dict, pick, factor: float, fields=("p50_ms", "ci_low_ms", "ci_high_ms")) -> dict:
+    d = copy.deepcopy(doc)
+    for m in d["measurements"]:
+        if pick(m):
+            for f in fields:
+                if isinstance(m.get(f), (int, float)):
+                    m[f] *= factor
+    return d
+
+
+def p50s(rows: list[dict], **match) -> list[dict]:
+    return [r for r in rows if r["kind"] == "p50" and all(r.get(k) == v for k, v in match.items())]
+
+
+def sqlite_put(m: dict) -> bool:
+    return m["backend"] == "sqlite" and m["op"] == "put" and m["payload"] == "1KB"
+
+
+def test_the_corpus_runs_carry_what_the_rules_read(real):
+    assert real["measurements"] and real["floors"] and real["noise"] and real["repeatability"]
+    assert any(isinstance(m.get("settings"), dict) for m in real["measurements"]), "real rows carry settings objects"
+    assert any(isinstance(m.get("disk_fsync_p50_ms"), (int, float)) for m in real["measurements"])
+
+
+def test_busy_machine(real):
+    """A run during which other processes kept over 25% of a CPU busy: its p50 changes are not judged, and each
+    one it would have flagged is listed under the rule. Real run: its own noise windows, as measured."""
+    old = steady(real)
+    new = scaled(old, sqlite_put, 3.0)
+    assert any(r["change"] == "regression" for r in p50s(compare(old, new, THRESHOLD), backend="sqlite", op="put"))
+    windows = [n for n in real["noise"] if n.get("kind") == "window"]
+    busy_new = copy.deepcopy(new)
+    busy_new["noise"] = copy.deepcopy(windows)
+    for n in busy_new["noise"]:
+        n["others_cpu_pct"] = max(float(n.get("others_cpu_pct") or 0), BUSY_CPU_PCT + 1)
+    rows = compare(old, busy_new, THRESHOLD)
+    hit = p50s(rows, backend="sqlite", op="put", payload="1KB")
+    assert hit and all(r["change"] == "unchanged" and r["suppressed_by"] == "busy machine" for r in hit), hit
+    text = format_comparison(rows, scope(old, busy_new, THRESHOLD))
+    assert f"busy machine ({RULES['busy machine']}): {len(hit)}" in text and "was a regression" in text, text
+    assert f"{busy(busy_new):.0f}%" in text
+
+
+def test_own_drift(real):
+    """A backend whose writes moved by X between the repeats of one run: a change of its writes within X is that
+    drift. The new run's sqlite put moves 1.5x; the old run's second repeat of sqlite put_writes moved 2x."""
+    old = steady(real)
+    new = scaled(old, sqlite_put, 1.5)
+    assert any(r["change"] == "regression" for r in p50s(compare(old, new, THRESHOLD), backend="sqlite", op="put"))
+    drifting = scaled(old, lambda m: m["backend"] == "sqlite" and m["op"] == "put_writes" and m.get("repeat") == 2, 2.0)
+    rows = compare(drifting, scaled(drifting, sqlite_put, 1.5), THRESHOLD)
+    hit = p50s(rows, backend="sqlite", op="put", payload="1KB")
+    assert hit and all(r["suppressed_by"] == "own drift" for r in hit), hit
+    assert "moved up to 100% between the repeats of one run" in format_comparison(rows)
+
+
+def test_floors(real):
+    """The machine's floors (bare round trips, the empty call) moved 80% between the runs: a p50 change within the
+    threshold plus that is the machine's. Without the floors moving, the same change is a regression."""
+    old = steady(real)
+    new = scaled(old, sqlite_put, 1.5)
+    for f in new["floors"]:
+        f["p50_ms"] *= 1.8
+    rows = compare(old, new, THRESHOLD)
+    hit = p50s(rows, backend="sqlite", op="put", payload="1KB")
+    assert hit and all(r["suppressed_by"] == "floors" for r in hit), hit
+    assert "the floors moved 80% between the runs" in scope(old, new, THRESHOLD)
+
+
+def test_fsync(real):
+    """A write that got slower while the disk's fsync beside it got slower too is the disk's. Real rows: the
+    fsync figure recorded beside each write window."""
+    old = steady(real)
+    writes = lambda m: sqlite_put(m) and isinstance(m.get("disk_fsync_p50_ms"), (int, float))  # noqa: E731
+    assert any(writes(m) for m in old["measurements"])
+    new = scaled(scaled(old, writes, 1.5), writes, 3.0, fields=("disk_fsync_p50_ms",))
+    rows = compare(old, new, THRESHOLD)
+    hit = [r for r in p50s(rows, backend="sqlite", op="put", payload="1KB") if r.get("suppressed")]
+    assert hit and all(r["suppressed_by"] == "fsync" for r in hit), hit
+    assert "the disk's fsync p50 beside it moved" in format_comparison(rows)
+
+
+def test_opposite_moves(real):
+    """One p50 1.5x slower while another got 2x faster in the same comparison: the slower one is within the
+    noise of this pair of runs; the larger move stays flagged."""
+    old = steady(real)
+    faster = lambda m: m["backend"] == "sqlite" and m["op"] == "list_10"  # noqa: E731
+    new = scaled(scaled(old, sqlite_put, 1.5), faster, 0.5)
+    rows = compare(old, new, THRESHOLD)
+    slower = p50s(rows, backend="sqlite", op="put", payload="1KB")
+    assert slower and all(r["suppressed_by"] == "opposite moves" for r in slower), slower
+    assert any(r["change"] == "improvement" for r in p50s(rows, backend="sqlite", op="list_10"))
+
+
+def test_cpu_speed(real):
+    """The in-memory saver's op (only this process's CPU) 1.5x slower, and another backend's same op as much: the
+    machine's speed, not the saver's."""
+    old = steady(real)
+    same_op = lambda m: m["op"] == "put" and m["payload"] == "1KB" and m["backend"] in ("memory", "sqlite")  # noqa: E731
+    rows = compare(old, scaled(old, same_op, 1.5), THRESHOLD)
+    hit = p50s(rows, backend="sqlite", op="put", payload="1KB")
+    assert hit and all(r["suppressed_by"] == "cpu speed" for r in hit), hit
+    assert all(r["change"] == "regression" for r in p50s(rows, backend="memory", op="put", payload="1KB"))
+
+
+def test_repeats(real):
+    """A ratio that moved less than the runs' own repeats of the headline ratios moved is that noise: the same move
+    between two runs whose repeats stayed within target is a regression (real ratios, scaled 0.3x)."""
+    def moved(doc: dict) -> dict:
+        d = copy.deepcopy(doc)
+        for r in d["ratios"]:
+            if r["op"] == "put":
+                r.update(median=r["median"] * 0.3, ci_low=r["ci_low"] * 0.3, ci_high=r["ci_high"] * 0.3)
+        return d
+    narrow = lambda r: r["kind"] == "ratio" and r["op"] == "put" and r["ci_overlap"] is False  # noqa: E731
+    old = quiet(real)
+    assert [r for r in compare(old, moved(old), THRESHOLD) if narrow(r)]
+    assert all(r["change"] == "regression" for r in compare(old, moved(old), THRESHOLD) if narrow(r))
+    noisy = copy.deepcopy(old)
+    noisy["repeatability"].update(exceeds_target=True, uncertainty=0.75)
+    rows = compare(noisy, moved(noisy), THRESHOLD)
+    assert all(r["suppressed_by"] == "repeats" for r in rows if narrow(r))
+    assert "within the runs' own repeat drift of the headline ratios (up to 75%)" in format_comparison(rows)
+
+
+def test_the_real_same_code_pair_lists_every_change_it_explained_away():
+    """Two real quick runs of one commit: whatever moved beyond the threshold with CIs apart and was not flagged is
+    listed, by rule, with the figures; nothing moved beyond the threshold goes unmentioned."""
+    a, b = corpus("bench-quick-a"), corpus("bench-quick-b")
+    rows = compare(a, b, THRESHOLD)
+    text = format_comparison(rows, scope(a, b, THRESHOLD))
+    significant = [r for r in rows if r["kind"] in ("ratio", "p50") and abs(r["rel_change"]) > THRESHOLD
+                   and r["ci_overlap"] is False]
+    for r in significant:
+        assert r["change"] != "unchanged" or r.get("suppressed_by") in RULES, r
+    hidden = [r for r in rows if r.get("suppressed_by")]
+    assert (f"suppressed: {len(hidden)} " in text) == bool(hidden), text
