@@ -114,6 +114,14 @@ def _replay(out: Path) -> list[str]:
     return ["parity", *args[:2], "sqlite:///app.sqlite (tests.results_corpus.app_traffic)", *args[3:]]
 
 
+def _calibration(out: Path) -> list[str]:
+    """A small real calibration (SQLite's put doubled; no servers): the document `parity calibrate` writes."""
+    args = ["calibrate", "--target", "sqlite", "--methods", "put", "--shares", "1.0", "--same-code", "1", "-k",
+            "test_core_ops_defaults and not async", "--out", str(out), "--", "--backend", "memory,sqlite"]
+    _parity(*args)
+    return ["parity", *args[:11], *args[13:]]
+
+
 def _merged(out: Path, made: dict[str, Path]) -> list[str]:
     """Parts run separately, merged as a team merges shards and platforms."""
     parts = ["compat-quick", "faults-quick", "bench-quick-a"]
@@ -127,6 +135,7 @@ SHAPES: dict[str, Callable[[Path], list[str]]] = {
     "bench-quick-b": _run("--only", "bench", "--quick"),
     # A calibration run (parity calibrate): the headline cell with Redis's put 30% slower on the client.
     "bench-slowed": _run("--only", "bench", "--quick", "-k", "test_core_ops_defaults", "--slowdown", "redis:put=0.3"),
+    "calibration": _calibration,
     "compat-quick": _run("--only", "compat", "--quick", *COMPAT),
     "faults-quick": _run("--only", "faults", "--quick", *FAULTS),
     "check": _check,

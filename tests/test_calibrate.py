@@ -77,3 +77,18 @@ def test_bad_input_is_one_line_and_exit_2_before_any_run(args, words, capsys, tm
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err, err
     assert not any(tmp_path.iterdir()), "nothing ran"
+
+
+def test_the_calibration_document_validates_and_renders(clean_a, clean_b, slowed):
+    from parity import results
+    from parity.render.html import render_html
+    from parity.render.markdown import render_markdown
+    from parity.results_schema import validate
+
+    cal = build([clean_a, clean_b], [("put", 0.3, slowed)], "redis", seconds=600)
+    doc = results.new_document()
+    doc["calibration"] = json.loads(json.dumps(cal))  # as saved and loaded
+    validate(doc)
+    assert summary(cal) in render_markdown(doc)
+    html = render_html(doc)
+    assert 'id="calibration"' in html and "What compare detects on this runner" in html

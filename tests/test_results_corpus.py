@@ -45,8 +45,8 @@ def test_the_corpus_is_made_with_the_current_schema():
     manifest = json.loads(MANIFEST.read_text())
     assert manifest["schema_sha256_16"] == schema_hash(), (
         "parity/schema/results.schema.json changed since the corpus was made: run `make results-corpus`")
-    shapes = {"bench-quick-a", "bench-quick-b", "compat-quick", "faults-quick", "check", "shadow-a", "replay-a",
-              "merged"}
+    shapes = {"bench-quick-a", "bench-quick-b", "bench-slowed", "calibration", "compat-quick", "faults-quick", "check",
+              "shadow-a", "replay-a", "merged"}
     assert shapes <= set(DOCS), f"missing from the corpus: {sorted(shapes - set(DOCS))}"
     assert set(MISSING) == set(manifest["missing"]), "the manifest names the shapes the corpus lacks"
 

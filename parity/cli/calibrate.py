@@ -71,6 +71,20 @@ def bench_run(args, out: Path, slowdown: str | None = None) -> dict:
     return results.load(out)
 
 
+def report_dir(out: Path, cal: dict, clean: dict) -> Path:
+    """The calibration as a results document of its own (the first clean run's machine and versions) and its
+    report: `parity report DIR` shows it again."""
+    from parity.cli.report import render_dir
+
+    doc = results.new_document(profile=str(cal.get("profile") or ""))
+    doc.update(machine=clean.get("machine") or doc["machine"], versions=clean.get("versions") or doc["versions"],
+               calibration=cal)
+    doc["run"]["finished"] = cal["made"]
+    results.save(doc, out)
+    render_dir(out, doc)
+    return (out / "report.html").resolve()
+
+
 def main_calibrate(argv: list[str]) -> int:
     from parity.calibrate import build, summary
 
@@ -83,10 +97,11 @@ def main_calibrate(argv: list[str]) -> int:
     slowed = [(m, s, bench_run(args, out / f"{m}-{s:g}", f"{args.target}:{m}={s}")) for m, s in slowed_plan]
     cal = build(clean, slowed, args.target, time.monotonic() - start)
     (out / FILE).write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
+    report = report_dir(out, cal, clean[0])
     for d in cal["detection"]:
         for flavour, f in sorted(d["flavours"].items()):
             print(f"  {d['method']} +{d['share']:.0%} ({flavour}): {'flagged' if f['detected'] else 'NOT flagged'}"
                   + (f" ({len(d['unrelated'])} unrelated rows flagged too)" if d["unrelated"] else ""))
     print(summary(cal))
-    print(f"calibration: {out / FILE}  (parity compare --calibration {out / FILE} states it)")
+    print(f"calibration: {out / FILE}  (parity compare --calibration {out / FILE} states it)\nreport: {report}")
     return 0

@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from parity import platforms
-from parity.render import charts, langgraph_tests, merged, service, shadow_cost, tables, traffic
+from parity.render import calibration, charts, langgraph_tests, merged, service, shadow_cost, tables, traffic
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
@@ -57,6 +57,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         out.append(("replay", "Your traffic: replay of recorded threads", lambda d, w: traffic.replay_html(d)))
     if isinstance(doc.get("langgraph_tests"), dict):
         out.append(("langgraph-tests", "LangGraph's own tests", lambda d, w: langgraph_tests.langgraph_tests_html(d)))
+    if isinstance(doc.get("calibration"), dict):
+        out.append(("calibration", "What compare detects on this runner", lambda d, w: calibration.calibration_html(d)))
     if "history" in doc:
         out.append(("trend", "Trend across runs", _trend))
     return out

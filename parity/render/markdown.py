@@ -6,6 +6,7 @@ from typing import Any
 
 from parity import platforms
 from parity.render import merged, service
+from parity.render.calibration import calibration_markdown
 from parity.render.shadow_cost import cost_markdown
 from parity.render.langgraph_tests import langgraph_tests_markdown
 from parity.render.traffic import replay_markdown, shadow_markdown
@@ -24,7 +25,7 @@ MAX_DIFF_LINES = 60  # GitHub caps a step summary at 1 MiB
 def render_markdown(doc: dict[str, Any]) -> str:
     parts = [_header(doc), _claims(doc), _ratios(doc), _provider_cost(doc), _cells(doc), _workloads(doc), shadow_markdown(doc),
              cost_markdown(doc), service.markdown(doc), replay_markdown(doc), langgraph_tests_markdown(doc),
-             _findings(doc)]
+             calibration_markdown(doc), _findings(doc)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
