@@ -215,10 +215,11 @@ def refusal(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> tuple[str, str]
                 "compare runs with a Redis and a Postgres backend (their ratios compare across machines)")
     if common:
         return None
-    said = [f"{name} has {' and '.join(sorted(h)) or 'no timed figures (' + _parts(d) + ')'}"
+    said = [f"{name} has {' and '.join(sorted(h)) or 'none of the figures compare reads (it is ' + _parts(d) + ')'}"
             for name, h, d in (("OLD", have[0], old_doc), ("NEW", have[1], new_doc))]
     return (f"nothing in common to compare: {'; '.join(said)}",
-            "compare two benchmark runs (parity run --only bench), two shadow recordings or two replays")
+            "compare two runs that both have benchmark ratios or latencies (parity run --only bench), a shadow "
+            "section (parity shadow summarize) or a replay section (parity replay)")
 
 
 LATENCIES = "benchmark latencies"
