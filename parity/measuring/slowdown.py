@@ -92,6 +92,8 @@ class Slowed(BaseCheckpointSaver):
         return self.inner.get_next_version(current, channel)
 
     def __getattr__(self, name: str) -> Any:  # anything else a saver offers (setup, conn, ...): the inner one's
+        if name == "inner":  # not set yet (during __init__): no recursion through __getattr__
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def _before(self, method: str) -> int:
