@@ -53,8 +53,8 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float =
 
 
 def _disk(rows: list[dict[str, Any]], triples: list[tuple], threshold: float) -> list[dict[str, Any]]:
-    """The fsync rule: a write figure that moved with the disk's fsync beside it (Postgres fsyncs at defaults and
-    Redis does not, so a slower disk also lowers the Postgres÷Redis ratio's Redis side's share)."""
+    """The fsync rule: a write figure that moved with the disk's fsync beside it is the disk's (Postgres fsyncs at
+    defaults and Redis does not: a slower disk raises the Postgres÷Redis ratio with no code change)."""
     for r, old, new in triples:
         if r["change"] in CHANGED and (why := disk_moved(old, new, r["rel_change"], threshold)):
             suppress(r, "fsync", why)
