@@ -146,8 +146,9 @@ SHAPES: dict[str, Callable[[Path], list[str]]] = {
 }
 DERIVED = {"merged": _merged}  # made from the runs above
 # Shapes a real run writes that the corpus does not hold yet, and why (tests/test_results_corpus.py prints them).
-MISSING = {"bench-standard": "a standard bench run takes over 30 min on a busy 2-vCPU machine",
-           "bench-full": "a full bench run takes hours"}
+MISSING = {"bench-standard": "not made yet (time on a busy shared 2-vCPU machine); it has a quick run's sections with "
+                              "more rows (larger sweeps, async durability pairs)",
+           "bench-full": "not made yet (takes hours); the standard run's sections with more samples"}
 
 
 def store(name: str, made: Path, how: list[str], seconds: float) -> dict:

@@ -74,3 +74,40 @@ def test_noise_floor_refuses_too_short_a_run_in_one_line(capsys):
     code = _script("noise_floor").main(["--seconds", "5"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "too short" in err, err
+
+
+def _corpus_file(tmp_path, name: str) -> str:
+    import gzip
+
+    from tests.results_corpus import CORPUS
+
+    path = tmp_path / f"{name}.json"
+    path.write_bytes(gzip.decompress((CORPUS / f"{name}.json.gz").read_bytes()))
+    return str(path)
+
+
+def test_regression_e2e_judges_three_real_runs(tmp_path, capsys):
+    """Issue 28's end-to-end decisions on real runs (two same-code quick runs and a +30% Redis put): whatever this
+    runner's noise made of them, each failed decision is one FAIL line of the three kinds, and the exit says it."""
+    runs = [_corpus_file(tmp_path, n) for n in ("bench-quick-a", "bench-quick-b", "bench-slowed")]
+    code = _script("regression_e2e").main(["--judge", *runs])
+    out = capsys.readouterr().out
+    assert "== the two same-code runs" in out and "== redis put +30%" in out
+    fails = [line for line in out.splitlines() if line.startswith("FAIL: ")]
+    assert code == (1 if fails else 0), out
+    kinds = ("same-code runs: ", "redis put +30% not flagged", "flagged but unrelated to put: ",
+             "compare exits 0 on the slowed run", "claim C")
+    assert all(line[len("FAIL: "):].startswith(kinds) for line in fails), fails
+
+
+def test_regression_e2e_names_a_claim_whose_verdict_turned(tmp_path):
+    import copy
+
+    from parity import results
+
+    a = results.load(_corpus_file(tmp_path, "bench-quick-a"))
+    b = copy.deepcopy(a)
+    c1 = next(c for c in b["claims"] if c["id"] == "C1")
+    c1["verdict"] = "refuted" if c1["verdict"] != "refuted" else "confirmed"
+    lines = _script("regression_e2e").verdicts(a, b)
+    assert len(lines) == 1 and lines[0].startswith("claim C1: "), lines
