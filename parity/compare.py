@@ -366,9 +366,12 @@ def _label(r: dict[str, Any]) -> str:
         return r["what"] if r["what"].startswith("replay") else f"shadow {r['what']}"
     if r["kind"] == "ratio":
         loop = f"/{r['loop']}" if r.get("loop") else ""
-        return f"ratio {r['op']} {r['flavour']}{loop} {r['payload']} {r['numerator']}÷{r['denominator']} {r['pairing']}"
+        layout = f", {r['layout']}" if r.get("layout") else ""
+        return (f"ratio {r['op']} {r['flavour']}{loop} {r['payload']} {r['numerator']}÷{r['denominator']} "
+                f"{r['pairing']}{layout}")
     loop = f"/{r['loop']}" if r.get("loop") else ""
-    return f"p50 {r['backend']} {r['op']} {r['flavour']}{loop} {r['payload']} {r.get('pairing') or ''}".rstrip()
+    where = [w for w in (r.get("pairing"), f"repeat {r['repeat']}" if r.get("repeat") else None, r.get("layout")) if w]
+    return f"p50 {r['backend']} {r['op']} {r['flavour']}{loop} {r['payload']} {', '.join(where)}".rstrip()
 
 
 def _fmt(t: tuple) -> str:
