@@ -8,7 +8,9 @@ Three benchmark runs of the headline cell: two of the same code, and one with Re
 did not, 2 when a run could not be made:
   1. the two same-code runs: compare exits 0 and flags nothing;
   2. the slowed run against the first: compare exits 1, flags put (and what put moves: graph_step), nothing else;
-  3. the two same-code runs give every claim the same verdict.
+  3. the two same-code runs give every claim the same verdict (a change is named: TURNED OVER, confirmed <->
+     refuted, which a CI near a band edge must never do, or moved to or from partly, which two runs that state
+     different noise margins can still do).
 Not a timed unit test: a check a team (or CI's longer job) runs on its runner. On a busy machine the noise rules
 can explain the slowdown away; the output then says which rule did (compare's "suppressed" lines).
 """
@@ -50,8 +52,10 @@ def slowed(a: dict, s: dict) -> list[str]:
 def verdicts(a: dict, b: dict) -> list[str]:
     va = {c["id"]: (c["verdict"], c.get("reason", "")) for c in results.rows(a, "claims")}
     vb = {c["id"]: (c["verdict"], c.get("reason", "")) for c in results.rows(b, "claims")}
-    return [f"claim {cid}: {va[cid][0]} then {vb[cid][0]} ({va[cid][1]} | {vb[cid][1]})"
-            for cid in sorted(va.keys() & vb.keys()) if va[cid][0] != vb[cid][0]]
+    def kind(a: str, b: str) -> str:
+        return "TURNED OVER" if {a, b} == {"confirmed", "refuted"} else "moved to or from partly"
+    return [f"claim {cid}: {va[cid][0]} then {vb[cid][0]}, {kind(va[cid][0], vb[cid][0])} ({va[cid][1]} | "
+            f"{vb[cid][1]})" for cid in sorted(va.keys() & vb.keys()) if va[cid][0] != vb[cid][0]]
 
 
 def judge_runs(a: dict, b: dict, s: dict) -> int:
