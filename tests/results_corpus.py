@@ -3,6 +3,9 @@ commands on embedded servers, gzipped into tests/fixtures/results_corpus/ with a
 by hand: change the commands here and regenerate.
 
     python -m tests.results_corpus [--only NAME ...]     (from the repository root, with the venv's python)
+
+Every document records the commit it was made at, and `parity merge` refuses runs of different commits: make the
+whole corpus from one commit (commit first; do not commit while it runs).
 """
 
 from __future__ import annotations
