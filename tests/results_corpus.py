@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             manifest["documents"][name] = store(name, out, how, time.monotonic() - start)
             print(f"results_corpus: {name} stored ({manifest['documents'][name]['bytes']} bytes)", flush=True)
     if MANIFEST.exists() and args.only:  # another generator may have stored documents meanwhile: keep them
-        manifest["documents"] = {**json.loads(MANIFEST.read_text())["documents"], **manifest["documents"]}
+        manifest["documents"] = {**json.loads(MANIFEST.read_text())["documents"],
+                                 **{name: manifest["documents"][name] for name in wanted}}
     manifest.update(schema_sha256_16=schema_hash(), made=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     missing=MISSING)
     MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
