@@ -64,6 +64,7 @@ class ParitySession:
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
+        self.failed_reports: list[dict[str, Any]] = []  # every failed test's id, phase and last line (parity.console)
         self._scopes = itertools.count(1)
         if options.out and not worker:  # parts left by an earlier, interrupted xdist run must not join this one
             import shutil
@@ -163,6 +164,10 @@ class ParitySession:
             results.merge(self.doc, part_doc)
             if part_doc["run"].get("shard"):  # under xdist only the workers collect, so only they know the plan
                 self.doc["run"].setdefault("shard", part_doc["run"]["shard"])
+        cells = {c.get("id") for c in self.doc.get("cells") or []}
+        failed = [r for r in self.failed_reports if r["id"] not in cells]  # tests outside the matrix that broke
+        if failed:
+            self.doc["run"]["failed_tests"] = failed
         finish.derive(self.doc)
         results.save(self.doc, self.options.out)
         if parts.exists():
