@@ -75,6 +75,8 @@ class Console:
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         if tr is not None:
             tr.ensure_newline()
+            if getattr(tr._tw, "width_of_current_line", 0):  # after -q's progress dots and percentage
+                tr._tw.line()
             tr.write_line(text)
 
     # ---- what failed, kept whole in a file -------------------------------------------------------------------

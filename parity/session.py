@@ -58,6 +58,7 @@ class ParitySession:
             self.pool.close()
             raise
         self.doc = results.new_document(profile=options.profile)
+        self.doc["run"]["backends"] = [b.describe() for b in self.backends]  # what was asked (render/opening.py)
         # of the generated examples; --parity-seed replays it
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
         self.doc["run"]["seed"] = self.seed

@@ -41,7 +41,10 @@ def _header(doc: dict[str, Any]) -> str:
     if merged.is_merged(doc):
         where = (f"{len(doc.get('runs') or [])} runs merged on "
                  + ", ".join(f"**{_cell(b.get('label'))}**" for b in platforms.listed(doc)))
-    return (f"{top}## checkpoint-parity: Postgres → Redis · run `{run.get('id', '?')}`\n\n"
+    from parity.render.opening import asked_lines, is_guide_run, short_title
+
+    asked = "" if is_guide_run(doc) else "  \n".join(_cell(line) for line in asked_lines(doc)) + "\n\n"
+    return (f"{top}## checkpoint-parity: {_cell(short_title(doc))} · run `{run.get('id', '?')}`\n\n{asked}"
             f"{where}  \n{' · '.join(bits)}{why}")
 
 
