@@ -100,7 +100,7 @@ class ParitySession:
 
         ep = self.pool.get(family)
         if ep.probe is None:
-            ep.probe = probe(family, ep.url)
+            ep.probe = probe(family, ep.url, None if ep.owned else self.server_config.sources.get(family))
             ep.settings = {**ep.probe.get("settings", {}), **ep.settings}
             self.watch.watch(ep)
         return ep
