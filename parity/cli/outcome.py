@@ -45,11 +45,22 @@ def matched(doc: dict[str, Any], fail_on: list[str]) -> list[str]:
     return lines
 
 
+def replay_matched(replay: dict[str, Any], fail_on: list[str]) -> list[str]:
+    """--fail-on for `parity replay`: threads that read back differently (diverged) or raised (failed)."""
+    targets = [t for t in replay.get("targets") or [] if isinstance(t, dict)]
+    lines = []
+    for kind, key in (("diverged", "diverged_threads"), ("failed", "errored_threads")):
+        hit = [f"{t.get('backend')} {len(t.get(key) or [])}" for t in targets if t.get(key)]
+        if kind in fail_on and hit:
+            lines.append(f"threads that {'diverged' if kind == 'diverged' else 'errored'} on a target: {', '.join(hit)}")
+    return lines
+
+
 def decide(doc: dict[str, Any], fail_on: list[str]) -> int:
     """The exit code of a completed evidence run: 0, or 1 with the reasons on stderr when --fail-on matched."""
     import sys
 
-    lines = matched(doc, fail_on)
+    lines = matched(doc, fail_on) + replay_matched(doc.get("replay") or {}, fail_on)
     for line in lines:
         print(f"parity: --fail-on: {line}", file=sys.stderr)
     return FAILED if lines else OK
