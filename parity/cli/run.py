@@ -154,7 +154,7 @@ def announce_asked(options: Options) -> None:
 
     doc = {"run": {"backends": [b.describe() for b in selection(options)[2]]}}
     if not is_guide_run(doc):
-        print(f"parity: {asked_lines(doc)[0]}", file=sys.stderr)
+        print(f"parity: {asked_lines(doc)[0]}", flush=True)
 
 
 def main_run(argv: list[str]) -> int:
