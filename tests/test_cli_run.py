@@ -22,7 +22,10 @@ def test_run_writes_results_and_renderings(tmp_path):
         assert (tmp_path / name).stat().st_size > 0, f"{name} missing"
     doc = json.loads((tmp_path / "results.json").read_text())
     assert {c["backend"] for c in doc["cells"]} == {"memory", "redis"}
-    assert "C12" in out.stdout and "report:" in out.stdout, out.stdout[-1500:]
+    # memory and redis are not the guide's Redis + Postgres pair: the run opens with what was asked and found
+    assert "asked: memory (the reference), redis" in out.stdout and "found on redis: " in out.stdout, out.stdout[-1500:]
+    assert "C12" not in out.stdout and "report:" in out.stdout, out.stdout[-1500:]
+    assert "parts: compat" in out.stdout and "FAILURES" not in out.stdout, out.stdout[-1500:]
     assert len((tmp_path / "history.jsonl").read_text().splitlines()) == 1, "the run was not added to its history"
     assert "history" in doc, "the trend was not saved with the run"
     (tmp_path / "report.html").unlink()
