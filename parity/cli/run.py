@@ -110,9 +110,12 @@ def writable(out: Path) -> None:
         parent = next(p for p in out.absolute().parents if p.exists())
     except OSError as exc:
         raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}", fix) from None
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        why = "is not a folder" if not parent.is_dir() else "is not writable"
-        raise ParityUsageError(f"cannot write into the run directory {out}: {parent} {why}", fix)
+    if not parent.is_dir():
+        raise ParityUsageError(f"cannot write into the run directory {out}: {parent} is not a folder", fix)
+    try:  # a folder made and removed at once: access() says yes to root where mkdir fails (/proc, read-only mounts)
+        os.rmdir(tempfile.mkdtemp(prefix=".parity-", dir=parent))
+    except OSError as exc:
+        raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}", fix) from None
 
 
 def preflight(args, out: Path | None) -> Options:
