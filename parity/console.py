@@ -135,6 +135,10 @@ def summary_lines(doc: dict[str, Any], out: Path | None, seed: Any) -> list[str]
         spoiled = (f"{event['cells']} cells after it are harness errors, not findings{saw}" if event["cells"]
                    else "no cell's evidence was spoiled")
         lines.append(f"server event: {event['line']}: {spoiled}")
+    for gap in run.get("flavour_gaps") or []:  # a flavour a saver offers that got no cell: an error of the run
+        lines.append(f"ERROR: {gap}")
+    for backend, why in (run.get("flavours_left_out") or {}).items():
+        lines += [f"not tested: {backend} {flavour}: {text}" for flavour, text in why.items()]
     lines += root_cause_lines(doc, out)
     others = [r for r in run.get("failed_tests") or []]
     for r in others[:5]:
@@ -166,7 +170,7 @@ def root_cause_lines(doc: dict[str, Any], out: Path | None) -> list[str]:
         f = group[0]
         rate = f" ({f['seen']}/{f['runs']} runs)" if (f.get("runs") or 1) > 1 else ""
         more = f" and {len(group) - 1} more cell(s)" if len(group) > 1 else ""
-        lines.append(f"  {f.get('backend')}: {f.get('summary')}{rate}")
+        lines.append(f"  {f.get('backend')}: {f.get('cause') or f.get('summary')}{rate}")
         lines.append(f"    in {cell_ids.of_finding(f)}{more}")
         if f.get("repro"):
             lines.append(f"    repro: {out / f['repro'] if out else f['repro']}")
