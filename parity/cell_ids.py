@@ -13,8 +13,8 @@ from typing import Any
 
 
 def matrix_id(backend: str, flavour: str, loop: str | None = None) -> str:
-    """`redis-async-uvloop`; `redis-sync` when the cell has no loop (None, "" or "-")."""
-    return "-".join(str(p) for p in (backend, flavour, loop) if p and p != "-")
+    """`redis-async-uvloop`; `redis-sync` when the cell has no loop (None, "", "-", or "None" from a str() of it)."""
+    return "-".join(str(p) for p in (backend, flavour, loop) if p and str(p) not in ("-", "None"))
 
 
 def name(nodeid: str) -> str:
