@@ -19,6 +19,7 @@ from parity import cell_ids
 from parity.layout import PARTS
 
 FAILURES_FILE = "failures.txt"
+BENCH_LOG = "bench.log"  # the benchmarks' per-op lines ([bench] ...) of a compact console
 ROOT_CAUSES_SHOWN = 10
 
 
@@ -26,6 +27,16 @@ def part_of(nodeid: str) -> str | None:
     """compat, bench or faults for the suite's own items (node ids are relative to the suite's root)."""
     head = nodeid.replace("\\", "/").split("/", 1)[0]
     return head if head in PARTS else None
+
+
+def compact(config) -> bool:
+    """The compact console `parity run` and `parity check` ask for (pytest's --tb=no; -v or --show-diffs: full)."""
+    return getattr(config.option, "tbstyle", "auto") == "no"
+
+
+def bench_log(config, out: Path | None) -> Path | None:
+    """Where the benchmarks' per-op lines go instead of the terminal: DIR/bench.log on a compact console."""
+    return out / BENCH_LOG if out is not None and compact(config) else None
 
 
 class Console:
@@ -147,6 +158,8 @@ def summary_lines(doc: dict[str, Any], out: Path | None, seed: Any) -> list[str]
         lines.append(f"could not run: … and {len(others) - 5} more")
     lines.append(f"seed: {seed} (replay with --parity-seed {seed})")
     if out is not None:
+        if (out / BENCH_LOG).exists():
+            lines.append(f"benchmark figures as they were measured: {out / BENCH_LOG}")
         if (out / FAILURES_FILE).exists():
             lines.append(f"full diffs and tracebacks: {out / FAILURES_FILE} (or rerun with --show-diffs)")
         if (out / "results.json").exists():
