@@ -45,7 +45,8 @@ def test_one_cell_id_form():
     assert cell_ids.name("compat/test_x.py::test_x[redis-sync]") == "test_x[redis-sync]"
     finding = {"id": "abc123", "backend": "redis", "flavour": "sync", "loop": None, "scenario": "test_y"}
     assert cell_ids.of_finding(finding) == "test_y[redis-sync]"  # an older document: composed, never the hash
-    assert cell_ids.of_finding({**finding, "cell": "compat/t.py::test_y[redis-sync]"}) == "compat/t.py::test_y[redis-sync]"
+    cell = "compat/t.py::test_y[redis-sync]"
+    assert cell_ids.of_finding({**finding, "cell": cell}) == cell
 
 
 def _finding(summary: str, cell: str, known=None) -> dict:
@@ -94,7 +95,8 @@ def test_nothing_outside_the_run_folder(tmp_path, monkeypatch):
     assert args == [f"--benchmark-storage=file://{tmp_path / 'cache' / 'checkpoint-parity' / 'benchmarks'}"]
     import os
 
-    assert os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] == str(tmp_path / "cache" / "checkpoint-parity" / "hypothesis-home")
+    home = tmp_path / "cache" / "checkpoint-parity" / "hypothesis-home"
+    assert os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] == str(home)
     assert user_cache.keep_out_of_cwd(["--benchmark-storage=file:///x"]) == []  # the user's own place wins
     from parity import history
 

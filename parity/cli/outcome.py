@@ -52,7 +52,8 @@ def replay_matched(replay: dict[str, Any], fail_on: list[str]) -> list[str]:
     for kind, key in (("diverged", "diverged_threads"), ("failed", "errored_threads")):
         hit = [f"{t.get('backend')} {len(t.get(key) or [])}" for t in targets if t.get(key)]
         if kind in fail_on and hit:
-            lines.append(f"threads that {'diverged' if kind == 'diverged' else 'errored'} on a target: {', '.join(hit)}")
+            verb = "diverged" if kind == "diverged" else "errored"
+            lines.append(f"threads that {verb} on a target: {', '.join(hit)}")
     return lines
 
 
