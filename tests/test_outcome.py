@@ -88,8 +88,12 @@ def test_a_run_of_other_savers_opens_with_what_was_asked():
 
 
 def test_nothing_outside_the_run_folder(tmp_path, monkeypatch):
+    from hypothesis import configuration
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", "")  # restored after the test, as is Hypothesis's home:
+    monkeypatch.setattr(configuration, "__hypothesis_home_directory",  # this process's own tests use Hypothesis
+                        getattr(configuration, "__hypothesis_home_directory"))
     assert user_cache.history() == tmp_path / "cache" / "checkpoint-parity" / "history.jsonl"
     args = user_cache.keep_out_of_cwd([])
     assert args == [f"--benchmark-storage=file://{tmp_path / 'cache' / 'checkpoint-parity' / 'benchmarks'}"]
