@@ -188,7 +188,9 @@ def _finding(group: list[dict[str, Any]]) -> str:
     on = sorted({p for g in group for p in g.get("platforms") or []})
     if on:
         tag += f" — seen on {_cell(', '.join(on))}"
-    ids = ", ".join(f"`{_cell(g.get('id'))}`" for g in group)
+    from parity.cell_ids import of_finding
+
+    ids = ", ".join(f"`{_cell(of_finding(g))}`" for g in group)  # the cells, named as everywhere else
     scenarios = ", ".join(f"`{_cell(sc)}`" for sc in dict.fromkeys(str(g.get("scenario")) for g in group))
     line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · {scenarios} · "
             f"{seen_text(group)} — {_cell(f.get('summary', ''))}{tag}")
