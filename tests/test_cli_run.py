@@ -87,3 +87,32 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("checkpoint-parity ")
+
+
+def _in(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "parity.cli", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def test_with_out_nothing_is_written_to_the_current_folder(tmp_path):
+    """--out DIR: the run's files in DIR, the history in the user cache, and nothing at all in the current folder
+    (Hypothesis and pytest-benchmark would make ./.hypothesis and ./.benchmarks there)."""
+    cwd, out, cache = tmp_path / "cwd", tmp_path / "out", tmp_path / "cache"
+    done = _in(cwd, "run", "--only", "compat", "-k", "smoke or generated_values", "--workload", "none",
+               "--backend", "memory", "--examples", "2", "--out", str(out), env={"XDG_CACHE_HOME": str(cache)})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert sorted(p.name for p in cwd.iterdir()) == [], f"written to the current folder: {list(cwd.rglob('*'))}"
+    assert (out / "report.html").is_file() and (cache / "checkpoint-parity" / "history.jsonl").is_file()
+
+
+def test_check_without_out_writes_its_run_folder_with_the_report(tmp_path):
+    cwd = tmp_path / "cwd"
+    done = _in(cwd, "check", "--workload", "parity.workloads.demo:sales_email", "--backend", "memory",
+               env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    [run] = list((cwd / "reports").iterdir())
+    assert {"results.json", "report.html", "summary.md", "junit.xml"} <= {p.name for p in run.iterdir()}
+    assert "found on memory: " in done.stdout and f"results: reports/{run.name}/results.json" in done.stdout
