@@ -116,3 +116,17 @@ def test_check_without_out_writes_its_run_folder_with_the_report(tmp_path):
     [run] = list((cwd / "reports").iterdir())
     assert {"results.json", "report.html", "summary.md", "junit.xml"} <= {p.name for p in run.iterdir()}
     assert "found on memory: " in done.stdout and f"results: reports/{run.name}/results.json" in done.stdout
+
+
+def test_a_divergence_exits_0_and_1_only_with_fail_on_diverged(tmp_path):
+    """The exit-code contract on a real run: a saver that lists in the wrong order diverges; the run completed, so
+    exit 0 (the gate judges), and --fail-on diverged makes the same run exit 1 with the reason."""
+    args = ("run", "--only", "compat", "-k", "test_state_history", "--workload", "none", "--backend", "memory,broken_order",
+            "--parity-saver", "broken_order=tests.broken_savers:wrong_list_order", "--history", "none")
+    plain = run_cli(*args, "--out", str(tmp_path / "a"), timeout=240)
+    assert plain.returncode == 0, plain.stdout[-2000:] + plain.stderr[-2000:]
+    assert "asked: memory (the reference), broken_order (tests.broken_savers:wrong_list_order" in plain.stdout
+    assert "root causes: 1 new" in plain.stdout and "FAILURES" not in plain.stdout, plain.stdout[-2000:]
+    assert (tmp_path / "a" / "failures.txt").read_text().count("test_state_history[broken_order-") >= 1
+    strict = run_cli(*args, "--fail-on", "diverged", "--out", str(tmp_path / "b"), timeout=240)
+    assert strict.returncode == 1 and "--fail-on: " in strict.stderr and "diverged" in strict.stderr, strict.stderr
