@@ -121,7 +121,8 @@ def test_check_without_out_writes_its_run_folder_with_the_report(tmp_path):
 def test_a_divergence_exits_0_and_1_only_with_fail_on_diverged(tmp_path):
     """The exit-code contract on a real run: a saver that lists in the wrong order diverges; the run completed, so
     exit 0 (the gate judges), and --fail-on diverged makes the same run exit 1 with the reason."""
-    args = ("run", "--only", "compat", "-k", "test_state_history", "--workload", "none", "--backend", "memory,broken_order",
+    args = ("run", "--only", "compat", "-k", "test_state_history", "--workload", "none",
+            "--backend", "memory,broken_order",
             "--parity-saver", "broken_order=tests.broken_savers:wrong_list_order", "--history", "none")
     plain = run_cli(*args, "--out", str(tmp_path / "a"), timeout=240)
     assert plain.returncode == 0, plain.stdout[-2000:] + plain.stderr[-2000:]
