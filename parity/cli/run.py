@@ -197,8 +197,8 @@ def execute(args, out: Path, argv, history: Path | None = None, checks=None, com
         code = interrupt.run_pytest(argv())
     if code == pytest.ExitCode.INTERRUPTED or interrupt.requested():
         return interrupted(out if out.is_dir() else None)
-    if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ..."); nothing ran
-        if not existed:  # a rejected command leaves no run folder behind (we created it, nothing was judged)
+    if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ...")
+        if not existed and nothing_ran(out):  # a rejected command leaves no run folder behind
             import shutil
 
             shutil.rmtree(out, ignore_errors=True)
@@ -214,6 +214,17 @@ def execute(args, out: Path, argv, history: Path | None = None, checks=None, com
     except KeyboardInterrupt:  # during rendering: the results are saved, say so (not only "interrupted")
         return interrupted(out)
     return interrupted(out) if interrupt.requested() else code
+
+
+def nothing_ran(out: Path) -> bool:
+    """The run folder holds no result: pytest stopped before any test (its document, if saved, has no rows)."""
+    from parity import results
+
+    try:
+        doc = results.load(out) if (out / "results.json").exists() else {}
+    except Exception:  # unreadable: not ours to judge, keep it
+        return False
+    return not any(doc.get(section) for section in results.LIST_SECTIONS)
 
 
 def interrupted(out: Path | None) -> int:
