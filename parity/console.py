@@ -153,7 +153,7 @@ def summary_lines(doc: dict[str, Any], out: Path | None, seed: Any) -> list[str]
     lines += root_cause_lines(doc, out)
     others = [r for r in run.get("failed_tests") or []]
     for r in others[:5]:
-        lines.append(f"could not run: {r['id']} ({r['phase']}): {r['reason']}")
+        lines.append(f"could not run: {r['id']} ({r['phase']}): {r['reason'].strip()[:160]}")
     if len(others) > 5:
         lines.append(f"could not run: … and {len(others) - 5} more")
     lines.append(f"seed: {seed} (replay with --parity-seed {seed})")

@@ -79,7 +79,8 @@ def console_args(args) -> list[str]:
     verbose = getattr(args, "verbose", 0) or any(a in ("-v", "-vv", "--verbose") for a in extra)
     if verbose or getattr(args, "show_diffs", False):
         return ["-v"] * (getattr(args, "verbose", 0) or 0)
-    return ["--tb=no", "-rN"]
+    # pytest-benchmark's table of test_op timings: the same figures are in the report; -v shows it
+    return ["--tb=no", "-rN", "--benchmark-quiet"]
 
 
 def uses_xdist(pytest_argv: list[str]) -> bool:
