@@ -63,11 +63,20 @@ class Console:
         part = part_of(nodeid)
         if part is None or part == self.current:
             return
+        if not self.parts:  # the run has started: a run of other savers than the guide's pair says what it tests
+            self._asked()
         self._close_part()
         self.current = part
         self.parts[part] = {"started": time.monotonic(), "ended": time.monotonic()}
         planned = f" ({self.planned[part]} tests)" if self.planned.get(part) else ""
         self._line(f"parity: {part}{planned}")
+
+    def _asked(self) -> None:
+        from parity.render.opening import asked_lines, is_guide_run
+
+        doc = {"run": {"backends": [b.describe() for b in self.ps.backends]}}
+        if not is_guide_run(doc):
+            self._line(f"parity: {asked_lines(doc)[0]}")
 
     def pytest_runtest_logfinish(self, nodeid, location) -> None:
         part = part_of(nodeid)

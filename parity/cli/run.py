@@ -152,15 +152,6 @@ def announce_provider(options: Options) -> None:
         print(f"parity: {ServerPool(config).preflight()}", file=sys.stderr)
 
 
-def announce_asked(options: Options) -> None:
-    """A run that is not the guide's Postgres → Redis pair opens with the savers it was asked to test."""
-    from parity.render.opening import asked_lines, is_guide_run
-
-    doc = {"run": {"backends": [b.describe() for b in selection(options)[2]]}}
-    if not is_guide_run(doc):
-        print(f"parity: {asked_lines(doc)[0]}", flush=True)
-
-
 def main_run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     out = Path(args.out) if args.out else default_out()
@@ -190,7 +181,6 @@ def execute(args, out: Path, argv, history: Path | None = None, checks=None, com
         options = preflight(args, out)
         if checks is not None:
             checks(options)
-        announce_asked(options)
         announce_provider(options)
     except KeyboardInterrupt:  # during the preflight: nothing started yet
         code = pytest.ExitCode.INTERRUPTED
