@@ -42,7 +42,17 @@ def _bench_progress(request):
         yield
         return
 
+    from parity.console import bench_log
+    from parity.plugin import get_session
+
+    log = bench_log(request.config, get_session(request.config).options.out)
+
     def sink(line: str) -> None:
+        if log is not None:  # the compact console of `parity run`: the figures go to DIR/bench.log
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+            return
         with capman.global_and_fixture_disabled():
             tr.write_line(line)
     latency._sink = sink

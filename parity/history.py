@@ -1,4 +1,8 @@
-"""reports/history.jsonl: one compact line per run, so the report can show how the ratios move over time."""
+"""The run history: one compact line per run, so the report can show how the ratios move over time.
+
+Kept in the user cache (parity.user_cache.history(): $XDG_CACHE_HOME or ~/.cache, /checkpoint-parity/history.jsonl)
+so it outlives every run folder and is never written into the current folder; `parity run --history PATH` moves it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,13 @@ from typing import Any
 
 from parity.errors import ParityUsageError
 
-DEFAULT_PATH = Path("reports") / "history.jsonl"
 RATIO_FIELDS = ("op", "flavour", "payload", "pairing", "numerator", "denominator", "median", "ci_low", "ci_high")
+
+
+def _where(path: Path | str | None) -> Path:
+    from parity import user_cache
+
+    return Path(path) if path else user_cache.history()
 
 
 def entry(doc: dict[str, Any]) -> dict[str, Any]:
@@ -26,9 +35,9 @@ def entry(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def append(doc: dict[str, Any], path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
+def append(doc: dict[str, Any], path: Path | str | None = None) -> dict[str, Any]:
     """Append this run's line (once: a run id already in the file is not written again)."""
-    p = Path(path)
+    p = _where(path)
     line = entry(doc)
     if line["run_id"] and any(e.get("run_id") == line["run_id"] for e in load(p)):
         return line
@@ -40,9 +49,9 @@ def append(doc: dict[str, Any], path: Path | str = DEFAULT_PATH) -> dict[str, An
     return line
 
 
-def load(path: Path | str = DEFAULT_PATH) -> list[dict[str, Any]]:
+def load(path: Path | str | None = None) -> list[dict[str, Any]]:
     """Every run in the file, oldest first; a missing file is an empty history."""
-    p = Path(path)
+    p = _where(path)
     if not p.exists():
         return []
     out = []
@@ -60,7 +69,7 @@ def load(path: Path | str = DEFAULT_PATH) -> list[dict[str, Any]]:
     return out
 
 
-def trend(path: Path | str = DEFAULT_PATH, cpu_model: str | None = None) -> list[dict[str, Any]]:
+def trend(path: Path | str | None = None, cpu_model: str | None = None) -> list[dict[str, Any]]:
     """Rows for the report's trend section (doc["history"]): one per run and ratio, oldest first.
 
     With cpu_model, only runs on that CPU are kept (ratios travel between machines better than

@@ -146,7 +146,9 @@ OFF = ("off", "none", "no", "0")  # spellings of "no example database"
 
 def default_hypothesis_db() -> Path:
     """The per-user cache of generated failures: $XDG_CACHE_HOME (or ~/.cache)/checkpoint-parity/hypothesis."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "checkpoint-parity" / "hypothesis"
+    from parity import user_cache
+
+    return user_cache.hypothesis_db()
 
 
 def _hypothesis_db(value: str | None, given: dict[str, Any]) -> Path | None:

@@ -57,6 +57,10 @@ def pytest_configure(config) -> None:
         raise pytest.UsageError(exc.line()) from None
     if ps.pool.endpoints():  # a third-party saver's capabilities were detected on its server already
         install_sigterm()
+    if not ps.worker:  # progress per part, the summary, DIR/failures.txt (parity.console)
+        from parity.console import Console
+
+        config.pluginmanager.register(Console(ps, config), "parity-console")
 
 
 WHOLE_PARTS = ("bench", "faults")  # their conftests mark them parity_whole; the xdist controller collects nothing
@@ -166,7 +170,9 @@ class CellParam:
     flavour: str
 
     def __str__(self) -> str:
-        return f"{self.backend}-{self.flavour}"
+        from parity.cell_ids import matrix_id
+
+        return matrix_id(self.backend, self.flavour)  # pytest-asyncio appends the loop of an async cell
 
 
 @pytest.hookimpl(wrapper=True)
@@ -448,7 +454,7 @@ def _record_cell(item, report, why: tuple = ()) -> None:
         row["not_applicable"] = [r.to_dict() for r in why]
     if cell is not None and cell.finding is not None:
         row["finding_ids"] = [cell.finding.id]
-        ps.add("findings", cell.finding.to_dict())
+        ps.add("findings", {**cell.finding.to_dict(), "cell": item.nodeid})  # named as its cell (parity.cell_ids)
     ps.add("cells", row)
     ps.cell_ended(item.nodeid, param.backend, status, item.stash.get(SETUP_AT, report.start), report.stop)
     _announce(item.config, ps)
@@ -529,36 +535,3 @@ def _loaded_twice(pluginmanager) -> str:
     return (f"parity: the checkpoint-parity plugin is loaded twice ({', '.join(names) or 'two modules'}) "
             "(fix: keep one: installing checkpoint-parity loads parity.plugin already; remove the conftest's "
             "`from parity.plugin import *` or the copied plugin module)")
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    ps = config.stash.get(SESSION_KEY, None)
-    if ps is None or ps.worker or not ps.doc.get("cells") and not ps.options.out:
-        return
-    from collections import Counter
-
-    counts = Counter(c["status"] for c in ps.doc.get("cells", []))
-    tr = terminalreporter
-    tr.section("checkpoint-parity")
-    record = ps.doc.get("run", {}).get("shard")
-    if record:
-        from parity.shard import describe
-
-        tr.write_line(describe(record))
-    if counts:
-        tr.write_line("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    tr.write_line(f"seed: {ps.seed} (replay with --parity-seed {ps.seed})")
-    for event in ps.doc.get("server_events") or []:
-        saw = f"; they saw e.g. {event['saw'][0][:200]}" if event.get("saw") else ""
-        spoiled = (f"{event['cells']} cells after it are harness errors, not findings{saw}" if event["cells"]
-                   else "no cell's evidence was spoiled")
-        tr.write_line(f"server event: {event['line']}: {spoiled}", red=True)
-    for finding in ps.doc.get("findings", [])[:20]:
-        rate = f" ({finding['seen']}/{finding['runs']} runs)" if finding["runs"] > 1 else ""
-        known = " [known]" if finding.get("known") else ""
-        tr.write_line(f"finding{known}: {finding['backend']}/{finding['flavour']}/{finding['loop'] or '-'} "
-                      f"{finding['scenario']}: {finding['summary']}{rate}")
-        if finding.get("repro"):
-            tr.write_line(f"  repro: {ps.options.out / finding['repro'] if ps.options.out else finding['repro']}")
-    if ps.options.out and (ps.options.out / "results.json").exists():
-        tr.write_line(f"results: {ps.options.out / 'results.json'}")

@@ -58,6 +58,7 @@ class ParitySession:
             self.pool.close()
             raise
         self.doc = results.new_document(profile=options.profile)
+        self.doc["run"]["backends"] = [b.describe() for b in self.backends]  # what was asked (render/opening.py)
         # of the generated examples; --parity-seed replays it
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
         self.doc["run"]["seed"] = self.seed
@@ -68,6 +69,7 @@ class ParitySession:
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
+        self.failed_reports: list[dict[str, Any]] = []  # every failed test's id, phase and last line (parity.console)
         self._scopes = itertools.count(1)
         if options.out and not worker:  # parts left by an earlier, interrupted xdist run must not join this one
             import shutil
@@ -102,7 +104,7 @@ class ParitySession:
 
         ep = self.pool.get(family)
         if ep.probe is None:
-            ep.probe = probe(family, ep.url)
+            ep.probe = probe(family, ep.url, None if ep.owned else self.server_config.sources.get(family))
             ep.settings = {**ep.probe.get("settings", {}), **ep.settings}
             self.watch.watch(ep)
         return ep
@@ -167,6 +169,10 @@ class ParitySession:
             results.merge(self.doc, part_doc)
             if part_doc["run"].get("shard"):  # under xdist only the workers collect, so only they know the plan
                 self.doc["run"].setdefault("shard", part_doc["run"]["shard"])
+        cells = {c.get("id") for c in self.doc.get("cells") or []}
+        failed = [r for r in self.failed_reports if r["id"] not in cells]  # tests outside the matrix that broke
+        if failed:
+            self.doc["run"]["failed_tests"] = failed
         finish.derive(self.doc)
         results.save(self.doc, self.options.out)
         if parts.exists():

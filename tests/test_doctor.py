@@ -49,7 +49,8 @@ def _cases(odd):
     locked, bare = odd
     ext = ("--provider", "external")
     return {
-        "refused port": (ext + ("--redis-url", "redis://127.0.0.1:1/0", "--backend", "redis"), "connection refused"),
+        "refused port": (ext + ("--redis-url", "redis://127.0.0.1:1/0", "--backend", "redis"),
+                         "fix the host/port in --redis-url"),
         "wrong password": (ext + ("--redis-url", f"redis://:wrong@127.0.0.1:{locked.port}/0", "--backend", "redis"),
                            "rejected the credentials"),
         "no password": (ext + ("--redis-url", f"redis://127.0.0.1:{locked.port}/0", "--backend", "redis"),
@@ -57,7 +58,7 @@ def _cases(odd):
         "unknown host": (ext + ("--redis-url", "redis://no-such-host.invalid:6379/0", "--backend", "redis"),
                          "unknown host"),
         "redis without modules": (ext + ("--redis-url", f"redis://127.0.0.1:{bare.port}/0", "--backend", "redis"),
-                                  "Redis 8.0+"),
+                                  "built without its modules"),
         "postgres refused": (ext + ("--postgres-url", "postgresql://postgres@127.0.0.1:1/postgres",
                                     "--backend", "postgres"), "connection refused"),
         "malformed url": (ext + ("--postgres-url", "postgresql://x@127.0.0.1:notaport/db", "--backend", "postgres"),

@@ -174,7 +174,8 @@ TRIES = [
                                 "--quick"), _after_s(s)) for s in (5.0, 7.0)],
     *[("rendering", (*COMPAT, "--backend", "memory", "-k", "test_smoke"), _after_text("results:", s))
       for s in (0.0, 0.3)],
-    *[("a benchmark window", ("run", "--quick", "--only", "bench", "--backend", "redis-shallow", "-k",
+    # -v: the benchmarks' per-op lines on the console (a compact one writes them to DIR/bench.log)
+    *[("a benchmark window", ("run", "--quick", "-v", "--only", "bench", "--backend", "redis-shallow", "-k",
                               "test_core_ops_defaults and sync"), _after_text("[bench]", s)) for s in (0.2, 1.5, 3.0)],
     # The fault lasts about a second from its own server's start (stopped mid-run, restarted): timed off that.
     *[("a fault", ("run", "--quick", "--only", "faults", "--backend", "redis", "-k",

@@ -61,6 +61,11 @@ class Backend:
                 "fix the factory; if it needs a server set factory.parity_family = 'redis' or 'postgres'; "
                 "or declare factory.parity_capabilities = [...]") from None
 
+    def describe(self) -> dict[str, Any]:
+        """What a run records about the backend it was asked to test (results.json run.backends)."""
+        return {"name": self.name, "origin": self.origin, "family": self.family, "flavours": self.flavours(),
+                "capabilities": sorted(c.value for c in self.capabilities)}
+
     def flavours(self) -> list[str]:
         return [f for f, cap in (("sync", Capability.SYNC), ("async", Capability.ASYNC)) if cap in self.capabilities]
 

@@ -13,10 +13,13 @@ def build_parser():
     from parity.cli import Parser
     from parity.options import add_cli_options
 
+    from parity.cli.run import add_evidence_options
+
     p = Parser(prog="parity check", description="run your workload on every backend, flavour and loop; compare "
-                                                  "with the reference and time each step")
+                                                  "with the reference and time each step; write DIR/results.json "
+                                                  "and its report (default DIR: ./reports/<run-id>)")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
-    p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
+    add_evidence_options(p)
     add_cli_options(p, "check")
     return p
 
@@ -32,39 +35,33 @@ def pytest_argv(args) -> list[str]:
     from parity.cli.run import forward
 
     # preflight imported the workload's plugins before pytest.main: their assert-rewrite warning is noise
-    return forward(args, [str(test_file())], "check") + ["-rs", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    argv = forward(args, [str(test_file())], "check") + ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return argv + (["-rs"] if args.verbose or args.show_diffs else [])  # skip reasons: in the report otherwise
 
 
 def main_check(argv: list[str]) -> int:
-    """Load and preflight every workload on the reference (exit 2 with one line if bad), then run the matrix."""
-    import pytest
+    """Load and preflight every workload on the reference (exit 2 with one line if bad), then run the matrix and
+    write the run's folder as `parity run` does (--out, default ./reports/<run-id>)."""
+    from parity.cli.run import default_out, execute
 
-    from parity.cli.run import announce_provider, preflight as run_preflight
+    args = build_parser().parse_args(argv)
+    test_file()
+    out = Path(args.out) if args.out else default_out()
+    args.out = out
+    return execute(args, out, lambda: pytest_argv(args), history=None, checks=_check_workloads, command="check")
+
+
+def _check_workloads(options) -> None:
     from parity.workloads.contract import load
     from parity.workloads.runner import preflight
 
-    try:
-        args = build_parser().parse_args(argv)
-        test_file()
-        options = run_preflight(args, Path(args.out) if args.out else None)
-        if not options.workloads:
-            raise ParityUsageError("parity check: --workload is required", "give --workload module:name (repeatable)")
-        for spec in options.workloads:
-            preflight(load(spec))
-        announce_provider(options)
-    except ParityUsageError as exc:
-        print(exc.line(), file=sys.stderr)
-        return exc.exit_code
-    from parity import interrupt
-
-    code = interrupt.run_pytest(pytest_argv(args))
-
-    if code == int(pytest.ExitCode.INTERRUPTED) or interrupt.requested():
-        from parity.cli.run import interrupted
-
-        return interrupted(Path(args.out) if args.out else None)  # the plugin's fixtures stopped the servers
-    return 2 if code == int(pytest.ExitCode.USAGE_ERROR) else code
+    if not options.workloads:
+        raise ParityUsageError("parity check: --workload is required", "give --workload module:name (repeatable)")
+    for spec in options.workloads:
+        preflight(load(spec))
 
 
 if __name__ == "__main__":
-    sys.exit(main_check(sys.argv[1:]))
+    from parity.cli import main
+
+    sys.exit(main(["check", *sys.argv[1:]]))

@@ -90,7 +90,7 @@ def _server(pool: ServerPool, family: str) -> dict[str, Any]:
         raise ParityUsageError(f"could not start the {family} server ({pool.provider}): {str(exc)[:300]}",
                                fix) from None
     start_s = time.perf_counter() - started
-    info = probe(family, ep.url)
+    info = probe(family, ep.url, pool.config.sources.get(family) if not ep.owned else None)
     return {"provider": ep.provider, "start_s": round(start_s, 3) if ep.owned else None, **info}
 
 

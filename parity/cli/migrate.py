@@ -27,8 +27,8 @@ def main_migrate(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if (args.src, args.from_scope) == (args.dst, args.to_scope):
         raise ParityUsageError("--from and --to name the same storage", "give a different URL, prefix or schema")
-    for url in (args.src, args.dst):  # one clear line (unreachable, no modules, bad URL) instead of a traceback
-        families.probe(families.of_url(url), url)
+    for flag, url in (("--from", args.src), ("--to", args.dst)):  # one clear line instead of a traceback
+        families.probe(families.of_url(url), url, flag)
     with saver_for_url(args.src, args.from_scope) as src, saver_for_url(args.dst, args.to_scope) as dst:
         report = copy_savers(src, dst, args.thread or None)
     for tid, row in report["threads"].items():

@@ -39,6 +39,9 @@ def parser() -> Parser:
     p.add_argument("--out", metavar="DIR", help="results.json and report here (default reports/replay-<run id>; "
                    "an existing results.json keeps its other sections)")
     add_cli_options(p, "replay")
+    from parity.cli.outcome import add_fail_on
+
+    add_fail_on(p)
     return p
 
 
@@ -163,4 +166,6 @@ def _save(args, replay: dict, servers: list, pool) -> int:
     render_dir(out, doc)
     print(f"replayed {replay['threads']['selected']} of {replay['threads']['available']} threads from "
           f"{replay['source']['url']} (read-only; the source was not modified)\nreport: {(out / 'report.html').resolve()}")
-    return 0
+    from parity.cli.outcome import decide
+
+    return decide({"replay": replay}, args.fail_on)  # 0 whatever it found, unless --fail-on

@@ -8,8 +8,6 @@ from pathlib import Path
 from parity import results
 from parity.cli import Parser
 
-HISTORY = Path("reports") / "history.jsonl"
-HARNESS_FAILURES = ("failed", "error")
 
 
 def render_dir(out: Path, doc: dict | None = None) -> dict:
@@ -22,10 +20,13 @@ def render_dir(out: Path, doc: dict | None = None) -> dict:
     return doc
 
 
-def finish_run(out: Path, history_path: Path | None = HISTORY) -> int:
-    """After a run: append to the history and save the trend, render, print the verdicts and where the report is."""
+def finish_run(out: Path, history_path: Path | None = None, fail_on: list[str] | None = None,
+               command: str = "run") -> int:
+    """After a run: join the history and save the trend, render, say what was asked and found, and where the
+    report is. The exit code follows parity.cli.outcome: 0 whatever the run found, 1 only for --fail-on."""
+    from parity.cli import outcome
     from parity.finish import add_trend
-    from parity.render.claims_table import print_claims_table
+    from parity.render.opening import print_opening
     from parity.results_schema import validate
 
     doc = results.load(out)
@@ -37,15 +38,16 @@ def finish_run(out: Path, history_path: Path | None = HISTORY) -> int:
 
     shot = screenshot(out / "report.html", out / "report.png")
     print()
-    print_claims_table(doc)
+    print_opening(doc, command)
     print(f"\nreport: {(out / 'report.html').resolve()}\nsummary: {out / 'summary.md'}  junit: {out / 'junit.xml'}")
     print(f"screenshot: {shot}" if shot else "screenshot: none (no chromium found; apt-get install chromium)")
-    broken = [c for c in doc.get("cells", []) if c.get("status") in HARNESS_FAILURES]
-    if broken:
-        print(f"parity: {len(broken)} cell(s) failed for reasons other than a divergence, e.g. {broken[0]['id']}: "
-              f"{broken[0].get('reason', '')}", file=sys.stderr)
-        return 1
-    return 0
+    if history_path is not None:
+        print(f"history: {history_path}")
+    broken = [c for c in doc.get("cells", []) if c.get("status") in outcome.HARNESS_FAILURES]
+    if broken and "failed" not in (fail_on or []):
+        print(f"note: {len(broken)} cell(s) could not run to a verdict (not divergences), e.g. {broken[0]['id']}: "
+              f"{broken[0].get('reason', '')} (--fail-on failed makes that exit 1)")
+    return outcome.decide(doc, fail_on or [])
 
 
 def main_report(argv: list[str]) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import os
 import sys
 import tempfile
 from datetime import datetime, timezone
@@ -24,11 +24,29 @@ def build_parser() -> Parser:
                f"--workload defaults to {DEMO_WORKLOAD} when compat runs; 'none' for none")
     p.add_argument("--only", action="append", choices=sorted(PARTS), default=[], help="run only these parts")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
-    p.add_argument("--history", default="reports/history.jsonl",
-                   help="regression history to append this run to (default reports/history.jsonl); 'none' to skip")
-    p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
+    p.add_argument("--history", default=None, metavar="PATH|none",
+                   help="the run history this run joins and the report's trend reads (default: the user cache, "
+                        "$XDG_CACHE_HOME or ~/.cache, then checkpoint-parity/history.jsonl); 'none' to skip")
+    add_evidence_options(p)
     add_cli_options(p, "run")
     return p
+
+
+def add_evidence_options(p) -> None:
+    """What `parity run` and `parity check` share besides the suite's options: the console and the exit code."""
+    from parity.cli.outcome import add_fail_on
+
+    p.add_argument("-v", "--verbose", action="count", default=0, help="pytest's verbose output, with its FAILURES "
+                   "section (every failed cell's whole diff)")
+    p.add_argument("--show-diffs", action="store_true", help="print pytest's FAILURES section (every failed cell's "
+                   "whole diff) on the console; without it they are in DIR/failures.txt")
+    add_fail_on(p)
+    p.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --")
+
+
+def default_out() -> Path:
+    """./reports/<run-id>/: where a run writes when --out is not given."""
+    return Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
 def pytest_args(args, out: Path) -> list[str]:
@@ -48,7 +66,21 @@ def forward(args, paths: list[str], command: str) -> list[str]:
     # this process imported parity before pytest.main, so pytest cannot assert-rewrite it: that is expected
     argv += ["-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"]
     argv += [f"-k={args.keyword}"] if args.keyword else []
+    argv += console_args(args)
+    from parity import user_cache
+
+    argv += user_cache.keep_out_of_cwd(list(args.pytest_args))  # nothing in the current folder but --out
     return argv + forward_options(args, command) + list(args.pytest_args)
+
+
+def console_args(args) -> list[str]:
+    """pytest's own failure output only when asked for: the diffs go to DIR/failures.txt (parity.console)."""
+    extra = list(getattr(args, "pytest_args", None) or [])
+    verbose = getattr(args, "verbose", 0) or any(a in ("-v", "-vv", "--verbose") for a in extra)
+    if verbose or getattr(args, "show_diffs", False):
+        return ["-v"] * (getattr(args, "verbose", 0) or 0)
+    # pytest-benchmark's table of test_op timings: the same figures are in the report; -v shows it
+    return ["--tb=no", "-rN", "--benchmark-quiet"]
 
 
 def uses_xdist(pytest_argv: list[str]) -> bool:
@@ -67,14 +99,24 @@ def uses_xdist(pytest_argv: list[str]) -> bool:
 
 
 def writable(out: Path) -> None:
-    """The run directory exists and takes a file (an existing read-only folder passes mkdir, then fails at the end)."""
+    """The run directory could be written, checked without creating it: a command rejected later (or by pytest)
+    leaves no empty folder behind. An existing folder must take a file; a new one needs its nearest existing
+    parent to be a folder we may write into."""
+    fix = "choose a writable --out DIR (default: ./reports/<run-id>)"
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
+        if out.exists():
+            with tempfile.TemporaryFile(dir=out):
+                pass
+            return
+        parent = next(p for p in out.absolute().parents if p.exists())
     except OSError as exc:
-        raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}",
-                               "choose a writable --out DIR (default: ./reports/<run-id>)") from None
+        raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}", fix) from None
+    if not parent.is_dir():
+        raise ParityUsageError(f"cannot write into the run directory {out}: {parent} is not a folder", fix)
+    try:  # a folder made and removed at once: access() says yes to root where mkdir fails (/proc, read-only mounts)
+        os.rmdir(tempfile.mkdtemp(prefix=".parity-", dir=parent))
+    except OSError as exc:
+        raise ParityUsageError(f"cannot write into the run directory {out}: {exc.strerror or exc}", fix) from None
 
 
 def preflight(args, out: Path | None) -> Options:
@@ -98,7 +140,7 @@ def preflight(args, out: Path | None) -> Options:
     if unused:
         print(unused, file=sys.stderr)
     if out is not None:
-        writable(out)  # last: a run stopped by a check above leaves no empty run directory behind
+        writable(out)
     return options
 
 
@@ -111,36 +153,69 @@ def announce_provider(options: Options) -> None:
 
 
 def main_run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    out = Path(args.out) if args.out else default_out()
+    history = None if args.history == "none" else (Path(args.history) if args.history else user_history())
+    return execute(args, out, lambda: pytest_args(args, out), history=history)
+
+
+def user_history() -> Path:
+    from parity import user_cache
+
+    return user_cache.history()
+
+
+def execute(args, out: Path, argv, history: Path | None = None, checks=None, command: str = "run") -> int:
+    """Preflight, pytest, then the report: the one flow of the commands that gather evidence (run, check).
+
+    Exit codes (parity.cli.outcome): 0 when the run completed, whatever it found; 1 only for --fail-on; 2 when
+    the command was rejected (nothing is left behind: no run folder) or the run could not complete; 130 on Ctrl-C.
+    """
     import pytest
 
     from parity import interrupt
+    from parity.cli import outcome
 
-    args = build_parser().parse_args(argv)
-    out = Path(args.out) if args.out else Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     existed = out.exists()
     try:
-        announce_provider(preflight(args, out))
+        options = preflight(args, out)
+        if checks is not None:
+            checks(options)
+        announce_provider(options)
     except KeyboardInterrupt:  # during the preflight: nothing started yet
         code = pytest.ExitCode.INTERRUPTED
     else:
-        code = interrupt.run_pytest(pytest_args(args, out))
+        code = interrupt.run_pytest(argv())
     if code == pytest.ExitCode.INTERRUPTED or interrupt.requested():
         return interrupted(out if out.is_dir() else None)
-    if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ..."); nothing ran
-        with contextlib.suppress(OSError):
-            None if existed else out.rmdir()  # only if empty: a failed start leaves no empty run directory behind
-        return 2
+    if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ...")
+        if not existed and nothing_ran(out):  # a rejected command leaves no run folder behind
+            import shutil
+
+            shutil.rmtree(out, ignore_errors=True)
+        return outcome.USAGE
     if not (out / "results.json").exists():
         print(f"parity: the run did not complete (pytest exit {int(code)}); no report written", file=sys.stderr)
-        return 1
+        return outcome.USAGE
     from parity.cli.report import finish_run
 
     interrupt.rearm()
     try:
-        code = finish_run(out, None if args.history == "none" else Path(args.history))
+        code = finish_run(out, history, fail_on=args.fail_on, command=command)
     except KeyboardInterrupt:  # during rendering: the results are saved, say so (not only "interrupted")
         return interrupted(out)
     return interrupted(out) if interrupt.requested() else code
+
+
+def nothing_ran(out: Path) -> bool:
+    """The run folder holds no result: pytest stopped before any test (its document, if saved, has no rows)."""
+    from parity import results
+
+    try:
+        doc = results.load(out) if (out / "results.json").exists() else {}
+    except Exception:  # unreadable: not ours to judge, keep it
+        return False
+    return not any(doc.get(section) for section in results.LIST_SECTIONS)
 
 
 def interrupted(out: Path | None) -> int:

@@ -37,9 +37,18 @@ def get(name: str) -> Family:
         raise KeyError(f"no server family {name!r} (known: {', '.join(names())})") from None
 
 
-def probe(family: str, url: str) -> dict:
-    """A server's version, modules, settings and round-trip time (Family.probe); one ParityUsageError line if unusable."""
-    return get(family).probe(url)
+def probe(family: str, url: str, source: str | None = None) -> dict:
+    """A server's version, modules, settings and round-trip time (Family.probe); one ParityUsageError line if unusable.
+
+    source: where the URL came from ("--redis-url", "REDIS_URL"); the fix then names it, not the family's variable.
+    """
+    try:
+        return get(family).probe(url)
+    except ParityUsageError as exc:
+        var = get(family).url_env
+        if not source or source == var or var not in exc.fix:
+            raise
+        raise ParityUsageError(exc.what, exc.fix.replace(var, source)) from None
 
 
 def of_url(url: str) -> str:

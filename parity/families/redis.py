@@ -95,7 +95,7 @@ class Redis(Family):
         if missing:
             raise ParityUsageError(
                 f"Redis {info.get('redis_version')} at {where} lacks {' and '.join(missing)}: langgraph-checkpoint-redis needs both",
-                "use Redis 8.0+ (JSON and search built in) or load the RedisJSON and RediSearch modules (Redis Stack)")
+                _modules_fix(info.get("redis_version")))
         return result
 
     def transient_errors(self) -> tuple[type[BaseException], ...]:
@@ -231,3 +231,15 @@ def _drop_write_registries(client, mine: str) -> int:
 
 
 FAMILY = Redis()
+
+
+def _modules_fix(version: Any) -> str:
+    """How to get RedisJSON and RediSearch: a Redis 8 built without them (e.g. a distribution's package, compiled
+    without BUILD_WITH_MODULES) only needs them added; an older Redis needs Redis Stack or Redis 8 with modules."""
+    major = str(version or "").split(".", 1)[0]
+    if major.isdigit() and int(major) >= 8:
+        return (f"this Redis {version} was built without its modules: use an image or build that has them "
+                "(redis:8 on Docker Hub, or build with BUILD_WITH_MODULES=yes), or load RedisJSON and RediSearch "
+                "with --loadmodule")
+    return ("use Redis 8 with its modules (the redis:8 image has JSON and search) or Redis Stack "
+            "(redis/redis-stack-server), or load RedisJSON and RediSearch with --loadmodule")

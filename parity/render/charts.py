@@ -398,7 +398,8 @@ def trend_selection(history: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
     data = [h for h in data if str(h.get("payload")) == payload]
     parts = (f"pairing {pairing}" if pairing else "", f"payload {payload}" if payload != "None" else "")
     shown = ", ".join(p for p in parts if p)
-    return data, (f"Showing {shown}; every ratio of every run is in reports/history.jsonl." if shown else "")
+    return data, (f"Showing {shown}; every ratio of every run is in the run history "
+                  "(~/.cache/checkpoint-parity/history.jsonl unless --history moved it)." if shown else "")
 
 
 def trend_figure(history: list[dict[str, Any]]) -> go.Figure | None:

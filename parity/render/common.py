@@ -70,7 +70,10 @@ def worst(statuses: Iterable[str]) -> str:
 
 
 def column_label(backend: Any, flavour: Any, loop: Any) -> str:
-    return "-".join(str(p) for p in (backend, flavour, loop) if p)
+    """A matrix column, named as the cells' ids name it (parity.cell_ids)."""
+    from parity.cell_ids import matrix_id
+
+    return matrix_id(backend, flavour, loop)
 
 
 def fmt_ms(value: Any) -> str:

@@ -106,13 +106,17 @@ def _header(doc: dict[str, Any]) -> str:
     libs = "".join(f'<span class="lib">{esc(k)} <b>{esc(v or "not installed")}</b></span>' for k, v in versions.items())
     from parity.incomplete import banner as incomplete
     from parity.measuring.repeatability import banner as noisy
+    from parity.render import opening
+
+    asked = "" if opening.is_guide_run(doc) else "".join(
+        f'<p class="asked">{esc(line)}</p>' for line in opening.asked_lines(doc))
 
     banner = "".join(f'<div class="partial" role="alert">{esc(text)}</div>'
                      for text in (incomplete(doc), noisy(doc), merged.partial_text(doc)) if text)
     runs = (_details(f"{len(doc.get('runs') or [])} runs merged", tables.table(merged.run_rows(doc), [
         ("run", "run"), ("platform", "platform"), ("machine", "machine"), ("shard", "shard"), ("parts", "parts"),
         ("provider", "provider")])) if merged.is_merged(doc) else "")
-    return (f'<header class="top">{banner}<h1>Postgres → Redis checkpointer: does the migration guide hold?</h1>'
+    return (f'<header class="top">{banner}<h1>{esc(opening.title(doc))}</h1>{asked}'
             f'<dl class="facts">{dl}</dl>{runs}<div class="libs">{libs or esc("library versions not recorded")}</div>'
             f"{_summary(doc)}</header>")
 

@@ -42,7 +42,10 @@ def _header(doc: dict[str, Any]) -> str:
     if merged.is_merged(doc):
         where = (f"{len(doc.get('runs') or [])} runs merged on "
                  + ", ".join(f"**{_cell(b.get('label'))}**" for b in platforms.listed(doc)))
-    return (f"{top}## checkpoint-parity: Postgres → Redis · run `{run.get('id', '?')}`\n\n"
+    from parity.render.opening import asked_lines, is_guide_run, short_title
+
+    asked = "" if is_guide_run(doc) else "  \n".join(_cell(line) for line in asked_lines(doc)) + "\n\n"
+    return (f"{top}## checkpoint-parity: {_cell(short_title(doc))} · run `{run.get('id', '?')}`\n\n{asked}"
             f"{where}  \n{' · '.join(bits)}{why}")
 
 
@@ -186,7 +189,9 @@ def _finding(group: list[dict[str, Any]]) -> str:
     on = sorted({p for g in group for p in g.get("platforms") or []})
     if on:
         tag += f" — seen on {_cell(', '.join(on))}"
-    ids = ", ".join(f"`{_cell(g.get('id'))}`" for g in group)
+    from parity.cell_ids import of_finding
+
+    ids = ", ".join(f"`{_cell(of_finding(g))}`" for g in group)  # the cells, named as everywhere else
     scenarios = ", ".join(f"`{_cell(sc)}`" for sc in dict.fromkeys(str(g.get("scenario")) for g in group))
     line = (f"- **{ids}** {_cell(f.get('claim', ''))} · {_cell(where)} · {scenarios} · "
             f"{seen_text(group)} — {_cell(f.get('summary', ''))}{tag}")

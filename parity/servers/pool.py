@@ -20,6 +20,8 @@ class ServerConfig:
     provider: str = "auto"
     urls: dict[str, str] = field(default_factory=dict)  # explicit URLs (flags) always win for their family
     containers: ContainerOptions = field(default_factory=ContainerOptions)
+    # where each URL came from, so a fix names what the user actually set: "--redis-url" or "REDIS_URL"
+    sources: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def resolve(cls, provider: str | None, urls: dict[str, str | None] | None = None,
@@ -32,17 +34,18 @@ class ServerConfig:
         if chosen not in PROVIDERS:
             raise ParityUsageError(f"unknown provider {chosen!r}", f"use one of {', '.join(PROVIDERS)}")
         urls = {family: url for family, url in (urls or {}).items() if url}
+        sources = {family: f"--{family}-url" for family in urls}
         if chosen == "external":
             for family in families.names():
                 var = families.get(family).url_env
                 if family not in urls and env.get(var):
-                    urls[family] = env[var]
+                    urls[family], sources[family] = env[var], var
             if not urls:
                 raise ParityUsageError("--provider external needs the URL of at least one server",
                                        f"pass {_flags(families.names())} or set {_vars()}")
         for family, url in urls.items():
             families.get(family).check_url(url)
-        return cls(chosen, urls, options)
+        return cls(chosen, urls, options, sources)
 
     def unused_env(self, env: dict[str, str] | None = None) -> str | None:
         """One warning line when a URL variable that looks like our configuration is set but not used (REDIS_URL
