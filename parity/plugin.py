@@ -121,10 +121,37 @@ def pytest_configure_node(node) -> None:
 WORKLOAD_SEEN = pytest.StashKey[bool]()
 
 
+FLAVOURS_COLLECTED = pytest.StashKey[dict]()
+
+
 def pytest_itemcollected(item) -> None:
     # Before -k / deselection: a workload test the user filtered out on purpose is not "selected nothing".
-    if "workload" in getattr(getattr(item, "callspec", None), "params", {}):
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "workload" in params:
         item.config.stash[WORKLOAD_SEEN] = True
+    cell = params.get("parity_cell")
+    if cell is not None:  # also before -k: a flavour the user filtered out is no gap
+        item.config.stash.setdefault(FLAVOURS_COLLECTED, {}).setdefault(cell.backend, set()).add(cell.flavour)
+
+
+def _flavour_gaps(config) -> None:
+    """A flavour a saver offers but that got no cell is an error the run reports, never a silent gap; a flavour
+    its factory cannot give is said too, with why (doc["run"]: flavour_gaps, flavours_left_out)."""
+    ps = get_session(config)
+    collected = config.stash.get(FLAVOURS_COLLECTED, {})
+    gaps, left_out = [], {}
+    for backend in ps.backends:
+        if backend.name not in collected:
+            continue  # no matrix test of it was collected (e.g. bench only): nothing was meant to run
+        for flavour in backend.flavours():
+            if flavour not in collected[backend.name]:
+                gaps.append(f"{backend.name} offers the {flavour} API but no {flavour} cell was made for it")
+        if backend.absent:
+            left_out[backend.name] = dict(backend.absent)
+    if gaps:
+        ps.doc["run"]["flavour_gaps"] = gaps
+    if left_out:
+        ps.doc["run"]["flavours_left_out"] = left_out
 
 
 def pytest_collection_finish(session) -> None:
@@ -258,6 +285,7 @@ def loop_of(item) -> str | None:
 @pytest.hookimpl(trylast=True)  # after every deselection (-k, --quick), so all shards plan the same items
 def pytest_collection_modifyitems(session, config, items) -> None:
     _matrix_items(config, items)
+    _flavour_gaps(config)
     ps = get_session(config)
     if ps.options.shard is not None:
         from parity import shard
@@ -590,6 +618,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         spoiled = (f"{event['cells']} cells after it are harness errors, not findings{saw}" if event["cells"]
                    else "no cell's evidence was spoiled")
         tr.write_line(f"server event: {event['line']}: {spoiled}", red=True)
+    for line in ps.doc.get("run", {}).get("flavour_gaps", []):
+        tr.write_line(f"ERROR: {line}", red=True)
+    for backend, why in ps.doc.get("run", {}).get("flavours_left_out", {}).items():
+        for flavour, text in why.items():
+            tr.write_line(f"not tested: {backend} {flavour}: {text}")
     for finding in ps.doc.get("findings", [])[:20]:
         rate = f" ({finding['seen']}/{finding['runs']} runs)" if finding["runs"] > 1 else ""
         known = " [known]" if finding.get("known") else ""

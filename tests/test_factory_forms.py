@@ -101,3 +101,36 @@ def test_each_form_repro_script_opens_it_and_passes(tmp_path, kind, flavour):
         if proc.returncode != 0 or "same as InMemorySaver" not in proc.stdout:
             failures.append((form, proc.returncode, (proc.stdout + proc.stderr)[-800:]))
     assert not failures, failures
+
+
+GAP_TEST = '''
+import pytest
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.mark.parity_flavours("async")
+async def test_only_async(parity_cell):
+    pass
+'''
+
+
+def test_a_flavour_offered_but_given_no_cell_is_an_error_the_run_reports(tmp_path):
+    (tmp_path / "test_gap.py").write_text(GAP_TEST)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "test_gap.py", "-q", "-p", "no:cacheprovider",
+                           "--parity-saver", "both=tests.factory_forms:both_split", "--parity-backend", "both",
+                           "--parity-out", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    doc = json.loads((out / "results.json").read_text())
+    gap = "both offers the sync API but no sync cell was made for it"
+    assert doc["run"]["flavour_gaps"] == [gap], proc.stdout[-2000:]
+    assert any(gap in line for line in doc["run"]["incomplete"]), doc["run"]
+    assert f"ERROR: {gap}" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_a_flavour_left_out_says_why_on_the_console(forms_run):
+    proc, doc = forms_run
+    assert doc["run"]["flavours_left_out"]["async_def"]["sync"].startswith("an `async def` factory")
+    assert "not tested: async_cm sync: an async context manager opens only with `async with`" in proc.stdout
+    assert "flavour_gaps" not in doc["run"]
