@@ -61,6 +61,7 @@ class ParitySession:
         # of the generated examples; --parity-seed replays it
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
         self.doc["run"]["seed"] = self.seed
+        self.doc["run"]["default_loop"] = self.default_loop()  # the async cells' default (sync cells run none)
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
