@@ -623,12 +623,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for backend, why in ps.doc.get("run", {}).get("flavours_left_out", {}).items():
         for flavour, text in why.items():
             tr.write_line(f"not tested: {backend} {flavour}: {text}")
-    for finding in ps.doc.get("findings", [])[:20]:
-        rate = f" ({finding['seen']}/{finding['runs']} runs)" if finding["runs"] > 1 else ""
-        known = " [known]" if finding.get("known") else ""
-        tr.write_line(f"finding{known}: {finding['backend']}/{finding['flavour']}/{finding['loop'] or '-'} "
-                      f"{finding['scenario']}: {finding['summary']}{rate}")
-        if finding.get("repro"):
-            tr.write_line(f"  repro: {ps.options.out / finding['repro'] if ps.options.out else finding['repro']}")
+    findings = ps.doc.get("findings", [])
+    if findings:
+        from parity.render.common import causes_line, group_findings, places
+
+        tr.write_line(f"findings: {causes_line(findings)}")
+    for group in group_findings(findings)[:20] if findings else []:  # one line per root cause, its cells beside it
+        first = group[0]
+        rate = f" ({first['seen']}/{first['runs']} runs)" if first["runs"] > 1 else ""
+        known = " [known]" if first.get("known") else ""
+        scenarios = list(dict.fromkeys(f["scenario"] for f in group))
+        more = f" and {len(scenarios) - 1} more" if len(scenarios) > 1 else ""
+        tr.write_line(f"cause{known}: {first['backend']}: {first.get('cause') or first['summary']}{rate} "
+                      f"[{len(group)} cell{'s' if len(group) > 1 else ''}: {places(group) or '-'}; "
+                      f"{scenarios[0]}{more}]")
+        for finding in group:
+            if finding.get("repro"):
+                tr.write_line(f"  repro: {ps.options.out / finding['repro'] if ps.options.out else finding['repro']}")
     if ps.options.out and (ps.options.out / "results.json").exists():
         tr.write_line(f"results: {ps.options.out / 'results.json'}")
