@@ -255,3 +255,21 @@ def significance(piece: str) -> int:
 def most_significant(pieces: list[str]) -> str | None:
     """The piece a finding's headline names: the most significant kind, the first of its kind in trace order."""
     return min(pieces, key=significance) if pieces else None
+
+
+_ANY_TOKEN = re.compile(r"<(?:id|new)\d+>")
+
+
+def is_renumbering(lines: list[str]) -> bool:
+    """Whether removed and added lines differ only in id tokens: mostly one object more or less earlier in the trace,
+    which renumbers every later id (an echo of that difference); else a link to another checkpoint. Either way a
+    difference in a value or in what is there says more, so it is shown first."""
+    minus = [_ANY_TOKEN.sub("<id>", ln[1:]) for ln in lines if ln.startswith("-") and not ln.startswith("---")]
+    plus = [_ANY_TOKEN.sub("<id>", ln[1:]) for ln in lines if ln.startswith("+") and not ln.startswith("+++")]
+    return bool(minus) and minus == plus
+
+
+def real_first(pieces: list[str]) -> tuple[list[str], list[str]]:
+    """(the differences not only in ids, in trace order; those only in ids)."""
+    real = [p for p in pieces if not is_renumbering(p.splitlines()[1:])]
+    return real, [p for p in pieces if p not in real]
