@@ -88,13 +88,13 @@ def _renumbered_pair(steps: int = 40):
 
 
 def test_differences_only_in_ids_come_after_the_others():
-    from parity.judging.differences import hunks, real_first
+    from parity.judging.differences import hunks, led, real_first
     from parity.judging.trace import diff
 
     expected, actual = _renumbered_pair()
     real, echoes = real_first(hunks(expected, actual))
     assert len(real) == 1 and real[0].startswith("@@ ## final.n") and len(echoes) == 39, (real, len(echoes))
-    text = diff(expected, actual).splitlines()
+    text = led(expected, actual, diff(expected, actual)).splitlines()
     assert text[:4] == ["first difference not only in ids (39 only in ids, in the diff below):", "@@ ## final.n",
                         '- "n": 1', '+ "n": 2'], text[:6]
     assert text[4] == "--- reference", "the whole diff follows"

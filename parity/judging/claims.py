@@ -20,7 +20,14 @@ FAMILIES_READ = {"C4": ("redis", "postgres"), "C5": ("redis",), "C12": ("redis",
 
 def verdicts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     cells = [c for c in doc.get("cells", []) if c.get("id", "").startswith("compat/")]
-    return [c12(cells, doc.get("conformance", [])), c4(cells), c5(cells, (doc.get("run") or {}).get("default_loop"))]
+    return [c12(cells, doc.get("conformance", [])), c4(cells), c5(cells, default_loop(doc))]
+
+
+def default_loop(doc: dict[str, Any]) -> str | None:
+    """The loop async cells get by default: the run's, or for merged evidence of one platform its runs' one."""
+    given = (doc.get("run") or {}).get("default_loop")
+    merged = {r.get("default_loop") for r in doc.get("runs") or [] if r.get("default_loop")}
+    return given or (merged.pop() if len(merged) == 1 else None)
 
 
 def _key(cell: dict[str, Any]) -> tuple:

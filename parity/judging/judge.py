@@ -10,7 +10,7 @@ from parity.backends.backend import SaverContext
 from parity.judging.driver import Driver, Scenario
 from parity.judging.findings import DivergenceError, Finding, match_known
 from parity.judging import causes, invariants, missing_api
-from parity.judging.differences import hunks, most_significant, piece_summary
+from parity.judging.differences import hunks, led, most_significant, piece_summary
 from parity.judging.trace import Trace, diff, first_difference, nondeterministic_paths
 from parity.backends.builtin import REFERENCE
 
@@ -88,6 +88,7 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
         actual = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint, options, ignore)
         d = diff(expected, actual)
         if d:
+            d = led(expected, actual, d)
             diffs.append(d)
             hunk_sets.append(hunks(expected, actual))
             actuals.append(actual)

@@ -224,21 +224,12 @@ class Trace:
 
 
 def diff(expected: Trace, actual: Trace, context: int = 3, max_lines: int = 60) -> str | None:
-    """A unified diff of two traces, or None when they are the same. When its first change is only in ids (the echo,
-    in every later id, of one object more or less, or a link), the first difference that is not leads it."""
-    from parity.judging.differences import hunks, is_renumbering, real_first
-
+    """A unified diff of two traces, or None when they are the same (parity.judging.differences.led puts the first
+    difference not only in ids before it)."""
     a, b = expected.lines(), actual.lines()
     if a == b:
         return None
     lines = list(difflib.unified_diff(a, b, "reference", "actual", n=context, lineterm=""))
-    changed = [ln for ln in lines[2:] if ln.startswith(("-", "+"))]
-    first_pair = changed[:1] + [ln for ln in changed[1:2] if ln[0] != changed[0][0]]
-    if is_renumbering(first_pair):
-        real, echoes = real_first(hunks(expected, actual))
-        if real:
-            lines = ([f"first difference not only in ids ({len(echoes)} only in ids, in the diff below):"]
-                     + real[0].splitlines() + lines)
     if len(lines) > max_lines:
         lines = lines[:max_lines] + [f"... ({len(lines) - max_lines} more diff lines)"]
     return "\n".join(lines)
