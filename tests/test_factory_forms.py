@@ -134,3 +134,36 @@ def test_a_flavour_left_out_says_why_on_the_console(forms_run):
     assert doc["run"]["flavours_left_out"]["async_def"]["sync"].startswith("an `async def` factory")
     assert "not tested: async_cm sync: an async context manager opens only with `async with`" in proc.stdout
     assert "flavour_gaps" not in doc["run"]
+
+
+TEAM = '''
+from langgraph.checkpoint.base import empty_checkpoint
+
+CFG = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}
+
+
+def test_sync(checkpointer):
+    saved = checkpointer.put(CFG, empty_checkpoint(), {"source": "input", "step": -1}, {})
+    assert checkpointer.get_tuple(saved) is not None
+
+
+async def test_async(async_checkpointer):
+    saved = await async_checkpointer.aput(CFG, empty_checkpoint(), {"source": "input", "step": -1}, {})
+    assert await async_checkpointer.aget_tuple(saved) is not None
+'''
+
+
+def test_each_form_through_the_team_fixtures(tmp_path):
+    """checkpointer / async_checkpointer open every form as the matrix does; a sync test runs no loop, so the saver
+    that refuses a running loop passes there."""
+    (tmp_path / "test_team.py").write_text(TEAM)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    savers = [a for form in FORMS for a in ("--parity-saver", f"{form}=tests.factory_forms:{form}")]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--parity-loop", "selector",
+                           *savers, "--parity-backend", ",".join(FORMS)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = proc.stdout
+    for form, offered in FORMS.items():
+        assert f"test_async[{form}-async] PASSED" in out, (form, out[-3000:])
+        assert (f"test_sync[{form}-sync] PASSED" in out) == ("sync" in offered), (form, out[-3000:])
+    assert proc.returncode == 0, out[-3000:]
