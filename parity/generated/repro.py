@@ -67,11 +67,7 @@ async def main(arg, a):
         else: OPEN
         want, got = await run(InMemorySaver(), a), await run(s, a)
     bad = [i for i, (x, y) in enumerate(zip(want, got)) if canon(x) != canon(y)]; print(f"op {bad[0]} {OPS[bad[0]][0]}:\n  InMemorySaver: {want[bad[0]]!r:.1500}\n  {arg}: {got[bad[0]]!r:.1500}" if bad else "same as InMemorySaver"); sys.exit(1 if bad else 0)
-def drive(c):  # a sync run as a sync app makes it: no event loop (nothing a sync run awaits suspends)
-    try: c.send(None)
-    except StopIteration: return
-    raise RuntimeError("a sync run awaited something only an event loop can finish")
-(asyncio.run if ASYNC else drive)(main(sys.argv[1] if len(sys.argv) > 1 else "memory", ASYNC))
+c = main(sys.argv[1] if len(sys.argv) > 1 else "memory", ASYNC); asyncio.run(c) if ASYNC else (c.send(None), sys.exit("a sync run awaited what only an event loop finishes"))  # sync: no loop at all, as a sync app (main ends in sys.exit)
 '''
 
 
