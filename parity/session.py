@@ -162,8 +162,9 @@ class ParitySession:
         for part in sorted(parts.glob("*/results.json")) if parts.exists() else []:
             part_doc = results.load(part)
             results.merge(self.doc, part_doc)
-            if part_doc["run"].get("shard"):  # under xdist only the workers collect, so only they know the plan
-                self.doc["run"].setdefault("shard", part_doc["run"]["shard"])
+            for key in ("shard", "flavour_gaps", "flavours_left_out"):  # under xdist only the workers collect
+                if part_doc["run"].get(key):
+                    self.doc["run"].setdefault(key, part_doc["run"][key])
         finish.derive(self.doc)
         results.save(self.doc, self.options.out)
         if parts.exists():
