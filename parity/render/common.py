@@ -231,7 +231,7 @@ _QUOTED = re.compile(r"""(=\s*)('[^']*'|"[^"]*")""")
 
 def places(group: list[dict[str, Any]]) -> str:
     """"sync, async/uvloop": where the findings of a group were seen."""
-    return ", ".join("/".join(str(p) for p in (g.get("flavour"), g.get("loop")) if p) for g in group)
+    return ", ".join(dict.fromkeys("/".join(str(p) for p in (g.get("flavour"), g.get("loop")) if p) for g in group))
 
 
 def seen_text(group: list[dict[str, Any]]) -> str:
