@@ -1,7 +1,8 @@
 """Generated inputs (Hypothesis): each property's examples on the cell's saver and on InMemorySaver, judged exactly.
 
-The tests are plain functions so Hypothesis can drive them; each runs its flavour's calls on a loop made by the
-cell's loop factory, which is parametrized here as pytest-asyncio does for async tests (same ids, same loops).
+The tests are plain functions so Hypothesis can drive them; an async cell runs its calls on a loop made by the
+cell's loop factory, parametrized here as pytest-asyncio does for async tests (same ids, same loops); a sync cell
+runs none (its id has no loop).
 """
 
 import pytest

@@ -19,7 +19,7 @@ import pytest_asyncio
 from parity.backends.backend import Backend, SaverContext
 from parity.errors import ParityUsageError
 from parity.servers.pool import Unavailable
-from parity.judging.differences import hunks, piece_summary
+from parity.judging.differences import hunks, piece_summary, real_first
 from parity.judging.trace import Trace, diff, nondeterministic_paths
 from parity.workloads.runner import ignore_paths
 from parity.reasons import not_applicable
@@ -246,21 +246,32 @@ class SameAsReference:
             pytest.fail(f"non-deterministic in your graph: {len(paths)} path(s) differ between two runs on the "
                         f"in-memory reference itself, e.g. {paths[0]} (fix: same_as_reference(scenario, "
                         f"ignore=[{shown}]))", pytrace=False)
-        pieces = hunks(reference.trace, actual.trace)
+        real, echoes = real_first(hunks(reference.trace, actual.trace))
         where = f"{t.backend} ({t.flavour}{', ' + t.loop if t.loop else ''})"
-        raised = "" if actual_error is None else (
-            f"\n{t.backend} raised:\n" + "".join(traceback.format_exception(actual_error, limit=-3)).rstrip())
-        pytest.fail(f"the graph behaves differently on {where} than on the in-memory reference: "
-                    f"{len(pieces)} difference(s), first: {piece_summary(pieces[0]) if pieces else '?'}\n"
-                    f"{_shown(pieces)}{raised}", pytrace=False)
+        raised = [] if actual_error is None else [f"{t.backend} raised:"] + "".join(
+            traceback.format_exception(actual_error, limit=-3)).rstrip().splitlines()[-RAISED_LINES:]
+        shown = real or echoes  # only renumberings left: those are the difference then
+        renumbered = f" and {len(echoes)} only in ids" if real and echoes else ""
+        head = (f"the graph behaves differently on {where} than on the in-memory reference: {len(shown)} "
+                f"difference(s){renumbered}, first: {piece_summary(shown[0]) if shown else '?'}")
+        body = _shown(shown, MESSAGE_LINES - 2 - len(raised), len(echoes) if real else 0)
+        pytest.fail("\n".join([head, *body, *raised]), pytrace=False)
 
 
-def _shown(pieces: list[str], max_lines: int = 60) -> str:
+MESSAGE_LINES = 39  # the whole assertion message fits a screen (issue 27: the real difference on the first one)
+RAISED_LINES = 12  # the end of the backend's traceback, when it raised
+
+
+def _shown(pieces: list[str], max_lines: int, echoes: int = 0) -> list[str]:
     """The differences one by one ("-" reference, "+" this backend), ids renumbered so one lost object does not
-    shift every later id; long output cut with a count of what was left out."""
+    shift every later id, those only in ids after the others; cut with a count of what was left out."""
     lines = [line for piece in pieces for line in piece.splitlines()]
-    cut = lines[:max_lines] + ([f"... ({len(lines) - max_lines} more lines)"] if len(lines) > max_lines else [])
-    return "(- in-memory reference, + this backend)\n" + "\n".join(cut)
+    budget = max_lines - 1 if len(lines) > max_lines or echoes else max_lines  # a line kept for the note
+    cut = lines[:budget]
+    left = [f"{len(lines) - budget} more lines"] if len(lines) > budget else []
+    left += [f"{echoes} difference(s) only in ids not shown: renumbered after an object more or less, or a link "
+             "to another checkpoint"] if echoes else []
+    return ["(- in-memory reference, + this backend)", *cut] + ([f"... ({'; '.join(left)})"] if left else [])
 
 
 class _Judgement:

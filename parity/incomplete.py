@@ -43,6 +43,7 @@ def apply(doc: dict[str, Any]) -> None:
     other = [c for c in broken if not c.get("spoiled_by")]
     if run.get("interrupted"):
         lines.append("interrupted (Ctrl-C): only the part that ran is here, and no verdict is given on it")
+    lines += [f"{gap} (a saver's flavour left untested)" for gap in run.get("flavour_gaps") or []]
     for line, cells in spoiled.items():
         saw = next((c["spoiled_by"]["saw"] for c in cells if not c["spoiled_by"]["saw"].startswith("nothing")), "")
         lines.append(f"{line}: {len(cells)} cells after it are harness errors, not findings about a saver"

@@ -222,6 +222,7 @@ def _run_entry(s: Source) -> dict[str, Any]:
     run = s.doc["run"]
     return {"id": s.run_id, "platform": s.platform["id"], "machine": dict(s.doc.get("machine") or {}),
             "shard": s.shard, "parts": s.parts, "provider": run.get("provider"), "started": run.get("started"),
+            "default_loop": run.get("default_loop"),
             "finished": run.get("finished"), "path": str(s.path), "versions": dict(s.doc.get("versions") or {}),
             "overhead": dict(s.doc.get("overhead") or {})}
 

@@ -6,6 +6,7 @@ else (`Cell.session`, the `parity_session` fixture, `pytest_parity_finish(sessio
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -124,10 +125,37 @@ def pytest_configure_node(node) -> None:
 WORKLOAD_SEEN = pytest.StashKey[bool]()
 
 
+FLAVOURS_COLLECTED = pytest.StashKey[dict]()
+
+
 def pytest_itemcollected(item) -> None:
     # Before -k / deselection: a workload test the user filtered out on purpose is not "selected nothing".
-    if "workload" in getattr(getattr(item, "callspec", None), "params", {}):
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "workload" in params:
         item.config.stash[WORKLOAD_SEEN] = True
+    cell = params.get("parity_cell")
+    if cell is not None:  # also before -k: a flavour the user filtered out is no gap
+        item.config.stash.setdefault(FLAVOURS_COLLECTED, {}).setdefault(cell.backend, set()).add(cell.flavour)
+
+
+def _flavour_gaps(config) -> None:
+    """A flavour a saver offers but that got no cell is an error the run reports, never a silent gap; a flavour
+    its factory cannot give is said too, with why (doc["run"]: flavour_gaps, flavours_left_out)."""
+    ps = get_session(config)
+    collected = config.stash.get(FLAVOURS_COLLECTED, {})
+    gaps, left_out = [], {}
+    for backend in ps.backends:
+        if backend.name not in collected:
+            continue  # no matrix test of it was collected (e.g. bench only): nothing was meant to run
+        for flavour in backend.flavours():
+            if flavour not in collected[backend.name]:
+                gaps.append(f"{backend.name} offers the {flavour} API but no {flavour} cell was made for it")
+        if backend.absent:
+            left_out[backend.name] = dict(backend.absent)
+    if gaps:
+        ps.doc["run"]["flavour_gaps"] = gaps
+    if left_out:
+        ps.doc["run"]["flavours_left_out"] = left_out
 
 
 def pytest_collection_finish(session) -> None:
@@ -184,7 +212,35 @@ def pytest_generate_tests(metafunc):
         wanted = set(marker.args) if marker else {"sync", "async"}
         params = [CellParam(b.name, f) for b in ps.backends for f in b.flavours() if f in wanted]
         metafunc.parametrize("parity_cell", params, ids=str, indirect=True)
-    return (yield)
+    result = yield
+    if "parity_cell" in metafunc.fixturenames:
+        _sync_cells_without_loop(metafunc)
+    return result
+
+
+def _sync_cells_without_loop(metafunc) -> None:
+    """Sync cells run no event loop (parity.no_loop): one item each, its id without a loop (`test_x[redis-sync]`).
+
+    pytest-asyncio (and compat/test_generated.py) parametrized every cell with every loop. A sync cell keeps the
+    default loop's parameter only: pytest-asyncio sets up a runner from it beside the test, which the cell never
+    uses. Its id loses the loop's name. (`metafunc._calls` and `_idlist` are pytest's own: tests/test_matrix_ids.py
+    checks the ids this makes.)
+    """
+    ps = get_session(metafunc.config)
+    factories = _loop_factories(ps)
+    default = factories.get(ps.default_loop())
+    names = {f: name for name, f in factories.items()}
+    kept = []
+    for spec in metafunc._calls:
+        param, factory = spec.params.get("parity_cell"), spec.params.get(LOOP_PARAM)
+        if getattr(param, "flavour", None) != "sync" or factory is None:
+            kept.append(spec)
+        elif factory is default:
+            ids = list(spec._idlist)
+            if names.get(factory) in ids:
+                del ids[len(ids) - 1 - ids[::-1].index(names[factory])]
+            kept.append(dataclasses.replace(spec, _idlist=ids))
+    metafunc._calls[:] = kept
 
 
 MATRIX_FIXTURES = ("parity_cell", "parity_target")  # the suite's cells and a team's tests (parity.fixtures)
@@ -223,18 +279,19 @@ def _no_loop(reason: str):
 
 
 def loop_of(item) -> str | None:
-    """The event loop a collected item runs under (None for items without the loop parameter)."""
+    """The event loop a collected item runs under (None for items without the loop parameter, and sync cells)."""
     callspec = getattr(item, "callspec", None)
     factory = callspec.params.get(LOOP_PARAM) if callspec is not None else None
-    if factory is None:
+    if factory is None or getattr(callspec.params.get("parity_cell"), "flavour", None) == "sync":
         return None
     by_factory = {f: name for name, f in _loop_factories(get_session(item.config)).items()}
     return by_factory.get(factory)
 
 
-@pytest.hookimpl(trylast=True)  # after every deselection (sync cells, --quick), so all shards plan the same items
+@pytest.hookimpl(trylast=True)  # after every deselection (-k, --quick), so all shards plan the same items
 def pytest_collection_modifyitems(session, config, items) -> None:
     _matrix_items(config, items)
+    _flavour_gaps(config)
     ps = get_session(config)
     if ps.options.shard is not None:
         from parity import shard
@@ -259,24 +316,12 @@ def pytest_report_collectionfinish(config, start_path, items):
 def _matrix_items(config, items) -> None:
     ps = get_session(config)
     by_name = {lp.name: lp for lp in ps.loops}
-    default = ps.default_loop()
-    keep, drop = [], []
     for item in items:
         reasons.apply_markers(item)
         params = getattr(getattr(item, "callspec", None), "params", {})
-        param, team = params.get("parity_cell"), params.get("parity_target")
-        if param is None and team is None:
-            keep.append(item)
-            continue
-        loop = loop_of(item) or default
-        if param is not None and param.flavour == "sync" and loop != default:
-            drop.append(item)  # sync calls never touch an event loop: one cell, under the default loop
-            continue
-        keep.append(item)
-        _mark_not_applicable(item, ps, param or team, by_name.get(loop))
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+        param = params.get("parity_cell") or params.get("parity_target")
+        if param is not None:
+            _mark_not_applicable(item, ps, param, by_name.get(loop_of(item)))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -305,6 +350,26 @@ def pytest_runtest_call(item):
     return result
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A sync compat cell runs as a sync app: its test body, an `async def` shared with the async cells, is driven
+    in a thread with no event loop (parity.no_loop), not on the loop pytest-asyncio set up beside it."""
+    param = getattr(getattr(pyfuncitem, "callspec", None), "params", {}).get("parity_cell")
+    if getattr(param, "flavour", None) != "sync":
+        return None
+    import inspect
+
+    from parity import no_loop
+
+    # pytest-asyncio swapped the item's function for a wrapper that runs it on its loop: the test's own is inside.
+    test = inspect.unwrap(pyfuncitem.obj, stop=inspect.iscoroutinefunction)
+    if not inspect.iscoroutinefunction(test):
+        return None  # a plain function (compat/test_generated.py) runs in pytest's thread, which has no loop
+    args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    no_loop.run(test, **args)
+    return True
+
+
 def _mark_not_applicable(item, ps: ParitySession, param: CellParam, loop) -> None:
     backend = ps.registry.get(param.backend)
     why = []
@@ -330,7 +395,7 @@ class Cell:
     session: ParitySession
     backend: Any
     flavour: str
-    loop: str
+    loop: str | None  # None for a sync cell: it runs no event loop
     scenario: str
     endpoint: Any = None
     repeat: int = 1
@@ -362,7 +427,7 @@ def parity_session(request) -> ParitySession:
 def parity_cell(request, parity_session) -> Cell:
     param: CellParam = request.param
     backend = parity_session.registry.get(param.backend)
-    loop = loop_of(request.node) or parity_session.default_loop()
+    loop = loop_of(request.node) or (None if param.flavour == "sync" else parity_session.default_loop())
     claim = request.node.get_closest_marker("parity_claim")
     cell = Cell(parity_session, backend, param.flavour, loop, request.node.originalname,
                 repeat=parity_session.options.repeat, claims=list(claim.args) if claim else ["C12"])
@@ -444,7 +509,7 @@ def _record_cell(item, report, why: tuple = ()) -> None:
     ps = get_session(item.config)
     cell: Cell | None = item.stash.get(CELL_KEY, None)
     status, reason = _status(report, cell, item.stash.get(TIMER_KEY, None), why)
-    loop = loop_of(item) or ps.default_loop()
+    loop = loop_of(item) or (None if param.flavour == "sync" else ps.default_loop())
     row = {"id": item.nodeid, "scenario": item.originalname, "module": item.module.__name__ if item.module else "",
            "backend": param.backend, "flavour": param.flavour, "loop": loop, "status": status, "reason": reason,
            "duration_s": round(report.duration, 4), "claims": cell.claims if cell else ["C12"],

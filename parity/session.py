@@ -66,6 +66,7 @@ class ParitySession:
         if self.slowdowns:
             self.doc["run"]["slowdowns"] = [{"backend": s.backend, "method": s.method, "share": s.share}
                                             for s in self.slowdowns]
+        self.doc["run"]["default_loop"] = self.default_loop()  # the async cells' default (sync cells run none)
         self.known = load_known()
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
@@ -167,8 +168,9 @@ class ParitySession:
         for part in sorted(parts.glob("*/results.json")) if parts.exists() else []:
             part_doc = results.load(part)
             results.merge(self.doc, part_doc)
-            if part_doc["run"].get("shard"):  # under xdist only the workers collect, so only they know the plan
-                self.doc["run"].setdefault("shard", part_doc["run"]["shard"])
+            for key in ("shard", "flavour_gaps", "flavours_left_out"):  # under xdist only the workers collect
+                if part_doc["run"].get(key):
+                    self.doc["run"].setdefault(key, part_doc["run"][key])
         cells = {c.get("id") for c in self.doc.get("cells") or []}
         failed = [r for r in self.failed_reports if r["id"] not in cells]  # tests outside the matrix that broke
         if failed:

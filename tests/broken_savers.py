@@ -394,3 +394,30 @@ GENERATED_BUGS = {"gen_round": ("rounds_floats", "test_generated_values"),
                   "gen_graph_miskey": ("miskeys_thread_ids", "test_generated_graph_operations"),
                   # time travel through a compiled graph: replay / fork from a past checkpoint
                   "gen_graph_latest": ("reads_latest_for_any_id", "test_generated_graph_operations")}
+
+
+class PutRaises(InMemorySaver):
+    """put raises on every call (a saver whose write path is broken): one root cause, however many cells fail."""
+
+    def put(self, config, checkpoint, metadata, new_versions):
+        raise ConnectionError("write refused: the store is read-only")
+
+    async def aput(self, config, checkpoint, metadata, new_versions):
+        raise ConnectionError("write refused: the store is read-only")
+
+
+class NoSyncList(InMemorySaver):
+    """An async saver without the sync list (BaseCheckpointSaver's raises NotImplementedError): LangGraph calls the
+    sync list from a worker thread under graph.ainvoke (a sync node that reads a subgraph's state), and the
+    built-in scenario test_sync_api_of_an_async_saver asks for it directly: one root cause."""
+
+    list = BaseCheckpointSaver.list
+
+    async def alist(self, config, **kw):
+        for item in InMemorySaver.list(self, config, **kw):
+            yield item
+
+
+put_raises = _factory("put_raises", PutRaises)
+no_sync_list = _factory("no_sync_list", NoSyncList)
+no_sync_list.parity_capabilities = ("async", "full_history", "list_filter", "list_before", "list_limit", "durable")

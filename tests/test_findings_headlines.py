@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from parity.judging.differences import hunks, most_significant, piece_summary
 from parity.judging.judge import headline
 from parity.judging.trace import Trace
@@ -67,3 +69,50 @@ def test_a_whole_observation_missing_is_named_by_its_label_not_by_a_bracket():
     act = _trace(("a", 1))
     top = most_significant(hunks(ref, act))
     assert piece_summary(top) == 'history missing: [{"step": 1}]', piece_summary(top)
+
+
+def _given(entries):
+    from parity.judging.trace import Trace
+
+    t = Trace()
+    t.entries = list(entries)
+    return t
+
+
+def _renumbered_pair(steps: int = 40):
+    """A saver that returns one checkpoint id for every step (each step's id is then only a link to another id)
+    and, at the end, a changed value: the value is the difference to show first."""
+    expected = [("step", {"checkpoint_id": f"<id{k}>", "n": k}) for k in range(1, steps + 1)] + [("final", {"n": 1})]
+    actual = [("step", {"checkpoint_id": "<id1>", "n": k}) for k in range(1, steps + 1)] + [("final", {"n": 2})]
+    return _given(expected), _given(actual)
+
+
+def test_differences_only_in_ids_come_after_the_others():
+    from parity.judging.differences import hunks, led, real_first
+    from parity.judging.trace import diff
+
+    expected, actual = _renumbered_pair()
+    real, echoes = real_first(hunks(expected, actual))
+    assert len(real) == 1 and real[0].startswith("@@ ## final.n") and len(echoes) == 39, (real, len(echoes))
+    text = led(expected, actual, diff(expected, actual)).splitlines()
+    assert text[:4] == ["first difference not only in ids (39 only in ids, in the diff below):", "@@ ## final.n",
+                        '- "n": 1', '+ "n": 2'], text[:6]
+    assert text[4] == "--- reference", "the whole diff follows"
+
+
+def test_the_fixture_message_shows_the_real_difference_first_in_under_40_lines():
+    from types import SimpleNamespace
+
+    from parity.fixtures import Recorder, SameAsReference
+
+    expected, actual = _renumbered_pair()
+    rec_e, rec_a = Recorder("s1", ()), Recorder("s2", ())
+    rec_e.trace, rec_a.trace = expected, actual
+    judge = SameAsReference(SimpleNamespace(backend="x", flavour="sync", loop=None))
+    with pytest.raises(pytest.fail.Exception) as failed:
+        judge._judge(rec_e, None, rec_a, ValueError("boom\n" * 30))
+    lines = str(failed.value.msg).splitlines()
+    assert len(lines) < 40, "\n".join(lines)
+    assert lines[0].endswith("1 difference(s) and 39 only in ids, first: final.n: - \"n\": 1"), lines[0]
+    assert lines[2] == "@@ ## final.n", lines[:4]
+    assert "39 difference(s) only in ids not shown" in "\n".join(lines) and "x raised:" in "\n".join(lines)

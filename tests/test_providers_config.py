@@ -135,12 +135,12 @@ def test_provider_parity_flags_every_difference_outside_the_flaky_set():
                 "claims": [{"id": "C12", "verdict": verdict}, {"id": "C1", "verdict": verdict},
                            {"id": "C2", "verdict": "confirmed" if verdict == "confirmed" else "not-testable-here"}]}
 
-    a = doc({"compat/x.py::t[postgres-sync-selector]": "passed", "compat/x.py::t[redis-sync-selector]": "passed",
-             "compat/x.py::u[redis-sync-selector]": "passed", "compat/x.py::v[redis-async-selector]": "passed"})
-    b = doc({"compat/x.py::t[postgres-sync-selector]": "known-divergence", "compat/x.py::t[redis-sync-selector]": "diverged",
-             "compat/x.py::u[redis-sync-selector]": "failed", "compat/x.py::v[redis-async-selector]": "diverged"}, "refuted")
+    a = doc({"compat/x.py::t[postgres-sync]": "passed", "compat/x.py::t[redis-sync]": "passed",
+             "compat/x.py::u[redis-sync]": "passed", "compat/x.py::v[redis-async-selector]": "passed"})
+    b = doc({"compat/x.py::t[postgres-sync]": "known-divergence", "compat/x.py::t[redis-sync]": "diverged",
+             "compat/x.py::u[redis-sync]": "failed", "compat/x.py::v[redis-async-selector]": "diverged"}, "refuted")
     hard = {d["key"] for d in pp.differences(a, b) if not d["flaky"]}
-    assert hard == {"compat/x.py::u[redis-sync-selector]", "compat/x.py::v[redis-async-selector]", "claim:C12",
+    assert hard == {"compat/x.py::u[redis-sync]", "compat/x.py::v[redis-async-selector]", "claim:C12",
                     "claim:C2"}, \
         "a failure, a divergence outside the sync Redis race, a behavioural verdict and a claim that stopped being " \
         "tested are never noise (C1's timing verdict may move)"

@@ -240,7 +240,7 @@ def test_the_same_difference_in_several_flavours_is_one_finding_card_with_every_
     html = tables.findings_list(doc)
     assert html.count("<article") == 2, html
     assert all(f'id="finding-{i}"' in html for i in ("f1", "f2", "f3", "f4")), html
-    assert "sync, async/uvloop" in html and "4 findings, shown as 2 distinct differences" in html
+    assert "sync, async/uvloop" in html and "2 root causes (4 cells)" in html
     assert "+c" in html and "the diff in async/selector" in html, "a group's other diffs are shown too"
 
 

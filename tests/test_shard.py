@@ -137,3 +137,18 @@ def test_select_keeps_bench_and_faults_whole_in_the_owner_and_balances_by_durati
     assert records[0]["whole_parts"] == ["bench", "faults"] and [r["whole_parts_here"] for r in records] == \
         [True, False, False]
     assert "bench and faults run whole in shard 1/3 (not here)" in shard.describe(records[1])
+
+
+def test_durations_recorded_under_the_old_sync_ids_weigh_the_new_ones(tmp_path):
+    """Sync cells lost their loop in the id (`[redis-sync-selector]` -> `[redis-sync]`): an older run balances too."""
+    import json
+
+    from parity.shard import durations
+
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"cells": [
+        {"id": "compat/a.py::t[redis-sync-selector]", "duration_s": 3.0},
+        {"id": "compat/a.py::t[redis-async-selector]", "duration_s": 1.0},
+        {"id": "compat/a.py::t[pg-sync-selector-wl]", "duration_s": 2.0}]}))
+    assert durations(path) == {"compat/a.py::t[redis-sync]": 3.0, "compat/a.py::t[redis-async-selector]": 1.0,
+                               "compat/a.py::t[pg-sync-wl]": 2.0}

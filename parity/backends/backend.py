@@ -39,6 +39,9 @@ class Backend:
     origin: str = "built-in"  # or the dotted path / entry point it came from
     # A third-party saver without declared capabilities has them detected once its server exists (see resolve()).
     detect: Callable[[Endpoint | None], frozenset[Capability]] | None = None
+    # Why a flavour has no cells, when its factory cannot give it (an `async def` factory has no sync saver; a
+    # saver whose async methods only raise has no async API): said in the report instead of a silent gap.
+    absent: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
         """Detect the capabilities of an undeclared third-party saver, with its server when it names a family.

@@ -7,10 +7,12 @@ import importlib
 import inspect
 import os
 import sys
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Callable
 
 from parity.backends.backend import Backend, SaverContext
+from parity.backends import opener
 from parity.backends.capabilities import Capability
 from parity.errors import ParityUsageError
 from parity.servers.endpoint import Endpoint
@@ -105,53 +107,83 @@ def backend_from_factory(name: str, factory: Callable[..., Any], origin: str) ->
                                    f"use names from: {', '.join(c.value for c in Capability)}") from None
     else:
         caps = UNDETECTED
-    return Backend(name, family, caps, _sync_adapter(factory), _async_adapter(factory),
-                   doc=(inspect.getdoc(factory) or f"third-party saver {origin}").splitlines()[0], origin=origin,
-                   detect=None if declared else (lambda endpoint: detect_capabilities(factory, endpoint)))
+    backend = Backend(name, family, caps, opener.opener(factory, "sync"), opener.opener(factory, "async"),
+                      doc=(inspect.getdoc(factory) or f"third-party saver {origin}").splitlines()[0], origin=origin)
+    if not declared:
+        backend.detect = lambda endpoint: detect_capabilities(factory, endpoint, backend.absent)
+    return backend
 
 
 # What an undeclared saver is assumed to do until (or unless) they are detected: the core API, both flavours.
 UNDETECTED = frozenset({Capability.SYNC, Capability.ASYNC, Capability.FULL_HISTORY,
                       Capability.LIST_FILTER, Capability.LIST_BEFORE, Capability.LIST_LIMIT})
+CORE = UNDETECTED - {Capability.SYNC, Capability.ASYNC}
 _DETECT_THREAD = "parity_detect_durable"
+SYNC_API, ASYNC_API, checked_saver = opener.SYNC_API, opener.ASYNC_API, opener.checked_saver
 
 
-def detect_capabilities(factory: Callable[..., Any], endpoint: Endpoint | None = None) -> frozenset[Capability]:
+@dataclass
+class Side:
+    """What opening the factory for one flavour showed: the capabilities it gives, or why it gives none."""
+
+    caps: set[Capability] = field(default_factory=set)
+    durable: bool = False
+    absent: str = ""  # why this flavour has no cells (empty when it has)
+
+
+def detect_capabilities(factory: Callable[..., Any], endpoint: Endpoint | None = None,
+                        absent: dict[str, str] | None = None) -> frozenset[Capability]:
+    """Open the factory as a sync app does (no event loop) and as an async app does (on a loop of its own); each
+    flavour that opens to a saver implementing its API is a capability. `absent` gets, per flavour left out, why."""
     import asyncio
     import uuid
 
     ctx = SaverContext(endpoint, f"parity_detect_{uuid.uuid4().hex[:6]}")
-    caps = _detect_sync(factory, ctx)
-    return caps if caps is not None else asyncio.run(_detect_async(factory, ctx))
+    sync = _detect_sync(factory, ctx)  # may raise: a factory that fails when opened is one line (Backend.resolve)
+    try:
+        async_ = asyncio.run(_detect_async(factory, ctx))
+    except Exception as exc:
+        if sync.absent:  # neither flavour opens: the async error is the factory's
+            raise
+        async_ = Side(absent=f"opening it for the async API failed: {type(exc).__name__}: {exc}".splitlines()[0])
+    if absent is not None:
+        absent.update({f: side.absent for f, side in (("sync", sync), ("async", async_)) if side.absent})
+    caps = sync.caps | async_.caps
+    if not caps:
+        return frozenset(CORE | {Capability.DURABLE})  # neither API: its cells are not generated; nothing to keep
+    durable = sync.durable if Capability.SYNC in caps else async_.durable
+    return frozenset(caps | ({Capability.DURABLE} if durable else set()))
 
 
-def _caps_of(saver: Any) -> set[Capability] | None:
+def _caps_of(saver: Any, flavour: str) -> tuple[set[Capability], str]:
+    """The capabilities a saver opened for `flavour` gives that flavour, and why it gives none."""
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
-    if not isinstance(saver, BaseCheckpointSaver):
-        return None
+    cap, api = (Capability.SYNC, SYNC_API) if flavour == "sync" else (Capability.ASYNC, ASYNC_API)
+    if not isinstance(saver, BaseCheckpointSaver):  # duck-typed: the methods it has
+        return (set(CORE) | {cap}, "") if all(hasattr(saver, m) for m in api) else (set(), f"no {api[0]} method")
     cls = type(saver)
 
     def overrides(method: str) -> bool:
         return getattr(cls, method, None) is not getattr(BaseCheckpointSaver, method, None)
 
-    caps = {Capability.FULL_HISTORY, Capability.LIST_FILTER, Capability.LIST_BEFORE, Capability.LIST_LIMIT}
-    caps |= {Capability.SYNC} if overrides("get_tuple") else set()
-    caps |= {Capability.ASYNC} if overrides("aget_tuple") else set()
+    if not overrides(api[0]):
+        return set(), f"{cls.__name__} does not implement {api[0]} (BaseCheckpointSaver's raises NotImplementedError)"
+    caps = set(CORE) | {cap}
     caps |= {Capability.DELETE_THREAD} if overrides("delete_thread") else set()
     caps |= {Capability.PRUNE} if overrides("prune") else set()
-    return caps
+    return caps, ""
 
 
-def _refuses_async(saver: Any) -> bool:
+async def _refuses_async(saver: Any) -> bool:
     """A sync saver that overrides the async methods only to raise NotImplementedError ("use the async class",
     as SqliteSaver does): it has no async API, whatever the override says. Any other outcome counts as having one,
     so a real async API that fails here still gets its cells and shows the failure."""
-    import asyncio
-
     config, _, _ = _detect_checkpoint()
     try:
-        asyncio.run(saver.aget_tuple(config))
+        result = saver.aget_tuple(config)
+        if inspect.isawaitable(result):
+            await result
     except NotImplementedError:
         return True
     except Exception:
@@ -166,106 +198,39 @@ def _detect_checkpoint():
     return config, empty_checkpoint(), {"source": "input", "step": -1, "parents": {}}
 
 
-def _detect_sync(factory, ctx: SaverContext) -> frozenset[Capability] | None:
-    with _sync_adapter(factory)(ctx) as first:
-        if inspect.iscoroutine(first):
-            first.close()
-            return None  # an async factory: detected in _detect_async
-        if hasattr(first, "__aenter__") and not hasattr(first, "get_tuple"):
-            return None  # an async context manager of a saver
-        caps = _caps_of(first)
-        if caps is None:
-            return UNDETECTED
-        if Capability.SYNC not in caps:  # async-only saver built synchronously: no loop here to try it on,
-            return frozenset(caps | {Capability.DURABLE})  # so its reopen scenarios run and show what it keeps
-        if Capability.ASYNC in caps and _refuses_async(first):
-            caps.discard(Capability.ASYNC)
-        # A saver that fails even here keeps DURABLE: its reopen scenarios then show the failure, not a skip.
-        durable = True
-        with contextlib.suppress(Exception):
-            config, checkpoint, metadata = _detect_checkpoint()
-            saved = first.put(config, checkpoint, metadata, {})
-            with _sync_adapter(factory)(SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
-                durable = second.get_tuple(saved) is not None
-                if Capability.DELETE_THREAD in caps:
-                    second.delete_thread(_DETECT_THREAD)
-    return frozenset(caps | ({Capability.DURABLE} if durable else set()))
+def _detect_sync(factory, ctx: SaverContext) -> Side:
+    try:
+        with opener.open_sync(factory, ctx) as first:
+            caps, why = _caps_of(first, "sync")
+            if why:
+                return Side(absent=why)
+            # A saver that fails even here keeps DURABLE: its reopen scenarios then show the failure, not a skip.
+            durable = True
+            with contextlib.suppress(Exception):
+                config, checkpoint, metadata = _detect_checkpoint()
+                saved = first.put(config, checkpoint, metadata, {})
+                with opener.open_sync(factory, SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
+                    durable = second.get_tuple(saved) is not None
+                    if Capability.DELETE_THREAD in caps:
+                        second.delete_thread(_DETECT_THREAD)
+            return Side(caps, durable)
+    except opener.NotOffered as exc:
+        return Side(absent=str(exc))
 
 
-async def _detect_async(factory, ctx: SaverContext) -> frozenset[Capability]:
-    async with _async_adapter(factory)(ctx) as first:
-        caps = _caps_of(first)
-        if caps is None:
-            return frozenset(UNDETECTED - {Capability.SYNC})
-        # A saver made by an async factory is bound to the loop it was made on; its sync methods (e.g.
-        # AsyncPostgresSaver.get_tuple) serve other threads while that loop runs, not a sync caller.
-        caps.discard(Capability.SYNC)
+async def _detect_async(factory, ctx: SaverContext) -> Side:
+    async with opener.open_async(factory, ctx) as first:
+        caps, why = _caps_of(first, "async")
+        if why:
+            return Side(absent=why)
+        if _caps_of(first, "sync")[0] and await _refuses_async(first):
+            return Side(absent=f"{type(first).__name__}'s async methods raise NotImplementedError (a sync-only saver)")
         durable = True
         with contextlib.suppress(Exception):
             config, checkpoint, metadata = _detect_checkpoint()
             saved = await first.aput(config, checkpoint, metadata, {})
-            async with _async_adapter(factory)(SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
+            async with opener.open_async(factory, SaverContext(ctx.endpoint, ctx.scope, keep=True)) as second:
                 durable = await second.aget_tuple(saved) is not None
                 if Capability.DELETE_THREAD in caps:
                     await second.adelete_thread(_DETECT_THREAD)
-    return frozenset(caps | ({Capability.DURABLE} if durable else set()))
-
-
-def _call(factory: Callable[..., Any], ctx: SaverContext) -> Any:
-    try:
-        params = inspect.signature(factory).parameters.values()
-    except (TypeError, ValueError):  # builtins without a signature: assume the documented one-argument form
-        return factory(ctx)
-    takes_ctx = any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
-    return factory(ctx) if takes_ctx else factory()
-
-
-SYNC_API = ("get_tuple", "put", "put_writes", "list")
-ASYNC_API = ("aget_tuple", "aput", "aput_writes", "alist")
-
-
-def checked_saver(factory, saver: Any) -> Any:
-    """The saver a factory made, or one line saying what it made instead and what a saver must have (a factory
-    returning e.g. a dict used to fail every cell with a traceback: thousands of lines)."""
-    if all(hasattr(saver, m) for m in SYNC_API) or all(hasattr(saver, m) for m in ASYNC_API):
-        return saver
-    shown = repr(saver)
-    shown = shown if len(shown) <= 60 else shown[:59] + "…"
-    where = f"{getattr(factory, '__module__', '?')}:{getattr(factory, '__qualname__', factory)}"
-    raise ParityUsageError(
-        f"saver factory {where} returned {type(saver).__name__} {shown}, not a checkpoint saver",
-        f"return a LangGraph checkpoint saver (methods {', '.join(SYNC_API)} or {', '.join(ASYNC_API)}), "
-        "or a (async) context manager that yields one")
-
-
-def _sync_adapter(factory):
-    @contextlib.contextmanager
-    def open_sync(ctx: SaverContext):
-        produced = _call(factory, ctx)
-        if inspect.iscoroutine(produced) or hasattr(produced, "__aenter__") and not hasattr(produced, "get_tuple"):
-            yield produced  # an async factory or async context manager: capability detection opens it async
-        elif hasattr(produced, "__enter__") and not hasattr(produced, "get_tuple"):
-            with produced as saver:
-                yield checked_saver(factory, saver)
-        else:
-            yield checked_saver(factory, produced)
-    return open_sync
-
-
-def _async_adapter(factory):
-    @contextlib.asynccontextmanager
-    async def open_async(ctx: SaverContext):
-        produced = _call(factory, ctx)
-        if inspect.isawaitable(produced):
-            produced = await produced
-        if hasattr(produced, "__aenter__") and not hasattr(produced, "aget_tuple"):
-            async with produced as saver:
-                yield checked_saver(factory, saver)
-        elif hasattr(produced, "__enter__") and not hasattr(produced, "aget_tuple"):
-            # A sync context manager of a saver with an async API (e.g. a @contextmanager factory): entered here
-            # too, or the async cells would be handed the context manager instead of the saver.
-            with produced as saver:
-                yield checked_saver(factory, saver)
-        else:
-            yield checked_saver(factory, produced)
-    return open_async
+    return Side(caps, durable)

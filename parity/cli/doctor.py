@@ -60,7 +60,8 @@ def diagnose(pool: ServerPool, backends) -> dict[str, Any]:
     rows = []
     for backend in backends:
         row: dict[str, Any] = {"backend": backend.name, "family": backend.family, "doc": backend.doc,
-                               "origin": backend.origin, "capabilities": sorted(c.value for c in backend.capabilities)}
+                               "origin": backend.origin, "capabilities": sorted(c.value for c in backend.capabilities),
+                               "left_out": dict(backend.absent)}
         if backend.family:
             if backend.family not in servers:
                 servers[backend.family] = _server(pool, backend.family)
@@ -133,6 +134,8 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"{row['backend']:18} {row['status']}{ms} — {row['doc']}")
         if row.get("origin", "built-in") != "built-in":  # what the matrix will run it for: detected or declared
             lines.append(f"{'':18} capabilities: {', '.join(row['capabilities'])}")
+        for flavour, why in (row.get("left_out") or {}).items():  # a flavour its factory cannot give, and why
+            lines.append(f"{'':18} no {flavour} cells: {why}")
     lines.append("")
     lines.append("libraries: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v))
     return "\n".join(lines)

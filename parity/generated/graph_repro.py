@@ -47,5 +47,5 @@ def script(finding, backend, ops: list) -> str:
     doc = (f'"""Repro {finding.id}: {finding.backend} ({finding.flavour}) vs InMemorySaver, graph operations: '
            f'{repro._one_line(finding.summary)}\nRun: python {name} memory  (passes)   python {name} {hint}  (fails)"""')
     tail = repro.BODY[repro.BODY.index("def canon(v):"):]  # the same exact comparison and main as saver repros
-    tail = tail.replace("OPEN", opening).replace("ASYNC))", ("True" if finding.flavour == "async" else "False") + "))")
+    tail = tail.replace("OPEN", opening).replace("ASYNC", "True" if finding.flavour == "async" else "False")
     return "\n".join([doc, *imports, *defs, f"OPS = {ops_src}", BODY.rstrip("\n"), tail.rstrip("\n")]) + "\n"

@@ -67,7 +67,7 @@ async def main(arg, a):
         else: OPEN
         want, got = await run(InMemorySaver(), a), await run(s, a)
     bad = [i for i, (x, y) in enumerate(zip(want, got)) if canon(x) != canon(y)]; print(f"op {bad[0]} {OPS[bad[0]][0]}:\n  InMemorySaver: {want[bad[0]]!r:.1500}\n  {arg}: {got[bad[0]]!r:.1500}" if bad else "same as InMemorySaver"); sys.exit(1 if bad else 0)
-asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "memory", ASYNC))
+c = main(sys.argv[1] if len(sys.argv) > 1 else "memory", ASYNC); asyncio.run(c) if ASYNC else (c.send(None), sys.exit("a sync run awaited what only an event loop finishes"))  # sync: no loop at all, as a sync app (main ends in sys.exit)
 '''
 
 
@@ -87,7 +87,7 @@ def script(finding, backend, ops: list) -> str:
     name = f"{finding.id}.py"
     doc = (f'"""Repro {finding.id}: {finding.backend} ({finding.flavour}) vs InMemorySaver: {_one_line(finding.summary)}\n'
            f'Run: python {name} memory  (passes)   python {name} {hint}  (fails)"""')
-    body = BODY.replace("OPEN", opening).replace("ASYNC))", ("True" if finding.flavour == "async" else "False") + "))")
+    body = BODY.replace("OPEN", opening).replace("ASYNC", "True" if finding.flavour == "async" else "False")
     return "\n".join([doc, *imports, *defs, f"OPS = {ops_src}", body.rstrip("\n")]) + "\n"
 
 
@@ -99,11 +99,15 @@ def _opening(backend, flavour: str) -> tuple[str, str | None, str]:
     if backend.name in SAVERS and backend.origin == "built-in":
         imp, opening = SAVERS[backend.name][flavour == "async"]
         return opening, imp, HINT[backend.name]
-    # A third-party saver registered as module:factory: its factory gets a minimal SaverContext-like object.
+    # A third-party saver registered as module:factory: opened as the matrix opens it (parity.backends.opener), in
+    # a scope of this run, on the server whose URL is the argument when it names one.
     module, _, attr = backend.origin.rpartition(":")
-    opening = ("import importlib, types; s = getattr(importlib.import_module(%r), %r)(types.SimpleNamespace("
-               "scope=P, endpoint=None, url=None, options={}, keep=False))" % (module, attr))
-    return opening, None, "saver"
+    how = "await st.enter_async_context(opener.open_async" if flavour == "async" else "st.enter_context(opener.open_sync"
+    opening = (f"import importlib; from parity.backends import opener; from parity.backends.backend import SaverContext; "
+               f"from parity.servers.endpoint import Endpoint; ep = Endpoint({backend.family!r}, arg, 'external', "
+               f"owned=False) if '://' in arg else None; s = {how}(getattr(importlib.import_module({module!r}), "
+               f"{attr!r}), SaverContext(ep, 'parity_repro_' + P[1:-1])))")
+    return opening, None, HINT.get(backend.family or "", "saver")
 
 
 def write(out: Path, finding, backend, ops: list, make=script) -> str:

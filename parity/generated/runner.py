@@ -13,6 +13,7 @@ from hypothesis import given, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
+from parity import no_loop
 from parity.backends.backend import SaverContext
 from parity.backends.capabilities import ALL
 from parity.judging import invariants
@@ -63,6 +64,8 @@ class Judge:
         self.calls = {"expected": Calls(), "actual": Calls()}
         self.ref, self.saver = self.calls["expected"].watch(ref), self.calls["actual"].watch(saver)
         self.loop, self.is_async, self.capabilities = loop, is_async, capabilities
+        # The async cells' calls run on the cell's loop; the sync cells' are driven with no loop (parity.no_loop).
+        self.run = loop.run_until_complete if is_async else no_loop.drive
         self.failures: list[tuple[list, list, list, Broken | None]] = []
         self.count = 0
         self.apps: dict[int, Any] = {}  # id(saver) -> a graph compiled on it (parity.generated.graph_machine)
@@ -76,8 +79,8 @@ class Judge:
 
     def both(self, prefix: str, ops: list) -> None:
         """Run a whole op list on both savers and compare."""
-        expected = self.loop.run_until_complete(run_ops(self.ref, self.is_async, prefix, ops))
-        actual = self.loop.run_until_complete(run_ops(self.saver, self.is_async, prefix, ops))
+        expected = self.run(run_ops(self.ref, self.is_async, prefix, ops))
+        actual = self.run(run_ops(self.saver, self.is_async, prefix, ops))
         self.compare(ops, expected, actual)
         self.contract(ops, expected, actual)
 
@@ -87,7 +90,7 @@ class Judge:
         compared of it (default: all of it)."""
         for side, saver in (("expected", self.ref), ("actual", self.saver)):
             coro = run(side, saver) if run else run_op(saver, self.is_async, prefix, op, state.setdefault(side + "_v", {}))
-            got = self.loop.run_until_complete(coro)
+            got = self.run(coro)
             state.setdefault(side, []).append(view(side, got) if view else got)
         done.append(op)
         if exact(state["expected"][-1]) != exact(state["actual"][-1]) or _raised(state["expected"][-1:]):
@@ -152,7 +155,7 @@ def judged(cell, loop_factory, prop, build) -> None:
     """Open both savers on the cell's loop, run the Hypothesis test `build(judge)` returns, turn a failure into
     a finding (the last failure Hypothesis saw is its shrunk example)."""
     cell.require(*prop.requires)  # a not-applicable skip with its structured reason (parity/reasons.py)
-    loop = loop_factory()
+    loop = loop_factory() if cell.flavour == "async" else None  # a sync cell runs no loop, as a sync app
     try:
         with contextlib.ExitStack() as stack:
             ref = stack.enter_context(_opened(loop, cell, cell.session.registry.get(REFERENCE)))
@@ -170,7 +173,8 @@ def judged(cell, loop_factory, prop, build) -> None:
                 raise
             cell.runs = judge.count
     finally:
-        loop.close()
+        if loop is not None:
+            loop.close()
 
 
 @contextlib.contextmanager

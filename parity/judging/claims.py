@@ -20,7 +20,14 @@ FAMILIES_READ = {"C4": ("redis", "postgres"), "C5": ("redis",), "C12": ("redis",
 
 def verdicts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     cells = [c for c in doc.get("cells", []) if c.get("id", "").startswith("compat/")]
-    return [c12(cells, doc.get("conformance", [])), c4(cells), c5(cells)]
+    return [c12(cells, doc.get("conformance", [])), c4(cells), c5(cells, default_loop(doc))]
+
+
+def default_loop(doc: dict[str, Any]) -> str | None:
+    """The loop async cells get by default: the run's, or for merged evidence of one platform its runs' one."""
+    given = (doc.get("run") or {}).get("default_loop")
+    merged = {r.get("default_loop") for r in doc.get("runs") or [] if r.get("default_loop")}
+    return given or (merged.pop() if len(merged) == 1 else None)
 
 
 def _key(cell: dict[str, Any]) -> tuple:
@@ -156,11 +163,12 @@ def c4(cells) -> dict[str, Any]:
                  f"postgres {_runs(stats[('postgres', 'proactor')])}", ev)
 
 
-def c5(cells) -> dict[str, Any]:
-    sync_loops = {c["loop"] for c in cells if c["flavour"] == "sync"}
-    if len(sync_loops) != 1:
-        return claim("C5", "not-testable-here", "the default event loop of the run is unknown (no sync cells)")
-    default = sync_loops.pop()
+def c5(cells, default: str | None = None) -> dict[str, Any]:
+    # A document from before sync cells ran without a loop names the default loop on its sync cells only.
+    sync_loops = {c["loop"] for c in cells if c["flavour"] == "sync"} - {None}
+    default = default or (sync_loops.pop() if len(sync_loops) == 1 else None)
+    if default is None:
+        return claim("C5", "not-testable-here", "the default event loop of the run is unknown")
     stats = _async_by_family_loop(cells).get(("redis", default), Counter())
     ran = _ran(stats)
     ev = [{"default_loop": default, "redis_async_cells": dict(stats)}]

@@ -255,3 +255,36 @@ def significance(piece: str) -> int:
 def most_significant(pieces: list[str]) -> str | None:
     """The piece a finding's headline names: the most significant kind, the first of its kind in trace order."""
     return min(pieces, key=significance) if pieces else None
+
+
+_ANY_TOKEN = re.compile(r"<(?:id|new)\d+>")
+
+
+def is_renumbering(lines: list[str]) -> bool:
+    """Whether removed and added lines differ only in id tokens: mostly one object more or less earlier in the trace,
+    which renumbers every later id (an echo of that difference); else a link to another checkpoint. Either way a
+    difference in a value or in what is there says more, so it is shown first."""
+    minus = [_ANY_TOKEN.sub("<id>", ln[1:]) for ln in lines if ln.startswith("-") and not ln.startswith("---")]
+    plus = [_ANY_TOKEN.sub("<id>", ln[1:]) for ln in lines if ln.startswith("+") and not ln.startswith("+++")]
+    return bool(minus) and minus == plus
+
+
+def real_first(pieces: list[str]) -> tuple[list[str], list[str]]:
+    """(the differences not only in ids, in trace order; those only in ids)."""
+    real = [p for p in pieces if not is_renumbering(p.splitlines()[1:])]
+    return real, [p for p in pieces if p not in real]
+
+
+def led(expected: Trace, actual: Trace, diff_text: str, max_lines: int = 60) -> str:
+    """The readable diff, opened by the first difference not only in ids when its own first change is only in ids
+    (the echo, in every later id, of one object more or less): the real difference on the first screen."""
+    lines = diff_text.splitlines()
+    changed = [ln for ln in lines[2:] if ln.startswith(("-", "+"))]
+    first_pair = changed[:1] + [ln for ln in changed[1:2] if ln[0] != changed[0][0]]
+    if not is_renumbering(first_pair):
+        return diff_text
+    real, echoes = real_first(hunks(expected, actual))
+    if not real:
+        return diff_text
+    lead = [f"first difference not only in ids ({len(echoes)} only in ids, in the diff below):", *real[0].splitlines()]
+    return "\n".join((lead + lines)[:max_lines + len(lead)])

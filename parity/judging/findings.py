@@ -39,6 +39,9 @@ class Finding:
     repro: str | None = None
     # A rule of parity.judging.invariants the saver broke: {"kind": "promise"|"convention", "name", "call"}.
     contract: dict[str, str] | None = None
+    # The saver call that raised first where the reference's did not (parity.judging.causes): the finding is named
+    # after it, and the cells it fails are one root cause in the report and on the console.
+    cause: str | None = None
     id: str = field(default="")
 
     def __post_init__(self) -> None:

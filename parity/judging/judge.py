@@ -9,8 +9,8 @@ import pytest
 from parity.backends.backend import SaverContext
 from parity.judging.driver import Driver, Scenario
 from parity.judging.findings import DivergenceError, Finding, match_known
-from parity.judging import invariants, missing_api
-from parity.judging.differences import hunks, most_significant, piece_summary
+from parity.judging import causes, invariants, missing_api
+from parity.judging.differences import hunks, led, most_significant, piece_summary
 from parity.judging.trace import Trace, diff, first_difference, nondeterministic_paths
 from parity.backends.builtin import REFERENCE
 
@@ -22,11 +22,13 @@ async def run_scenario(session, backend, flavour: str, scenario: Scenario, endpo
     trace = Trace(ignore)
     if flavour == "async":
         async with backend.saver("async", ctx) as saver:
-            await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
+            with causes.watching(saver, flavour) as watch:
+                await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
     else:
-        with backend.saver("sync", ctx) as saver:
+        with backend.saver("sync", ctx) as saver, causes.watching(saver, flavour) as watch:
             await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
     invariants.record(trace, backend.capabilities)  # the saver's own output against LangGraph's promises
+    trace.saver_raised = watch.raised  # the saver calls that raised, for the finding's root cause
     return trace
 
 
@@ -81,25 +83,30 @@ async def check(cell, scenario: Scenario, *, claim: str = "C12", options: dict[s
     # A workload's preflight ran its reference twice already (parity/workloads/runner.py): once here is enough.
     expected = await reference_trace(cell.session, cell.flavour, scenario, cell.variant or name, options, ignore,
                                      twice=cell.workload is None)
-    diffs, hunk_sets, actuals = [], [], []
+    diffs, hunk_sets, actuals, roots = [], [], [], []
     for _ in range(cell.repeat):
         actual = await run_scenario(cell.session, cell.backend, cell.flavour, scenario, cell.endpoint, options, ignore)
         d = diff(expected, actual)
         if d:
+            d = led(expected, actual, d)
             diffs.append(d)
             hunk_sets.append(hunks(expected, actual))
             actuals.append(actual)
+            roots.append(causes.root(getattr(actual, "saver_raised", []), getattr(expected, "saver_raised", [])))
     cell.runs = cell.repeat
     cell.diverged_runs = len(diffs)
     if not diffs:
         return
+    root = roots[0]
     finding = Finding(cell.backend.name, cell.flavour, cell.loop if cell.flavour == "async" else None, name,
-                      claim, headline(actuals[0], hunk_sets[0], diffs[0], cell.flavour), diffs[0],
-                      seen=len(diffs), runs=cell.repeat, workload=cell.workload)
+                      claim, root.title(cell.flavour) if root else headline(actuals[0], hunk_sets[0], diffs[0],
+                                                                            cell.flavour),
+                      diffs[0], seen=len(diffs), runs=cell.repeat, workload=cell.workload,
+                      cause=root.title(cell.flavour) if root else None)
     broke = invariants.headline(actuals[0].entries)
     finding.contract = broke[1] if broke else None
     finding.known = match_known(finding, cell.session.known_for(finding.backend), hunk_sets)
-    if finding.partly_explained:  # the summary names what fails the cell, not the symptom already listed
+    if finding.partly_explained and not root:  # the summary names what fails the cell, not the listed symptom
         unexplained = finding.partly_explained["unexplained"]
         pieces = [p for p in hunk_sets[0] if p in unexplained] or [unexplained]
         finding.summary = headline(actuals[0], pieces, diffs[0], cell.flavour)

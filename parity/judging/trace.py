@@ -224,7 +224,8 @@ class Trace:
 
 
 def diff(expected: Trace, actual: Trace, context: int = 3, max_lines: int = 60) -> str | None:
-    """A unified diff of two traces, or None when they are the same."""
+    """A unified diff of two traces, or None when they are the same (parity.judging.differences.led puts the first
+    difference not only in ids before it)."""
     a, b = expected.lines(), actual.lines()
     if a == b:
         return None

@@ -199,10 +199,11 @@ def headline_selection(data: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
 
 
 def group_findings(findings: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Findings with one root cause: on one backend, the same headline once ids and the values the scenario chose
-    are masked. The headline names a cell's most significant difference (parity.judge.headline), so cells that
-    fail first in the same way are one bug seen in several flavours, loops, parameters or scenarios; their
-    other differences may vary, and the card shows each distinct diff (distinct_diffs)."""
+    """Findings with one root cause: on one backend, the same saver call raising first (the finding's `cause`),
+    else the same headline once ids and the values the scenario chose are masked. The headline names a cell's
+    most significant difference (parity.judge.headline), so cells that fail first in the same way are one bug seen
+    in several flavours, loops, parameters or scenarios; their other differences may vary, and the card shows
+    each distinct diff (distinct_diffs)."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for f in findings:
         key = (f.get("backend"), f.get("workload"), bool(f.get("known")), cause(f))
@@ -211,8 +212,9 @@ def group_findings(findings: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
 
 
 def cause(finding: dict[str, Any]) -> str:
-    """A finding's headline with what varies per cell masked: ids, and quoted values (a thread id, a namespace)."""
-    text = _RUN_IDS.sub("<id>", str(finding.get("summary") or ""))
+    """A finding's root cause: the saver call that raised first (parity.judging.causes), else its headline with what
+    varies per cell masked: ids, and quoted values (a thread id, a namespace)."""
+    text = _RUN_IDS.sub("<id>", str(finding.get("cause") or finding.get("summary") or ""))
     text = re.sub(r"<id\d+>", "<id>", text)
     return _QUOTED.sub(r"\1<value>", text)[:100]  # summaries are cut at 160 characters, masked ones vary in length
 
@@ -232,7 +234,7 @@ _QUOTED = re.compile(r"""(=\s*)('[^']*'|"[^"]*")""")
 
 def places(group: list[dict[str, Any]]) -> str:
     """"sync, async/uvloop": where the findings of a group were seen."""
-    return ", ".join("/".join(str(p) for p in (g.get("flavour"), g.get("loop")) if p) for g in group)
+    return ", ".join(dict.fromkeys("/".join(str(p) for p in (g.get("flavour"), g.get("loop")) if p) for g in group))
 
 
 def seen_text(group: list[dict[str, Any]]) -> str:
@@ -240,3 +242,9 @@ def seen_text(group: list[dict[str, Any]]) -> str:
     if len(set(rates)) == 1:
         return f"seen in {rates[0]} runs" + (" each" if len(group) > 1 else "")
     return f"seen in {', '.join(rates)} runs"
+
+
+def causes_line(findings: list[dict[str, Any]]) -> str:
+    """"3 root causes (20 cells)": what a team has to fix, with the cells it fails beside it."""
+    groups = group_findings(findings)
+    return f"{len(groups)} root cause{'s' if len(groups) != 1 else ''} ({len(findings)} cell{'s' if len(findings) != 1 else ''})"

@@ -13,7 +13,7 @@ from parity.render.traffic import replay_markdown, shadow_markdown
 from parity.render.claims_table import verdict_totals
 from parity.render.common import (
     NOT_MEASURED, VERDICT_MARK, claim_ids, claim_title, claimed_band, claims_by_id,
-    clean_text, fmt_ci, fmt_ratio, group_findings, headline_selection, machine_line, places, seen_text, ratio_sort_key, rows, status_counts,
+    causes_line, clean_text, fmt_ci, fmt_ratio, group_findings, headline_selection, machine_line, places, seen_text, ratio_sort_key, rows, status_counts,
     STATUS_DISPLAY,
 )
 
@@ -161,7 +161,8 @@ def _findings(doc: dict[str, Any]) -> str:
     # Conventions (what every official saver does, no sentence promises) are reported apart, after the rest.
     conventions = [g for g in groups if (g[0].get("contract") or {}).get("kind") == "convention"]
     groups = [g for g in groups if g not in conventions]
-    out = [head, "", f"_{len(groups) + len(conventions)} distinct differences (cells whose most significant difference is the same are one item)_", ""]
+    out = [head, "", f"_{causes_line(findings)}: cells failing from the same saver call, or whose most significant "
+                     "difference is the same, are one item_", ""]
     for group in groups[:MAX_FINDINGS]:
         out.append(_finding(group))
     if len(groups) > MAX_FINDINGS:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 from parity.platforms import labels
 from parity.render import merged
 from parity.render.common import (
-    NOT_MEASURED, STATUS_DISPLAY, clean_text, distinct_diffs, fmt_ms, group_findings, places, rows, seen_text, status_counts, worst,
+    NOT_MEASURED, STATUS_DISPLAY, causes_line, clean_text, distinct_diffs, fmt_ms, group_findings, places, rows, seen_text, status_counts, worst,
 )
 
 STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
@@ -154,9 +154,9 @@ def findings_list(doc: dict[str, Any]) -> str:
             cells_by_finding[str(fid)].append(str(c.get("id")))
     groups = group_findings(findings)
     # One root cause seen in several cells is one card (a run had ~70 cards).
-    intro = (f'<p class="note">{len(findings)} findings, shown as {len(groups)} distinct differences '
-             "(cells whose most significant difference is the same, in any flavour, loop or scenario, are one "
-             "card).</p>") if len(groups) < len(findings) else ""
+    intro = (f'<p class="note">{esc(causes_line(findings))}: cells failing from the same saver call, or whose most '
+             "significant difference is the same, in any flavour, loop or scenario, are one card.</p>"
+             ) if len(groups) < len(findings) else ""
     return intro + "".join(
         _finding(group, list(dict.fromkeys(c for f in group for c in cells_by_finding.get(str(f.get("id")), []))),
                  labels(doc)) for group in groups)

@@ -156,8 +156,10 @@ def preflight(workload: Workload) -> None:
     user's graph, not a divergence."""
     import asyncio
 
-    for flavour in ("sync", "async"):
-        failure = asyncio.run(reference_failure(workload, flavour))
+    from parity import no_loop
+
+    for flavour in ("sync", "async"):  # each as its app runs it: the sync one with no event loop
+        failure = (asyncio.run if flavour == "async" else no_loop.drive)(reference_failure(workload, flavour))
         if failure and "non-deterministic in your graph" in failure:
             raise ParityUsageError(failure)  # the line names its fix: the exact ignore= to add
         if failure:
