@@ -97,10 +97,12 @@ def test_console_and_report_count_root_causes_with_their_cells(causes_run):
     proc, doc, out = causes_run
     groups = group_findings(doc["findings"])
     assert len(groups) == 3, [g[0].get("cause") or g[0]["summary"] for g in groups]  # put, aput, sync list
-    line = f"findings: 3 root causes ({len(doc['findings'])} cells)"
-    assert line in proc.stdout, proc.stdout[-3000:]
-    cause_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("cause")]
-    assert len(cause_lines) == 3 and any(ln.startswith(f"cause: pr: {PUT} [") for ln in cause_lines), cause_lines
+    line = f"findings: 3 root causes ({len(doc['findings'])} cells)"  # the renderers' words
+    console = f"root causes: 3 new ({len(doc['findings'])} cells), 0 known divergences (0 cells)"  # parity.console
+    assert console in proc.stdout, proc.stdout[-3000:]
+    lines = proc.stdout.splitlines()
+    cause_lines = [ln for ln, nxt in zip(lines, lines[1:]) if nxt.startswith("    in ")]
+    assert len(cause_lines) == 3 and f"  pr: {PUT}" in cause_lines, cause_lines
     from parity import results
     from parity.render.html import render_html
     from parity.render.markdown import render_markdown
