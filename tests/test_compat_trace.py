@@ -162,3 +162,15 @@ def test_typed_records_key_types():
     from parity.judging.observe import typed
 
     assert diff(_trace(("v", typed({1: "a"}))), _trace(("v", typed({"1": "a"})))) is not None
+
+
+def test_pairing_long_entries_scores_lines_and_stays_in_order():
+    """Entries of a long workload step (tens of KB of JSON) are paired on their lines: scoring them char by char
+    took 60 s a cell (difflib is O(n*m)) and timed cells out; the most alike entry still pairs, in order."""
+    from parity.judging.differences import LIKENESS_CHARS, _pair
+
+    big = {"messages": [{"i": i, "text": "x" * 40} for i in range(LIKENESS_CHARS // 20)]}
+    changed = {"messages": big["messages"][:-1] + [{"i": -1, "text": "y" * 40}]}
+    other = {"unrelated": ["z" * 50] * (LIKENESS_CHARS // 40)}
+    assert _pair([big], [other, changed], 0, 1, 0, 2) == [(0, 1)]
+    assert _pair([big, other], [changed], 0, 2, 0, 1) == [(0, 0)]

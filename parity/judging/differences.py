@@ -133,16 +133,37 @@ def _pair(a: list[Any], b: list[Any], i1: int, i2: int, j1: int, j2: int) -> lis
     so the change shows as itself and not as one element removed and another added."""
     pairs, start = [], j1
     for i in range(i1, i2):
-        text = _canon(a[i])
-        # The same identity (task_id, checkpoint id...) makes a pair however much else changed.
-        scored = [(1.0 if _same_identity(a[i], b[j]) else
-                   difflib.SequenceMatcher(a=text, b=_canon(b[j]), autojunk=False).ratio(), j) for j in range(start, j2)]
-        if scored:
-            ratio, j = max(scored, key=lambda s: (s[0], -s[1]))
-            if ratio >= 0.6:
-                pairs.append((i, j))
-                start = j + 1
+        text = _likeness_text(a[i])
+        best: tuple[float, int] | None = None
+        for j in range(start, j2):
+            # The same identity (task_id, checkpoint id...) makes a pair however much else changed.
+            if _same_identity(a[i], b[j]):
+                ratio = 1.0
+            else:
+                matcher = difflib.SequenceMatcher(a=text, b=_likeness_text(b[j]), autojunk=False)
+                # ratio() <= quick_ratio() <= real_quick_ratio(): a candidate whose bound cannot beat the best so
+                # far (a later j must be strictly better) or reach 0.6 is not scored; the pairs are the same.
+                floor = max(0.6, best[0]) if best else 0.6
+                if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                    continue
+                ratio = matcher.ratio()
+            if best is None or ratio > best[0]:
+                best = (ratio, j)
+        if best is not None and best[0] >= 0.6:
+            pairs.append((i, best[1]))
+            start = best[1] + 1
     return pairs
+
+
+LIKENESS_CHARS = 4000  # above this, likeness is scored on JSON lines: char-level matching is O(n*m) (60 s a cell)
+
+
+def _likeness_text(value: Any) -> str | list[str]:
+    """What two elements' likeness is scored on: their JSON text, or its lines when it is long."""
+    text = _canon(value)
+    if len(text) <= LIKENESS_CHARS:
+        return text
+    return json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, default=repr).splitlines()
 
 
 def _same_identity(x: Any, y: Any) -> bool:
