@@ -1,4 +1,4 @@
-"""Every saver-factory form the README allows (tests/test_factory_forms.py), on a saver that behaves as a
+"""Every saver-factory form docs/own-saver.md allows (tests/test_factory_forms.py), on a saver that behaves as a
 Django-ORM saver does: its sync methods raise SynchronousOnlyOperation when an event loop runs in the calling
 thread, and its async methods call them from a worker thread (as asgiref's sync_to_async does)."""
 

@@ -1,4 +1,4 @@
-"""Every factory form the README allows, opened the right way for each flavour: in a quick matrix, in the team
+"""Every factory form docs/own-saver.md allows, opened the right way for each flavour: in a quick matrix, in the team
 fixtures and in the emitted repro scripts; sync cells call the sync API with no event loop (tests/factory_forms.py)."""
 
 from __future__ import annotations

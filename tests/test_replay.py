@@ -446,7 +446,7 @@ def test_redis_source_whose_writes_preceded_their_checkpoint_diverges_even_on_th
     """Upstream, reported and not hidden: RedisSaver (0.5.2) given put_writes before the put of their checkpoint
     shows them in list but not in get_tuple. The replay copies what list gives, so the memory control diverges on
     that checkpoint's pending writes, the source's side empty; stored in order, the same thread verifies.
-    Failing because writes-first verifies means upstream fixed it: update README's replay paragraph."""
+    Failing because writes-first verifies means upstream fixed it: update docs/replay.md's paragraph on it."""
     code, replay = _replay("--from", redis_reader, "--from-prefix", "raced", "--backend", "memory", out=tmp_path)
     assert code == 0, capsys.readouterr()
     (memory,) = replay["targets"]

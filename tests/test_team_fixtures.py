@@ -371,9 +371,9 @@ def build(checkpointer):
 '''
 
 
-def test_the_readme_example_runs_as_written(pytester):
-    """The README's example, copied verbatim into a team's test file, passes on memory and sqlite."""
-    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+def test_the_docs_example_runs_as_written(pytester):
+    """docs/fixtures.md's example, copied verbatim into a team's test file, passes on memory and sqlite."""
+    readme = (HERE.parent / "docs" / "fixtures.md").read_text(encoding="utf-8")
     start = readme.index("# tests/test_graph_on_savers.py")
     example = readme[start:readme.index("```", start)]
     pytester.makeini(INI)
