@@ -3,7 +3,7 @@
 # Loaded with the suite's plugin (it lists this module in its `pytest_plugins`), so installing checkpoint-parity is
 # enough; `-p parity.fixtures` or `pytest_plugins = ["parity.fixtures"]` also work (a second load is a no-op, and
 # they load the suite plugin when entry-point autoloading is off). Inert until a test asks for one of the fixtures:
-# only such tests are parametrized, other tests of the repository see nothing of it. Usage: README.md, "In your
+# only such tests are parametrized, other tests of the repository see nothing of it. Usage: docs/fixtures.md, "In your
 # own tests".
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Opening a saver factory for one flavour: every form the README allows, the same in the matrix, the fixtures,
+"""Opening a saver factory for one flavour: every form docs/own-saver.md allows, the same in the matrix, the fixtures,
 capability detection and the emitted repro scripts.
 
 The forms: a factory returning a saver; a sync context manager of a saver; an async context manager of one; one

@@ -2,7 +2,7 @@
 
 Why: a shadow's worker thread in the app's process does the candidate's Python work (serialising, the client
 library, the judge) under the app's GIL and on the app's CPU. Measured on a 2-CPU VM, that alone added 20-38% to
-the app step's p50 (README, "What the shadow costs the app"). A sidecar shares no GIL with the app, and at
+the app step's p50 (docs/shadow.md, "What the shadow costs the app"). A sidecar shares no GIL with the app, and at
 SCHED_IDLE (Linux; elsewhere the lowest priority the platform has) it runs only while the app's CPU would
 otherwise idle, e.g. while the app waits for its primary. What the app still pays: pickling each mirrored write
 (and each sampled read's result) on the request path, and handing the bytes to a feeder thread.
