@@ -29,7 +29,8 @@ def test_every_relative_link_resolves(page):
 
 
 def test_the_link_finder_sees_links_and_skips_code():
-    text = "see [a](docs/a.md#x) and ![img](b.png), [web](https://x.org), [here](#top)\n```sh\n[c](c.md)\n```\n`[d](d.md)`"
+    text = ("see [a](docs/a.md#x) and ![img](b.png), [web](https://x.org), [here](#top)\n"
+            "```sh\n[c](c.md)\n```\n`[d](d.md)`")
     assert relative_links(text) == ["docs/a.md", "b.png"]
 
 
