@@ -28,7 +28,7 @@ setup(
     packages=find_namespace_packages(include=["parity", "parity.*"], exclude=["*.__pycache__"])
     + [f"parity.suite.{name}" for name in SUITE],
     package_dir={f"parity.suite.{name}": folder for name, folder in SUITE.items()},
-    package_data={"parity": ["schema/*.json", "*.toml", "render/*.js", "render/*.css", "templates/*", "suite_pytest.ini"],
+    package_data={"parity": ["schema/*.json", "*.toml", "langgraph_tests/*.toml", "render/*.js", "render/*.css", "templates/*", "suite_pytest.ini"],
                   **{f"parity.suite.{name}": ["*"] for name in SUITE}},
     exclude_package_data={f"parity.suite.{name}": ["*.pyc"] for name in SUITE},
 )

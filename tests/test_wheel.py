@@ -145,7 +145,9 @@ def installed(dists) -> Installed:
         assert done.returncode == 0, f"installing the wheel failed:\n{done.stderr[-3000:]}"
         shutil.copytree(SAMPLE, app)
         env = {k: v for k, v in os.environ.items() if k not in LEAKY_ENV and not k.startswith("PARITY_")}
-        env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", TMPDIR=str(tmp))
+        # The user cache (history, example database) of this install is its own, not the machine's.
+        env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", TMPDIR=str(tmp),
+                   XDG_CACHE_HOME=str(work / "cache"))
         yield Installed(work, tmp, venv, app, env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -219,7 +221,9 @@ def test_installed_run_writes_reports_in_the_app_folder(installed):
     run_dir = new.pop()
     for name in ("results.json", "report.html", "summary.md", "junit.xml"):
         assert (run_dir / name).is_file(), f"{name} missing from {run_dir}"
-    assert (installed.app / "reports" / "history.jsonl").is_file()
+    # The history outlives the run folder: in the user cache, never in the app folder (issue 27, item 4).
+    assert (installed.work / "cache" / "checkpoint-parity" / "history.jsonl").is_file()
+    assert not (installed.app / "reports" / "history.jsonl").exists()
     doc = json.loads((run_dir / "results.json").read_text())
     assert doc["run"]["install"] == "wheel" and doc["cells"], doc["run"]
     assert {c["backend"] for c in doc["cells"]} == {"memory", "redis", "postgres"}
