@@ -211,7 +211,8 @@ def test_pins_keep_this_environments_versions_except_what_the_group_pins_otherwi
     have = metadata.version("uvloop")
     pins = testenv.pins([f"uvloop!={have}", "pytest"])
     assert "uvloop" not in pins  # the group wants another uvloop: its pin wins, in its own venv
-    assert pins["pytest"] == metadata.version("pytest") and pins["langgraph"] == metadata.version("langgraph")
+    assert pins["langgraph"] == metadata.version("langgraph") and pins["redis"] == metadata.version("redis")
+    assert "pytest" not in pins and "fastapi" not in pins  # the tests' tools and the suite's own: pip chooses
     assert "checkpoint-parity" not in pins  # an editable install is not on the index
 
 

@@ -37,23 +37,49 @@ def python(version: str) -> Path:
 
 
 def pins(requirements: list[str]) -> dict[str, str]:
-    """This environment's version of every installed distribution, except those the group pins to another
-    version (uvloop==0.22.1: the tests ask for that one) and editable or local installs (not on the index)."""
+    """This environment's version of what the tests' behaviour depends on: langgraph, langchain and every saver
+    installed here (a distribution that requires langgraph-checkpoint), with their dependencies. Left out: what the
+    group pins to another version (uvloop==0.22.1: the tests ask for that one), editable or local installs (not
+    on the index), and the rest of this environment (pinning it all, e.g. a FastAPI the suite's service part
+    brings, against langgraph-cli's own server made pip backtrack for over 6 minutes without an answer)."""
     group = {_canon(r.name): r for r in map(_parsed, requirements) if r is not None}
+    dists = {_canon(d.metadata["Name"] or ""): d for d in metadata.distributions()}
+    local = {name for name, d in dists.items() if _is_local(d)}
     out: dict[str, str] = {}
-    local: set[str] = set()
-    for dist in metadata.distributions():
-        name = _canon(dist.metadata["Name"] or "")
-        if _is_local(dist):
-            local.add(name)  # one copy of it is editable or local (the suite itself, from a checkout): never pinned
-        if not name or name in out:
-            continue
+    for name in sorted(_closure(dists, _roots(dists)) - local):
         req = group.get(name)
-        if req is not None and req.specifier and not req.specifier.contains(dist.version, prereleases=True):
+        version = dists[name].version
+        if req is not None and req.specifier and not req.specifier.contains(version, prereleases=True):
             continue
-        out[name] = dist.version
-    out = {k: v for k, v in out.items() if k not in local}
-    return dict(sorted(out.items()))
+        out[name] = version
+    return out
+
+
+def _roots(dists: dict) -> set[str]:
+    """langgraph and langchain distributions, and the savers: whatever requires langgraph-checkpoint (but not this
+    suite, whose own tools the tests do not run on)."""
+    roots = {n for n in dists if n.startswith(("langgraph", "langchain"))}
+    return (roots | {n for n, d in dists.items() if "langgraph-checkpoint" in _requires(d)}) - {"checkpoint-parity"}
+
+
+def _requires(dist) -> set[str]:
+    """The distributions this one needs here (markers evaluated, no extras)."""
+    out = set()
+    for raw in dist.requires or []:
+        req = _parsed(raw)
+        if req is not None and (req.marker is None or req.marker.evaluate({"extra": ""})):
+            out.add(_canon(req.name))
+    return out
+
+
+def _closure(dists: dict, roots: set[str]) -> set[str]:
+    seen, todo = set(), [r for r in roots if r in dists]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += [n for n in _requires(dists[name]) if n in dists and n not in seen]
+    return seen
 
 
 def missing(version: str, requirements: list[str]) -> list[str]:
