@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from parity.backends.capabilities import Capability
@@ -195,3 +198,16 @@ def test_a_sync_saver_whose_async_methods_only_refuse_has_no_async_cells():
     backend = backend_from_factory("sqlite-sync-only", make, origin="test")
     backend.resolve(lambda family: None)
     assert backend.flavours() == ["sync"], backend.capabilities
+
+
+def test_a_kept_sqlite_scope_is_removed_when_the_process_ends(tmp_path):
+    """A second saver on the same storage keeps its file for a later reopen; nothing reopens it after the process
+    ends, so it goes then (one file per kept scope used to stay in the temp folder)."""
+    script = ("import sys\nfrom parity.backends import builtin\nfrom parity.backends.backend import SaverContext\n"
+              "builtin._sqlite_dir = sys.argv[1]\n"
+              "with builtin.sqlite_sync(SaverContext(None, 'kept1', keep=True)) as saver:\n"
+              "    saver.setup() if hasattr(saver, 'setup') else None\n"
+              "import os\nassert os.listdir(sys.argv[1]), 'kept while the process runs'\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import tempfile
@@ -168,6 +169,20 @@ async def _pg_async_conn(url: str, pool: dict[str, Any] | None):
 
 
 _sqlite_dir = tempfile.gettempdir()
+# Files a scope kept open for a later reopen (ctx.keep): the last opener keeps them too, so they go when this
+# process ends (they were left in the temp folder, one per kept scope, before).
+_kept_sqlite: set[str] = set()
+
+
+def _keep_or_unlink(ctx: SaverContext, path: str) -> None:
+    if not ctx.keep:
+        _unlink_sqlite(path)
+        _kept_sqlite.discard(path)
+    elif not _kept_sqlite:
+        atexit.register(lambda: [_unlink_sqlite(p) for p in list(_kept_sqlite)])
+        _kept_sqlite.add(path)
+    else:
+        _kept_sqlite.add(path)
 
 
 @contextlib.contextmanager
@@ -182,8 +197,7 @@ def sqlite_sync(ctx: SaverContext):
         yield SqliteSaver(conn)
     finally:
         conn.close()
-        if not ctx.keep:
-            _unlink_sqlite(path)
+        _keep_or_unlink(ctx, path)
 
 
 @contextlib.asynccontextmanager
@@ -197,8 +211,7 @@ async def sqlite_async(ctx: SaverContext):
         async with aiosqlite.connect(path) as conn:
             yield AsyncSqliteSaver(conn)
     finally:
-        if not ctx.keep:
-            _unlink_sqlite(path)
+        _keep_or_unlink(ctx, path)
 
 
 def _unlink_sqlite(path: str) -> None:
