@@ -41,7 +41,7 @@ langgraph-tests-venv: $(STAMP)
 	  echo "note: LangGraph's tests or their venv could not be prepared; their real run in make test will skip"
 
 test: $(STAMP) browser docker langgraph-tests-venv
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider --durations=25
 
 # The real results documents that tests/test_results_corpus.py runs every consumer on: remade by the suite's own
 # commands (tests/results_corpus.py) when the schema changes, never edited by hand. Takes 30-60 min on a busy
