@@ -58,7 +58,8 @@ def test_the_corpus_holds_every_shape_and_validates_against_the_current_schema(r
     if manifest["schema_sha256_16"] != schema_hash():
         warnings.warn("parity/schema/results.schema.json changed since the corpus was made (every document still "
                       "validates): run `make results-corpus` so the corpus holds what the change added")
-    shapes = {"bench-quick-a", "bench-quick-b", "bench-slowed", "calibration", "compat-quick", "faults-quick", "check",
+    shapes = {"bench-quick-a", "bench-quick-b", "bench-standard", "bench-full", "bench-slowed", "calibration",
+              "compat-quick", "faults-quick", "check",
               "shadow-a", "replay-a", "merged"}
     assert shapes <= set(DOCS), f"missing from the corpus: {sorted(shapes - set(DOCS))}"
     assert set(MISSING) == set(manifest["missing"]), "the manifest names the shapes the corpus lacks"
