@@ -44,8 +44,8 @@ test: $(STAMP) browser docker langgraph-tests-venv
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider --durations=25
 
 # The real results documents that tests/test_results_corpus.py runs every consumer on: remade by the suite's own
-# commands (tests/results_corpus.py) when the schema changes, never edited by hand. Takes 30-60 min on a busy
-# 2-vCPU machine (three quick benchmark runs).
+# commands (tests/results_corpus.py) when the schema changes, never edited by hand. Takes 60-100 min on a busy
+# 2-vCPU machine (three quick benchmark runs, one standard and one full benchmark cell).
 results-corpus: $(STAMP)
 	$(BIN)/python -m tests.results_corpus
 
