@@ -1,11 +1,12 @@
-"""Every claim C1–C15 gets a verdict computed from the results document by the part that measured it."""
+"""Every declared claim (parity/verdicts.py) gets a verdict computed from the results document by the part that measured
+it."""
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-from parity.verdicts import CLAIM_IDS, combine, described
+from parity.verdicts import claim_ids, combine, described
 
 PARTS = ("parity.judging.claims", "parity.measuring.claims", "parity.injecting.claims", "parity.workloads.claims")
 
@@ -36,7 +37,7 @@ def compute(doc: dict[str, Any]) -> list[dict[str, Any]]:
     for _, module in _parts():
         _judge(module, doc, by_id)
     return [described(by_id.get(cid) or {"id": cid, "verdict": "not-testable-here", "reason": NOT_MEASURED,
-                                         "evidence": []}) for cid in CLAIM_IDS]
+                                         "evidence": []}) for cid in claim_ids()]
 
 
 # A merged document (parity merge) holds evidence from several platforms and machines. Each part judges each
@@ -49,13 +50,14 @@ DEFAULT_SOURCE = ("platform", "compat")
 def compute_by_source(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Verdicts over merged evidence: each source judged alone, then combined; every row lists in `by_platform`
     what each source said and names in its reason the source(s) that decided it."""
-    from parity.results import PART_SECTIONS, rows
+    from parity.results import rows
+    from parity.sections import of_part
 
     judged: dict[str, dict[str, dict[str, Any]]] = {}  # source label -> claim id -> row
     sources: dict[str, dict[str, Any]] = {}
     for name, module in _parts():
         key, part = SOURCE_KEY.get(name, DEFAULT_SOURCE)
-        values = sorted({str(r.get(key)) for s in PART_SECTIONS[part] for r in rows(doc, s) if r.get(key)})
+        values = sorted({str(r.get(key)) for s in of_part(part) for r in rows(doc, s) if r.get(key)})
         for value in values:
             sub = {k: ([r for r in rows(doc, k) if str(r.get(key)) == value] if isinstance(v, list) else v)
                    for k, v in doc.items()}
@@ -63,7 +65,7 @@ def compute_by_source(doc: dict[str, Any]) -> list[dict[str, Any]]:
             sources[label] = info
             _judge(module, sub, judged.setdefault(label, {}))
     out = []
-    for cid in CLAIM_IDS:
+    for cid in claim_ids():
         by = [{"source": label, **sources[label], "verdict": rows_[cid]["verdict"], "reason": rows_[cid]["reason"],
                "decided": rows_[cid]["verdict"] != "not-testable-here"}
               for label, rows_ in judged.items() if cid in rows_]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from parity import results
+from parity import results, sections
 from parity.noise_rules import (CHANGED, BUSY_CPU_PCT, RULES, beyond_opposite_moves, busy, disk_moved, own_drift,
                                 own_noise, relative, repeat_drift, suppress, while_busy, with_the_cpu, within)
 from parity.shadow.summary import dropped, reads_compared
@@ -233,7 +233,7 @@ def _figures(doc: dict[str, Any]) -> set[str]:
 
 
 def _parts(doc: dict[str, Any]) -> str:
-    parts = [p for p, sections in results.PART_SECTIONS.items() if any(results.rows(doc, s) for s in sections)]
+    parts = [p for p, names in sections.parts().items() if any(results.rows(doc, s) for s in names)]
     return f"a {' and '.join(parts)} run" if parts else "an empty run"
 
 

@@ -1,8 +1,10 @@
 """Derived results, computed once before results.json is saved; renderers, gate and compare only read them.
 
 `derive(doc)` runs after every row is in (and after xdist parts are merged): each step adds one section from
-the rows. `add_trend(doc, history)` is the CLI's last step: the run joins its history and the trend is saved
-with it, so `parity report DIR` renders the same page later. To derive a new figure, add a step to STEPS.
+the rows. Then the pytest_parity_update_json hook (parity/hooks.py) lets a team add its own section, and `parity
+run` adds the trend there (`add_trend`), so it is saved with the run and `parity report DIR` renders the same page
+later; the document is validated and saved once (parity.results.save) and the run joins its history after that
+(`join_history`). To derive a new figure, add a step to STEPS.
 """
 
 from __future__ import annotations
@@ -67,11 +69,17 @@ def derive(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def add_trend(doc: dict[str, Any], history_path: Path) -> dict[str, Any]:
-    """Append the run to its history (a valid document only) and keep the trend of its CPU in the document."""
+    """doc["history"]: the trend on this run's CPU, from its history with the run itself in it. The run joins the
+    history file after its document is saved (join_history): a document that fails validation never enters it."""
     from parity import history
-    from parity.results_schema import validate
 
-    validate(doc)  # an invalid document must not enter the history
-    history.append(doc, history_path)
-    doc["history"] = history.trend(history_path, cpu_model=(doc.get("machine") or {}).get("cpu_model"))
+    cpu = (doc.get("machine") or {}).get("cpu_model")
+    doc["history"] = history.trend(history_path, cpu_model=cpu, joining=doc)
     return doc
+
+
+def join_history(doc: dict[str, Any], history_path: Path) -> None:
+    """Append the saved (so valid) run to its history: the next run's trend reads it."""
+    from parity import history
+
+    history.append(doc, history_path)

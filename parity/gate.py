@@ -15,7 +15,7 @@ from parity import layout, results
 from parity.errors import ParityUsageError
 from parity.langgraph_tests import gate as lgt_gate
 from parity.shadow.summary import dropped, mean_ratios, reads_compared
-from parity.verdicts import CLAIM_IDS, VERDICTS
+from parity.verdicts import VERDICTS, claim_ids
 
 FAILING = ("diverged", "failed", "error", "skipped")  # a plain skip (not not-applicable) hides a cell
 MAX_REASONS_PER_CHECK = 20  # a gate log is read by a person; the report lists everything
@@ -209,8 +209,8 @@ def _shadow(table: dict[str, Any] | None) -> dict[str, Any] | None:
 def _verdicts(table: dict[str, list[str]], key: str,
               bad: Callable[[str], ParityUsageError]) -> dict[str, tuple[str, ...]]:
     for claim, verdicts in table.items():
-        if claim not in CLAIM_IDS:
-            raise bad(f"[claims].{key}: unknown claim {claim!r} (C1..C15)")
+        if claim not in claim_ids():
+            raise bad(f"[claims].{key}: unknown claim {claim!r} (known: {', '.join(claim_ids())})")
         for v in verdicts:
             if v not in VERDICTS:
                 raise bad(f"[claims].{key}.{claim}: unknown verdict {v!r} (known: {', '.join(VERDICTS)})")

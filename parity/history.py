@@ -69,14 +69,21 @@ def load(path: Path | str | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def trend(path: Path | str | None = None, cpu_model: str | None = None) -> list[dict[str, Any]]:
+def trend(path: Path | str | None = None, cpu_model: str | None = None,
+          joining: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Rows for the report's trend section (doc["history"]): one per run and ratio, oldest first.
 
     With cpu_model, only runs on that CPU are kept (ratios travel between machines better than
-    absolute latencies, but not perfectly).
+    absolute latencies, but not perfectly). `joining`: a run's document about to join the history (its trend is
+    saved with it, and it is appended once saved), counted as if it were in the file already.
     """
+    runs = load(path)
+    if joining is not None:
+        line = entry(joining)
+        if not any(e.get("run_id") == line["run_id"] for e in runs):
+            runs.append(line)
     rows = []
-    for run in load(path):
+    for run in runs:
         if cpu_model is not None and run.get("cpu_model") != cpu_model:
             continue
         for r in run.get("ratios") or []:

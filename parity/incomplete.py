@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity.verdicts import part_claims
+
 # Cells of the backends the guide's claims compare (and of the reference they are judged against). A team's own
 # saver that errors is that saver's problem, shown on its cells; it is no evidence about Redis vs Postgres.
 CLAIM_BACKENDS = ("memory", "redis", "redis-shallow", "postgres", "postgres-shallow")
-# The part each cell id belongs to, and the claims each part judges from its cells.
-PART_CLAIMS = {"compat/": ("C4", "C5", "C12"), "bench/": ("C1", "C2", "C3", "C6", "C11", "C13"),
-               "faults/": ("C7", "C8", "C9", "C10", "C14", "C15")}
 
 
 def errored(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -19,8 +18,8 @@ def errored(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _claims_of(cell: dict[str, Any]) -> set[str]:
     ids = set(cell.get("claims") or [])
-    for prefix, claims in PART_CLAIMS.items():
-        if str(cell.get("id", "")).startswith(prefix):
+    for part, claims in part_claims().items():  # a cell id begins with its part's folder: "compat/test_x.py::..."
+        if str(cell.get("id", "")).startswith(f"{part}/"):
             ids |= set(claims)
     server = (cell.get("spoiled_by") or {}).get("server")
     if server:  # a spoiled cell weighs on the claims that read its server's cells

@@ -81,14 +81,14 @@ def rearm() -> None:
         state.unwinding = False
 
 
-def run_pytest(args: list[str]) -> int:
+def run_pytest(args: list[str], plugins: list | None = None) -> int:
     """pytest.main(args) with a Ctrl-C anywhere in it as pytest's INTERRUPTED code: also one before pytest could catch
     it (plugin loading, server start), and one that cut an import short so that a plugin's hook tripped over the
     half-imported package while pytest unwound (seen: hypothesis's terminal summary, an ImportError, exit 1)."""
     import pytest
 
     try:
-        return int(pytest.main(args))
+        return int(pytest.main(args, plugins=plugins))
     except KeyboardInterrupt:
         return int(pytest.ExitCode.INTERRUPTED)
     except Exception:

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parity import platforms, results
+from parity import platforms, results, sections
 from parity.errors import ParityUsageError
 from parity.judging.findings import diff_key
 
-PART_SECTIONS = results.PART_SECTIONS
 UNTAGGED = ("claims", "findings")  # claims are recomputed; findings are de-duplicated with their platforms
 
 
@@ -44,7 +43,7 @@ class Source:
 
     @property
     def parts(self) -> list[str]:
-        return [p for p, sections in PART_SECTIONS.items() if any(results.rows(self.doc, s) for s in sections)]
+        return [p for p, names in sections.parts().items() if any(results.rows(self.doc, s) for s in names)]
 
     def name(self) -> str:
         shard = f" (shard {self.shard['index']}/{self.shard['count']})" if self.shard else ""
@@ -174,7 +173,7 @@ def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, 
         "platforms": _platforms(sources),
         "runs": [_run_entry(s) for s in sources],
     }
-    for section in _row_sections(docs):
+    for section in sections.merged_sections():  # every declared section of rows (a run's history is its own)
         doc[section] = [] if section in UNTAGGED else [
             {**row, "platform": row.get("platform") or s.platform["id"], "run": row.get("run") or s.run_id}
             for s in sources for row in results.rows(s.doc, section)]
@@ -199,16 +198,6 @@ def _langgraph_tests_gaps(sources: list[Source]) -> list[str]:
     shards = [sh for s in sources if isinstance(s.doc.get("langgraph_tests"), dict)
               for sh in s.doc["langgraph_tests"].get("shards") or []]
     return [f"langgraph-tests shard {k}" for k in missing_shards(shards)]
-
-
-def _row_sections(docs: list[dict[str, Any]]) -> list[str]:
-    """Every section of rows: the standard ones and any other a part added (e.g. provider_cost)."""
-    extra = [k for d in docs for k, v in d.items() if k not in results.LIST_SECTIONS and k not in NOT_ROWS
-             and isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
-    return list(results.LIST_SECTIONS) + list(dict.fromkeys(extra))
-
-
-NOT_ROWS = ("platforms", "runs", "history")  # a run's history is its own machine's trend: not merged
 
 
 def _platforms(sources: list[Source]) -> list[dict[str, Any]]:

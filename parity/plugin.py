@@ -562,7 +562,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         ps.doc["run"]["interrupted"] = True  # the rows are what ran before Ctrl-C; the report says so first
     session.config.hook.pytest_parity_finish(session=ps)
     try:
-        ps.finish()
+        ps.finish(update=lambda doc: session.config.hook.pytest_parity_update_json(config=session.config, doc=doc))
     except ParityUsageError as exc:  # results.json could not be written (a full disk): one line, exit 2, no document
         import sys
 

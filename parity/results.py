@@ -14,28 +14,14 @@ from typing import Any
 
 from parity import layout
 from parity import platforms
+from parity import sections
 from parity.errors import ParityUsageError
 
 # 2: the run's platform block (OS, Python, CPU architecture), run.shard, and merged documents (`parity merge`):
 #    platforms, runs, cells/rows tagged with platform and run, findings with their platforms, claims by platform.
 #    A version-1 document is read as version 2 with its platform taken from its machine block.
 SCHEMA_VERSION = 2
-SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
 
-# Sections that are lists of rows; parts append to them and merge() concatenates them.
-LIST_SECTIONS = (
-    "servers", "server_events", "cells", "findings", "conformance", "measurements", "ratios", "floors",
-    "growth", "footprint", "network", "durability", "outages", "faults", "workloads",
-    "workload_timings", "claims", "noise",
-)
-# Which part of the suite writes which sections: merged documents judge compat and faults per platform and
-# benchmarks per machine (parity.claims.compute_by_source), and parts of a run are named by these.
-PART_SECTIONS = {
-    "compat": ("cells", "conformance", "workloads"),
-    "bench": ("measurements", "ratios", "floors", "growth", "footprint", "network", "workload_timings",
-              "provider_cost", "shadow_cost", "noise"),
-    "faults": ("durability", "outages", "faults", "shadow_faults"),
-}
 LIBRARIES = (
     "langgraph", "langgraph-checkpoint", "langgraph-checkpoint-redis",
     "langgraph-checkpoint-postgres", "langgraph-checkpoint-sqlite", "redis", "psycopg",
@@ -59,10 +45,10 @@ def new_document(provider: str = "", profile: str = "") -> dict[str, Any]:
         "machine": machine_info(),
         "platform": platforms.current(),
         "versions": library_versions(),
-        "overhead": {},
     }
-    for section in LIST_SECTIONS:
-        doc[section] = []
+    for section in sections.declared():  # the sections every document has, empty until a part writes to them
+        if section.empty:
+            doc[section.name] = [] if section.rows else {}
     return doc
 
 
@@ -113,9 +99,10 @@ def library_versions() -> dict[str, str | None]:
 
 
 def merge(doc: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
-    """Fold a partial document (e.g. from another pytest session) into doc."""
+    """Fold a partial document (an xdist worker's) into doc: rows appended, objects updated."""
+    rows_ = sections.row_sections()
     for key, value in part.items():
-        if key in LIST_SECTIONS:
+        if key in rows_:
             doc.setdefault(key, []).extend(value)
         elif isinstance(value, dict) and isinstance(doc.get(key), dict):
             doc[key].update(value)
@@ -132,8 +119,23 @@ def rows(doc: dict[str, Any], section: str) -> list[dict[str, Any]]:
 
 
 def save(doc: dict[str, Any], out_dir: Path) -> Path:
-    """results.json, whole or not at all (an interrupted run or a full disk never leaves half a document); a failed
-    write is one ParityUsageError line naming the path (parity.files)."""
+    """DIR/results.json, validated first (the writer's check: an invalid row or an undeclared section is one
+    ParityUsageError line and no file), then written whole or not at all (an interrupted run or a full disk never
+    leaves half a document; a failed write is one ParityUsageError line naming the path, parity.files).
+
+    The one save of every command's document: readers of what it wrote need not validate it again."""
+    from parity.results_schema import validate
+
+    validate(doc, writing=True)
+    return _write(doc, out_dir)
+
+
+def save_part(doc: dict[str, Any], out_dir: Path) -> Path:
+    """An xdist worker's rows for the controller, which merges them and saves (and validates) the document."""
+    return _write(doc, out_dir)
+
+
+def _write(doc: dict[str, Any], out_dir: Path) -> Path:
     from parity.files import make_dir, write_atomic
 
     make_dir(out_dir)
@@ -151,7 +153,18 @@ def _other_schema(path: Path, doc: Any, version: Any) -> ParityUsageError:
     return ParityUsageError(what, f"re-run `parity run` to write it anew, or read it with {reader}")
 
 
+def read(path: Path | str) -> dict[str, Any]:
+    """A saved document for a command that reads it (report, gate, compare): loaded and validated, since it may
+    come from another version or machine, or have been edited since."""
+    from parity.results_schema import validate
+
+    doc = load(path)
+    validate(doc)
+    return doc
+
+
 def load(path: Path | str) -> dict[str, Any]:
+    """results.json (or DIR/results.json) as written, version 1 read as version 2; not validated (see read())."""
     p = Path(path)
     if p.is_dir():
         p = p / "results.json"

@@ -1,33 +1,80 @@
-"""Validate a results document against parity/schema/results.schema.json, failing with one line."""
+"""The results schema and its validation, failing with one line.
+
+parity/schema/results.schema.json holds the document's own blocks and the shapes of its rows; the vocabularies are
+declared in Python and filled in here when the schema is used: the sections (parity/sections.py), the claim ids
+(parity/verdicts.py CLAIM_TABLE), the verdicts and the parts. So adding a claim or a section is one place, and the
+schema never drifts from what the code writes.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, relevance
 
+from parity import sections, verdicts
 from parity.errors import ParityUsageError
-from parity.results import SCHEMA_PATH
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
+
+
+def schema(writing: bool = False) -> dict[str, Any]:
+    """The whole schema. `writing`: a writer's, which refuses a top-level key no section declares (a reader takes one:
+    a newer run's section); a team's own section goes under `extensions`."""
+    return copy.deepcopy(_schema(*_declarations(), writing))
+
+
+def _declarations() -> tuple:
+    """What the schema is made from, read when it is used (a test may declare one more claim or section)."""
+    return sections.declared(), verdicts.CLAIM_TABLE, verdicts.VERDICTS
 
 
 @lru_cache(maxsize=1)
-def validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+def _file() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def errors(doc: Any) -> list[ValidationError]:
+@lru_cache(maxsize=8)
+def _schema(declared: tuple, claims: tuple, verdict_names: tuple, writing: bool) -> dict[str, Any]:
+    out = copy.deepcopy(_file())
+    defs = out["$defs"]
+    for s in declared:
+        if s.shape and s.shape not in defs:
+            raise ValueError(f"section {s.name!r} names shape {s.shape!r}, which the schema's $defs lack")
+        out["properties"][s.name] = s.schema()
+    out["required"] = [*out["required"], *(s.name for s in declared if s.is_required)]
+    defs["claim_id"] = {**defs["claim_id"], "enum": [c.id for c in claims]}
+    defs["verdict"] = {**defs["verdict"], "enum": list(verdict_names)}
+    defs["part"] = {**defs["part"], "enum": sorted({s.part for s in declared if s.part})}
+    if writing:
+        out["additionalProperties"] = False
+    return out
+
+
+@lru_cache(maxsize=8)
+def _validator(declared: tuple, claims: tuple, verdict_names: tuple, writing: bool) -> Draft202012Validator:
+    return Draft202012Validator(_schema(declared, claims, verdict_names, writing))
+
+
+def validator(writing: bool = False) -> Draft202012Validator:
+    return _validator(*_declarations(), writing)
+
+
+def errors(doc: Any, writing: bool = False) -> list[ValidationError]:
     """All schema errors, the first in document order first (then the most relevant)."""
-    found = list(validator().iter_errors(doc))
+    found = list(validator(writing).iter_errors(doc))
     return sorted(found, key=lambda e: (_path_key(e), relevance(e)))
 
 
-def validate(doc: Any) -> None:
-    """Raise ParityUsageError naming the first invalid path; return None when doc is valid."""
-    found = errors(doc)
+def validate(doc: Any, writing: bool = False) -> None:
+    """Raise ParityUsageError naming the first invalid path; return None when doc is valid. `writing`: the writer's
+    check before the save (parity.results.save), which also refuses an undeclared section."""
+    found = errors(doc, writing)
     if not found:
         return
     first = found[0]
@@ -50,6 +97,10 @@ def _describe(error: ValidationError) -> str:
     if error.validator == "not" and error_path(error).endswith("url"):
         # Never echo the value: it is a URL with its password in clear.
         return "URL carries an unmasked password (store Endpoint.masked_url)"
+    if error.validator == "additionalProperties" and not error.absolute_path:
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return (f"undeclared section(s) {', '.join(map(repr, extra))}: declare a section in parity/sections.py, or "
+                "put a team's own under doc['extensions'][NAME]")
     return _one_line(error.message)
 
 

@@ -6,21 +6,16 @@ import contextlib
 import itertools
 import random
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from parity import loops as loops_mod
-from parity import finish, results
+from parity import finish, results, sections
 from parity.backends.registry import Registry, registry_with
 from parity.errors import ParityUsageError
 from parity.judging.findings import load_known
 from parity.options import Options
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 from parity.servers.watch import ServerWatch
-
-
-# Sections holding timings: every row says which provider its server came from (a container adds a layer).
-FIGURE_SECTIONS = ("measurements", "ratios", "floors", "growth", "footprint", "network", "provider_cost", "shadow_cost",
-                   "shadow_faults", "workload_timings")
 
 
 def selection(options: Options) -> tuple[ServerConfig, Registry, list, list]:
@@ -135,7 +130,7 @@ class ParitySession:
         return applicable[0].name
 
     def add(self, section: str, row: dict[str, Any]) -> None:
-        if section in FIGURE_SECTIONS:
+        if section in sections.figures():  # timings: the row says which provider its server came from
             row.setdefault("provider", self.provider_of(row.get("family") or row.get("backend")))
         self.doc.setdefault(section, []).append(row)
 
@@ -146,7 +141,10 @@ class ParitySession:
                 return ep.provider
         return self.pool.chosen or self.server_config.provider
 
-    def finish(self) -> None:
+    def finish(self, update: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """The writer's one lifecycle of the document: the servers and events in, xdist parts merged, derived
+        (parity.finish), `update` (the pytest_parity_update_json hook: a team's section, the CLI's trend), then
+        validated and saved once (parity.results.save). A worker saves its rows for the controller instead."""
         from datetime import datetime, timezone
 
         self.doc["run"]["finished"] = datetime.now(timezone.utc).isoformat()
@@ -163,7 +161,7 @@ class ParitySession:
             return
         parts = self.options.out / ".parts"
         if self.worker:
-            results.save(self.doc, parts / self.worker)
+            results.save_part(self.doc, parts / self.worker)
             return
         for part in sorted(parts.glob("*/results.json")) if parts.exists() else []:
             part_doc = results.load(part)
@@ -176,6 +174,8 @@ class ParitySession:
         if failed:
             self.doc["run"]["failed_tests"] = failed
         finish.derive(self.doc)
+        if update is not None:
+            update(self.doc)
         results.save(self.doc, self.options.out)
         if parts.exists():
             import shutil

@@ -23,47 +23,79 @@ class Band:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of the migration guide: its id, its words, the short title reports show, its bands."""
+    """One claim of the migration guide: its id, its words, the short title reports show, its bands, and the part of
+    the suite whose cells are its evidence (an errored cell of that part leaves it without a verdict)."""
 
     id: str
     text: str
     title: str
     bands: tuple[Band, ...] = ()
+    part: str = ""  # compat, bench or faults (parity/sections.py names the parts)
 
 
-# The migration guide's claims: the one table of ids, words, report titles and bands (section 7.1 for C1-C3).
-# Reports, the results document and the gate refer to them by id.
+# The migration guide's claims: the one table of ids, words, report titles, bands (section 7.1 for C1-C3) and parts.
+# Reports, the results document, its schema, the gate and the incomplete-run rules read it through claim_ids(),
+# claim_of() and part_claims(), at the time they run: adding a claim is one row here (and its verdict from the part
+# that measures it).
 CLAIM_TABLE = (
     Claim("C1", "Writes are 10–100x faster on Redis", "Writes 10–100x faster on Redis",
-          (Band(10.0, 100.0, "x", ("put", "put_writes")),)),
+          (Band(10.0, 100.0, "x", ("put", "put_writes")),), part="bench"),
     Claim("C2", "Reads are 5–50x faster on Redis", "Reads 5–50x faster on Redis",
-          (Band(5.0, 50.0, "x", ("get_tuple*", "list")),)),
+          (Band(5.0, 50.0, "x", ("get_tuple*", "list")),), part="bench"),
     Claim("C3", "Redis latency usually < 1 ms, Postgres 1–10 ms", "Redis < 1 ms, Postgres 1–10 ms",
-          (Band(0.0, 1.0, "ms", ("redis",)), Band(1.0, 10.0, "ms", ("postgres",)))),
+          (Band(0.0, 1.0, "ms", ("redis",)), Band(1.0, 10.0, "ms", ("postgres",))), part="bench"),
     Claim("C4", "redis.asyncio works under Proactor and Selector loops, async psycopg needs Selector on Windows",
-          "redis.asyncio works under Proactor; psycopg needs Selector"),
-    Claim("C5", "Event-loop policy code can be removed after migrating", "Event-loop policy code can be removed"),
+          "redis.asyncio works under Proactor; psycopg needs Selector", part="compat"),
+    Claim("C5", "Event-loop policy code can be removed after migrating", "Event-loop policy code can be removed",
+          part="compat"),
     Claim("C6", "Redis avoids connection-pool timeout problems, no pool tuning needed",
-          "No pool timeouts / tuning on Redis"),
-    Claim("C7", "Redis checkpointer needs RedisJSON and RediSearch", "Needs RedisJSON + RediSearch (Redis 8+)"),
-    Claim("C8", "Redis TTL cleans up old checkpoint data automatically", "TTL cleans up old checkpoints"),
+          "No pool timeouts / tuning on Redis", part="bench"),
+    Claim("C7", "Redis checkpointer needs RedisJSON and RediSearch", "Needs RedisJSON + RediSearch (Redis 8+)",
+          part="faults"),
+    Claim("C8", "Redis TTL cleans up old checkpoint data automatically", "TTL cleans up old checkpoints",
+          part="faults"),
     Claim("C9", "Redis keeps all data in memory, running out gives OOM command not allowed",
-          "All data in memory; OOM is a clear error"),
-    Claim("C10", "Redis persistence must be configured or data is lost", "Persistence (RDB/AOF) must be configured"),
-    Claim("C11", "Redis uses less CPU, more memory, possibly more network traffic", "Less CPU, more memory and network"),
-    Claim("C12", "Save/restore, full runs and resume behave the same after migration", "Same behaviour after migration"),
-    Claim("C13", "Redis holds up under high concurrency", "Holds up under high concurrency"),
-    Claim("C14", "Rollback is just reinstalling the Postgres saver", "Rollback = reinstall the Postgres saver"),
-    Claim("C15", "Redis naturally supports distributed deployment", "Naturally supports distributed deployment"),
+          "All data in memory; OOM is a clear error", part="faults"),
+    Claim("C10", "Redis persistence must be configured or data is lost", "Persistence (RDB/AOF) must be configured",
+          part="faults"),
+    Claim("C11", "Redis uses less CPU, more memory, possibly more network traffic", "Less CPU, more memory and network",
+          part="bench"),
+    Claim("C12", "Save/restore, full runs and resume behave the same after migration", "Same behaviour after migration",
+          part="compat"),
+    Claim("C13", "Redis holds up under high concurrency", "Holds up under high concurrency", part="bench"),
+    Claim("C14", "Rollback is just reinstalling the Postgres saver", "Rollback = reinstall the Postgres saver",
+          part="faults"),
+    Claim("C15", "Redis naturally supports distributed deployment", "Naturally supports distributed deployment",
+          part="faults"),
 )
-CLAIMS_BY_ID = {c.id: c for c in CLAIM_TABLE}
-CLAIM_IDS = tuple(CLAIMS_BY_ID)
-CLAIMS = {c.id: c.text for c in CLAIM_TABLE}  # id -> the guide's words
+
+
+def claim_ids() -> tuple[str, ...]:
+    """The declared claims' ids, in the table's order."""
+    return tuple(c.id for c in CLAIM_TABLE)
+
+
+def claim_of(claim_id: str) -> Claim | None:
+    """A declared claim by id (None: an id the table does not declare)."""
+    return next((c for c in CLAIM_TABLE if c.id == claim_id), None)
+
+
+def part_claims() -> dict[str, tuple[str, ...]]:
+    """{part: the claims its cells are evidence for}, e.g. {"compat": ("C4", "C5", "C12"), ...}."""
+    out: dict[str, tuple[str, ...]] = {}
+    for c in CLAIM_TABLE:
+        out[c.part] = out.get(c.part, ()) + (c.id,)
+    return out
+
+
+def claims_text() -> dict[str, str]:
+    """id -> the guide's words."""
+    return {c.id: c.text for c in CLAIM_TABLE}
 
 
 def band(claim_id: str, bounds: str | None = None) -> tuple[float, float]:
     """(low, high) of a claim's band; `bounds` picks one of several (C3: "redis" or "postgres")."""
-    found = [b for b in CLAIMS_BY_ID[claim_id].bands if bounds is None or bounds in b.bounds]
+    found = [b for b in claim_of(claim_id).bands if bounds is None or bounds in b.bounds]
     return found[0].low, found[0].high
 
 
@@ -127,7 +159,7 @@ def claim(id: str, verdict: str, reason: str, evidence: list | None = None) -> d
 
 def described(row: dict) -> dict:
     """A claim row with its title and bands from the table, so renderers read them from the document."""
-    known = CLAIMS_BY_ID.get(row["id"])
+    known = claim_of(row["id"])
     if known is None:
         return row
     return {**row, "title": known.title, "bands": [b.to_dict() for b in known.bands]}

@@ -227,10 +227,10 @@ def _cell(platform: str, backend: str, loop: str, status: str, flavour: str = "a
 
 def _merged_doc(cells: list[dict], **sections) -> dict:
     from parity.platforms import make
-    from parity.results import LIST_SECTIONS
+    from parity.sections import row_sections
 
     linux, windows = make("Linux", "3.11", "CPython", "x86_64"), make("Windows", "3.12", "CPython", "AMD64")
-    doc = {"run": {"id": "m", "merged": True}, "platforms": [linux, windows], "runs": [], **{s: [] for s in LIST_SECTIONS}}
+    doc = {"run": {"id": "m", "merged": True}, "platforms": [linux, windows], "runs": [], **{s: [] for s in row_sections()}}
     doc.update(cells=cells, **sections)
     return doc
 
@@ -278,10 +278,10 @@ def test_benchmark_verdicts_stay_per_machine():
 def test_benchmark_sections_render_once_per_machine():
     """Two bench runs in one merged document: each section once per machine, charts with distinct ids."""
     from parity.render import render_html, render_markdown
-    from parity.results import PART_SECTIONS
+    from parity.sections import of_part
 
     doc = json.loads((Path(__file__).parent / "fixtures" / "sample_results.json").read_text(encoding="utf-8"))
-    for section in PART_SECTIONS["bench"]:
+    for section in of_part("bench"):
         rows = doc.get(section) or []
         doc[section] = [{**r, "run": run} for run in ("r1", "r2") for r in rows]
     doc["run"]["merged"] = True

@@ -14,7 +14,7 @@ import pytest
 from conftest import wait_for
 from parity import files, incomplete, spoiled
 from parity.errors import ParityUsageError
-from parity.results import SCHEMA_PATH
+from parity.results_schema import SCHEMA_PATH
 from parity.servers.watch import EVENTS, Event, ServerWatch
 
 

@@ -172,7 +172,6 @@ def _run(args, version, src, files, shard, server_config, registry, backends) ->
 def _save(out: Path, section: dict, servers: list, pool) -> int:
     from parity.cli.report import render_dir
     from parity.langgraph_tests.summary import lines
-    from parity.results_schema import validate
 
     doc = results.load(out) if (out / "results.json").exists() else None
     if doc is None:
@@ -180,8 +179,7 @@ def _save(out: Path, section: dict, servers: list, pool) -> int:
         doc["run"]["finished"] = datetime.now(timezone.utc).isoformat()
         doc["servers"] = servers
     doc["langgraph_tests"] = section
-    validate(doc)
-    results.save(doc, out)
+    results.save(doc, out)  # validated there
     render_dir(out, doc)
     for line in lines(section):
         print(line)

@@ -8,7 +8,6 @@ from parity import results
 from parity.cli import Parser
 from parity.cli.report import render_dir
 from parity.merge import check, load_sources, merge
-from parity.results_schema import validate
 
 
 def main_merge(argv: list[str]) -> int:
@@ -22,8 +21,7 @@ def main_merge(argv: list[str]) -> int:
     sources = load_sources(args.dirs)
     missing = check(sources, out, args.allow_partial)
     doc = merge(sources, missing)
-    validate(doc)
-    results.save(doc, out)
+    results.save(doc, out)  # validated there
     render_dir(out, doc)
     labels = ", ".join(b["label"] for b in doc["platforms"])
     print(f"merged {len(sources)} runs ({labels}): {len(doc['cells'])} cells, {len(doc['findings'])} findings")

@@ -151,7 +151,6 @@ def _run(args, since, server_config, backends) -> int:
 
 def _save(args, replay: dict, servers: list, pool) -> int:
     from parity.cli.report import render_dir
-    from parity.results_schema import validate
 
     out = Path(args.out) if args.out else None
     doc = results.load(out) if out and (out / "results.json").exists() else None
@@ -161,8 +160,7 @@ def _save(args, replay: dict, servers: list, pool) -> int:
         doc["servers"] = servers
         out = out or Path("reports") / f"replay-{doc['run']['id']}"
     doc["replay"] = replay
-    validate(doc)
-    results.save(doc, out)
+    results.save(doc, out)  # validated there
     render_dir(out, doc)
     print(f"replayed {replay['threads']['selected']} of {replay['threads']['available']} threads from "
           f"{replay['source']['url']} (read-only; the source was not modified)\nreport: {(out / 'report.html').resolve()}")

@@ -10,29 +10,26 @@ from parity.cli import Parser
 
 
 
-def render_dir(out: Path, doc: dict | None = None) -> dict:
+def render_dir(out: Path, doc: dict) -> dict:
+    """report.html, summary.md and junit.xml from a document that is valid: saved by its writer (parity.results.save
+    validates) or read by results.read."""
     from parity.render import render_all
-    from parity.results_schema import validate
 
-    doc = doc if doc is not None else results.load(out)
-    validate(doc)
     render_all(doc, out)
     return doc
 
 
-def finish_run(out: Path, history_path: Path | None = None, fail_on: list[str] | None = None,
+def finish_run(out: Path, doc: dict, history_path: Path | None = None, fail_on: list[str] | None = None,
                command: str = "run") -> int:
-    """After a run: join the history and save the trend, render, say what was asked and found, and where the
-    report is. The exit code follows parity.cli.outcome: 0 whatever the run found, 1 only for --fail-on."""
+    """After a run, from the document its session saved (in memory, already validated): join the history, render,
+    say what was asked and found, and where the report is. The exit code follows parity.cli.outcome: 0 whatever the
+    run found, 1 only for --fail-on."""
     from parity.cli import outcome
-    from parity.finish import add_trend
+    from parity.finish import join_history
     from parity.render.opening import print_opening
-    from parity.results_schema import validate
 
-    doc = results.load(out)
-    validate(doc)
     if history_path is not None:
-        results.save(add_trend(doc, history_path), out)  # saved: `parity report DIR` shows the same trend
+        join_history(doc, history_path)  # its trend was saved with it (parity.cli.run.Written)
     render_dir(out, doc)
     from parity.render.screenshot import screenshot
 
@@ -56,7 +53,7 @@ def main_report(argv: list[str]) -> int:
     args = p.parse_args(argv)
     given = Path(args.dir)
     out = given.parent if given.is_file() else given  # a results file renders beside it
-    render_dir(out, results.load(given))
+    render_dir(out, results.read(given))
     print(f"report: {(out / 'report.html').resolve()}")
     return 0
 
@@ -69,11 +66,9 @@ def main_gate(argv: list[str]) -> int:
     p.add_argument("--policy", required=True)
     args = p.parse_args(argv)
     from parity.gate import describe_policy
-    from parity.results_schema import validate
 
     policy = load_policy(Path(args.policy))
-    doc = results.load(args.dir)
-    validate(doc)
+    doc = results.read(args.dir)
     for line in describe_policy(policy):
         print(f"policy: {line}")
     ok, reasons = run_gate(doc, policy)
@@ -99,11 +94,8 @@ def main_compare(argv: list[str]) -> int:
     args = p.parse_args(argv)
     from parity.calibrate import FILE, load as load_calibration, statement
     from parity.errors import ParityUsageError
-    from parity.results_schema import validate
 
-    old, new = results.load(args.old), results.load(args.new)
-    validate(old)
-    validate(new)
+    old, new = results.read(args.old), results.read(args.new)
     refused = refusal(old, new)
     if refused:
         raise ParityUsageError(*refused)

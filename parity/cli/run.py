@@ -177,6 +177,7 @@ def execute(args, out: Path, argv, history: Path | None = None, checks=None, com
     from parity.cli import outcome
 
     existed = out.exists()
+    written = Written(history)
     try:
         options = preflight(args, out)
         if checks is not None:
@@ -185,7 +186,7 @@ def execute(args, out: Path, argv, history: Path | None = None, checks=None, com
     except KeyboardInterrupt:  # during the preflight: nothing started yet
         code = pytest.ExitCode.INTERRUPTED
     else:
-        code = interrupt.run_pytest(argv())
+        code = interrupt.run_pytest(argv(), plugins=[written])
     if code == pytest.ExitCode.INTERRUPTED or interrupt.requested():
         return interrupted(out if out.is_dir() else None)
     if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ...")
@@ -194,17 +195,34 @@ def execute(args, out: Path, argv, history: Path | None = None, checks=None, com
 
             shutil.rmtree(out, ignore_errors=True)
         return outcome.USAGE
-    if not (out / "results.json").exists():
+    if written.doc is None or not (out / "results.json").exists():
         print(f"parity: the run did not complete (pytest exit {int(code)}); no report written", file=sys.stderr)
         return outcome.USAGE
     from parity.cli.report import finish_run
 
     interrupt.rearm()
     try:
-        code = finish_run(out, history, fail_on=args.fail_on, command=command)
+        code = finish_run(out, written.doc, history, fail_on=args.fail_on, command=command)
     except KeyboardInterrupt:  # during rendering: the results are saved, say so (not only "interrupted")
         return interrupted(out)
     return interrupted(out) if interrupt.requested() else code
+
+
+class Written:
+    """The command's own plugin in the pytest run it starts: it adds the run's trend before the save (the
+    pytest_parity_update_json hook every team may implement too) and keeps the document the session then validates
+    and saves, so the report renders from memory: no reload, no second validation."""
+
+    def __init__(self, history: Path | None) -> None:
+        self.history = history
+        self.doc: dict | None = None
+
+    def pytest_parity_update_json(self, config, doc: dict) -> None:
+        if self.history is not None:
+            from parity.finish import add_trend
+
+            add_trend(doc, self.history)
+        self.doc = doc
 
 
 def nothing_ran(out: Path) -> bool:
@@ -215,7 +233,9 @@ def nothing_ran(out: Path) -> bool:
         doc = results.load(out) if (out / "results.json").exists() else {}
     except Exception:  # unreadable: not ours to judge, keep it
         return False
-    return not any(doc.get(section) for section in results.LIST_SECTIONS)
+    from parity.sections import row_sections
+
+    return not any(doc.get(section) for section in row_sections())
 
 
 def interrupted(out: Path | None) -> int:

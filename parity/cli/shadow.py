@@ -6,7 +6,6 @@ from pathlib import Path
 
 from parity import results
 from parity.cli import Parser
-from parity.results_schema import validate
 from parity.shadow.summary import dropped, read_lines, section
 
 
@@ -22,8 +21,7 @@ def main_shadow(argv: list[str]) -> int:
     out = Path(args.out or args.dir)
     doc = results.load(out) if (out / "results.json").exists() else results.new_document()
     doc["shadow"] = shadow
-    validate(doc)
-    path = results.save(doc, out)
+    path = results.save(doc, out)  # validated there
     c = shadow["counts"]
     print(f"shadow: {c.get('reads_compared', 0)} reads compared, {shadow['divergences']} divergences, "
           f"{dropped(shadow)} mirrored writes dropped "

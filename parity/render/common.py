@@ -9,7 +9,8 @@ from typing import Any, Iterable
 
 from parity.judging.findings import RUN_IDS
 from parity.results import rows
-from parity.verdicts import CLAIM_IDS, CLAIMS_BY_ID, VERDICTS
+from parity import verdicts
+from parity.verdicts import VERDICTS
 
 VERDICT_MARK = {"confirmed": "✅", "partly": "🟡", "refuted": "❌", "not-testable-here": "⚪"}
 # Worst first: when several cells share a grid square, the worst status is shown.
@@ -22,7 +23,7 @@ NOT_MEASURED = "not measured in this run"
 
 def claim_title(row: dict[str, Any], cid: str) -> str:
     """The title a claim row carries (documents before titles were saved: the claims table's)."""
-    known = CLAIMS_BY_ID.get(cid)
+    known = verdicts.claim_of(cid)
     return str(row.get("title") or (known.title if known else ""))
 
 
@@ -45,7 +46,7 @@ def band_legend(doc: dict[str, Any]) -> str:
 def _bands(row: dict[str, Any]) -> list[dict[str, Any]]:
     if "bands" in row:
         return [b for b in row["bands"] if isinstance(b, dict)]
-    known = CLAIMS_BY_ID.get(str(row.get("id")))  # a document from before claim rows carried their bands
+    known = verdicts.claim_of(str(row.get("id")))  # a document from before claim rows carried their bands
     return [b.to_dict() for b in known.bands] if known else []
 
 
@@ -54,9 +55,9 @@ def claims_by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def claim_ids(doc: dict[str, Any]) -> list[str]:
-    """C1..C15 in order, then any other ids the document carries."""
-    extra = [i for i in claims_by_id(doc) if i not in CLAIMS_BY_ID]
-    return list(CLAIM_IDS) + sorted(extra)
+    """The declared claims in order, then any other ids the document carries."""
+    declared = verdicts.claim_ids()
+    return list(declared) + sorted(i for i in claims_by_id(doc) if i not in declared)
 
 
 def status_counts(cells: Iterable[dict[str, Any]]) -> Counter:

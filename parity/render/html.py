@@ -67,8 +67,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
 def _per_machine(sid: str, build: Callable, doc: dict[str, Any], writer: charts.ChartWriter) -> str:
     """A benchmark section of a merged document from several machines: once per machine, never pooled."""
     # Workload timings come from compat runs: one block per run that timed a workload, with that run's statuses.
-    sections = ("workload_timings",) if sid == "workloads" else merged.PART_SECTIONS["bench"]
-    runs = merged.bench_runs(doc, sections) if sid in merged.BENCH_SECTIONS else []
+    names = ("workload_timings",) if sid == "workloads" else None  # None: the bench part's sections
+    runs = merged.bench_runs(doc, names) if sid in merged.BENCH_SECTIONS else []
     if len(runs) < 2:
         return build(doc, writer)
     return "".join(f'<h3 class="machine">{esc(merged.machine_title(doc, r))}</h3>'

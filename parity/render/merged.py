@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import sections
 from parity.platforms import labels, listed
-from parity.results import PART_SECTIONS, rows
+from parity.results import rows
 
 BENCH_SECTIONS = ("speed", "latency", "growth", "network", "footprint", "floors", "workloads")  # report.html ids
-PER_MACHINE = PART_SECTIONS["bench"] + ("workloads",)  # rows shown per machine (a workload's statuses with its timings)
 
 
 def is_merged(doc: dict[str, Any]) -> bool:
@@ -38,16 +38,19 @@ def partial_text(doc: dict[str, Any]) -> str | None:
             "Their cells are absent from this report and every verdict was computed without them.")
 
 
-def bench_runs(doc: dict[str, Any], sections: tuple[str, ...] = PART_SECTIONS["bench"]) -> list[dict[str, Any]]:
-    """The merged runs that measured timings (rows in these sections), one per machine, in merge order."""
-    measured = {str(r.get("run")) for s in sections for r in rows(doc, s) if r.get("run")}
+def bench_runs(doc: dict[str, Any], names: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """The merged runs that measured timings (rows in these sections; default: the bench part's), one per machine,
+    in merge order."""
+    names = sections.of_part("bench") if names is None else names
+    measured = {str(r.get("run")) for s in names for r in rows(doc, s) if r.get("run")}
     return [r for r in doc.get("runs") or [] if isinstance(r, dict) and str(r.get("id")) in measured]
 
 
 def only_run(doc: dict[str, Any], run_id: str) -> dict[str, Any]:
     """The document with only one run's benchmark rows (and its machine and overhead), for a per-machine section."""
     run = next((r for r in doc.get("runs") or [] if r.get("id") == run_id), {})
-    sub = {k: ([r for r in rows(doc, k) if str(r.get("run")) == run_id] if k in PER_MACHINE else v)
+    per_machine = sections.per_machine()  # rows shown per machine (a workload's statuses with its timings)
+    sub = {k: ([r for r in rows(doc, k) if str(r.get("run")) == run_id] if k in per_machine else v)
            for k, v in doc.items()}
     sub["machine"], sub["overhead"] = run.get("machine") or {}, run.get("overhead") or {}
     return sub
