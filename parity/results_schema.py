@@ -79,10 +79,17 @@ def validate(doc: Any, writing: bool = False) -> None:
         return
     first = found[0]
     more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
-    raise ParityUsageError(
-        f"results document invalid at {error_path(first)}: {_describe(first)}{more}",
-        "fix the producer that wrote this row, or re-run `parity run`",
-    )
+    fix = ("declare the section in parity/sections.py, or put a team's own under doc['extensions'][NAME] (a "
+           "pytest_parity_update_json hook)" if _undeclared(first) else
+           "fix the producer that wrote this row, or re-run `parity run`")
+    raise ParityUsageError(f"results document invalid at {error_path(first)}: {_describe(first)}{more}", fix)
+
+
+def _undeclared(error: ValidationError) -> list[str]:
+    """The top-level keys no section declares (a writer's error), else []."""
+    if error.validator != "additionalProperties" or error.absolute_path:
+        return []
+    return sorted(set(error.instance) - set(error.schema.get("properties", {})))
 
 
 def error_path(error: ValidationError) -> str:
@@ -97,10 +104,8 @@ def _describe(error: ValidationError) -> str:
     if error.validator == "not" and error_path(error).endswith("url"):
         # Never echo the value: it is a URL with its password in clear.
         return "URL carries an unmasked password (store Endpoint.masked_url)"
-    if error.validator == "additionalProperties" and not error.absolute_path:
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return (f"undeclared section(s) {', '.join(map(repr, extra))}: declare a section in parity/sections.py, or "
-                "put a team's own under doc['extensions'][NAME]")
+    if _undeclared(error):
+        return f"undeclared section(s) {', '.join(map(repr, _undeclared(error)))}"
     return _one_line(error.message)
 
 
