@@ -563,7 +563,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     session.config.hook.pytest_parity_finish(session=ps)
     try:
         ps.finish(update=lambda doc: session.config.hook.pytest_parity_update_json(config=session.config, doc=doc))
-    except ParityUsageError as exc:  # results.json could not be written (a full disk): one line, exit 2, no document
+    except ParityUsageError as exc:  # results.json invalid, or not written (a full disk): one line, exit 2, no document
         import sys
 
         print(f"\n{exc.line()}", file=sys.stderr)
