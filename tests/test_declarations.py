@@ -181,3 +181,20 @@ def test_every_section_a_part_writes_is_declared():
     assert len(found) > 15, f"the scan should see the parts' writes, saw {sorted(found)}"
     unknown = {k: v for k, v in found.items() if k not in set(sections.names()) | blocks}
     assert not unknown, f"written but not declared in parity/sections.py: {unknown}"
+
+
+def test_every_real_document_passes_the_writers_check():
+    """The corpus (real runs of every shape, tests/fixtures/results_corpus/) holds no top-level key the declarations
+    miss: what real runs write is declared."""
+    import gzip
+
+    from tests.results_corpus import CORPUS
+
+    docs = sorted(CORPUS.glob("*.json.gz"))
+    assert len(docs) >= 10, f"the corpus should hold every shape, found {len(docs)}"
+    for path in docs:
+        doc = json.loads(gzip.decompress(path.read_bytes()))
+        try:
+            validate(doc, writing=True)
+        except ParityUsageError as exc:
+            pytest.fail(f"{path.name}: {exc}")

@@ -56,7 +56,8 @@ def test_the_corpus_holds_every_shape_and_validates_against_the_current_schema(r
         except Exception as exc:  # the schema's own one-line error
             pytest.fail(f"{name}: {exc}; the schema changed since the corpus was made: run `make results-corpus`")
     if manifest["schema_sha256_16"] != schema_hash():
-        warnings.warn("parity/schema/results.schema.json changed since the corpus was made (every document still "
+        warnings.warn("the results schema (its file, or the sections and claims declared in Python) changed since "
+                      "the corpus was made (every document still "
                       "validates): run `make results-corpus` so the corpus holds what the change added")
     shapes = {"bench-quick-a", "bench-quick-b", "bench-standard", "bench-full", "bench-slowed", "calibration",
               "compat-quick", "faults-quick", "check",
