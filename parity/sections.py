@@ -76,7 +76,7 @@ SECTIONS: tuple[Section, ...] = (
     _bench("network", "what-if network distance through DelayProxy (parity/measuring/network.py)", "network"),
     _bench("workload_timings", "a team's own workload timed per backend", "workload_timing"),
     _bench("provider_cost", "what a container adds: bare round trips to container servers against embedded ones "
-           "(bench/test_provider_cost.py)", None, empty=False),
+           "(bench/test_provider_cost.py)", "provider_cost", empty=False),
     _bench("shadow_cost", "the app's op through ShadowSaver over the bare primary, arms interleaved in one run "
            "(parity/measuring/shadow_cost.py)", "shadow_cost", empty=False),
     _bench("noise", "the machine's own noise during the benchmarks: load, CPU steal, clock, the disk's fsync "
