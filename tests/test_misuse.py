@@ -214,7 +214,7 @@ def test_a_ctrl_c_that_breaks_a_plugins_import_still_exits_130_not_1(monkeypatch
 
     from parity import interrupt
 
-    def tripping(args):
+    def tripping(args, plugins=None):  # pytest.main's signature
         interrupt.state.requested = True
         raise ImportError("cannot import name 'InfoObservationType' from partially initialized module")
 
@@ -222,7 +222,10 @@ def test_a_ctrl_c_that_breaks_a_plugins_import_still_exits_130_not_1(monkeypatch
     monkeypatch.setattr(real_pytest, "main", tripping)
     assert interrupt.run_pytest([]) == int(real_pytest.ExitCode.INTERRUPTED)
     monkeypatch.setattr(interrupt.state, "requested", False)
-    monkeypatch.setattr(real_pytest, "main", lambda args: (_ for _ in ()).throw(ImportError("a real bug")))
+    def broken(args, plugins=None):
+        raise ImportError("a real bug")
+
+    monkeypatch.setattr(real_pytest, "main", broken)
     with pytest.raises(ImportError, match="a real bug"):  # without a Ctrl-C an error is an error, never hidden
         interrupt.run_pytest([])
 
