@@ -328,6 +328,68 @@ def test_shards_of_a_real_run_merge_gate_and_render(tmp_path, capsys):
     assert "no test of the chosen files matches -k 'no_such_test_anywhere'" in err and err.count("\n") == 1
 
 
+PROBE_SAVER = """
+from langgraph.checkpoint.memory import InMemorySaver
+
+_stores = {}
+
+
+class DropsChannelWrites(InMemorySaver):
+    def put_writes(self, config, writes, task_id, task_path=""):
+        return super().put_writes(config, [(c, v) for c, v in writes if c.startswith("__")], task_id, task_path)
+
+
+def drops_channel_writes(ctx):
+    return _stores.setdefault(ctx.scope, DropsChannelWrites())
+
+
+drops_channel_writes.parity_capabilities = ("sync", "async", "full_history")
+"""
+
+
+def test_exit_codes_follow_the_contract_of_every_evidence_command(tmp_path, monkeypatch, capsys):
+    """A real run on a saver of the caller's folder that drops channel writes: exit 0 with its finding (the run
+    completed), 1 with --fail-on diverged (the finding is in no reviewed cause), 2 in one line when LangGraph's
+    pytest cannot run (no report). The finding names no stdlib frame as the saver's call (InMemorySaver's bases)."""
+    why = _venv_ready()
+    if why:
+        pytest.skip(f"{why}; `make test` prepares it (parity langgraph-tests --prepare --install-test-deps)")
+    (tmp_path / "lgt_probe_saver.py").write_text(PROBE_SAVER)
+    monkeypatch.chdir(tmp_path)  # the saver module is found from the caller's folder, in LangGraph's pytest too
+    args = ["langgraph-tests", "--parity-saver", "dw=lgt_probe_saver:drops_channel_writes", "--backend", "dw",
+            "--file", "tests/test_interruption.py", "-k", "invalid_resume_lets_other_answered_tasks_finish"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    lgt = json.loads((tmp_path / "a" / "results.json").read_text())["langgraph_tests"]
+    found = [f for f in lgt["findings"] if f["backend"] == "dw"]
+    assert len(found) == 1 and found[0]["expected"] is None, lgt["findings"]
+    assert "run_until_complete" not in found[0]["cause"], found[0]["cause"]
+    capsys.readouterr()
+    assert main([*args, "--fail-on", "failed", "--out", str(tmp_path / "b")]) == 0  # it ran to a verdict
+    assert main([*args, "--fail-on", "diverged", "--out", str(tmp_path / "c")]) == 1
+    err = capsys.readouterr().err
+    assert "parity: --fail-on: 1 LangGraph test(s) failed on a saver only, outside the reviewed causes" in err, err
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--no-such-pytest-option")  # LangGraph's pytest refuses to start
+    assert main([*args, "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert "the run did not complete" in err and "pytest exit code 4" in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "d" / "results.json").exists()
+
+
+def test_fail_on_failed_counts_tests_without_a_verdict_and_savers_not_opened():
+    from parity.cli.outcome import langgraph_tests_matched
+
+    rows = [{"test": "t1", "backend": "redis", "failed": 1, "failure": {"phase": "setup", "message": "boom"}},
+            {"test": "t2", "backend": "redis", "failed": 1, "failure": {
+                "phase": "call", "type": "Failed", "message": "Failed: Timeout (>180.0s) from pytest-timeout."}},
+            {"test": "t3", "backend": "redis", "failed": 1, "failure": {"phase": "call", "type": "AssertionError"}}]
+    assert langgraph_tests_matched({"rows": rows}, ["failed"]) == [
+        "2 LangGraph test(s) and 0 saver(s) could not run to a verdict, e.g. redis t1"]
+    not_run = {"rows": rows[2:], "not_run": [{"backend": "pg", "reason": "no server"}]}
+    assert langgraph_tests_matched(not_run, ["failed"]) == [
+        "0 LangGraph test(s) and 1 saver(s) could not run to a verdict, e.g. pg"]
+    assert langgraph_tests_matched({"rows": rows}, []) == []
+
+
 def test_the_sdist_is_fetched_through_pip_once_per_version_and_a_failed_download_is_one_line(tmp_path, monkeypatch):
     import io
     import tarfile

@@ -22,6 +22,7 @@ QUICK = ("tests/test_interruption.py", "tests/test_strict_resume.py", "tests/tes
 
 
 def parser() -> Parser:
+    from parity.cli.outcome import add_fail_on
     from parity.options import add_cli_options
 
     p = Parser(prog="parity langgraph-tests", description="run LangGraph's own checkpointer tests (from the sdist of "
@@ -42,11 +43,14 @@ def parser() -> Parser:
                    "--install-test-deps), run nothing: a CI step that warms the cache")
     p.add_argument("--out", metavar="DIR", help="results.json and report here (default reports/langgraph-tests-<run "
                    "id>; an existing results.json keeps its other sections)")
+    add_fail_on(p)
     add_cli_options(p, "langgraph-tests")
     return p
 
 
 def main_langgraph_tests(argv: list[str]) -> int:
+    """Exit codes (parity.cli.outcome): 0 when the run completed, whatever it found; 1 only for --fail-on; 2 on bad
+    input or when LangGraph's pytest could not complete the run; 130 on Ctrl-C."""
     from parity.langgraph_tests import sdist, testenv
     from parity.options import Options
 
@@ -120,6 +124,7 @@ def _files(src: Path, args, shard) -> list[str]:
 
 
 def _run(args, version, src, files, shard, server_config, registry, backends) -> int:
+    from parity.cli import outcome
     from parity.cli.doctor import check_given_servers
     from parity.langgraph_tests import causes, runner
     from parity.langgraph_tests.section import build
@@ -155,8 +160,10 @@ def _run(args, version, src, files, shard, server_config, registry, backends) ->
             if exc.code == 5:  # pytest: nothing collected
                 raise ParityUsageError(f"langgraph-tests: no test of the chosen files matches -k {args.select!r}",
                                        "give another -k expression, or leave it out") from None
-            print(f"parity: langgraph-tests: {exc} (see {exc.log})", file=sys.stderr)
-            return 1  # the run itself broke, as `parity run` says it
+            # the run did not complete, as `parity run` says it: no verdict, no report (the log says why)
+            print(f"parity: langgraph-tests: the run did not complete: {exc}; no report written (fix: see "
+                  f"{exc.log})", file=sys.stderr)
+            return outcome.USAGE
         servers = [ep.describe() for ep in pool.endpoints()]
     finally:
         pool.close()
@@ -166,10 +173,11 @@ def _run(args, version, src, files, shard, server_config, registry, backends) ->
     section = build(version=version, mode="quick" if args.quick else "full", files=files, repeat=args.repeat,
                     shard={"index": shard.index, "count": shard.count} if shard else None, rows=rows,
                     backends=saver_rows, not_run=not_run, seconds=time.monotonic() - started, builtin=builtin)
-    return _save(out, section, servers, pool)
+    _save(out, section, servers, pool)
+    return outcome.report(outcome.langgraph_tests_matched(section, args.fail_on))
 
 
-def _save(out: Path, section: dict, servers: list, pool) -> int:
+def _save(out: Path, section: dict, servers: list, pool) -> None:
     from parity.cli.report import render_dir
     from parity.langgraph_tests.summary import lines
 
@@ -184,4 +192,3 @@ def _save(out: Path, section: dict, servers: list, pool) -> int:
     for line in lines(section):
         print(line)
     print(f"report: {(out / 'report.html').resolve()}")
-    return 0

@@ -1,10 +1,10 @@
 """Exit codes, one contract for every command, and `--fail-on` of the commands that gather evidence.
 
-Commands that gather evidence (`run`, `check`, `replay`) exit 0 when the run completed, whatever it found: the
-findings and verdicts are results, written to the run's folder. `--fail-on diverged` (unlisted divergences) and
-`--fail-on failed` (cells or tests that could not run) make them exit 1 instead, as pytest would. Commands that
-decide (`gate`, `compare`) exit 1 when the decision fails. Every command exits 2 on bad input or a setup it cannot
-use (one line saying what is wrong and how to fix it), and 130 when interrupted (Ctrl-C, SIGTERM).
+Commands that gather evidence (`run`, `check`, `replay`, `langgraph-tests`) exit 0 when the run completed, whatever it
+found: the findings and verdicts are results, written to the run's folder. `--fail-on diverged` (unlisted
+divergences) and `--fail-on failed` (cells or tests that could not run) make them exit 1 instead, as pytest would.
+Commands that decide (`gate`, `compare`) exit 1 when the decision fails. Every command exits 2 on bad input or a setup
+it cannot use (one line saying what is wrong and how to fix it), and 130 when interrupted (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations
@@ -57,11 +57,42 @@ def replay_matched(replay: dict[str, Any], fail_on: list[str]) -> list[str]:
     return lines
 
 
-def decide(doc: dict[str, Any], fail_on: list[str]) -> int:
-    """The exit code of a completed evidence run: 0, or 1 with the reasons on stderr when --fail-on matched."""
+def langgraph_tests_matched(section: dict[str, Any], fail_on: list[str]) -> list[str]:
+    """--fail-on for `parity langgraph-tests`: tests failing on a saver only that no reviewed cause lists (diverged);
+    tests that could not run to a verdict (an error in setup or teardown, a hang) or savers that could not be opened
+    (failed)."""
+    lines = []
+    unlisted = [f for f in section.get("findings") or [] if not f.get("expected")]
+    if "diverged" in fail_on and unlisted:
+        first = unlisted[0]
+        count = sum(int(f.get("test_count") or 0) for f in unlisted)
+        lines.append(f"{count} LangGraph test(s) failed on a saver only, outside the reviewed causes, "
+                     f"e.g. [{first.get('backend')}] {(first.get('tests') or ['?'])[0]}")
+    if "failed" in fail_on:
+        broken = [r for r in section.get("rows") or [] if r.get("failed") and _no_verdict(r.get("failure") or {})]
+        not_run = section.get("not_run") or []
+        if broken or not_run:
+            first = f"{broken[0]['backend']} {broken[0]['test']}" if broken else not_run[0].get("backend")
+            lines.append(f"{len(broken)} LangGraph test(s) and {len(not_run)} saver(s) could not run to a verdict, "
+                         f"e.g. {first}")
+    return lines
+
+
+def _no_verdict(failure: dict[str, Any]) -> bool:
+    """A setup or teardown error (the saver or a fixture broke before or after the test), or a hang (pytest-timeout's
+    failure): the test's assertion never decided."""
+    return failure.get("phase") in ("setup", "teardown") or "from pytest-timeout" in (failure.get("message") or "")
+
+
+def report(lines: list[str]) -> int:
+    """The --fail-on lines on stderr; 1 when there are any, else 0."""
     import sys
 
-    lines = matched(doc, fail_on) + replay_matched(doc.get("replay") or {}, fail_on)
     for line in lines:
         print(f"parity: --fail-on: {line}", file=sys.stderr)
     return FAILED if lines else OK
+
+
+def decide(doc: dict[str, Any], fail_on: list[str]) -> int:
+    """The exit code of a completed evidence run: 0, or 1 with the reasons on stderr when --fail-on matched."""
+    return report(matched(doc, fail_on) + replay_matched(doc.get("replay") or {}, fail_on))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,10 @@ def _saver_dirs(saver: Any) -> tuple[str, ...]:
     dirs = []
     for cls in type(saver).__mro__:
         module = cls.__module__ or ""
-        if module.startswith(("builtins", "abc", "typing", "langgraph.checkpoint.base", "langgraph.checkpoint.memory")):
+        if module.startswith(("langgraph.checkpoint.base", "langgraph.checkpoint.memory")):
             continue
+        if module.split(".")[0] in sys.stdlib_module_names:  # contextlib's bases of InMemorySaver: not the saver's
+            continue  # code (its folder is the stdlib's, asyncio's frames would read as the saver call)
         try:
             path = Path(inspect.getfile(cls))
         except (TypeError, OSError):

@@ -86,7 +86,10 @@ def _one(cmd: list[str], plan: Plan, config: Path, log: Path, echo) -> int:
 
     env = {**os.environ, CONFIG_ENV: str(config), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
            "NO_DOCKER": "true",  # LangGraph's store and cache fixtures stay in memory: never its fixed ports
-           "PYTHONDONTWRITEBYTECODE": "1"}  # the cached sdist stays as unpacked (no __pycache__ in it)
+           "PYTHONDONTWRITEBYTECODE": "1",  # the cached sdist stays as unpacked (no __pycache__ in it)
+           # pytest runs in the sdist: a --parity-saver module of the caller's folder is found as in the caller
+           # (load_factory puts the folder first there), after the sdist's own (its `tests` package wins that name)
+           "PYTHONPATH": os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), os.getcwd()) if p)}
     with open(log, "a") as out:
         out.write(f"$ {' '.join(cmd)}\n")
         proc = subprocess.Popen(cmd, cwd=plan.source, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
