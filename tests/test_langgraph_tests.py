@@ -350,7 +350,8 @@ drops_channel_writes.parity_capabilities = ("sync", "async", "full_history")
 def test_exit_codes_follow_the_contract_of_every_evidence_command(tmp_path, monkeypatch, capsys):
     """A real run on a saver of the caller's folder that drops channel writes: exit 0 with its finding (the run
     completed), 1 with --fail-on diverged (the finding is in no reviewed cause), 2 in one line when LangGraph's
-    pytest cannot run (no report). The finding names no stdlib frame as the saver's call (InMemorySaver's bases)."""
+    pytest cannot run (no report). The finding names no stdlib frame as the saver's call (InMemorySaver's bases);
+    a file's progress line still comes when -k selects only some of its tests."""
     why = _venv_ready()
     if why:
         pytest.skip(f"{why}; `make test` prepares it (parity langgraph-tests --prepare --install-test-deps)")
@@ -358,13 +359,13 @@ def test_exit_codes_follow_the_contract_of_every_evidence_command(tmp_path, monk
     monkeypatch.chdir(tmp_path)  # the saver module is found from the caller's folder, in LangGraph's pytest too
     args = ["langgraph-tests", "--parity-saver", "dw=lgt_probe_saver:drops_channel_writes", "--backend", "dw",
             "--file", "tests/test_interruption.py", "-k", "invalid_resume_lets_other_answered_tasks_finish"]
-    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--fail-on", "failed", "--out", str(tmp_path / "a")]) == 0  # it ran to a verdict
+    # the file's progress line comes although -k selected only some of its tests
+    assert "langgraph-tests: run 1: tests/test_interruption.py: 1 failed, 1 passed" in capsys.readouterr().out
     lgt = json.loads((tmp_path / "a" / "results.json").read_text())["langgraph_tests"]
     found = [f for f in lgt["findings"] if f["backend"] == "dw"]
     assert len(found) == 1 and found[0]["expected"] is None, lgt["findings"]
     assert "run_until_complete" not in found[0]["cause"], found[0]["cause"]
-    capsys.readouterr()
-    assert main([*args, "--fail-on", "failed", "--out", str(tmp_path / "b")]) == 0  # it ran to a verdict
     assert main([*args, "--fail-on", "diverged", "--out", str(tmp_path / "c")]) == 1
     err = capsys.readouterr().err
     assert "parity: --fail-on: 1 LangGraph test(s) failed on a saver only, outside the reviewed causes" in err, err

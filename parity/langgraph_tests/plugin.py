@@ -121,7 +121,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     _keys(keep)
     config.hook.pytest_deselected(items=[i for i in items if _saver_of(i) is None])
     items[:] = keep
-    for i in keep:
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Items per file, counted once every selection (ours, -k) is done: a file's progress line comes after its last."""
+    if RUN is None:
+        return
+    for i in session.items:
         RUN.remaining[i.location[0]] = RUN.remaining.get(i.location[0], 0) + 1
 
 
