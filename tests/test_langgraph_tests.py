@@ -261,8 +261,8 @@ def test_quick_subset_runs_on_every_builtin_saver_and_redis_shows_its_reviewed_c
     assert not lgt["skew"], f"tests failing on InMemorySaver too: {[s['test'] for s in lgt['skew']]}"
     assert (ran["postgres"]["failed"], ran["sqlite"]["failed"]) == (0, 0), lgt["findings"][:3]
     causes_seen = {f["expected"] for f in lgt["findings"] if f["backend"] == "redis"}
-    # deterministic in every run so far (their checks print the same each time)
-    assert {"redis-interrupt-response-schema", "redis-get-tuple-drops-writes"} <= causes_seen, causes_seen
+    # deterministic (plain bugs, not races: their checks print the same each time)
+    assert {"redis-interrupt-response-schema", "redis-list-root-namespace"} <= causes_seen, causes_seen
     new = [(f["cause"], f["tests"][:3]) for f in lgt["findings"] if not f["expected"]]
     print(f"quick subset: {seconds:.0f} s, load {os.getloadavg()}; redis failures outside the table: {new}")
     assert 'id="langgraph-tests"' in (out / "report.html").read_text()
