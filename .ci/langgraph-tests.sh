@@ -3,8 +3,9 @@
 # takes a checkpointer), on every built-in saver that keeps the whole history (redis, postgres, sqlite) beside
 # InMemorySaver, then the gate: no failure on postgres or sqlite. Redis is reported, not gated: some of its
 # failures are races that come and go between runs (parity/langgraph_tests/expected.toml lists those seen).
-# Measured at 944 s and 793 s on 2 cores with the load average at 12-22 (other jobs on the machine); the tests'
-# venv comes from `make test` (parity langgraph-tests --prepare).
+# Measured at 944 s, 793 s and 1215 s on 2 cores with the load average at 12-24 (other jobs on the machine; CI has 90
+# minutes in all); LangGraph's own racy and wall-clock tests are [[flaky]] in expected.toml (skew, not gated). The
+# tests' venv comes from `make test` (parity langgraph-tests --prepare).
 # PARITY_CI_LANGGRAPH_TESTS=0 leaves it out.
 set -euo pipefail
 cd "$(dirname "$0")/.."

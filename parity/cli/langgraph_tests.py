@@ -14,7 +14,7 @@ from parity.backends.capabilities import Capability
 from parity.cli import Parser
 from parity.errors import ParityUsageError
 
-# --quick: these files, 60 tests per saver (the full suite: 648), measured at @QUICK_TIME@ on memory + 3 savers on 2
+# --quick: these files, 60 tests per saver (the full suite: 648), measured at 72 s on memory + 3 savers on 2
 # busy cores (docs/langgraph-tests.md). Chosen for what they check of a saver (interrupts and resume, strict resume,
 # subgraph state and its history under delta channels; two deterministic Redis causes and its has_writes race show in
 # them) and to keep `make test` near a minute; the full suite is every file that takes a checkpointer.
