@@ -8,12 +8,15 @@ key lines, declared in the HTML comment just above it (invisible on the rendered
     parity check --workload parity-workload.toml --out reports/parity && parity gate reports/parity --policy ...
     ```
 
-Arguments: `exit` (default 0), `timeout` in seconds (default 120), `with=` what the block's folder holds first
-(`myapp`: the reader's app of tests/journey_app; `wheel`: the built wheel, in a fresh venv whose bin/ leads PATH
-for the rest of the page), `long` (runs in CI's longer job, .ci/journeys.sh, not in `make test`), `as="..."` (the
-faster equivalent `make test` runs in place of a long block, stated in the test's output) and `skip="reason"`. Each
-body line is a regular expression that must match a line of the output (stdout and stderr), in that order. An sh
-block without a journey comment fails: a synopsis or a placeholder is fenced as `text`, not `sh`.
+Arguments: `exit` (default 0), `timeout` in seconds (default 120), `with=` what the block's folder holds first (a
+folder of tests/journey_app: `myapp`, the reader's app, `my_pkg`, the reader's saver; `examples` or `compat` of this
+checkout, for pages that speak from one; `wheel`: the built wheel, and a fresh venv whose bin/ leads PATH for the
+rest of the page), `long` (runs in CI's longer job, .ci/journeys.sh, not in `make test`), `as="..."` (the faster
+equivalent that runs in place of a block too long for either, printed with the test's output; `long` says where a
+block runs, `as` what), `skip="reason"`, and
+`file=PATH` (a block of any language is written to PATH in the page's folder, for the blocks after it). Each body
+line is a regular expression that must match a line of the output (stdout and stderr), in that order. An sh block
+without a journey comment fails: a synopsis or a placeholder is fenced as `text`, not `sh`.
 
 Every page runs in its own temporary folder (its blocks share it, as a reader's terminal does), with its own user
 cache; nothing is written into the checkout. PARITY_JOURNEYS=all (CI's longer job) runs the long blocks too.
@@ -31,14 +34,15 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import SkipTest
 
+import pytest
 from sybil import Document, Example, Region
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, FencedCodeBlockLexer
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "tests" / "journey_app"
 SHELLS = r"sh|bash|shell|console"
+CHECKOUT_FOLDERS = ("examples", "compat")  # pages that speak from a checkout of this repository
 LEAKY_ENV = ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_CURRENT_TEST")
 _WHEELS: list[Path] = []  # built once per session, only when a block asks for the wheel
 
@@ -52,6 +56,7 @@ class Journey:
     long: bool = False
     as_: str | None = None
     skip: str | None = None
+    file: str | None = None
     lines: list[str] = field(default_factory=list)
 
     @classmethod
@@ -71,25 +76,26 @@ class Journey:
                 journey.as_ = value
             elif key == "skip":
                 journey.skip = value
+            elif key == "file":
+                journey.file = value
             else:
-                raise ValueError(f"journey comment: unknown argument {word!r} (exit, timeout, with, long, as, skip)")
+                raise ValueError(f"journey comment: unknown argument {word!r} (exit, timeout, with, long, as, skip, "
+                                 "file)")
         return journey
 
     def command(self, shown: str, mode: str) -> str | None:
         """The command this run executes for the block, or None when it belongs to CI's longer job."""
-        if self.long and mode == "all":
-            return shown
-        if self.as_:
-            return self.as_
-        return None if self.long else shown
+        if self.long and mode != "all":
+            return None
+        return self.as_ or shown
 
 
 class JourneyParser:
-    """A Sybil parser: every sh block of a page, paired with the journey comment right above it."""
+    """A Sybil parser: every sh block of a page, and any block with a journey comment right above it."""
 
     def __init__(self) -> None:
         self.comments = DirectiveInHTMLCommentLexer(directive="journey", arguments=".*?")
-        self.blocks = FencedCodeBlockLexer(language=SHELLS)
+        self.blocks = FencedCodeBlockLexer(language=r"[\w+-]+")
 
     def __call__(self, document: Document):
         comments = {_end_of(document.text, c): c for c in self.comments(document)}
@@ -97,7 +103,8 @@ class JourneyParser:
             comment = comments.pop(block.start, None)
             source = str(block.lexemes["source"])
             if comment is None:
-                yield Region(block.start, block.end, source, _unannotated)
+                if re.fullmatch(SHELLS, block.lexemes["language"]):
+                    yield Region(block.start, block.end, source, _unannotated)
                 continue
             journey = Journey.parse(comment.lexemes["arguments"] or "", str(comment.lexemes["source"]))
             yield Region(comment.start, block.end, (journey, source), run_block)
@@ -107,10 +114,8 @@ class JourneyParser:
 
 def _end_of(text: str, comment: Region) -> int:
     """Where the sh block that a journey comment annotates starts: after the comment and any blank lines."""
-    end = comment.end
-    while end < len(text) and text[end] in " \t\n":
-        end += 1
-    return end
+    closing = re.compile(r"-*>?[ \t]*\n(?:[ \t]*\n)*").match(text, comment.end)  # Sybil's end is before the -->
+    return closing.end() if closing else comment.end
 
 
 def _unannotated(example: Example) -> str:
@@ -140,13 +145,17 @@ def teardown_page(namespace: dict) -> None:
 def run_block(example: Example) -> str | None:
     journey, shown = example.parsed
     if journey.skip:
-        raise SkipTest(journey.skip)
+        pytest.skip(journey.skip)
     mode = os.environ.get("PARITY_JOURNEYS", "quick")
     command = journey.command(shown, mode)
     if command is None:
-        raise SkipTest("long: runs in CI's longer job (.ci/journeys.sh, PARITY_JOURNEYS=all)")
+        pytest.skip("long: runs in CI's longer job (.ci/journeys.sh, PARITY_JOURNEYS=all)")
     work, env = example.namespace["journey_work"], example.namespace["journey_env"]
     _provide(journey.with_, work, env, example.namespace["journey_root"])
+    if journey.file:  # a file the page shows (a workload, a test): written where the page says, for later blocks
+        (work / journey.file).parent.mkdir(parents=True, exist_ok=True)
+        (work / journey.file).write_text(shown)
+        return None
     if command != shown:
         print(f"ran the faster equivalent: {command}")
     code, output = _run(command, work, env, journey.timeout)
@@ -155,8 +164,8 @@ def run_block(example: Example) -> str | None:
 
 def _provide(needs: tuple[str, ...], work: Path, env: dict, root: Path) -> None:
     for need in needs:
-        if need == "myapp":
-            shutil.copytree(APP / "myapp", work / "myapp", dirs_exist_ok=True,
+        if (APP / need).is_dir() or need in CHECKOUT_FOLDERS:
+            shutil.copytree(APP / need if (APP / need).is_dir() else ROOT / need, work / need, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__"))
         elif need == "wheel":
             for wheel in _wheels():
@@ -166,7 +175,8 @@ def _provide(needs: tuple[str, ...], work: Path, env: dict, root: Path) -> None:
                 subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
                 env["PATH"] = os.pathsep.join([str(venv / "bin"), env["PATH"]])
         else:
-            raise ValueError(f"journey comment: with={need!r} is neither myapp nor wheel")
+            raise ValueError(f"journey comment: with={need!r} is none of {sorted(p.name for p in APP.iterdir())}, "
+                             f"{', '.join(CHECKOUT_FOLDERS)} or wheel")
 
 
 def _wheels() -> list[Path]:
