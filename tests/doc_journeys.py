@@ -8,9 +8,9 @@ key lines, declared in the HTML comment just above it (invisible on the rendered
     parity check --workload parity-workload.toml --out reports/parity && parity gate reports/parity --policy ...
     ```
 
-Arguments: `exit` (default 0), `timeout` in seconds (default 120), `with=` what the block's folder holds first (a
+Arguments: `exit` (default 0; `exit=0,1` only where a race the page names decides), `timeout` in seconds (default 120), `with=` what the block's folder holds first (a
 folder of tests/journey_app: `myapp`, the reader's app, `my_pkg`, the reader's saver; `examples` or `compat` of this
-checkout, for pages that speak from one; `wheel`: the built wheel, and a fresh venv whose bin/ leads PATH for the
+checkout and its pyproject.toml (pytest's settings), for pages that speak from one; `wheel`: the built wheel, and a fresh venv whose bin/ leads PATH for the
 rest of the page), `long` (runs in CI's longer job, .ci/journeys.sh, not in `make test`), `as="..."` (the faster
 equivalent that runs in place of a block too long for either, printed with the test's output; `long` says where a
 block runs, `as` what), `skip="reason"`, and
@@ -42,7 +42,7 @@ from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, FencedCod
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "tests" / "journey_app"
 SHELLS = r"sh|bash|shell|console"
-CHECKOUT_FOLDERS = ("examples", "compat")  # pages that speak from a checkout of this repository
+CHECKOUT = ("examples", "compat", "pyproject.toml")  # for pages that speak from a checkout of this repository
 LEAKY_ENV = ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_CURRENT_TEST")
 _WHEELS: list[Path] = []  # built once per session, only when a block asks for the wheel
 
@@ -50,7 +50,7 @@ _WHEELS: list[Path] = []  # built once per session, only when a block asks for t
 @dataclass
 class Journey:
     """What one sh block must do: its exit code and key lines, within a time, in a folder holding `with`."""
-    exit: int = 0
+    exit: tuple[int, ...] = (0,)  # more than one only where the outcome is a race the page names
     timeout: float = 120
     with_: tuple[str, ...] = ()
     long: bool = False
@@ -65,7 +65,7 @@ class Journey:
         for word in shlex.split(arguments):
             key, _, value = word.partition("=")
             if key == "exit":
-                journey.exit = int(value)
+                journey.exit = tuple(int(code) for code in value.split(","))
             elif key == "timeout":
                 journey.timeout = float(value)
             elif key == "with":
@@ -107,7 +107,10 @@ class JourneyParser:
                     yield Region(block.start, block.end, source, _unannotated)
                 continue
             journey = Journey.parse(comment.lexemes["arguments"] or "", str(comment.lexemes["source"]))
-            yield Region(comment.start, block.end, (journey, source), run_block)
+            if journey.file or re.fullmatch(SHELLS, block.lexemes["language"]):
+                yield Region(comment.start, block.end, (journey, source), run_block)
+            else:
+                yield Region(comment.start, block.end, block.lexemes["language"], _not_a_command)
         for comment in comments.values():
             yield Region(comment.start, comment.end, None, _orphan)
 
@@ -121,6 +124,11 @@ def _end_of(text: str, comment: Region) -> int:
 def _unannotated(example: Example) -> str:
     return (f"an sh block without a journey comment above it: add `<!-- journey: exit=0 -->` (exit code and key "
             f"lines), or fence a synopsis or placeholder as `text`:\n{example.parsed}")
+
+
+def _not_a_command(example: Example) -> str:
+    return (f"a journey comment above a `{example.parsed}` block: only sh blocks run (file=PATH writes a block of "
+            "another language for the commands after it)")
 
 
 def _orphan(example: Example) -> str:
@@ -164,9 +172,11 @@ def run_block(example: Example) -> str | None:
 
 def _provide(needs: tuple[str, ...], work: Path, env: dict, root: Path) -> None:
     for need in needs:
-        if (APP / need).is_dir() or need in CHECKOUT_FOLDERS:
-            shutil.copytree(APP / need if (APP / need).is_dir() else ROOT / need, work / need, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+        source = APP / need if (APP / need).is_dir() else ROOT / need if need in CHECKOUT else None
+        if source is not None and source.is_dir():
+            shutil.copytree(source, work / need, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source is not None:
+            shutil.copy(source, work / need)
         elif need == "wheel":
             for wheel in _wheels():
                 shutil.copy(wheel, work)
@@ -176,7 +186,7 @@ def _provide(needs: tuple[str, ...], work: Path, env: dict, root: Path) -> None:
                 env["PATH"] = os.pathsep.join([str(venv / "bin"), env["PATH"]])
         else:
             raise ValueError(f"journey comment: with={need!r} is none of {sorted(p.name for p in APP.iterdir())}, "
-                             f"{', '.join(CHECKOUT_FOLDERS)} or wheel")
+                             f"{', '.join(CHECKOUT)} or wheel")
 
 
 def _wheels() -> list[Path]:
@@ -213,8 +223,9 @@ def _run(command: str, cwd: Path, env: dict, timeout: float) -> tuple[int | None
 def _judge(journey: Journey, code: int | None, output: str, command: str) -> str | None:
     if code is None:
         return f"`{command}` did not finish within {journey.timeout:.0f} s; its output:\n{_tail(output)}"
-    if code != journey.exit:
-        return f"`{command}` exited {code}, the page says {journey.exit}; its output:\n{_tail(output)}"
+    if code not in journey.exit:
+        says = " or ".join(map(str, journey.exit))
+        return f"`{command}` exited {code}, the page says {says}; its output:\n{_tail(output)}"
     lines, at = output.splitlines(), 0
     for wanted in journey.lines:
         found = next((i for i in range(at, len(lines)) if re.search(wanted, lines[i])), None)
