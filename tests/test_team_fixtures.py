@@ -351,37 +351,3 @@ def test_a_teams_own_bench_folder_may_run_under_xdist(tmp_path):
     with pytest.raises(pytest.UsageError, match="bench/ must run in one process"):
         _refuse_xdist_for_whole_parts(config(suite().root / "bench"))
 
-
-REFUND_GRAPH = '''
-from typing import TypedDict
-from langgraph.graph import END, START, StateGraph
-
-
-class State(TypedDict, total=False):
-    order: int
-    refunded: bool
-
-
-def build(checkpointer):
-    g = StateGraph(State)
-    g.add_node("refund", lambda s: {"refunded": s["order"] == 42})
-    g.add_edge(START, "refund")
-    g.add_edge("refund", END)
-    return g.compile(checkpointer=checkpointer)
-'''
-
-
-def test_the_docs_example_runs_as_written(pytester):
-    """docs/fixtures.md's example, copied verbatim into a team's test file, passes on memory and sqlite."""
-    readme = (HERE.parent / "docs" / "fixtures.md").read_text(encoding="utf-8")
-    start = readme.index("# tests/test_graph_on_savers.py")
-    example = readme[start:readme.index("```", start)]
-    pytester.makeini(INI)
-    pytester.mkpydir("myapp")
-    pytester.makepyfile(**{"myapp/graph": REFUND_GRAPH, "test_graph_on_savers": example})
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", "--parity-backend", "memory,sqlite",
-                                           "--parity-loop", "selector", timeout=120)
-    out = result.stdout.str()
-    assert result.ret == 0, out[-3000:]
-    assert "test_refund[sqlite-sync] PASSED" in out and "test_same_as_memory[sqlite-sync] PASSED" in out, out[-3000:]
-    result.assert_outcomes(passed=6)
