@@ -8,15 +8,16 @@ key lines, declared in the HTML comment just above it (invisible on the rendered
     parity check --workload parity-workload.toml --out reports/parity && parity gate reports/parity --policy ...
     ```
 
-Arguments: `exit` (default 0; `exit=0,1` only where a race the page names decides), `timeout` in seconds (default 120), `with=` what the block's folder holds first (a
-folder of tests/journey_app: `myapp`, the reader's app, `my_pkg`, the reader's saver; `examples` or `compat` of this
-checkout and its pyproject.toml (pytest's settings), for pages that speak from one; `wheel`: the built wheel, and a fresh venv whose bin/ leads PATH for the
-rest of the page), `long` (runs in CI's longer job, .ci/journeys.sh, not in `make test`), `as="..."` (the faster
-equivalent that runs in place of a block too long for either, printed with the test's output; `long` says where a
-block runs, `as` what), `skip="reason"`, and
-`file=PATH` (a block of any language is written to PATH in the page's folder, for the blocks after it). Each body
-line is a regular expression that must match a line of the output (stdout and stderr), in that order. An sh block
-without a journey comment fails: a synopsis or a placeholder is fenced as `text`, not `sh`.
+Arguments: `exit` (default 0; `exit=0,1` only where a race the page names decides), `timeout` in seconds (default
+120), `with=` what the block's folder holds first (a folder of tests/journey_app: `myapp`, the reader's app,
+`my_pkg`, the reader's saver; `examples` or `compat` of this checkout and its pyproject.toml (pytest's settings),
+for pages that speak from one; `wheel`: the built wheel, and a fresh venv whose bin/ leads PATH for the rest of the
+page), `long` (runs in CI's longer job, .ci/journeys.sh, not in `make test`), `as="..."` (a faster equivalent that
+runs in place of the shown command wherever the block runs, printed with the test's output: for a command longer
+than CI's budget; `long` says where a block runs, `as` what), `skip="reason"`, and `file=PATH` (a block of any
+language is written to PATH in the page's folder, for the blocks after it). Each body line is a regular expression
+that must match a line of the output (stdout and stderr), in that order. An sh block without a journey comment
+fails: a synopsis or a placeholder is fenced as `text`, not `sh`.
 
 Every page runs in its own temporary folder (its blocks share it, as a reader's terminal does), with its own user
 cache; nothing is written into the checkout. PARITY_JOURNEYS=all (CI's longer job) runs the long blocks too.
