@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The doc journeys that do not fit `make test` (tests/doc_journeys.py, the blocks marked `long`): the README's quick
 # start from the built wheel in a fresh venv (pip install, doctor, init, check, gate, a short `parity run --quick`),
-# the CI page's install and gate, your own saver, your own workload. TIME_PLACEHOLDER
+# the CI page's install and gate, your own saver, your own workload, plain pytest from a checkout. 896 s (15 min)
+# at load 17-33 on 2 cores (2026-12-07, other engineers' runs beside it); pytest's --durations line names the slowest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-PARITY_JOURNEYS=all .venv/bin/python -m pytest README.md docs -q -p no:cacheprovider -rs
+PARITY_JOURNEYS=all .venv/bin/python -m pytest README.md docs -q -p no:cacheprovider -rs --durations=10
 echo "journeys: the long doc journeys took $(( $(date +%s) - start )) s"

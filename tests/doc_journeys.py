@@ -25,6 +25,7 @@ cache; nothing is written into the checkout. PARITY_JOURNEYS=all (CI's longer jo
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shlex
@@ -194,6 +195,7 @@ def _wheels() -> list[Path]:
     """The wheel, built from a copy of the checkout (setuptools writes build/ and *.egg-info where it builds)."""
     if not _WHEELS:
         out = Path(tempfile.mkdtemp(prefix="parity-journey-wheel-"))
+        atexit.register(shutil.rmtree, out, ignore_errors=True)
         src = out / "src"
         shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
             ".git", ".venv", "reports", "build", "*.egg-info", "__pycache__", ".hypothesis", ".benchmarks"))
