@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The doc journeys that do not fit `make test` (tests/doc_journeys.py, the blocks marked `long`): the README's quick
 # start from the built wheel in a fresh venv (pip install, doctor, init, check, gate, a short `parity run --quick`),
-# the CI page's install and gate, your own saver, your own workload, plain pytest from a checkout. 896 s (15 min)
-# at load 17-33 on 2 cores (2026-12-07, other engineers' runs beside it); pytest's --durations line names the slowest.
+# the CI page's install and gate, your own saver, your own workload, plain pytest from a checkout. 671-896 s
+# (11-15 min) at load 10-33 on 2 cores (2026-12-07, other engineers' runs beside it); --durations names the slowest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
