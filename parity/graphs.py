@@ -58,6 +58,8 @@ class MemoOut(TypedDict, total=False):
 
 
 class Memo(MemoIn, total=False):
+    """The stateful subgraph's own state: every value it has been given on this thread, kept across runs."""
+
     memo: Annotated[list, operator.add]
 
 
