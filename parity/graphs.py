@@ -45,42 +45,92 @@ class Child(TypedDict, total=False):
     answer: Any
 
 
-class Values(Child, total=False):
-    """generated_values_graph's state: the child's keys and a log every run appends to."""
+class MemoIn(TypedDict, total=False):
+    """What the stateful subgraph takes from its parent."""
 
-    log: Annotated[list, operator.add]
+    value: Any
+
+
+class MemoOut(TypedDict, total=False):
+    """What the stateful subgraph gives back: every value it has seen on this thread (its own state)."""
+
+    memo: list
+
+
+class Memo(MemoIn, total=False):
+    """The stateful subgraph's own state: every value it has been given on this thread, kept across runs."""
+
+    memo: Annotated[list, operator.add]
+
+
+def appended(state: list, writes) -> list:
+    """A DeltaChannel's reducer that keeps the order it is given (order-sensitive on purpose, as a message log)."""
+    return [*state, *writes]
+
+
+FAN = 5  # Send tasks per run of generated_values_graph: with child and memo, 7 tasks write in one superstep; the
+# fan tasks' ids order them as their paths do in 1 run of 120 (a store ordering writes by task id is rarely lucky)
 
 
 def generated_values_graph():
-    """START -> work -> child (a subgraph) -> ask -> END, on a state of generated values (compat/test_generated.py).
+    """START -> work -> {child, memo, FAN x spread (Send)} -> ask -> END, on a state of generated values
+    (compat/test_generated.py).
 
-    `value` and `answer` hold whatever the caller gives; `log` keeps every value work saw (a reducer, so history
-    grows); `pause` ("parent" / "child" / anything else) chooses where the run interrupts with a payload made of
-    generated values. The child has its own schema without `log`, so returning from it does not repeat the log.
+    `value` and `answer` hold whatever the caller gives; `log` keeps every value work saw and one entry per spread
+    task (a reducer, so history grows and parallel writes meet in it); `fan` is a DeltaChannel the spread tasks
+    append to (rebuilt from the stored writes, in the order get_tuple returns them); `memo` is what the stateful
+    subgraph (compiled with checkpointer=True: its state outlives each run, and a replay or fork of the parent
+    must run it on its state as of that checkpoint) has seen. `pause` ("parent" / "child" / "fan" / anything else)
+    chooses where the run interrupts (in ask, in the child subgraph, in the second spread task) with a payload made
+    of generated values; on "child" and "fan" the other tasks of that superstep finish and their writes wait.
     """
     from langgraph.graph import END, START, StateGraph
-    from langgraph.types import interrupt
+    from langgraph.types import Send, interrupt
 
-    def work(s: Values) -> dict:
+    try:
+        from langgraph.channels.delta import DeltaChannel  # new in langgraph 1.2
+        fan: Any = Annotated[list, DeltaChannel(appended)]
+    except ImportError:
+        fan = Annotated[list, operator.add]
+    # The functional form: its annotations are objects (this module's are strings, and `fan` is local).
+    Values = TypedDict("Values", {"value": Any, "n": int, "pause": str, "answer": Any,  # noqa: UP013
+                                  "log": Annotated[list, operator.add], "fan": fan, "memo": list}, total=False)
+
+    def work(s: dict) -> dict:
         return {"n": s.get("n", 0) + 1, "log": [s.get("value")]}
 
     def inner(s: Child) -> dict:
         return {"answer": interrupt({"child": s.get("value")}) if s.get("pause") == "child" else s.get("answer")}
 
-    def ask(s: Values) -> dict:
+    def spread(a: dict) -> dict:
+        got = interrupt({"fan": a["value"]}) if a["pause"] == "fan" and a["i"] == 1 else a["i"]
+        return {"log": [f"s{a['i']}"], "fan": [[got, a["value"]]]}
+
+    def ask(s: dict) -> dict:
         return {"answer": interrupt([s.get("value"), s.get("n")]) if s.get("pause") == "parent" else s.get("answer")}
+
+    def fan_out(s: dict) -> list:
+        sends = [Send("spread", {"i": i, "value": s.get("value"), "pause": s.get("pause")}) for i in range(FAN)]
+        return ["child", "memo", *sends]
 
     child = StateGraph(Child)
     child.add_node("inner", inner)
     child.add_edge(START, "inner")
     child.add_edge("inner", END)
+    memo = StateGraph(Memo, input_schema=MemoIn, output_schema=MemoOut)
+    memo.add_node("remember", lambda s: {"memo": [s.get("value")]})
+    memo.add_edge(START, "remember")
+    memo.add_edge("remember", END)
     g = StateGraph(Values)
     g.add_node("work", work)
-    g.add_node("child", child.compile())  # no checkpointer of its own: it inherits the parent's
+    g.add_node("child", child.compile())  # no checkpointer of its own: it inherits the parent's, per run
+    g.add_node("memo", memo.compile(checkpointer=True))  # a state of its own on the thread, across runs
+    g.add_node("spread", spread)
     g.add_node("ask", ask)
     g.add_edge(START, "work")
-    g.add_edge("work", "child")
-    g.add_edge("child", "ask")
+    g.add_conditional_edges("work", fan_out, ["child", "memo", "spread"])
+    for node in ("child", "memo", "spread"):
+        g.add_edge(node, "ask")
     g.add_edge("ask", END)
     return g
 

@@ -17,7 +17,9 @@ from tests.broken_savers import BROKEN, REPRESENTATIONS
 MUST_CATCH = {"broken_order": "test_state_history", "broken_writes": "test_parallel_branch_error_then_resume",
               "broken_parents": "test_time_travel_and_fork", "broken_metadata": "test_metadata_round_trip",
               "broken_sends": "test_sends_of_a_finished_branch_survive_an_interrupt",
-              "broken_write_order": "test_parallel_writes_rebuild_in_path_order"}
+              "broken_write_order": "test_parallel_writes_rebuild_in_path_order",
+              "broken_subgraph_replay": "test_stateful_subgraph_under_replay_and_fork",
+              "broken_history_writes": "test_send_fan_out_interrupted_in_history"}
 
 
 # Correct savers through the third-party path; "shared" ignores ctx.scope, so every cell writes into one store;

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from parity.generated import strategies as gs
-from parity.generated.exact import same
+from parity.generated.exact import exact, same
 from tests.broken_savers import GENERATED_BUGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,3 +268,47 @@ def test_the_seed_is_in_the_report_header():
                            "no:cacheprovider", "--parity-backend", "memory", "--parity-seed", "4242"],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert "checkpoint-parity: seed 4242 (replay with --parity-seed 4242)" in proc.stdout, proc.stdout[:2000]
+
+
+def _graph_stream(pause: str) -> list:
+    """A real stream of parity.graphs.generated_values_graph on InMemorySaver, as the graph machine asks for it."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from parity.graphs import generated_values_graph
+
+    app = generated_values_graph().compile(checkpointer=InMemorySaver())
+    cfg = {"configurable": {"thread_id": "t"}}
+    return list(app.stream({"value": 1, "pause": pause}, cfg, stream_mode=["updates", "checkpoints"]))
+
+
+def test_a_stream_is_judged_per_superstep_order_free_within_one_and_not_across():
+    """Parallel tasks stream as they finish, so the graph machine judges a superstep's chunks as a multiset: a
+    reordering within one superstep is no difference; a chunk moved to another superstep, a chunk changed or one
+    chunk dropped from a pair of equal ones is."""
+    from parity.generated.graph_ops import Tokens, supersteps
+
+    def judged(chunks):
+        return exact(Tokens()(supersteps(chunks)))
+
+    chunks = _graph_stream("fan")
+    modes = [m for m, _ in chunks]
+    i = next(k for k in range(len(modes) - 1) if modes[k] == modes[k + 1] == "updates")  # two chunks of one step
+    assert sum(m == "updates" and "spread" in c for m, c in chunks) == 4, chunks  # 5 Sends, the second interrupts
+    swapped = [*chunks[:i], chunks[i + 1], chunks[i], *chunks[i + 2:]]
+    assert judged(swapped) == judged(chunks)
+    cp = max(k for k in range(i) if modes[k] == "checkpoints")  # the checkpoint that opened that superstep
+    across = [*chunks[:cp], chunks[i], *chunks[cp:i], *chunks[i + 1:]]  # chunk i streamed a superstep earlier
+    assert judged(across) != judged(chunks)
+    changed = [*chunks[:i], ("updates", {"spread": {"log": ["other"]}}), *chunks[i + 1:]]
+    assert judged(changed) != judged(chunks)
+    twice = [*chunks[:i], chunks[i], *chunks[i:]]  # the same chunk twice is not the same multiset
+    assert judged(twice) != judged(chunks)
+
+
+def test_the_reference_streams_one_graph_alike_superstep_by_superstep():
+    """The control for the test above: 20 streams of one graph on the reference (whose parallel tasks finish in
+    whatever order the runner's threads do) are the same once judged per superstep."""
+    from parity.generated.graph_ops import Tokens, supersteps
+
+    judged = {json.dumps(exact(Tokens()(supersteps(_graph_stream(""))))) for _ in range(20)}
+    assert len(judged) == 1, "the reference's own streams differ superstep by superstep"

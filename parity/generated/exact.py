@@ -3,7 +3,7 @@
 Two values are the same for a user when their `exact()` trees are equal: tuple != list, int != float != bool,
 -0.0 != 0.0, floats compared bit for bit (every NaN equals every NaN: NaN has no value to compare), an aware
 datetime != the naive one, dict key types kept. Set elements and dict items are compared as collections (a dict's
-insertion order is not part of what the serializer promises).
+insertion order is not part of what the serializer promises), and so are the items of an `Unordered` (with their count).
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ import uuid
 from typing import Any
 
 
+class Unordered(tuple):
+    """Items whose order is not promised but whose count is (a superstep's streamed events: parallel tasks stream
+    as they finish): compared as a multiset."""
+
+    __slots__ = ()
+
+
 def exact(value: Any) -> Any:
     """A JSON-able, type-tagged tree of `value`; equal trees mean equal values under the rules above."""
     t = type(value)
@@ -30,6 +37,8 @@ def exact(value: Any) -> Any:
         return [name, "nan" if math.isnan(value) else struct.pack(">d", value).hex()]
     if t in (bytes, bytearray):
         return [name, value.hex()]
+    if t is Unordered:
+        return [name, sorted((exact(v) for v in value), key=repr)]
     if t in (list, tuple):
         return [name, [exact(v) for v in value]]
     if t in (set, frozenset):

@@ -12,7 +12,8 @@ from parity.generated.machine import bind
 from parity.generated.properties import Property
 
 THREADS = ("a", "a:b")  # two threads: a saver that mixes them up shows, and steps meet the same thread often
-PAUSES = st.sampled_from(["", "parent", "child"])  # run through, interrupt in the graph, interrupt in the subgraph
+# run through, interrupt in the graph, in the subgraph, or in one of the parallel Send tasks (the others finish)
+PAUSES = st.sampled_from(["", "parent", "child", "fan"])
 # Half of the values are lists of edge numbers (NaN, -0.0, 2**53 + 1, ...): in a nested value a float is one leaf
 # type of many, and these are where stores lose bits.
 VALUES = st.one_of(gs.values(6), st.lists(st.sampled_from(gs.EDGE_FLOATS + gs.EDGE_INTS), min_size=1, max_size=4))
@@ -20,11 +21,13 @@ STEPS = 10  # rules per example: each is a graph run or read on both savers (a f
 
 
 class GraphMachine(RuleBasedStateMachine):
-    """A user's graph operations on parity.graphs.generated_values_graph (state of generated values, a subgraph):
-    invoke and stream (interrupting in the graph or in the subgraph, or not), resume with a value, update_state,
-    fork (update_state on a past checkpoint, then run on from it), replay from a past checkpoint, each followed by
-    get_state(subgraphs=True), and get_state_history; every step's observation (ids tokenised) equals
-    InMemorySaver's, exactly."""
+    """A user's graph operations on parity.graphs.generated_values_graph (state of generated values; a subgraph, a
+    stateful subgraph and a Send fan-out in one superstep, writing an appending reducer and a DeltaChannel):
+    invoke and stream (interrupting in the graph, in the subgraph or in a Send task, or not), resume with a value,
+    update_state, fork (update_state on a past checkpoint, then run on from it), replay from a past checkpoint,
+    each followed by get_state(subgraphs=True), and get_state_history (every past state's next and tasks); every
+    step's observation (ids tokenised; a superstep's streamed chunks as a multiset) equals InMemorySaver's,
+    exactly."""
 
     judge = None  # set per cell by build() (Hypothesis builds the machine without arguments)
     caps: frozenset = frozenset()

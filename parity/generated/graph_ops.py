@@ -2,7 +2,9 @@
 
 An op is a tuple whose first item names it (thread ids get the example's prefix when run):
   ("invoke", thread, value, pause)           invoke({"value": value, "pause": pause})
-  ("stream", thread, value, pause, mode)     the same as stream(..., stream_mode=mode), every chunk
+  ("stream", thread, value, pause, mode)     the same as stream(..., stream_mode=[mode, "checkpoints"]), every
+                                             chunk, as supersteps (`supersteps`: parallel tasks stream as they
+                                             finish, so the chunks between two checkpoints are a multiset)
   ("resume", thread, value)                  invoke(Command(resume=[value])) (a dict resume is read as
                                              {interrupt id: value} by LangGraph, so the value goes in a list)
   ("update", thread, value, as_node)         update_state(latest, {"value": value}, as_node=as_node)
@@ -11,7 +13,8 @@ An op is a tuple whose first item names it (thread ids get the example's prefix 
                                              travel with an edit: the run goes on into the subgraph)
   ("replay", thread, back)                   invoke(None) from the history's entry `back` (time travel)
   ("state", thread)                          nothing but the state read back (see below)
-  ("history", thread, limit)                 get_state_history(limit=limit)
+  ("history", thread, limit)                 get_state_history(limit=limit), every entry whole (next, tasks with
+                                             their results and interrupts, parent link)
 `back` counts from the newest entry and is clamped to the history's length, so an op means the same on any side.
 After every op but "history", get_state(subgraphs=True) reads the thread back: what the saver stored is judged,
 not only what the run returned from memory.
@@ -22,8 +25,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from parity.generated.exact import Unordered
 from parity.generated.ops import call
-from parity.judging.observe import history_view, snapshot
+from parity.judging.observe import snapshot
 
 # Checkpoint and task ids (uuid-shaped, alone or inside "child:<task id>") differ between two savers' runs of
 # the same ops: each side's ids become tokens in order of first appearance, so links stay comparable.
@@ -52,6 +56,8 @@ class Tokens:
             return {self(k): self(v) for k, v in items}
         if type(obj) in (list, tuple):
             return type(obj)(self(v) for v in obj)
+        if type(obj) is Unordered:  # walked in an order that does not depend on ids (as dicts are)
+            return Unordered(self(v) for v in sorted(obj, key=lambda v: UUID.sub("<id>", repr(v))))
         if type(obj).__name__ == "Interrupt" and type(obj).__module__.startswith("langgraph."):
             return {"interrupt": self(obj.value)}  # its id hashes the task id: not comparable across runs
         return obj  # generated values: compared as they are
@@ -77,7 +83,9 @@ async def _run(app, is_async: bool, cfg: dict, op: tuple) -> Any:
     if kind == "invoke":
         return await call(app, is_async, "invoke", {"value": op[2], "pause": op[3]}, cfg)
     if kind == "stream":
-        return await call(app, is_async, "stream", {"value": op[2], "pause": op[3]}, cfg, stream_mode=op[4])
+        chunks = await call(app, is_async, "stream", {"value": op[2], "pause": op[3]}, cfg,
+                            stream_mode=[op[4], "checkpoints"])
+        return supersteps(chunks)
     if kind == "resume":
         return await call(app, is_async, "invoke", Command(resume=[op[2]]), cfg)
     if kind == "update":
@@ -94,5 +102,22 @@ async def _run(app, is_async: bool, cfg: dict, op: tuple) -> Any:
     if kind == "state":
         return None  # the state is what run_graph_op observes after every op
     if kind == "history":
-        return history_view(await call(app, is_async, "get_state_history", cfg, limit=op[2]))
+        return [snapshot(s, links=True) for s in await call(app, is_async, "get_state_history", cfg, limit=op[2])]
     raise ValueError(f"unknown graph op {kind!r}")
+
+
+def supersteps(chunks: list) -> list:
+    """A stream of (mode, chunk) pairs as the order LangGraph promises: each "checkpoints" chunk in place (one is
+    saved after every superstep), and the other chunks between two of them as one `Unordered` (the tasks of a
+    superstep run in parallel and stream as each finishes: their order is the scheduler's, not the saver's)."""
+    out: list = []
+    step: list = []
+    for mode, chunk in chunks:
+        if mode != "checkpoints":
+            step.append((mode, chunk))
+            continue
+        if step:
+            out.append(Unordered(step))
+            step = []
+        out.append((mode, chunk))
+    return out + ([Unordered(step)] if step else [])

@@ -21,10 +21,10 @@ def snapshot(state, links: bool = False) -> dict[str, Any]:
 
 
 def task_view(task, links: bool = False) -> dict[str, Any]:
-    sub = task.state
+    sub = task.state  # a StateSnapshot (get_state(subgraphs=True)), else a subgraph's config (a dict) or None
     return {"name": task.name, "path": list(task.path), "error": error_view(task.error),
             "interrupts": [{"value": i.value} for i in task.interrupts], "result": task.result,
-            "state": snapshot(sub, links) if hasattr(sub, "values") else sub}
+            "state": snapshot(sub, links) if hasattr(sub, "next") else sub}
 
 
 def error_view(err) -> Any:
