@@ -141,3 +141,9 @@ def judged(row: dict[str, Any], pairs: Iterable[Pair]) -> dict[str, Any]:
     """A claim row that says which pairs it judged (claims[].pairs: "incumbent -> candidate" each)."""
     row["pairs"] = [p.label for p in pairs]
     return row
+
+
+def ratio_words(pairs: Iterable[Pair]) -> tuple[str, str]:
+    """("postgres", "redis"): how a ratio's two sides are named in titles; several pairs: each side's names."""
+    pairs = list(pairs) or list(DEFAULT)
+    return "/".join(incumbents(pairs)), "/".join(candidates(pairs))
