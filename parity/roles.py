@@ -147,3 +147,11 @@ def ratio_words(pairs: Iterable[Pair]) -> tuple[str, str]:
     """("postgres", "redis"): how a ratio's two sides are named in titles; several pairs: each side's names."""
     pairs = list(pairs) or list(DEFAULT)
     return "/".join(incumbents(pairs)), "/".join(candidates(pairs))
+
+
+def first_selected(session) -> Pair | None:
+    """The first of the session's pairs whose two backends the run selected: the pair a two-backend study (the
+    shadow's primary and candidate, its demo, a migration) runs on. None: no pair is selected."""
+    selected = {b.name for b in getattr(session, "backends", ())}
+    return next((p for p in getattr(session, "pairs", None) or DEFAULT
+                 if p.incumbent in selected and p.candidate in selected), None)
