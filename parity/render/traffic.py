@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import roles
 from parity.render.common import clean_text, fmt_ci, fmt_ms, fmt_ratio
 from parity.render.tables import diff_block, esc, table
 from parity.shadow.summary import dropped, mean_ratios, reads_compared

@@ -7,6 +7,7 @@ import fnmatch
 import time
 from typing import Any
 
+from parity import roles
 from parity.errors import ParityUsageError
 from parity.judging.trace import nondeterministic_paths
 from parity.workloads.contract import Step, Workload
