@@ -276,10 +276,15 @@ def _pool(plan: CostPlan) -> dict[str, Any]:
 
 def layout(session, endpoints: dict[str, Any], plan: CostPlan, flavour: str) -> dict[str, Any]:
     """Where each side ran: written beside the figures (the machine block of the document says which machine)."""
+    from parity import roles
+
     pool = _pool(plan)
-    return {"primary": f"postgres ({endpoints['postgres'].provider}, same machine), {flavour} saver, "
-                       f"pool max {pool['max_size']}",
-            "candidate": f"redis ({endpoints['redis'].provider}, same machine), sync RedisSaver on the shadow's "
+    pair = roles.first_selected(session)
+    pg, rd = session.registry.get(pair.incumbent), session.registry.get(pair.candidate)
+    where = {b.name: (f"{endpoints[b.family].provider}, same machine" if b.family in endpoints else "in process")
+             for b in (pg, rd)}
+    return {"primary": f"{pg.name} ({where[pg.name]}), {flavour} saver, pool max {pool['max_size']}",
+            "candidate": f"{rd.name} ({where[rd.name]}), sync saver on the shadow's "
                          "one worker thread (sidecar arms: in the shadow's sidecar process at its lowest CPU priority, "
                          "SCHED_IDLE on Linux)",
             "callers": "threads" if flavour == "sync" else "asyncio tasks on one event loop",

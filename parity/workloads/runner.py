@@ -120,7 +120,7 @@ async def _reference_run(workload: Workload, flavour: str, progress: list[str]):
     from parity.judging.driver import Driver
     from parity.judging.trace import Trace
 
-    backend = default_registry().get("memory")
+    backend = default_registry().get(roles.REFERENCE)
     ctx = SaverContext(None, f"parity_preflight_{uuid.uuid4().hex[:8]}")
     trace = Trace()
     if flavour == "async":
