@@ -151,3 +151,17 @@ def test_latency_pairs_follow_the_option():
     asked = [roles.Pair("postgres", "sqlite"), roles.Pair("sqlite", "memory")]
     assert [(p.name, r.name) for p, r in ratio_pairs(list(b.values()), asked)] == \
         [("postgres", "sqlite"), ("sqlite", "memory")]
+
+
+def test_the_opening_and_colours_follow_the_pair():
+    from parity.render import charts, opening
+
+    backends = [{"name": n, "origin": "built-in"} for n in ("memory", "postgres", "sqlite")]
+    doc = {"run": {"backends": backends, "pairs": [{"incumbent": "postgres", "candidate": "sqlite"}]}}
+    assert opening.is_guide_run(doc) and opening.short_title(doc) == "postgres → sqlite", opening.title(doc)
+    assert not opening.is_guide_run({"run": {"backends": backends}}), "the default pair was not asked"
+    assert opening.short_title({}) == "Postgres → Redis", "an old document: the guide's pair"
+    pairs = roles.of(doc)
+    assert charts.colour_for("sqlite", 0, pairs) == charts.PALETTES["candidate"][0]
+    assert charts.colour_for("postgres", 0, pairs) == charts.PALETTES["incumbent"][0]
+    assert charts.colour_for("redis", 0, pairs) not in charts.PALETTES["candidate"], "redis plays no role here"
