@@ -155,3 +155,12 @@ def first_selected(session) -> Pair | None:
     selected = {b.name for b in getattr(session, "backends", ())}
     return next((p for p in getattr(session, "pairs", None) or DEFAULT
                  if p.incumbent in selected and p.candidate in selected), None)
+
+
+def judged_line(doc: dict[str, Any]) -> str:
+    """What the claims table says above its rows: the pairs its verdicts judged (the guide's claims name Postgres
+    and Redis; a run of another pair reads them with its incumbent and candidate in those places)."""
+    pairs = of(doc)
+    default = pairs == list(DEFAULT)
+    return ("Pairs judged (incumbent → candidate): " + ", ".join(f"{p.incumbent} → {p.candidate}" for p in pairs)
+            + ("" if default else "; where a claim says Postgres read the incumbent, where it says Redis the candidate"))

@@ -159,7 +159,8 @@ def _claims(doc: dict[str, Any]) -> str:
                     f'<td><span class="badge v-{esc(verdict)}">{esc(verdict if row else "no verdict")}</span></td>'
                     f'<td>{_by_platform(row) or esc(row.get("reason") or "not evaluated in this run")}'
                     f'{f"<ul class=evidence>{evidence}</ul>" if evidence else ""}</td></tr>')
-    return (f'<table class="claims"><thead><tr><th>ID</th><th>The guide says</th><th>Verdict</th>'
+    return (f'<p class="note">{esc(roles.judged_line(doc))}</p>'
+            f'<table class="claims"><thead><tr><th>ID</th><th>The guide says</th><th>Verdict</th>'
             f'<th>Why, and the evidence</th></tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 

@@ -66,7 +66,8 @@ def _provider_cost(doc: dict[str, Any]) -> str:
 
 def _claims(doc: dict[str, Any]) -> str:
     claims = claims_by_id(doc)
-    lines = ["### Claims of the migration guide", "", "| ID | Claim | Verdict | Why |", "|---|---|---|---|"]
+    lines = ["### Claims of the migration guide", "", roles.judged_line(doc), "",
+             "| ID | Claim | Verdict | Why |", "|---|---|---|---|"]
     for cid in claim_ids(doc):
         row = claims.get(cid, {})
         verdict = row.get("verdict")
