@@ -29,7 +29,13 @@ def _elsewhere(doc: dict[str, Any], cid: str, rows: list[dict[str, Any]]) -> dic
 
 
 def _rows(doc: dict[str, Any], claim_id: str) -> list[dict[str, Any]]:
-    return _on_candidates(doc, [r for r in doc.get("faults", []) if r.get("claim") == claim_id])
+    """The claim's fault rows on the pairs' backends (the incumbent's beside, e.g. "Postgres has no TTL"), when the
+    study ran on a candidate at all; else none (verdicts() then says where it ran)."""
+    rows = [r for r in doc.get("faults", []) if r.get("claim") == claim_id]
+    if not _on_candidates(doc, rows):
+        return []
+    members = set(roles.members(roles.of(doc)))
+    return [r for r in rows if r.get("backend") in members or r in _on_candidates(doc, rows)]
 
 
 def c10(doc: dict[str, Any]) -> dict | None:
