@@ -74,7 +74,7 @@ def _in_workers(bench, cond: Conditions, backends: list) -> None:
     with its median in this process and in each worker, and their spread."""
     from parity.measuring import workers
 
-    pairs = latency.ratio_pairs(backends)
+    pairs = latency.ratio_pairs(backends, latency.pairs_of(bench.session))
     members = [b for b in backends if any(b in pair for pair in pairs)]
     if not members or bench.profile.workers < 1:
         return

@@ -27,9 +27,10 @@ def test_service(bench):
     except ParityUsageError as exc:  # bad input: one line and exit 2, as parity run's own preflight says it
         pytest.exit(exc.line(), returncode=pytest.ExitCode.USAGE_ERROR)
     selected = {b.name for b in session.backends}
-    pairs = [p for p in service_plan.pairs() if set(p) <= selected]
+    pairs = [p for p in service_plan.pairs(session.pairs) if set(p) <= selected]
     if not pairs:
-        not_applicable("selection", "service", f"the service compares {service_plan.pairs()} (incumbent, candidate); "
+        not_applicable("selection", "service", f"the service compares {service_plan.pairs(session.pairs)} (incumbent, "
+                       "candidate); "
                        f"this run selected {sorted(selected)}")
     families_needed = {session.registry.get(n).family for p in pairs for n in p} - {None}
     endpoints = {f: ep for f, ep in bench.endpoints("defaults").items() if f in families_needed}

@@ -74,8 +74,10 @@ def compute_by_source(doc: dict[str, Any]) -> list[dict[str, Any]]:
                                   "by_platform": []}))
             continue
         evidence = [f"[{b['source']}] {e}" for b in by for e in judged[b["source"]][cid]["evidence"]]
+        pairs = list(dict.fromkeys(p for b in by for p in judged[b["source"]][cid].get("pairs") or []))
         out.append(described({"id": cid, "verdict": combine([b["verdict"] for b in by]),
-                              "reason": attribution(by), "evidence": evidence, "by_platform": by}))
+                              "reason": attribution(by), "evidence": evidence, "by_platform": by,
+                              **({"pairs": pairs} if pairs else {})}))
     return out
 
 
@@ -124,5 +126,7 @@ def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         return new
     from parity.verdicts import combine
 
-    return {"id": new["id"], "verdict": combine([old["verdict"], new["verdict"]]),
-            "reason": f"{old['reason']}; {new['reason']}", "evidence": old["evidence"] + new["evidence"]}
+    merged = {"id": new["id"], "verdict": combine([old["verdict"], new["verdict"]]),
+              "reason": f"{old['reason']}; {new['reason']}", "evidence": old["evidence"] + new["evidence"]}
+    pairs = list(dict.fromkeys((old.get("pairs") or []) + (new.get("pairs") or [])))  # the pairs either judged
+    return {**merged, "pairs": pairs} if pairs else merged

@@ -212,7 +212,7 @@ def refusal(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> tuple[str, str]
     if common == {LATENCIES} and not same_machine(old_doc, new_doc):
         return (f"the two runs have only {LATENCIES} in common, and those are compared on the same CPU only ("
                 f"{_scope(old_doc, new_doc).split('(', 1)[-1].rstrip(')')})",
-                "compare runs with a Redis and a Postgres backend (their ratios compare across machines)")
+                "compare runs that measured both backends of a pair (--pair; their ratios compare across machines)")
     if common:
         return None
     said = [f"{name} has {' and '.join(sorted(h)) or 'none of the figures compare reads (it is ' + _parts(d) + ')'}"

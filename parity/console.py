@@ -74,7 +74,8 @@ class Console:
     def _asked(self) -> None:
         from parity.render.opening import asked_lines, is_guide_run
 
-        doc = {"run": {"backends": [b.describe() for b in self.ps.backends]}}
+        doc = {"run": {"backends": [b.describe() for b in self.ps.backends],
+                       "pairs": [p.to_dict() for p in getattr(self.ps, "pairs", ())]}}
         if not is_guide_run(doc):
             self._line(f"parity: {asked_lines(doc)[0]}")
 

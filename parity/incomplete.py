@@ -6,26 +6,32 @@ from typing import Any
 
 from parity.verdicts import part_claims
 
-# Cells of the backends the guide's claims compare (and of the reference they are judged against). A team's own
-# saver that errors is that saver's problem, shown on its cells; it is no evidence about Redis vs Postgres.
-CLAIM_BACKENDS = ("memory", "redis", "redis-shallow", "postgres", "postgres-shallow")
+
+def claim_backends(doc: dict[str, Any]) -> list[str]:
+    """The backends the claims compare (every --pair's, parity.roles) and the reference they are judged against. A
+    team's own saver outside the pairs that errors is that saver's problem, shown on its cells; no claim's evidence."""
+    from parity import roles
+
+    return [roles.REFERENCE] + roles.members(roles.of(doc))
 
 
 def errored(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Cells that errored (setup or teardown broke: a server, a fixture), on the backends the claims are about."""
-    return [c for c in doc.get("cells") or [] if c.get("status") == "error" and c.get("backend") in CLAIM_BACKENDS]
+    names = claim_backends(doc)
+    return [c for c in doc.get("cells") or [] if c.get("status") == "error" and c.get("backend") in names]
 
 
-def _claims_of(cell: dict[str, Any]) -> set[str]:
+def _claims_of(cell: dict[str, Any], pairs: list) -> set[str]:
     ids = set(cell.get("claims") or [])
     for part, claims in part_claims().items():  # a cell id begins with its part's folder: "compat/test_x.py::..."
         if str(cell.get("id", "")).startswith(f"{part}/"):
             ids |= set(claims)
-    server = (cell.get("spoiled_by") or {}).get("server")
-    if server:  # a spoiled cell weighs on the claims that read its server's cells
-        from parity.judging.claims import FAMILIES_READ
+    if (cell.get("spoiled_by") or {}).get("server"):  # a spoiled cell weighs on the claims that read its role's cells
+        from parity import roles
+        from parity.judging.claims import ROLES_READ
 
-        ids = {i for i in ids if server in FAMILIES_READ.get(i, (server,))}
+        played = roles.role_of(pairs, str(cell.get("backend")))
+        ids = {i for i in ids if not played or played & set(ROLES_READ.get(i, played))}
     return ids
 
 
@@ -53,9 +59,12 @@ def apply(doc: dict[str, Any]) -> None:
                      f"{_one_line(first.get('reason'))}")
     if lines:
         run["incomplete"] = lines
+    from parity import roles
+
+    pairs = roles.of(doc)
     for row in doc.get("claims") or []:
-        mine = [c for c in other if row["id"] in _claims_of(c)]
-        mine_spoiled = {line: [c for c in cells if row["id"] in _claims_of(c)] for line, cells in spoiled.items()}
+        mine = [c for c in other if row["id"] in _claims_of(c, pairs)]
+        mine_spoiled = {line: [c for c in cells if row["id"] in _claims_of(c, pairs)] for line, cells in spoiled.items()}
         events = [f"{headline(cells[0]['spoiled_by'])}, {len(cells)} cells" for cells in mine_spoiled.values() if cells]
         if run.get("interrupted"):
             _demote(row, "the run was interrupted (Ctrl-C)")

@@ -13,7 +13,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
-from parity import families
+from parity import families, roles
 from parity.errors import ParityUsageError
 from parity.servers.containers import NETWORKS
 from parity.servers.pool import PROVIDERS
@@ -80,7 +80,7 @@ def option(flag: str, help: str, *, default: Any = None, **kw: Any) -> Any:
     """A field of Options declared as a command-line option; `default` is the value when not given."""
     opt = Opt(flag, help, **kw)
     if opt.kind is list:
-        return field(default_factory=list, metadata={"opt": opt})
+        return field(default_factory=(lambda: list(default)) if default is not None else list, metadata={"opt": opt})
     return field(default=False if opt.kind is bool else default, metadata={"opt": opt})
 
 
@@ -223,6 +223,10 @@ class Options:
                                  commands=SERVER, resolve=_split)
     savers: list[str] = option("--parity-saver", "register a third-party saver factory as a backend", kind=list,
                                metavar="NAME=module:factory", commands=SERVER)
+    pairs: list = option("--parity-pair", "a migration to judge, INCUMBENT:CANDIDATE backends: every ratio, claim "
+                         "and chart comparing two backends reads its pairs (repeatable; default postgres:redis and "
+                         "postgres-shallow:redis-shallow)", kind=list, cli="--pair", metavar="INCUMBENT:CANDIDATE",
+                         commands=SERVER, default=roles.DEFAULT, resolve=roles.option)
     loops: list[str] = option("--parity-loop", "event loops for async cells (default: all of this platform)",
                               kind=list, cli="--loop", metavar="NAME", resolve=_split)
     out: Path | None = option("--parity-out", "write DIR/results.json (parity run: default reports/<run-id>)",

@@ -54,6 +54,8 @@ class ParitySession:
             raise
         self.doc = results.new_document(profile=options.profile)
         self.doc["run"]["backends"] = [b.describe() for b in self.backends]  # what was asked (render/opening.py)
+        self.pairs = list(options.pairs)  # --pair: what every comparison of two backends reads (parity/roles.py)
+        self.doc["run"]["pairs"] = [p.to_dict() for p in self.pairs]
         # of the generated examples; --parity-seed replays it
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
         self.doc["run"]["seed"] = self.seed

@@ -14,8 +14,8 @@ class Band:
 
     low: float
     high: float
-    unit: str  # "x": a Postgres÷Redis speed-up ratio; "ms": a latency
-    bounds: tuple[str, ...]  # ratio ops ("get_tuple*" globs) for "x"; server families for "ms"
+    unit: str  # "x": an incumbent÷candidate speed-up ratio (Postgres÷Redis by default); "ms": a latency
+    bounds: tuple[str, ...]  # ratio ops ("get_tuple*" globs) for "x"; roles (parity.roles) for "ms"
 
     def to_dict(self) -> dict:
         return {"low": self.low, "high": self.high, "unit": self.unit, "bounds": list(self.bounds)}
@@ -43,7 +43,7 @@ CLAIM_TABLE = (
     Claim("C2", "Reads are 5–50x faster on Redis", "Reads 5–50x faster on Redis",
           (Band(5.0, 50.0, "x", ("get_tuple*", "list")),), part="bench"),
     Claim("C3", "Redis latency usually < 1 ms, Postgres 1–10 ms", "Redis < 1 ms, Postgres 1–10 ms",
-          (Band(0.0, 1.0, "ms", ("redis",)), Band(1.0, 10.0, "ms", ("postgres",))), part="bench"),
+          (Band(0.0, 1.0, "ms", ("candidate",)), Band(1.0, 10.0, "ms", ("incumbent",))), part="bench"),
     Claim("C4", "redis.asyncio works under Proactor and Selector loops, async psycopg needs Selector on Windows",
           "redis.asyncio works under Proactor; psycopg needs Selector", part="compat"),
     Claim("C5", "Event-loop policy code can be removed after migrating", "Event-loop policy code can be removed",
@@ -94,7 +94,7 @@ def claims_text() -> dict[str, str]:
 
 
 def band(claim_id: str, bounds: str | None = None) -> tuple[float, float]:
-    """(low, high) of a claim's band; `bounds` picks one of several (C3: "redis" or "postgres")."""
+    """(low, high) of a claim's band; `bounds` picks one of several (C3: "candidate" or "incumbent")."""
     found = [b for b in claim_of(claim_id).bands if bounds is None or bounds in b.bounds]
     return found[0].low, found[0].high
 

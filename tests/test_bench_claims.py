@@ -99,7 +99,7 @@ def test_c11_compares_full_history_with_full_and_shallow_with_shallow():
     row = claims.c11(doc)
     # Only redis vs postgres is a pair: less CPU and more memory on Redis, so both halves hold.
     assert row["verdict"] == "confirmed", row
-    assert "1/1 op rows" in row["reason"] and "Redis 9000 vs Postgres 5000" in row["reason"], row["reason"]
+    assert "1/1 op rows" in row["reason"] and "redis 9000 vs postgres 5000" in row["reason"], row["reason"]
     assert "redis-shallow" not in row["reason"], row["reason"]
 
 

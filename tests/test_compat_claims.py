@@ -95,7 +95,7 @@ def test_c12_without_the_full_pair_is_at_most_partly():
         c["backend"] = {"redis": "redis-shallow", "postgres": "postgres-shallow"}.get(c["backend"], c["backend"])
     row = by_id(doc)["C12"]
     assert row["verdict"] == "not-testable-here", f"shallow agreement says nothing about the full savers: {row}"
-    assert "were not compared" in row["reason"] and "postgres-shallow -> redis-shallow: 3 cells" in row["reason"], row
+    assert "(postgres -> redis) was not compared" in row["reason"] and "postgres-shallow -> redis-shallow: 3 cells" in row["reason"], row
     doc["cells"].append(cell("redis-shallow", "test_b", "sync", "selector", "failed"))
     doc["cells"].append(cell("postgres-shallow", "test_b", "sync", "selector", "passed"))
     assert by_id(doc)["C12"]["verdict"] == "partly", by_id(doc)["C12"]

@@ -153,8 +153,12 @@ def test_ratio_ci_resamples_seconds():
     assert short["p50"] is None and "fewer than" in short["why"], short
 
 
-def test_pairs_come_from_one_function():
-    assert plan.pairs() == [("postgres", "redis")]
+def test_pairs_come_from_the_pair_option():
+    from parity import roles
+
+    assert plan.pairs() == [roles.DEFAULT_PAIRS[0]], "the default: the guide's full savers only"
+    asked = [roles.parse("postgres:sqlite"), roles.parse("sqlite:redis")]
+    assert plan.pairs(asked) == [("postgres", "sqlite"), ("sqlite", "redis")]
     src = "".join(p.read_text() for p in (ROOT / "parity" / "service").glob("*.py") if p.name != "plan.py")
     assert '"postgres"' not in src and '"redis"' not in src, "backend names hard-coded outside plan.pairs()"
 

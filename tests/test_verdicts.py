@@ -17,8 +17,8 @@ from parity.verdicts import VERDICTS, claims_text, band, band_verdict, claim, co
     (5, 50, band("C2"), "confirmed"),
     (4.99, 50, band("C2"), "partly"),
     (50.01, 60, band("C2"), "refuted"),
-    (0.2, 0.8, band("C3", "redis"), "confirmed"),
-    (0.8, 1.5, band("C3", "redis"), "partly"),
+    (0.2, 0.8, band("C3", "candidate"), "confirmed"),
+    (0.8, 1.5, band("C3", "candidate"), "partly"),
 ])
 def test_band_verdict(low, high, band, expected):
     got = band_verdict(low, high, *band)

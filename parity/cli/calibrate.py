@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from parity import roles
 from parity import results
 from parity.calibrate import FILE
 from parity.cli import Parser
@@ -20,8 +21,8 @@ def build_parser() -> Parser:
     p = Parser(prog="parity calibrate", description="inject known client-side slowdowns into one backend's saver "
                "methods, run the benchmark's headline cell clean and slowed, and report the smallest slowdown "
                "`parity compare` flags per method and flavour and how many same-code pairs it flags")
-    p.add_argument("--target", default="redis", metavar="BACKEND", help="the backend whose saver is slowed "
-                   "(default redis)")
+    p.add_argument("--target", default=roles.DEFAULT[0].candidate, metavar="BACKEND", help="the backend whose "
+                   f"saver is slowed (default {roles.DEFAULT[0].candidate}, the default pair's candidate)")
     p.add_argument("--methods", default="put,get_tuple", help="saver methods to slow, one at a time (default "
                    "put,get_tuple; also put_writes, list, delete_thread)")
     p.add_argument("--shares", default="0.1,0.2,0.4", help="slowdowns to try, as shares of the method's own median "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from parity import roles
 from parity.cli import Parser
 from parity.errors import ParityUsageError
 
@@ -134,7 +135,8 @@ def build_parser() -> Parser:
     p.add_argument("--graph", default="myapp.graph:build", metavar="module:function",
                    help="your factory build(checkpointer) -> compiled graph (default: a placeholder to fill in)")
     p.add_argument("--name", default=None, help="the workload's name (default: the repository folder's name)")
-    p.add_argument("--target", default="redis", help="the backend the gate holds to the reference (default: redis)")
+    p.add_argument("--target", default=roles.DEFAULT[0].candidate, help="the backend the gate holds to the reference "
+                   f"(default: {roles.DEFAULT[0].candidate}, the default pair's candidate)")
     p.add_argument("--python", action="append", default=[], metavar="X.Y",
                    help=f"Python versions of the CI matrix, repeatable or comma-separated (default: {','.join(DEFAULT_PYTHONS)})")
     p.add_argument("--os", action="append", default=[], metavar="RUNNER",

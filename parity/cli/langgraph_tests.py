@@ -9,6 +9,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from parity import roles
 from parity import results
 from parity.backends.capabilities import Capability
 from parity.cli import Parser
@@ -94,7 +95,7 @@ def _savers(options):
     server_config, registry, backends, _ = selection(options)
     if not options.backends:
         backends = [b for b in backends if b.has(Capability.FULL_HISTORY) or b.origin != "built-in"]
-    backends = [b for b in backends if b.name != "memory"]
+    backends = [b for b in backends if b.name != roles.REFERENCE]
     if not backends:
         raise ParityUsageError("langgraph-tests: no saver to test besides memory (InMemorySaver always runs, as the "
                                "reference)", "give --backend NAME or --parity-saver NAME=module:factory")

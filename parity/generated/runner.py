@@ -13,6 +13,7 @@ from hypothesis import given, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
+from parity.roles import REFERENCE
 from parity import no_loop
 from parity.backends.backend import SaverContext
 from parity.backends.capabilities import ALL
@@ -25,7 +26,6 @@ from parity.generated.ops import run_op, run_ops
 from parity.generated.properties import Property
 from parity.generated.strategies import kinship
 
-REFERENCE = "memory"
 _short = reprlib.Repr()  # short reprs for summaries (attributes, not keywords: Python 3.10/3.11 take none)
 _short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 80, 80, 6, 6, 4
 

@@ -4,21 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import roles
 from parity.verdicts import claim, combine
+
+# Each claim here is about the candidate store (the guide's Redis): its modules, TTL, memory, persistence, cluster,
+# and the rollback from it. A study that ran on a backend no --pair names as candidate is no evidence about the pairs.
+
+
+def _on_candidates(doc: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of a candidate backend (C14's "incumbent->candidate" rows: of a pair)."""
+    pairs = roles.of(doc)
+    keep = set(roles.candidates(pairs)) | {f"{p.incumbent}->{p.candidate}" for p in pairs}
+    return [r for r in rows if r.get("backend") in keep]
+
+
+def _elsewhere(doc: dict[str, Any], cid: str, rows: list[dict[str, Any]]) -> dict | None:
+    """not-testable-here when the study ran, but only on backends that are no candidate of this run's pairs."""
+    if not rows or _on_candidates(doc, rows):
+        return None
+    ran = ", ".join(sorted({str(r.get("backend")) for r in rows}))
+    pairs = roles.of(doc)
+    return roles.judged(claim(cid, "not-testable-here", f"the study ran on {ran}, which no pair of this run has as "
+                              f"its candidate ({roles.said(pairs)}): it says nothing about them"), pairs)
 
 
 def _rows(doc: dict[str, Any], claim_id: str) -> list[dict[str, Any]]:
-    return [r for r in doc.get("faults", []) if r.get("claim") == claim_id]
+    """The claim's fault rows on the pairs' backends (the incumbent's beside, e.g. "Postgres has no TTL"), when the
+    study ran on a candidate at all; else none (verdicts() then says where it ran)."""
+    rows = [r for r in doc.get("faults", []) if r.get("claim") == claim_id]
+    if not _on_candidates(doc, rows):
+        return []
+    members = set(roles.members(roles.of(doc)))
+    return [r for r in rows if r.get("backend") in members or r in _on_candidates(doc, rows)]
 
 
 def c10(doc: dict[str, Any]) -> dict | None:
-    rows = [r for r in doc.get("durability", []) if r.get("fault") == "kill"]
+    rows = _on_candidates(doc, [r for r in doc.get("durability", []) if r.get("fault") == "kill"])
     if not rows:
         return None
-    by = {(r["backend"], r["settings"]): r for r in rows}
+    by = {r["settings"]: r for r in rows}  # one candidate: the study runs on the first of its family
     evidence = [f"{r['backend']} {r['settings']} {r['fault']}: lost {r['lost']}/{r['acknowledged']} checkpoints, "
                 f"{r['unresumable']} threads unresumable" for r in doc.get("durability", [])]
-    none, safe = by.get(("redis", "no persistence")), by.get(("redis", "AOF always"))
+    none, safe = by.get("no persistence"), by.get("AOF always")
     if none is None or safe is None:
         return claim("C10", "not-testable-here", "the no-persistence or AOF-always run is missing", evidence)
     empty = [label for label, r in (("no persistence", none), ("AOF always", safe)) if not r["acknowledged"]]
@@ -27,8 +54,8 @@ def c10(doc: dict[str, Any]) -> dict | None:
                      "before the kill, so nothing could be lost or kept", evidence)
     lost_without = none["lost"] > 0
     kept_with = safe["lost"] == 0 and safe["unresumable"] == 0
-    rdb = by.get(("redis", "RDB defaults"))
-    reason = (f"after SIGKILL Redis without persistence lost {none['lost']}/{none['acknowledged']} checkpoints, "
+    rdb = by.get("RDB defaults")
+    reason = (f"after SIGKILL {rows[0]['backend']} without persistence lost {none['lost']}/{none['acknowledged']} checkpoints, "
               f"AOF always lost {safe['lost']}"
               + (f", RDB defaults lost {rdb['lost']}/{rdb['acknowledged']} (no save point reached)" if rdb else "")
               + "; a process kill keeps the OS page cache, so fsync policy (everysec vs always) is not what decides it here")
@@ -98,14 +125,16 @@ def c14(doc: dict[str, Any]) -> dict | None:
     if r is None:
         return None
     evidence = [f"{x['backend']} {x['case']}: {x['observed']}" for x in rows]
+    old, _, new = str(r["backend"]).partition("->")  # the pair migrated: incumbent->candidate
     if not r.get("migration_verified"):
-        return claim("C14", "partly", "the copy to Redis did not verify, so the rollback could not be judged cleanly", evidence)
+        return claim("C14", "partly", f"the copy to {new} did not verify, so the rollback could not be judged "
+                     "cleanly", evidence)
     if r["absent_after_rollback"] or r.get("stale_after_rollback"):
-        return claim("C14", "refuted", f"reinstalling the Postgres saver loses {r['absent_after_rollback']}/"
-                     f"{r['created_after_move']} threads created on Redis after the move and shows "
+        return claim("C14", "refuted", f"reinstalling the {old} saver loses {r['absent_after_rollback']}/"
+                     f"{r['created_after_move']} threads created on {new} after the move and shows "
                      f"{r.get('stale_after_rollback', 0)} resumed threads at their pre-move state; copy back first "
-                     "(parity migrate --from redis://... --to postgresql://...)", evidence)
-    return claim("C14", "confirmed", "threads created after the move were present in Postgres", evidence)
+                     f"(parity migrate --from {new}'s URL --to {old}'s)", evidence)
+    return claim("C14", "confirmed", f"threads created on {new} after the move were present in {old}", evidence)
 
 
 def c15(doc: dict[str, Any]) -> dict | None:
@@ -125,6 +154,19 @@ def c15(doc: dict[str, Any]) -> dict | None:
                  + "; ".join(f"{k}: {v[:60]}" for k, v in r["scenarios"].items() if v != "ok"), [r["observed"]])
 
 
+STUDIED = {"C7": "faults", "C8": "faults", "C9": "faults", "C10": "durability", "C14": "faults", "C15": "faults"}
+
+
 def verdicts(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Claim rows for what this run measured; claims with no fault rows are left to the default."""
-    return [row for fn in (c7, c8, c9, c10, c14, c15) if (row := fn(doc)) is not None]
+    """Claim rows for what this run measured, each saying the pairs it judged; claims with no fault rows are left to
+    the default, and a study run only on backends no pair has as candidate says so."""
+    out = []
+    for fn in (c7, c8, c9, c10, c14, c15):
+        cid = fn.__name__.upper()
+        row = fn(doc)
+        if row is None:
+            ran = [r for r in doc.get(STUDIED[cid], []) if r.get("claim", cid) == cid]
+            row = _elsewhere(doc, cid, ran)
+        if row is not None:
+            out.append(roles.judged(row, roles.of(doc)))
+    return out

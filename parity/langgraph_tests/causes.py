@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from parity.roles import REFERENCE as MEMORY
 from parity.langgraph_tests.savers import split_id
 
-MEMORY = "memory"
 EXAMPLE_TESTS = 200  # test ids kept per cause; the count is always whole
 _MASKS = (
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I), "<uuid>"),

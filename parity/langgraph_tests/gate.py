@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import roles
+
 DEFAULTS = {"max_failures": 0, "allow_expected": True, "allow_unattributed": False}
 
 
@@ -33,10 +35,10 @@ def check(doc: dict[str, Any], r: dict[str, Any]) -> list[str]:
     if section.get("missing_shards"):
         reasons.append(f"langgraph_tests: shards {', '.join(section['missing_shards'])} missing")
     ran = {b.get("backend"): b for b in section.get("backends") or []}
-    for name in r.get("backends") or [b for b in ran if b != "memory"]:
+    for name in r.get("backends") or [b for b in ran if b != roles.REFERENCE]:
         if name not in ran or not ran[name].get("tests"):
             reasons.append(f"langgraph_tests: {name} did not run (savers run: "
-                           f"{', '.join(b for b in ran if b != 'memory') or 'none'})")
+                           f"{', '.join(b for b in ran if b != roles.REFERENCE) or 'none'})")
             continue
         counted = [f for f in section.get("findings") or [] if f.get("backend") == name and not _allowed(f, r)]
         failing = sum(int(f.get("test_count") or 0) for f in counted)

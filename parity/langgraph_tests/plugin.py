@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
+from parity.roles import REFERENCE as MEMORY
 from parity.langgraph_tests import savers
 from parity.langgraph_tests.failure import describe
 from parity.langgraph_tests.sdist import FIXTURES
 
 CONFIG_ENV = "PARITY_LANGGRAPH_TESTS"  # path of the run's JSON config, written by the parent command
-MEMORY = "memory"
 SAVER_KEY = pytest.StashKey[Any]()
 
 

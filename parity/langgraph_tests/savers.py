@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from parity.roles import REFERENCE as MEMORY
 from parity.backends.backend import SaverContext
 from parity.backends.registry import registry_with
 from parity.servers.endpoint import Endpoint
@@ -13,7 +14,6 @@ from parity.servers.endpoint import Endpoint
 PREFIX = "@"  # test_x[sync-@redis]: a character LangGraph's own parameter ids do not use
 # InMemorySaver keeps LangGraph's own id: its syrupy snapshots (tests/__snapshots__/*.ambr) are named
 # test_x[memory], and a snapshot test under another id fails as "snapshot does not exist".
-MEMORY = "memory"
 
 
 def param_id(name: str) -> str:

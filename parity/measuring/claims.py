@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import roles
 from parity.measuring.repeatability import combined_ratios
 from parity.verdicts import band, band_verdict, claim, combine, near_edge
 
@@ -20,9 +21,14 @@ def _fmt(x: float) -> str:
 
 def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
     # Each ratio once, its repeats folded: the headline median and the hull of the repeats' CIs (see combined_ratios).
-    rows = [r for r in combined_ratios(doc) if r.get("op_kind") == kind]
+    pairs = roles.of(doc)
+    wanted = {(p.incumbent, p.candidate) for p in pairs}
+    rows = [r for r in combined_ratios(doc) if r.get("op_kind") == kind
+            and (r.get("numerator"), r.get("denominator")) in wanted]
     if not rows:
-        return claim(cid, "not-testable-here", f"no {what} ratio measured in this run (needs a Redis and a Postgres backend)")
+        return roles.judged(claim(cid, "not-testable-here", f"no {what} ratio measured in this run (needs both "
+                                  f"backends of a pair: {roles.said(pairs)})"), pairs)
+    pairs = [p for p in pairs if any((r["numerator"], r["denominator"]) == (p.incumbent, p.candidate) for r in rows)]
     pairing = DEFAULTS if any(r["pairing"] == DEFAULTS for r in rows) else rows[0]["pairing"]
     lo, hi = band(cid)
     main = [r for r in rows if r["pairing"] == pairing]
@@ -45,12 +51,12 @@ def _ratio_claim(doc: dict, cid: str, kind: str, what: str) -> dict:
     near = (f"; {n_near} CI(s) "
             f"within ±{margin:.0%} of the band edge {' and '.join(f'{e:g}x' for e in edges)} (what this run's figures "
             "move between runs): partly, so the next run's noise cannot turn the verdict over") if edges else ""
-    reason = (f"Postgres÷Redis {what} medians {_fmt(meds[0])}–{_fmt(meds[-1])}x over {len(main)} op/flavour/loop rows; "
+    reason = (f"{roles.ratio_said(pairs)} {what} medians {_fmt(meds[0])}–{_fmt(meds[-1])}x over {len(main)} op/flavour/loop rows; "
               f"CI inside {lo:g}–{hi:g}x in {inside}, wholly below in {below}{near}; {why}"
               + (f" ({'; '.join(others)})" if others else ""))
     evidence = [f"ratios: {r['op']}[{r['payload']}] {r['flavour']}/{r.get('loop') or '-'} {r['numerator']}/{r['denominator']} "
                 f"{_fmt(r['median'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}] {r['pairing']}" + _over(r) for r in main]
-    return claim(cid, combine(verdicts), reason, evidence)
+    return roles.judged(claim(cid, combine(verdicts), reason, evidence), pairs)
 
 
 def between_runs(doc: dict) -> float:
@@ -83,11 +89,14 @@ def c3(doc: dict) -> dict:
     rows = [m for m in doc.get("measurements", []) if m.get("pairing") == DEFAULTS and m.get("p50_ms") is not None
             and m.get("op_kind") in ("write", "read", "delete") and m.get("repeat", 1) == 1]
     parts, verdicts, evidence = [], [], []
-    for family in ("redis", "postgres"):
-        claimed = band("C3", family)
-        fam = [m for m in rows if m.get("family") == family]
+    pairs = roles.of(doc)
+    # The guide's bands by role: the candidate's (Redis, < 1 ms) and the incumbent's (Postgres, 1-10 ms).
+    for role, names in (("candidate", roles.candidates(pairs)), ("incumbent", roles.incumbents(pairs))):
+        claimed = band("C3", role)
+        fam = [m for m in rows if m.get("backend") in names]
         if not fam:
             continue
+        family = "/".join(names)
         vs = [band_verdict(m.get("ci_low_ms", m["p50_ms"]), m.get("ci_high_ms", m["p50_ms"]), *claimed,
                            between_runs(doc)) for m in fam]
         verdicts.append(combine(vs))
@@ -100,25 +109,32 @@ def c3(doc: dict) -> dict:
         evidence += [f"measurements: {m['backend']} {m['op']}[{m['payload']}] {m['flavour']}/{m.get('loop') or '-'} "
                      f"p50 {m['p50_ms']:.3f} p99 {m['p99_ms']:.3f} ms" for m in fam]
     if not verdicts:
-        return claim("C3", "not-testable-here", "no Redis or Postgres latency measured in this run")
+        return roles.judged(claim("C3", "not-testable-here", "no latency of a pair's backend measured in this run "
+                                  f"({roles.said(pairs)})"), pairs)
     spread = placement_spread(doc)
     note = (f"; a bare round trip across two CPUs took {spread} the same-CPU one, so where the scheduler puts "
             "client and server moves every absolute figure") if spread else ""
-    return claim("C3", combine(verdicts), "; ".join(parts) + " (this machine only, loopback, server defaults)" + note,
-                 evidence + [f"floors: {f['backend']} {f['what']}: p50 {f['p50_ms']:.3f} ms"
-                             for f in doc.get("floors", []) if f.get("placement")])
+    return roles.judged(claim("C3", combine(verdicts), "; ".join(parts) + " (this machine only, loopback, server "
+                              "defaults)" + note, evidence + [f"floors: {f['backend']} {f['what']}: p50 "
+                                                               f"{f['p50_ms']:.3f} ms" for f in doc.get("floors", [])
+                                                               if f.get("placement")]), pairs)
 
 
 def placement_spread(doc: dict) -> str:
-    """"4.5x (redis), 6.0x (postgres)": cross-CPU over same-CPU round trip per family, from the placement floors."""
+    """"4.5x (redis), 6.0x (postgres)": cross-CPU over same-CPU round trip per server family of the pairs (candidates
+    first), from the placement floors (named by family)."""
     by = {(f["backend"], f["placement"]): f["p50_ms"] for f in doc.get("floors", []) if f.get("placement")}
+    pairs = roles.of(doc)
+    names = roles.candidates(pairs) + roles.incumbents(pairs)
+    fams = list(dict.fromkeys(f for f in (roles.family_of(doc, n) for n in names) if f))
     parts = [f"{by[(fam, 'different CPUs')] / by[(fam, 'same CPU')]:.1f}x ({fam})"
-             for fam in ("redis", "postgres") if by.get((fam, "same CPU")) and (fam, "different CPUs") in by]
+             for fam in fams if by.get((fam, "same CPU")) and (fam, "different CPUs") in by]
     return ", ".join(parts)
 
 
-def _sweep(doc: dict, family: str, arm: str) -> list[dict]:
-    return sorted((g for g in doc.get("growth", []) if g["dimension"] == "concurrency" and g.get("family") == family
+def _sweep(doc: dict, names: list[str], arm: str) -> list[dict]:
+    """The concurrency sweep rows of these backends (a role's: parity.roles) with this pool arm."""
+    return sorted((g for g in doc.get("growth", []) if g["dimension"] == "concurrency" and g.get("backend") in names
                    and (g.get("pool") or {}).get("arm") == arm), key=lambda g: g["x"])
 
 
@@ -140,10 +156,13 @@ def _errors(rows: list[dict]) -> int:
 
 
 def c6(doc: dict) -> dict:
-    redis, pg = _sweep(doc, "redis", "default"), _sweep(doc, "postgres", "default")
+    pairs = roles.of(doc)
+    cand, inc = roles.candidates(pairs), roles.incumbents(pairs)
+    redis, pg = _sweep(doc, cand, "default"), _sweep(doc, inc, "default")
     if not redis:
-        return claim("C6", "not-testable-here", "no concurrency sweep of a Redis backend in this run")
-    tuned = _groups(_sweep(doc, "redis", "tuned"))
+        return roles.judged(claim("C6", "not-testable-here", "no concurrency sweep of a candidate backend "
+                                  f"({', '.join(cand)}) in this run"), pairs)
+    tuned = _groups(_sweep(doc, cand, "tuned"))
     verdicts, parts = [], []
     for key, rows in _groups(redis).items():
         top = rows[-1]
@@ -158,8 +177,8 @@ def c6(doc: dict) -> dict:
         elif pg_same and _errors(pg_same):
             verdict = "confirmed"
         else:
-            verdict = "partly"  # Redis needed nothing, but the Postgres problem it is said to avoid was not shown
-        pg_text = f"Postgres default {_errors(pg_same)} errors" if pg_same else "Postgres not measured"
+            verdict = "partly"  # the candidate needed nothing, but the incumbent's problem it is said to avoid was not shown
+        pg_text = (f"{'/'.join(inc)} default {_errors(pg_same)} errors" if pg_same else f"{'/'.join(inc)} not measured")
         tuned_text = f", tuned p99 {t_top['p99_ms']:.2f} ms" if t_top and t_top.get("p99_ms") else ""
         parts.append(f"{_glabel(key)} default pool: {_errors(rows)} errors, p99 {top.get('p99_ms') or 0:.2f} ms at "
                      f"{top['x']:g} workers{tuned_text}; {pg_text}")
@@ -167,13 +186,15 @@ def c6(doc: dict) -> dict:
     evidence = [f"growth: concurrency {g['backend']} {g['flavour']}/{g.get('loop') or '-'} {g['pool']['arm']} "
                 f"x={g['x']:g} errors={g.get('errors')} p99={_ms(g.get('p99_ms'))} ms"
                 for g in redis + [r for rows in tuned.values() for r in rows] + pg]
-    return claim("C6", combine(verdicts), "; ".join(parts), evidence)
+    return roles.judged(claim("C6", combine(verdicts), "; ".join(parts), evidence), pairs)
 
 
 def c13(doc: dict) -> dict:
-    redis = _sweep(doc, "redis", "default")
+    pairs = roles.of(doc)
+    redis = _sweep(doc, roles.candidates(pairs), "default")
     if not redis:
-        return claim("C13", "not-testable-here", "no concurrency sweep of a Redis backend in this run")
+        return roles.judged(claim("C13", "not-testable-here", "no concurrency sweep of a candidate backend "
+                                  f"({', '.join(roles.candidates(pairs))}) in this run"), pairs)
     verdicts, parts = [], []
     for key, rows in _groups(redis).items():
         low, high = rows[0], rows[-1]
@@ -183,9 +204,10 @@ def c13(doc: dict) -> dict:
         parts.append(f"{_glabel(key)} {low['x']:g}->{high['x']:g} workers: throughput "
                      f"{low.get('throughput_ops') or 0:.0f}->{high.get('throughput_ops') or 0:.0f} ops/s "
                      f"({kept:.0%} kept), p99 {low['p99_ms']:.2f}->{high['p99_ms']:.2f} ms, {_errors(rows)} errors")
-    return claim("C13", combine(verdicts), "; ".join(parts) + " (2-core machine: client and server share the cores)",
-                 [f"growth: concurrency {g['backend']} {g['flavour']}/{g.get('loop') or '-'} x={g['x']:g} "
-                  f"{_n(g.get('throughput_ops'))} ops/s" for g in redis])
+    return roles.judged(claim("C13", combine(verdicts), "; ".join(parts) + " (2-core machine: client and server "
+                              "share the cores)", [f"growth: concurrency {g['backend']} {g['flavour']}/"
+                                                   f"{g.get('loop') or '-'} x={g['x']:g} "
+                                                   f"{_n(g.get('throughput_ops'))} ops/s" for g in redis]), pairs)
 
 
 def _g(x: float | None) -> str:
@@ -201,28 +223,22 @@ def _n(x: float | None) -> str:
     return "?" if x is None else f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
 
 
-def _footprint_pairs(rows: list[dict]) -> list[tuple[str, str]]:
-    """(redis backend, postgres backend) pairs with the same history kind (full with full, shallow with shallow)."""
-    kind = {}
-    for f in rows:
-        # Rows from before full_history was recorded: the name after the family prefix ("-shallow") stands in.
-        k = f["full_history"] if f.get("full_history") is not None else f["backend"].removeprefix(f["family"])
-        kind.setdefault((f["family"], f["backend"]), k)
-    rd = [b for fam, b in kind if fam == "redis"]
-    pg = [b for fam, b in kind if fam == "postgres"]
-    pairs = [(r, p) for r in rd for p in pg if kind[("redis", r)] == kind[("postgres", p)]]
-    # Full-history pairs first: the default savers a team migrates between.
-    return sorted(pairs, key=lambda rp: kind[("redis", rp[0])] not in (True, ""))
+def _footprint_pairs(rows: list[dict], pairs) -> list[tuple[str, str]]:
+    """(candidate, incumbent) backends of every pair with footprint rows on both sides, in --pair order."""
+    have = {f["backend"] for f in rows}
+    return [(p.candidate, p.incumbent) for p in pairs if p.candidate in have and p.incumbent in have]
 
 
 def c11(doc: dict) -> dict:
-    rows = [f for f in doc.get("footprint", []) if f.get("family") in ("redis", "postgres")]
+    judged = roles.of(doc)
+    rows = [f for f in doc.get("footprint", []) if f.get("backend") in roles.members(judged)]
     by = {(f["backend"], f["op"]): f for f in rows}
-    pairs = _footprint_pairs(rows)
+    pairs = _footprint_pairs(rows, judged)
     op_order = list(dict.fromkeys(f["op"] for f in rows))
     cells = [(by[(r, o)], by[(p, o)]) for r, p in pairs for o in op_order if (r, o) in by and (p, o) in by]
     if not cells:
-        return claim("C11", "not-testable-here", "no footprint of both a Redis and a Postgres backend in this run")
+        return roles.judged(claim("C11", "not-testable-here", "no footprint of both backends of a pair in this run "
+                                  f"({roles.said(judged)})"), judged)
     cpu = [(r.get("server_cpu_ms"), p.get("server_cpu_ms")) for r, p in cells]
     cpu = [(r, p) for r, p in cpu if r is not None and p is not None]
     less_cpu = sum(r < p for r, p in cpu)
@@ -244,9 +260,10 @@ def c11(doc: dict) -> dict:
                   and (r.get("round_trips") is not None or p.get("commands_per_call") is not None)]
         if per_op:
             chatter.append("; ".join(per_op))
-    reason = (f"server CPU lower on Redis for {less_cpu}/{len(cpu)} op rows; bytes stored per checkpoint "
-              + (f"Redis {mem[0][0]:.0f} vs Postgres {mem[0][1]:.0f}" if mem else "not measured")
-              + f"; more bytes on the wire on Redis for {more_wire}/{len(wire)} op rows"
+    cand, inc = pairs[0]
+    reason = (f"server CPU lower on the candidate for {less_cpu}/{len(cpu)} op rows; bytes stored per checkpoint "
+              + (f"{cand} {mem[0][0]:.0f} vs {inc} {mem[0][1]:.0f}" if mem else "not measured")
+              + f"; more bytes on the wire on the candidate for {more_wire}/{len(wire)} op rows"
               + (". Per call: " + "; ".join(chatter) if chatter else "") + " (point figures, one run)")
     evidence = [f"footprint: {f['backend']} {f['op']} server cpu {_g(f.get('server_cpu_ms'))} ms, "
                 f"{_g(f.get('bytes_wire'))} B on the wire, {_g(f.get('commands_per_call'))} commands in "
@@ -255,7 +272,8 @@ def c11(doc: dict) -> dict:
                    if f.get("bytes_stored_per_checkpoint") is not None else "") for f in rows]
     counters = sorted({f"{f['family']}: {f['commands_counter']}" for f in rows if f.get("commands_counter")})
     evidence += [f"commands counter {c}" for c in counters]
-    return claim("C11", combine([cpu_v, mem_v]), reason, evidence)
+    used = [p for p in judged if (p.candidate, p.incumbent) in pairs]
+    return roles.judged(claim("C11", combine([cpu_v, mem_v]), reason + f" [{roles.said(used)}]", evidence), used)
 
 
 def verdicts(doc: dict) -> list[dict]:
@@ -263,9 +281,11 @@ def verdicts(doc: dict) -> list[dict]:
 
 
 def overhead(doc: dict) -> dict[str, Any]:
-    """The empty call's p50 (worst flavour) and its fraction of the fastest Redis-family operation's p50."""
+    """The empty call's p50 (worst flavour) and its fraction of the fastest candidate operation's p50 (the key keeps
+    its old name: for the default pair the candidates are the Redis savers)."""
     harness = [f["p50_ms"] for f in doc.get("floors", []) if f["backend"] == "harness"]
-    fastest = [m["p50_ms"] for m in doc.get("measurements", []) if m.get("family") == "redis" and m.get("p50_ms")]
+    cand = roles.candidates(roles.of(doc))
+    fastest = [m["p50_ms"] for m in doc.get("measurements", []) if m.get("backend") in cand and m.get("p50_ms")]
     if not harness:
         return {}
     p50 = max(harness)

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from parity import families, stats
+from parity import families, roles, stats
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import SaverContext
 from parity.measuring import disturbance, floors, noise, ops, server_events, slowdown, timing
@@ -79,12 +79,17 @@ def pick_backends(session, cond: Conditions, include_serverless: bool = True) ->
     return out
 
 
-def ratio_pairs(backends: list) -> list[tuple[Any, Any]]:
-    """Postgres-family ÷ Redis-family pairs with the same history capability (full with full, shallow with shallow)."""
-    # Named families on purpose: the ratios are the claims' own subject (C1/C2: Postgres -> Redis), not a branch.
-    pg = [b for b in backends if b.family == "postgres"]
-    rd = [b for b in backends if b.family == "redis"]
-    return [(p, r) for p in pg for r in rd if p.has(C.FULL_HISTORY) == r.has(C.FULL_HISTORY)]
+def ratio_pairs(backends: list, pairs) -> list[tuple[Any, Any]]:
+    """(incumbent, candidate) backends of every --pair both of whose backends are among `backends` (parity.roles):
+    a ratio is incumbent ÷ candidate, the claims' own subject (C1/C2 for the default pair: Postgres -> Redis)."""
+    by_name = {b.name: b for b in backends}
+    return [(by_name[p.incumbent], by_name[p.candidate]) for p in pairs
+            if p.incumbent in by_name and p.candidate in by_name]
+
+
+def pairs_of(session) -> list:
+    """The session's --pair (a worker's stand-in session carries its parent's)."""
+    return list(getattr(session, "pairs", None) or roles.DEFAULT)
 
 
 @contextlib.asynccontextmanager
@@ -209,7 +214,7 @@ def _discard(session, cond: Conditions, op: ops.Op, backends: list, samples: dic
     by_name = {b.name: b for b in backends}
     p50 = {name: round(stats.percentile(timing.to_ms(ns), 50), 4) for name, ns in samples.items() if ns}
     ratios = {f"{p.name}÷{r.name}": round(p50[p.name] / p50[r.name], 4)
-              for p, r in ratio_pairs([by_name[n] for n in samples]) if p50.get(r.name)}
+              for p, r in ratio_pairs([by_name[n] for n in samples], pairs_of(session)) if p50.get(r.name)}
     where = f"{op.name}[{op.payload}] {cond.flavour}/{cond.loop or '-'} {_short(cond.pairing)} repeat {cond.repeat}"
     session.add("noise", {"kind": "retimed", "what": f"{where}, attempt {attempt}: {verdict.describe()}",
                           "seconds": round(seconds, 2), "op": op.name, "payload": op.payload, "flavour": cond.flavour,
@@ -261,7 +266,7 @@ def record_op(session, cond: Conditions, op: ops.Op, backends: list, samples: di
         cond.rows.append(row)
         parts.append(f"{name} {row['p50_ms']:.3f}")
     line = f"{_short(cond.pairing):8} {cond.flavour}/{cond.loop or '-'} {op.name}[{op.payload}] p50 ms: " + ", ".join(parts)
-    for p, r in ratio_pairs([by_name[n] for n in samples]):
+    for p, r in ratio_pairs([by_name[n] for n in samples], pairs_of(session)):
         row = ratio_row(cond, op, p, r, samples[p.name], samples[r.name])
         if events is not None:
             row["server_events"] = events

@@ -43,7 +43,7 @@ def builtin_candidate(backend: str, family: str, url: str, scope: str):
     from parity.backends.registry import default_registry
     from parity.servers.endpoint import Endpoint
 
-    endpoint = Endpoint(family=family, url=url, provider="sidecar", owned=False)
+    endpoint = Endpoint(family=family, url=url, provider="sidecar", owned=False) if family else None  # serverless
     return default_registry().get(backend).saver("sync", SaverContext(endpoint, scope))
 # Bootstrap resamples per ratio: below stats' default 2000 for time (a run computes ~70 ratios, p99 ones sort).
 CI_RESAMPLES = 1000
@@ -229,7 +229,7 @@ def rows_for(samples: dict[str, dict[str, list[list[int]]]], fractions: dict[str
             # step is judged there (a get_tuple 6x faster through the shadow at 16 callers was such a split).
             split = op != "step" and (base.get("concurrency") or 1) > 1
             row = {**base, "op": op, "arm": arm, "isolation": ISOLATION.get(arm, "thread"),
-                   "candidate": "InMemorySaver" if arm in IN_MEMORY else "redis",
+                   "candidate": "InMemorySaver" if arm in IN_MEMORY else base.get("candidate"),
                    **compare(samples["bare"][op], samples[arm][op], fraction,
                              judged=arm not in IN_MEMORY and not split)}
             if split and arm not in IN_MEMORY:
@@ -276,10 +276,15 @@ def _pool(plan: CostPlan) -> dict[str, Any]:
 
 def layout(session, endpoints: dict[str, Any], plan: CostPlan, flavour: str) -> dict[str, Any]:
     """Where each side ran: written beside the figures (the machine block of the document says which machine)."""
+    from parity import roles
+
     pool = _pool(plan)
-    return {"primary": f"postgres ({endpoints['postgres'].provider}, same machine), {flavour} saver, "
-                       f"pool max {pool['max_size']}",
-            "candidate": f"redis ({endpoints['redis'].provider}, same machine), sync RedisSaver on the shadow's "
+    pair = roles.first_selected(session)
+    pg, rd = session.registry.get(pair.incumbent), session.registry.get(pair.candidate)
+    where = {b.name: (f"{endpoints[b.family].provider}, same machine" if b.family in endpoints else "in process")
+             for b in (pg, rd)}
+    return {"primary": f"{pg.name} ({where[pg.name]}), {flavour} saver, pool max {pool['max_size']}",
+            "candidate": f"{rd.name} ({where[rd.name]}), sync saver on the shadow's "
                          "one worker thread (sidecar arms: in the shadow's sidecar process at its lowest CPU priority, "
                          "SCHED_IDLE on Linux)",
             "callers": "threads" if flavour == "sync" else "asyncio tasks on one event loop",
@@ -291,18 +296,23 @@ def layout(session, endpoints: dict[str, Any], plan: CostPlan, flavour: str) -> 
 
 async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, Any], plan: CostPlan,
                   add: Callable[[dict], None]) -> list[dict]:
-    """Open the primary (Postgres) once and one candidate (Redis) per shadow arm; time every level; rows via add."""
+    """Open the primary (the first selected pair's incumbent, parity.roles: Postgres by default) once and one candidate
+    (its candidate: Redis) per shadow arm; time every level; rows via add."""
     import contextlib
 
     from parity.backends.backend import SaverContext
     from parity.shadow import ShadowSaver
 
-    pg, rd = session.registry.get("postgres"), session.registry.get("redis")
+    from parity import roles
+
+    pair = roles.first_selected(session)
+    pg, rd = session.registry.get(pair.incumbent), session.registry.get(pair.candidate)
+    p_ep, c_ep = endpoints.get(pg.family), endpoints.get(rd.family)  # by family (None: a serverless saver)
     fractions = FRACTIONS
     base_layout = layout(session, endpoints, plan, flavour)
     rows: list[dict] = []
     async with contextlib.AsyncExitStack() as stack:
-        pctx = SaverContext(endpoints["postgres"], session.new_scope(), {"pool": _pool(plan)})
+        pctx = SaverContext(p_ep, session.new_scope(), {"pool": _pool(plan)})
         cm = pg.saver(flavour, pctx)
         primary = await stack.enter_async_context(cm) if flavour == "async" else stack.enter_context(cm)
         shadows = {}
@@ -312,10 +322,10 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
 
                 candidate = InMemorySaver if ISOLATION.get(arm) == "process" else InMemorySaver()
             elif ISOLATION.get(arm) == "process":
-                candidate = functools.partial(builtin_candidate, rd.name, "redis", endpoints["redis"].url,
+                candidate = functools.partial(builtin_candidate, rd.name, rd.family, c_ep.url if c_ep else None,
                                               session.new_scope())
             else:
-                candidate = stack.enter_context(rd.saver("sync", SaverContext(endpoints["redis"], session.new_scope())))
+                candidate = stack.enter_context(rd.saver("sync", SaverContext(c_ep, session.new_scope())))
             shadows[arm] = ShadowSaver(primary, candidate, read_fraction=fraction, seed=19,
                                        queue_size=plan.queue_size, isolation=ISOLATION.get(arm, "thread"))
             # each level ends drained (settle), so a normal close is instant; after an error or Ctrl-C a backlog of
@@ -351,7 +361,8 @@ async def measure(session, flavour: str, loop: str | None, endpoints: dict[str, 
                 samples = await run_async(arms, plan, workers, state, tag, settle)
             else:
                 samples = run_sync(arms, plan, workers, state, tag, settle)
-            base = {"flavour": flavour, "loop": loop, "concurrency": workers, "family": "postgres",
+            base = {"flavour": flavour, "loop": loop, "concurrency": workers, "family": pg.family,
+                    "primary": pg.name, "candidate": rd.name,
                     "load_before": before, "load_after": load(), "layout": base_layout,
                     "plan": {"rounds": plan.rounds, "steps_per_round": plan.steps, "per_worker": plan.per_worker(workers)}}
             for row in rows_for(samples, fractions, base):

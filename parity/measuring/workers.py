@@ -25,7 +25,8 @@ def spawn(session, cond, backends: list, op_names: list[tuple[str, str]], index:
            "backends": [b.name for b in backends], "savers": list(session.options.savers or []),
            "slowdowns": [f"{s.backend}:{s.method}={s.share}" for s in getattr(session, "slowdowns", ())],
            "flavour": cond.flavour, "loop": cond.loop, "plan": [cond.plan.rounds, cond.plan.per_round, cond.plan.warmup],
-           "history": cond.history, "ops": op_names, "scope": f"{session.new_scope()}w{index}", "retime": cond.retime}
+           "history": cond.history, "ops": op_names, "scope": f"{session.new_scope()}w{index}", "retime": cond.retime,
+           "pairs": [p.spec for p in getattr(session, "pairs", None) or ()]}
     env = {**os.environ, "PYTHONHASHSEED": str(index)}  # pyperf varies the hash seed per worker on purpose
     done = subprocess.run([sys.executable, "-m", "parity.measuring.workers"], input=json.dumps(job), text=True,
                           capture_output=True, timeout=WORKER_TIMEOUT_S, env=env)
@@ -41,8 +42,9 @@ def spawn(session, cond, backends: list, op_names: list[tuple[str, str]], index:
 class _WorkerSession:
     """What latency.run_cell needs of a session, inside a worker: scopes under the parent's, rows kept."""
 
-    def __init__(self, scope: str, slowdowns: list | None = None) -> None:
+    def __init__(self, scope: str, slowdowns: list | None = None, pairs: list | None = None) -> None:
         self.scope, self.n, self.doc = scope, 0, {}
+        self.pairs = pairs  # the parent run's --pair: the ratios it times
         self.slowdowns = slowdowns or []  # the parent run's injected slowdowns (parity.measuring.slowdown)
 
     def new_scope(self) -> str:
@@ -76,7 +78,10 @@ def _work(job: dict[str, Any]) -> dict[str, Any]:
     op_list = [op for op in ops.CORE_OPS if (op.name, op.payload) in wanted]
     from parity.measuring.slowdown import parse
 
-    session = _WorkerSession(job["scope"], [parse(s) for s in job.get("slowdowns") or []])
+    from parity import roles
+
+    session = _WorkerSession(job["scope"], [parse(s) for s in job.get("slowdowns") or []],
+                             [roles.parse(s) for s in job.get("pairs") or []] or None)
 
     async def go():
         await latency.run_cell(session, cond, op_list, backends)

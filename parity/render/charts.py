@@ -10,21 +10,22 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from parity import roles
 from parity.render.common import (
     band_legend, claimed_band, headline_selection, most_common_pairing, op_key, payload_key, ratio_class, ratio_label, ratio_sort_key,
 )
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-PALETTES = {  # per backend: first series in the house colour, further series (pools, ops) in shades
-    "postgres": ["#336791", "#6fa8dc", "#1c3d5a", "#9fc5e8"],
-    "redis": ["#d82c20", "#f28b82", "#8e1b14", "#f6b26b"],
-    "memory": ["#6e7781", "#afb8c1", "#424a53"],
+PALETTES = {  # per role (parity.roles): first series in the role's colour, further series (pools, ops) in shades
+    "incumbent": ["#336791", "#6fa8dc", "#1c3d5a", "#9fc5e8"],  # Postgres's blue: the guide's incumbent
+    "candidate": ["#d82c20", "#f28b82", "#8e1b14", "#f6b26b"],  # Redis's red: the guide's candidate
+    "reference": ["#6e7781", "#afb8c1", "#424a53"],
 }
 OTHER = ["#8250df", "#1a7f37", "#bf8700", "#0969da", "#e16f24", "#57606a"]
 RATIO_CLASSES = {  # class -> (legend text, colour)
     "meets-claim": ("CI reaches the claimed band", "#1a7f37"),
-    "faster-below-claim": ("Redis faster, but below the claim", "#bf8700"),
-    "not-faster": ("Redis not faster (CI reaches ≤ 1×)", "#cf222e"),
+    "faster-below-claim": ("candidate faster, but below the claim", "#bf8700"),
+    "not-faster": ("candidate not faster (CI reaches ≤ 1×)", "#cf222e"),
 }
 BAND_FILL = "rgba(26, 127, 55, 0.13)"
 DIMENSION_LABELS = {"history": "checkpoints in the thread", "threads": "threads stored",
@@ -46,8 +47,16 @@ class ChartWriter:
                            div_id=f"chart-{name}", default_height=f"{fig.layout.height or 420}px")
 
 
-def colour_for(backend: str, index: int) -> str:
-    palette = PALETTES.get(str(backend).split("-")[0])
+def role_for(backend: str, pairs: Iterable[roles.Pair] = roles.DEFAULT) -> str | None:
+    """The role a backend's series is coloured by: incumbent before candidate, the reference, or none."""
+    played = roles.role_of(pairs, str(backend))
+    if played:
+        return "incumbent" if "incumbent" in played else "candidate"
+    return "reference" if backend == roles.REFERENCE else None
+
+
+def colour_for(backend: str, index: int, pairs: Iterable[roles.Pair] = roles.DEFAULT) -> str:
+    palette = PALETTES.get(role_for(backend, pairs) or "")
     return palette[index % len(palette)] if palette else OTHER[index % len(OTHER)]
 
 
@@ -73,13 +82,14 @@ def _unique_labels(labels: list[str]) -> list[str]:
     return out
 
 
-def _series_colours(keys: Iterable[tuple]) -> dict[tuple, str]:
-    """Stable colour per series: the backend's palette, indexed by order of appearance."""
+def _series_colours(keys: Iterable[tuple], pairs: Iterable[roles.Pair] = roles.DEFAULT) -> dict[tuple, str]:
+    """Stable colour per series: the palette of the backend's role, indexed by order of appearance."""
+    pairs = list(pairs)
     used: dict[str, int] = defaultdict(int)
     colours = {}
     for key in keys:
         if key not in colours:
-            colours[key] = colour_for(key[0], used[key[0]])
+            colours[key] = colour_for(key[0], used[key[0]], pairs)
             used[key[0]] += 1
     return colours
 
@@ -109,7 +119,7 @@ def ratio_figure(doc: dict[str, Any], ratios: list[dict[str, Any]]) -> go.Figure
     values = [v for r in data for v in (_num(r.get("ci_low")), _num(r.get("median")), _num(r.get("ci_high"))) if v]
     lo, hi = min(min(values) / 1.6, 0.5), max(max(values) * 1.6, 130)
     fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], **_ratio_ticks(lo, hi),
-                     title="Postgres ÷ Redis, ratio of medians with 95% CI (> 1: Redis faster)")
+                     title="{0} ÷ {1}, ratio of medians with 95% CI (> 1: {1} faster)".format(*roles.ratio_words(roles.of(doc))))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
     return _layout(fig, 130 + 26 * len(data), margin=dict(l=10, r=20, t=60, b=60))
 
@@ -124,7 +134,7 @@ def _ratio_trace(data: list[dict[str, Any]], labels: list[str], name: str, colou
     up = [max(0.0, (_num(r.get("ci_high")) or m) - m) for r, m in zip(data, med)]
     down = [max(0.0, m - (_num(r.get("ci_low")) or m)) for r, m in zip(data, med)]
     hover = [f"<b>{lab}</b><br>median {m:.2f}×  CI [{m - d:.2f}, {m + u:.2f}]<br>"
-             f"{r.get('numerator', 'postgres')} ÷ {r.get('denominator', 'redis')} · pairing {r.get('pairing', '?')}"
+             f"{r.get('numerator', '?')} ÷ {r.get('denominator', '?')} · pairing {r.get('pairing', '?')}"
              for lab, m, u, d, r in zip(labels, med, up, down, data)]
     return go.Scatter(x=med, y=labels, mode="markers", name=name, hovertext=hover, hoverinfo="text",
                       marker=dict(color=colour, size=10, line=dict(color="white", width=1)),
@@ -146,14 +156,14 @@ def latency_selection(measurements: list[dict[str, Any]]) -> tuple[list[dict[str
     return data, note + (" The other settings, loops and repeats are in the table below." if dropped else "")
 
 
-def latency_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
+def latency_figure(measurements: list[dict[str, Any]], pairs: Iterable[roles.Pair] = roles.DEFAULT) -> go.Figure | None:
     data, _ = latency_selection(measurements)
     if not data:
         return None
     flavours = sorted({str(m.get("flavour")) for m in data}, key=lambda f: {"sync": 0, "async": 1}.get(f, 2))
     payloads = sorted({str(m.get("payload")) for m in data}, key=payload_key)
     keys = sorted({_latency_key(m, data) for m in data})
-    colours = _series_colours(keys)
+    colours = _series_colours(keys, pairs)
     fig = make_subplots(rows=len(payloads), cols=len(flavours), shared_yaxes=True, horizontal_spacing=0.03,
                         vertical_spacing=0.22 / max(1, len(payloads) - 1) if len(payloads) > 1 else 0.1,
                         subplot_titles=[f"{f} API · payload {p}" for p in payloads for f in flavours])
@@ -203,7 +213,7 @@ def _latency_traces(pts: list[dict[str, Any]], key: tuple, colour: str, first: b
     return [main, p90]
 
 
-def histogram_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
+def histogram_figure(measurements: list[dict[str, Any]], pairs: Iterable[roles.Pair] = roles.DEFAULT) -> go.Figure | None:
     data = [m for m in measurements if isinstance(m.get("hist"), dict) and m["hist"].get("counts")]
     if not data:
         return None
@@ -214,7 +224,7 @@ def histogram_figure(measurements: list[dict[str, Any]]) -> go.Figure | None:
     fig = make_subplots(rows=nrows, cols=cols, subplot_titles=[" · ".join(p) for p in panels],
                         vertical_spacing=min(0.12, 0.5 / nrows), horizontal_spacing=0.06)
     keys = sorted({(str(m.get("backend")),) for m in data})
-    colours = _series_colours(keys)
+    colours = _series_colours(keys, pairs)
     shown: set[str] = set()
     for i, panel in enumerate(panels):
         for m in data:
@@ -275,7 +285,7 @@ def _series_name(key: tuple, fields: tuple[str, ...]) -> str:
     return " · ".join(str(v) for f, v in zip(fields, key) if v not in (None, "None", ""))
 
 
-def growth_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
+def growth_figure(growth: list[dict[str, Any]], pairs: Iterable[roles.Pair] = roles.DEFAULT) -> go.Figure | None:
     data = [g for g in growth if _num(g.get("x")) is not None]
     if not data:
         return None
@@ -286,7 +296,7 @@ def growth_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
     data = [dict(g, pool=_pool_name(g.get("pool"))) for g in data]
     fields = ("backend",) + _varying(data, ("flavour", "op", "pool"))
     keys = sorted({tuple(str(g.get(f)) for f in fields) for g in data})
-    colours = _series_colours(keys)
+    colours = _series_colours(keys, pairs)
     fig = make_subplots(rows=nrows, cols=cols, vertical_spacing=min(0.16, 0.6 / nrows), horizontal_spacing=0.07,
                         subplot_titles=[f"vs {DIMENSION_LABELS.get(d, d)}" for d in dims])
     shown: set[tuple] = set()
@@ -329,14 +339,14 @@ def _human(x: float, dim: str) -> str:
     return f"{x:g}"
 
 
-def throughput_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
+def throughput_figure(growth: list[dict[str, Any]], pairs: Iterable[roles.Pair] = roles.DEFAULT) -> go.Figure | None:
     data = [dict(g, pool=_pool_name(g.get("pool"))) for g in growth
             if g.get("dimension") == "concurrency" and _num(g.get("throughput_ops"))]
     if not data:
         return None
     fields = ("backend",) + _varying(data, ("flavour", "op", "pool"))
     keys = sorted({tuple(str(g.get(f)) for f in fields) for g in data})
-    colours = _series_colours(keys)
+    colours = _series_colours(keys, pairs)
     fig = go.Figure()
     for key in keys:
         pts = sorted((g for g in data if tuple(str(g.get(f)) for f in fields) == key), key=lambda g: g["x"])
@@ -350,13 +360,13 @@ def throughput_figure(growth: list[dict[str, Any]]) -> go.Figure | None:
     return _layout(fig, 400)
 
 
-def network_figure(network: list[dict[str, Any]]) -> go.Figure | None:
+def network_figure(network: list[dict[str, Any]], pairs: Iterable[roles.Pair] = roles.DEFAULT) -> go.Figure | None:
     data = [n for n in network if _num(n.get("delay_ms")) is not None]
     if not data:
         return None
     fields = ("backend",) + _varying(data, ("flavour", "op"))
     keys = sorted({tuple(str(n.get(f)) for f in fields) for n in data})
-    colours = _series_colours(keys)
+    colours = _series_colours(keys, pairs)
     fig = go.Figure()
     for key in keys:
         pts = [n for n in data if tuple(str(n.get(f)) for f in fields) == key]
@@ -367,14 +377,14 @@ def network_figure(network: list[dict[str, Any]]) -> go.Figure | None:
     return _layout(fig, 430)
 
 
-def workload_figure(timings: list[dict[str, Any]]) -> go.Figure | None:
+def workload_figure(timings: list[dict[str, Any]], pairs: Iterable[roles.Pair] = roles.DEFAULT) -> go.Figure | None:
     data = [t for t in timings if _num(t.get("median_ms"))]
     if not data:
         return None
     many = len({str(t.get("name")) for t in data}) > 1
     fields = ("backend",) + _varying(data, ("flavour",))
     keys = sorted({tuple(str(t.get(f)) for f in fields) for t in data})
-    colours = _series_colours(keys)
+    colours = _series_colours(keys, pairs)
     fig = go.Figure()
     for key in keys:
         pts = [t for t in data if tuple(str(t.get(f)) for f in fields) == key]
@@ -421,5 +431,5 @@ def trend_figure(history: list[dict[str, Any]]) -> go.Figure | None:
     values = [v for h in data for v in (_num(h.get("ci_low")), _num(h.get("median")), _num(h.get("ci_high"))) if v]
     lo, hi = min(min(values), 1.0) / 1.3, max(max(values), 1.0) * 1.3
     fig.update_yaxes(type="log", range=[math.log10(lo), math.log10(hi)], **_ratio_ticks(lo, hi),
-                     title="Postgres ÷ Redis (median, 95% CI)")
+                     title="incumbent ÷ candidate (median, 95% CI)")
     return _layout(fig, 400)

@@ -7,6 +7,7 @@ import textwrap
 from collections import Counter
 from typing import Any, TextIO
 
+from parity import roles
 from parity.render.common import VERDICTS, claim_ids, claim_title, claims_by_id
 
 ID_W, VERDICT_W, CLAIM_W = 4, 17, 34
@@ -16,7 +17,7 @@ def format_claims_table(doc: dict[str, Any], width: int = 100) -> str:
     """One block per claim: id, verdict, short claim, and the reason wrapped to width."""
     reason_w = max(20, width - ID_W - VERDICT_W - CLAIM_W - 3)
     header = f"{'ID':<{ID_W}} {'VERDICT':<{VERDICT_W}} {'CLAIM':<{CLAIM_W}} REASON"
-    lines = [header, "-" * width]
+    lines = [roles.judged_line(doc), header, "-" * width]
     claims = claims_by_id(doc)
     for cid in claim_ids(doc):
         row = claims.get(cid, {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any, Callable
 
-from parity import platforms
+from parity import platforms, roles
 from parity.render import calibration, charts, langgraph_tests, merged, service, shadow_cost, tables, traffic
 from parity.render.common import (
     NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
@@ -33,13 +33,13 @@ def render_html(doc: dict[str, Any]) -> str:
 def _sections(doc: dict[str, Any]) -> list[Section]:
     out: list[Section] = [
         ("claims", "Verdicts on the migration guide's claims", lambda d, w: _claims(d)),
-        ("speed", "Speed-up: Postgres ÷ Redis", _speed),
+        ("speed", "Speed-up: incumbent ÷ candidate", _speed),
         ("latency", "Latency per operation", _latency),
         ("compat", "Compatibility matrix", lambda d, w: COMPAT_NOTE * bool(rows(d, "cells")) + tables.compat_grid(d)),
         ("findings", "Findings", lambda d, w: tables.findings_list(d)),
         ("conformance", "Conformance suite", lambda d, w: tables.conformance_table(d)),
         ("growth", "Growth and concurrency", _growth),
-        ("network", "Network delay", lambda d, w: _chart(w, charts.network_figure(rows(d, "network")), "network")),
+        ("network", "Network delay", lambda d, w: _chart(w, charts.network_figure(rows(d, "network"), roles.of(d)), "network")),
         ("footprint", "Footprint per call", lambda d, w: _footprint(d)),
         ("durability", "Durability after a crash", lambda d, w: tables.durability_table(d)),
         ("faults", "Outages and faults", lambda d, w: _faults(d)),
@@ -159,7 +159,8 @@ def _claims(doc: dict[str, Any]) -> str:
                     f'<td><span class="badge v-{esc(verdict)}">{esc(verdict if row else "no verdict")}</span></td>'
                     f'<td>{_by_platform(row) or esc(row.get("reason") or "not evaluated in this run")}'
                     f'{f"<ul class=evidence>{evidence}</ul>" if evidence else ""}</td></tr>')
-    return (f'<table class="claims"><thead><tr><th>ID</th><th>The guide says</th><th>Verdict</th>'
+    return (f'<p class="note">{esc(roles.judged_line(doc))}</p>'
+            f'<table class="claims"><thead><tr><th>ID</th><th>The guide says</th><th>Verdict</th>'
             f'<th>Why, and the evidence</th></tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
@@ -180,13 +181,13 @@ def _by_platform(row: dict[str, Any]) -> str:
 COMPAT_NOTE = ('<p class="note">Each square is one scenario on one backend, API flavour and event loop, '
                "compared with the in-memory reference (claim C12). Hover for the reason; click ≠ or ✗ to open "
                "the finding and its diff. n/N: runs that diverged.</p>")
-SPEED_NOTE = ("Each dot is the ratio of median latencies Postgres ÷ Redis for one operation (> 1: Redis is faster), "
+SPEED_NOTE = ("Each dot is the ratio of median latencies {0} ÷ {1} for one operation (> 1: {1} is faster), "
               "with its 95% bootstrap CI. Green bands: what the guide claims (writes 10–100×, reads 5–50×).")
 
 
 def _speed(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     ratios = sorted(rows(doc, "ratios"), key=ratio_sort_key)
-    chart = _chart(w, charts.ratio_figure(doc, ratios), "ratios", SPEED_NOTE)
+    chart = _chart(w, charts.ratio_figure(doc, ratios), "ratios", SPEED_NOTE.format(*roles.ratio_words(roles.of(doc))))
     if not ratios:
         return chart
     cols = [("op", "op"), ("flavour", "flavour"), ("payload", "payload"), ("pairing", "pairing"),
@@ -232,12 +233,12 @@ def _headline(doc: dict[str, Any]) -> str:
 def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     data = rows(doc, "measurements")
     _, shown = charts.latency_selection(data)
-    out = _chart(w, charts.latency_figure(data), "latency",
+    out = _chart(w, charts.latency_figure(data, roles.of(doc)), "latency",
                  "Dot: p50 · dash: p90 · whisker top: p99 (log scale). "
                  f"Absolute figures hold for this machine only (claim C3). {shown}")
     if not data:
         return out
-    out += _chart(w, charts.histogram_figure(data), "histograms") if any(m.get("hist") for m in data) else ""
+    out += _chart(w, charts.histogram_figure(data, roles.of(doc)), "histograms") if any(m.get("hist") for m in data) else ""
     cols = [("backend", "backend"), ("flavour", "flavour"), ("loop", "loop"), ("op", "op"), ("payload", "payload"),
             ("settings", "settings"), ("n", "n"), ("p50_ms", "p50 ms"), ("p90_ms", "p90 ms"), ("p99_ms", "p99 ms"),
             ("mean_ms", "mean ms")]
@@ -247,8 +248,8 @@ def _latency(doc: dict[str, Any], w: charts.ChartWriter) -> str:
 
 def _growth(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     data = rows(doc, "growth")
-    return (_chart(w, charts.growth_figure(data), "growth")
-            + (_chart(w, charts.throughput_figure(data), "throughput", "Throughput versus concurrency (claims C6, C13)")
+    return (_chart(w, charts.growth_figure(data, roles.of(doc)), "growth")
+            + (_chart(w, charts.throughput_figure(data, roles.of(doc)), "throughput", "Throughput versus concurrency (claims C6, C13)")
                if any(g.get("throughput_ops") for g in data) else ""))
 
 
@@ -273,7 +274,7 @@ def _workloads(doc: dict[str, Any], w: charts.ChartWriter) -> str:
     cols = [("name", "workload"), ("backend", "backend"), ("flavour", "flavour"), ("step", "step"),
             ("median_ms", "median ms"), ("ci", "95% CI ms"), ("n", "n")]
     data = [dict(t, ci=fmt_ci(t, "ci_low_ms", "ci_high_ms", fmt_ms)) for t in timings]
-    return (status + "<h3>Timings per step</h3>" + _chart(w, charts.workload_figure(timings), "workloads")
+    return (status + "<h3>Timings per step</h3>" + _chart(w, charts.workload_figure(timings, roles.of(doc)), "workloads")
             + (_details("Timings table", tables.table(data, cols, fmt={"median_ms": fmt_ms})) if timings else ""))
 
 

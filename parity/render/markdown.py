@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parity import platforms
+from parity import platforms, roles
 from parity.render import merged, service
 from parity.render.calibration import calibration_markdown
 from parity.render.shadow_cost import cost_markdown
@@ -66,7 +66,8 @@ def _provider_cost(doc: dict[str, Any]) -> str:
 
 def _claims(doc: dict[str, Any]) -> str:
     claims = claims_by_id(doc)
-    lines = ["### Claims of the migration guide", "", "| ID | Claim | Verdict | Why |", "|---|---|---|---|"]
+    lines = ["### Claims of the migration guide", "", roles.judged_line(doc), "",
+             "| ID | Claim | Verdict | Why |", "|---|---|---|---|"]
     for cid in claim_ids(doc):
         row = claims.get(cid, {})
         verdict = row.get("verdict")
@@ -87,7 +88,8 @@ def _ratios(doc: dict[str, Any]) -> str:
 
 def _machine_ratios(doc: dict[str, Any]) -> str:
     ratios = sorted(rows(doc, "ratios"), key=ratio_sort_key)
-    head = "### Headline ratios (Postgres ÷ Redis, median and 95% CI; > 1 means Redis is faster)"
+    head = "### Headline ratios ({0} ÷ {1}, median and 95% CI; > 1 means {1} is faster)".format(
+        *roles.ratio_words(roles.of(doc)))
     if not ratios:
         return f"{head}\n\n_{NOT_MEASURED}_"
     shown, note = headline_ratios(ratios)

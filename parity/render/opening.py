@@ -1,8 +1,8 @@
 """How a run opens, on the console and at the top of the report: what was asked, and what was found.
 
-A run of the default pair (the built-in Redis and Postgres savers) answers the migration guide, so it opens with
-the guide's claims. Any other run (a third-party --parity-saver alone, a workload check) opens with the savers it
-was asked to test and what it found on them: the guide's 15 Postgres → Redis claims say nothing about those.
+A run that tested a pair (--pair; by default the built-in Postgres and Redis savers) answers the migration guide's
+claims for it, so it opens with them. Any other run (a third-party --parity-saver alone, a workload check) opens with
+the savers it was asked to test and what it found on them: the guide's claims compare two backends, and it had none.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import sys
 from collections import Counter
 from typing import Any, TextIO
 
-from parity.incomplete import CLAIM_BACKENDS
-
-GUIDE_PAIR = ("redis", "postgres")  # the families the migration guide compares, by their built-in savers
-REFERENCE = "memory"
+from parity import roles
+from parity.roles import REFERENCE
 
 
 def asked(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -27,15 +25,30 @@ def asked(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": n, "origin": "built-in"} for n in names]
 
 
-def is_guide_run(doc: dict[str, Any]) -> bool:
-    """True when the run tested the guide's pair: a built-in saver of each of its families (or an old document
-    whose backends cannot be told; it was then a guide run, the only kind there was)."""
+def judged_pairs(doc: dict[str, Any]) -> list[roles.Pair]:
+    """The run's pairs (--pair, parity.roles) whose two backends it was asked to test (an old document whose
+    backends cannot be told: all of them; it was then a guide run, the only kind there was)."""
+    pairs = roles.of(doc)
     backends = asked(doc)
     if not backends:
-        return True
-    builtin = {b.get("family") or b.get("name") for b in backends
-               if b.get("origin") == "built-in" and b.get("name") in CLAIM_BACKENDS}
-    return all(family in builtin for family in GUIDE_PAIR)
+        return pairs
+    names = {b.get("name") for b in backends}
+    return [p for p in pairs if p.incumbent in names and p.candidate in names]
+
+
+def is_guide_run(doc: dict[str, Any]) -> bool:
+    """True when the run tested a pair: the guide's claims are then judged on it (the default: Postgres -> Redis)."""
+    return bool(judged_pairs(doc))
+
+
+def _pair_words(doc: dict[str, Any]) -> str | None:
+    """"Postgres → Redis" for the guide's own pair; "postgres → valkey" for another; None: no pair tested."""
+    pairs = judged_pairs(doc)
+    if not pairs:
+        return None
+    if pairs[0] == roles.DEFAULT[0]:
+        return "Postgres → Redis"
+    return f"{pairs[0].incumbent} → {pairs[0].candidate}"
 
 
 def backend_text(b: dict[str, Any]) -> str:
@@ -48,16 +61,20 @@ def backend_text(b: dict[str, Any]) -> str:
 
 def title(doc: dict[str, Any]) -> str:
     """The report's headline."""
-    if is_guide_run(doc):
+    words = _pair_words(doc)
+    if words == "Postgres → Redis":
         return "Postgres → Redis checkpointer: does the migration guide hold?"
+    if words:
+        return f"{words} checkpointer: do the migration guide's Postgres → Redis claims hold for this pair?"
     names = [str(b.get("name")) for b in asked(doc) if b.get("name") != REFERENCE] or [REFERENCE]
     return f"{', '.join(names)}: the same as the in-memory reference?"
 
 
 def short_title(doc: dict[str, Any]) -> str:
     """A headline's few words: `Postgres → Redis`, or the savers asked."""
-    if is_guide_run(doc):
-        return "Postgres → Redis"
+    words = _pair_words(doc)
+    if words:
+        return words
     return ", ".join(str(b.get("name")) for b in asked(doc) if b.get("name") != REFERENCE) or REFERENCE
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any, Callable, Sequence
 
+from parity import roles
 from parity.platforms import labels
 from parity.render import merged
 from parity.render.common import (
@@ -15,7 +16,7 @@ from parity.render.common import (
 
 STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
                  "not-applicable": "–", "skipped": "–"}
-BACKEND_ORDER = {"memory": 0, "postgres": 1, "redis": 2}
+ROLE_ORDER = {"reference": 0, "incumbent": 1, "candidate": 2}  # columns: the reference, then each pair's two sides
 FLAVOUR_ORDER = {"sync": 0, "async": 1}
 LOOP_ORDER = {"None": 0, "selector": 1, "uvloop": 2, "proactor": 3, "winloop": 4}
 
@@ -72,10 +73,23 @@ def _plain(value: Any) -> str:
 
 # ---- compat matrix ------------------------------------------------------------------------------
 
-def _column_key(col: tuple[str, ...], order: dict[str, int] | None = None) -> tuple:
+def _backend_rank(backend: str, pairs: list[roles.Pair] = list(roles.DEFAULT)) -> int:
+    """The reference first, then incumbents, then candidates (the full savers of the first pair before the others),
+    then every other backend."""
+    if backend == roles.REFERENCE:
+        return 0
+    for i, p in enumerate(pairs):
+        if backend == p.incumbent:
+            return 1 + 2 * i
+        if backend == p.candidate:
+            return 2 + 2 * i
+    return 99
+
+
+def _column_key(col: tuple[str, ...], order: dict[str, int] | None = None, pairs: list | None = None) -> tuple:
     backend, flavour, loop = col[:3]
     platform = col[3] if len(col) > 3 else ""
-    return (BACKEND_ORDER.get(backend, 9), backend, FLAVOUR_ORDER.get(flavour, 9), LOOP_ORDER.get(loop, 9), loop,
+    return (_backend_rank(backend, pairs or list(roles.DEFAULT)), backend, FLAVOUR_ORDER.get(flavour, 9), LOOP_ORDER.get(loop, 9), loop,
             (order or {}).get(platform, 9), platform)
 
 
@@ -92,7 +106,7 @@ def compat_grid(doc: dict[str, Any]) -> str:
         col = (str(c.get("backend")), str(c.get("flavour")), str(c.get("loop")),
                str(c.get("platform") or "") if names else "")
         grid[(str(c.get("scenario")), col)].append(c)
-    cols = sorted({col for _, col in grid}, key=lambda c: _column_key(c, order))
+    cols = sorted({col for _, col in grid}, key=lambda c: _column_key(c, order, roles.of(doc)))
     scenarios = sorted({s for s, _ in grid})
     spans: dict[str, int] = defaultdict(int)
     sub_spans: dict[tuple, int] = defaultdict(int)
@@ -226,7 +240,8 @@ def conformance_table(doc: dict[str, Any]) -> str:
     data = rows(doc, "conformance")
     if not data:
         return empty()
-    cols = sorted({(str(r.get("backend")), str(r.get("flavour")), "None") for r in data}, key=_column_key)
+    cols = sorted({(str(r.get("backend")), str(r.get("flavour")), "None") for r in data},
+                  key=lambda c: _column_key(c, None, roles.of(doc)))
     caps = list(dict.fromkeys(str(r.get("capability")) for r in data))
     index = {(str(r.get("capability")), str(r.get("backend")), str(r.get("flavour"))): r for r in data}
     head = "".join(f'<th class="col">{esc(b)}<br>{esc(f)}</th>' for b, f, _ in cols)

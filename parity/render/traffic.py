@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from parity import roles
 from parity.render.common import clean_text, fmt_ci, fmt_ms, fmt_ratio
 from parity.render.tables import diff_block, esc, table
 from parity.shadow.summary import dropped, mean_ratios, reads_compared
@@ -163,7 +164,7 @@ def replay_html(doc: dict[str, Any]) -> str:
            + table(replay_target_rows(replay), REPLAY_COLUMNS)
            + '<p class="note">In each diff, <code>-</code> lines are the source, <code>+</code> lines the target. '
              "Ratios: target ÷ source median latency of the same reads (&gt; 1: the target is slower).</p>")
-    control = next((t for t in replay.get("targets") or [] if t.get("backend") == "memory"), None)
+    control = next((t for t in replay.get("targets") or [] if t.get("backend") == roles.REFERENCE), None)
     if control and control.get("divergence_count"):
         out += ('<p class="partial">The control diverged: the in-memory reference, written from what the source '
                 "listed, does not read back what the source itself answers. The source's own reads disagree "

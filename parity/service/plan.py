@@ -50,9 +50,16 @@ def pool_for(arm: str, plan: ServicePlan, model_ms: int) -> dict[str, Any] | Non
     return {"max_size": size, "min_size": min(size, 4), "timeout": POOL_TIMEOUT_S, "max_connections": size}
 
 
-def pairs() -> list[tuple[str, str]]:
-    """(incumbent, candidate) backends the service compares; --pair (issue 30) will replace this default."""
-    return [("postgres", "redis")]
+def pairs(asked: list | None = None) -> list[tuple[str, str]]:
+    """(incumbent, candidate) backends the service compares: every --pair given (parity.roles). With the default
+    pairs, only the first (the guide's full savers): the shallow pair would double the part's time for a figure
+    the app-level question does not need."""
+    from parity import roles
+
+    asked = list(asked or roles.DEFAULT)
+    if asked == list(roles.DEFAULT):
+        asked = asked[:1]
+    return [(p.incumbent, p.candidate) for p in asked]
 
 
 def resolve(profile: str, rates: list[float] | None, duration_s: float | None,

@@ -43,14 +43,17 @@ def replay_primary(url: str, schema: str, target_backend, target_endpoint, scope
                                            "sample_seed": None}, [run])
 
 
-def run_demo(registry, pg_endpoint, rd_endpoint, scope: str, workload, out_dir: Path | None,
-            threads: int = DEMO_THREADS) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
-    """Shadow recording, summary, replay; returns the shadow section, the replay section and the seconds of each."""
+def run_demo(registry, pg_endpoint, rd_endpoint, scope: str, workload, out_dir: Path | None, pair=None,
+             threads: int = DEMO_THREADS) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
+    """Shadow recording, summary, replay; returns the shadow section, the replay section and the seconds of each.
+    Primary and candidate: the pair's (parity.roles; default the guide's, Postgres -> Redis)."""
+    from parity import roles
     from parity.backends.backend import SaverContext
     from parity.shadow import ShadowSaver
     from parity.shadow.summary import read_lines, section
 
-    pg, rd = registry.get("postgres"), registry.get("redis")
+    pair = pair or roles.DEFAULT[0]
+    pg, rd = registry.get(pair.incumbent), registry.get(pair.candidate)
     took: dict[str, float] = {}
     with contextlib.ExitStack() as stack:
         lines = out_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="parity-shadow-")))

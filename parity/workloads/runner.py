@@ -7,6 +7,7 @@ import fnmatch
 import time
 from typing import Any
 
+from parity import roles
 from parity.errors import ParityUsageError
 from parity.judging.trace import nondeterministic_paths
 from parity.workloads.contract import Step, Workload
@@ -119,7 +120,7 @@ async def _reference_run(workload: Workload, flavour: str, progress: list[str]):
     from parity.judging.driver import Driver
     from parity.judging.trace import Trace
 
-    backend = default_registry().get("memory")
+    backend = default_registry().get(roles.REFERENCE)
     ctx = SaverContext(None, f"parity_preflight_{uuid.uuid4().hex[:8]}")
     trace = Trace()
     if flavour == "async":
