@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parity import platforms, results, sections
+from parity import platforms, results, sections, versions
 from parity.errors import ParityUsageError
 from parity.judging.findings import diff_key
 
@@ -230,6 +230,7 @@ def _findings(sources: list[Source], cells: list[dict[str, Any]]) -> list[dict[s
                 out[fid] = {**f, "platforms": [pid], "run": s.run_id}
             elif same.get("summary") == f.get("summary"):
                 same["platforms"] = sorted(set(same["platforms"]) | {pid})
+                same["versions"] = versions.merged((same.get("versions") or []) + (f.get("versions") or [])) or None
                 same["seen"] = int(same.get("seen") or 0) + int(f.get("seen") or 0)
                 same["runs"] = int(same.get("runs") or 0) + int(f.get("runs") or 0)
                 if diff_key(same.get("diff")) != diff_key(f.get("diff")):
