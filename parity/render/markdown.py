@@ -192,7 +192,7 @@ def _finding(group: list[dict[str, Any]]) -> str:
         tag += f" — seen on {_cell(', '.join(on))}"
     seen_with = versions.of_group(group)
     if seen_with:
-        tag += f" — versions: {_cell(' | '.join(seen_with))}"
+        tag += f" — versions: {_cell('; '.join(seen_with))}"
     from parity.cell_ids import of_finding
 
     ids = ", ".join(f"`{_cell(of_finding(g))}`" for g in group)  # the cells, named as everywhere else

@@ -193,7 +193,7 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str], names: dict[str, 
         cells = f'<p class="platforms">seen on: {esc(", ".join(names.get(p, p) for p in on))}</p>' + cells
     seen_with = versions.of_group(group)
     if seen_with:  # the releases it was seen on: the lowest supported and the newest may differ
-        cells = f'<p class="versions">versions: {esc(" | ".join(seen_with))}</p>' + cells
+        cells = f'<p class="versions">versions: {esc("; ".join(seen_with))}</p>' + cells
     for other in f.get("other_diffs") or []:  # the same finding, its diff differing in detail on another platform
         cells += (f'<details><summary>diff on {esc(names.get(other.get("platform"), other.get("platform")))}'
                   f'</summary>{diff_block(other.get("diff"))}</details>')
