@@ -141,9 +141,21 @@ def _no_cell_twice(sources: list[Source]) -> None:
         for cell in results.rows(s.doc, "cells"):
             key = (s.platform["id"], str(cell.get("id")))
             if key in owner and owner[key] is not s:
+                _same_versions(owner[key], s)
                 raise ParityUsageError(f"cell {key[1]} on {s.platform['label']} is in both {owner[key].path} and "
                                        f"{s.path}", "merge each cell once (not an unsharded run with its shards)")
             owner[key] = s
+
+
+def _same_versions(a: Source, b: Source) -> None:
+    """Two runs of the same cells on one platform but other LangGraph releases (the lowest-versions job's and the
+    newest): said as such, since a platform is one column of the grid and cannot hold both."""
+    va, vb = (versions.label({k: v for k, v in (s.doc.get("versions") or {}).items() if k in versions.CORE})
+              for s in (a, b))
+    if va != vb:
+        raise ParityUsageError(f"{a.path} ({va}) and {b.path} ({vb}) ran the same cells on one platform with other "
+                               "LangGraph versions", "report each run on its own (parity report DIR); every finding "
+                               "names the versions it was seen on")
 
 
 def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, Any]:
