@@ -34,7 +34,7 @@ if ! "${install[@]}" --constraint .ci/lowest-versions.txt -e . >"$venv/install.l
   echo "lowest-versions: the lowest pins do not install together (above: the installer's output)" >&2
   exit 1
 fi
-"${check[@]}" >/dev/null || { "${check[@]}"; exit 1; }
+"${check[@]}" >/dev/null 2>&1 || { "${check[@]}"; exit 1; }
 py="$venv/v/bin/python"
 installed=$("$py" -c 'from importlib.metadata import version as v; print(", ".join(f"{n} {v(n)}" for n in (
   "langgraph", "langgraph-checkpoint", "langgraph-checkpoint-redis", "langgraph-checkpoint-postgres",
