@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parity import platforms, results, sections
+from parity import platforms, results, sections, versions
 from parity.errors import ParityUsageError
 from parity.judging.findings import diff_key
 
@@ -141,9 +141,21 @@ def _no_cell_twice(sources: list[Source]) -> None:
         for cell in results.rows(s.doc, "cells"):
             key = (s.platform["id"], str(cell.get("id")))
             if key in owner and owner[key] is not s:
+                _same_versions(owner[key], s)
                 raise ParityUsageError(f"cell {key[1]} on {s.platform['label']} is in both {owner[key].path} and "
                                        f"{s.path}", "merge each cell once (not an unsharded run with its shards)")
             owner[key] = s
+
+
+def _same_versions(a: Source, b: Source) -> None:
+    """Two runs of the same cells on one platform but other LangGraph releases (the lowest-versions job's and the
+    newest): said as such, since a platform is one column of the grid and cannot hold both."""
+    va, vb = (versions.label({k: v for k, v in (s.doc.get("versions") or {}).items() if k in versions.CORE})
+              for s in (a, b))
+    if va != vb:
+        raise ParityUsageError(f"{a.path} ({va}) and {b.path} ({vb}) ran the same cells on one platform with other "
+                               "LangGraph versions", "report each run on its own (parity report DIR); every finding "
+                               "names the versions it was seen on")
 
 
 def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, Any]:
@@ -230,6 +242,7 @@ def _findings(sources: list[Source], cells: list[dict[str, Any]]) -> list[dict[s
                 out[fid] = {**f, "platforms": [pid], "run": s.run_id}
             elif same.get("summary") == f.get("summary"):
                 same["platforms"] = sorted(set(same["platforms"]) | {pid})
+                same["versions"] = versions.merged((same.get("versions") or []) + (f.get("versions") or [])) or None
                 same["seen"] = int(same.get("seen") or 0) + int(f.get("seen") or 0)
                 same["runs"] = int(same.get("runs") or 0) + int(f.get("runs") or 0)
                 if diff_key(same.get("diff")) != diff_key(f.get("diff")):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from parity import reasons
+from parity import reasons, versions
 from parity.backends.capabilities import Capability
 from parity import interrupt
 from parity.cell_timer import CellTimer, CellTimeout
@@ -519,6 +519,7 @@ def _record_cell(item, report, why: tuple = ()) -> None:
         row["not_applicable"] = [r.to_dict() for r in why]
     if cell is not None and cell.finding is not None:
         row["finding_ids"] = [cell.finding.id]
+        versions.record(cell.finding, cell.backend)
         ps.add("findings", {**cell.finding.to_dict(), "cell": item.nodeid})  # named as its cell (parity.cell_ids)
     ps.add("cells", row)
     ps.cell_ended(item.nodeid, param.backend, status, item.stash.get(SETUP_AT, report.start), report.stop)

@@ -195,6 +195,45 @@ def test_two_platforms_side_by_side_with_attributed_verdicts(runs, tmp_path, cap
     assert len(names) == len(set(names)) == len(doc["cells"]), "junit names must stay unique across platforms"
 
 
+def test_findings_keep_the_versions_of_each_run_they_were_seen_in(runs, tmp_path, capsys):
+    """A run on the lowest supported langgraph merged with one on the installed: each finding names the library
+    versions it was seen on, both sets where both runs saw it (the other run is a REAL run with its platform and
+    versions faked: one Python and one langgraph here)."""
+    other = fake_platform(runs["xdist"], tmp_path / "low", "3.12")
+    doc = _doc(other)
+    low = {"langgraph": "1.0.6", "langgraph-checkpoint": "4.3.0"}
+    doc["versions"].update(low)
+    for finding in doc["findings"]:
+        assert finding["versions"] and finding["versions"][0]["langgraph"] == _doc(runs["xdist"])["versions"]["langgraph"]
+        finding["versions"] = [{**v, **low} for v in finding["versions"]]
+    (other / "results.json").write_text(json.dumps(doc))
+    same_platform = tmp_path / "low-here"  # the same cells on this very platform: one grid column cannot hold both
+    shutil.copytree(runs["xdist"], same_platform)
+    here = _doc(same_platform)
+    here["versions"].update(low)
+    (same_platform / "results.json").write_text(json.dumps(here))
+    refusal = _refusal(capsys, str(runs["all"]), str(same_platform), "--out", str(tmp_path / "refused"))
+    assert "ran the same cells on one platform with other LangGraph versions" in refusal and "1.0.6" in refusal
+    out = tmp_path / "versions"
+    assert main(["merge", str(runs["all"]), str(other), "--out", str(out)]) == 0, capsys.readouterr()
+    merged = _doc(out)
+    a, b = _doc(runs["all"]), _doc(runs["xdist"])
+    steady = _steady_findings(a, b) & _steady_findings(b, a)
+    assert steady, "the runs share findings (redis-shallow's known divergences)"
+    for finding in merged["findings"]:
+        langgraphs = sorted(v["langgraph"] for v in finding["versions"])
+        saver = {k for v in finding["versions"] for k in v} - {"langgraph", "langgraph-checkpoint"}
+        assert saver == {"langgraph-checkpoint-redis"}, (finding["backend"], finding["versions"])  # redis-shallow's
+        if finding["id"] in steady:
+            assert langgraphs == sorted([a["versions"]["langgraph"], "1.0.6"]), (finding["id"], finding["versions"])
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    both = f"versions: langgraph {a['versions']['langgraph']}, langgraph-checkpoint {a['versions']['langgraph-checkpoint']}, " \
+           f"langgraph-checkpoint-redis {a['versions']['langgraph-checkpoint-redis']}; langgraph 1.0.6, langgraph-checkpoint 4.3.0, "
+    assert both in summary, "a finding both runs saw names both sets, the first run's first"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f'<p class="versions">{both}' in html
+
+
 def test_the_browser_shows_platforms_side_by_side_and_who_decided(runs, tmp_path, capsys):
     from parity.render.screenshot import chromium, find_browser, screenshot
 

@@ -42,6 +42,9 @@ class Backend:
     # Why a flavour has no cells, when its factory cannot give it (an `async def` factory has no sync saver; a
     # saver whose async methods only raise has no async API): said in the report instead of a silent gap.
     absent: dict[str, str] = field(default_factory=dict)
+    # The classes of the savers its factories gave in this process: a finding names their distributions' versions
+    # (parity.versions), read from what ran rather than declared.
+    saver_classes: set[type] = field(default_factory=set)
 
     def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
         """Detect the capabilities of an undeclared third-party saver, with its server when it names a family.
@@ -82,4 +85,6 @@ class Backend:
         factory = self.sync_factory if flavour == "sync" else self.async_factory
         if factory is None:
             raise ParityUsageError(f"backend {self.name!r} has no {flavour} saver")
-        return factory(ctx)
+        from parity.versions import Noting
+
+        return Noting(factory(ctx), self.saver_classes)

@@ -49,7 +49,8 @@ def literal(value: Any, used: set[str]) -> str:
         return repr(value)
     if t.__name__ == "Send" and t.__module__.startswith("langgraph."):  # a slotted class: node, arg, timeout
         used.add("Send")
-        return f"Send({literal(value.node, used)}, {literal(value.arg, used)}, timeout={literal(value.timeout, used)})"
+        timeout = f", timeout={literal(value.timeout, used)}" if hasattr(value, "timeout") else ""  # langgraph 1.2+
+        return f"Send({literal(value.node, used)}, {literal(value.arg, used)}{timeout})"
     if hasattr(t, "_fields"):  # a NamedTuple, e.g. _DeltaSnapshot
         used.add(t.__name__)
         return f"{t.__name__}(" + ", ".join(f"{f}={literal(getattr(value, f), used)}" for f in t._fields) + ")"

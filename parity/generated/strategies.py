@@ -143,26 +143,41 @@ def langgraph_objects(children: st.SearchStrategy) -> st.SearchStrategy:
     """LangGraph's own types that cross a saver (parity.generated.fields.STORED), every field filled in some
     example: Interrupt (value, id, response_schema), Send (node, arg, timeout: a TimeoutPolicy), Command (graph,
     update, resume, goto), a DeltaChannel's _DeltaSnapshot. tests/test_fields.py fails on an installed field that
-    none of these fills."""
-    from langgraph.types import Command, Interrupt, Send, TimeoutPolicy
+    none of these fills. Fields an older langgraph lacks (response_schema, timeout and TimeoutPolicy before 1.2)
+    are left out as its classes declare them (fields.installed()), so one strategy serves every supported release."""
+    from langgraph.types import Command, Interrupt, Send
 
+    from parity.generated.fields import installed
+
+    have = installed()
     name = st.text(string.ascii_letters + "_", min_size=1, max_size=8)
-    # TimeoutPolicy refuses 0 and below
-    seconds = st.one_of(st.none(), st.floats(0.001, 1e6),
-                        st.timedeltas(dt.timedelta(microseconds=1), dt.timedelta(days=2)))
-    policy = st.builds(TimeoutPolicy, run_timeout=seconds, idle_timeout=seconds,
-                       refresh_on=st.sampled_from(_literal(TimeoutPolicy, "refresh_on") or ("auto",)))
-    timeout = st.one_of(st.none(), policy)
-    send = st.builds(Send, name, children, timeout=timeout)
+    send = st.builds(Send, name, children, **_optional(have, "Send", timeout=_timeouts))
     schema = st.one_of(st.none(), st.dictionaries(st.sampled_from(["type", "title", "enum"]), st.text(max_size=6),
                                                   min_size=1, max_size=2))
     interrupt = st.builds(Interrupt, children, id=st.text(string.hexdigits, min_size=1, max_size=32),
-                          response_schema=schema)
+                          **_optional(have, "Interrupt", response_schema=lambda: schema))
     goto = st.one_of(name, send, st.lists(st.one_of(name, send), max_size=2))
     command = st.builds(Command, graph=st.sampled_from([None, Command.PARENT]),
                         update=st.one_of(st.none(), st.dictionaries(name, children, max_size=2)),
                         resume=st.one_of(st.none(), children), goto=goto)
     return st.one_of(interrupt, send, command, st.builds(_delta_snapshot, children))
+
+
+def _optional(have: dict[str, tuple[str, ...]], cls: str, **strategies) -> dict[str, st.SearchStrategy]:
+    """The keyword strategies (made by calling each) for the fields the installed `cls` declares."""
+    return {field: make() for field, make in strategies.items() if field in have.get(cls, ())}
+
+
+def _timeouts() -> st.SearchStrategy:
+    """A Send's timeout: None or a TimeoutPolicy (langgraph 1.2+)."""
+    from langgraph.types import TimeoutPolicy
+
+    # TimeoutPolicy refuses 0 and below
+    seconds = st.one_of(st.none(), st.floats(0.001, 1e6),
+                        st.timedeltas(dt.timedelta(microseconds=1), dt.timedelta(days=2)))
+    policy = st.builds(TimeoutPolicy, run_timeout=seconds, idle_timeout=seconds,
+                       refresh_on=st.sampled_from(_literal(TimeoutPolicy, "refresh_on") or ("auto",)))
+    return st.one_of(st.none(), policy)
 
 
 def _delta_snapshot(value):
@@ -198,7 +213,8 @@ def as_serialized(value):
         return dataclasses.replace(value, **{f.name: as_serialized(getattr(value, f.name))
                                              for f in dataclasses.fields(value) if f.init})
     if type(value).__name__ == "Send" and type(value).__module__.startswith("langgraph."):
-        return type(value)(value.node, as_serialized(value.arg), timeout=value.timeout)
+        kept = {"timeout": value.timeout} if hasattr(value, "timeout") else {}  # no timeout before langgraph 1.2
+        return type(value)(value.node, as_serialized(value.arg), **kept)
     if type(value).__name__ == "_DeltaSnapshot":
         return type(value)(as_serialized(value.value))
     return value

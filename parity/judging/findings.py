@@ -42,6 +42,9 @@ class Finding:
     # The saver call that raised first where the reference's did not (parity.judging.causes): the finding is named
     # after it, and the cells it fails are one root cause in the report and on the console.
     cause: str | None = None
+    # The library versions it was seen on (parity.versions.seen_on): one set per run, several in a merged document
+    # whose runs had different ones. Filled when the finding is recorded.
+    versions: list[dict[str, str]] | None = None
     id: str = field(default="")
 
     def __post_init__(self) -> None:

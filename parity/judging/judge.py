@@ -133,6 +133,14 @@ def headline(actual: Trace, pieces: list[str], diff_text: str, flavour: str) -> 
 def report_divergence(session, finding: Finding) -> None:
     """A divergence found outside the compat matrix (e.g. a fault study): recorded, then waived or failed."""
     finding.known = match_known(finding, session.known_for(finding.backend))
+    from parity import versions
+    from parity.errors import ParityUsageError
+
+    try:
+        backend = session.registry.get(finding.backend)
+    except ParityUsageError:  # a study's own name for what it compared: the library versions alone
+        backend = None
+    versions.record(finding, backend)
     session.add("findings", finding.to_dict())
     if finding.known:
         pytest.xfail(f"known divergence: {finding.known['reason']}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parity import platforms, roles
+from parity import platforms, roles, versions
 from parity.render import merged, service
 from parity.render.calibration import calibration_markdown
 from parity.render.shadow_cost import cost_markdown
@@ -192,6 +192,9 @@ def _finding(group: list[dict[str, Any]]) -> str:
     on = sorted({p for g in group for p in g.get("platforms") or []})
     if on:
         tag += f" — seen on {_cell(', '.join(on))}"
+    seen_with = versions.of_group(group)
+    if seen_with:
+        tag += f" — versions: {_cell('; '.join(seen_with))}"
     from parity.cell_ids import of_finding
 
     ids = ", ".join(f"`{_cell(of_finding(g))}`" for g in group)  # the cells, named as everywhere else

@@ -7,7 +7,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any, Callable, Sequence
 
-from parity import roles
+from parity import roles, versions
 from parity.platforms import labels
 from parity.render import merged
 from parity.render.common import (
@@ -204,6 +204,9 @@ def _finding(group: list[dict[str, Any]], cell_ids: list[str], names: dict[str, 
     if on:  # a merged document: the platforms this same difference occurred on
         names = names or {}
         cells = f'<p class="platforms">seen on: {esc(", ".join(names.get(p, p) for p in on))}</p>' + cells
+    seen_with = versions.of_group(group)
+    if seen_with:  # the releases it was seen on: the lowest supported and the newest may differ
+        cells = f'<p class="versions">versions: {esc("; ".join(seen_with))}</p>' + cells
     for other in f.get("other_diffs") or []:  # the same finding, its diff differing in detail on another platform
         cells += (f'<details><summary>diff on {esc(names.get(other.get("platform"), other.get("platform")))}'
                   f'</summary>{diff_block(other.get("diff"))}</details>')
