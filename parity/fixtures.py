@@ -27,10 +27,15 @@ from parity.backends.builtin import REFERENCE
 
 
 TARGET = "parity_target"  # the parametrized fixture every fixture of this module rests on
-# The backends a team's tests run on unless --parity-backend names others: the reference and the two savers the
-# migration is between, plus every saver the team registered (--parity-saver, entry points). The shallow savers
-# and sqlite keep less history by design; ask for them by name.
-DEFAULT_BACKENDS = ("memory", "redis", "postgres")
+
+
+def default_backends() -> tuple[str, ...]:
+    """The backends a team's tests run on unless --parity-backend names others: the reference and each server
+    family's main saver (Family.default_backend), plus every saver the team registered (--parity-saver, entry
+    points). A family's other savers (shallow ones) and sqlite keep less history by design; ask for them by name."""
+    from parity import families
+
+    return (REFERENCE, *(families.get(name).default_backend for name in families.names()))
 
 
 def pytest_addhooks(pluginmanager) -> None:
@@ -46,7 +51,8 @@ def pytest_addhooks(pluginmanager) -> None:
 def team_backends(session) -> list[Backend]:
     if session.options.backends:
         return list(session.backends)
-    return [b for b in session.backends if b.name in DEFAULT_BACKENDS or b.origin != "built-in"]
+    defaults = default_backends()
+    return [b for b in session.backends if b.name in defaults or not (b.origin == "built-in" or b.origin.startswith("family "))]
 
 
 def _flavour(metafunc) -> str:
@@ -127,6 +133,8 @@ def parity_target(request) -> Target:
             not_applicable("server", backend.family, str(exc))
         except ParityUsageError as exc:
             pytest.fail(exc.line(), pytrace=False)
+        if backend.unfit:  # the server found lacks what this saver needs (Backend.needs)
+            not_applicable("server", backend.family, backend.unfit)
     loop = loop_of(request.node)
     return Target(backend.name, param.flavour, loop, endpoint.url if endpoint else None, session.new_scope(),
                   frozenset(c.value for c in backend.capabilities), endpoint, backend, session)

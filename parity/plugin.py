@@ -373,6 +373,8 @@ def pytest_pyfunc_call(pyfuncitem):
 def _mark_not_applicable(item, ps: ParitySession, param: CellParam, loop) -> None:
     backend = ps.registry.get(param.backend)
     why = []
+    if backend.unfit:  # the server found lacks what this saver needs (Backend.needs): said, not run
+        why.append(reasons.Reason("server", backend.family, backend.unfit))
     if loop is not None and not loop.applicable:
         why.append(reasons.Reason("platform", loop.name, f"{loop.name}: {loop.reason}"))
     for marker in item.iter_markers("requires"):

@@ -28,10 +28,32 @@ SyncFactory = Callable[[SaverContext], ContextManager[Any]]
 AsyncFactory = Callable[[SaverContext], AsyncContextManager[Any]]
 
 
+@dataclass(frozen=True)
+class ServerNeeds:
+    """What a saver needs of the server it is given, beyond the family: judged on the server found (its probe),
+    so one saver can run on one server of a family and be not-applicable on another (Django's features that
+    depend on the server version; SQLAlchemy's exclusions that explain themselves)."""
+
+    modules: tuple[tuple[str, str], ...] = ()  # (name the server lists, what a person calls it)
+    who: str = ""  # who needs them, in the reason ("langgraph-checkpoint-redis")
+
+    def unmet(self, probe: dict[str, Any] | None) -> str | None:
+        """Why the probed server cannot serve this saver, or None (also when nothing was probed: nothing to judge)."""
+        if not probe:
+            return None
+        have = set(probe.get("modules") or ())
+        missing = [label for name, label in self.modules if name not in have]
+        if not missing:
+            return None
+        listed = ", ".join(sorted(have)) or "none"
+        return (f"{probe.get('server') or 'the server'} {probe.get('version') or ''} lacks the modules "
+                f"{' and '.join(missing)} (it has: {listed}), which {self.who or 'this saver'} needs").replace("  ", " ")
+
+
 @dataclass
 class Backend:
     name: str
-    family: str | None  # server family it needs ("redis", "postgres") or None
+    family: str | None  # the server family it needs (a name of parity.families) or None
     capabilities: frozenset[Capability]
     sync_factory: SyncFactory | None
     async_factory: AsyncFactory | None
@@ -45,12 +67,19 @@ class Backend:
     # The classes of the savers its factories gave in this process: a finding names their distributions' versions
     # (parity.versions), read from what ran rather than declared.
     saver_classes: set[type] = field(default_factory=set)
+    # What it needs of the server found; when the probed server lacks it, `unfit` says why and every cell of this
+    # backend is not-applicable with that reason (set by resolve()).
+    needs: ServerNeeds | None = None
+    unfit: str | None = None
 
     def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
-        """Detect the capabilities of an undeclared third-party saver, with its server when it names a family.
+        """Judge the server found against what the saver needs, and detect the capabilities of an undeclared
+        third-party saver, with its server when it names a family.
 
         endpoint_for may raise (server unavailable): the default capabilities stay and the cells say why.
         """
+        if self.needs is not None and self.family:
+            self.unfit = self.needs.unmet(endpoint_for(self.family).probe)
         if self.detect is None:
             return
         detect, self.detect = self.detect, None
@@ -64,19 +93,22 @@ class Backend:
             server = f"with its {self.family} server" if self.family else "without a server"
             raise ParityUsageError(
                 f"saver {self.name!r} ({self.origin}) failed when called {server} to detect its capabilities: {first}",
-                "fix the factory; if it needs a server set factory.parity_family = 'redis' or 'postgres'; "
+                "fix the factory; if it needs a server set factory.parity_family to its family "
+                f"({', '.join(_family_names())}); "
                 "or declare factory.parity_capabilities = [...]") from None
 
     def describe(self) -> dict[str, Any]:
         """What a run records about the backend it was asked to test (results.json run.backends)."""
         return {"name": self.name, "origin": self.origin, "family": self.family, "flavours": self.flavours(),
-                "capabilities": sorted(c.value for c in self.capabilities)}
+                "capabilities": sorted(c.value for c in self.capabilities),
+                **({"unfit": self.unfit} if self.unfit else {})}
 
     def flavours(self) -> list[str]:
         return [f for f, cap in (("sync", Capability.SYNC), ("async", Capability.ASYNC)) if cap in self.capabilities]
 
     def has(self, *caps: Capability) -> bool:
-        return all(c in self.capabilities for c in caps)
+        """Whether it offers every one of caps on the server found: nothing when that server does not fit it."""
+        return self.unfit is None and all(c in self.capabilities for c in caps)
 
     def missing(self, *caps: Capability) -> list[Capability]:
         return [c for c in caps if c not in self.capabilities]
@@ -88,3 +120,9 @@ class Backend:
         from parity.versions import Noting
 
         return Noting(factory(ctx), self.saver_classes)
+
+
+def _family_names() -> tuple[str, ...]:
+    from parity import families
+
+    return families.names()

@@ -1,28 +1,51 @@
-"""Server families, one module each (redis.py, postgres.py) behind the Family interface of base.py.
+"""Server families behind the Family interface of base.py, found through the `parity.families` entry points.
 
-A new family is one new module here defining `FAMILY = MyFamily()` (plus its backends in
-parity/backends/builtin.py); every module of this package that defines FAMILY is found by name.
+A family is one module or package (its server embedded and as a container, readiness, fault levers, statistics,
+savers and their capabilities) exposing a Family instance; it is registered as an entry point of the group
+`parity.families`, e.g. `redis = "parity.families.redis:FAMILY"`. The built-in Redis and Postgres are registered
+that way in pyproject.toml; another package adds a family the same way (examples/families/valkey/).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import lru_cache
+from importlib import metadata
 
 from parity.errors import ParityUsageError
 from parity.families.base import Family
 
 
+ENTRY_POINT_GROUP = "parity.families"
+
+
 @lru_cache(maxsize=1)
 def _all() -> dict[str, Family]:
     found: dict[str, Family] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        family = getattr(module, "FAMILY", None)
-        if isinstance(family, Family):
-            found[family.name] = family
+    for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        family = _load(ep)
+        if family.name in found and found[family.name] is not family:
+            raise ParityUsageError(f"two installed packages register the server family {family.name!r} "
+                                   f"(entry point {ep.value} and {type(found[family.name]).__module__})",
+                                   "uninstall one of them")
+        found[family.name] = family
+    if not found:
+        raise ParityUsageError(f"no server family is registered (entry-point group {ENTRY_POINT_GROUP} is empty)",
+                               "reinstall checkpoint-parity (pip install -e . in a checkout): its metadata is stale")
     return found
+
+
+def _load(ep) -> Family:
+    try:
+        family = ep.load()
+    except Exception as exc:  # a broken plugin is one line naming it, not a traceback from deep in the harness
+        raise ParityUsageError(f"server family plugin {ep.name} ({ep.value}) failed to load: "
+                               f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                               "fix or uninstall the package that provides it") from None
+    if not isinstance(family, Family):
+        raise ParityUsageError(f"entry point {ep.name} = {ep.value} of group {ENTRY_POINT_GROUP} is a "
+                               f"{type(family).__name__}, not a parity.families.Family instance",
+                               "point the entry point at the module's Family instance (module:FAMILY)")
+    return family
 
 
 def names() -> tuple[str, ...]:

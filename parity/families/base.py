@@ -60,6 +60,18 @@ class Family:
     no_persistence: ClassVar[dict[str, Any]] = {}
     persistent: ClassVar[dict[str, Any]] = {}
 
+    # The backend `--pair INCUMBENT:CANDIDATE` and a team's fixtures mean by the family's name: its main saver.
+    default_backend: ClassVar[str]
+
+    def backends(self) -> list:
+        """The savers of this family (parity.backends.backend.Backend), with their capabilities; a saver whose
+        fit depends on the server found declares Backend.needs (modules, ...), judged on the probed server."""
+        return []
+
+    def saver_classes(self) -> dict[str, tuple[str, ...]]:
+        """{backend: (sync class path, async class path)}: names the backend of a saver built elsewhere."""
+        return {}
+
     def client_timeouts(self, seconds: float) -> "ClientTimeouts":
         """What the family's client driver offers against a stalled link, configured for `seconds`."""
         raise NotImplementedError

@@ -70,7 +70,7 @@ def pick_backends(session, cond: Conditions, include_serverless: bool = True) ->
     """Backends with the flavour whose server family is reachable in this pairing (serverless ones as floors)."""
     out = []
     for b in session.backends:
-        if cond.flavour not in b.flavours():
+        if b.unfit or cond.flavour not in b.flavours():  # unfit: the server found lacks what it needs
             continue
         if b.family is None and (include_serverless or not b.has(C.DURABLE)):
             out.append(b)

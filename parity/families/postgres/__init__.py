@@ -49,6 +49,7 @@ CMD ["postgres"]
 class Postgres(Family):
     name = "postgres"
     title = "Postgres"
+    default_backend = "postgres"
     order = 1
     url_env = "POSTGRES_URL"
     other_url_envs = ("DATABASE_URL",)  # the usual name of a Postgres URL in an app's environment
@@ -72,6 +73,16 @@ class Postgres(Family):
         ("synchronous_commit=on", {"synchronous_commit": "on"}, True),
         ("synchronous_commit=off", {"synchronous_commit": "off"}, None),
     )
+
+    def backends(self) -> list:
+        from parity.families.postgres import savers
+
+        return savers.backends(self.name)
+
+    def saver_classes(self) -> dict[str, tuple[str, ...]]:
+        from parity.families.postgres import savers
+
+        return dict(savers.CLASSES)
 
     def client_timeouts(self, seconds: float) -> ClientTimeouts:
         # psycopg 3 has no read timeout; statement_timeout is server-side and TCP keepalive / tcp_user_timeout do
