@@ -7,6 +7,7 @@ import time
 import pytest
 
 from parity.measuring import claims, server_events
+from parity.families.redis import stats as redis_stats
 from parity.measuring.latency import Conditions, record_op
 from parity.measuring.ops import Op
 from parity.measuring.timing import Plan
@@ -184,8 +185,8 @@ def test_a_save_in_the_same_second_with_nothing_dirty_still_counts():
     # counter (0 before and after) both stood still; only the rdb_saves counter moved.
     a = {"rdb_saves": "0", "total_forks": "0", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
     b = {"rdb_saves": "1", "total_forks": "1", "rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "0"}
-    assert server_events._RedisStats.delta(a, b)["redis_rdb_saved"] is True
-    assert server_events._RedisStats.delta(a, a)["redis_rdb_saved"] is False
+    assert redis_stats.delta(a, b, "redis_")["redis_rdb_saved"] is True
+    assert redis_stats.delta(a, a, "redis_")["redis_rdb_saved"] is False
     # A server without the counter still shows a save through the clock or the dirty counter.
     old_a = {"rdb_last_save_time": "1700000000", "rdb_changes_since_last_save": "5"}
-    assert server_events._RedisStats.delta(old_a, dict(old_a, rdb_changes_since_last_save="0"))["redis_rdb_saved"] is True
+    assert redis_stats.delta(old_a, dict(old_a, rdb_changes_since_last_save="0"), "redis_")["redis_rdb_saved"] is True

@@ -126,8 +126,20 @@ class Family:
         yield
 
     def stats_reader(self, url: str, schemas: list[str]):
-        """A reader of the server's own statistics (forks, fsyncs, autovacuum ...), see parity/measuring/server_events.py."""
+        """A reader of the server's own statistics (forks, fsyncs, autovacuum ...), see parity/measuring/server_events.py:
+        read() -> snapshot, delta(a, b) -> {event name (events_prefix...): value}, close()."""
         raise NotImplementedError
+
+    # What the reader's events are, in words for the report.
+    events_what: ClassVar[str] = ""
+
+    def notable_events(self) -> tuple[str, ...]:
+        """The event names (with the prefix) that can explain a latency shift."""
+        return ()
+
+    def describe_events(self, ev: dict[str, Any], plural: Callable[[int, str], str]) -> list[str]:
+        """This family's notable events of one window in words ("1 Redis fork (BGSAVE)")."""
+        return []
 
     def open_counter(self, url: str, statements: bool):
         """A connection for counting commands, or None when this server cannot count them."""

@@ -8,6 +8,7 @@ from typing import Any
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
 from parity.families.base import ClientTimeouts, Family
+from parity.families.postgres import stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, first_line, reason, reason_text, rtt_ms
 
@@ -153,9 +154,15 @@ class Postgres(Family):
             yield call
 
     def stats_reader(self, url: str, schemas: list[str]):
-        from parity.measuring.server_events import _PostgresStats
+        return stats.PostgresStats(url, schemas)
 
-        return _PostgresStats(url, schemas)
+    events_what = stats.WHAT
+
+    def notable_events(self) -> tuple[str, ...]:
+        return stats.NOTABLE
+
+    def describe_events(self, ev, plural) -> list[str]:
+        return stats.describe(ev, plural)
 
     def open_counter(self, url: str, statements: bool):
         # Without pg_stat_statements there is no reliable count: pg_stat_database counters flush lazily

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
 from parity.families.base import ClientTimeouts, Family
+from parity.families.redis import stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, reason, rtt_ms
 
@@ -156,9 +157,17 @@ class Redis(Family):
             await client.aclose()
 
     def stats_reader(self, url: str, schemas: list[str]):
-        from parity.measuring.server_events import _RedisStats
+        return stats.RespStats(url, self.events_prefix)
 
-        return _RedisStats(url)
+    @property
+    def events_what(self) -> str:
+        return stats.WHAT.format(title=self.title)
+
+    def notable_events(self) -> tuple[str, ...]:
+        return tuple(self.events_prefix + name for name in stats.NOTABLE)
+
+    def describe_events(self, ev, plural) -> list[str]:
+        return stats.describe(ev, self.events_prefix, self.title, plural)
 
     def open_counter(self, url: str, statements: bool):
         import redis
