@@ -54,9 +54,9 @@ def spaced_triples(values: list[float]) -> list[float]:
 
 
 def measure(op_name: str, seconds: float) -> tuple[list, str]:
-    from parity.servers.embedded import redis_and_postgres
+    from parity.servers.embedded import embedded_servers
 
-    with redis_and_postgres() as (redis, postgres):
+    with embedded_servers("redis", "postgres") as (redis, postgres):
         return _time(op_name, seconds, [postgres.endpoint(), redis.endpoint()])
 
 

@@ -53,7 +53,8 @@ def cli():
 @pytest.fixture(scope="module")
 def redis_url():
     """An embedded Redis (with its modules) for one test module, stopped and its data removed afterwards."""
-    from parity.servers.embedded import EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.servers.embedded import TempRoot
 
     root = TempRoot()
     server = EmbeddedRedis(root, None)

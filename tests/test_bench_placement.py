@@ -16,7 +16,9 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.s
 
 @pytest.fixture(scope="module")
 def servers():
-    from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.families.postgres.server import EmbeddedPostgres
+    from parity.servers.embedded import TempRoot
     from parity.servers.readiness import ServerStartError
 
     root, started = TempRoot(), []

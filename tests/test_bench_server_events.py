@@ -28,7 +28,9 @@ def _wait(pred, timeout: float) -> bool:
 
 @pytest.fixture(scope="module")
 def servers():
-    from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.families.postgres.server import EmbeddedPostgres
+    from parity.servers.embedded import TempRoot
     from parity.servers.readiness import ServerStartError
 
     root = TempRoot()

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from conftest import run_cli
-from parity.servers.embedded import EmbeddedRedis, TempRoot
+from parity.families.redis.server import EmbeddedRedis
+from parity.servers.embedded import TempRoot
 
 ERROR_BUDGET_S = 10  # the bound for reporting any of these faults
 

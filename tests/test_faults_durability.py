@@ -24,7 +24,7 @@ def root():
 
 
 def _redis(root, settings, **kw):
-    from parity.servers.embedded import EmbeddedRedis
+    from parity.families.redis.server import EmbeddedRedis
 
     server = EmbeddedRedis(root, settings, **kw)
     root.started.append(server)

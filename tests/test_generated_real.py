@@ -22,7 +22,8 @@ EXPECTED = {("redis", "test_generated_values"), ("sqlite", "test_generated_value
 
 @pytest.fixture(scope="module")
 def redis_url():
-    from parity.servers.embedded import EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.servers.embedded import TempRoot
     from parity.servers.readiness import ServerStartError
 
     root, server = TempRoot(), None

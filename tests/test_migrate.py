@@ -53,7 +53,9 @@ def test_memory_to_sqlite():
 
 @pytest.fixture(scope="module")
 def servers():
-    from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.families.postgres.server import EmbeddedPostgres
+    from parity.servers.embedded import TempRoot
 
     root = TempRoot()
     started = []

@@ -233,7 +233,7 @@ def test_a_ctrl_c_that_breaks_a_plugins_import_still_exits_130_not_1(monkeypatch
 # called C4, C5 and C12 refuted.
 @pytest.fixture
 def redis_without_modules(tmp_path):
-    from parity.servers.embedded import redis_binaries
+    from parity.families.redis.server import redis_binaries
     from parity.servers.readiness import free_port
 
     try:

@@ -7,13 +7,14 @@ from types import SimpleNamespace
 import pytest
 
 from parity.errors import ParityUsageError
+from parity import families
 from parity.servers import containers
 from parity.servers.endpoint import mask_url
 from parity.servers.pool import ServerConfig, ServerPool, Unavailable
 
 
 def test_redis_container_is_redis_8_with_modules():
-    spec = containers.redis_spec({"appendonly": "yes"})
+    spec = families.get("redis").container_spec({"appendonly": "yes"})
     assert spec.image.startswith("redis:8"), "Redis 8 images bundle RedisJSON and RediSearch; older ones do not"
     assert spec.command[0] == "redis-server" and ("--appendonly", "yes") == spec.command[-2:]
     assert spec.port == 6379
@@ -21,16 +22,16 @@ def test_redis_container_is_redis_8_with_modules():
 
 
 def test_postgres_container_spec():
-    spec = containers.postgres_spec({"synchronous_commit": "off"})
+    spec = families.get("postgres").container_spec({"synchronous_commit": "off"})
     assert spec.image.startswith("postgres:18")
     assert "-c" in spec.command and "synchronous_commit=off" in spec.command
     assert spec.env["POSTGRES_PASSWORD"] and spec.url("h", 1).startswith("postgresql://postgres:")
 
 
 def test_host_network_specs_listen_on_their_own_loopback_port():
-    r = containers.redis_spec(None, host_port=40001)
+    r = families.get("redis").container_spec(None, host_port=40001)
     assert r.port == 40001 and ("--port", "40001", "--bind", "127.0.0.1") == r.command[3:7]
-    p = containers.postgres_spec({"fsync": "off"}, host_port=40002)
+    p = families.get("postgres").container_spec({"fsync": "off"}, host_port=40002)
     assert p.port == 40002 and p.command[:5] == ("postgres", "-p", "40002", "-c", "listen_addresses=127.0.0.1")
     assert p.command[-2:] == ("-c", "fsync=off")
 

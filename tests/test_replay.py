@@ -54,7 +54,8 @@ def _url(server_url: str, db: str, user: str = "postgres") -> str:
 
 @pytest.fixture(scope="module")
 def pg():
-    from parity.servers.embedded import EmbeddedPostgres, TempRoot
+    from parity.families.postgres.server import EmbeddedPostgres
+    from parity.servers.embedded import TempRoot
 
     root = TempRoot()
     server = EmbeddedPostgres(root)
@@ -392,7 +393,8 @@ def redis_app():
     import redis
     from langgraph.checkpoint.redis import RedisSaver
 
-    from parity.servers.embedded import EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.servers.embedded import TempRoot
 
     root = TempRoot()
     server = EmbeddedRedis(root, {"save": "", "appendonly": "no"})

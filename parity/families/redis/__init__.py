@@ -9,35 +9,12 @@ from urllib.parse import urlsplit
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
 from parity.families.base import ClientTimeouts, Family
-from parity.families.redis import stats
+from parity.families.redis import server, stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, reason, rtt_ms
 
 REQUIRED_MODULES = {"ReJSON": "RedisJSON", "search": "RediSearch"}  # langgraph-checkpoint-redis needs both
 SETTINGS = ("appendonly", "appendfsync", "save", "maxmemory", "maxmemory-policy")  # what the report shows
-
-# The stand-in image (parity/servers/standins.py), for Docker hosts with no registry: like the official Redis 8.
-STANDIN_ENTRYPOINT = """#!/bin/bash
-# Like the official Redis 8 image: redis-server with the JSON and search modules.
-set -e
-if [ "$1" = redis-server ]; then
-  shift
-  exec /usr/local/bin/redis-server "$@" \\
-    --loadmodule /usr/local/lib/redis/modules/rejson.so --loadmodule /usr/local/lib/redis/modules/redisearch.so
-fi
-exec "$@"
-"""
-
-STANDIN_DOCKERFILE = """FROM {base}
-COPY --chown=0:0 redis-server /usr/local/bin/redis-server
-COPY --chown=0:0 modules/ /usr/local/lib/redis/modules/
-COPY --chown=0:0 entrypoint.sh /entrypoint.sh
-USER {uid}
-WORKDIR /data
-ENTRYPOINT ["/entrypoint.sh"]
-CMD ["redis-server", "--protected-mode", "no"]
-"""
-
 
 class Redis(Family):
     name = "redis"
@@ -116,14 +93,10 @@ class Redis(Family):
         return (redis.ConnectionError, redis.BusyLoadingError, redis.TimeoutError)
 
     def embedded(self) -> type:
-        from parity.servers.embedded import EmbeddedRedis
-
-        return EmbeddedRedis
+        return server.EmbeddedRedis
 
     def container_spec(self, settings: dict[str, Any] | None = None, **kw: Any):
-        from parity.servers.containers import redis_spec
-
-        return redis_spec(settings, **kw)
+        return server.container_spec(settings, **kw)
 
     @contextlib.contextmanager
     def sync_ping(self, url: str, timeout: float | None = None):
@@ -221,11 +194,9 @@ class Redis(Family):
     has_standin = True
 
     def standin(self, base: str, uid: int):
-        from parity.servers.embedded import redis_binaries
-
-        server, modules = redis_binaries()
-        return (STANDIN_DOCKERFILE.format(base=base, uid=uid), STANDIN_ENTRYPOINT,
-                {"redis-server": server, **{f"modules/{m.name}": m for m in modules}})
+        binary, modules = server.redis_binaries()
+        return (server.STANDIN_DOCKERFILE.format(base=base, uid=uid), server.STANDIN_ENTRYPOINT,
+                {"redis-server": binary, **{f"modules/{m.name}": m for m in modules}})
 
     def after_restart(self, url: str) -> None:
         from parity.injecting.common import wait_redis_indexed
