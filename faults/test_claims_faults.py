@@ -121,7 +121,7 @@ def test_cluster(parity_session, owned_server):
 
     The other saver scenarios are recorded for C15 (their outcome is the claim's evidence, not asserted here).
     """
-    row = _add(parity_session, "C15", cluster.study(lambda settings: owned_server("redis", settings)))
+    row = _add(parity_session, "C15", cluster.study(lambda settings: owned_server("redis", settings), "redis", "redis"))
     if not row["formed"]:
         assert row["observed"].startswith(reasons.PREFIX), row["observed"]
         reasons.not_applicable("platform", "cluster", row["observed"].removeprefix(reasons.PREFIX))

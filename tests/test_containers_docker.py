@@ -76,7 +76,7 @@ def _ping(url: str) -> bool:
 
 
 def test_readiness_waits_for_a_query_not_for_the_ready_line(engine):
-    image = standins.early_ready_image(engine)
+    image = standins.early_ready_image(engine, "redis")
     # First prove the image lies: its "ready" line comes while nothing listens yet.
     port = containers.free_port()
     raw = engine.containers.run(image, ["redis-server", "--port", str(port), "--bind", "127.0.0.1"],

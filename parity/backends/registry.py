@@ -92,7 +92,7 @@ def load_factory(target: str) -> Callable[..., Any]:
 def backend_from_factory(name: str, factory: Callable[..., Any], origin: str) -> Backend:
     """Wrap a user factory `factory(ctx) -> saver | (async) context manager of a saver` as a Backend.
 
-    Optional attributes on the factory: `parity_family` ("redis"/"postgres"), `parity_capabilities`
+    Optional attributes on the factory: `parity_family` (a server family's name), `parity_capabilities`
     (names of Capability). Without them the saver's capabilities are detected, once its server runs, for which methods it
     overrides and whether a second saver on the same scope sees the first one's data (durable).
     A factory taking no argument is called without the context.

@@ -97,6 +97,8 @@ class Family:
 
     # A stand-in image can be built for Docker hosts with no registry (parity/servers/standins.py).
     has_standin: ClassVar[bool] = False
+    # Folders of the stand-ins' base image owned by the server user, {path: mode}, beside /data.
+    standin_dirs: ClassVar[dict[str, int]] = {}
 
     def standin(self, base: str, uid: int) -> tuple[str, str, dict[str, Any]]:
         """(Dockerfile FROM base running as uid, entrypoint script, {path in the build context: local source})."""

@@ -1,4 +1,5 @@
-"""Cluster (C15): can the embedded redis-server form a 3-master cluster with the modules, and does the saver work on it?"""
+"""Cluster (C15): can an embedded Redis-protocol server form a 3-master cluster with the modules, and does the saver
+work on it?"""
 
 from __future__ import annotations
 
@@ -92,10 +93,14 @@ def _all(checks) -> str:
     return "ok" if all(values) else f"wrong result for {values.count(False)} of {len(values)} threads"
 
 
-def study(start) -> dict[str, Any]:
-    """start(settings) -> an owned embedded redis; returns the C15 observation row."""
+def study(start, backend: str, family: str) -> dict[str, Any]:
+    """start(settings) -> an owned embedded server of `family` (a Redis-protocol one); the C15 observation row of
+    `backend` (its saver, langgraph-checkpoint-redis's RedisSaver, runs the scenarios)."""
+    from parity import families
+
     t0 = time.monotonic()
-    row: dict[str, Any] = {"backend": "redis", "case": "redis cluster (3 masters, loopback, modules loaded)"}
+    row: dict[str, Any] = {"backend": backend,
+                           "case": f"{families.get(family).title} cluster (3 masters, loopback, modules loaded)"}
     try:
         # cluster-port explicitly: the default (port + 10000) is invalid for ports above 55535
         servers = [start({**CLUSTER_SETTINGS, "cluster-port": free_port()}) for _ in range(3)]
@@ -106,7 +111,7 @@ def study(start) -> dict[str, Any]:
     reason = form(servers)
     row["formed"] = reason is None
     if reason:
-        row["observed"] = f"not-applicable: the embedded redis-server did not form a cluster: {reason}"
+        row["observed"] = f"not-applicable: the embedded {family} server did not form a cluster: {reason}"
         return row
     row["scenarios"] = scenarios(servers)
     ok = [k for k, v in row["scenarios"].items() if v == "ok"]

@@ -1,16 +1,14 @@
-"""What the fault studies share: a small interrupting graph, saver opening on an owned server, index waits."""
+"""What the fault studies share: a small interrupting graph, saver opening on an owned server."""
 
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any, Iterator
 
 from parity.backends.backend import Backend, SaverContext
 from parity.backends.capabilities import Capability as C
 from parity.graphs import State, count_then_ask as builder  # noqa: F401  (shared with the smoke scenario)
 
-INDEX_WAIT_S = 10.0  # RediSearch re-indexes loaded data in the background after a restart
 
 # How a fault is made on an embedded server; a container server declares its own (docker kill, pause, ...).
 EMBEDDED_LEVERS = {"kill": "SIGKILL to the server's process group", "stop": "SIGTERM/SIGINT (the server's own shutdown)",
@@ -64,29 +62,6 @@ def closing_quietly(cm):
             except Exception:  # the fault itself broke the connection; nothing to clean on a dead server
                 pass
     return wrapper()
-
-
-def wait_redis_indexed(url: str, timeout: float = INDEX_WAIT_S) -> bool:
-    """Wait until every search index reports background indexing finished (True) or timeout (False)."""
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=5)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if all(_indexed(client, name) for name in client.execute_command("FT._LIST") or []):
-                return True
-            time.sleep(0.05)
-        return False
-    finally:
-        client.close()
-
-
-def _indexed(client, name) -> bool:
-    info = client.execute_command("FT.INFO", name)
-    fields = info if isinstance(info, dict) else dict(zip(info[::2], info[1::2]))
-    indexing = fields.get(b"indexing", fields.get("indexing", 0))
-    return str(indexing.decode() if isinstance(indexing, bytes) else indexing) in ("0", "0.0")
 
 
 def error_text(exc: BaseException) -> str:

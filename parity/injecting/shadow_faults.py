@@ -250,7 +250,7 @@ async def _drive(flavour: str, primary, candidate, server, plan: FaultPlan, tag:
 
 def on_servers(pg, rd, primary_endpoint, candidate_server, flavour: str, plan: FaultPlan,
                isolation: str = "thread") -> tuple[list[dict], dict]:
-    """The study with the built-in Postgres (primary) and Redis (candidate) backends on the given servers. The
+    """The study with the primary's backend (pg) and the candidate's (rd) on the given servers. The
     candidate saver is opened once and lives through the restart (its client reconnects), as an app's would."""
     import contextlib
     import uuid
@@ -263,7 +263,7 @@ def on_servers(pg, rd, primary_endpoint, candidate_server, flavour: str, plan: F
     def open_primary():
         return pg.saver(flavour, SaverContext(primary_endpoint, tag, options, keep=True))
     if isolation == "process":  # the sidecar builds it; its client reconnects after the restart, as the thread's
-        candidate = functools.partial(shadow_cost.builtin_candidate, rd.name, "redis", candidate_server.url, tag)
+        candidate = functools.partial(shadow_cost.builtin_candidate, rd.name, rd.family, candidate_server.url, tag)
         return study(flavour, open_primary, candidate, candidate_server, plan, tag, isolation)
     with contextlib.ExitStack() as stack:
         candidate = stack.enter_context(rd.saver("sync", SaverContext(candidate_server.endpoint(), tag, keep=True)))

@@ -41,7 +41,8 @@ def parse_images(values: list[str]) -> dict[str, str]:
         family, sep, image = value.partition("=")
         if not sep or not image.strip() or family.strip() not in _families():
             raise ParityUsageError(f"--image {value!r} is not FAMILY=IMAGE for a known family",
-                                   f"write it like --image redis=redis:8.2 (families: {', '.join(_families())})")
+                                   f"write it like --image {_families()[0]}={default_image(_families()[0])} "
+                                   f"(families: {', '.join(_families())})")
         out[family.strip()] = image.strip()
     return out
 
@@ -198,7 +199,7 @@ def require(options: ContainerOptions) -> None:
         fix = f"pass --container-network host or set {NETWORK_ENV}=host"
     else:
         fix = ("pull it where a registry is reachable, or point at a local image (--image FAMILY=IMAGE, "
-               "PARITY_REDIS_IMAGE / PARITY_POSTGRES_IMAGE, TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX), set "
+               f"{' / '.join(image_env(f) for f in _families())}, TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX), set "
                "TESTCONTAINERS_RYUK_DISABLED=true if it is Ryuk's, or use --provider embedded")
     raise ParityUsageError(why, fix)
 

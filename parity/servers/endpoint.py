@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 @dataclass
 class Endpoint:
-    family: str  # "redis" | "postgres"
+    family: str  # a server family's name (parity.families)
     url: str
     provider: str  # "embedded" | "testcontainers" | "external"
     owned: bool  # True when the suite started the server: only then may faults touch it

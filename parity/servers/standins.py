@@ -77,14 +77,25 @@ def build_base(client) -> None:
             fh.write(f"server:x:{UID}:{UID}:server:/data:/usr/sbin/nologin\n")
         with open(root / "etc/group", "a") as fh:
             fh.write(f"server:x:{UID}:\n")
-        for d in ("data", "var/lib/postgresql/data"):
+        for d, mode in _owned_dirs().items():
             (root / d).mkdir(parents=True, exist_ok=True)
             os.chown(root / d, UID, UID)
-        os.chmod(root / "var/lib/postgresql/data", 0o700)
+            os.chmod(root / d, mode)
         tar = Path(tmp) / "rootfs.tar"
         subprocess.run(["tar", "-C", str(root), "-cf", str(tar), "."], check=True)
         repo, tag = BASE.rsplit(":", 1)
         client.api.import_image_from_file(str(tar), repository=repo, tag=tag)
+
+
+def _owned_dirs() -> dict[str, int]:
+    """Folders of the base owned by the server user, {path: mode}: /data, and what each family's stand-in asks
+    (Family.standin_dirs; a Postgres data directory must be 0700). The base is built once: a family installed
+    later whose folder is missing creates it in its own Dockerfile."""
+    dirs = {"data": 0o755}
+    for name in families.names():
+        if families.get(name).has_standin:
+            dirs.update(families.get(name).standin_dirs)
+    return dirs
 
 
 def build(client, family: str) -> str:
@@ -142,10 +153,10 @@ def build_all(client) -> dict[str, str]:
     return {family: build(client, family) for family in images()}
 
 
-def early_ready_image(client) -> str:
-    """A Redis stand-in that prints the ready line seconds before it listens (readiness must not trust logs)."""
-    base = build(client, "redis")
-    tag = PREFIX + "redis-early-ready:test"
+def early_ready_image(client, family: str) -> str:
+    """A family's stand-in that prints a ready line seconds before it listens (readiness must not trust logs)."""
+    base = build(client, family)
+    tag = PREFIX + f"{family}-early-ready:test"
     text = (f"FROM {base}\nENTRYPOINT [\"/bin/bash\", \"-c\", "
             "\"echo 'Ready to accept connections tcp'; sleep 4; exec /entrypoint.sh \\\"$@\\\"\", \"--\"]\n")
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]

