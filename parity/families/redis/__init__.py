@@ -176,8 +176,7 @@ class Redis(Family):
 
         mine = check_scope(scope) + "_"  # "parity_x_1" must not match "parity_x_10"
         with redis.Redis.from_url(url) as client:
-            for name in client.execute_command("FT._LIST") or []:
-                name = name.decode() if isinstance(name, bytes) else name
+            for name in server.search_indexes(client):
                 if name.startswith(mine):
                     client.execute_command("FT.DROPINDEX", name)
             removed = _drop_write_registries(client, mine)
