@@ -114,6 +114,24 @@ def test_the_family_is_found_through_its_entry_point(install):
     assert "valkey" not in families.names(), "this checkout's venv must not have the plugin (the schema test relies on it)"
 
 
+def test_the_container_form_is_declared(install):
+    """Declared, not run here: the image, command and URL of --provider testcontainers, and the stand-in built from
+    the same valkey-server for an engine with no registry (.ci/containers.sh builds the stand-ins it lists)."""
+    code = ("import json; from parity import families; from parity.servers import standins; f = families.get('valkey'); "
+            "s = f.container_spec({'appendonly': 'yes'}, host_port=40003); d, e, src = f.standin('BASE', 999); "
+            "print(json.dumps([s.family, s.image, list(s.command), s.url('127.0.0.1', 40003), d, "
+            "{k: str(v) for k, v in src.items()}, standins.images()]))")
+    out = install.run("python", "-c", code)
+    assert out.returncode == 0, out.stderr
+    family, image, command, url, dockerfile, sources, images = json.loads(out.stdout)
+    assert (family, image) == ("valkey", "valkey/valkey:9"), (family, image)
+    assert command[0] == "valkey-server" and "--appendonly" in command and "40003" in command, command
+    assert url == "redis://127.0.0.1:40003/0", url
+    assert dockerfile.startswith("FROM BASE") and "valkey-server" in dockerfile, dockerfile
+    assert Path(sources["valkey-server"]).is_file() and os.access(sources["valkey-server"], os.X_OK), sources
+    assert images.get("valkey") == "parity-local/valkey/valkey:9", images
+
+
 def test_compat_writes_valkey_cells_none_failed(compat):
     _, doc = compat
     valkey = [c for c in doc["cells"] if c["backend"] == "valkey"]
