@@ -35,19 +35,31 @@ class ServerNeeds:
     depend on the server version; SQLAlchemy's exclusions that explain themselves)."""
 
     modules: tuple[tuple[str, str], ...] = ()  # (name the server lists, what a person calls it)
+    min_version: tuple[int, ...] = ()  # the oldest server version it works with (major, minor, ...)
     who: str = ""  # who needs them, in the reason ("langgraph-checkpoint-redis")
 
     def unmet(self, probe: dict[str, Any] | None) -> str | None:
         """Why the probed server cannot serve this saver, or None (also when nothing was probed: nothing to judge)."""
         if not probe:
             return None
+        server = f"{probe.get('server') or 'the server'} {probe.get('version') or '(version unknown)'}"
+        who = self.who or "this saver"
+        if self.min_version and _version(probe.get("version")) < self.min_version:
+            return f"{server} is older than {'.'.join(map(str, self.min_version))}, which {who} needs"
         have = set(probe.get("modules") or ())
         missing = [label for name, label in self.modules if name not in have]
         if not missing:
             return None
         listed = ", ".join(sorted(have)) or "none"
-        return (f"{probe.get('server') or 'the server'} {probe.get('version') or ''} lacks the modules "
-                f"{' and '.join(missing)} (it has: {listed}), which {self.who or 'this saver'} needs").replace("  ", " ")
+        return f"{server} lacks the modules {' and '.join(missing)} (it has: {listed}), which {who} needs"
+
+
+def _version(text: Any) -> tuple[int, ...]:
+    """"9.1.2" -> (9, 1, 2); the leading dotted numbers only ("18.6 (Debian)" -> (18, 6), "7.2.4-rc1" -> (7, 2, 4))."""
+    import re
+
+    found = re.match(r"\d+(\.\d+)*", str(text or "").strip())
+    return tuple(int(p) for p in found.group(0).split(".")) if found else ()
 
 
 @dataclass
