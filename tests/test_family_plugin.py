@@ -69,7 +69,9 @@ def install() -> Install:
     os.chmod(work, 0o711)  # the postgres server user (as root) enters the venv's binaries' folder
     os.chmod(tmp, 0o711)
     try:
-        wheel = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
+        # --sdist --wheel: the wheel is built from the sdist in a temp folder (a wheel built in the checkout leaves
+        # build/ there, whose stale files a later build would carry); no isolation: this venv has setuptools.
+        wheel = subprocess.run([sys.executable, "-m", "build", "--sdist", "--wheel", "--no-isolation", "--outdir",
                                 str(work / "dist"), str(ROOT)], capture_output=True, text=True, timeout=600)
         assert wheel.returncode == 0, f"building the wheel failed:\n{wheel.stdout[-2000:]}\n{wheel.stderr[-2000:]}"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)

@@ -8,7 +8,9 @@ from typing import Any
 from parity.backends.backend import SaverContext
 from parity.judging.trace import Trace, diff
 
-REDIS_LIST_CAP = 10000  # RedisSaver.list() without a limit returns at most 10,000 results (FT.SEARCH page)
+# A saver may cap what list() returns without a limit (RedisSaver: 10,000 results, one FT.SEARCH page): a thread
+# that long is said as possibly cut, whichever saver copied it.
+LIST_CAP = 10000
 
 
 def thread_ids(saver) -> list[str]:
@@ -79,7 +81,7 @@ def copy_savers(src, dst, only: list[str] | None = None) -> dict[str, Any]:
     for tid in tids:
         counts = copy_thread(src, dst, tid)
         difference = diff(thread_trace(src, tid), thread_trace(dst, tid))
-        if counts["checkpoints"] >= REDIS_LIST_CAP:
+        if counts["checkpoints"] >= LIST_CAP:
             report["warnings"].append(f"thread {tid}: {counts['checkpoints']} checkpoints, list() may be capped")
         report["threads"][tid] = {**counts, "verified": difference is None, "diff": difference}
         report["copied"] += 1
