@@ -150,8 +150,10 @@ def test_official_redis_savers_are_not_applicable_on_valkey_with_the_reason(comp
         pytest.skip("not-applicable: the --pair run selects the pair's backends only (valkey-redis is not in it)")
     cells = [c for c in doc["cells"] if c["backend"] == "valkey-redis"]
     assert cells and all(c["status"] == "not-applicable" for c in cells), sorted({c["status"] for c in cells})
-    why = {c.get("reason") for c in cells}
-    assert len(why) == 1 and "lacks the modules RedisJSON and RediSearch" in why.pop(), why
+    # the server's reason first (a platform's, e.g. a Windows-only loop, may follow it)
+    lacking = [c["reason"] for c in cells if not c["reason"].startswith("not-applicable: Valkey 9")
+               or "lacks the modules RedisJSON and RediSearch" not in c["reason"]]
+    assert not lacking, f"cells of valkey-redis without the modules reason: {lacking[:3]}"
 
 
 def test_bench_measures_valkey(bench):
