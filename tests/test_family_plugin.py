@@ -31,6 +31,7 @@ LEAKY_ENV = ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 class Install:
     def __init__(self, work: Path, venv: Path, app: Path, env: dict[str, str]) -> None:
         self.work, self.venv, self.app, self.env = work, venv, app, env
+        self._pair: bool | None = None
 
     def run(self, *argv: str, timeout: float = 900) -> subprocess.CompletedProcess:
         return subprocess.run([str(self.venv / "bin" / argv[0]), *argv[1:]], cwd=self.app, env=self.env,
@@ -38,7 +39,9 @@ class Install:
 
     def has_pair(self) -> bool:
         """--pair (issue 30, item 2) is built in parallel: used once the installed suite has it."""
-        return "--pair" in self.run("parity", "run", "--help").stdout
+        if self._pair is None:
+            self._pair = "--pair" in self.run("parity", "run", "--help").stdout
+        return self._pair
 
     def leftovers(self) -> list[str]:
         import psutil
