@@ -123,7 +123,7 @@ def test_killed_pytest_run_leaves_nothing_behind(tmp_path):
 def test_a_killed_postgres_leaves_no_shared_memory_segment_behind():
     """A SIGKILLed postmaster cannot remove its dynamic shared memory (/dev/shm/PostgreSQL.*); closing the server
     must, or every crash fault leaks one (168 had piled up here before this)."""
-    from parity.servers import shm
+    from parity.families.postgres import shm
 
     root = TempRoot()
     try:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from parity.servers import server_user, shm
+from parity.families.postgres import server_user, shm
 from parity.servers.containers import ContainerSpec, default_image
 from parity.servers.embedded import START_TIMEOUT_S, TempRoot, _package_dir, _Process
 from parity.servers.readiness import ServerStartError, tail, wait_until
