@@ -73,7 +73,8 @@ def test_two_packages_with_one_family_name_are_refused(with_entry_points):
     assert "two installed packages register the server family 'redis'" in exc.value.line(), exc.value.line()
 
 
-NEEDS = ServerNeeds((("ReJSON", "RedisJSON"), ("search", "RediSearch")), (8, 0), "langgraph-checkpoint-redis")
+NEEDS = ServerNeeds(modules=(("ReJSON", "RedisJSON"), ("search", "RediSearch")), min_version=(8, 0),
+                    who="langgraph-checkpoint-redis")
 
 
 @pytest.mark.parametrize("probe, expected", [
@@ -90,13 +91,19 @@ def test_server_needs_explain_themselves(probe, expected):
     assert NEEDS.unmet(probe) == expected
 
 
+def test_the_redis_savers_needs_name_the_package():
+    from parity.families.redis.savers import MODULES
+
+    assert MODULES.unmet({"version": "9.1.2", "modules": []}).endswith("which langgraph-checkpoint-redis needs")
+
+
 def test_an_unfit_backend_offers_nothing_on_that_server():
     from parity.servers.endpoint import Endpoint
 
     ep = Endpoint("plugindb", "redis://127.0.0.1:1/0", "external", owned=False,
                   probe={"server": "PluginDB", "version": "1.0", "modules": []})
     backend = Backend("plugindb-json", "plugindb", frozenset({C.SYNC, C.SERVER}), None, None, "a saver needing JSON",
-                      needs=ServerNeeds((("ReJSON", "RedisJSON"),), who="it"))
+                      needs=ServerNeeds(modules=(("ReJSON", "RedisJSON"),), who="it"))
     assert backend.has(C.SYNC)
     backend.resolve(lambda family: ep)
     assert backend.unfit == "PluginDB 1.0 lacks the modules RedisJSON (it has: none), which it needs"

