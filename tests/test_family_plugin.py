@@ -1,8 +1,8 @@
 """A server family is a package: the suite's wheel and examples/families/valkey installed in a fresh venv outside
 the checkout, and `parity run` on the Valkey family it adds (issue 30, items 1 and 5).
 
-make test runs a reduced but real form (the smoke and interrupt scenarios, the quick latency cell in the sync
-flavour); .ci/families.sh runs the whole quick compat and bench parts the same way (PARITY_FAMILY_FULL=1).
+make test runs a reduced but real form (the smoke and interrupt scenarios, the quick latency cell of one async loop);
+.ci/families.sh runs the whole quick compat and bench parts the same way (PARITY_FAMILY_FULL=1).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ PLUGIN = ROOT / "examples" / "families" / "valkey"
 FULL = os.environ.get("PARITY_FAMILY_FULL") == "1"
 # The reduced form's selection: real scenarios and a real latency cell, small enough for make test.
 COMPAT_K = [] if FULL else ["-k", "smoke or interrupt"]
-BENCH_K = [] if FULL else ["-k", "test_core_ops_defaults and sync"]
+BENCH_K = [] if FULL else ["-k", "test_core_ops_defaults and selector"]  # one async cell: no worker processes
 LEAKY_ENV = ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 

@@ -3,7 +3,7 @@
 A family is one module or package (its server embedded and as a container, readiness, fault levers, statistics,
 savers and their capabilities) exposing a Family instance; it is registered as an entry point of the group
 `parity.families`, e.g. `redis = "parity.families.redis:FAMILY"`. The built-in Redis and Postgres are registered
-that way in pyproject.toml; another package adds a family the same way (examples/families/valkey/).
+that way in pyproject.toml; another package adds a family the same way (examples/families/ holds one).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The statistics reader of a Redis-protocol server (INFO persistence + stats) and its event names, prefixed per
-family ("redis_forks"; a Valkey family reuses it as "valkey_forks")."""
+family ("redis_forks"; another RESP server's family reuses it under its own prefix)."""
 
 from __future__ import annotations
 
