@@ -67,8 +67,9 @@ def diagnose(pool: ServerPool, backends) -> dict[str, Any]:
                 servers[backend.family] = _server(pool, backend.family)
             server = servers[backend.family]
             row["provider"] = server["provider"]
-            if server.get("unavailable"):
-                row["status"] = f"not-applicable: {server['unavailable']}"
+            unfit = backend.needs.unmet(server) if backend.needs and not server.get("unavailable") else None
+            if server.get("unavailable") or unfit:  # no server, or one without what this saver needs
+                row["status"] = f"not-applicable: {server.get('unavailable') or unfit}"
                 rows.append(row)
                 continue
         row["status"], row["saver_ms"] = _saver_check(backend, pool.get(backend.family) if backend.family else None)
