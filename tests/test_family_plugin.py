@@ -120,6 +120,15 @@ def test_the_family_is_found_through_its_entry_point(install):
     assert "valkey" not in families.names(), "this checkout's venv must not have the plugin (the schema test relies on it)"
 
 
+def test_doctor_says_which_valkey_savers_fit(install):
+    out = install.run("parity", "doctor", "--provider", "embedded", "--backend", "valkey,valkey-redis", timeout=300)
+    assert out.returncode == 0, f"parity doctor failed:\n{out.stdout}\n{out.stderr}"
+    lines = out.stdout.splitlines()
+    assert any(line.startswith("valkey ") and " ok" in line for line in lines), out.stdout
+    assert any(line.startswith("valkey-redis ") and "lacks the modules RedisJSON and RediSearch" in line
+               for line in lines), out.stdout
+
+
 def test_the_container_form_is_declared(install):
     """Declared, not run here: the image, command and URL of --provider testcontainers, and the stand-in built from
     the same valkey-server for an engine with no registry (.ci/containers.sh builds the stand-ins it lists)."""
