@@ -42,7 +42,7 @@ def is_guide_run(doc: dict[str, Any]) -> bool:
 
 
 def _pair_words(doc: dict[str, Any]) -> str | None:
-    """"Postgres → Redis" for the guide's own pair; "postgres → valkey" for another; None: no pair tested."""
+    """"Postgres → Redis" for the guide's own pair; "postgres → sqlite" for another; None: no pair tested."""
     pairs = judged_pairs(doc)
     if not pairs:
         return None
