@@ -135,7 +135,13 @@ def placement_spread(doc: dict) -> str:
 def _sweep(doc: dict, names: list[str], arm: str) -> list[dict]:
     """The concurrency sweep rows of these backends (a role's: parity.roles) with this pool arm."""
     return sorted((g for g in doc.get("growth", []) if g["dimension"] == "concurrency" and g.get("backend") in names
-                   and (g.get("pool") or {}).get("arm") == arm), key=lambda g: g["x"])
+                   and _arm(g) == arm), key=lambda g: g["x"])
+
+
+def _arm(row: dict) -> str | None:
+    """A sweep row's pool arm: {"arm": ...} today; older documents wrote the arm's name alone."""
+    pool = row.get("pool")
+    return pool.get("arm") if isinstance(pool, dict) else pool
 
 
 def _groups(rows: list[dict]) -> dict[tuple, list[dict]]:
@@ -183,7 +189,7 @@ def c6(doc: dict) -> dict:
         parts.append(f"{_glabel(key)} default pool: {_errors(rows)} errors, p99 {top.get('p99_ms') or 0:.2f} ms at "
                      f"{top['x']:g} workers{tuned_text}; {pg_text}")
         verdicts.append(verdict)
-    evidence = [f"growth: concurrency {g['backend']} {g['flavour']}/{g.get('loop') or '-'} {g['pool']['arm']} "
+    evidence = [f"growth: concurrency {g['backend']} {g['flavour']}/{g.get('loop') or '-'} {_arm(g)} "
                 f"x={g['x']:g} errors={g.get('errors')} p99={_ms(g.get('p99_ms'))} ms"
                 for g in redis + [r for rows in tuned.values() for r in rows] + pg]
     return roles.judged(claim("C6", combine(verdicts), "; ".join(parts), evidence), pairs)
