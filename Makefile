@@ -43,7 +43,7 @@ langgraph-tests-venv: $(STAMP)
 # README.md and docs/ are tests too: Sybil runs their sh blocks in place (tests/doc_journeys.py; the long ones in
 # CI's longer job, .ci/journeys.sh).
 test: $(STAMP) browser docker langgraph-tests-venv
-	$(BIN)/python -m pytest tests README.md docs -q -p no:cacheprovider --durations=25
+	$(BIN)/python -m pytest tests README.md docs -q -p no:cacheprovider --durations=25 -m "not ci_long"
 
 # The real results documents that tests/test_results_corpus.py runs every consumer on: remade by the suite's own
 # commands (tests/results_corpus.py) when the schema changes, never edited by hand. Takes 60-100 min on a busy

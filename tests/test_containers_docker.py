@@ -183,6 +183,8 @@ def test_a_killed_suite_leaves_no_container(engine):
     assert not _ours(engine), "the reaper must remove the containers of a suite that was killed"
 
 
+# 169 s at load 10-20: .ci/containers.sh compares whole quick runs on both providers in CI; this one runs there too.
+@pytest.mark.ci_long
 def test_compat_says_the_same_on_containers_and_embedded(engine, tmp_path):
     """The provider must not change a verdict: a quick compat run per provider, cell by cell."""
     def run(provider: str) -> Path:
