@@ -21,12 +21,12 @@ MAX_LITERALS, MAX_MODULES = 10, 3
 # an entry whose module is clean must be removed, so the list ends empty and the limits above are the test.
 # backends/builtin.py declares the two built-in savers that belong to no server family (memory, sqlite), as a family
 # package declares its own; injecting/memory.py's "memory" is Redis's INFO section, not a backend. The per-store code of
-# replay/, shadow/stores.py, generated/repro.py and langgraph_tests/plugin.py (LangGraph's own Postgres fixture) still
+# replay/, shadow/stores.py and langgraph_tests/plugin.py (LangGraph's own Postgres fixture) still
 # waits for a family hook; results.py names the PyPI package redis in the versions list.
 PENDING = {
-    "parity/backends/builtin.py": 4, "parity/injecting/memory.py": 1, "parity/replay/sources.py": 14,
+    "parity/backends/builtin.py": 2, "parity/injecting/memory.py": 1, "parity/replay/sources.py": 14,
     "parity/replay/store.py": 4, "parity/replay/redis_source.py": 1, "parity/shadow/stores.py": 5,
-    "parity/generated/repro.py": 11, "parity/langgraph_tests/plugin.py": 1, "parity/results.py": 1,
+    "parity/langgraph_tests/plugin.py": 1, "parity/results.py": 1,
 }
 
 

@@ -62,6 +62,27 @@ def _version(text: Any) -> tuple[int, ...]:
     return tuple(int(p) for p in found.group(0).split(".")) if found else ()
 
 
+@dataclass(frozen=True)
+class Repro:
+    """How a standalone repro script (parity.generated.repro) opens this backend's saver: per flavour, the import
+    line and the opening that sets `s` to the saver on the script's argument `arg`; what that argument is."""
+
+    sync: tuple[str, str]
+    async_: tuple[str, str]
+    arg: str  # shown in the script's "Run:" line ("redis://127.0.0.1:PORT")
+
+    @classmethod
+    def of(cls, sync_class: str, async_class: str, arg: str, *, conn: str = "arg", sync_setup: str = "s.setup()",
+           async_setup: str = "await s.setup()") -> "Repro":
+        """The usual opening: Saver.from_conn_string(conn) entered on the script's exit stack, then its setup."""
+        def line(path: str, enter: str, setup: str) -> tuple[str, str]:
+            module, _, name = path.rpartition(".")
+            return f"from {module} import {name}", f"s = {enter}({name}.from_conn_string({conn}))" + (
+                f"; {setup}" if setup else "")
+        return cls(line(sync_class, "st.enter_context", sync_setup),
+                   line(async_class, "await st.enter_async_context", async_setup), arg)
+
+
 @dataclass
 class Backend:
     name: str
@@ -83,6 +104,8 @@ class Backend:
     # backend is not-applicable with that reason (set by resolve()).
     needs: ServerNeeds | None = None
     unfit: str | None = None
+    # How a repro script opens it (a built-in saver); None: opened as the matrix opens it, through its origin.
+    repro: Repro | None = None
 
     def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
         """Judge the server found against what the saver needs, and detect the capabilities of an undeclared

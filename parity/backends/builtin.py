@@ -11,11 +11,13 @@ from typing import Any
 
 from parity import families
 from parity.backends.capabilities import Capability as C
-from parity.backends.backend import Backend, SaverContext
+from parity.backends.backend import Backend, Repro, SaverContext
 
 # The in-memory saver every other backend is judged against (compat) and whose timings show the machine's own
 # speed (compare): LangGraph's own InMemorySaver, in this process, no server.
 REFERENCE = "memory"
+# SqliteSaver on a temp file: a cheap durable baseline that needs no server.
+SQLITE = "sqlite"
 LIST_OPS = {C.LIST_FILTER, C.LIST_BEFORE, C.LIST_LIMIT}
 # What a saver on a server the suite can start and configure offers, before what is particular to it.
 SERVER_SAVER = {C.SYNC, C.ASYNC, C.DURABLE, C.SERVER, C.PERSISTENCE_CONTROL, C.DELETE_THREAD, C.POOL} | LIST_OPS
@@ -98,8 +100,8 @@ def _unlink_sqlite(path: str) -> None:
 # backend_of() names the backend of a saver someone built themselves (a ShadowSaver's candidate), so the reviewed
 # known divergences of that backend apply to it too.
 CLASSES = {
-    "memory": ("langgraph.checkpoint.memory.InMemorySaver",),
-    "sqlite": ("langgraph.checkpoint.sqlite.SqliteSaver", "langgraph.checkpoint.sqlite.aio.AsyncSqliteSaver"),
+    REFERENCE: ("langgraph.checkpoint.memory.InMemorySaver",),
+    SQLITE: ("langgraph.checkpoint.sqlite.SqliteSaver", "langgraph.checkpoint.sqlite.aio.AsyncSqliteSaver"),
 }
 
 
@@ -135,6 +137,7 @@ def backends() -> list[Backend]:
                    memory_sync, memory_async, "InMemorySaver from langgraph: the reference every run is judged against")]
     for name in families.names():
         out += families.get(name).backends()
-    out.append(Backend("sqlite", None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DURABLE, C.DELETE_THREAD} | LIST_OPS),
-                       sqlite_sync, sqlite_async, "SqliteSaver / AsyncSqliteSaver on a temp file: a cheap durable baseline"))
+    out.append(Backend(SQLITE, None, frozenset({C.SYNC, C.ASYNC, C.FULL_HISTORY, C.DURABLE, C.DELETE_THREAD} | LIST_OPS),
+                       sqlite_sync, sqlite_async, "SqliteSaver / AsyncSqliteSaver on a temp file: a cheap durable baseline",
+                       repro=Repro.of(*CLASSES[SQLITE], SQLITE, conn="':memory:'", sync_setup="", async_setup="")))
     return out

@@ -60,6 +60,9 @@ class Family:
     no_persistence: ClassVar[dict[str, Any]] = {}
     persistent: ClassVar[dict[str, Any]] = {}
 
+    # What a repro script's argument is for a saver on this family's server, in its "Run:" line.
+    repro_arg: ClassVar[str] = "saver"
+
     # The backend `--pair INCUMBENT:CANDIDATE` and a team's fixtures mean by the family's name: its main saver.
     default_backend: ClassVar[str]
 

@@ -4,33 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from parity import families
 from parity.generated import literal as lit
 
-# backend -> (sync (import, opening), async (import, opening)); an opening sets `s` to the saver on `arg`.
-SAVERS = {
-    "redis": (("from langgraph.checkpoint.redis import RedisSaver",
-               "s = st.enter_context(RedisSaver.from_conn_string(arg)); s.setup()"),
-              ("from langgraph.checkpoint.redis import AsyncRedisSaver",
-               "s = await st.enter_async_context(AsyncRedisSaver.from_conn_string(arg)); await s.asetup()")),
-    "redis-shallow": (("from langgraph.checkpoint.redis import ShallowRedisSaver",
-                       "s = st.enter_context(ShallowRedisSaver.from_conn_string(arg)); s.setup()"),
-                      ("from langgraph.checkpoint.redis import AsyncShallowRedisSaver",
-                       "s = await st.enter_async_context(AsyncShallowRedisSaver.from_conn_string(arg)); await s.asetup()")),
-    "postgres": (("from langgraph.checkpoint.postgres import PostgresSaver",
-                  "s = st.enter_context(PostgresSaver.from_conn_string(arg)); s.setup()"),
-                 ("from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver",
-                  "s = await st.enter_async_context(AsyncPostgresSaver.from_conn_string(arg)); await s.setup()")),
-    "postgres-shallow": (("from langgraph.checkpoint.postgres.shallow import ShallowPostgresSaver",
-                          "s = st.enter_context(ShallowPostgresSaver.from_conn_string(arg)); s.setup()"),
-                         ("from langgraph.checkpoint.postgres.shallow import AsyncShallowPostgresSaver",
-                          "s = await st.enter_async_context(AsyncShallowPostgresSaver.from_conn_string(arg)); await s.setup()")),
-    "sqlite": (("from langgraph.checkpoint.sqlite import SqliteSaver",
-                "s = st.enter_context(SqliteSaver.from_conn_string(':memory:'))"),
-               ("from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver",
-                "s = await st.enter_async_context(AsyncSqliteSaver.from_conn_string(':memory:'))")),
-}
-HINT = {"redis": "redis://127.0.0.1:PORT", "redis-shallow": "redis://127.0.0.1:PORT", "sqlite": "sqlite",
-        "postgres": "postgresql://USER@127.0.0.1:PORT/DB", "postgres-shallow": "postgresql://USER@127.0.0.1:PORT/DB"}
 # parity.generated.types in one line each: a repro defines the types its values use (the judge compares class names)
 TYPES = {"Color": 'class Color(enum.Enum): RED = "red"; BLUE = 2; NONE = None',
          "Level": "class Level(enum.IntEnum): LOW = 1; HIGH = 2**40",
@@ -96,9 +72,9 @@ def _one_line(text: str) -> str:
 
 
 def _opening(backend, flavour: str) -> tuple[str, str | None, str]:
-    if backend.name in SAVERS and backend.origin == "built-in":
-        imp, opening = SAVERS[backend.name][flavour == "async"]
-        return opening, imp, HINT[backend.name]
+    if backend.repro is not None and backend.origin == "built-in":  # declared with the backend
+        imp, opening = backend.repro.async_ if flavour == "async" else backend.repro.sync
+        return opening, imp, backend.repro.arg
     # A third-party saver registered as module:factory: opened as the matrix opens it (parity.backends.opener), in
     # a scope of this run, on the server whose URL is the argument when it names one.
     module, _, attr = backend.origin.rpartition(":")
@@ -107,7 +83,7 @@ def _opening(backend, flavour: str) -> tuple[str, str | None, str]:
                f"from parity.servers.endpoint import Endpoint; ep = Endpoint({backend.family!r}, arg, 'external', "
                f"owned=False) if '://' in arg else None; s = {how}(getattr(importlib.import_module({module!r}), "
                f"{attr!r}), SaverContext(ep, 'parity_repro_' + P[1:-1])))")
-    return opening, None, HINT.get(backend.family or "", "saver")
+    return opening, None, families.get(backend.family).repro_arg if backend.family else "saver"
 
 
 def write(out: Path, finding, backend, ops: list, make=script) -> str:

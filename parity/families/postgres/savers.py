@@ -7,7 +7,7 @@ import warnings
 from typing import Any
 
 from parity import families
-from parity.backends.backend import Backend, SaverContext
+from parity.backends.backend import Backend, Repro, SaverContext
 from parity.backends.builtin import SERVER_SAVER, import_path
 from parity.backends.capabilities import Capability as C
 
@@ -96,9 +96,11 @@ def backends(family: str) -> list[Backend]:
     return [
         Backend("postgres", family, frozenset(SERVER_SAVER | full),
                 _sync(CLASSES["postgres"][0]), _async(CLASSES["postgres"][1]),
-                "PostgresSaver / AsyncPostgresSaver (langgraph-checkpoint-postgres, psycopg 3)"),
+                "PostgresSaver / AsyncPostgresSaver (langgraph-checkpoint-postgres, psycopg 3)",
+                repro=Repro.of(*CLASSES["postgres"], families.get(family).repro_arg)),
         # delete_thread raises NotImplementedError on the shallow Postgres savers
         Backend("postgres-shallow", family, frozenset(SERVER_SAVER - {C.DELETE_THREAD}),
                 _sync(CLASSES["postgres-shallow"][0]), _async(CLASSES["postgres-shallow"][1]),
-                "ShallowPostgresSaver / AsyncShallowPostgresSaver (deprecated upstream): latest checkpoint only"),
+                "ShallowPostgresSaver / AsyncShallowPostgresSaver (deprecated upstream): latest checkpoint only",
+                repro=Repro.of(*CLASSES["postgres-shallow"], families.get(family).repro_arg)),
     ]

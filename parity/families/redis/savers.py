@@ -7,7 +7,7 @@ import contextlib
 from typing import Any, Callable
 
 from parity import families
-from parity.backends.backend import Backend, SaverContext, ServerNeeds
+from parity.backends.backend import Backend, Repro, SaverContext, ServerNeeds
 from parity.backends.builtin import SERVER_SAVER, import_path
 from parity.backends.capabilities import Capability as C
 
@@ -87,13 +87,18 @@ def official(family: str, prefix: str, origin: str = "built-in", needs: ServerNe
     need the JSON and search modules: the Redis family's preflight requires them of every server; a family whose
     servers may lack them passes needs=MODULES, judged on the server found."""
     full = {C.FULL_HISTORY, C.PRUNE}
+
+    def repro(classes: tuple[str, str]) -> Repro | None:  # another family's copies open as the matrix opens them
+        if origin != "built-in":
+            return None
+        return Repro.of(*classes, families.get(family).repro_arg, async_setup="await s.asetup()")
     return [
         Backend(prefix, family, frozenset(SERVER_SAVER | full | {C.TTL}),
                 resp_sync(CLASSES["redis"][0]), resp_async(CLASSES["redis"][1]),
                 "RedisSaver / AsyncRedisSaver (langgraph-checkpoint-redis), RedisJSON + RediSearch",
-                origin=origin, needs=needs),
+                origin=origin, needs=needs, repro=repro(CLASSES["redis"])),
         Backend(f"{prefix}-shallow", family, frozenset(SERVER_SAVER | {C.TTL, C.PRUNE}),
                 resp_sync(CLASSES["redis-shallow"][0]), resp_async(CLASSES["redis-shallow"][1]),
                 "ShallowRedisSaver / AsyncShallowRedisSaver: keeps only the latest checkpoint per thread",
-                origin=origin, needs=needs),
+                origin=origin, needs=needs, repro=repro(CLASSES["redis-shallow"])),
     ]
