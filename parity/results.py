@@ -22,11 +22,14 @@ from parity.errors import ParityUsageError
 #    A version-1 document is read as version 2 with its platform taken from its machine block.
 SCHEMA_VERSION = 2
 
-LIBRARIES = (
-    "langgraph", "langgraph-checkpoint", "langgraph-checkpoint-redis",
-    "langgraph-checkpoint-postgres", "langgraph-checkpoint-sqlite", "redis", "psycopg",
-    "psycopg-pool", "pytest", "pytest-asyncio", "uvloop", "checkpoint-parity",
-)
+# The harness's own stack; the built-in backends and each family add what their savers run on (library_names()).
+LIBRARIES = ("langgraph", "langgraph-checkpoint", "pytest", "pytest-asyncio", "uvloop", "checkpoint-parity")
+
+
+def library_names() -> tuple[str, ...]:
+    from parity.backends.builtin import packages
+
+    return (*LIBRARIES[:2], *packages(), *LIBRARIES[2:])
 
 
 def new_document(provider: str = "", profile: str = "") -> dict[str, Any]:
@@ -90,7 +93,7 @@ def _cpu_model() -> str:
 
 def library_versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {}
-    for name in LIBRARIES:
+    for name in library_names():
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -22,11 +22,11 @@ MAX_LITERALS, MAX_MODULES = 10, 3
 # backends/builtin.py declares the two built-in savers that belong to no server family (memory, sqlite), as a family
 # package declares its own; injecting/memory.py's "memory" is Redis's INFO section, not a backend. The per-store code of
 # replay/, shadow/stores.py and langgraph_tests/plugin.py (LangGraph's own Postgres fixture) still
-# waits for a family hook; results.py names the PyPI package redis in the versions list.
+# waits for a family hook.
 PENDING = {
     "parity/backends/builtin.py": 2, "parity/injecting/memory.py": 1, "parity/replay/sources.py": 14,
     "parity/replay/store.py": 4, "parity/replay/redis_source.py": 1, "parity/shadow/stores.py": 5,
-    "parity/langgraph_tests/plugin.py": 1, "parity/results.py": 1,
+    "parity/langgraph_tests/plugin.py": 1,
 }
 
 

@@ -112,6 +112,15 @@ def saver_classes() -> dict[str, tuple[str, ...]]:
     return classes
 
 
+# The distributions the serverless backends run on (the families declare theirs: Family.packages).
+PACKAGES = ("langgraph-checkpoint-sqlite",)
+
+
+def packages() -> tuple[str, ...]:
+    """Every distribution a built-in backend runs on, for the results document's versions."""
+    return PACKAGES + tuple(p for name in families.names() for p in families.get(name).packages)
+
+
 def backend_of(saver: Any) -> str | None:
     """The built-in backend whose saver class this saver is (exactly, not a subclass), or None."""
     for name, paths in saver_classes().items():

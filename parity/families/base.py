@@ -60,6 +60,8 @@ class Family:
     no_persistence: ClassVar[dict[str, Any]] = {}
     persistent: ClassVar[dict[str, Any]] = {}
 
+    # The distributions its savers and client run on, whose versions the results document records.
+    packages: ClassVar[tuple[str, ...]] = ()
     # What a repro script's argument is for a saver on this family's server, in its "Run:" line.
     repro_arg: ClassVar[str] = "saver"
 

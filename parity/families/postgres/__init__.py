@@ -29,6 +29,7 @@ class Postgres(Family):
     schema_scoped = True
     ping_what = "SELECT 1"
     repro_arg = "postgresql://USER@127.0.0.1:PORT/DB"
+    packages = ("langgraph-checkpoint-postgres", "psycopg", "psycopg-pool")
     events_prefix = "pg_"
     stored_counter = "pg_total_relation_size of the scope's tables"
     statements_settings = {"shared_preload_libraries": "pg_stat_statements"}

@@ -28,6 +28,7 @@ class Redis(Family):
     url_example = "redis://[:password@]host:6379/0"
     ping_what = "PING"
     repro_arg = "redis://127.0.0.1:PORT"
+    packages = ("langgraph-checkpoint-redis", "redis")
     events_prefix = "redis_"
     stored_counter = "used_memory delta"
     pairing_settings = {"defaults": None,
