@@ -21,11 +21,11 @@ MAX_LITERALS, MAX_MODULES = 10, 3
 # an entry whose module is clean must be removed, so the list ends empty and the limits above are the test.
 # backends/builtin.py declares the two built-in savers that belong to no server family (memory, sqlite), as a family
 # package declares its own. The per-store code of
-# replay/, shadow/stores.py and langgraph_tests/plugin.py (LangGraph's own Postgres fixture) still
+# replay/ and langgraph_tests/plugin.py (LangGraph's own Postgres fixture) still
 # waits for a family hook.
 PENDING = {
     "parity/backends/builtin.py": 2, "parity/replay/sources.py": 14,
-    "parity/replay/store.py": 4, "parity/replay/redis_source.py": 1, "parity/shadow/stores.py": 5,
+    "parity/replay/store.py": 4, "parity/replay/redis_source.py": 1,
     "parity/langgraph_tests/plugin.py": 1,
 }
 

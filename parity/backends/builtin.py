@@ -121,6 +121,24 @@ def packages() -> tuple[str, ...]:
     return PACKAGES + tuple(p for name in families.names() for p in families.get(name).packages)
 
 
+def memory_store(saver: Any) -> tuple | None:
+    """An InMemorySaver's storage dict: two savers sharing it are one store (a ShadowSaver refuses that)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    return (REFERENCE, f"storage@{id(saver.storage):x}") if isinstance(saver, InMemorySaver) else None
+
+
+def sqlite_store(saver: Any) -> tuple | None:
+    """A SqliteSaver's database file (or its in-memory database)."""
+    import sqlite3
+
+    conn = getattr(saver, "conn", None)
+    if not isinstance(conn, sqlite3.Connection):
+        return None
+    path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    return (SQLITE, path) if path else (SQLITE, f"memory@{id(conn):x}")  # "": an in-memory database
+
+
 def backend_of(saver: Any) -> str | None:
     """The built-in backend whose saver class this saver is (exactly, not a subclass), or None."""
     for name, paths in saver_classes().items():

@@ -19,6 +19,16 @@ class ClientTimeouts:
     why_not: str = ""  # when read_timeout is False: why, and where the bound is tested instead
 
 
+# Every name of this machine: a store reached through any of them is one store ("" or a folder: a Unix socket).
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", ""})
+
+
+def store_host(host: Any) -> str:
+    """A server's host as part of a store's identity: "loopback" for this machine, else the host in lower case."""
+    text = str(host or "").lower()
+    return "loopback" if text in LOOPBACK or text.startswith("/") else text
+
+
 class Family:
     """One kind of server the savers store into. Subclass it in a module of parity/families/ and set FAMILY.
 
@@ -76,6 +86,11 @@ class Family:
     def saver_classes(self) -> dict[str, tuple[str, ...]]:
         """{backend: (sync class path, async class path)}: names the backend of a saver built elsewhere."""
         return {}
+
+    def saver_store(self, saver: Any) -> tuple | None:
+        """(family name, where...) of the storage a saver of this family writes to: two savers on one store give the
+        same tuple (a ShadowSaver refuses a candidate on its primary's store); None: not a saver this family knows."""
+        return None
 
     def client_timeouts(self, seconds: float) -> "ClientTimeouts":
         """What the family's client driver offers against a stalled link, configured for `seconds`."""

