@@ -461,7 +461,7 @@ def test_redis_source_whose_writes_preceded_their_checkpoint_diverges_even_on_th
 def test_redis_source_guard_refuses_writes_before_sending_them(redis_app):
     import redis
 
-    from parity.replay.redis_source import SourceWriteRefused, read_only_client
+    from parity.families.redis.replay_source import SourceWriteRefused, read_only_client
 
     client = read_only_client(redis_app)
     try:

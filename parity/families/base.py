@@ -92,6 +92,15 @@ class Family:
         same tuple (a ShadowSaver refuses a candidate on its primary's store); None: not a saver this family knows."""
         return None
 
+    def url_store(self, url: str) -> tuple | None:
+        """(family name, host, port, database) of a URL of this family's server: two URLs naming one storage give the
+        same tuple (replay refuses a target that is its source); None: not a URL of this family."""
+        return None
+
+    def replay_reader(self):
+        """How `parity replay --from URL` reads this family's store (parity.replay.store.ReplayReader), or None."""
+        return None
+
     def client_timeouts(self, seconds: float) -> "ClientTimeouts":
         """What the family's client driver offers against a stalled link, configured for `seconds`."""
         raise NotImplementedError

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 from urllib.parse import unquote, urlsplit
-
-LOOPBACK = {"localhost", "127.0.0.1", "::1", ""}  # "" is a Unix socket: the same machine too
 
 
 class ReadOnlyReader:
@@ -26,7 +24,7 @@ class ReadOnlyReader:
 
 @dataclass
 class Source:
-    kind: str  # "postgres" | "sqlite" | "redis"
+    kind: str  # the family (or serverless backend) whose saver wrote it
     url: str  # masked: stored in results.json
     reader: ReadOnlyReader
     schema_version: int | None
@@ -38,13 +36,24 @@ class Source:
         return {"kind": self.kind, "url": self.url, "schema_version": self.schema_version, "notes": self.notes}
 
 
+@dataclass(frozen=True)
+class ReplayReader:
+    """How the replay reads one kind of store (a family's, Family.replay_reader(), or a serverless backend's)."""
+
+    schemes: tuple[str, ...]  # the --from URL schemes it reads
+    example: str  # a --from URL of it, for the one-line usage error
+    scope_option: str | None  # the option naming a namespace in the store ("--from-schema"), None: it has none
+    open: Callable[[str, str | None], ContextManager[Source]]  # (url, scope) -> the store, read-only
+
+
 def store_of(url: str) -> tuple:
-    """(family, host, port, database): two URLs naming the same storage give the same tuple."""
+    """(family, host, port, database): two URLs naming the same storage give the same tuple (Family.url_store);
+    a file's URL gives (scheme, its resolved path)."""
+    from parity import families
+
+    for name in families.names():
+        found = families.get(name).url_store(url)
+        if found is not None:
+            return found
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    host = "loopback" if host in LOOPBACK else host
-    if parts.scheme.lower() in ("postgresql", "postgres"):
-        return ("postgres", host, parts.port or 5432, unquote(parts.path.lstrip("/")) or (parts.username or ""))
-    if parts.scheme.lower() in ("redis", "rediss"):
-        return ("redis", host, parts.port or 6379, unquote(parts.path.lstrip("/")) or "0")
     return (parts.scheme.lower(), str(Path(unquote(parts.path)).resolve()))

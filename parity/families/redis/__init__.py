@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
@@ -154,6 +154,18 @@ class Redis(Family):
 
     def commands_counter(self, statements: bool) -> str | None:
         return "redis INFO commandstats calls (delta; the reads' own commands subtracted)"
+
+    def url_store(self, url: str) -> tuple | None:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("redis", "rediss"):
+            return None
+        return (self.name, store_host(parts.hostname), parts.port or 6379, unquote(parts.path.lstrip("/")) or "0")
+
+    def replay_reader(self):
+        from parity.families.redis.replay_source import open_redis
+        from parity.replay.store import ReplayReader
+
+        return ReplayReader(("redis", "rediss"), "redis://host:6379/0", "--from-prefix", open_redis)
 
     def saver_store(self, saver: Any) -> tuple | None:
         """A redis-py client's server, db and the saver's key prefix."""
