@@ -422,3 +422,17 @@ def test_the_sdist_is_fetched_through_pip_once_per_version_and_a_failed_download
     assert not (tmp_path / "1.0.0" / "download").exists()
     with pytest.raises(ParityUsageError, match="could not download the sdist of langgraph 9.9.9: ERROR: No matching"):
         sdist.fetch("9.9.9", echo=lambda line: None)
+
+
+def test_langgraph_own_postgres_fixture_is_pointed_at_the_suites_server(monkeypatch):
+    """Its conftest's fixed localhost:5442 gives way to the run's server (Family.point_langgraph_tests), in memory;
+    a family without such a fixture is left alone."""
+    from types import SimpleNamespace
+
+    from parity.langgraph_tests.plugin import _point_fixed_servers
+
+    conftest = SimpleNamespace(DEFAULT_POSTGRES_URI="postgres://postgres:postgres@localhost:5442/")
+    monkeypatch.setitem(sys.modules, "tests.conftest_checkpointer", conftest)
+    _point_fixed_servers({"postgres": "postgresql://u:p@127.0.0.1:5999/parity?options=-csearch_path%3Dx",
+                          "redis": "redis://127.0.0.1:6399/0"})
+    assert conftest.DEFAULT_POSTGRES_URI == "postgresql://u:p@127.0.0.1:5999/", conftest.DEFAULT_POSTGRES_URI

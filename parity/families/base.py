@@ -101,6 +101,10 @@ class Family:
         """How `parity replay --from URL` reads this family's store (parity.replay.store.ReplayReader), or None."""
         return None
 
+    def point_langgraph_tests(self, url: str) -> None:
+        """Point LangGraph's own test suite's fixtures for this server (a fixed port) at the suite's server at url,
+        in memory only (`parity langgraph-tests`); nothing when its suite has none."""
+
     def client_timeouts(self, seconds: float) -> "ClientTimeouts":
         """What the family's client driver offers against a stalled link, configured for `seconds`."""
         raise NotImplementedError

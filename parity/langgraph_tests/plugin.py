@@ -14,7 +14,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from typing import Any
 
 import pytest
@@ -68,7 +67,7 @@ def pytest_plugin_registered(plugin: Any, plugin_name: str) -> None:
     (pytest defers a conftest's fixtures until its folder is collected)."""
     if RUN is None or getattr(plugin, "__name__", "") != "tests.conftest":
         return
-    _point_postgres(RUN.cfg["urls"].get("postgres"))
+    _point_fixed_servers(RUN.cfg["urls"])
     memory = getattr(plugin, "_checkpointer_memory", None)
     for name in FIXTURES:
         if hasattr(plugin, name) and memory is not None:
@@ -76,14 +75,14 @@ def pytest_plugin_registered(plugin: Any, plugin_name: str) -> None:
             RUN.replaced.append(name)
 
 
-def _point_postgres(url: str | None) -> None:
-    """LangGraph's own Postgres fixtures (fixed localhost:5442) pointed at the suite's server, in memory only.
-    With NO_DOCKER=true (set by the runner) its conftest uses none of them; a test module that reads the URI directly
-    gets the suite's server, never a fixed port."""
-    module = sys.modules.get("tests.conftest_checkpointer")
-    if url and module is not None and hasattr(module, "DEFAULT_POSTGRES_URI"):
-        parts = urlsplit(url)
-        module.DEFAULT_POSTGRES_URI = urlunsplit(parts._replace(path="/", query=""))
+def _point_fixed_servers(urls: dict[str, str]) -> None:
+    """LangGraph's own server fixtures (fixed ports) pointed at the suite's servers: each family knows its own
+    (Family.point_langgraph_tests)."""
+    from parity import families
+
+    for name in families.names():
+        if urls.get(name):
+            families.get(name).point_langgraph_tests(urls[name])
 
 
 def _fixture(run: Run, name: str, memory):

@@ -231,6 +231,17 @@ class Postgres(Family):
 
         return ReplayReader(self.url_schemes, self.url_example, "--from-schema", open_postgres)
 
+    def point_langgraph_tests(self, url: str) -> None:
+        """LangGraph's own Postgres fixtures (fixed localhost:5442) pointed at the suite's server, in memory only.
+        With NO_DOCKER=true (set by the runner) its conftest uses none of them; a test module that reads the URI
+        directly gets the suite's server, never a fixed port."""
+        import sys
+        from urllib.parse import urlsplit, urlunsplit
+
+        module = sys.modules.get("tests.conftest_checkpointer")
+        if module is not None and hasattr(module, "DEFAULT_POSTGRES_URI"):
+            module.DEFAULT_POSTGRES_URI = urlunsplit(urlsplit(url)._replace(path="/", query=""))
+
     def saver_store(self, saver: Any) -> tuple | None:
         """A psycopg connection's (or pool's) server, database and search_path."""
         import re
