@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterator
 
 from parity.errors import ParityUsageError
