@@ -41,6 +41,8 @@ def environment(doc: dict) -> dict:
     return {"python": doc["machine"]["python"], "versions": versions, "servers": servers}
 
 
+# 22 s on a quiet machine: in CI's longer job.
+@pytest.mark.ci_long
 def test_a_compat_run_matches_the_pre_refactor_baseline(tmp_path):
     from conftest import run_cli
 
