@@ -26,6 +26,8 @@ def _pytest(out: Path, *args: str, timeout: float = 300) -> tuple[subprocess.Com
 
 
 # 1. A hang reported as passed: the uvloop cell ignored --timeout and passed after the node's whole sleep.
+# 15 s on a quiet machine: in CI's longer job (test_compat_catches_bugs keeps a hung saver's cell).
+@pytest.mark.ci_long
 def test_a_hang_on_any_loop_is_timed_out_never_passed(tmp_path):
     started = time.monotonic()
     proc, doc = _pytest(tmp_path, "compat/test_workloads.py", "--parity-backend", "sqlite", "--parity-timeout", "1",
@@ -366,6 +368,8 @@ BENCH_TINY = ("run", "--quick", "--only", "bench", "--backend", "memory,sqlite",
 # which compare's noise model (network round-trip floors only) called a regression. The disk is now measured: its
 # fsync floor per cell widens the p50 threshold by how far it moved, and a write figure that moved with the disk's
 # fsync beside it is not a change (parity/compare.py, docs/repeatability.md).
+# 16 s on a quiet machine: in CI's longer job (tests/test_results_corpus.py compares two real same-code runs).
+@pytest.mark.ci_long
 def test_two_back_to_back_runs_of_one_commit_show_no_regression(tmp_path):
     for name in ("old", "new"):
         proc = subprocess.run([sys.executable, "-m", "parity.cli", *BENCH_TINY, "--out", str(tmp_path / name)],

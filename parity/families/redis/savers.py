@@ -39,10 +39,7 @@ def resp_sync(cls_path: str, kwargs: Callable[[SaverContext], dict[str, Any]] = 
         import redis
 
         cls = import_path(cls_path)
-        pool = ctx.options.get("pool")
-        client = (redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
-            ctx.url, max_connections=pool["max_connections"], timeout=pool.get("timeout", 20)))
-            if pool else redis.Redis.from_url(ctx.url))
+        client = _client(redis, ctx)
         try:  # setup inside: a failed setup must not leave the client or a half-created index behind
             saver = cls(**{client_kw: client}, **kwargs(ctx))
             if hasattr(saver, "setup"):
@@ -57,6 +54,16 @@ def resp_sync(cls_path: str, kwargs: Callable[[SaverContext], dict[str, Any]] = 
     return open_saver
 
 
+def _client(redis_module, ctx: SaverContext):
+    """A client of redis-py's sync or asyncio module (same names in both): a blocking pool of the size the
+    concurrency study's tuned arm asks for (`ctx.options["pool"]`), else the library's default pool."""
+    pool = ctx.options.get("pool")
+    if not pool:
+        return redis_module.Redis.from_url(ctx.url)
+    return redis_module.Redis(connection_pool=redis_module.BlockingConnectionPool.from_url(
+        ctx.url, max_connections=pool["max_connections"], timeout=pool.get("timeout", 20)))
+
+
 def resp_async(cls_path: str, kwargs: Callable[[SaverContext], dict[str, Any]] = official_kwargs,
                client_kw: str = "redis_client"):
     @contextlib.asynccontextmanager
@@ -64,10 +71,7 @@ def resp_async(cls_path: str, kwargs: Callable[[SaverContext], dict[str, Any]] =
         import redis.asyncio as aredis
 
         cls = import_path(cls_path)
-        pool = ctx.options.get("pool")
-        client = (aredis.Redis(connection_pool=aredis.BlockingConnectionPool.from_url(
-            ctx.url, max_connections=pool["max_connections"], timeout=pool.get("timeout", 20)))
-            if pool else aredis.Redis.from_url(ctx.url))
+        client = _client(aredis, ctx)
         try:  # setup inside: a failed setup must not leave the client or a half-created index behind
             saver = cls(**{client_kw: client}, **kwargs(ctx))
             if hasattr(saver, "asetup"):
