@@ -7,7 +7,6 @@ else (`Cell.session`, the `parity_session` fixture, `pytest_parity_finish(sessio
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any

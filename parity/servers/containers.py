@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from parity.errors import ParityUsageError
-from parity.servers.endpoint import Endpoint
-from parity.servers.readiness import ServerStartError, free_port, wait_until
+from parity.servers.readiness import ServerStartError, free_port
 
 STARTUP_TIMEOUT_S = 60.0  # connect-and-query until ready; images are pulled before this clock starts
 ENGINE_TIMEOUT_S = 3.0  # an engine that does not answer a ping in this long is "not answering"
