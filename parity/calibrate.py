@@ -93,14 +93,15 @@ def summary(cal: dict[str, Any]) -> str:
 
 
 def build(clean: list[dict[str, Any]], slowed: list[tuple[str, float, dict[str, Any]]], backend: str,
-          seconds: float, threshold: float | None = None) -> dict[str, Any]:
-    """The calibration document from the runs made (clean runs first; slowed as (method, share, doc))."""
+          seconds: float, threshold: float | None = None, load: float | None = None) -> dict[str, Any]:
+    """The calibration document from the runs made (clean runs first; slowed as (method, share, doc)); `load`, the
+    load average when the runs ended (now, unless they are an earlier calibration's judged again)."""
     detection = [{"method": m, "share": s, **judge(clean[0], doc, backend, m, threshold)} for m, s, doc in slowed]
     machine = clean[0].get("machine") or {}
     return {"made": datetime.now(timezone.utc).isoformat(timespec="seconds"), "backend": backend,
             "runner": str(machine.get("cpu_model") or "unknown CPU"), "cpu_model": machine.get("cpu_model"),
             "profile": (clean[0].get("run") or {}).get("profile"), "seconds": round(seconds),
-            "load_avg": round(os.getloadavg()[0], 2), "largest_share": max((s for _, s, _ in slowed), default=0.0),
+            "load_avg": round(os.getloadavg()[0] if load is None else load, 2), "largest_share": max((s for _, s, _ in slowed), default=0.0),
             "same_code": false_alarms(clean, threshold), "detection": detection, "smallest": smallest(detection),
             "runs": [(d.get("run") or {}).get("id") for d in clean] + [(d.get("run") or {}).get("id")
                                                                         for _, _, d in slowed]}

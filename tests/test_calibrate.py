@@ -92,3 +92,22 @@ def test_the_calibration_document_validates_and_renders(clean_a, clean_b, slowed
     assert summary(cal) in render_markdown(doc)
     html = render_html(doc)
     assert 'id="calibration"' in html and "What compare detects on this runner" in html
+
+
+def test_an_earlier_calibration_is_judged_again_without_a_run(clean_a, clean_b, slowed, tmp_path, capsys):
+    """`--judge DIR`: the runs an earlier calibration left (clean-*/ and slowed ones recording run.slowdowns) through
+    this version's compare, no run made; a folder without them is one line and exit 2."""
+    from parity import results
+
+    for name, doc in (("clean-0", clean_a), ("clean-1", clean_b), ("put-0.3", slowed)):
+        results.save(doc, tmp_path / name)
+    before = {p.name for p in tmp_path.iterdir()}
+    assert main(["calibrate", "--judge", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    cal = json.loads((tmp_path / "calibration.json").read_text())
+    assert cal["backend"] == "redis" and cal["same_code"]["pairs"] == 1 and len(cal["detection"]) == 1
+    assert summary(cal) in out and "judging 2 clean and 1 slowed runs" in out
+    assert {p.name for p in tmp_path.iterdir()} - before >= {"calibration.json", "report.html", "results.json"}
+    assert main(["calibrate", "--judge", str(tmp_path / "clean-0")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "2+ clean runs" in err, err

@@ -34,6 +34,8 @@ def build_parser() -> Parser:
                    "times (default: the headline cell, both flavours)")
     p.add_argument("--out", default=str(DEFAULT_OUT), metavar="DIR", help=f"the runs and {FILE} (default "
                    f"{DEFAULT_OUT})")
+    p.add_argument("--judge", default=None, metavar="DIR", help="make no run: judge the clean and slowed runs of an "
+                   f"earlier calibration in DIR again with this version's compare (rewrites DIR/{FILE} and its report)")
     p.add_argument("run_args", nargs="*", help="more `parity run` options for every run, after -- "
                    "(e.g. -- --backend memory,redis,postgres --redis-url ...)")
     return p
@@ -86,17 +88,43 @@ def report_dir(out: Path, cal: dict, clean: dict) -> Path:
     return (out / "report.html").resolve()
 
 
+def earlier_runs(root: Path) -> tuple[list[dict], list[tuple[str, float, dict]], str, dict]:
+    """The clean and slowed runs an earlier `parity calibrate` left in `root` (each slowed run records its slowdown:
+    run.slowdowns), the backend it slowed and that calibration's own document ({} when there is none)."""
+    from parity.calibrate import load
+
+    if not root.is_dir():
+        raise ParityUsageError(f"--judge {root}: no such folder", "give the --out folder of an earlier parity calibrate")
+    docs = [(d, results.load(d)) for d in sorted(root.iterdir()) if (d / "results.json").is_file()]
+    clean = [doc for d, doc in docs if d.name.startswith("clean-") and not (doc.get("run") or {}).get("slowdowns")]
+    slowed = [(str(s["method"]), float(s["share"]), doc) for _, doc in docs
+              for s in ((doc.get("run") or {}).get("slowdowns") or [])[:1]]
+    targets = {str(s["backend"]) for _, doc in docs for s in (doc.get("run") or {}).get("slowdowns") or []}
+    if len(clean) < 2 or not slowed or len(targets) != 1:
+        raise ParityUsageError(f"--judge {root}: {len(clean)} clean and {len(slowed)} slowed runs of "
+                               f"{len(targets)} target backend(s) found; a calibration needs 2+ clean runs and slowed "
+                               "runs of one backend", "give the --out folder of an earlier parity calibrate")
+    earlier = load(root / FILE) or {}
+    return clean, slowed, targets.pop(), earlier
+
+
 def main_calibrate(argv: list[str]) -> int:
     from parity.calibrate import build, summary
 
     args = build_parser().parse_args(argv)
-    _, slowed_plan = plan(args)
-    out, start = Path(args.out), time.monotonic()
-    print(f"calibrate: {args.same_code + 1} clean runs and {len(slowed_plan)} slowed runs of -k {args.keyword!r} "
-          f"({args.profile} profile)", flush=True)
-    clean = [bench_run(args, out / f"clean-{k}") for k in range(args.same_code + 1)]
-    slowed = [(m, s, bench_run(args, out / f"{m}-{s:g}", f"{args.target}:{m}={s}")) for m, s in slowed_plan]
-    cal = build(clean, slowed, args.target, time.monotonic() - start)
+    if args.judge:
+        out = Path(args.judge)
+        clean, slowed, target, earlier = earlier_runs(out)
+        print(f"calibrate: judging {len(clean)} clean and {len(slowed)} slowed runs in {out} again", flush=True)
+        cal = build(clean, slowed, target, float(earlier.get("seconds") or 0.0), load=earlier.get("load_avg"))
+    else:
+        _, slowed_plan = plan(args)
+        out, start = Path(args.out), time.monotonic()
+        print(f"calibrate: {args.same_code + 1} clean runs and {len(slowed_plan)} slowed runs of -k {args.keyword!r} "
+              f"({args.profile} profile)", flush=True)
+        clean = [bench_run(args, out / f"clean-{k}") for k in range(args.same_code + 1)]
+        slowed = [(m, s, bench_run(args, out / f"{m}-{s:g}", f"{args.target}:{m}={s}")) for m, s in slowed_plan]
+        cal = build(clean, slowed, args.target, time.monotonic() - start)
     (out / FILE).write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
     report = report_dir(out, cal, clean[0])
     for d in cal["detection"]:

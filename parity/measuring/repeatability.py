@@ -97,7 +97,43 @@ def combined_ratios(doc: dict[str, Any]) -> list[dict[str, Any]]:
         highs = [float(r.get("ci_high", r["median"])) for r in rows] + procs
         out.append({**first, "median": statistics.median(meds), "ci_low": min(lows), "ci_high": max(highs),
                     "repeat": None, "repeats": len(rows), "processes": len(procs),
-                    "repeat_medians": [round(m, 4) for m in meds[:len(rows)]]})
+                    "repeat_medians": [round(m, 4) for m in meds[:len(rows)]], "spread": round(spread(meds), 4)})
+    return out
+
+
+# A measurement's identity without its repeat (settings is a string, an object or null: compared by its JSON).
+MEASUREMENT_FIELDS = ("backend", "flavour", "loop", "op", "payload", "settings", "pairing", "layout")
+
+
+def combined_measurements(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The measurement rows with each op's repeats folded into one row, as combined_ratios folds a ratio's: the p50
+    is the median of the repeats' p50s, the interval the hull of their 95% CIs, `spread` how far the p50 moved
+    between the repeats. One window's CI says how precisely that window was timed, not how far the op moves from
+    window to window (SQLite's get_tuple_latest p50 0.02 then 0.05 ms in two windows of one quiet run, each CI a
+    few µs wide): compared window by window, two runs of one commit flag such an op; folded, they do not."""
+    import json
+
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for m in doc.get("measurements") or []:
+        if isinstance(m, dict) and isinstance(m.get("p50_ms"), (int, float)):
+            key = tuple(json.dumps(m.get(k), sort_keys=True, default=str) for k in MEASUREMENT_FIELDS)
+            groups.setdefault(key, []).append(m)
+    out = []
+    for rows in groups.values():
+        rows = sorted(rows, key=lambda r: int(r.get("repeat") or 1))
+        if len(rows) == 1:
+            out.append({**rows[0], "spread": 0.0})
+            continue
+        p50s = [float(r["p50_ms"]) for r in rows]
+        lows = [float(r.get("ci_low_ms") if r.get("ci_low_ms") is not None else r["p50_ms"]) for r in rows]
+        highs = [float(r.get("ci_high_ms") if r.get("ci_high_ms") is not None else r["p50_ms"]) for r in rows]
+        disk = [r.get("disk_fsync_p50_ms") for r in rows]
+        folded = {**rows[0], "p50_ms": statistics.median(p50s), "ci_low_ms": min(lows), "ci_high_ms": max(highs),
+                  "repeat": None, "repeats": len(rows), "repeat_p50s": [round(p, 4) for p in p50s],
+                  "spread": round(spread(p50s), 4) if min(p50s) > 0 else 0.0}
+        if all(isinstance(d, (int, float)) for d in disk):
+            folded["disk_fsync_p50_ms"] = statistics.median(disk)
+        out.append(folded)
     return out
 
 
