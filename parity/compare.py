@@ -34,7 +34,7 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float =
               for key, old, new in _pairs(old_doc, new_doc, "ratios", RATIO_KEY)]
     rows = [r for r, _, _ in ratios]
     raised = _own_repeats(ratios, threshold, (old_doc, new_doc))
-    _disk(ratios, raised)
+    _disk(ratios, raised, old_doc)
     ratios_while_busy(rows, old_doc, new_doc)
     if same_machine(old_doc, new_doc):
         # Absolute times also move with the machine's load: by as much as its own floors (the bare round trips
@@ -48,7 +48,7 @@ def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float =
             if abs(r["rel_change"]) <= limit:
                 suppress(r, "floors", f"within {limit:.0%}: the threshold plus how far the machine's floors moved "
                                       f"between the runs ({floors:.0%})")
-        _disk(p50s, {k: v + floors for k, v in p50_raised.items()})
+        _disk(p50s, {k: v + floors for k, v in p50_raised.items()}, old_doc)
         drift = _merged_drift(old_doc, new_doc)
         for r, old, _ in p50s:
             own_noise(r, old, drift)
@@ -87,11 +87,23 @@ def _figure_noise(row: dict[str, Any], doc: dict[str, Any]) -> tuple[float, str]
     return share, f"the run's stated uncertainty {share:.0%} (timed once)"
 
 
-def _disk(triples: list[tuple], thresholds: dict[int, float]) -> None:
+def _disk(triples: list[tuple], thresholds: dict[int, float], old_doc: dict[str, Any]) -> None:
     """The fsync rule: a write figure that moved with the disk's fsync beside it is the disk's (Postgres fsyncs at
     defaults and Redis does not: a slower disk raises the Postgres÷Redis ratio with no code change)."""
+    p50s = None
     for r, old, new in triples:
-        if r["change"] in CHANGED and (why := disk_moved(old, new, r["rel_change"], thresholds[id(r)])):
+        if r["change"] not in CHANGED:
+            continue
+        if r["kind"] == "p50":
+            op_ms = old.get("p50_ms")
+        else:  # a ratio: the disk moves at most one side, by at most the fsync's move
+            if p50s is None:
+                p50s = {_key(m, MEASUREMENT_KEY): m.get("p50_ms") for m in _rows(old_doc, "measurements")}
+            sides = [p50s.get(_key({**old, "backend": old.get(side), "settings": old.get(f"{side}_settings")},
+                                   MEASUREMENT_KEY)) for side in ("numerator", "denominator")]
+            sides = [v for v in sides if isinstance(v, (int, float)) and v > 0]
+            op_ms = min(sides) if len(sides) == 2 else None
+        if why := disk_moved(old, new, r["rel_change"], thresholds[id(r)], op_ms):
             suppress(r, "fsync", why)
 
 

@@ -149,17 +149,26 @@ def test_floors(real):
 
 
 def test_fsync(real):
-    """A write that got slower while the disk's fsync beside it got slower too is the disk's. Real rows: the
-    fsync figure recorded beside each write window."""
+    """A write that got slower while the disk's fsync beside it got slower too, by at least as many milliseconds, is
+    the disk's; the same direction by too few milliseconds explains nothing (a commit waits for one fsync). Real
+    rows: the fsync figure recorded beside each write window."""
     old = steady(real)
     writes = lambda m: sqlite_put(m) and isinstance(m.get("disk_fsync_p50_ms"), (int, float))  # noqa: E731
     assert any(writes(m) for m in old["measurements"])
-    factor = apart(old, writes)
-    new = scaled(scaled(old, writes, factor), writes, 2 * factor, fields=("disk_fsync_p50_ms",))
-    rows = compare(old, new, THRESHOLD)
+    new = scaled(old, writes, apart(old, writes))
+
+    def fsync_moved(by_ms_share: float) -> dict:  # each write's fsync slower by that share of its p50's move
+        d = copy.deepcopy(new)
+        for m, o in zip(d["measurements"], old["measurements"]):
+            if writes(m):
+                m["disk_fsync_p50_ms"] = o["disk_fsync_p50_ms"] * 1.5 + by_ms_share * (m["p50_ms"] - o["p50_ms"])
+        return d
+    rows = compare(old, fsync_moved(2.0), THRESHOLD)
     hit = [r for r in p50s(rows, backend="sqlite", op="put", payload="1KB") if r.get("suppressed")]
     assert hit and all(r["suppressed_by"] == "fsync" for r in hit), hit
     assert "the disk's fsync p50 beside it moved" in format_comparison(rows)
+    rows = compare(old, fsync_moved(0.0), THRESHOLD)
+    assert not [r for r in p50s(rows, backend="sqlite", op="put", payload="1KB") if r.get("suppressed_by") == "fsync"]
 
 
 def test_opposite_moves(real):
