@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import reprlib
+import uuid
 import zlib
 from pathlib import Path
 from typing import Any
@@ -68,14 +69,18 @@ class Judge:
         self.run = loop.run_until_complete if is_async else no_loop.drive
         self.failures: list[tuple[list, list, list, Broken | None]] = []
         self.count = 0
+        # This judge's own part of every thread id: a saver whose store outlives the cell (one store for every cell,
+        # a server namespace it does not scope) sees each cell's threads apart, so it is judged on this cell's data
+        # only. Random (not a counter): cells in other processes and runs share such a store too.
+        self.cell = uuid.uuid4().hex[:6]
         self.apps: dict[int, Any] = {}  # id(saver) -> a graph compiled on it (parity.generated.graph_machine)
 
     def prefix(self) -> str:
-        """A new example's thread-id prefix: examples share the savers, never a thread."""
+        """A new example's thread-id prefix: examples (and cells) share the savers, never a thread."""
         for calls in self.calls.values():  # the rules judge one example's calls
             calls.log.clear()
         self.count += 1
-        return f"g{self.count}~"
+        return f"g{self.cell}-{self.count}~"
 
     def both(self, prefix: str, ops: list) -> None:
         """Run a whole op list on both savers and compare."""
