@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: a server family as a package, in full. tests/test_family_plugin.py installs the suite's wheel and
-# examples/families/valkey in a fresh venv outside the checkout and runs `parity run --quick --only compat` and
-# `--only bench` on Postgres and Valkey; make test runs a reduced selection of each, this runs the whole quick parts,
+# examples/families/valkey in a fresh venv outside the checkout and runs `parity run --quick --only compat`,
+# `--only bench` and `--only faults` on Postgres and Valkey; make test runs a reduced selection of each, this runs the
+# whole quick parts,
 # and (as root, with dockerd) the Valkey stand-in under --provider testcontainers on a private engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,4 @@ else
   echo "families: no private Docker engine (needs root and dockerd): the container form's test will skip"
 fi
 PARITY_FAMILY_FULL=1 .venv/bin/python -m pytest tests/test_family_plugin.py -q -p no:cacheprovider -rA
-echo "families: the full quick compat and bench runs on the Valkey family took $(( $(date +%s) - started )) s"
+echo "families: the full quick compat, bench and faults runs on the Valkey family took $(( $(date +%s) - started )) s"

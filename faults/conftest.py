@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from parity.backends.capabilities import Capability
-from parity.injecting.common import first_backend
+from parity.injecting import targets
+from parity.reasons import Reason, not_applicable
 from parity.servers.readiness import ServerStartError
-from parity.reasons import not_applicable
+
 
 @pytest.fixture
 def owned_server(parity_session):
@@ -29,42 +29,41 @@ def owned_server(parity_session):
 
 
 @pytest.fixture
-def pick_backend(parity_session):
-    """The first selected backend of a family that has the capabilities, or a not-applicable skip (for a study that
-    needs two backends; one that runs on one backend per family takes `fault_backend`)."""
+def pair_backends(parity_session):
+    """pick(incumbent_caps, candidate_caps, candidate_server=False) -> (incumbent, candidate) of the first selected
+    pair fit for a two-backend study (parity.injecting.targets.pair_for), or a not-applicable skip with why not."""
 
-    def pick(family: str, *caps: Capability):
-        backend, why_not = first_backend(parity_session.backends, family, caps)
-        if backend is None:
-            not_applicable("selection", family, why_not)
-        return backend
+    def pick(incumbent_caps=(), candidate_caps=(), candidate_server: bool = False):
+        found = targets.pair_for(parity_session.backends, parity_session.pairs, incumbent_caps, candidate_caps,
+                                 candidate_server)
+        if isinstance(found, Reason):
+            not_applicable(found.kind, found.subject, found.text)
+        return found
 
     return pick
 
 
 def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "fault_on(families, *capabilities): the study runs on the first selected "
-                                       "backend of each family with the capabilities (fixture fault_backend)")
+    config.addinivalue_line("markers", "fault_on(roles, *capabilities, levers=(), lacking=()): the study runs on "
+                                       "the first backend of each family among the pairs' candidates and/or "
+                                       "incumbents with the capabilities and the family's fault levers (fixture "
+                                       "fault_backend); see parity/injecting/targets.py")
 
 
 def pytest_generate_tests(metafunc) -> None:
-    """fault_backend: for each family of the test's fault_on marker, the first selected backend with the capabilities,
-    chosen at collection so the item id names it, as a compat cell's does (test_server_stopped_mid_run[redis]); a
-    family with none selected is one not-applicable item with the reason."""
+    """fault_backend: for each role of the test's fault_on marker, per server family, the first selected backend fit
+    for the study, chosen at collection so the item id names it, as a compat cell's does
+    (test_server_stopped_mid_run[redis]); a family or role with none is one not-applicable item with the reason."""
     mark = metafunc.definition.get_closest_marker("fault_on")
     if mark is None or "fault_backend" not in metafunc.fixturenames:
         return
-    from parity import reasons
     from parity.plugin import get_session
 
-    backends = get_session(metafunc.config).backends
+    session = get_session(metafunc.config)
     wanted = (mark.args[0],) if isinstance(mark.args[0], str) else mark.args[0]
-    params = []
-    for family in wanted:
-        backend, why_not = first_backend(backends, family, mark.args[1:])
-        params.append(pytest.param(backend.name, id=backend.name) if backend is not None else
-                      pytest.param(None, id=family, marks=[reasons.marker("selection", family, why_not)]))
-    metafunc.parametrize("fault_backend", params, indirect=True)
+    found = targets.for_roles(session.backends, session.pairs, wanted, mark.args[1:], mark.kwargs.get("levers", ()),
+                              mark.kwargs.get("lacking", ()))
+    metafunc.parametrize("fault_backend", [targets.param(t) for t in found], indirect=True)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 
 from parity.backends.capabilities import Capability
 from parity.backends.backend import SaverContext
+from parity.families import Lever
 from parity.injecting import cluster, memory, migrate, modules, provisioning, ttl
 from parity.injecting.provisioning import NO_PERSISTENCE
 from parity import reasons
@@ -24,23 +25,23 @@ def _add(session, claim_id, row):
 
 
 @pytest.mark.parity_claim("C8")
-@pytest.mark.fault_on("redis", Capability.TTL, Capability.FULL_HISTORY)
+@pytest.mark.fault_on("candidate", Capability.TTL, Capability.FULL_HISTORY, levers=(Lever.KEY_TTL,))
 def test_ttl_expiry(parity_session, owned_server, fault_backend):
     """Contract: with default_ttl every key gets a TTL, reads are whole or gone, nothing is left behind."""
-    backend = fault_backend
-    row = _add(parity_session, "C8", ttl.expiry(owned_server("redis", _quiet("redis")), backend))
+    backend, family = fault_backend, fault_backend.family
+    row = _add(parity_session, "C8", ttl.expiry(owned_server(family, _quiet(family)), backend))
     assert row["keys_without_ttl"] == [], f"keys without TTL: {row['keys_without_ttl']}"
     assert row["reads"]["half"] == 0, f"half-expired reads: {row['reads']}"
     assert row["seconds_until_gone"] is not None and row["keys_left"] == [], row["observed"]
 
 
 @pytest.mark.parity_claim("C8")
-@pytest.mark.fault_on("redis", Capability.TTL, Capability.FULL_HISTORY)
+@pytest.mark.fault_on("candidate", Capability.TTL, Capability.FULL_HISTORY)
 @pytest.mark.parametrize("refresh", [True, False], ids=["refresh", "no-refresh"])
 def test_ttl_refresh_on_read(refresh, parity_session, owned_server, fault_backend):
     """Contract: refresh_on_read keeps a read thread whole past its TTL; without it reads do not keep it."""
-    backend = fault_backend
-    server = owned_server("redis", _quiet("redis"))
+    backend, family = fault_backend, fault_backend.family
+    server = owned_server(family, _quiet(family))
     row = _add(parity_session, "C8", ttl.refresh_on_read_trials(server, backend, refresh))
     if not row["as_documented"]:
         from parity.judging.findings import Finding
@@ -52,17 +53,17 @@ def test_ttl_refresh_on_read(refresh, parity_session, owned_server, fault_backen
 
 
 @pytest.mark.parity_claim("C8")
-@pytest.mark.fault_on("postgres", Capability.DELETE_THREAD)
+@pytest.mark.fault_on("incumbent", Capability.DELETE_THREAD, lacking=(Capability.TTL,))
 def test_postgres_has_no_ttl(parity_session, owned_server, fault_backend):
-    """Contract: without TTL, delete_thread is the cleanup; it removes exactly the thread asked for."""
+    """Contract: without TTL (the guide's Postgres), delete_thread is the cleanup; it removes exactly the thread
+    asked for."""
     backend = fault_backend
-    assert not backend.has(Capability.TTL), f"{backend.name} declares TTL; this study assumes it has none"
-    row = _add(parity_session, "C8", ttl.postgres_cleanup(owned_server("postgres"), backend))
+    row = _add(parity_session, "C8", ttl.cleanup_without_ttl(owned_server(backend.family), backend))
     assert row["checkpoints_after_delete_thread"] == {"ttl-0": 0, "ttl-1": 3}, row
 
 
 @pytest.mark.parity_claim("C9")
-@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY)
+@pytest.mark.fault_on(("candidate", "incumbent"), Capability.FULL_HISTORY)
 def test_bytes_per_checkpoint(parity_session, owned_server, fault_backend):
     """Contract: storage grows with checkpoints; the bytes per checkpoint feed the memory estimate row."""
     backend, family = fault_backend, fault_backend.family
@@ -71,57 +72,65 @@ def test_bytes_per_checkpoint(parity_session, owned_server, fault_backend):
 
 
 @pytest.mark.parity_claim("C9")
-@pytest.mark.fault_on("redis", Capability.FULL_HISTORY)
+@pytest.mark.fault_on("candidate", Capability.FULL_HISTORY, levers=(Lever.MEMORY_LIMIT,))
 def test_oom_noeviction(parity_session, owned_server, fault_backend):
     """Contract: at maxmemory with noeviction the graph gets an OOM error and no acknowledged thread is corrupted."""
-    backend = fault_backend
-    row = _add(parity_session, "C9", memory.fill(owned_server("redis", _quiet("redis")), backend, "noeviction"))
+    backend, family = fault_backend, fault_backend.family
+    row = _add(parity_session, "C9", memory.fill(owned_server(family, _quiet(family)), backend, "noeviction"))
     assert row["error"] and "maxmemory" in row["error"], f"expected an OOM error, got {row['error']}"
     assert set(row["read_at_limit"]) == {"last good checkpoint"}, row["read_at_limit"]
     assert row["after_limit_raised"].get("resumed") == row["threads_acknowledged"], row["after_limit_raised"]
 
 
 @pytest.mark.parity_claim("C9")
-@pytest.mark.fault_on("redis", Capability.FULL_HISTORY)
+@pytest.mark.fault_on("candidate", Capability.FULL_HISTORY, levers=(Lever.MEMORY_LIMIT,))
 def test_eviction_allkeys_lru(parity_session, owned_server, fault_backend):
     """Observation: what threads look like after allkeys-lru evicted keys (recorded; asserts only that it ran)."""
-    backend = fault_backend
-    row = _add(parity_session, "C9", memory.fill(owned_server("redis", _quiet("redis")), backend, "allkeys-lru"))
+    backend, family = fault_backend, fault_backend.family
+    row = _add(parity_session, "C9", memory.fill(owned_server(family, _quiet(family)), backend, "allkeys-lru"))
     assert row["threads_acknowledged"] > 0, row
 
 
 @pytest.mark.parity_claim("C7")
-@pytest.mark.fault_on("redis")
+@pytest.mark.fault_on("candidate", levers=(Lever.WITHOUT_MODULES,))
 def test_redis_without_modules(parity_session, owned_server, fault_backend):
-    """Contract: the saver fails without RedisJSON/RediSearch and the preflight names the fix."""
-    backend = fault_backend
-    row = _add(parity_session, "C7", modules.without_modules(owned_server("redis", _quiet("redis"), modules=False), backend))
+    """Contract: a saver that needs server modules (the guide's Redis saver: RedisJSON, RediSearch) fails on a server
+    of its family started without them, and the suite's preflight names what is missing and the fix."""
+    backend, family = fault_backend, fault_backend.family
+    if not (backend.needs and backend.needs.modules):
+        reasons.not_applicable("capability", "modules", f"{backend.name} needs no server modules: nothing to take away")
+    row = _add(parity_session, "C7", modules.without_modules(owned_server(family, _quiet(family), modules=False), backend))
     assert row["saver_error"], f"expected the saver to fail without modules, got {row['observed']}"
-    # the preflight's line says what is missing and how to get it (a Redis 8 built without its modules)
-    assert row["preflight"] and "lacks RedisJSON and RediSearch" in row["preflight"], row["preflight"]
-    assert "BUILD_WITH_MODULES" in row["preflight"] or "Redis Stack" in row["preflight"], row["preflight"]
+    # the preflight's line says every module that is missing and how to get them
+    labels = [label for _, label in backend.needs.modules]
+    assert row["preflight"] and all(label in row["preflight"] for label in labels), (labels, row["preflight"])
+    assert "fix: " in row["preflight"], f"expected the fix in the preflight's line, got {row['preflight']}"
 
 
 @pytest.mark.parity_claim("C14")
-def test_migrate_and_rollback(parity_session, owned_server, pick_backend):
-    """Contract: a copy Postgres -> Redis verifies and resumes; rollback by reinstall misses threads made on Redis."""
-    pg_b = pick_backend("postgres", Capability.FULL_HISTORY)
-    rs_b = pick_backend("redis", Capability.FULL_HISTORY)
-    pg, rs = owned_server("postgres"), owned_server("redis", _quiet("redis"))
+def test_migrate_and_rollback(parity_session, owned_server, pair_backends):
+    """Contract: a copy incumbent -> candidate (the guide's Postgres -> Redis) verifies and resumes; rollback by
+    reinstall misses threads made on the candidate."""
+    inc_b, cand_b = pair_backends((Capability.FULL_HISTORY,), (Capability.FULL_HISTORY,))
     tag = uuid.uuid4().hex[:8]
-    row = _add(parity_session, "C14", migrate.rollback_study(pg_b, SaverContext(pg.endpoint(), f"mig_{tag}"),
-                                                              rs_b, SaverContext(rs.endpoint(), f"mig_{tag}")))
+
+    def context(backend) -> SaverContext:  # an in-process saver (sqlite) keeps its scope without a server
+        endpoint = owned_server(backend.family, _quiet(backend.family)).endpoint() if backend.family else None
+        return SaverContext(endpoint, f"mig_{tag}")
+    row = _add(parity_session, "C14", migrate.rollback_study(inc_b, context(inc_b), cand_b, context(cand_b)))
     assert row["migration_verified"], row["observed"]
     assert row["copy_back_verified"], row["observed"]
 
 
 @pytest.mark.parity_claim("C15")
-def test_cluster(parity_session, owned_server):
-    """Contract: once a 3-master loopback cluster with the modules forms, the saver's setup works on it.
+@pytest.mark.fault_on("candidate", Capability.FULL_HISTORY, Capability.CLUSTER, levers=(Lever.CLUSTER,))
+def test_cluster(parity_session, owned_server, fault_backend):
+    """Contract: once a 3-master loopback cluster of the candidate's servers forms, its saver's setup works on it.
 
     The other saver scenarios are recorded for C15 (their outcome is the claim's evidence, not asserted here).
     """
-    row = _add(parity_session, "C15", cluster.study(lambda settings: owned_server("redis", settings), "redis", "redis"))
+    backend = fault_backend
+    row = _add(parity_session, "C15", cluster.study(lambda settings: owned_server(backend.family, settings), backend))
     if not row["formed"]:
         assert row["observed"].startswith(reasons.PREFIX), row["observed"]
         reasons.not_applicable("platform", "cluster", row["observed"].removeprefix(reasons.PREFIX))

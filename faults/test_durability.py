@@ -14,23 +14,27 @@ NEEDS = (Capability.PERSISTENCE_CONTROL, Capability.FULL_HISTORY)
 
 
 def pytest_generate_tests(metafunc) -> None:
-    """Each setting on the first selected backend of its family (as fault_on picks it); the id names that backend."""
+    """Each durability setting its family declares (Family.durability_settings) on the first backend of that family
+    among the pairs' candidates and incumbents fit for the study (as fault_on picks it); the id names that backend.
+    A family declaring none, or a role with no fit backend, is one not-applicable item with the reason."""
     if "durability_case" not in metafunc.fixturenames:
         return
-    from parity import reasons
-    from parity.injecting.common import first_backend
+    from parity.injecting import targets
     from parity.plugin import get_session
+    from parity.reasons import Reason
 
-    backends = get_session(metafunc.config).backends
+    session = get_session(metafunc.config)
     params = []
-    for setting in durability.SETTINGS:
-        backend, why_not = first_backend(backends, setting.family, NEEDS)
-        label = setting.label.replace(" ", "_")
-        if backend is not None:
-            params.append(pytest.param((setting, backend.name), id=f"{backend.name}-{label}"))
-        else:
-            params.append(pytest.param((setting, None), id=f"{setting.family}-{label}",
-                                       marks=[reasons.marker("selection", setting.family, why_not)]))
+    for target in targets.for_roles(session.backends, session.pairs, targets.ROLES, NEEDS):
+        settings = durability.settings_of(target.backend.family) if target.backend else ()
+        if target.backend and not settings:
+            target = targets.Target(target.id, reason=Reason("study", target.backend.family, (
+                f"the {target.backend.family} family declares no durability settings (Family.durability_settings)")))
+        if not target.backend:
+            params.append(targets.param(target))
+        for setting in settings:
+            label = setting.label.replace(" ", "_")
+            params.append(pytest.param((setting, target.backend.name), id=f"{target.backend.name}-{label}"))
     metafunc.parametrize("durability_case", params)
 
 

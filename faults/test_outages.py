@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from parity import families
 from parity.backends.capabilities import Capability
+from parity.families import Lever
 from parity.injecting import outages, provisioning
 from parity.injecting.provisioning import PERSISTENT
 from parity.reasons import not_applicable
 
 
-@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY)
+@pytest.mark.fault_on(("candidate", "incumbent"), Capability.FULL_HISTORY)
 def test_server_stopped_mid_run(parity_session, owned_server, fault_backend):
     """Contract: the graph fails fast with a connection error and no thread is left with dangling parents."""
     backend, family = fault_backend, fault_backend.family
@@ -21,18 +23,19 @@ def test_server_stopped_mid_run(parity_session, owned_server, fault_backend):
     assert row["thread_after_restart"]["dangling_parents"] == 0, f"dangling parents: {row['thread_after_restart']}"
 
 
-@pytest.mark.fault_on("postgres", Capability.FULL_HISTORY)
+@pytest.mark.fault_on(("candidate", "incumbent"), Capability.FULL_HISTORY, levers=(Lever.POOLED_SAVER,))
 def test_server_stopped_mid_run_postgres_pool(parity_session, owned_server, fault_backend):
-    """Contract: a PostgresSaver on a checking ConnectionPool works again once the server is back."""
-    backend = fault_backend
-    server = owned_server("postgres")
-    row = outages.server_stopped_mid_run(server, backend, lambda scope: outages.postgres_pool_saver(server, scope),
-                                         label="ConnectionPool with check")
+    """Contract: a saver on a pool that checks its connections (the guide's PostgresSaver on a ConnectionPool) works
+    again once the server is back."""
+    backend, family = fault_backend, families.get(fault_backend.family)
+    server = owned_server(family.name)
+    row = outages.server_stopped_mid_run(server, backend, lambda scope: family.pooled_saver(server.url, scope),
+                                         label=family.pooled_what)
     parity_session.add("outages", row)
     assert row["same_saver_recovers"] is True, f"expected the pooled saver to recover, got {row['same_saver_recovers']}"
 
 
-@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY)
+@pytest.mark.fault_on(("candidate", "incumbent"), Capability.FULL_HISTORY)
 def test_stalled_network(parity_session, owned_server, fault_backend):
     """Contract: where the driver has a client read timeout, a stalled link fails within STALL_FACTOR x that timeout.
 
@@ -53,7 +56,7 @@ def test_stalled_network(parity_session, owned_server, fault_backend):
         f"expected an error within {bound:g} s ({client.driver}, {client.query}), got {got}"
 
 
-@pytest.mark.fault_on(("redis", "postgres"), Capability.FULL_HISTORY, Capability.ASYNC)
+@pytest.mark.fault_on(("candidate", "incumbent"), Capability.FULL_HISTORY, Capability.ASYNC)
 async def test_stalled_network_async_timeout(parity_session, owned_server, fault_backend):
     """Contract: an application-level asyncio timeout bounds a stalled call on either backend."""
     from parity.netproxy import DelayProxy

@@ -13,22 +13,25 @@ from parity.reasons import not_applicable
 
 @pytest.mark.parametrize("isolation", ["thread", "process"])
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_candidate_stalled_and_killed(parity_session, owned_server, pick_backend, flavour, isolation):
-    """Primary Postgres, candidate Redis (both owned): app traffic through ShadowSaver while the candidate server is
-    SIGSTOPped, SIGCONTed, SIGKILLed and restarted. Must hold: zero errors on the app's path, the writes that could
+def test_candidate_stalled_and_killed(parity_session, owned_server, pair_backends, flavour, isolation):
+    """Primary the first selected pair's incumbent (the guide's Postgres), candidate its candidate (Redis), on servers
+    the suite owns: app traffic through ShadowSaver while the candidate server is SIGSTOPped, SIGCONTed, SIGKILLed
+    and restarted. Must hold: zero errors on the app's path, the writes that could
     not be mirrored counted as drops, their threads marked unreliable (not divergent). Measured and reported, not
     asserted: the app's p99 through the shadow over the bare primary in each phase, against the target."""
-    pg, rd = pick_backend("postgres", C.ASYNC), pick_backend("redis")
-    primary_server, candidate_server = owned_server("postgres"), owned_server("redis")
+    pg, rd = pair_backends((C.ASYNC,), candidate_server=True)  # the first selected pair's incumbent and candidate
+    primary_server = owned_server(pg.family) if pg.family else None  # an in-process primary needs none
+    candidate_server = owned_server(rd.family)
     if getattr(candidate_server, "proc", None) is None:
-        not_applicable("provider", "redis", "stalling the candidate needs a server process the suite owns "
+        not_applicable("server", rd.family, "stalling the candidate needs a server process the suite owns "
                        "(SIGSTOP to an embedded server); this run's servers are containers")
     plan = shadow_faults.FaultPlan()
     def ours() -> set[int]:  # read again at the end: the candidate restarted under a new pid
-        return {ep.pid for ep in (primary_server.endpoint(), candidate_server.endpoint()) if ep.pid}
+        servers = (primary_server, candidate_server) if primary_server else (candidate_server,)
+        return {ep.pid for ep in (s.endpoint() for s in servers) if ep.pid}
     window = noise.Window(f"shadow faults {flavour} {isolation}", ours).start()
-    rows, verdict = shadow_faults.on_servers(pg, rd, primary_server.endpoint(), candidate_server, flavour, plan,
-                                             isolation)
+    rows, verdict = shadow_faults.on_servers(pg, rd, primary_server.endpoint() if primary_server else None,
+                                             candidate_server, flavour, plan, isolation)
     verdict["noise"] = window.stop()  # what the rest of the machine did meanwhile: the p99 figures move with it
     for row in rows:
         parity_session.add("shadow_faults", row)

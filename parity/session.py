@@ -11,6 +11,7 @@ from typing import Any, Callable
 from parity import loops as loops_mod
 from parity import finish, results, sections
 from parity.backends.registry import Registry, registry_with
+from parity.backends.backend import refuse_unfit
 from parity.errors import ParityUsageError
 from parity.judging.findings import load_known
 from parity.options import Options
@@ -49,6 +50,8 @@ class ParitySession:
             for backend in self.backends:
                 with contextlib.suppress(Unavailable):  # its cells say not-applicable with the pool's reason
                     backend.resolve(self.endpoint)
+            # a family where no selected saver fits the server found: one line, exit 2
+            refuse_unfit(self.backends, lambda family: self.endpoint(family).probe)
         except BaseException:
             self.pool.close()
             raise

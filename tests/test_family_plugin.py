@@ -1,8 +1,9 @@
 """A server family is a package: the suite's wheel and examples/families/valkey installed in a fresh venv outside
 the checkout, and `parity run` on the Valkey family it adds (issue 30, items 1 and 5).
 
-make test runs a reduced but real form (the smoke and interrupt scenarios, the quick latency cell of one async loop);
-.ci/families.sh runs the whole quick compat and bench parts the same way (PARITY_FAMILY_FULL=1).
+make test runs a reduced but real form (the smoke and interrupt scenarios, the quick latency cell of one async loop,
+four fault studies); .ci/families.sh runs the whole quick compat, bench and faults parts the same way
+(PARITY_FAMILY_FULL=1).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ FULL = os.environ.get("PARITY_FAMILY_FULL") == "1"
 # The reduced form's selection: real scenarios and a real latency cell, small enough for make test.
 COMPAT_K = [] if FULL else ["-k", "smoke or interrupt"]
 BENCH_K = [] if FULL else ["-k", "test_core_ops_defaults and selector"]  # one async cell: no worker processes
+# Studies on valkey by role (the pair's candidate) and the levers its family declares, one of them not-applicable
+# there (TTL: the plain saver declares none), and the migration postgres -> valkey.
+FAULTS_K = [] if FULL else ["-k", "test_bytes_per_checkpoint or test_oom_noeviction or test_ttl_expiry or "
+                                  "test_migrate_and_rollback"]
 LEAKY_ENV = ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
@@ -113,6 +118,11 @@ def compat(install):
 @pytest.fixture(scope="module")
 def bench(install):
     return _run(install, "bench", "memory,postgres,valkey", BENCH_K)
+
+
+@pytest.fixture(scope="module")
+def faults(install):
+    return _run(install, "faults", "memory,postgres,valkey", FAULTS_K)
 
 
 def test_the_family_is_found_through_its_entry_point(install):
@@ -213,6 +223,22 @@ def test_bench_gives_postgres_over_valkey_ratios(bench, install):
     assert ratios, f"no postgres÷valkey ratio: {[(r['numerator'], r['denominator']) for r in doc.get('ratios', [])]}"
 
 
+def test_faults_choose_valkey_by_role_and_lever(faults):
+    """--pair postgres:valkey: the candidate's studies run on valkey (its family declares the Redis levers), the
+    migration runs postgres -> valkey, and a study the saver cannot host says why (no TTL declared)."""
+    _, doc = faults
+    cells = [c for c in doc["cells"] if c["id"].startswith("faults/")]
+    bad = [(c["id"], c["status"], c.get("reason")) for c in cells if c["status"] in ("failed", "error")]
+    assert cells and not bad, f"fault cells failed or in error: {bad[:5]}"
+    rows = {(r["claim"], r["backend"]) for r in doc.get("faults", [])}
+    assert {("C9", "valkey"), ("C9", "postgres"), ("C14", "postgres->valkey")} <= rows, sorted(rows)
+    oom = next(r for r in doc["faults"] if r["backend"] == "valkey" and "noeviction" in r["case"])
+    assert oom["error"] and oom["threads_acknowledged"] > 0, oom
+    ttl = [c for c in cells if "test_ttl_expiry" in c["id"]]
+    assert [c["id"].rsplit("[", 1)[-1] for c in ttl] == ["valkey]"], [c["id"] for c in ttl]
+    assert ttl[0]["status"] == "not-applicable" and "valkey lacks capability ttl" in ttl[0]["reason"], ttl[0]
+
+
 def test_the_document_reads_where_the_plugin_is_not_installed(compat, bench, tmp_path, capsys):
     """The real documents, in this venv (no Valkey family): report, compare and merge."""
     from parity.cli import main
@@ -233,5 +259,5 @@ def test_no_file_under_parity_names_valkey():
     assert not named, f"the suite's own code names the plugin family: {named}"
 
 
-def test_nothing_left_running(install, compat, bench):
+def test_nothing_left_running(install, compat, bench, faults):
     assert not install.leftovers(), f"left running or behind: {install.leftovers()}"

@@ -276,7 +276,7 @@ def test_a_redis_without_modules_stops_before_the_run_with_doctors_line(redis_wi
                           cwd=ROOT)
     lines = (proc.stdout + proc.stderr).strip().splitlines()
     assert proc.returncode == 2, lines[-20:]
-    assert len(lines) == 1 and "lacks RedisJSON and RediSearch" in lines[0] and "fix:" in lines[0], lines[-20:]
+    assert len(lines) == 1 and "lacks the modules RedisJSON and RediSearch" in lines[0] and "fix:" in lines[0], lines[-20:]
     assert not out.exists(), "a run stopped by its preflight must leave no run directory"
 
 

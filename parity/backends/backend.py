@@ -37,6 +37,9 @@ class ServerNeeds:
     modules: tuple[tuple[str, str], ...] = ()  # (name the server lists, what a person calls it)
     min_version: tuple[int, ...] = ()  # the oldest server version it works with (major, minor, ...)
     who: str = ""  # who needs them, in the reason ("langgraph-checkpoint-redis")
+    # How to get a server that has them, from its probe (e.g. which build or image): the fix of the line that stops a
+    # run where no selected saver of the family fits (refuse_unfit) and of the fault study C7.
+    fix: Callable[[dict[str, Any]], str] | None = None
 
     def unmet(self, probe: dict[str, Any] | None) -> str | None:
         """Why the probed server cannot serve this saver, or None (also when nothing was probed: nothing to judge)."""
@@ -52,6 +55,26 @@ class ServerNeeds:
             return None
         listed = ", ".join(sorted(have)) or "none"
         return f"{server} lacks the modules {' and '.join(missing)} (it has: {listed}), which {who} needs"
+
+
+    def fix_for(self, probe: dict[str, Any] | None) -> str:
+        return self.fix(probe or {}) if self.fix else "use a server that has them, or choose savers that need none"
+
+
+def refuse_unfit(backends: list["Backend"], probe_of: Callable[[str], dict[str, Any] | None]) -> None:
+    """A family whose every selected saver is unfit for the server found would run nothing there: one line (exit 2)
+    before the run, with the first saver's reason and its fix. A family with one fitting saver runs it and the
+    others are not-applicable with their reason (a Redis without modules runs a plain RESP saver)."""
+    by_family: dict[str, list[Backend]] = {}
+    for b in backends:
+        if b.family:
+            by_family.setdefault(b.family, []).append(b)
+    for family, group in by_family.items():
+        if all(b.unfit for b in group):
+            first = group[0]
+            fix = first.needs.fix_for(probe_of(family)) if first.needs else "choose savers that fit it"
+            raise ParityUsageError(f"{first.unfit}; no selected saver of the {family} family can run there "
+                                   f"({', '.join(b.name for b in group)})", fix)
 
 
 def _version(text: Any) -> tuple[int, ...]:

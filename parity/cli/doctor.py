@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from parity import results
-from parity.backends.backend import SaverContext
+from parity.backends.backend import SaverContext, refuse_unfit
 from parity.cli import Parser, add_server_options
 from parity.errors import ParityUsageError
 from parity.options import Options
@@ -38,18 +38,21 @@ def main_doctor(argv: list[str]) -> int:
 
 
 def check_given_servers(server_config, backends) -> None:
-    """doctor's checks on the servers the user gave by URL, for `parity run` and `check` before they start: a Redis
-    without RedisJSON/RediSearch, or a server that does not answer, stops there with doctor's own line (exit 2)
-    instead of erroring every cell. Servers the suite starts itself are built with what they need."""
+    """doctor's checks on the servers the user gave by URL, for `parity run` and `check` before they start: a server
+    no selected saver of its family fits (a Redis without RedisJSON/RediSearch and only the savers that need them), or
+    one that does not answer, stops there with doctor's own line (exit 2) instead of erroring every cell. Servers the suite starts itself are built with what they need."""
     families = sorted({b.family for b in backends if b.family and b.family in server_config.urls})
     if not families:
         return
     pool = ServerPool(server_config)
     try:
-        for family in families:
-            _server(pool, family)
-        for backend in backends:
-            if backend.family in families and backend.origin == "built-in":  # a team's saver: its own setup
+        probes = {family: _server(pool, family) for family in families}
+        given = [b for b in backends if b.family in families]
+        for backend in given:  # what a saver needs of the server found (Backend.needs), judged on its probe
+            backend.unfit = backend.needs.unmet(probes[backend.family]) if backend.needs else None
+        refuse_unfit(given, probes.get)  # no selected saver of a family fits (a Redis without modules, say)
+        for backend in given:
+            if backend.origin == "built-in" and not backend.unfit:  # a team's saver: its own setup
                 _saver_check(backend, pool.get(backend.family))
     finally:
         pool.close()

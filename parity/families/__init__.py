@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import metadata
 
 from parity.errors import ParityUsageError
-from parity.families.base import Family
+from parity.families.base import Family, Lever
 
 
 ENTRY_POINT_GROUP = "parity.families"
@@ -87,4 +87,4 @@ def of_url(url: str) -> str:
                            f"use a URL like {examples}")
 
 
-__all__ = ["Family", "get", "names", "of_url", "probe"]
+__all__ = ["Family", "Lever", "get", "names", "of_url", "probe"]

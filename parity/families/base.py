@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Iterator
 
 from parity.servers.probe import check_url_form
@@ -17,6 +18,26 @@ class ClientTimeouts:
     read_timeout: bool  # the driver itself gives up on a read after a configured time
     query: str  # added to the URL for the "with timeout" run (the read timeout, or every knob there is)
     why_not: str = ""  # when read_timeout is False: why, and where the bound is tested instead
+
+
+class Lever(str, enum.Enum):
+    """What a family's servers let a fault study do beyond start, stop, kill and stall (every owned server has those).
+    A family declares its levers (Family.fault_levers) and implements the hooks each names; a study needing a lever
+    its target's family does not declare is not-applicable with that reason (parity/injecting/targets.py)."""
+
+    # Each key of a scope with its time-to-live (Family.scope_ttls): the TTL study sees every key get one and go.
+    KEY_TTL = "key-ttl"
+    # A memory limit with an eviction policy, set on a running server and lifted again (Family.memory_limit): the
+    # error at the limit and the threads after eviction.
+    MEMORY_LIMIT = "memory-limit"
+    # The embedded server starts without its modules (embedded()(root, settings, modules=False)): what a saver that
+    # needs modules (Backend.needs) does on such a server, and what the suite says about it.
+    WITHOUT_MODULES = "without-modules"
+    # Embedded servers started with Family.cluster_settings form one cluster (Family.form_cluster); a saver whose
+    # backend declares Capability.CLUSTER opens on it.
+    CLUSTER = "cluster"
+    # A saver on a connection pool that checks its connections (Family.pooled_saver): does it recover after an outage.
+    POOLED_SAVER = "pooled-saver"
 
 
 # Every name of this machine: a store reached through any of them is one store ("" or a folder: a Unix socket).
@@ -69,6 +90,9 @@ class Family:
     # Settings of the fault studies: nothing written to disk behind their back / every acknowledged write on disk.
     no_persistence: ClassVar[dict[str, Any]] = {}
     persistent: ClassVar[dict[str, Any]] = {}
+
+    # What the fault studies can do to its servers besides start/stop/kill/stall: the hooks below each lever names.
+    fault_levers: ClassVar[frozenset[Lever]] = frozenset()
 
     # The distributions its savers and client run on, whose versions the results document records.
     packages: ClassVar[tuple[str, ...]] = ()
@@ -229,3 +253,31 @@ class Family:
 
     def after_restart(self, url: str) -> None:
         """Wait until a restarted server serves the savers again (e.g. search indexes rebuilt)."""
+
+    # Fault levers (fault_levers says which a family has; parity/injecting/ calls them on servers the suite owns).
+    def scope_ttls(self, url: str, scope: str) -> dict[str, int]:
+        """Lever.KEY_TTL: {key: seconds to live, -1 for none} of every key a saver in `scope` wrote."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def memory_limit(self, url: str, headroom: int, policy: str) -> Iterator[Callable[[], dict[str, int]]]:
+        """Lever.MEMORY_LIMIT: limit the server to what it uses now plus `headroom` bytes, evicting by `policy`
+        ("noeviction", "allkeys-lru"); yields a reading of {"keys", "used"} at the limit; lifted on exit."""
+        raise NotImplementedError
+        yield
+
+    def cluster_settings(self, cluster_port: int) -> dict[str, Any]:
+        """Lever.CLUSTER: the settings of one embedded cluster node (cluster_port: its bus port)."""
+        raise NotImplementedError
+
+    def form_cluster(self, servers: list) -> str | None:
+        """Lever.CLUSTER: join the started nodes into one cluster; None once it serves, else why not in words."""
+        raise NotImplementedError
+
+    def pooled_saver(self, url: str, scope: str):
+        """Lever.POOLED_SAVER: a context manager of the family's main sync saver on a pool that checks its connections,
+        in `scope` (made here); the label of such a saver in the outage rows is pooled_what."""
+        raise NotImplementedError
+
+    # What pooled_saver() is, in words for the outage rows.
+    pooled_what: ClassVar[str] = ""

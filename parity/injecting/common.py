@@ -6,23 +6,12 @@ import contextlib
 from typing import Any, Iterator
 
 from parity.backends.backend import Backend, SaverContext
-from parity.backends.capabilities import Capability as C
 from parity.graphs import State, count_then_ask as builder  # noqa: F401  (shared with the smoke scenario)
 
 
 # How a fault is made on an embedded server; a container server declares its own (docker kill, pause, ...).
 EMBEDDED_LEVERS = {"kill": "SIGKILL to the server's process group", "stop": "SIGTERM/SIGINT (the server's own shutdown)",
                    "start": "the server restarted on the same data dir", "stall": "loopback proxy blackhole"}
-
-
-def first_backend(backends, family: str, caps) -> tuple[Backend | None, str]:
-    """(the first selected backend of a family with the capabilities, or None; why none in words): the one backend
-    a fault study of that family runs on."""
-    for backend in backends:
-        if backend.family == family and backend.has(C.SYNC, C.SERVER, *caps):
-            return backend, ""
-    needed = ", ".join(c.value for c in (C.SYNC, C.SERVER, *caps))
-    return None, f"no selected {family} backend with {needed}"
 
 
 def lever(server, action: str) -> str:

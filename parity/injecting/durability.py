@@ -18,8 +18,13 @@ class Setting:
     must_keep_on_kill: bool | None  # physics: True = loses nothing, False = must lose, None = not asserted
 
 
-# Each family's durability settings (Family.durability_settings), in report order.
-SETTINGS = tuple(Setting(name, *row) for name in families.names() for row in families.get(name).durability_settings)
+def settings_of(family: str) -> tuple[Setting, ...]:
+    """A family's durability settings (Family.durability_settings), in report order."""
+    return tuple(Setting(family, *row) for row in families.get(family).durability_settings)
+
+
+# Every installed family's, in report order.
+SETTINGS = tuple(s for name in families.names() for s in settings_of(name))
 
 
 def write_threads(saver, n: int, tag: str) -> dict[str, set[str]]:

@@ -13,10 +13,6 @@ HEADROOM = 2 * 1024 * 1024  # maxmemory = used after setup + this: fills in a fe
 MAX_THREADS = 3000
 
 
-def _used(client) -> int:
-    return int(client.info("memory")["used_memory"])
-
-
 def bytes_per_checkpoint(server, backend, n: int = 100) -> dict[str, Any]:
     """Server-side storage growth over n threads (3 checkpoints + writes each), divided per checkpoint."""
     scope = f"mem_{uuid.uuid4().hex[:8]}"
@@ -39,33 +35,28 @@ def _stored(server, scope: str) -> int:
 
 
 def fill(server, backend, policy: str) -> dict[str, Any]:
-    """Set maxmemory just above the current use and write threads until error or MAX_THREADS; then inspect each."""
-    import redis
-
+    """Limit memory just above the current use and write threads until error or MAX_THREADS; then inspect each."""
     scope = f"mem_{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(server.url)
     with common.open_saver(backend, server.endpoint(), scope) as saver:
-        client.config_set("maxmemory-policy", policy)
-        client.config_set("maxmemory", _used(client) + HEADROOM)
-        app = common.builder().compile(checkpointer=saver)
-        acked, error, failed_tid = [], None, None
-        for i in range(MAX_THREADS):
-            tid = f"m-{i}"
-            try:
-                app.invoke(common.start_input(i, PAD), common.config(tid))
-                acked.append(tid)
-            except Exception as exc:  # the error a graph sees at the limit is the observation
-                error, failed_tid = exc, tid
-                break
-        under_limit = _inspect(saver, app, acked, resume=False)
-        keys_at_limit = client.dbsize()
-        used_at_limit = _used(client)
-        client.config_set("maxmemory", 0)
+        # the limit after the saver's setup (its indexes): Lever.MEMORY_LIMIT, lifted again on leaving the block
+        with families.get(server.family).memory_limit(server.url, HEADROOM, policy) as at_limit:
+            app = common.builder().compile(checkpointer=saver)
+            acked, error, failed_tid = [], None, None
+            for i in range(MAX_THREADS):
+                tid = f"m-{i}"
+                try:
+                    app.invoke(common.start_input(i, PAD), common.config(tid))
+                    acked.append(tid)
+                except Exception as exc:  # the error a graph sees at the limit is the observation
+                    error, failed_tid = exc, tid
+                    break
+            under_limit = _inspect(saver, app, acked, resume=False)
+            state = at_limit()
+        keys_at_limit, used_at_limit = state["keys"], state["used"]
         after = _inspect(saver, app, acked, resume=True)
         # The thread whose write hit the limit was never acknowledged: a partial state is expected there;
         # what matters is whether re-sending its input recovers it once memory is back.
         failed_state = _failed_thread(app, failed_tid) if failed_tid else None
-    client.close()
     return {"backend": backend.name, "case": f"maxmemory {HEADROOM // 1024} KiB headroom, policy {policy}",
             "observed": (common.error_text(error) if error else f"no error after {len(acked)} threads")
                         + f"; {keys_at_limit} keys left at the limit; read at the limit: {under_limit}; "

@@ -98,25 +98,27 @@ def migrate(src_backend, src_ctx: SaverContext, dst_backend, dst_ctx: SaverConte
     return {"from": src_backend.name, "to": dst_backend.name, **report}
 
 
-def rollback_study(pg_backend, pg_ctx: SaverContext, redis_backend, redis_ctx: SaverContext, n: int = 4) -> dict[str, Any]:
-    """Move Postgres -> Redis, keep working on Redis, then "reinstall the Postgres saver": what is missing there?"""
+def rollback_study(inc_backend, inc_ctx: SaverContext, cand_backend, cand_ctx: SaverContext, n: int = 4) -> dict[str, Any]:
+    """Move incumbent -> candidate (the guide's Postgres -> Redis), keep working on the candidate, then "reinstall the
+    incumbent's saver": what is missing there?"""
     from parity.injecting import common
 
-    with pg_backend.saver("sync", SaverContext(pg_ctx.endpoint, pg_ctx.scope, keep=True)) as pg:
-        before = common.seed_threads(pg, n, "before")
-    moved = migrate(pg_backend, pg_ctx, redis_backend, redis_ctx)
-    with redis_backend.saver("sync", SaverContext(redis_ctx.endpoint, redis_ctx.scope, keep=True)) as rs:
-        resumed = [t for t in before[:2] if common.resume_ok(rs, t)]
-        after = common.seed_threads(rs, n, "after")
-    with pg_backend.saver("sync", SaverContext(pg_ctx.endpoint, pg_ctx.scope, keep=True)) as pg:
-        absent = [t for t in after if pg.get_tuple(common.config(t)) is None]
-        stale = [t for t in resumed if pg.get_tuple(common.config(t)).checkpoint["channel_values"].get("answer") != "go"]
-    back = migrate(redis_backend, redis_ctx, pg_backend, pg_ctx, thread_ids=after + resumed)
-    return {"backend": f"{pg_backend.name}->{redis_backend.name}", "claim": "C14",
-            "case": "rollback by reinstalling the Postgres saver after working on Redis",
+    old, new = inc_backend.name, cand_backend.name
+    with inc_backend.saver("sync", SaverContext(inc_ctx.endpoint, inc_ctx.scope, keep=True)) as inc:
+        before = common.seed_threads(inc, n, "before")
+    moved = migrate(inc_backend, inc_ctx, cand_backend, cand_ctx)
+    with cand_backend.saver("sync", SaverContext(cand_ctx.endpoint, cand_ctx.scope, keep=True)) as cand:
+        resumed = [t for t in before[:2] if common.resume_ok(cand, t)]
+        after = common.seed_threads(cand, n, "after")
+    with inc_backend.saver("sync", SaverContext(inc_ctx.endpoint, inc_ctx.scope, keep=True)) as inc:
+        absent = [t for t in after if inc.get_tuple(common.config(t)) is None]
+        stale = [t for t in resumed if inc.get_tuple(common.config(t)).checkpoint["channel_values"].get("answer") != "go"]
+    back = migrate(cand_backend, cand_ctx, inc_backend, inc_ctx, thread_ids=after + resumed)
+    return {"backend": f"{old}->{new}", "claim": "C14",
+            "case": f"rollback by reinstalling the {old} saver after working on {new}",
             "observed": f"moved {moved['verified']}/{moved['copied']} threads (verified, resumed {len(resumed)} on "
-                        f"Redis); after rollback {len(absent)}/{len(after)} threads created on Redis are absent in "
-                        f"Postgres and {len(stale)}/{len(resumed)} resumed threads show their pre-move state; a copy "
+                        f"{new}); after rollback {len(absent)}/{len(after)} threads created on {new} are absent in "
+                        f"{old} and {len(stale)}/{len(resumed)} resumed threads show their pre-move state; a copy "
                         f"back verified {back['verified']}/{back['copied']}",
             "migration_verified": moved["verified"] == moved["copied"] == n, "created_after_move": len(after),
             "absent_after_rollback": len(absent), "stale_after_rollback": len(stale),

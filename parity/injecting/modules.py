@@ -1,4 +1,4 @@
-"""Modules (C7): the saver and the preflight against a server of its family without the modules the saver needs."""
+"""Modules (C7): a saver that needs server modules, and the suite's preflight, on a server of its family without them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from parity.injecting import common
 
 
 def without_modules(server, backend) -> dict[str, Any]:
-    """What a user sees from setup() and a graph run, and what the suite's preflight says, on a server started
-    without its modules (the embedded class's modules=False)."""
+    """What a user sees from setup() and a graph run, and what the suite's preflight says (the saver's needs judged
+    on the server's probe, with the fix), on a server started without its modules (Lever.WITHOUT_MODULES)."""
     from parity.families import probe
 
     scope = f"mod_{uuid.uuid4().hex[:8]}"
@@ -21,11 +21,11 @@ def without_modules(server, backend) -> dict[str, Any]:
         saver_error = None
     except Exception as exc:  # the user-facing error is the observation
         saver_error = common.error_text(exc)
-    try:
-        probe(backend.family, server.url)
-        preflight = None
-    except ParityUsageError as exc:
-        preflight = exc.line()
-    return {"backend": backend.name, "case": f"{server.endpoint().family} without RedisJSON/RediSearch",
+    found = probe(backend.family, server.url)
+    unmet = backend.needs.unmet(found) if backend.needs else None
+    # the line a run stops with when no selected saver of the family fits (parity.backends.backend.refuse_unfit)
+    preflight = ParityUsageError(unmet, backend.needs.fix_for(found)).line() if unmet else None
+    needed = "/".join(label for _, label in backend.needs.modules) if backend.needs else "modules"
+    return {"backend": backend.name, "case": f"{server.endpoint().family} without {needed}",
             "observed": f"saver: {saver_error or 'worked'}; preflight: {preflight or 'passed'}",
             "saver_error": saver_error, "preflight": preflight}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import operator
 import threading
@@ -127,23 +126,6 @@ def _recovery(saver, limit_s: float = RECOVERY_WAIT_S) -> tuple[Any, float | Non
         if time.monotonic() - t0 > limit_s:
             return f"{last} (still failing after {limit_s:.0f} s)", None
         time.sleep(0.5)
-
-
-@contextlib.contextmanager
-def postgres_pool_saver(server, scope: str):
-    """PostgresSaver over a psycopg ConnectionPool that checks connections: how services usually deploy it."""
-    from langgraph.checkpoint.postgres import PostgresSaver
-    from psycopg.rows import dict_row
-    from psycopg_pool import ConnectionPool
-
-    family = families.get(server.endpoint().family)
-    family.create_scope(server.url, scope)
-    with ConnectionPool(family.scoped_url(server.url, scope), min_size=1, max_size=2, timeout=2,
-                        check=ConnectionPool.check_connection, open=True,
-                        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}) as pool:
-        saver = PostgresSaver(pool)
-        saver.setup()
-        yield saver
 
 
 def _invoke_in_thread(app, inp, cfg) -> dict[str, Any]:

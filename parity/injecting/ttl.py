@@ -1,4 +1,5 @@
-"""TTL (C8): checkpoints and writes expire together, no half-expired read, refresh-on-read; Postgres has none."""
+"""TTL (C8): checkpoints and writes expire together, no half-expired read, refresh-on-read; a saver without TTL
+(the guide's Postgres) needs delete_thread."""
 
 from __future__ import annotations
 
@@ -11,11 +12,6 @@ from parity.injecting import common
 
 TTL_MINUTES = 0.05  # the saver takes minutes and applies int(minutes * 60) seconds: 0.05 -> 3 s
 TTL_S = int(TTL_MINUTES * 60)
-
-
-def _scope_keys(client, scope: str) -> list:
-    """Keys of the scope plus the saver's un-prefixed key registry (write_keys_zset:...); the server is owned."""
-    return [k for k in client.scan_iter(count=1000) if k.startswith(scope.encode()) or b"write_keys_zset" in k]
 
 
 def _write(saver, n: int) -> dict[str, int]:
@@ -31,15 +27,14 @@ def _write(saver, n: int) -> dict[str, int]:
 
 def expiry(server, backend, n: int = 3, deadline_s: float = TTL_S + 5) -> dict[str, Any]:
     """Write, then read every 100 ms until everything is gone: whole, gone, or half-expired per read."""
-    import redis
-
+    family = families.get(server.family)  # its keys and their TTLs: Lever.KEY_TTL
     scope = f"ttl_{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(server.url)
     with common.open_saver(backend, server.endpoint(), scope, {"ttl": {"default_ttl": TTL_MINUTES}}) as saver:
         t0 = time.monotonic()
         writes = _write(saver, n)
-        keys = _scope_keys(client, scope)
-        no_ttl = [k.decode() for k in keys if client.ttl(k) == -1]
+        ttls = family.scope_ttls(server.url, scope)
+        keys = list(ttls)
+        no_ttl = [k for k, seconds in ttls.items() if seconds == -1]
         reads = {"whole": 0, "gone": 0, "half": 0}
         gone_at = None
         while time.monotonic() - t0 < deadline_s:
@@ -51,8 +46,7 @@ def expiry(server, backend, n: int = 3, deadline_s: float = TTL_S + 5) -> dict[s
                 break
             time.sleep(0.1)
         time.sleep(1.5)  # keys written a moment later expire a moment later
-        left = [k.decode() for k in _scope_keys(client, scope)]
-    client.close()
+        left = list(family.scope_ttls(server.url, scope))
     return {"backend": backend.name, "case": f"ttl expiry (default_ttl={TTL_MINUTES} min = {TTL_S} s)",
             "observed": f"{len(keys)} keys written, {len(no_ttl)} without TTL; all threads gone after "
                         f"{round(gone_at, 2) if gone_at else 'never'} s; reads whole/gone/half: "
@@ -89,8 +83,9 @@ def refresh_on_read(server, backend, refresh: bool, read_for_s: float = 2 * TTL_
             "reads": seen, "as_documented": alive_after_reads == refresh and after_idle == "gone" and not seen["half"]}
 
 
-def postgres_cleanup(server, backend) -> dict[str, Any]:
-    """Postgres has no TTL: what stays, and what delete_thread removes (the cleanup a user must schedule)."""
+def cleanup_without_ttl(server, backend) -> dict[str, Any]:
+    """A saver without TTL (the guide's Postgres): what stays, and what delete_thread removes (the cleanup a user must
+    schedule)."""
     scope = f"ttl_{uuid.uuid4().hex[:8]}"
     with common.open_saver(backend, server.endpoint(), scope) as saver:
         _write(saver, 2)
@@ -99,8 +94,9 @@ def postgres_cleanup(server, backend) -> dict[str, Any]:
     families.get(backend.family).drop_scope(server.url, scope)
     return {"backend": backend.name, "case": "ttl (capability)",
             "observed": "no TTL: checkpoints stay until deleted; cleanup needs saver.delete_thread(thread_id) for "
-                        "each expired thread, or a scheduled job deleting from checkpoints, checkpoint_writes and "
-                        "checkpoint_blobs the thread_ids whose newest checkpoint is older than the retention",
+                        "each expired thread, or a scheduled job deleting the threads whose newest checkpoint is "
+                        "older than the retention (on Postgres: from checkpoints, checkpoint_writes and "
+                        "checkpoint_blobs)",
             "checkpoints_after_delete_thread": left}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
-from parity.families.base import ClientTimeouts, Family, store_host
+from parity.families.base import ClientTimeouts, Family, Lever, store_host
 from parity.families.postgres import server, stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, first_line, reason, reason_text, rtt_ms
@@ -41,6 +41,9 @@ class Postgres(Family):
     # acknowledged write on disk (fsync=on, synchronous_commit=on).
     no_persistence: dict = {}
     persistent: dict = {}
+    # psycopg_pool's ConnectionPool with a connection check (savers.pooled_saver)
+    fault_levers = frozenset({Lever.POOLED_SAVER})
+    pooled_what = "ConnectionPool with check"
     durability_settings = (
         ("synchronous_commit=on", {"synchronous_commit": "on"}, True),
         ("synchronous_commit=off", {"synchronous_commit": "off"}, None),
@@ -161,6 +164,11 @@ class Postgres(Family):
         return ("pg_stat_statements calls (track=top, utility statements included, an executemany counts each row, "
                 "its own queries excluded) on a Postgres preloading it: an owned one unless the session server "
                 "already does")
+
+    def pooled_saver(self, url: str, scope: str):
+        from parity.families.postgres import savers
+
+        return savers.pooled_saver(self, url, scope)
 
     def scoped_url(self, url: str, scope: str) -> str:
         """The server's URL with search_path set to the scope's schema: the savers' tables go there."""

@@ -104,3 +104,20 @@ def backends(family: str) -> list[Backend]:
                 "ShallowPostgresSaver / AsyncShallowPostgresSaver (deprecated upstream): latest checkpoint only",
                 repro=Repro.of(*CLASSES["postgres-shallow"], families.get(family).repro_arg)),
     ]
+
+
+@contextlib.contextmanager
+def pooled_saver(family, url: str, scope: str):
+    """PostgresSaver over a psycopg ConnectionPool that checks connections, in the scope's schema: how services usually
+    deploy it (Lever.POOLED_SAVER: does it work again once the server is back)."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    family.create_scope(url, scope)
+    with ConnectionPool(family.scoped_url(url, scope), min_size=1, max_size=2, timeout=2,
+                        check=ConnectionPool.check_connection, open=True,
+                        kwargs={**PG_CONN_KW, "row_factory": dict_row}) as pool:
+        saver = PostgresSaver(pool)
+        saver.setup()
+        yield saver

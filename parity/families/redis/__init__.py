@@ -8,12 +8,11 @@ from urllib.parse import unquote, urlsplit
 
 from parity.backends.provision import check_scope
 from parity.errors import ParityUsageError
-from parity.families.base import ClientTimeouts, Family, store_host
-from parity.families.redis import server, stats
+from parity.families.base import ClientTimeouts, Family, Lever, store_host
+from parity.families.redis import levers, server, stats
 from parity.servers.endpoint import mask_url
 from parity.servers.probe import CONNECT_TIMEOUT_S, reason, rtt_ms
 
-REQUIRED_MODULES = {"ReJSON": "RedisJSON", "search": "RediSearch"}  # langgraph-checkpoint-redis needs both
 SETTINGS = ("appendonly", "appendfsync", "save", "maxmemory", "maxmemory-policy")  # what the report shows
 
 class Redis(Family):
@@ -35,6 +34,8 @@ class Redis(Family):
                         "strict": {"appendonly": "yes", "appendfsync": "always", "save": ""},
                         "relaxed": {"appendonly": "yes", "appendfsync": "everysec", "save": ""}}
     no_persistence = {"save": "", "appendonly": "no"}
+    # CONFIG SET maxmemory, TTL per key, --loadmodule left out, CLUSTER ADDSLOTSRANGE/MEET (levers.py)
+    fault_levers = frozenset({Lever.KEY_TTL, Lever.MEMORY_LIMIT, Lever.WITHOUT_MODULES, Lever.CLUSTER})
     persistent = {"appendonly": "yes", "appendfsync": "always"}
     durability_settings = (
         ("no persistence", {"save": "", "appendonly": "no"}, False),
@@ -46,7 +47,9 @@ class Redis(Family):
     def backends(self) -> list:
         from parity.families.redis import savers
 
-        return savers.official(self.name, self.name)
+        # Their modules are judged on the server found: a Redis without them runs the savers that need none
+        # (a plain RESP saver added with --parity-saver) and says why these are not-applicable.
+        return savers.official(self.name, self.name, needs=savers.MODULES_WITH_FIX)
 
     def saver_classes(self) -> dict[str, tuple[str, ...]]:
         from parity.families.redis import savers
@@ -57,6 +60,8 @@ class Redis(Family):
         return ClientTimeouts("redis-py", True, f"socket_timeout={seconds:g}")
 
     def probe(self, url: str) -> dict[str, Any]:
+        """Version, modules, settings, round trip. The modules are listed, not required: a saver that needs them
+        declares it (Backend.needs) and is not-applicable on a server without them, with the fix."""
         import redis
 
         self.check_url(url)
@@ -80,14 +85,8 @@ class Redis(Family):
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise ParityUsageError(f"cannot reach Redis at {where}: {reason(exc)}",
                                    "start the server or fix the host/port in REDIS_URL") from None
-        missing = [label for name, label in REQUIRED_MODULES.items() if name not in modules]
-        result = {"version": info.get("redis_version"), "modules": sorted(modules), "settings": config,
-                  "rtt_ms": rtt, "url": where}
-        if missing:
-            raise ParityUsageError(
-                f"Redis {info.get('redis_version')} at {where} lacks {' and '.join(missing)}: langgraph-checkpoint-redis needs both",
-                _modules_fix(info.get("redis_version")))
-        return result
+        return {"server": self.title, "version": info.get("redis_version"), "modules": sorted(modules),
+                "settings": config, "rtt_ms": rtt, "url": where}
 
     def transient_errors(self) -> tuple[type[BaseException], ...]:
         import redis
@@ -187,6 +186,11 @@ class Redis(Family):
         import redis
         from langgraph.checkpoint.redis import RedisSaver
 
+        from parity.families.redis import savers
+
+        unmet = savers.MODULES_WITH_FIX.unmet(self.probe(url))
+        if unmet:  # parity migrate to or from it: said before a copy starts, not as RediSearch's error midway
+            raise ParityUsageError(unmet, savers.MODULES_WITH_FIX.fix_for(self.probe(url)))
         prefix = scope or "checkpoint"
         with redis.Redis.from_url(url) as client:
             saver = RedisSaver(redis_client=client, checkpoint_prefix=prefix, checkpoint_write_prefix=f"{prefix}_write")
@@ -223,6 +227,18 @@ class Redis(Family):
     def after_restart(self, url: str) -> None:
         server.wait_indexed(url)
 
+    def scope_ttls(self, url: str, scope: str) -> dict[str, int]:
+        return levers.scope_ttls(url, scope)
+
+    def memory_limit(self, url: str, headroom: int, policy: str):
+        return levers.memory_limit(url, headroom, policy)
+
+    def cluster_settings(self, cluster_port: int) -> dict[str, Any]:
+        return levers.cluster_settings(cluster_port)
+
+    def form_cluster(self, servers: list) -> str | None:
+        return levers.form_cluster(servers)
+
 
 def _drop_write_registries(client, mine: str) -> int:
     """langgraph-checkpoint-redis keeps write registries outside checkpoint_prefix: RedisSaver's `write_keys_zset:*`
@@ -242,15 +258,3 @@ def _drop_write_registries(client, mine: str) -> int:
 
 
 FAMILY = Redis()
-
-
-def _modules_fix(version: Any) -> str:
-    """How to get RedisJSON and RediSearch: a Redis 8 built without them (e.g. a distribution's package, compiled
-    without BUILD_WITH_MODULES) only needs them added; an older Redis needs Redis Stack or Redis 8 with modules."""
-    major = str(version or "").split(".", 1)[0]
-    if major.isdigit() and int(major) >= 8:
-        return (f"this Redis {version} was built without its modules: use an image or build that has them "
-                "(redis:8 on Docker Hub, or build with BUILD_WITH_MODULES=yes), or load RedisJSON and RediSearch "
-                "with --loadmodule")
-    return ("use Redis 8 with its modules (the redis:8 image has JSON and search) or Redis Stack "
-            "(redis/redis-stack-server), or load RedisJSON and RediSearch with --loadmodule")

