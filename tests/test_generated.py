@@ -163,6 +163,19 @@ def test_the_graph_machine_on_a_second_memory_saver_differs_in_nothing(tmp_path)
     assert cells[0]["runs"] >= 12 and not doc["findings"], cells
 
 
+def test_a_saver_sharing_one_store_across_cells_is_judged_on_its_own_cells_threads(tmp_path):
+    """one_store_for_all ignores the scope (a server saver on its default namespace): every cell of the run writes
+    into one store. Each cell's thread ids carry its own part (Judge.prefix), so no cell reads another's checkpoints
+    and it passes as the control does; with a prefix shared by the cells, its sync and async cells collided."""
+    proc, doc = run_generated(tmp_path, "--parity-saver", "shared=tests.broken_savers:one_store_for_all",
+                              "--parity-backend", "shared", "--parity-examples", "20", "-k", "not graph")
+    cells = [c for c in doc["cells"] if c["backend"] == "shared"]
+    ran = [c for c in cells if c["status"] != "not-applicable"]
+    assert {c["flavour"] for c in ran} == {"sync", "async"}, [(c["id"], c["status"]) for c in cells]
+    assert proc.returncode == 0 and {c["status"] for c in ran} == {"passed"}, \
+        [(c["id"], c["status"], c.get("reason")) for c in ran if c["status"] != "passed"] or proc.stdout[-3000:]
+
+
 @pytest.fixture(scope="module")
 def broken_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("generated-broken")

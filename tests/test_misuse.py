@@ -280,6 +280,24 @@ def test_a_redis_without_modules_stops_before_the_run_with_doctors_line(redis_wi
     assert not out.exists(), "a run stopped by its preflight must leave no run directory"
 
 
+def test_a_redis_without_modules_runs_a_plain_saver_and_says_why_the_others_cannot(redis_without_modules, tmp_path):
+    """The modules are judged per saver (Backend.needs), not of the server: a plain RESP saver runs there, the
+    official savers' cells are not-applicable naming the missing modules."""
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "parity.cli", "run", "--only", "compat", "--quick", "--workload",
+                           "none", "--history", "none", "--provider", "external", "--redis-url", redis_without_modules,
+                           "--parity-saver", "plainredis=tests.corpus_savers:plainredis_sync",
+                           "--backend", "memory,redis,plainredis", "-k", "smoke or interrupt", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode in (0, 1), (proc.stdout + proc.stderr)[-3000:]
+    cells = json.loads((out / "results.json").read_text())["cells"]
+    plain = [c["status"] for c in cells if c["backend"] == "plainredis"]
+    assert plain and "passed" in plain and not {"failed", "error"} & set(plain), plain
+    official = [c for c in cells if c["backend"] == "redis"]
+    assert official and all(c["status"] == "not-applicable" and "lacks the modules RedisJSON and RediSearch"
+                            in c["reason"] for c in official), [(c["status"], c["reason"]) for c in official][:3]
+
+
 @pytest.mark.parametrize("command", [["run", "--only", "compat"], ["check", "--workload", "tests.hanging_workloads:sync_hang"]])
 def test_a_failed_preflight_leaves_no_empty_run_directory(tmp_path, command):
     # The other half (a start that fails inside pytest: a factory that is not a saver, a server without modules)

@@ -60,17 +60,22 @@ def check_given_servers(server_config, backends) -> None:
 
 def diagnose(pool: ServerPool, backends) -> dict[str, Any]:
     servers: dict[str, Any] = {}
+    for backend in backends:
+        if backend.family and backend.family not in servers:
+            servers[backend.family] = _server(pool, backend.family)
+    served = [b for b in backends if b.family and not servers[b.family].get("unavailable")]
+    for backend in served:  # what a saver needs of the server found (Backend.needs), judged on its probe
+        backend.unfit = backend.needs.unmet(servers[backend.family]) if backend.needs else None
+    refuse_unfit(served, servers.get)  # as a run would: no selected saver of a family fits its server
     rows = []
     for backend in backends:
         row: dict[str, Any] = {"backend": backend.name, "family": backend.family, "doc": backend.doc,
                                "origin": backend.origin, "capabilities": sorted(c.value for c in backend.capabilities),
                                "left_out": dict(backend.absent)}
         if backend.family:
-            if backend.family not in servers:
-                servers[backend.family] = _server(pool, backend.family)
             server = servers[backend.family]
             row["provider"] = server["provider"]
-            unfit = backend.needs.unmet(server) if backend.needs and not server.get("unavailable") else None
+            unfit = None if server.get("unavailable") else backend.unfit
             if server.get("unavailable") or unfit:  # no server, or one without what this saver needs
                 row["status"] = f"not-applicable: {server.get('unavailable') or unfit}"
                 rows.append(row)

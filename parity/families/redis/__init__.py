@@ -34,9 +34,9 @@ class Redis(Family):
                         "strict": {"appendonly": "yes", "appendfsync": "always", "save": ""},
                         "relaxed": {"appendonly": "yes", "appendfsync": "everysec", "save": ""}}
     no_persistence = {"save": "", "appendonly": "no"}
-    # CONFIG SET maxmemory, TTL per key, --loadmodule left out, CLUSTER ADDSLOTSRANGE/MEET (levers.py)
-    fault_levers = frozenset({Lever.KEY_TTL, Lever.MEMORY_LIMIT, Lever.WITHOUT_MODULES, Lever.CLUSTER})
     persistent = {"appendonly": "yes", "appendfsync": "always"}
+    # TTL per key, CONFIG SET maxmemory, --loadmodule left out, CLUSTER ADDSLOTSRANGE/MEET (levers.py)
+    fault_levers = frozenset({Lever.KEY_TTL, Lever.MEMORY_LIMIT, Lever.WITHOUT_MODULES, Lever.CLUSTER})
     durability_settings = (
         ("no persistence", {"save": "", "appendonly": "no"}, False),
         ("RDB defaults", {}, None),  # save 3600 1 300 100 60 10000: nothing saved in a short run
@@ -188,9 +188,10 @@ class Redis(Family):
 
         from parity.families.redis import savers
 
-        unmet = savers.MODULES_WITH_FIX.unmet(self.probe(url))
+        found = self.probe(url)
+        unmet = savers.MODULES_WITH_FIX.unmet(found)
         if unmet:  # parity migrate to or from it: said before a copy starts, not as RediSearch's error midway
-            raise ParityUsageError(unmet, savers.MODULES_WITH_FIX.fix_for(self.probe(url)))
+            raise ParityUsageError(unmet, savers.MODULES_WITH_FIX.fix_for(found))
         prefix = scope or "checkpoint"
         with redis.Redis.from_url(url) as client:
             saver = RedisSaver(redis_client=client, checkpoint_prefix=prefix, checkpoint_write_prefix=f"{prefix}_write")
