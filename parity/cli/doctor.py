@@ -40,14 +40,15 @@ def main_doctor(argv: list[str]) -> int:
 def check_given_servers(server_config, backends) -> None:
     """doctor's checks on the servers the user gave by URL, for `parity run` and `check` before they start: a server
     no selected saver of its family fits (a Redis without RedisJSON/RediSearch and only the savers that need them), or
-    one that does not answer, stops there with doctor's own line (exit 2) instead of erroring every cell. Servers the suite starts itself are built with what they need."""
+    one that does not answer, stops there with doctor's own line (exit 2) instead of erroring every cell. Servers the
+    suite starts itself are built with what they need."""
     families = sorted({b.family for b in backends if b.family and b.family in server_config.urls})
     if not families:
         return
     pool = ServerPool(server_config)
     try:
         probes = {family: _server(pool, family) for family in families}
-        given = [b for b in backends if b.family in families]
+        given = [b for b in backends if b.family in families and not probes[b.family].get("unavailable")]
         for backend in given:  # what a saver needs of the server found (Backend.needs), judged on its probe
             backend.unfit = backend.needs.unmet(probes[backend.family]) if backend.needs else None
         refuse_unfit(given, probes.get)  # no selected saver of a family fits (a Redis without modules, say)
