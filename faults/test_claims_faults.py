@@ -119,6 +119,7 @@ def test_migrate_and_rollback(parity_session, owned_server, pair_backends):
         return SaverContext(endpoint, f"mig_{tag}")
     row = _add(parity_session, "C14", migrate.rollback_study(inc_b, context(inc_b), cand_b, context(cand_b)))
     assert row["migration_verified"], row["observed"]
+    assert row["resumed_after_move"] == row["moved_to_resume"], f"moved threads must resume: {row['observed']}"
     assert row["copy_back_verified"], row["observed"]
 
 

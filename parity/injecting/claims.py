@@ -129,6 +129,10 @@ def c14(doc: dict[str, Any]) -> dict | None:
     if not r.get("migration_verified"):
         return claim("C14", "partly", f"the copy to {new} did not verify, so the rollback could not be judged "
                      "cleanly", evidence)
+    if r.get("resume_errors"):  # the copy verified, but the candidate cannot go on from what it copied
+        return claim("C14", "partly", f"threads copied from {old} verified on {new}, but "
+                     f"{r['moved_to_resume'] - r['resumed_after_move']}/{r['moved_to_resume']} did not resume there, "
+                     "so the rollback could not be judged cleanly: " + "; ".join(r["resume_errors"])[:200], evidence)
     if r["absent_after_rollback"] or r.get("stale_after_rollback"):
         return claim("C14", "refuted", f"reinstalling the {old} saver loses {r['absent_after_rollback']}/"
                      f"{r['created_after_move']} threads created on {new} after the move and shows "

@@ -98,6 +98,17 @@ def migrate(src_backend, src_ctx: SaverContext, dst_backend, dst_ctx: SaverConte
     return {"from": src_backend.name, "to": dst_backend.name, **report}
 
 
+def _resume(saver, tid: str) -> str | None:
+    """None when a moved thread resumes on `saver` to its expected end; else what happened (the error a user sees
+    there is the observation, e.g. a saver that cannot go on from versions another saver wrote)."""
+    from parity.injecting import common
+
+    try:
+        return None if common.resume_ok(saver, tid) else "resumed to a wrong state"
+    except Exception as exc:  # recorded in the row: the study goes on to the rollback
+        return common.error_text(exc)
+
+
 def rollback_study(inc_backend, inc_ctx: SaverContext, cand_backend, cand_ctx: SaverContext, n: int = 4) -> dict[str, Any]:
     """Move incumbent -> candidate (the guide's Postgres -> Redis), keep working on the candidate, then "reinstall the
     incumbent's saver": what is missing there?"""
@@ -108,7 +119,8 @@ def rollback_study(inc_backend, inc_ctx: SaverContext, cand_backend, cand_ctx: S
         before = common.seed_threads(inc, n, "before")
     moved = migrate(inc_backend, inc_ctx, cand_backend, cand_ctx)
     with cand_backend.saver("sync", SaverContext(cand_ctx.endpoint, cand_ctx.scope, keep=True)) as cand:
-        resumed = [t for t in before[:2] if common.resume_ok(cand, t)]
+        outcomes = {t: _resume(cand, t) for t in before[:2]}  # None: resumed to the expected end
+        resumed = [t for t, why in outcomes.items() if why is None]
         after = common.seed_threads(cand, n, "after")
     with inc_backend.saver("sync", SaverContext(inc_ctx.endpoint, inc_ctx.scope, keep=True)) as inc:
         absent = [t for t in after if inc.get_tuple(common.config(t)) is None]
@@ -116,10 +128,14 @@ def rollback_study(inc_backend, inc_ctx: SaverContext, cand_backend, cand_ctx: S
     back = migrate(cand_backend, cand_ctx, inc_backend, inc_ctx, thread_ids=after + resumed)
     return {"backend": f"{old}->{new}", "claim": "C14",
             "case": f"rollback by reinstalling the {old} saver after working on {new}",
-            "observed": f"moved {moved['verified']}/{moved['copied']} threads (verified, resumed {len(resumed)} on "
-                        f"{new}); after rollback {len(absent)}/{len(after)} threads created on {new} are absent in "
+            "observed": f"moved {moved['verified']}/{moved['copied']} threads (verified, resumed {len(resumed)}/"
+                        f"{len(outcomes)} on {new}"
+                        + "".join(f"; {t} did not resume: {why}" for t, why in outcomes.items() if why) + ")"
+                        f"; after rollback {len(absent)}/{len(after)} threads created on {new} are absent in "
                         f"{old} and {len(stale)}/{len(resumed)} resumed threads show their pre-move state; a copy "
                         f"back verified {back['verified']}/{back['copied']}",
             "migration_verified": moved["verified"] == moved["copied"] == n, "created_after_move": len(after),
+            "resumed_after_move": len(resumed), "moved_to_resume": len(outcomes),
+            "resume_errors": sorted({why for why in outcomes.values() if why}),
             "absent_after_rollback": len(absent), "stale_after_rollback": len(stale),
             "copy_back_verified": back["verified"] == back["copied"]}
