@@ -64,6 +64,15 @@ def test_c9_c7_c14_c15():
     assert (got["C9"]["verdict"], got["C15"]["verdict"]) == ("partly", "partly"), got
 
 
+def test_c14_says_when_moved_threads_did_not_resume_on_the_candidate():
+    row = {"backend": "postgres->valkey", "case": "rollback", "claim": "C14", "observed": "o",
+           "migration_verified": True, "created_after_move": 4, "absent_after_rollback": 4, "stale_after_rollback": 0,
+           "resumed_after_move": 0, "moved_to_resume": 2, "resume_errors": ["NotImplementedError: "]}
+    got = _by_id({"faults": [row], "run": {"pairs": [{"incumbent": "postgres", "candidate": "valkey"}]}})["C14"]
+    assert got["verdict"] == "partly" and "2/2 did not resume there" in got["reason"], got
+    assert "NotImplementedError" in got["reason"] and "postgres" in got["reason"], got
+
+
 def test_c10_not_testable_when_a_run_acknowledged_nothing():
     for doc in ({"durability": [_dur("no persistence", 0, acked=0), _dur("AOF always", 0)]},
                 {"durability": [_dur("no persistence", 60), _dur("AOF always", 0, acked=0)]}):
