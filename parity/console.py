@@ -136,7 +136,7 @@ class Console:
 
 def summary_lines(doc: dict[str, Any], out: Path | None, seed: Any) -> list[str]:
     """The run on one screen: shard, parts and their time, cells, root causes, where the rest is."""
-    from parity.render.common import STATUS_DISPLAY
+    from parity.render.common import status_order
 
     run = doc.get("run") or {}
     lines = []
@@ -149,7 +149,7 @@ def summary_lines(doc: dict[str, Any], out: Path | None, seed: Any) -> list[str]
         lines.append("parts: " + ", ".join(f"{p} {v['seconds']:.0f} s ({v['tests']} tests)" for p, v in parts.items()))
     counts = Counter(c.get("status") for c in doc.get("cells") or [])
     if counts:
-        order = [s for s in STATUS_DISPLAY if counts[s]] + sorted(s for s in counts if s not in STATUS_DISPLAY)
+        order = status_order(counts)
         lines.append("cells: " + ", ".join(f"{counts[s]} {s}" for s in order))
     for event in doc.get("server_events") or []:  # a server that restarted or died under the run (parity.plugin)
         saw = f"; they saw e.g. {event['saw'][0][:200]}" if event.get("saw") else ""

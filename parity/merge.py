@@ -3,7 +3,13 @@
 Each run keeps its identity: every row is tagged with the run it came from and that run's platform; findings
 seen on several platforms become one finding listing them; benchmark rows stay with their machine (the run
 that measured them) and are never pooled; claim verdicts are computed per platform (per machine for timings)
-and combined, each naming the platform that decided it (parity.claims.compute_by_source).
+and combined, each naming the platform that decided it (parity.claims.compute_by_source). What happens to each
+section is declared in parity/sections.py (`merge`): tagged rows, or rows made again here (COMBINE).
+
+Runs of one platform on other library versions (CI's lowest-versions job and the newest) are different evidence,
+not one run twice: each keeps a platform of its own, named with the versions that differ ("Linux · CPython 3.11 ·
+x86_64 · langgraph 1.0.6, ..."), so the grid has a column per versions, each claim a verdict per versions, and a
+finding seen on both lists both platforms and both version sets (`findings[].versions`).
 """
 
 from __future__ import annotations
@@ -12,13 +18,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from parity import platforms, results, sections, versions
 from parity.errors import ParityUsageError
 from parity.judging.findings import diff_key
 
-UNTAGGED = ("claims", "findings")  # claims are recomputed; findings are de-duplicated with their platforms
+# The same in every run merged (check refuses otherwise), so never what tells two runs' versions apart.
+SAME_IN_EVERY_RUN = ("checkpoint-parity",)
 
 
 @dataclass
@@ -28,6 +35,8 @@ class Source:
     path: Path
     doc: dict[str, Any]
     raw_schema: Any
+    # The library versions that set this run apart from another run on its platform (by_versions); None: none do.
+    versions_apart: dict[str, str] | None = None
 
     @property
     def run_id(self) -> str:
@@ -35,7 +44,12 @@ class Source:
 
     @property
     def platform(self) -> dict[str, Any]:
-        return platforms.of(self.doc)
+        block = platforms.of(self.doc)
+        if not self.versions_apart:
+            return block
+        slug = "+".join(f"{k}-{v}" for k, v in self.versions_apart.items())
+        return {**block, "id": f"{block['id']}+{slug}", "label": f"{block['label']} · "
+                f"{versions.label(self.versions_apart)}", "versions": dict(self.versions_apart)}
 
     @property
     def shard(self) -> dict[str, Any] | None:
@@ -63,10 +77,26 @@ def load_sources(dirs: list[str]) -> list[Source]:
     return out
 
 
+def by_versions(sources: list[Source]) -> None:
+    """Runs of one platform on other library versions each get a platform of their own (Source.versions_apart: the
+    versions that differ among that platform's runs); runs of the same versions share it, as shards do."""
+    groups: dict[str, list[Source]] = {}
+    for s in sources:
+        groups.setdefault(platforms.of(s.doc)["id"], []).append(s)
+    for group in groups.values():
+        sets = [{k: str(v) for k, v in (s.doc.get("versions") or {}).items()
+                 if k not in SAME_IN_EVERY_RUN and v is not None} for s in group]
+        names = dict.fromkeys([*versions.CORE, *(k for libs in sets for k in libs)])
+        apart = [k for k in names if len({libs.get(k) for libs in sets}) > 1]
+        for s, libs in zip(group, sets):
+            s.versions_apart = {k: libs.get(k, "not installed") for k in apart} or None
+
+
 def check(sources: list[Source], out: Path, allow_partial: bool) -> list[str]:
     """Refuse (ParityUsageError, one line) what cannot be merged; return the missing shards (allowed if partial)."""
     if not sources:
         raise ParityUsageError("parity merge needs at least one run directory", "give the DIRs of the runs to merge")
+    by_versions(sources)
     _same(sources, "schema", lambda s: s.raw_schema, "re-run every part with one parity version")
     _same(sources, "suite version", lambda s: s.doc["run"].get("suite_version")
           or (s.doc.get("versions") or {}).get("checkpoint-parity"),
@@ -141,30 +171,16 @@ def _no_cell_twice(sources: list[Source]) -> None:
         for cell in results.rows(s.doc, "cells"):
             key = (s.platform["id"], str(cell.get("id")))
             if key in owner and owner[key] is not s:
-                _same_versions(owner[key], s)
                 raise ParityUsageError(f"cell {key[1]} on {s.platform['label']} is in both {owner[key].path} and "
                                        f"{s.path}", "merge each cell once (not an unsharded run with its shards)")
             owner[key] = s
 
 
-def _same_versions(a: Source, b: Source) -> None:
-    """Two runs of the same cells on one platform but other LangGraph releases (the lowest-versions job's and the
-    newest): said as such, since a platform is one column of the grid and cannot hold both."""
-    va, vb = (versions.label({k: v for k, v in (s.doc.get("versions") or {}).items() if k in versions.CORE})
-              for s in (a, b))
-    if va != vb:
-        raise ParityUsageError(f"{a.path} ({va}) and {b.path} ({vb}) ran the same cells on one platform with other "
-                               "LangGraph versions", "report each run on its own (parity report DIR); every finding "
-                               "names the versions it was seen on")
-
-
 def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, Any]:
     """One document from checked sources; claims computed over the merged evidence by platform."""
-    from parity.claims import compute_by_source
-
+    by_versions(sources)
     docs = [s.doc for s in sources]
     ids = sorted(s.run_id for s in sources)
-    first = docs[0]
     bench = [s for s in sources if "bench" in s.parts]
     doc: dict[str, Any] = {
         "schema_version": results.SCHEMA_VERSION,
@@ -180,28 +196,57 @@ def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, 
         },
         # Timings hold for one machine: the document's machine is the benchmark run's, when there is exactly one.
         "machine": dict(bench[0].doc.get("machine") or {}) if len(bench) == 1 else {},
-        "versions": dict(first.get("versions") or {}),
+        "versions": _versions(docs),
         "overhead": dict(bench[0].doc.get("overhead") or {}) if len(bench) == 1 else {},
         "platforms": _platforms(sources),
         "runs": [_run_entry(s) for s in sources],
     }
-    for section in sections.merged_sections():  # every declared section of rows (a run's history is its own)
-        doc[section] = [] if section in UNTAGGED else [
+    for section in sections.tagged_sections():  # as parity/sections.py declares (a run's history is its own)
+        doc[section] = [
             {**row, "platform": row.get("platform") or s.platform["id"], "run": row.get("run") or s.run_id}
             for s in sources for row in results.rows(s.doc, section)]
-    doc["findings"] = _findings(sources, doc["cells"])
-    from parity.spoiled import evidence
-
-    doc["claims"] = compute_by_source(evidence(doc))  # never from cells a server event spoiled
-    from parity.incomplete import apply
-
-    apply(doc)  # errored cells of any run: no verdict from them, and the report says so first
+    for section in sections.combined_sections():  # made from the tagged rows, in the order they are declared
+        if section not in COMBINE:
+            raise ValueError(f"section {section!r} is declared merge='combine' in parity/sections.py but "
+                             "parity.merge.COMBINE has no function for it")
+        doc[section] = COMBINE[section](sources, doc)
     lgt = [d["langgraph_tests"] for d in docs if isinstance(d.get("langgraph_tests"), dict)]
     if lgt:  # `parity langgraph-tests` shards (or runs on other savers): one section, findings derived again
         from parity.langgraph_tests.section import merge_sections
 
         doc["langgraph_tests"] = merge_sections(lgt)
     return doc
+
+
+def _combined_findings(sources: list[Source], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return _findings(sources, doc["cells"])
+
+
+def _combined_claims(sources: list[Source], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    from parity.claims import compute_by_source
+    from parity.incomplete import apply
+    from parity.spoiled import evidence
+
+    doc["claims"] = compute_by_source(evidence(doc))  # never from cells a server event spoiled
+    apply(doc)  # errored cells of any run: no verdict from them, and the report says so first
+    return doc["claims"]
+
+
+# The sections parity/sections.py declares merge="combine": each made again from the merged evidence.
+COMBINE: dict[str, Callable[[list[Source], dict[str, Any]], list[dict[str, Any]]]] = {
+    "findings": _combined_findings,  # one row per finding id and summary, listing the platforms it was seen on
+    "claims": _combined_claims,  # computed per platform (per machine for timings) and combined
+}
+
+
+def _versions(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The library versions of the runs merged: one where every run had it, else each run's, "1.0.6 | 1.2.24"."""
+    sets = [d.get("versions") or {} for d in docs]
+    out: dict[str, Any] = {}
+    for name in dict.fromkeys(k for v in sets for k in v):
+        seen = list(dict.fromkeys(str(v[name]) for v in sets if v.get(name) is not None))
+        out[name] = " | ".join(seen) or None
+    return out
 
 
 def _langgraph_tests_gaps(sources: list[Source]) -> list[str]:

@@ -2,8 +2,9 @@
 
 parity/schema/results.schema.json holds the document's own blocks and the shapes of its rows; the vocabularies are
 declared in Python and filled in here when the schema is used: the sections (parity/sections.py), the claim ids
-(parity/verdicts.py CLAIM_TABLE), the verdicts and the parts. So adding a claim or a section is one place, and the
-schema never drifts from what the code writes.
+(parity/verdicts.py CLAIM_TABLE), the verdicts, the parts, the cell statuses and the server events
+(parity/statuses.py). So adding a claim, a section or a status is one place, and the schema never drifts from what
+the code writes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, relevance
 
-from parity import sections, verdicts
+from parity import sections, statuses, verdicts
 from parity.errors import ParityUsageError
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
@@ -30,8 +31,9 @@ def schema(writing: bool = False) -> dict[str, Any]:
 
 
 def _declarations() -> tuple:
-    """What the schema is made from, read when it is used (a test may declare one more claim or section)."""
-    return sections.declared(), verdicts.CLAIM_TABLE, verdicts.VERDICTS
+    """What the schema is made from, read when it is used (a test may declare one more claim, section or status)."""
+    return (sections.declared(), verdicts.CLAIM_TABLE, verdicts.VERDICTS, statuses.declared(),
+            statuses.SERVER_EVENTS)
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +42,8 @@ def _file() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _schema(declared: tuple, claims: tuple, verdict_names: tuple, writing: bool) -> dict[str, Any]:
+def _schema(declared: tuple, claims: tuple, verdict_names: tuple, cell_statuses: tuple, events: tuple,
+            writing: bool) -> dict[str, Any]:
     out = copy.deepcopy(_file())
     defs = out["$defs"]
     for s in declared:
@@ -51,14 +54,16 @@ def _schema(declared: tuple, claims: tuple, verdict_names: tuple, writing: bool)
     defs["claim_id"] = {**defs["claim_id"], "enum": [c.id for c in claims]}
     defs["verdict"] = {**defs["verdict"], "enum": list(verdict_names)}
     defs["part"] = {**defs["part"], "enum": sorted({s.part for s in declared if s.part})}
+    defs["cell_status"] = {**defs["cell_status"], "enum": [s.name for s in cell_statuses]}
+    defs["server_event"] = {**defs["server_event"], "enum": [e.name for e in events]}
     if writing:
         out["additionalProperties"] = False
     return out
 
 
 @lru_cache(maxsize=8)
-def _validator(declared: tuple, claims: tuple, verdict_names: tuple, writing: bool) -> Draft202012Validator:
-    return Draft202012Validator(_schema(declared, claims, verdict_names, writing))
+def _validator(*declarations_and_writing) -> Draft202012Validator:
+    return Draft202012Validator(_schema(*declarations_and_writing))
 
 
 def validator(writing: bool = False) -> Draft202012Validator:

@@ -1,5 +1,6 @@
-"""Claims and sections are declared once (parity/verdicts.py CLAIM_TABLE, parity/sections.py SECTIONS): one more row
-there reaches the schema, the merge, the gate's words, the incomplete-run rules and the per-machine report."""
+"""Claims, sections, cell statuses and server events are declared once (parity/verdicts.py CLAIM_TABLE,
+parity/sections.py SECTIONS, parity/statuses.py): one more row there reaches the schema, the merge, the gate's words,
+the incomplete-run rules, the per-machine report and the renderers' status lists."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parity import sections, verdicts
+from parity import sections, statuses, verdicts
 from parity.errors import ParityUsageError
 from parity.results_schema import schema, validate
 
@@ -198,3 +199,128 @@ def test_every_real_document_passes_the_writers_check():
             validate(doc, writing=True)
         except ParityUsageError as exc:
             pytest.fail(f"{path.name}: {exc}")
+
+
+def test_a_combined_section_is_made_by_its_function_not_tagged(doc, monkeypatch):
+    """merge="combine": parity merge makes the section again from the merged evidence (parity.merge.COMBINE)."""
+    from parity import merge as merge_mod
+
+    row = sections.Section("team_summary", "a team's own summary of the runs", merge="combine", required=False)
+    monkeypatch.setattr(sections, "SECTIONS", sections.SECTIONS + (row,))
+    assert "team_summary" in sections.combined_sections() and "team_summary" not in sections.tagged_sections()
+    doc["team_summary"] = [{"runs": 1}]
+    other = copy.deepcopy(doc)
+    other["run"] = {**other["run"], "id": "b"}
+    other["platform"] = {**other["platform"], "id": "other-platform"}  # not one run twice: another platform
+    with pytest.raises(ValueError, match="'team_summary'.*parity.merge.COMBINE has no function"):
+        merge_mod.merge([_source(doc, "a"), _source(other, "b")])
+    monkeypatch.setitem(merge_mod.COMBINE, "team_summary", lambda sources, d: [{"runs": len(sources)}])
+    merged = merge_mod.merge([_source(doc, "a"), _source(other, "b")])
+    assert merged["team_summary"] == [{"runs": 2}], merged["team_summary"]
+    validate(merged, writing=True)
+
+
+def test_every_combined_section_has_its_function_and_no_other():
+    from parity.merge import COMBINE
+
+    assert set(COMBINE) == set(sections.combined_sections()), (sorted(COMBINE), sections.combined_sections())
+
+
+def test_a_section_merge_must_be_one_of_the_known_ways():
+    with pytest.raises(ValueError, match="merge must be one of"):
+        sections.Section("team_rows", "x", merge="pool")
+
+
+def test_a_sections_report_decides_which_report_sections_are_drawn_per_machine(monkeypatch):
+    """A report.html section is drawn once per machine when every section it shows is per_machine: a new section
+    shown there that pools across machines makes it one again; a new per-machine section with a report of its own
+    is drawn per machine for the runs that timed it."""
+    from parity.render.merged import machine_runs
+
+    doc = {"runs": [{"id": "r1"}, {"id": "r2"}], "ratios": [{"run": "r1"}, {"run": "r2"}],
+           "team_rows": [{"run": "r2"}]}
+    assert [r["id"] for r in machine_runs(doc, "speed")] == ["r1", "r2"]
+    assert machine_runs(doc, "durability") == [] and machine_runs(doc, "team") == []
+    timed = sections.Section("team_rows", "a team's timings", part="bench", figures=True, per_machine=True,
+                             report="team")
+    pooled = sections.Section("team_pooled", "a team's rows over every machine", report="speed")
+    monkeypatch.setattr(sections, "SECTIONS", sections.SECTIONS + (timed, pooled))
+    assert "speed" not in sections.per_machine_reports() and machine_runs(doc, "speed") == []
+    assert [r["id"] for r in machine_runs(doc, "team")] == ["r2"], "the runs that timed what it shows"
+
+
+def test_every_report_a_section_names_is_one_report_html_draws():
+    import re
+
+    from parity.render import html
+
+    drawn = set(re.findall(r'\(\s*"([a-z-]+)", "[A-Z]', Path(html.__file__).read_text(encoding="utf-8")))
+    assert {"claims", "speed", "servers", "trend"} <= drawn, drawn  # the scan sees html._sections' ids
+    named = {s.report for s in sections.declared() if s.report}
+    assert named <= drawn, named - drawn
+
+
+# ---- statuses and server events ---------------------------------------------------------------------------
+
+@pytest.fixture
+def flaky(monkeypatch) -> statuses.Status:
+    """A cell status declared the one way a status is: one row of STATUSES."""
+    row = statuses.Status("flaky", "matched the reference in some runs only", "~", 1, "failure")
+    monkeypatch.setattr(statuses, "STATUSES", statuses.STATUSES + (row,))
+    return row
+
+
+def test_a_status_row_reaches_the_schema_and_the_renderers(doc, flaky, tmp_path):
+    from parity import results
+    from parity.render.common import status_order, status_counts, worst
+    from parity.render.junit import _kind
+    from parity.render.tables import compat_grid
+
+    assert schema()["$defs"]["cell_status"]["enum"][-1] == "flaky"
+    doc["cells"][0]["status"] = "flaky"
+    results.save(doc, tmp_path)  # the writer takes it
+    assert worst(["passed", "diverged", "flaky"]) == "flaky", "ranked as declared: worse than a divergence"
+    assert status_order(status_counts(doc["cells"]))[-1] == "flaky"
+    assert _kind("flaky") == "failure"
+    assert '<span class="st st-flaky">~ flaky (1)</span>' in compat_grid(doc), "its mark in the grid's legend"
+
+
+def test_without_the_row_a_status_is_refused_by_the_writer(doc, tmp_path):
+    from parity import results
+
+    doc["cells"][0]["status"] = "flaky"
+    with pytest.raises(ParityUsageError, match=r"cells\[0\]\.status"):
+        results.save(doc, tmp_path)
+
+
+def test_a_server_event_row_reaches_the_schema(doc, monkeypatch, tmp_path):
+    from parity import results
+
+    doc["server_events"][0]["event"] = "paused"
+    with pytest.raises(ParityUsageError, match=r"server_events\[0\]\.event"):
+        validate(doc)
+    row = statuses.ServerEvent("paused", "SIGSTOPped by someone")
+    monkeypatch.setattr(statuses, "SERVER_EVENTS", statuses.SERVER_EVENTS + (row,))
+    assert schema()["$defs"]["server_event"]["enum"][-1] == "paused"
+    results.save(doc, tmp_path)
+
+
+def test_the_schema_file_declares_no_status_or_event_itself():
+    from parity.results_schema import SCHEMA_PATH
+
+    raw = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]
+    assert "enum" not in raw["cell_status"] and "enum" not in raw["server_event"], (raw["cell_status"],
+                                                                                    raw["server_event"])
+
+
+def test_every_status_and_event_the_suite_names_is_declared():
+    """The statuses other modules pick out (the gate's failing ones, the spoilable ones, ...) and the events the
+    watch reports are rows of parity/statuses.py: a renamed status cannot leave one of them behind."""
+    from parity import gate, provider_parity, spoiled
+    from parity.judging import claims
+    from parity.servers import watch
+
+    named = {*spoiled.SPOILABLE, *gate.FAILING, *provider_parity.JUDGED, *claims.DIVERGED,
+             *(s for pair in provider_parity.FLAKY_PAIRS for s in pair)}
+    assert named <= set(statuses.names()), named - set(statuses.names())
+    assert watch.EVENTS == statuses.server_events()

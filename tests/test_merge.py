@@ -207,13 +207,16 @@ def test_findings_keep_the_versions_of_each_run_they_were_seen_in(runs, tmp_path
         assert finding["versions"] and finding["versions"][0]["langgraph"] == _doc(runs["xdist"])["versions"]["langgraph"]
         finding["versions"] = [{**v, **low} for v in finding["versions"]]
     (other / "results.json").write_text(json.dumps(doc))
-    same_platform = tmp_path / "low-here"  # the same cells on this very platform: one grid column cannot hold both
+    same_platform = tmp_path / "low-here"  # the same cells on this very platform: a platform per versions
     shutil.copytree(runs["xdist"], same_platform)
     here = _doc(same_platform)
     here["versions"].update(low)
+    here["run"]["id"] += "-low"
     (same_platform / "results.json").write_text(json.dumps(here))
-    refusal = _refusal(capsys, str(runs["all"]), str(same_platform), "--out", str(tmp_path / "refused"))
-    assert "ran the same cells on one platform with other LangGraph versions" in refusal and "1.0.6" in refusal
+    assert main(["merge", str(runs["all"]), str(same_platform), "--out", str(tmp_path / "here")]) == 0, \
+        capsys.readouterr()
+    assert [p["versions"]["langgraph"] for p in _doc(tmp_path / "here")["platforms"]] == \
+        [_doc(runs["all"])["versions"]["langgraph"], "1.0.6"]
     out = tmp_path / "versions"
     assert main(["merge", str(runs["all"]), str(other), "--out", str(out)]) == 0, capsys.readouterr()
     merged = _doc(out)

@@ -9,15 +9,10 @@ from typing import Any, Iterable
 
 from parity.judging.findings import RUN_IDS
 from parity.results import rows
-from parity import verdicts
+from parity import statuses, verdicts
 from parity.verdicts import VERDICTS
 
 VERDICT_MARK = {"confirmed": "✅", "partly": "🟡", "refuted": "❌", "not-testable-here": "⚪"}
-# Worst first: when several cells share a grid square, the worst status is shown.
-CELL_STATUSES = ("error", "failed", "diverged", "known-divergence", "passed", "skipped", "not-applicable")
-STATUS_DISPLAY = ("passed", "diverged", "known-divergence", "failed", "error", "skipped", "not-applicable")
-FAILING = ("diverged", "failed", "error")
-SKIPPED = ("known-divergence", "not-applicable", "skipped")
 NOT_MEASURED = "not measured in this run"
 
 
@@ -64,9 +59,16 @@ def status_counts(cells: Iterable[dict[str, Any]]) -> Counter:
     return Counter(str(c.get("status", "?")) for c in cells)
 
 
-def worst(statuses: Iterable[str]) -> str:
-    present = set(statuses)
-    ranked = [s for s in CELL_STATUSES if s in present]
+def status_order(counts: Counter) -> list[str]:
+    """The statuses present, in the order reports list them (parity/statuses.py), then any undeclared ones."""
+    declared = statuses.names()
+    return [s for s in declared if counts[s]] + sorted(s for s in counts if s not in declared)
+
+
+def worst(present: Iterable[str]) -> str:
+    """When several cells share a grid square, the worst status is shown (parity/statuses.py ranks them)."""
+    found = set(present)
+    ranked = [s for s in statuses.worst_first() if s in found]
     return ranked[0] if ranked else "?"
 
 

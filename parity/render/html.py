@@ -8,8 +8,8 @@ from typing import Any, Callable
 from parity import platforms, roles
 from parity.render import calibration, charts, langgraph_tests, merged, service, shadow_cost, tables, traffic
 from parity.render.common import (
-    NOT_MEASURED, STATUS_DISPLAY, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
-    fmt_ratio, machine_line, ratio_sort_key, rows, status_counts,
+    NOT_MEASURED, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
+    fmt_ratio, machine_line, ratio_sort_key, rows, status_counts, status_order,
 )
 from parity.render.tables import esc
 
@@ -66,10 +66,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
 
 def _per_machine(sid: str, build: Callable, doc: dict[str, Any], writer: charts.ChartWriter) -> str:
     """A benchmark section of a merged document from several machines: once per machine, never pooled."""
-    # Workload timings come from compat runs: one block per run that timed a workload, with that run's statuses.
-    names = ("workload_timings",) if sid == "workloads" else None  # None: the bench part's sections
-    runs = merged.bench_runs(doc, names) if sid in merged.BENCH_SECTIONS else []
-    if len(runs) < 2:
+    runs = merged.machine_runs(doc, sid)  # parity/sections.py: which report sections, and the runs that timed them
+    if not runs:
         return build(doc, writer)
     return "".join(f'<h3 class="machine">{esc(merged.machine_title(doc, r))}</h3>'
                    + build(merged.only_run(doc, str(r["id"])), _Prefixed(writer, f"m{n}"))
@@ -128,7 +126,7 @@ def _summary(doc: dict[str, Any]) -> str:
     missing = sum(1 for v in verdicts if v not in VERDICTS)
     chips += [f'<span class="badge v-none">{missing} without verdict</span>'] if missing else []
     counts = status_counts(rows(doc, "cells"))
-    cells = [f'<span class="st st-{s}">{counts[s]} {s}</span>' for s in STATUS_DISPLAY if counts[s]]
+    cells = [f'<span class="st st-{s}">{counts[s]} {s}</span>' for s in status_order(counts)]
     n_find = len(rows(doc, "findings"))
     return (f'<div class="overview"><div><h3>Claims</h3>{"".join(chips)}</div>'
             f'<div><h3>Compat cells</h3>{"".join(cells) or esc(NOT_MEASURED)}</div>'

@@ -8,7 +8,8 @@ from typing import Any
 
 from parity.platforms import labels
 from parity.render import merged
-from parity.render.common import SKIPPED, clean_text, rows
+from parity import statuses
+from parity.render.common import clean_text, rows
 
 # JUnit readers expect a message attribute on one line; the full text goes in the element body.
 MESSAGE_LIMIT = 300
@@ -82,13 +83,9 @@ def _failure_body(cell: dict[str, Any], findings: dict[str, dict[str, Any]]) -> 
 
 
 def _kind(status: str) -> str:
-    if status in ("diverged", "failed"):  # a divergence is a failed expectation, not a crash
-        return "failure"
-    if status == "error":
-        return "error"
-    if status in SKIPPED:
-        return "skipped"
-    return "passed"
+    """failure, error, skipped or passed, as parity/statuses.py declares (a divergence is a failed expectation, not
+    a crash)."""
+    return statuses.junit_kind(status)
 
 
 def _text(value: Any) -> str:

@@ -14,7 +14,7 @@ from parity.render.claims_table import verdict_totals
 from parity.render.common import (
     NOT_MEASURED, VERDICT_MARK, claim_ids, claim_title, claimed_band, claims_by_id,
     causes_line, clean_text, fmt_ci, fmt_ratio, group_findings, headline_selection, machine_line, places, seen_text, ratio_sort_key, rows, status_counts,
-    STATUS_DISPLAY,
+    status_order,
 )
 
 MAX_RATIOS = 32  # a step summary is for the headline; report.html has every row
@@ -120,7 +120,7 @@ def _cells(doc: dict[str, Any]) -> str:
     if not cells:
         return f"{head}\n\n_{NOT_MEASURED}_"
     counts = status_counts(cells)
-    order = [s for s in STATUS_DISPLAY if s in counts] + sorted(s for s in counts if s not in STATUS_DISPLAY)
+    order = status_order(counts)
     if merged.multi_platform(doc):  # one row per platform, side by side with the total
         names = platforms.labels(doc)
         lines = [head, "", "| platform | " + " | ".join(order) + " | total |", "|---|" + "--:|" * (len(order) + 1)]

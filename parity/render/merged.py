@@ -9,9 +9,6 @@ from parity import sections
 from parity.platforms import labels, listed
 from parity.results import rows
 
-BENCH_SECTIONS = ("speed", "latency", "growth", "network", "footprint", "floors", "workloads")  # report.html ids
-
-
 def is_merged(doc: dict[str, Any]) -> bool:
     return bool((doc.get("run") or {}).get("merged"))
 
@@ -21,13 +18,15 @@ def multi_platform(doc: dict[str, Any]) -> bool:
 
 
 def short_names(doc: dict[str, Any]) -> dict[str, str]:
-    """{platform id: "Linux 3.11"} (with the architecture when the platforms differ in it)."""
+    """{platform id: "Linux 3.11"} (with the architecture when the platforms differ in it, and the first library
+    version that sets a platform's runs apart: "Linux 3.11 langgraph 1.0.6", parity.merge.by_versions)."""
     blocks = listed(doc)
     archs = {b.get("arch") for b in blocks}
     impls = {b.get("implementation") for b in blocks}
     return {str(b.get("id")): " ".join(str(p) for p in (
         b.get("os"), b.get("implementation") if len(impls) > 1 else None, b.get("python"),
-        b.get("arch") if len(archs) > 1 else None) if p) for b in blocks}
+        b.get("arch") if len(archs) > 1 else None,
+        next((f"{k} {v}" for k, v in (b.get("versions") or {}).items()), None)) if p) for b in blocks}
 
 
 def partial_text(doc: dict[str, Any]) -> str | None:
@@ -46,12 +45,23 @@ def bench_runs(doc: dict[str, Any], names: tuple[str, ...] | None = None) -> lis
     return [r for r in doc.get("runs") or [] if isinstance(r, dict) and str(r.get("id")) in measured]
 
 
+def machine_runs(doc: dict[str, Any], report: str) -> list[dict[str, Any]]:
+    """The runs a report.html section is drawn for, once each under its machine's name, in a merged document of
+    several machines; [] when it is drawn once, as a single run's. Only the sections whose every rows are kept per
+    machine (parity/sections.py), and, among the runs, those that measured what it shows (its timings: a workload's
+    statuses come from every compat run)."""
+    if report not in sections.per_machine_reports() or len(bench_runs(doc)) < 2:
+        return []
+    shown = sections.shown_in(report)
+    return bench_runs(doc, tuple(s for s in shown if s in sections.figures()) or shown)
+
+
 def only_run(doc: dict[str, Any], run_id: str) -> dict[str, Any]:
     """The document with only one run's benchmark rows (and its machine and overhead), for a per-machine section."""
     run = next((r for r in doc.get("runs") or [] if r.get("id") == run_id), {})
     per_machine = sections.per_machine()  # rows shown per machine (a workload's statuses with its timings)
-    sub = {k: ([r for r in rows(doc, k) if str(r.get("run")) == run_id] if k in per_machine else v)
-           for k, v in doc.items()}
+    sub = {k: ([r for r in rows(doc, k) if str(r.get("run")) == run_id] if k in per_machine and isinstance(v, list)
+               else v) for k, v in doc.items()}
     sub["machine"], sub["overhead"] = run.get("machine") or {}, run.get("overhead") or {}
     return sub
 

@@ -7,15 +7,14 @@ from collections import defaultdict
 from html import escape
 from typing import Any, Callable, Sequence
 
-from parity import roles, versions
+from parity import roles, statuses, versions
 from parity.platforms import labels
 from parity.render import merged
 from parity.render.common import (
-    NOT_MEASURED, STATUS_DISPLAY, causes_line, clean_text, distinct_diffs, fmt_ms, group_findings, places, rows, seen_text, status_counts, worst,
+    NOT_MEASURED, causes_line, clean_text, distinct_diffs, fmt_ms, group_findings, places, rows, seen_text, status_counts, status_order,
+    worst,
 )
 
-STATUS_SYMBOL = {"passed": "✓", "diverged": "≠", "known-divergence": "≈", "failed": "✗", "error": "!",
-                 "not-applicable": "–", "skipped": "–"}
 ROLE_ORDER = {"reference": 0, "incumbent": 1, "candidate": 2}  # columns: the reference, then each pair's two sides
 FLAVOUR_ORDER = {"sync": 0, "async": 1}
 LOOP_ORDER = {"None": 0, "selector": 1, "uvloop": 2, "proactor": 3, "winloop": 4}
@@ -124,7 +123,8 @@ def compat_grid(doc: dict[str, Any]) -> str:
         tds = "".join(_grid_cell(grid.get((s, col), []), first=bool(names) and col == _first_of(cols, col))
                       for col in cols)
         body.append(f'<tr id="scenario-{esc(s)}"><th class="scen">{esc(s)}</th>{tds}</tr>')
-    legend = " ".join(f'<span class="st st-{s}">{STATUS_SYMBOL[s]} {s} ({n})</span>'
+    marks = statuses.symbols()
+    legend = " ".join(f'<span class="st st-{s}">{marks.get(s, "?")} {s} ({n})</span>'
                       for s, n in _ordered_counts(cells))
     head = f'<tr><th rowspan="{rowspan}">scenario</th>{top}</tr><tr>{sub}</tr>' + (f"<tr>{plat}</tr>" if plat else "")
     return (f'<div class="scroll"><table class="grid"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
@@ -137,7 +137,7 @@ def _first_of(cols: list[tuple], col: tuple) -> tuple:
 
 def _ordered_counts(cells: list[dict[str, Any]]) -> list[tuple[str, int]]:
     counts = status_counts(cells)
-    return [(s, counts[s]) for s in STATUS_DISPLAY if counts[s]]
+    return [(s, counts[s]) for s in status_order(counts)]
 
 
 def _grid_cell(cells: list[dict[str, Any]], first: bool = False) -> str:
@@ -147,7 +147,7 @@ def _grid_cell(cells: list[dict[str, Any]], first: bool = False) -> str:
     status = worst(str(c.get("status")) for c in cells)
     tips = [f"{c.get('status')}: {c.get('reason') or ''} ({c.get('id')})".replace(":  (", " (") for c in cells]
     finding = next((f for c in cells if c.get("status") == status for f in (c.get("finding_ids") or [])), None)
-    label = STATUS_SYMBOL.get(status, "?") + (f"<small>×{len(cells)}</small>" if len(cells) > 1 else "")
+    label = statuses.symbols().get(status, "?") + (f"<small>×{len(cells)}</small>" if len(cells) > 1 else "")
     runs = next((c for c in cells if c.get("status") == status and c.get("diverged_runs")), None)
     if runs and runs.get("runs"):
         label += f'<small>{runs["diverged_runs"]}/{runs["runs"]}</small>'
@@ -259,7 +259,7 @@ def conformance_table(doc: dict[str, Any]) -> str:
             # The cell shows the gist; the full assertion text is in the tooltip and in the finding.
             shown = text if len(text) <= 160 else text[:159] + "…"
             detail = f'<small class="detail">{esc(shown)}</small>' if shown else ""
-            tds.append(f'<td class="st st-{esc(st)}" title="{tip}">{STATUS_SYMBOL.get(st, "·")} {esc(st if r else "")}'
+            tds.append(f'<td class="st st-{esc(st)}" title="{tip}">{statuses.symbols().get(st, "·")} {esc(st if r else "")}'
                        f"{detail}</td>")
         body.append(f'<tr><th class="scen">{esc(cap)}</th>{"".join(tds)}</tr>')
     return (f'<div class="scroll"><table class="grid conf"><thead><tr><th>capability</th>{head}</tr></thead>'

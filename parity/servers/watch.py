@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from parity.statuses import server_events
+
 # Between two asks when all is well: one small read a second on a persistent connection costs the server and this
 # process next to nothing, also under a benchmark's timing (a failing cell asks at once: `confirm`).
 POLL_S = 1.0
@@ -25,8 +27,8 @@ STALL_S = 3.0
 # A failed call and a process that has not exited yet: how long its exit may take to show (SIGKILL closes the
 # sockets a moment before the parent can reap the process).
 EXIT_GRACE_S = 0.3
-# What can happen to a server (the schema's server_event enum is checked against this by a test).
-EVENTS = ("died", "restarted", "stopped answering")
+# What can happen to a server: declared once in parity/statuses.py, where the schema's server_event enum comes from.
+EVENTS = server_events()
 
 
 def clock_text(at: float) -> str:
