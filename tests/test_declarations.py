@@ -211,7 +211,6 @@ def test_a_combined_section_is_made_by_its_function_not_tagged(doc, monkeypatch)
     doc["team_summary"] = [{"runs": 1}]
     other = copy.deepcopy(doc)
     other["run"] = {**other["run"], "id": "b"}
-    other["platform"] = {**other["platform"], "id": "other-platform"}  # not one run twice: another platform
     with pytest.raises(ValueError, match="'team_summary'.*parity.merge.COMBINE has no function"):
         merge_mod.merge([_source(doc, "a"), _source(other, "b")])
     monkeypatch.setitem(merge_mod.COMBINE, "team_summary", lambda sources, d: [{"runs": len(sources)}])
@@ -320,7 +319,9 @@ def test_every_status_and_event_the_suite_names_is_declared():
     from parity.judging import claims
     from parity.servers import watch
 
-    named = {*spoiled.SPOILABLE, *gate.FAILING, *provider_parity.JUDGED, *claims.DIVERGED,
-             *(s for pair in provider_parity.FLAKY_PAIRS for s in pair)}
+    named = {*spoiled.SPOILABLE, *gate.FAILING, *claims.DIVERGED, *(s for pair in provider_parity.FLAKY_PAIRS
+                                                                     for s in pair)}
     assert named <= set(statuses.names()), named - set(statuses.names())
+    judged = provider_parity.JUDGED  # cells' statuses and claims' verdicts
+    assert judged <= {*statuses.names(), *verdicts.VERDICTS}, judged - {*statuses.names(), *verdicts.VERDICTS}
     assert watch.EVENTS == statuses.server_events()

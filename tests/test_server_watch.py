@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
 import signal
 import time
@@ -14,7 +13,7 @@ import pytest
 from conftest import wait_for
 from parity import files, incomplete, spoiled
 from parity.errors import ParityUsageError
-from parity.results_schema import SCHEMA_PATH
+from parity.results_schema import schema as results_schema
 from parity.servers.watch import EVENTS, Event, ServerWatch
 
 
@@ -129,8 +128,7 @@ def test_a_postgres_event_leaves_the_redis_only_claim_to_redis():
 
 
 def test_schema_knows_every_event():
-    schema = json.loads(SCHEMA_PATH.read_text())
-    assert tuple(schema["$defs"]["server_event"]["enum"]) == EVENTS
+    assert tuple(results_schema()["$defs"]["server_event"]["enum"]) == EVENTS
 
 
 def test_a_failed_write_leaves_neither_temp_nor_half_file(tmp_path, monkeypatch):
