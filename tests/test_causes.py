@@ -112,10 +112,9 @@ def test_console_and_report_count_root_causes_with_their_cells(causes_run):
     assert f"{line.removeprefix('findings: ')}: " in render_html(saved)
 
 
-def test_the_watch_names_the_outermost_call_and_puts_the_saver_back():
-    from langgraph.checkpoint.memory import InMemorySaver
-
+def test_the_recorder_names_the_outermost_call_and_wraps_nothing_twice():
     from parity.judging import causes
+    from parity.judging.calls import Calls
     from tests.broken_savers import PutRaises
 
     class APutCallsPut(PutRaises):
@@ -123,11 +122,37 @@ def test_the_watch_names_the_outermost_call_and_puts_the_saver_back():
             return self.put(*args)  # the error leaves put, then aput: the graph called aput
 
     saver = APutCallsPut()
-    with causes.watching(saver, "async") as watch:
-        with pytest.raises(ConnectionError):
-            asyncio.run(saver.aput({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, {}, {}, {}))
-    assert [r.call for r in watch.raised] == ["aput"], watch.raised
-    assert "aput" not in vars(saver) and type(saver).aput is APutCallsPut.aput
-    assert causes.root(watch.raised, []) == watch.raised[0]
-    assert causes.root(watch.raised, watch.raised) is None, "the reference raised the same: no cause"
-    assert InMemorySaver  # the watch leaves other savers alone
+    calls = Calls()
+    calls.watch(calls.watch(saver))  # watched twice (a reopened saver, a second trace): each call recorded once
+    with pytest.raises(ConnectionError):
+        asyncio.run(saver.aput({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, {}, {}, {}))
+    raised = causes.raised(calls, "async")
+    assert [r.call for r in raised] == ["aput"] and raised[0].error.startswith("ConnectionError: "), raised
+    assert causes.root(raised, []) == raised[0]
+    assert causes.root(raised, raised) is None, "the reference raised the same: no cause"
+
+
+def test_a_method_the_saver_lacks_is_recorded_and_its_class_still_lacks_it():
+    """NoSyncList keeps BaseCheckpointSaver's list: the class still says so (capability detection asks the class),
+    and a call to it from a worker thread under an async graph is the cause, named as such."""
+    import threading
+
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+    from parity.judging import causes
+    from parity.judging.calls import Calls
+    from tests.broken_savers import NoSyncList
+
+    saver = NoSyncList()
+    calls = Calls()
+    calls.watch(saver)
+    assert type(saver).list is BaseCheckpointSaver.list, "the class must still say the saver lacks list"
+    config = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}
+    with pytest.raises(NotImplementedError):
+        list(saver.list(config))  # on the scenario's own thread
+    worker = threading.Thread(target=lambda: pytest.raises(NotImplementedError, lambda: list(saver.list(config))))
+    worker.start()
+    worker.join()
+    assert [r.call for r in causes.raised(calls, "async")] == ["list", "sync list from a worker thread"]
+    assert [r.call for r in causes.raised(calls, "sync")] == ["list", "list"], "a sync graph's worker threads: list"
+    assert causes.raised(calls, "async")[1].title("async").startswith(SYNC_LIST)

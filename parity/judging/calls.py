@@ -1,4 +1,9 @@
-"""Every saver-API call of a cell, recorded as it passes: what parity.judging.invariants checks the saver's output on."""
+"""Every saver-API call of a cell, recorded as it passes: the one recorder of saver calls.
+
+parity.judging.invariants checks the saver's output on the calls that returned; parity.judging.causes names a
+finding after the first call that raised (Calls.raised), also a method the saver lacks that LangGraph calls from deep
+inside a graph (the sync `list` from a worker thread, under graph.ainvoke).
+"""
 
 from __future__ import annotations
 
@@ -31,8 +36,11 @@ class Call:
     end: int | None = None
     result: Any = None
     items: list[Any] | None = None  # list(): what it yielded, also when the caller stopped early
-    raised: str | None = None
+    raised: str | None = None  # the exception's type name
     thread_marks: tuple[int, int] = (0, 0)  # the read thread's mutation count at its start and its end
+    spelled: str = ""  # as it was called: "aput", "put"
+    os_thread: int = 0  # the OS thread it ran on (threading.get_ident()): a sync call from a worker thread
+    error: str | None = None  # "ConnectionError: write refused": the type and the message's first line
 
     @property
     def ok(self) -> bool:
@@ -59,10 +67,21 @@ class Calls:
         self._seq = itertools.count(1)
         self._lock = threading.Lock()  # sync savers are called from LangGraph's worker threads
         self._mutations: dict[Any, int] = {}  # thread id -> mutation calls begun + ended (odd while one runs)
+        self.home = threading.get_ident()  # the scenario's own thread (a call from another is a worker thread's)
+        self._raised: list[Call] = []  # per exception, the outermost call it left, in the order they were raised
+        self._raised_by: dict[int, int] = {}  # id(exception) -> its index in _raised
+
+    def raised(self) -> list[Call]:
+        """The calls that raised an Exception (not a Ctrl-C or a cancellation), one per exception: the outermost
+        call it left (aput around a put in a worker thread: aput), first raised first."""
+        return list(self._raised)
 
     def watch(self, saver: Any) -> Any:
         """The same saver, its class swapped for a subclass that records each call here (arguments and results pass
-        unchanged, signatures kept: LangGraph reads put_writes' to decide whether to pass task_path)."""
+        unchanged, signatures kept: LangGraph reads put_writes' to decide whether to pass task_path). A method the
+        class keeps from BaseCheckpointSaver (it raises NotImplementedError) is recorded through the instance, so the
+        class still says the saver lacks it. Watching a saver again records into the newer Calls, wrapping nothing
+        twice."""
         try:
             cls = type(saver)
             if cls not in _SUBCLASSES and not getattr(cls, "_parity_watched", False):
@@ -70,18 +89,19 @@ class Calls:
             if not getattr(cls, "_parity_watched", False):
                 saver.__class__ = _SUBCLASSES[cls]
             saver._parity_calls = self
+            _watch_missing(saver)
         except (TypeError, AttributeError) as exc:  # a class with __slots__ or a C type: judged by the diff alone
             self.unwatched = f"{type(saver).__name__} cannot be watched: {exc}"
         return saver
 
-    def begin(self, name: str, args: tuple, kw: dict) -> Call:
+    def begin(self, name: str, args: tuple, kw: dict, spelled: str = "") -> Call:
         try:
             bound = _BINDERS[name].bind(None, *args, **kw).arguments
             bound.pop("self", None)
         except TypeError:  # a saver's own extra parameters: read what is there by name
             bound = dict(kw)
         with self._lock:
-            call = Call(name, dict(bound), next(self._seq))
+            call = Call(name, dict(bound), next(self._seq), spelled=spelled or name, os_thread=threading.get_ident())
             thread = call.thread
             if name in MUTATIONS:
                 for t in self._threads_of(call):
@@ -95,12 +115,28 @@ class Calls:
             call.end = next(self._seq)
             if raised is not None:
                 call.raised = type(raised).__name__
+                first_line = (str(raised).strip().splitlines() or [""])[0][:160]
+                call.error = f"{call.raised}: {first_line}" if first_line else call.raised
+                self._note_raised(call, raised)
             elif call.items is None:
                 call.result = result
             if call.name in MUTATIONS:
                 for t in self._threads_of(call):
                     self._mutations[t] = self._mutations.get(t, 0) + 1
             call.thread_marks = (call.thread_marks[0], self._mutations.get(call.thread, 0))
+
+    def _note_raised(self, call: Call, exc: BaseException) -> None:
+        """Under the lock. The same exception leaving an outer call that began before the one it left first (aput
+        around a put run in a worker thread) is named after the outer call; an exception whose id a later one reuses
+        (the first is gone by then) is another."""
+        if not isinstance(exc, Exception):
+            return  # a Ctrl-C, a cell timeout or a cancellation is no saver's error
+        at = self._raised_by.get(id(exc))
+        if at is not None and self._raised[at].start > call.start:
+            self._raised[at] = call
+            return
+        self._raised_by[id(exc)] = len(self._raised)
+        self._raised.append(call)
 
     @staticmethod
     def _threads_of(call: Call) -> list[Any]:
@@ -123,16 +159,29 @@ def _watched_class(cls: type) -> type:
     return sub
 
 
+def _watch_missing(saver: Any) -> None:
+    """The watched methods the saver's class keeps from BaseCheckpointSaver, wrapped on the instance (once)."""
+    for name in WATCHED:
+        for spelled in (name, "a" + name):
+            base = getattr(BaseCheckpointSaver, spelled, None)
+            if base is None or getattr(type(saver), spelled, None) is not base:
+                continue
+            if not getattr(vars(saver).get(spelled), "_parity_wrapper", False):
+                wrapper = _wrapper(name, spelled, base)
+                wrapper._parity_wrapper = True
+                object.__setattr__(saver, spelled, wrapper.__get__(saver, type(saver)))
+
+
 def _wrapper(name: str, spelled: str, original):
     if name == "list" and spelled == "alist":
         @functools.wraps(original)
         def alist(self, *args, **kw):
-            return _aiterate(self, original(self, *args, **kw), _begin(self, name, args, kw))
+            return _aiterate(self, original(self, *args, **kw), _begin(self, name, spelled, args, kw))
         return alist
     if name == "list":
         @functools.wraps(original)
         def list_(self, *args, **kw):
-            call = _begin(self, name, args, kw)
+            call = _begin(self, name, spelled, args, kw)
             if call is None:
                 return original(self, *args, **kw)
             try:
@@ -144,7 +193,7 @@ def _wrapper(name: str, spelled: str, original):
     if spelled.startswith("a"):
         @functools.wraps(original)
         async def acall(self, *args, **kw):
-            call = _begin(self, name, args, kw)
+            call = _begin(self, name, spelled, args, kw)
             if call is None:
                 return await original(self, *args, **kw)
             token = _INSIDE.set(True)
@@ -161,7 +210,7 @@ def _wrapper(name: str, spelled: str, original):
 
     @functools.wraps(original)
     def scall(self, *args, **kw):
-        call = _begin(self, name, args, kw)
+        call = _begin(self, name, spelled, args, kw)
         if call is None:
             return original(self, *args, **kw)
         token = _INSIDE.set(True)
@@ -177,12 +226,12 @@ def _wrapper(name: str, spelled: str, original):
     return scall
 
 
-def _begin(saver: Any, name: str, args: tuple, kw: dict) -> Call | None:
+def _begin(saver: Any, name: str, spelled: str, args: tuple, kw: dict) -> Call | None:
     """A new recorded call, or None inside another watched call (or on a saver no Calls is attached to)."""
     calls = getattr(saver, "_parity_calls", None)
     if calls is None or _INSIDE.get():
         return None
-    return calls.begin(name, args, kw)
+    return calls.begin(name, args, kw, spelled)
 
 
 def _iterate(saver: Any, iterator, call: Call):

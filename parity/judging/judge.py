@@ -22,13 +22,12 @@ async def run_scenario(session, backend, flavour: str, scenario: Scenario, endpo
     trace = Trace(ignore)
     if flavour == "async":
         async with backend.saver("async", ctx) as saver:
-            with causes.watching(saver, flavour) as watch:
-                await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
+            await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
     else:
-        with backend.saver("sync", ctx) as saver, causes.watching(saver, flavour) as watch:
+        with backend.saver("sync", ctx) as saver:
             await _guarded(scenario, Driver(backend, flavour, ctx, saver, trace))
     invariants.record(trace, backend.capabilities)  # the saver's own output against LangGraph's promises
-    trace.saver_raised = watch.raised  # the saver calls that raised, for the finding's root cause
+    trace.saver_raised = causes.raised(trace.calls, flavour)  # the calls that raised, for the finding's root cause
     return trace
 
 
