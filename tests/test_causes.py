@@ -156,3 +156,26 @@ def test_a_method_the_saver_lacks_is_recorded_and_its_class_still_lacks_it():
     assert [r.call for r in causes.raised(calls, "async")] == ["list", "sync list from a worker thread"]
     assert [r.call for r in causes.raised(calls, "sync")] == ["list", "list"], "a sync graph's worker threads: list"
     assert causes.raised(calls, "async")[1].title("async").startswith(SYNC_LIST)
+
+
+def test_a_saver_whose_class_cannot_be_swapped_is_watched_through_the_instance():
+    """A saver that refuses attribute assignment after its __init__ (as a frozen model does) keeps its class; its
+    calls are still recorded, so its root causes are still named."""
+    from parity.judging import causes
+    from parity.judging.calls import Calls
+    from tests.broken_savers import PutRaises
+
+    class Frozen(PutRaises):
+        def __setattr__(self, name, value):
+            if getattr(self, "_frozen", False):
+                raise AttributeError(f"cannot assign to field {name!r}")
+            super().__setattr__(name, value)
+
+    saver = Frozen()
+    object.__setattr__(saver, "_frozen", True)
+    calls = Calls()
+    calls.watch(saver)
+    assert type(saver) is Frozen and calls.unwatched is None
+    with pytest.raises(ConnectionError):
+        saver.put({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, {}, {}, {})
+    assert [r.call for r in causes.raised(calls, "sync")] == ["put"]

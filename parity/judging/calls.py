@@ -80,16 +80,21 @@ class Calls:
         """The same saver, its class swapped for a subclass that records each call here (arguments and results pass
         unchanged, signatures kept: LangGraph reads put_writes' to decide whether to pass task_path). A method the
         class keeps from BaseCheckpointSaver (it raises NotImplementedError) is recorded through the instance, so the
-        class still says the saver lacks it. Watching a saver again records into the newer Calls, wrapping nothing
+        class still says the saver lacks it. A class that cannot be swapped (its layout differs from a subclass's) is
+        watched through the instance alone. Watching a saver again records into the newer Calls, wrapping nothing
         twice."""
         try:
             cls = type(saver)
             if cls not in _SUBCLASSES and not getattr(cls, "_parity_watched", False):
                 _SUBCLASSES[cls] = _watched_class(cls)
+            swapped = True
             if not getattr(cls, "_parity_watched", False):
-                saver.__class__ = _SUBCLASSES[cls]
-            saver._parity_calls = self
-            _watch_missing(saver)
+                try:
+                    saver.__class__ = _SUBCLASSES[cls]
+                except (TypeError, AttributeError):  # another layout, or a __setattr__ that refuses (frozen)
+                    swapped = False
+            object.__setattr__(saver, "_parity_calls", self)
+            _watch_instance(saver, every=not swapped)
         except (TypeError, AttributeError) as exc:  # a class with __slots__ or a C type: judged by the diff alone
             self.unwatched = f"{type(saver).__name__} cannot be watched: {exc}"
         return saver
@@ -159,15 +164,16 @@ def _watched_class(cls: type) -> type:
     return sub
 
 
-def _watch_missing(saver: Any) -> None:
-    """The watched methods the saver's class keeps from BaseCheckpointSaver, wrapped on the instance (once)."""
+def _watch_instance(saver: Any, every: bool) -> None:
+    """Wrapped on the instance (once): the watched methods the saver's class keeps from BaseCheckpointSaver, or
+    `every` one, when its class could not be swapped."""
     for name in WATCHED:
         for spelled in (name, "a" + name):
-            base = getattr(BaseCheckpointSaver, spelled, None)
-            if base is None or getattr(type(saver), spelled, None) is not base:
+            base, own = getattr(BaseCheckpointSaver, spelled, None), getattr(type(saver), spelled, None)
+            if own is None or not (every or own is base):
                 continue
             if not getattr(vars(saver).get(spelled), "_parity_wrapper", False):
-                wrapper = _wrapper(name, spelled, base)
+                wrapper = _wrapper(name, spelled, own)
                 wrapper._parity_wrapper = True
                 object.__setattr__(saver, spelled, wrapper.__get__(saver, type(saver)))
 
