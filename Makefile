@@ -41,9 +41,11 @@ langgraph-tests-venv: $(STAMP)
 	  echo "note: LangGraph's tests or their venv could not be prepared; their real run in make test will skip"
 
 # README.md and docs/ are tests too: Sybil runs their sh blocks in place (tests/doc_journeys.py; the long ones in
-# CI's longer job, .ci/journeys.sh).
+# CI's longer job, .ci/journeys.sh). The tests run with a TMPDIR of their own (tests/litter.py): a file, a folder or
+# a process they leave there turns the run red, by name; a green run's folder is removed.
 test: $(STAMP) browser docker langgraph-tests-venv
-	$(BIN)/python -m pytest tests README.md docs -q -p no:cacheprovider --durations=25 -m "not ci_long"
+	$(BIN)/python -m tests.litter $(BIN)/python -m pytest tests README.md docs -q -p no:cacheprovider --durations=25 \
+	  -m "not ci_long"
 
 # The real results documents that tests/test_results_corpus.py runs every consumer on: remade by the suite's own
 # commands (tests/results_corpus.py) when the schema changes, never edited by hand. Takes 60-100 min on a busy

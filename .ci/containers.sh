@@ -18,8 +18,8 @@ echo "containers: docker.io ready after $(( $(date +%s) - started )) s"
 
 PY=${PY:-.venv/bin/python}
 PARITY=${PARITY:-.venv/bin/parity}
-dir=$(mktemp -d /tmp/parity-dk-XXXXXX)
-out=$(mktemp -d /tmp/parity-ci-XXXXXX)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/parity-dk-XXXXXX")
+out=$(mktemp -d "${TMPDIR:-/tmp}/parity-ci-XXXXXX")
 cleanup() {
   code=$?
   .ci/docker-engine.sh stop "$dir" || code=1

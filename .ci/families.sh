@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1; then
-  dir=$(mktemp -d /tmp/parity-dk-XXXXXX)
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/parity-dk-XXXXXX")
   DOCKER_HOST=$(.ci/docker-engine.sh start "$dir")
   export DOCKER_HOST
 else

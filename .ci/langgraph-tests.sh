@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PARITY=${PARITY:-.venv/bin/parity}
-out=$(mktemp -d /tmp/parity-lgt-XXXXXX)
+out=$(mktemp -d "${TMPDIR:-/tmp}/parity-lgt-XXXXXX")
 started=$(date +%s)
 "$PARITY" langgraph-tests --install-test-deps --out "$out"
 echo "langgraph-tests: full suite in $(( $(date +%s) - started )) s"

@@ -10,8 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
-venv=$(mktemp -d /tmp/parity-lowest-venv-XXXXXX)
-out=$(mktemp -d /tmp/parity-lowest-XXXXXX)
+venv=$(mktemp -d "${TMPDIR:-/tmp}/parity-lowest-venv-XXXXXX")
+out=$(mktemp -d "${TMPDIR:-/tmp}/parity-lowest-XXXXXX")
 trap 'rm -rf "$venv"' EXIT
 pinned_langgraph=$(sed -n 's/^langgraph==//p' .ci/lowest-versions.txt)
 if ! python3 -m pip download --quiet --no-deps --dest "$venv/probe" "langgraph==$pinned_langgraph" >/dev/null 2>&1; then

@@ -6,7 +6,7 @@
 # `make report` (the standard profile) is longer than what CI has left and is not run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$(mktemp -d /tmp/parity-quick-run-XXXXXX)
+out=$(mktemp -d "${TMPDIR:-/tmp}/parity-quick-run-XXXXXX")
 trap 'rm -rf "$out"' EXIT
 start=$(date +%s)
 # exit 0 when the run completed, whatever it found (README, "Exit codes"); 1 would be the suite's own failure here

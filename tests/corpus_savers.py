@@ -13,16 +13,19 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from parity import process_temp
+
 _dirs: dict[tuple[str, str], Path] = {}  # (kind, scope) -> its folder, so a reopened saver finds the same data
 _envs: dict[str, object] = {}  # lmdb path -> Environment: one per path and process, as lmdb requires
 
 
 def _folder(kind: str, ctx) -> Path:
     # Not setdefault(key, mkdtemp()): its default is evaluated on every call, and each reopen of a saver on the same
-    # scope made (and leaked) one more empty folder: the 4-9 left per `make test`.
+    # scope made (and leaked) one more empty folder: the 4-9 left per `make test`. Under this process's own temp
+    # folder: what a killed run leaves goes at the next run's start (parity.process_temp).
     key = (kind, ctx.scope)
     if key not in _dirs:
-        _dirs[key] = Path(tempfile.mkdtemp(prefix=f"parity-{kind}-"))
+        _dirs[key] = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=process_temp.folder()))
     return _dirs[key]
 
 

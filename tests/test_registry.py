@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -203,11 +204,12 @@ def test_a_sync_saver_whose_async_methods_only_refuse_has_no_async_cells():
 def test_a_kept_sqlite_scope_is_removed_when_the_process_ends(tmp_path):
     """A second saver on the same storage keeps its file for a later reopen; nothing reopens it after the process
     ends, so it goes then (one file per kept scope used to stay in the temp folder)."""
-    script = ("import sys\nfrom parity.backends import builtin\nfrom parity.backends.backend import SaverContext\n"
-              "builtin._sqlite_dir = sys.argv[1]\n"
+    script = ("import os, tempfile\nfrom parity.backends import builtin\nfrom parity.backends.backend import SaverContext\n"
               "with builtin.sqlite_sync(SaverContext(None, 'kept1', keep=True)) as saver:\n"
               "    saver.setup() if hasattr(saver, 'setup') else None\n"
-              "import os\nassert os.listdir(sys.argv[1]), 'kept while the process runs'\n")
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+              "kept = [f for _, _, files in os.walk(tempfile.gettempdir()) for f in files]\n"
+              "assert 'kept1.sqlite' in kept, f'kept while the process runs: {kept}'\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
-import tempfile
 from typing import Any
 
-from parity import families
+from parity import families, process_temp
 from parity.backends.capabilities import Capability as C
 from parity.backends.backend import Backend, Repro, SaverContext
 
@@ -44,21 +42,16 @@ async def memory_async(ctx: SaverContext):
         yield saver
 
 
-_sqlite_dir = tempfile.gettempdir()
-# Files a scope kept open for a later reopen (ctx.keep): the last opener keeps them too, so they go when this
-# process ends (they were left in the temp folder, one per kept scope, before).
-_kept_sqlite: set[str] = set()
+def _sqlite_path(scope: str) -> str:
+    # In this process's own temp folder (parity.process_temp): a scope kept for a later reopen (ctx.keep) goes with
+    # the folder when the process ends, and with a killed process's folder at the next run's start (one file set per
+    # kept scope of a killed run was left in the temp folder before).
+    return str(process_temp.folder() / f"{scope}.sqlite")
 
 
-def _keep_or_unlink(ctx: SaverContext, path: str) -> None:
+def _unlink_unless_kept(ctx: SaverContext, path: str) -> None:
     if not ctx.keep:
         _unlink_sqlite(path)
-        _kept_sqlite.discard(path)
-    elif not _kept_sqlite:
-        atexit.register(lambda: [_unlink_sqlite(p) for p in list(_kept_sqlite)])
-        _kept_sqlite.add(path)
-    else:
-        _kept_sqlite.add(path)
 
 
 @contextlib.contextmanager
@@ -67,13 +60,13 @@ def sqlite_sync(ctx: SaverContext):
 
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    path = os.path.join(_sqlite_dir, f"parity-{ctx.scope}.sqlite")
+    path = _sqlite_path(ctx.scope)
     conn = sqlite3.connect(path, check_same_thread=False)
     try:
         yield SqliteSaver(conn)
     finally:
         conn.close()
-        _keep_or_unlink(ctx, path)
+        _unlink_unless_kept(ctx, path)
 
 
 @contextlib.asynccontextmanager
@@ -82,12 +75,12 @@ async def sqlite_async(ctx: SaverContext):
 
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    path = os.path.join(_sqlite_dir, f"parity-{ctx.scope}.sqlite")
+    path = _sqlite_path(ctx.scope)
     try:
         async with aiosqlite.connect(path) as conn:
             yield AsyncSqliteSaver(conn)
     finally:
-        _keep_or_unlink(ctx, path)
+        _unlink_unless_kept(ctx, path)
 
 
 def _unlink_sqlite(path: str) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,13 +64,17 @@ def run_all(plan: Plan, echo: Callable[[str], None] = print) -> list[dict[str, A
     outcomes = plan.work / "outcomes.jsonl"
     outcomes.unlink(missing_ok=True)
     tag = uuid.uuid4().hex[:6]
-    for run in range(1, plan.repeat + 1):
-        config = plan.work / f"config-{run}.json"
-        config.write_text(json.dumps({"savers": plan.savers, "backends": plan.flavours, "urls": plan.urls,
-                                      "outcomes": str(outcomes), "tag": tag, "run": run}))
-        code = _one(command(plan, venv), plan, config, plan.work / "pytest.log", echo)
-        if code not in (0, 1):  # 1: tests failed, which is what we study; anything else stopped pytest itself
-            raise RunFailed(code, plan.work / "pytest.log")
+    # The tests get a temp folder of their own, removed after: LangGraph's MemorySaverAssertImmutable
+    # (tests/memory_assert.py) makes a mkstemp file per checkpointer fixture and removes it only when the saver is
+    # closed as a context manager, which the fixture never does (one empty tmpXXXXXXXX per test left in /tmp).
+    with tempfile.TemporaryDirectory(prefix="parity-lgt-", ignore_cleanup_errors=True) as tmp:
+        for run in range(1, plan.repeat + 1):
+            config = plan.work / f"config-{run}.json"
+            config.write_text(json.dumps({"savers": plan.savers, "backends": plan.flavours, "urls": plan.urls,
+                                          "outcomes": str(outcomes), "tag": tag, "run": run}))
+            code = _one(command(plan, venv), plan, config, plan.work / "pytest.log", echo, tmp)
+            if code not in (0, 1):  # 1: tests failed, which is what we study; anything else stopped pytest itself
+                raise RunFailed(code, plan.work / "pytest.log")
     return [json.loads(line) for line in outcomes.read_text().splitlines() if line.strip()] \
         if outcomes.exists() else []
 
@@ -81,10 +86,10 @@ class RunFailed(Exception):
         self.code, self.log = code, log
 
 
-def _one(cmd: list[str], plan: Plan, config: Path, log: Path, echo) -> int:
+def _one(cmd: list[str], plan: Plan, config: Path, log: Path, echo, tmp: str) -> int:
     from parity.langgraph_tests.plugin import CONFIG_ENV
 
-    env = {**os.environ, CONFIG_ENV: str(config), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    env = {**os.environ, CONFIG_ENV: str(config), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "TMPDIR": tmp,
            "NO_DOCKER": "true",  # LangGraph's store and cache fixtures stay in memory: never its fixed ports
            "PYTHONDONTWRITEBYTECODE": "1",  # the cached sdist stays as unpacked (no __pycache__ in it)
            # pytest runs in the sdist: a --parity-saver module of the caller's folder is found as in the caller

@@ -23,9 +23,11 @@ def chromium(browser: str, *args: str, timeout: float = 180) -> subprocess.Compl
     """Run the browser in a session of its own and stop that whole group however we leave (Ctrl-C included):
     Chromium's helper processes would otherwise outlive it, writing into a profile dir being removed."""
     with tempfile.TemporaryDirectory(prefix="parity-chromium-", ignore_cleanup_errors=True) as profile:
+        # TMPDIR inside the profile: Chromium's singleton socket folder (org.chromium.Chromium.XXXXXX) goes with it,
+        # also when the browser is killed (on a timeout or Ctrl-C) before it could remove that folder itself.
+        env = {**os.environ, "LANG": "C.UTF-8", "TMPDIR": profile}
         proc = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env={**os.environ, "LANG": "C.UTF-8"},
-                                start_new_session=os.name == "posix")
+                                stderr=subprocess.PIPE, text=True, env=env, start_new_session=os.name == "posix")
         try:
             out, err = proc.communicate(timeout=timeout)
         except BaseException:

@@ -33,8 +33,12 @@ class TempRoot:
     def __init__(self) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="parity-"))
         self.pg_bin: Path | None = None  # a family's private copy of its binaries, when it needs one (Postgres as root)
-        os.chmod(self.path, 0o711)  # the postgres system user must traverse it, not list it
-        self._reaper = reaper.spawn(self.path)
+        try:
+            os.chmod(self.path, 0o711)  # the postgres system user must traverse it, not list it
+            self._reaper = reaper.spawn(self.path)
+        except BaseException:  # a Ctrl-C before the reaper runs: nobody would remove the folder (seen left, empty)
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise
 
     def subdir(self, name: str) -> Path:
         p = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.path))

@@ -20,7 +20,8 @@ async def sync_from_thread(saver):
 async def main():
     async with AsyncSqliteSaver.from_conn_string(":memory:") as sqlite:
         control = await sync_from_thread(sqlite)
-    lm = await sync_from_thread(AsyncLMDBSaver(lmdb.open(tempfile.mkdtemp(), max_dbs=4)))
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
+        lm = await sync_from_thread(AsyncLMDBSaver(lmdb.open(tmp, max_dbs=4)))
     pr = await sync_from_thread(AsyncRedisSaver(url=sys.argv[1], prefix="parity-check-sync"))
     print(f"AsyncSqliteSaver: {control}  AsyncLMDBSaver: {lm}  plainredis AsyncRedisSaver: {pr}")
     return control == "ok" and lm == pr == "NotImplementedError"

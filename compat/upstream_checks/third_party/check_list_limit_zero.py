@@ -19,9 +19,10 @@ def listed(saver):
 
 
 memory = listed(InMemorySaver())
-lm = listed(LMDBSaver(lmdb.open(tempfile.mkdtemp(), max_dbs=4)))
-os_ = listed(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp()).as_uri()))
-print(f"list(limit=0) returned: memory {memory}  lmdb {lm}  objectstorage {os_}")
-ok = memory == 0 and lm > 0 and os_ > 0
-print("CONFIRMED: both return checkpoints for limit=0" if ok else "NOT REPRODUCED")
-sys.exit(0 if ok else 1)
+with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
+    lm = listed(LMDBSaver(lmdb.open(tempfile.mkdtemp(dir=tmp), max_dbs=4)))
+    os_ = listed(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp(dir=tmp)).as_uri()))
+    print(f"list(limit=0) returned: memory {memory}  lmdb {lm}  objectstorage {os_}")
+    ok = memory == 0 and lm > 0 and os_ > 0
+    print("CONFIRMED: both return checkpoints for limit=0" if ok else "NOT REPRODUCED")
+    sys.exit(0 if ok else 1)

@@ -18,9 +18,10 @@ def namespaces(saver):
 
 
 memory = namespaces(InMemorySaver())
-lm = namespaces(LMDBSaver(lmdb.open(tempfile.mkdtemp(), max_dbs=4)))
-os_ = namespaces(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp()).as_uri()))
-print(f"memory: {memory}  lmdb: {lm}  objectstorage: {os_}")
-ok = memory == ["", "child:1"] and lm == [""] and os_ == [""]
-print("CONFIRMED: both list the root namespace only" if ok else "NOT REPRODUCED")
-sys.exit(0 if ok else 1)
+with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
+    lm = namespaces(LMDBSaver(lmdb.open(tempfile.mkdtemp(dir=tmp), max_dbs=4)))
+    os_ = namespaces(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp(dir=tmp)).as_uri()))
+    print(f"memory: {memory}  lmdb: {lm}  objectstorage: {os_}")
+    ok = memory == ["", "child:1"] and lm == [""] and os_ == [""]
+    print("CONFIRMED: both list the root namespace only" if ok else "NOT REPRODUCED")
+    sys.exit(0 if ok else 1)

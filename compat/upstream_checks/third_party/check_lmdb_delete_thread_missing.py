@@ -17,13 +17,13 @@ def outcome(call):
 
 
 memory = outcome(lambda: InMemorySaver().delete_thread("t"))
-sync = outcome(lambda: LMDBSaver(lmdb.open(tempfile.mkdtemp(), max_dbs=4)).delete_thread("t"))
+with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
+    sync = outcome(lambda: LMDBSaver(lmdb.open(tempfile.mkdtemp(dir=tmp), max_dbs=4)).delete_thread("t"))
 
-
-async def adelete():
-    await AsyncLMDBSaver(lmdb.open(tempfile.mkdtemp(), max_dbs=4)).adelete_thread("t")
-async_ = outcome(lambda: asyncio.run(adelete()))
-print(f"memory: {memory}  LMDBSaver: {sync}  AsyncLMDBSaver: {async_}")
-ok = memory == "ok" and sync == async_ == "NotImplementedError"
-print("CONFIRMED: no delete_thread in langgraph-checkpoint-lmdb" if ok else "NOT REPRODUCED")
-sys.exit(0 if ok else 1)
+    async def adelete():
+        await AsyncLMDBSaver(lmdb.open(tempfile.mkdtemp(dir=tmp), max_dbs=4)).adelete_thread("t")
+    async_ = outcome(lambda: asyncio.run(adelete()))
+    print(f"memory: {memory}  LMDBSaver: {sync}  AsyncLMDBSaver: {async_}")
+    ok = memory == "ok" and sync == async_ == "NotImplementedError"
+    print("CONFIRMED: no delete_thread in langgraph-checkpoint-lmdb" if ok else "NOT REPRODUCED")
+    sys.exit(0 if ok else 1)
