@@ -9,7 +9,8 @@ from pathlib import Path
 
 from parity import process_temp
 
-MAKE = "from parity import process_temp\np = process_temp.folder()\n(p / 'data').write_text('x')\nprint(p, flush=True)\n"
+MAKE = ("from parity import process_temp\np = process_temp.folder()\n(p / 'data').write_text('x')\n"
+        "print(p, flush=True)\n")
 
 
 def _python(code: str, tmp: Path, **kw) -> subprocess.Popen:

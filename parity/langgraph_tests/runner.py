@@ -90,6 +90,7 @@ def _one(cmd: list[str], plan: Plan, config: Path, log: Path, echo, tmp: str) ->
     from parity.langgraph_tests.plugin import CONFIG_ENV
 
     env = {**os.environ, CONFIG_ENV: str(config), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "TMPDIR": tmp,
+           testenv.OUTER_ENV: testenv.outer_site(),
            "NO_DOCKER": "true",  # LangGraph's store and cache fixtures stay in memory: never its fixed ports
            "PYTHONDONTWRITEBYTECODE": "1",  # the cached sdist stays as unpacked (no __pycache__ in it)
            # pytest runs in the sdist: a --parity-saver module of the caller's folder is found as in the caller

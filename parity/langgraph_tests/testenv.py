@@ -26,6 +26,9 @@ from parity.langgraph_tests import sdist
 
 STAMP = "parity-test-venv.json"  # what the venv was made from; another set of pins makes it stale
 PTH = "zz_parity_outer_env.pth"  # sorted last: the venv's own packages come first on sys.path
+# The caller's site-packages, set by the runner for each run: one cached venv serves every checkout and venv with the
+# same pins (the venv was remade, 1-2 min, whenever make test ran from another checkout, e.g. a fresh clone).
+OUTER_ENV = "PARITY_OUTER_SITE"
 
 
 def venv_dir(version: str) -> Path:
@@ -140,16 +143,23 @@ def create(version: str, requirements: list[str], echo=print) -> Path:
     return where
 
 
+def outer_site() -> str:
+    return sysconfig.get_paths()["purelib"]
+
+
 def _link_outer(where: Path) -> None:
-    """A .pth line that appends this environment's site-packages (and runs its .pth files: editable installs)."""
+    """A .pth line that appends the calling environment's site-packages (and runs its .pth files: editable installs):
+    the one the runner names in OUTER_ENV, else the one that made the venv."""
     inner = subprocess.run([str(where / "bin" / "python"), "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
                            capture_output=True, text=True, check=True).stdout.strip()
-    outer = sysconfig.get_paths()["purelib"]
-    Path(inner, PTH).write_text(f"import site; site.addsitedir({outer!r})\n")
+    line = f"import os, site; site.addsitedir(os.environ.get({OUTER_ENV!r}) or {outer_site()!r})\n"
+    Path(inner, PTH).write_text(line)
 
 
 def _digest(requirements: list[str], fixed: dict[str, str]) -> str:
-    return hashlib.sha256(json.dumps([requirements, fixed, sys.executable]).encode()).hexdigest()[:16]
+    # The Python version, not the interpreter's path: the venv is made from the same base Python by any venv of it.
+    python_ = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
+    return hashlib.sha256(json.dumps([requirements, fixed, python_]).encode()).hexdigest()[:16]
 
 
 def _parsed(raw: str) -> Requirement | None:
