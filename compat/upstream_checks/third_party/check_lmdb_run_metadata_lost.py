@@ -2,7 +2,6 @@
 import sys
 import tempfile
 from typing import TypedDict
-
 import lmdb
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
@@ -24,7 +23,7 @@ def saved_user(saver):
 
 
 with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
-    memory, got = saved_user(InMemorySaver()), saved_user(LMDBSaver(lmdb.open(tempfile.mkdtemp(dir=tmp), max_dbs=4)))
+    memory, got = saved_user(InMemorySaver()), saved_user(LMDBSaver(lmdb.open(tmp, max_dbs=4)))
     print(f"metadata user: memory {memory!r}  lmdb {got!r}")
     ok = memory == "Zoë" and got is None
     print("CONFIRMED: LMDBSaver drops the run's metadata" if ok else "NOT REPRODUCED")

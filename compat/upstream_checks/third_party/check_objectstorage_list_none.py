@@ -19,8 +19,7 @@ def all_threads(saver):
 
 
 with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
-    memory = all_threads(InMemorySaver())
-    got = all_threads(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp(dir=tmp)).as_uri()))
+    memory, got = all_threads(InMemorySaver()), all_threads(ObjectStorageSaver.from_conn_string(Path(tmp).as_uri()))
     print(f"memory: {memory}  objectstorage: {got}")
     ok = memory == ["a", "b"] and str(got).startswith("TypeError")
     print("CONFIRMED: ObjectStorageSaver.list(None) raises TypeError" if ok else "NOT REPRODUCED")

@@ -23,8 +23,7 @@ def outcomes(saver):
 
 
 with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
-    memory = outcomes(InMemorySaver())
-    got = outcomes(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp(dir=tmp)).as_uri()))
+    memory, got = outcomes(InMemorySaver()), outcomes(ObjectStorageSaver.from_conn_string(Path(tmp).as_uri()))
     print(f"memory: {memory}\nobjectstorage: {got}")
     ok = memory == ["stored"] * 3 and all(o.startswith("ValueError") for o in got)
     print("CONFIRMED: ObjectStorageSaver refuses these ids and the nested namespace" if ok else "NOT REPRODUCED")

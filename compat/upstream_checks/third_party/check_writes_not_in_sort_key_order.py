@@ -21,8 +21,7 @@ def order(saver):
 
 
 with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:  # removed however the check ends
-    got = {"memory": order(InMemorySaver()),
-           "lmdb": order(LMDBSaver(lmdb.open(tempfile.mkdtemp(dir=tmp), max_dbs=4))),
+    got = {"memory": order(InMemorySaver()), "lmdb": order(LMDBSaver(lmdb.open(f"{tmp}/lmdb", max_dbs=4))),
            "objectstorage": order(ObjectStorageSaver.from_conn_string(Path(tempfile.mkdtemp(dir=tmp)).as_uri())),
            "plainredis": order(RedisSaver(url=sys.argv[1], prefix=f"order-check-{Path(tmp).name}"))}
     print("\n".join(f"{name}: {values}" for name, values in got.items()))
