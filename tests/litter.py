@@ -97,6 +97,9 @@ def run(argv: list[str], grace: float = GRACE_S) -> int:
             proc.kill()
         except psutil.Error:
             pass
+    _, still = psutil.wait_procs(alive, timeout=10)  # a kill is delivered asynchronously: stopped means gone
+    for proc in still:
+        print(f"litter: pid {proc.pid} survived SIGKILL for 10 s", file=sys.stderr)
     for path in left:
         print(f"litter: left in its TMPDIR: {describe(path)}", file=sys.stderr)
     red = bool(left or alive) or (code != 0 and not interrupted)
