@@ -48,6 +48,9 @@ def pytest_configure(config) -> None:
                                        "the first backend of each family among the pairs' candidates and/or "
                                        "incumbents with the capabilities and the family's fault levers (fixture "
                                        "fault_backend); see parity/injecting/targets.py")
+    config.addinivalue_line("markers", "parity_timed: the study reports timings, so it never shares the CPU with "
+                                       "another part: run beside compat, it starts once compat has ended "
+                                       "(parity/cli/side.py)")
 
 
 def pytest_generate_tests(metafunc) -> None:

@@ -10,6 +10,9 @@ from parity.measuring import noise
 from parity.measuring.latency import progress
 from parity.reasons import not_applicable
 
+# The app's p99 through the shadow is a timing: beside compat (parity/cli/side.py) this study waits for compat's end.
+pytestmark = pytest.mark.parity_timed
+
 
 @pytest.mark.parametrize("isolation", ["thread", "process"])
 @pytest.mark.parametrize("flavour", ["sync", "async"])

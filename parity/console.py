@@ -47,6 +47,8 @@ class Console:
         self.parts: dict[str, dict[str, float]] = {}  # part -> started, ended (monotonic)
         self.current: str | None = None
         self.failures: list[tuple[str, str, str]] = []  # (nodeid, phase, pytest's text)
+        self.beside_failed: list[dict[str, Any]] = []  # a part run in a process beside (parity.cli.side): its failed tests
+        self.beside_text = ""  # ... and their whole texts
 
     # ---- progress per part -----------------------------------------------------------------------------------
 
@@ -100,6 +102,19 @@ class Console:
                 tr._tw.line()
             tr.write_line(text)
 
+    def beside(self, part: str, joined: dict[str, Any]) -> None:
+        """A part that ran in a process beside this one (parity.cli.side): its time, tests and failures join the
+        run's, and the console says so when it joins."""
+        self._close_part()  # the part it ran beside has ended: its time first
+        self.parts[part] = {"started": 0.0, "ended": joined["seconds"], "beside": "compat"}
+        self.planned[part] = joined["tests"]
+        self.beside_failed += joined["failed"]
+        self.beside_text += joined["failures_text"]
+        waited = f"; its timed studies waited {joined['waited_s']:.0f} s for compat to end" if joined["waited_s"] else ""
+        broken = f"; it did not complete (pytest exit {joined['exit']})" if joined["kept_console"] else ""
+        self._line(f"parity: {part} ({joined['tests']} tests) ran beside compat: took {joined['seconds']:.0f} s"
+                   + waited + broken)
+
     # ---- what failed, kept whole in a file -------------------------------------------------------------------
 
     def pytest_runtest_logreport(self, report) -> None:
@@ -111,16 +126,17 @@ class Console:
         self._close_part()
         run = self.ps.doc.setdefault("run", {})
         if self.parts:
-            run["parts"] = {p: {"seconds": round(self._seconds(p), 1), "tests": self.planned.get(p, 0)}
+            run["parts"] = {p: {"seconds": round(self._seconds(p), 1), "tests": self.planned.get(p, 0),
+                                **({"beside": self.parts[p]["beside"]} if "beside" in self.parts[p] else {})}
                             for p in self.parts}
         self.ps.failed_reports = [{"id": nodeid, "phase": when, "reason": _last_line(text)}
-                                  for nodeid, when, text in self.failures]
+                                  for nodeid, when, text in self.failures] + self.beside_failed
         out = self.ps.options.out
-        if out is not None and self.failures:
+        if out is not None and (self.failures or self.beside_text):
             out.mkdir(parents=True, exist_ok=True)
             text = "".join(f"{'=' * 30} {nodeid} ({when}) {'=' * 30}\n{body}\n\n"
                            for nodeid, when, body in self.failures)
-            (out / FAILURES_FILE).write_text(text, encoding="utf-8")
+            (out / FAILURES_FILE).write_text(text + self.beside_text, encoding="utf-8")
 
     # ---- the summary -----------------------------------------------------------------------------------------
 
@@ -146,7 +162,9 @@ def summary_lines(doc: dict[str, Any], out: Path | None, seed: Any) -> list[str]
         lines.append(describe(run["shard"]))
     parts = run.get("parts") or {}
     if parts:
-        lines.append("parts: " + ", ".join(f"{p} {v['seconds']:.0f} s ({v['tests']} tests)" for p, v in parts.items()))
+        lines.append("parts: " + ", ".join(f"{p} {v['seconds']:.0f} s ({v['tests']} tests"
+                                           + (f", beside {v['beside']})" if v.get("beside") else ")")
+                                           for p, v in parts.items()))
     counts = Counter(c.get("status") for c in doc.get("cells") or [])
     if counts:
         order = status_order(counts)

@@ -24,6 +24,8 @@ def build_parser() -> Parser:
                f"--workload defaults to {DEMO_WORKLOAD} when compat runs; 'none' for none")
     p.add_argument("--only", action="append", choices=sorted(PARTS), default=[], help="run only these parts")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
+    p.add_argument("--sequential", action="store_true", help="run the parts one after another (default: the fault "
+                   "studies run in a process beside compat, joined before the benchmarks; parity/cli/side.py)")
     p.add_argument("--history", default=None, metavar="PATH|none",
                    help="the run history this run joins and the report's trend reads (default: the user cache, "
                         "$XDG_CACHE_HOME or ~/.cache, then checkpoint-parity/history.jsonl); 'none' to skip")
@@ -49,13 +51,20 @@ def default_out() -> Path:
     return Path("reports") / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def pytest_args(args, out: Path) -> list[str]:
+def pytest_args(args, out: Path, beside=None) -> list[str]:
+    """The main run's pytest command line; with `beside` (parity.cli.side.Beside), faults/ runs in a process of its
+    own while compat runs here, when the run allows it (side.overlaps)."""
     parts = args.only or [p for p in PARTS if p not in PART_FILES]  # a file part runs inside its folder's part
     paths = [str(suite().part(p)) for p in parts]
     if not args.workloads and "compat" in parts:
         args.workloads = [DEMO_WORKLOAD]
     args.workloads = [w for w in args.workloads if w != "none"]
     args.out = out
+    if beside is not None:
+        from parity.cli import side
+
+        if side.overlaps(args, parts, uses_xdist(list(args.pytest_args or []))):
+            paths = beside.prepare(args, out, paths, forward)
     return forward(args, paths, "run")
 
 
@@ -156,7 +165,10 @@ def main_run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     out = Path(args.out) if args.out else default_out()
     history = None if args.history == "none" else (Path(args.history) if args.history else user_history())
-    return execute(args, out, lambda: pytest_args(args, out), history=history)
+    from parity.cli.side import Beside
+
+    beside = Beside()
+    return execute(args, out, lambda: pytest_args(args, out, beside), history=history, plugins=[beside])
 
 
 def user_history() -> Path:
@@ -165,7 +177,8 @@ def user_history() -> Path:
     return user_cache.history()
 
 
-def execute(args, out: Path, argv, history: Path | None = None, checks=None, command: str = "run") -> int:
+def execute(args, out: Path, argv, history: Path | None = None, checks=None, command: str = "run",
+            plugins: list | None = None) -> int:
     """Preflight, pytest, then the report: the one flow of the commands that gather evidence (run, check).
 
     Exit codes (parity.cli.outcome): 0 when the run completed, whatever it found; 1 only for --fail-on; 2 when
@@ -186,7 +199,7 @@ def execute(args, out: Path, argv, history: Path | None = None, checks=None, com
     except KeyboardInterrupt:  # during the preflight: nothing started yet
         code = pytest.ExitCode.INTERRUPTED
     else:
-        code = interrupt.run_pytest(argv(), plugins=[written])
+        code = interrupt.run_pytest(argv(), plugins=[written, *(plugins or [])])
     if code == pytest.ExitCode.INTERRUPTED or interrupt.requested():
         return interrupted(out if out.is_dir() else None)
     if code == pytest.ExitCode.USAGE_ERROR:  # pytest printed our one line ("ERROR: parity: ...")
