@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from parity.servers.embedded import START_TIMEOUT_S, TempRoot, _package_dir, _Pr
 from parity.servers.readiness import ServerStartError, tail, wait_until
 
 PG_SYSTEM_USER = server_user.SERVER_USER
-_TEMPLATE_LOCK = threading.Lock()  # one initdb per temp root, also when servers start from several threads
 PG_PASSWORD = "parity"
 
 # The stand-in image (parity/servers/standins.py), for Docker hosts with no registry.
@@ -97,27 +95,11 @@ class EmbeddedPostgres(_Process):
         return server_bin_dir(self.root, bool(self._user_kwargs()))
 
     def initdb(self) -> None:
-        """A fresh cluster: a copy of the session's one initdb (initdb is the costly part of a start, 1-3 s of CPU,
-        and a run starts a dozen owned servers; the settings are given at start, so every copy is the same cluster)."""
         kw = self._user_kwargs()
         if kw:
             shutil.chown(self.dir, user=PG_SYSTEM_USER)
-        with _TEMPLATE_LOCK:
-            template = self.root.path / "pgdata-template"
-            if not (template / "pgdata" / "PG_VERSION").exists():
-                template.mkdir(mode=0o711, exist_ok=True)
-                if kw:
-                    shutil.chown(template, user=PG_SYSTEM_USER)
-                shutil.rmtree(template / "pgdata", ignore_errors=True)  # a half-made one (initdb failed or was cut)
-                self._initdb(template / "pgdata", kw)
-        if kw:  # as the server user, so every file stays its own (cp -a keeps modes and times)
-            subprocess.run(["cp", "-a", str(template / "pgdata"), str(self.pgdata)], check=True, timeout=120, **kw)
-        else:
-            shutil.copytree(template / "pgdata", self.pgdata, symlinks=True)
-
-    def _initdb(self, pgdata: Path, kw: dict[str, Any]) -> None:
         try:
-            out = subprocess.run([str(self.bin_dir() / "initdb"), "-D", str(pgdata), "-U", "postgres",
+            out = subprocess.run([str(self.bin_dir() / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
                                   "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
                                  capture_output=True, text=True, timeout=120, **kw)
         except PermissionError as exc:  # what the mode bits did not show (an ACL, a mount option)
