@@ -6,8 +6,13 @@
 # `make report` (the standard profile) is longer than what CI has left and is not run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$(mktemp -d "${TMPDIR:-/tmp}/parity-quick-run-XXXXXX")
-trap 'rm -rf "$out"' EXIT
+# PARITY_QUICK_RUN_KEEP=DIR keeps the run and its console there (a new folder) for a closer look.
+if [ -n "${PARITY_QUICK_RUN_KEEP:-}" ]; then
+  out=$PARITY_QUICK_RUN_KEEP; mkdir "$out"
+else
+  out=$(mktemp -d "${TMPDIR:-/tmp}/parity-quick-run-XXXXXX")
+  trap 'rm -rf "$out"' EXIT
+fi
 start=$(date +%s)
 # exit 0 when the run completed, whatever it found (README, "Exit codes"); 1 would be the suite's own failure here
 .venv/bin/parity run --quick --history none --out "$out/run" | tee "$out/console.txt"
