@@ -47,11 +47,16 @@ class ParitySession:
         try:
             if self.server_config.provider == "testcontainers":
                 self.pool.preflight()  # engine and images checked before any test: one line if they are not there
+            # A parity command's run (it names its results folder) judges the servers now and refuses, in one
+            # line, a family where no selected saver fits the server found. Any other pytest session that loads the
+            # plugin (a team's own tests, autoloaded) starts no server until a cell asks for one: there each unfit
+            # saver's cells say not-applicable with the reason.
+            eager = options.out is not None
             for backend in self.backends:
                 with contextlib.suppress(Unavailable):  # its cells say not-applicable with the pool's reason
-                    backend.resolve(self.endpoint)
-            # a family where no selected saver fits the server found: one line, exit 2
-            refuse_unfit(self.backends, lambda family: self.endpoint(family).probe)
+                    backend.resolve(self.endpoint, eager=eager)
+            if eager:
+                refuse_unfit(self.backends, lambda family: self.endpoint(family).probe)
         except BaseException:
             self.pool.close()
             raise
@@ -153,6 +158,7 @@ class ParitySession:
         from datetime import datetime, timezone
 
         self.doc["run"]["finished"] = datetime.now(timezone.utc).isoformat()
+        self.doc["run"]["backends"] = [b.describe() for b in self.backends]  # with what the cells found unfit
         self.doc["run"]["provider"] = self.pool.chosen or self.server_config.provider
         self.doc["run"]["provider_reason"] = self.pool.provider_reason
         self.doc["servers"] = [ep.describe() for ep in self.pool.endpoints()]

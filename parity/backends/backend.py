@@ -124,20 +124,44 @@ class Backend:
     # (parity.versions), read from what ran rather than declared.
     saver_classes: set[type] = field(default_factory=set)
     # What it needs of the server found; when the probed server lacks it, `unfit` says why and every cell of this
-    # backend is not-applicable with that reason (set by resolve()).
+    # backend is not-applicable with that reason (set by resolve(), or on first read when resolve() deferred it).
     needs: ServerNeeds | None = None
-    unfit: str | None = None
+    _unfit: str | None = field(default=None, repr=False)
+    _unfit_pending: Callable[[], str | None] | None = field(default=None, repr=False)
     # How a repro script opens it (a built-in saver); None: opened as the matrix opens it, through its origin.
     repro: Repro | None = None
 
-    def resolve(self, endpoint_for: Callable[[str], Endpoint]) -> None:
+    @property
+    def unfit(self) -> str | None:
+        """Why the server found does not fit this saver, or None. A deferred judgement (resolve(eager=False)) is
+        made here, on first read: that starts the family's server, as the first cell would."""
+        if self._unfit_pending is not None:
+            from parity.servers.pool import Unavailable
+
+            pending, self._unfit_pending = self._unfit_pending, None
+            try:
+                self._unfit = pending()
+            except Unavailable:  # no server: the cells say so with the pool's reason
+                self._unfit = None
+        return self._unfit
+
+    @unfit.setter
+    def unfit(self, why: str | None) -> None:
+        self._unfit_pending, self._unfit = None, why
+
+    def resolve(self, endpoint_for: Callable[[str], Endpoint], eager: bool = True) -> None:
         """Judge the server found against what the saver needs, and detect the capabilities of an undeclared
-        third-party saver, with its server when it names a family.
+        third-party saver, with its server when it names a family. eager=False defers the judgement of the server
+        to the first read of `unfit`, so a session that runs no cell starts no server for it.
 
         endpoint_for may raise (server unavailable): the default capabilities stay and the cells say why.
         """
         if self.needs is not None and self.family:
-            self.unfit = self.needs.unmet(endpoint_for(self.family).probe)
+            needs, family = self.needs, self.family
+            if eager:
+                self.unfit = needs.unmet(endpoint_for(family).probe)
+            else:
+                self._unfit_pending = lambda: needs.unmet(endpoint_for(family).probe)
         if self.detect is None:
             return
         detect, self.detect = self.detect, None
@@ -159,7 +183,7 @@ class Backend:
         """What a run records about the backend it was asked to test (results.json run.backends)."""
         return {"name": self.name, "origin": self.origin, "family": self.family, "flavours": self.flavours(),
                 "capabilities": sorted(c.value for c in self.capabilities),
-                **({"unfit": self.unfit} if self.unfit else {})}
+                **({"unfit": self._unfit} if self._unfit else {})}  # as judged so far: describing starts no server
 
     def flavours(self) -> list[str]:
         return [f for f, cap in (("sync", Capability.SYNC), ("async", Capability.ASYNC)) if cap in self.capabilities]
