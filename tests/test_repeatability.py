@@ -201,6 +201,7 @@ def test_p50_changes_of_a_run_during_which_other_work_kept_the_machine_busy_are_
     +21%. That is the machine's doing; on a quiet pair the same move is a regression."""
     def doc(p50, others):
         d = _doc(STEADY)
+        d.pop("repeatability")  # no run-level noise statement: single figures judged (test_noise_rules.test_timed_once)
         d["measurements"] = [{"backend": "sqlite", "flavour": "sync", "loop": None, "op": "put", "payload": "1KB",
                               "settings": None, "pairing": "defaults", "repeat": 1, "layout": PINNED,
                               "p50_ms": p50, "ci_low_ms": p50 * 0.97, "ci_high_ms": p50 * 1.03}]
@@ -220,6 +221,7 @@ def test_a_p50_move_within_what_the_backend_moved_between_its_own_repeats_is_not
     0.344 ms between two repeats of one run; its delete_thread +31% between two runs is inside that."""
     def doc(rows, others=2.0):
         d = _doc(STEADY)
+        d.pop("repeatability")  # no run-level noise statement: single figures judged (test_noise_rules.test_timed_once)
         d["noise"][0]["others_cpu_pct"] = others
         d["measurements"] = [{"backend": "sqlite", "flavour": "sync", "loop": None, "op": op, "payload": "1KB",
                               "op_kind": kind, "settings": None, "pairing": "defaults", "repeat": rep,
@@ -247,6 +249,7 @@ def test_a_p50_move_the_in_memory_saver_made_too_is_the_machines_speed():
     moving well beyond it is a change; and the in-memory saver's own row is judged as it is."""
     def doc(mem, pg, mem_ci=0.01):
         d = _doc(STEADY)
+        d.pop("repeatability")  # no run-level noise statement: single figures judged (test_noise_rules.test_timed_once)
         d["noise"][0]["others_cpu_pct"] = 1.0  # quiet: no other process to blame
         d["measurements"] = [{"backend": b, "flavour": "async", "loop": "uvloop", "op": "list_10", "payload": "1KB",
                               "op_kind": "read", "settings": None, "pairing": "defaults", "repeat": 1,
