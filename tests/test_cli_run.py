@@ -12,6 +12,7 @@ import pytest
 import psutil
 
 from conftest import ROOT, run_cli, wait_for
+from tests.process_tree import servers_of
 
 
 def test_run_writes_results_and_renderings(tmp_path):
@@ -33,23 +34,12 @@ def test_run_writes_results_and_renderings(tmp_path):
     assert again.returncode == 0 and "Trend across runs" in (tmp_path / "report.html").read_text(), again.stderr[-1500:]
 
 
-def _servers_of(proc: psutil.Process) -> list[psutil.Process]:
-    found = []
-    for child in proc.children(recursive=True):
-        try:
-            if any(name in " ".join(child.cmdline()) for name in ("redis-server", "pgdata")):
-                found.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return found
-
-
 def test_ctrl_c_stops_the_run_and_its_servers(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "parity.cli", "run", "--only", "faults", "-k", "durability",
                              "--out", str(tmp_path), "--history", "none"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent = psutil.Process(proc.pid)
-    assert wait_for(lambda: _servers_of(parent), timeout=60), "the run never started a server"
-    servers = _servers_of(parent)
+    assert wait_for(lambda: servers_of(parent), timeout=60), "the run never started a server"
+    servers = servers_of(parent)
     dirs = {Path(s.cwd()) for s in servers}  # redis chdirs to --dir, postgres to its data dir
     assert dirs and all("parity-" in str(d) for d in dirs), dirs
     proc.send_signal(signal.SIGINT)

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import ROOT, run_cli, wait_for
 from parity.cli import side
+from tests.process_tree import servers_of
 
 
 def _args(**kw) -> argparse.Namespace:
@@ -102,17 +103,6 @@ def test_a_real_run_with_faults_beside_compat_is_one_run(tmp_path):
     assert "parts: compat" in out.stdout and "faults" in out.stdout.split("parts: ", 1)[1].splitlines()[0]
 
 
-def _servers_of(proc: psutil.Process) -> list[psutil.Process]:
-    found = []
-    for child in proc.children(recursive=True):
-        try:
-            if any(name in " ".join(child.cmdline()) for name in ("redis-server", "pgdata")):
-                found.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return found
-
-
 def test_ctrl_c_stops_the_part_beside_and_its_servers(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "parity.cli", "run", "--quick", "--only", "compat", "--only",
                              "faults", "--workload", "none", "--backend", "memory,redis", "-k",
@@ -120,9 +110,9 @@ def test_ctrl_c_stops_the_part_beside_and_its_servers(tmp_path):
                              "none"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent = psutil.Process(proc.pid)
     # the fault's own Redis: a grandchild (the process beside started it), beside the session's (a child)
-    beside = lambda: [s for s in _servers_of(parent) if s.ppid() != parent.pid]  # noqa: E731
-    assert wait_for(lambda: beside() and _servers_of(parent), timeout=90), "the run never started the fault's server"
-    servers = _servers_of(parent)
+    beside = lambda: [s for s in servers_of(parent) if s.ppid() != parent.pid]  # noqa: E731
+    assert wait_for(lambda: beside() and servers_of(parent), timeout=90), "the run never started the fault's server"
+    servers = servers_of(parent)
     dirs = {Path(s.cwd()) for s in servers}
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
