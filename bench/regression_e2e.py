@@ -5,15 +5,18 @@
 
 Three benchmark runs of the headline cell: two of the same code, and one with Redis's `put` slowed 30% on the client
 (parity calibrate's injected slowdown, from outside the saver). Exit 0 when all of these hold, 1 with the ones that
-did not, 2 when a run could not be made:
+did not, 2 when a run could not be made, 3 when one of them shows a defect of the suite rather than of the runner:
   1. the two same-code runs: compare exits 0 and flags nothing;
   2. the slowed run against the first: compare exits 1, flags put (or what put moves: graph_step) in at least one
      flavour, and nothing else (how small a change each flavour shows is `parity calibrate`'s to measure);
   3. the two same-code runs give every claim the same verdict (a change is named: TURNED OVER, confirmed <->
      refuted, which a CI near a band edge must never do, or moved to or from partly, which two runs that state
      different noise margins can still do).
+Exit 1 is a finding about the runner (a false alarm, a slowdown not seen: what compare can be trusted with there);
+exit 3 is the suite's own defect, whatever the runner (a claim TURNED OVER between two runs of one commit). CI's job (.ci/regression.sh) fails on 2 and 3 and reports 1.
 Not a timed unit test: a check a team (or CI's longer job) runs on its runner. On a busy machine the noise rules
-can explain the slowdown away; the output then says which rule did (compare's "suppressed" lines).
+can explain the slowdown away; the output then says which rule did (compare's "suppressed" lines), and each run's
+measurement windows are printed with what else used the machine in them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ from parity.calibrate import judge
 from parity.compare import compare, default_threshold, format_comparison, has_regression, scope
 
 TARGET, METHOD, SHARE = "redis", "put", 0.3
+
+
+def windows(name: str, doc: dict) -> None:
+    """Each measurement window of a run and what else used the machine in it: why a same-code pair moved."""
+    for n in results.rows(doc, "noise"):
+        if n.get("kind") == "window":
+            print(f"  {name}: {n.get('what')}: {n.get('seconds')} s, other processes {n.get('others_cpu_pct')}% of a "
+                  f"CPU, steal {n.get('steal_pct')}%, load {n.get('load_before')} -> {n.get('load_after')}")
 
 
 def same_code(a: dict, b: dict) -> list[str]:
@@ -52,6 +63,12 @@ def slowed(a: dict, s: dict) -> list[str]:
     return problems
 
 
+def defects(a: dict, b: dict) -> list[str]:
+    """What no runner's noise may explain: a claim's verdict turned over between two runs of one commit (a CI that
+    crosses a band edge must make it partly, not its opposite)."""
+    return [line for line in verdicts(a, b) if "TURNED OVER" in line]
+
+
 def verdicts(a: dict, b: dict) -> list[str]:
     va = {c["id"]: (c["verdict"], c.get("reason", "")) for c in results.rows(a, "claims")}
     vb = {c["id"]: (c["verdict"], c.get("reason", "")) for c in results.rows(b, "claims")}
@@ -62,9 +79,16 @@ def verdicts(a: dict, b: dict) -> list[str]:
 
 
 def judge_runs(a: dict, b: dict, s: dict) -> int:
+    print("== the measurement windows")
+    for name, doc in (("clean a", a), ("clean b", b), ("slowed", s)):
+        windows(name, doc)
     problems = same_code(a, b) + slowed(a, s) + verdicts(a, b)
     for line in problems:
         print(f"FAIL: {line}")
+    if bad := defects(a, b):
+        for line in bad:
+            print(f"DEFECT: {line}")
+        return 3
     print("regression tracking: trusted on this runner" if not problems else
           f"regression tracking: {len(problems)} problem(s) on this runner")
     return 1 if problems else 0
