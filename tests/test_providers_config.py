@@ -70,6 +70,9 @@ def test_explicit_testcontainers_without_an_engine_is_one_line(monkeypatch):
     with pytest.raises(ParityUsageError, match="no Docker engine answers at unix:///nonexistent") as err:
         ServerPool(ServerConfig("testcontainers")).preflight()
     assert "--provider embedded" in err.value.fix
+    # the operating system's words, not docker-py's wrapping of requests' wrapping of urllib3's
+    assert str(err.value).split("parity-docker.sock: ", 1)[1].startswith("No such file or directory"), err.value
+    assert "Error while fetching" not in str(err.value)
 
 
 def test_no_docker_engine_is_detected(monkeypatch):

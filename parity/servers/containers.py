@@ -125,7 +125,7 @@ def engine_problem(timeout: float = ENGINE_TIMEOUT_S) -> str | None:
         return None
     except Exception as exc:  # noqa: BLE001 - any failure to reach an engine means "no engine"
         where = os.environ.get("DOCKER_HOST") or "the default socket (/var/run/docker.sock)"
-        return f"no Docker engine answers at {where}: {_first(exc)}"
+        return f"no Docker engine answers at {where}: {_os_reason(exc) or _first(exc)}"
 
 
 def docker_available(timeout: float = 2.0) -> bool:
@@ -201,6 +201,18 @@ def require(options: ContainerOptions) -> None:
                f"{' / '.join(image_env(f) for f in _families())}, TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX), set "
                "TESTCONTAINERS_RYUK_DISABLED=true if it is Ryuk's, or use --provider embedded")
     raise ParityUsageError(why, fix)
+
+
+def _os_reason(exc: BaseException, depth: int = 0) -> str | None:
+    """The operating system's words for the error at the bottom of a wrapped one ("No such file or directory",
+    "Connection refused"), or None: docker-py wraps requests, which wraps urllib3, which carries the OSError in its
+    args ("Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, ...))")."""
+    if isinstance(exc, OSError) and exc.errno and exc.strerror:
+        return exc.strerror
+    if depth > 6:
+        return None
+    inner = [exc.__cause__, exc.__context__, *(a for a in exc.args if isinstance(a, BaseException))]
+    return next((found for e in inner if e is not None and (found := _os_reason(e, depth + 1))), None)
 
 
 def _first(exc: BaseException) -> str:
