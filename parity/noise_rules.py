@@ -15,7 +15,8 @@ from parity.backends.builtin import REFERENCE
 
 # rule id -> what it says about the runs (compare's output groups suppressed rows under these words)
 RULES = {
-    "repeats": "within the figure's own spread between the repeats of one run, or the run's stated uncertainty",
+    "repeats": "within the figure's own spread between the repeats of one run, or the run's stated uncertainty; "
+               "a figure timed once in a run that measured its noise on repeats is not judged",
     "floors": "within how far the machine's floors (bare round trips, empty call) moved between the runs",
     "fsync": "the disk's fsync beside the op moved the same way",
     "own drift": "within what the same backend's ops moved between repeats of one run",
