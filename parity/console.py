@@ -184,6 +184,10 @@ def summary_lines(doc: dict[str, Any], out: Path | None, seed: Any) -> list[str]
         lines.append(f"could not run: {r['id']} ({r['phase']}): {r['reason'].strip()[:160]}")
     if len(others) > 5:
         lines.append(f"could not run: … and {len(others) - 5} more")
+    from parity.render.not_run import console_line
+
+    if skipped := console_line(doc):
+        lines.append(skipped)
     lines.append(f"seed: {seed} (replay with --parity-seed {seed})")
     if out is not None:
         if (out / BENCH_LOG).exists():

@@ -506,6 +506,7 @@ def pytest_runtest_makereport(item, call):
 def _record_cell(item, report, why: tuple = ()) -> None:
     param = getattr(getattr(item, "callspec", None), "params", {}).get("parity_cell")
     if param is None:
+        _record_not_run(item, report, why)
         return
     ps = get_session(item.config)
     cell: Cell | None = item.stash.get(CELL_KEY, None)
@@ -525,6 +526,16 @@ def _record_cell(item, report, why: tuple = ()) -> None:
     ps.add("cells", row)
     ps.cell_ended(item.nodeid, param.backend, status, item.stash.get(SETUP_AT, report.start), report.stop)
     _announce(item.config, ps)
+
+
+def _record_not_run(item, report, why: tuple) -> None:
+    """A benchmark or fault study that did not run keeps its reason in the document (run.not_run_tests), as a cell
+    does: the report says why, not only pytest's -rs lines."""
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    _, reason = _status(report, None, None, why)
+    get_session(item.config).not_run.append(
+        {"id": item.nodeid, "reason": reason, **({"not_applicable": [r.to_dict() for r in why]} if why else {})})
 
 
 def _workload_param(item) -> str | None:

@@ -76,6 +76,7 @@ class ParitySession:
         self.references: dict[tuple[str, str], Any] = {}  # (scenario, flavour) -> reference trace
         self.run_tag = uuid.uuid4().hex[:6]
         self.failed_reports: list[dict[str, Any]] = []  # every failed test's id, phase and last line (parity.console)
+        self.not_run: list[dict[str, Any]] = []  # tests outside the matrix that did not run, with why (parity.plugin)
         self._scopes = itertools.count(1)
         if options.out and not worker:  # parts left by an earlier, interrupted xdist run must not join this one
             import shutil
@@ -171,6 +172,9 @@ class ParitySession:
         if not self.options.out:
             return
         parts = self.options.out / ".parts"
+        if self.not_run:  # in the process that ran them (an xdist worker's part carries them to the controller; a
+            # part run beside this one has joined its own already, parity.cli.side)
+            self.doc["run"]["not_run_tests"] = (self.doc["run"].get("not_run_tests") or []) + self.not_run
         if self.worker:
             results.save_part(self.doc, parts / self.worker)
             return
@@ -180,6 +184,9 @@ class ParitySession:
             for key in ("shard", "flavour_gaps", "flavours_left_out"):  # under xdist only the workers collect
                 if part_doc["run"].get(key):
                     self.doc["run"].setdefault(key, part_doc["run"][key])
+            self.doc["run"].setdefault("not_run_tests", []).extend(part_doc["run"].get("not_run_tests") or [])
+        if not self.doc["run"].get("not_run_tests"):
+            self.doc["run"].pop("not_run_tests", None)
         cells = {c.get("id") for c in self.doc.get("cells") or []}
         failed = [r for r in self.failed_reports if r["id"] not in cells]  # tests outside the matrix that broke
         if failed:

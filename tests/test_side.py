@@ -37,7 +37,8 @@ def test_the_part_beside_joins_its_rows_failures_and_time(tmp_path):
     beside.mkdir()
     failed = {"id": "faults/test_outages.py::test_stalled_network[redis]", "phase": "call", "reason": "AssertionError"}
     (beside / "results.json").write_text(json.dumps({
-        "run": {"parts": {"faults": {"seconds": 9.0, "tests": 3}}, "failed_tests": [failed]},
+        "run": {"parts": {"faults": {"seconds": 9.0, "tests": 3}}, "failed_tests": [failed],
+                "not_run_tests": [{"id": "faults/test_ttl.py::test_ttl_expiry[postgres]", "reason": "not-applicable: x"}]},
         "faults": [{"claim": "C8", "backend": "redis"}], "durability": [], "outages": [{"backend": "redis"}],
         "findings": [{"id": "f1"}], "servers": [{"family": "redis"}], "claims": [{"id": "C8"}]}))
     (beside / "failures.txt").write_text("=== the whole traceback ===\n")
@@ -52,6 +53,7 @@ def test_the_part_beside_joins_its_rows_failures_and_time(tmp_path):
     assert joined["failed"] == [failed] and "whole traceback" in joined["failures_text"]
     assert joined["tests"] == 3 and joined["seconds"] == 12.3 and joined["waited_s"] == 4.5
     assert not joined["kept_console"] and "incomplete" not in doc["run"]
+    assert [r["id"] for r in doc["run"]["not_run_tests"]] == ["faults/test_ttl.py::test_ttl_expiry[postgres]"]
 
 
 def test_a_part_beside_that_did_not_complete_makes_the_run_incomplete(tmp_path):

@@ -186,6 +186,8 @@ def fold(doc: dict[str, Any], side_dir: Path, code: int, seconds: float) -> dict
             f"the {BESIDE} part beside {ALONGSIDE} did not complete (pytest exit {code}); see {BESIDE}-console.txt")
     if run.get("interrupted"):
         doc.setdefault("run", {})["interrupted"] = True
+    if run.get("not_run_tests"):  # the part's studies that did not run, with why, join the run's
+        doc.setdefault("run", {}).setdefault("not_run_tests", []).extend(run["not_run_tests"])
     return {"seconds": round(seconds, 1), "tests": int(part.get("tests", 0)), "failed": list(run.get("failed_tests") or []),
             "failures_text": failures.read_text(encoding="utf-8") if failures.exists() else "",
             "waited_s": _waited(side_dir), "exit": code, "kept_console": broken}

@@ -6,7 +6,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from parity import platforms, roles
-from parity.render import calibration, charts, langgraph_tests, merged, service, shadow_cost, tables, traffic
+from parity.render import calibration, charts, langgraph_tests, merged, not_run, service, shadow_cost, tables, traffic
 from parity.render.common import (
     NOT_MEASURED, VERDICTS, claim_ids, claim_title, claims_by_id, fmt_bytes, fmt_ci, fmt_ms,
     fmt_ratio, machine_line, ratio_sort_key, rows, status_counts, status_order,
@@ -59,6 +59,8 @@ def _sections(doc: dict[str, Any]) -> list[Section]:
         out.append(("langgraph-tests", "LangGraph's own tests", lambda d, w: langgraph_tests.langgraph_tests_html(d)))
     if isinstance(doc.get("calibration"), dict):
         out.append(("calibration", "What compare detects on this runner", lambda d, w: calibration.calibration_html(d)))
+    if not_run.failed(doc) or not_run.not_run(doc):
+        out.append(("not-run", not_run.TITLE, lambda d, w: not_run.html(d)))
     if "history" in doc:
         out.append(("trend", "Trend across runs", _trend))
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parity import platforms, roles, versions
-from parity.render import merged, service
+from parity.render import merged, not_run, service
 from parity.render.calibration import calibration_markdown
 from parity.render.shadow_cost import cost_markdown
 from parity.render.langgraph_tests import langgraph_tests_markdown
@@ -25,7 +25,7 @@ MAX_DIFF_LINES = 60  # GitHub caps a step summary at 1 MiB
 def render_markdown(doc: dict[str, Any]) -> str:
     parts = [_header(doc), _claims(doc), _ratios(doc), _provider_cost(doc), _cells(doc), _workloads(doc), shadow_markdown(doc),
              cost_markdown(doc), service.markdown(doc), replay_markdown(doc), langgraph_tests_markdown(doc),
-             calibration_markdown(doc), _findings(doc)]
+             calibration_markdown(doc), _findings(doc), not_run.markdown(doc)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
