@@ -138,8 +138,8 @@ def _special_write_put_again(saver) -> Calls:
 
 
 def test_a_special_write_put_again_is_judged_at_its_replacement():
-    """A special write (WRITES_IDX_MAP) put again replaces the earlier one, path and all (InMemorySaver; PostgresSaver
-    and SqliteSaver upsert it), so it sorts under "a", before "b": judged there, not under its first call's "c"."""
+    """A special write (WRITES_IDX_MAP) put again replaces the earlier one, path and all (InMemorySaver, SqliteSaver),
+    so it sorts under "a", before "b": judged there, not under its first call's "c"."""
     calls = _special_write_put_again(InMemorySaver())
     assert [w[0] for w in calls.log[-1].result.pending_writes] == ["task-2", "task-1"]
     assert _names(calls) == []

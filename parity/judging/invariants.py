@@ -134,8 +134,9 @@ def sort_keys(recorded: dict[str, list[Written]], returned: list) -> list[tuple[
 
 def _pick(written: list[Written], channel: str, value: Any) -> Written | None:
     """The recorded write a returned one is: same channel, the same value if any has it. A special write (idx < 0,
-    WRITES_IDX_MAP) put again for its task replaces the earlier one (every official saver upserts them), so the
-    newest stands; a regular write is kept from the first call that gave its (task, idx)."""
+    WRITES_IDX_MAP) put again for its task replaces the earlier one, so the newest call's stands (InMemorySaver and
+    SqliteSaver store its path too; PostgresSaver's upsert keeps the first path under the new value); a regular
+    write is kept from the first call that gave its (task, idx), as every official saver does."""
     candidates = [w for w in written if w[2] == channel]
     pool = [w for w in candidates if _same(w[3], value)] or candidates
     if not pool:
