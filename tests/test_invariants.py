@@ -92,6 +92,62 @@ def test_writes_in_task_id_order_break_the_promise_every_time():
     assert "task_path 'a'" in broke[0].detail and "task_path 'b'" in broke[0].detail, broke[0].detail
 
 
+def _update_as_the_interrupted_node(saver) -> tuple[Calls, list]:
+    """The calls compat/test_generated.py's graph operations made when the reference seemed to break the order: a node
+    interrupts, update_state(as_node=that node) writes for the same task id under the path ("__interrupt__", 0), and a
+    read of the interrupted checkpoint returns both writes. Also: (task id, the task_path of each put_writes call)."""
+    calls = Calls()
+    g = StateGraph(_Log)
+    g.add_node("ask", lambda s: {"log": [interrupt("go?")]})
+    g.add_edge(START, "ask")
+    app = g.compile(checkpointer=calls.watch(saver))
+    cfg = {"configurable": {"thread_id": "ask"}}
+    app.invoke({"log": []}, cfg)
+    interrupted = app.get_state(cfg).config
+    app.update_state(cfg, {"log": ["by hand"]}, as_node="ask")
+    app.checkpointer.get_tuple(interrupted)
+    return calls, [(c.args["task_id"], c.args.get("task_path")) for c in calls.log if c.name == "put_writes"]
+
+
+def test_a_task_writing_under_two_paths_is_judged_by_each_calls_path():
+    """writes_sort_key: "`task_path` is the string passed to `put_writes`", so each write sorts by its own call's path:
+    the update's write ("~__interrupt__, 0000000000", task, 0) before the task's interrupt ("~__pregel_pull, ask",
+    task, -3). InMemorySaver orders them so; a saver ordering by (task_id, idx) puts the interrupt first."""
+    calls, paths = _update_as_the_interrupted_node(InMemorySaver())
+    ask = next(task for task, path in paths if path == "~__pregel_pull, ask")
+    assert (ask, "~__interrupt__, 0000000000") in paths, paths  # the sequence still has one task under two paths
+    read = calls.log[-1].result.pending_writes
+    assert [(t, ch) for t, ch, _ in read] == [(ask, "log"), (ask, "__interrupt__")], read
+    assert _names(calls) == []
+    broke = invariants.broken(_update_as_the_interrupted_node(bs.WritesInTaskIdOrder())[0], ALL)
+    assert [b.rule.name for b in broke] == ["pending_writes_order"], broke
+    assert "idx -3" in broke[0].detail and "'~__interrupt__, 0000000000'" in broke[0].detail, broke[0].detail
+
+
+def _special_write_put_again(saver) -> Calls:
+    """A task's interrupt put twice, the second time under another path ("c", then "a"), beside a task under "b"
+    whose id sorts first: only the replacement's path puts the interrupt first."""
+    calls = Calls()
+    saver = calls.watch(saver)
+    cid = _chain(saver, "s", 1)[0]
+    saver.put_writes(_cfg("s", cid), [("__interrupt__", "ask")], "task-2", "c")
+    saver.put_writes(_cfg("s", cid), [("log", "from b")], "task-1", "b")
+    saver.put_writes(_cfg("s", cid), [("__interrupt__", "ask")], "task-2", "a")
+    saver.get_tuple(_cfg("s"))
+    return calls
+
+
+def test_a_special_write_put_again_is_judged_at_its_replacement():
+    """A special write (WRITES_IDX_MAP) put again replaces the earlier one, path and all (InMemorySaver, SqliteSaver),
+    so it sorts under "a", before "b": judged there, not under its first call's "c"."""
+    calls = _special_write_put_again(InMemorySaver())
+    assert [w[0] for w in calls.log[-1].result.pending_writes] == ["task-2", "task-1"]
+    assert _names(calls) == []
+    broke = invariants.broken(_special_write_put_again(bs.WritesInTaskIdOrder()), ALL)
+    assert [b.rule.name for b in broke] == ["pending_writes_order"], broke
+    assert "task_path 'a'" in broke[0].detail, broke[0].detail
+
+
 def _pair_then_delete(saver) -> Calls:
     calls = Calls()
     saver = calls.watch(saver)

@@ -24,6 +24,7 @@ from parity.generated.exact import exact
 from parity.judging.calls import Call, Calls
 
 Key = tuple[Any, str, Any]  # (thread id, namespace, checkpoint id)
+Written = tuple[str, int, str, Any]  # one recorded write: (task_path of its put_writes call, idx, channel, value)
 LABEL = {"promise": "promise broken", "convention": "convention broken"}  # trace labels: "<LABEL>: <rule name>"
 
 
@@ -64,7 +65,10 @@ class Log:
         self.calls = [c for c in calls.log if c.end is not None]
         self.puts: dict[Key, list[Call]] = {}
         self.threads_put: set[Any] = set()
-        self.writes: dict[Key, dict[str, tuple[str, list[tuple[int, str, Any]]]]] = {}
+        # key -> task id -> every write put for it, in call order: (task_path of its own call, idx, channel, value).
+        # One task may write under several paths: update_state(as_node=...) on an interrupted task reuses its task id
+        # with the path ("__interrupt__", i), beside the interrupt the task wrote under its own path.
+        self.writes: dict[Key, dict[str, list[Written]]] = {}
         for c in self.calls:
             if c.name == "put":
                 thread, ns, parent = key_of(c.args.get("config"))
@@ -72,10 +76,10 @@ class Log:
                 self.puts.setdefault((thread, ns, cid), []).append(c)
                 self.threads_put.add(thread)
             elif c.name == "put_writes":
-                task, path = c.args.get("task_id"), c.args.get("task_path", "")
-                entry = self.writes.setdefault(key_of(c.args.get("config")), {}).setdefault(task, (path or "", []))
+                task, path = c.args.get("task_id"), c.args.get("task_path", "") or ""
+                entry = self.writes.setdefault(key_of(c.args.get("config")), {}).setdefault(task, [])
                 for i, (channel, value) in enumerate(c.args.get("writes") or ()):
-                    entry[1].append((WRITES_IDX_MAP.get(channel, i), channel, value))
+                    entry.append((path, WRITES_IDX_MAP.get(channel, i), channel, value))
 
     def reads(self, *names: str) -> Iterator[tuple[Call, list[Any]]]:
         """(call, the tuples it returned) of each read that returned."""
@@ -111,22 +115,33 @@ def writes_order(log: Log):
                     break
 
 
-def sort_keys(recorded: dict, returned: list) -> list[tuple[tuple | None, Any]]:
-    """Each returned pending write with its writes_sort_key (task_path from its put_writes call, idx its place
-    there), matched by task, channel and value; None for a write no recorded put_writes explains."""
-    unused = {task: list(ws) for task, (_, ws) in recorded.items()}
+def sort_keys(recorded: dict[str, list[Written]], returned: list) -> list[tuple[tuple | None, Any]]:
+    """Each returned pending write with its writes_sort_key ("`task_path` is the string passed to `put_writes`": the
+    path of the call that wrote it, idx its place there), matched by task, channel and value; None for a write no
+    recorded put_writes explains."""
+    unused = {task: list(ws) for task, ws in recorded.items()}
     out = []
     for write in returned:
         task, channel, value = write
-        candidates = [w for w in unused.get(task, []) if w[1] == channel]
-        same = [w for w in candidates if _same(w[2], value)]
-        pick = (same or candidates or [None])[0]
+        pick = _pick(unused.get(task, []), channel, value)
         if pick is None:
             out.append((None, write))
             continue
         unused[task].remove(pick)
-        out.append((writes_sort_key(recorded[task][0], task, pick[0]), write))
+        out.append((writes_sort_key(pick[0], task, pick[1]), write))
     return out
+
+
+def _pick(written: list[Written], channel: str, value: Any) -> Written | None:
+    """The recorded write a returned one is: same channel, the same value if any has it. A special write (idx < 0,
+    WRITES_IDX_MAP) put again for its task replaces the earlier one, so the newest call's stands (InMemorySaver and
+    SqliteSaver store its path too; PostgresSaver's upsert keeps the first path under the new value); a regular
+    write is kept from the first call that gave its (task, idx), as every official saver does."""
+    candidates = [w for w in written if w[2] == channel]
+    pool = [w for w in candidates if _same(w[3], value)] or candidates
+    if not pool:
+        return None
+    return pool[-1] if pool[-1][1] < 0 else pool[0]
 
 
 def _same(a: Any, b: Any) -> bool:
