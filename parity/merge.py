@@ -201,6 +201,10 @@ def merge(sources: list[Source], missing: list[str] | None = None) -> dict[str, 
         "platforms": _platforms(sources),
         "runs": [_run_entry(s) for s in sources],
     }
+    for key in ("failed_tests", "not_run_tests"):  # benchmarks and studies without a result, each named with its run
+        listed = [{**r, "run": s.run_id} for s in sources for r in s.doc["run"].get(key) or [] if isinstance(r, dict)]
+        if listed:
+            doc["run"][key] = listed
     for section in sections.tagged_sections():  # as parity/sections.py declares (a run's history is its own)
         doc[section] = [
             {**row, "platform": row.get("platform") or s.platform["id"], "run": row.get("run") or s.run_id}

@@ -38,12 +38,17 @@ def html(doc: dict[str, Any]) -> str:
     parts = []
     if failed(doc):
         parts.append("<h3>Could not run: no result came from them</h3>" + tables.table(
-            failed(doc), [("id", "test"), ("phase", "phase"), ("reason", "last line")]))
+            failed(doc), _columns(failed(doc), [("id", "test"), ("phase", "phase"), ("reason", "last line")])))
     if not_run(doc):
         by = ", ".join(f"{kind} {n}" for kind, n in kinds(not_run(doc)).most_common())
-        parts.append(f"<h3>Not run, with why ({esc(by)})</h3>" + tables.table(not_run(doc), [("id", "test"),
-                                                                                           ("reason", "why")]))
+        parts.append(f"<h3>Not run, with why ({esc(by)})</h3>" + tables.table(not_run(doc), _columns(not_run(doc), [
+            ("id", "test"), ("reason", "why")])))
     return "".join(parts)
+
+
+def _columns(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # a merged document names the run each came from (parity merge)
+    return columns + [("run", "run")] if any(r.get("run") for r in rows) else columns
 
 
 def markdown(doc: dict[str, Any]) -> str:
