@@ -25,6 +25,22 @@ def test_c10_confirmed_when_no_persistence_loses_and_aof_always_keeps():
     assert "RDB defaults lost 60/60" in row["reason"], row["reason"]
 
 
+def test_c10_reads_what_the_family_declares_not_the_redis_labels():
+    """A family names its settings as it likes (Family.durability_settings); the rows carry what it declares of each."""
+    def row(label, lost, keeps):
+        return {**_dur(label, lost, backend="valkey"), "must_keep_on_kill": keeps}
+
+    doc = {"run": {"pairs": [{"incumbent": "postgres", "candidate": "valkey"}]},
+           "durability": [row("appendonly off", 60, False), row("fsync every write", 0, True),
+                          row("snapshot defaults", 60, None)]}
+    got = _by_id(doc)["C10"]
+    assert got["verdict"] == "confirmed", got
+    assert "valkey with appendonly off lost 60/60" in got["reason"] and "snapshot defaults lost 60/60" in got["reason"]
+    doc["durability"][1]["lost"] = 5
+    assert _by_id(doc)["C10"]["verdict"] == "partly"
+    assert _by_id({**doc, "durability": doc["durability"][:1]})["C10"]["verdict"] == "not-testable-here"
+
+
 def test_c10_refuted_when_nothing_is_lost_without_persistence():
     doc = {"durability": [_dur("no persistence", 0), _dur("AOF always", 0)]}
     assert _by_id(doc)["C10"]["verdict"] == "refuted"

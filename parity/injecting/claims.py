@@ -38,6 +38,15 @@ def _rows(doc: dict[str, Any], claim_id: str) -> list[dict[str, Any]]:
     return [r for r in rows if r.get("backend") in members or r in _on_candidates(doc, rows)]
 
 
+def _declared(rows: list[dict[str, Any]], keeps: bool, label: str) -> dict[str, Any] | None:
+    """The kill row of the setting the family declares as losing writes (keeps=False) or keeping them (True):
+    `must_keep_on_kill` on the row (Family.durability_settings); a document from before it carries the Redis label."""
+    declared = [r for r in rows if "must_keep_on_kill" in r]
+    if declared:
+        return next((r for r in declared if r["must_keep_on_kill"] is keeps), None)
+    return next((r for r in rows if r["settings"] == label), None)
+
+
 def c10(doc: dict[str, Any]) -> dict | None:
     rows = _on_candidates(doc, [r for r in doc.get("durability", []) if r.get("fault") == "kill"])
     if not rows:
@@ -45,19 +54,20 @@ def c10(doc: dict[str, Any]) -> dict | None:
     by = {r["settings"]: r for r in rows}  # one candidate: the study runs on the first of its family
     evidence = [f"{r['backend']} {r['settings']} {r['fault']}: lost {r['lost']}/{r['acknowledged']} checkpoints, "
                 f"{r['unresumable']} threads unresumable" for r in doc.get("durability", [])]
-    none, safe = by.get("no persistence"), by.get("AOF always")
+    none, safe = _declared(rows, False, "no persistence"), _declared(rows, True, "AOF always")
     if none is None or safe is None:
-        return claim("C10", "not-testable-here", "the no-persistence or AOF-always run is missing", evidence)
-    empty = [label for label, r in (("no persistence", none), ("AOF always", safe)) if not r["acknowledged"]]
+        return claim("C10", "not-testable-here", "the run without persistence or the one with the most durable "
+                     "persistence the family declares is missing", evidence)
+    empty = [r["settings"] for r in (none, safe) if not r["acknowledged"]]
     if empty:  # nothing acknowledged: "lost 0" would say nothing about persistence
-        return claim("C10", "not-testable-here", f"the Redis {' and '.join(empty)} run acknowledged no checkpoints "
-                     "before the kill, so nothing could be lost or kept", evidence)
+        return claim("C10", "not-testable-here", f"the {rows[0]['backend']} {' and '.join(empty)} run acknowledged "
+                     "no checkpoints before the kill, so nothing could be lost or kept", evidence)
     lost_without = none["lost"] > 0
     kept_with = safe["lost"] == 0 and safe["unresumable"] == 0
-    rdb = by.get("RDB defaults")
-    reason = (f"after SIGKILL {rows[0]['backend']} without persistence lost {none['lost']}/{none['acknowledged']} checkpoints, "
-              f"AOF always lost {safe['lost']}"
-              + (f", RDB defaults lost {rdb['lost']}/{rdb['acknowledged']} (no save point reached)" if rdb else "")
+    others = [r for r in by.values() if r is not none and r is not safe and r.get("must_keep_on_kill") is None]
+    reason = (f"after SIGKILL {rows[0]['backend']} with {none['settings']} lost {none['lost']}/{none['acknowledged']} "
+              f"checkpoints, {safe['settings']} lost {safe['lost']}"
+              + "".join(f", {r['settings']} lost {r['lost']}/{r['acknowledged']}" for r in others)
               + "; a process kill keeps the OS page cache, so fsync policy (everysec vs always) is not what decides it here")
     verdict = "confirmed" if lost_without and kept_with else ("refuted" if not lost_without else "partly")
     return claim("C10", verdict, reason, evidence)

@@ -70,6 +70,7 @@ def run_setting(server, backend, setting: Setting, n: int) -> list[dict[str, Any
         with common.open_saver(backend, server.endpoint(), scope) as saver:
             lost, unresumable = count_after(saver, acked)
         rows.append({"backend": backend.name, "settings": setting.label, "fault": fault,
+                     "must_keep_on_kill": setting.must_keep_on_kill,
                      "acknowledged": sum(len(v) for v in acked.values()), "lost": lost,
                      "unresumable": unresumable, "threads": n, "config": common.settings_label(setting.settings),
                      "lever": f"{common.lever(server, 'kill' if fault == 'kill' else 'stop')}, then "
