@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections import defaultdict
 from typing import Any
 
@@ -98,15 +99,36 @@ def migrate(src_backend, src_ctx: SaverContext, dst_backend, dst_ctx: SaverConte
     return {"from": src_backend.name, "to": dst_backend.name, **report}
 
 
+def version_refusal(saver, tid: str, exc: BaseException) -> str | None:
+    """The cause, when a moved thread failed in the saver's own get_next_version: the saver cannot go on from the
+    channel versions it was given, written in another saver's form (PostgresSaver's "<counter>.<random>" strings to a
+    saver keeping BaseCheckpointSaver's default, which takes int only). None when the error came from elsewhere."""
+    from parity.injecting import common
+
+    if not any(frame.name == "get_next_version" for frame in traceback.extract_tb(exc.__traceback__)):
+        return None
+    try:
+        tup = saver.get_tuple(common.config(tid))
+        versions = list((tup.checkpoint.get("channel_versions") or {}).values()) if tup else []
+        # the form, not the value: a str's zero-padded head is the same in every thread, so one cause is said once
+        form = ", ".join(sorted({f"str like {v[:12]!r}…" if isinstance(v, str) else type(v).__name__
+                                 for v in versions})) or "none found"
+    except Exception as read_error:  # the cause is still the refusal; the form is then unknown, and said so
+        form = f"unread: {common.error_text(read_error)[:80]}"
+    owner = getattr(getattr(type(saver), "get_next_version", None), "__qualname__", "?.").rsplit(".", 1)[0]
+    return (f"{type(saver).__name__}'s get_next_version (defined in {owner}) cannot go on from the copied channel "
+            f"versions ({form}): {common.error_text(exc)}")
+
+
 def _resume(saver, tid: str) -> str | None:
     """None when a moved thread resumes on `saver` to its expected end; else what happened (the error a user sees
-    there is the observation, e.g. a saver that cannot go on from versions another saver wrote)."""
+    there is the observation, with its cause when it is the saver's versioning, see version_refusal)."""
     from parity.injecting import common
 
     try:
         return None if common.resume_ok(saver, tid) else "resumed to a wrong state"
     except Exception as exc:  # recorded in the row: the study goes on to the rollback
-        return common.error_text(exc)
+        return version_refusal(saver, tid, exc) or common.error_text(exc)
 
 
 def rollback_study(inc_backend, inc_ctx: SaverContext, cand_backend, cand_ctx: SaverContext, n: int = 4) -> dict[str, Any]:
