@@ -23,13 +23,15 @@ FAST = ["--only", "service", "--quick", "--provider", "embedded", "--backend", "
 
 
 def _ours(since: float) -> list[psutil.Process]:
-    """Apps and k6 processes started since `since` (nobody else runs parity.service.app or this venv's k6)."""
+    """Apps and k6 processes started since `since` by this venv (its python, its k6): another checkout's run on the
+    same machine (a corpus being made, another engineer's tests) starts apps of its own."""
     k6 = loadgen.binary()
     found = []
     for p in psutil.process_iter(["cmdline", "create_time", "exe"]):
         try:
-            cmd = " ".join(p.info["cmdline"] or [])
-            if p.info["create_time"] >= since - 1 and ("parity.service.app" in cmd or (k6 and p.info["exe"] == k6)):
+            argv = p.info["cmdline"] or []
+            app = bool(argv) and argv[0] == sys.executable and "parity.service.app" in argv
+            if p.info["create_time"] >= since - 1 and (app or (k6 and p.info["exe"] == k6)):
                 if p.status() != psutil.STATUS_ZOMBIE:
                     found.append(p)
         except psutil.Error:
