@@ -2,7 +2,7 @@
 one machine, merge as different evidence: a platform per versions, named with the versions that differ, in the grid,
 in each claim's verdicts and in each finding's platforms. The same versions twice is still one run twice: refused.
 
-The runs are real (the corpus's compat-quick, tests/fixtures/results_corpus/); the floor run is that document with
+The runs are real (the corpus's `parity check` run, tests/fixtures/results_corpus/); the floor run is that document with
 its versions edited here (one langgraph is installed here), which is all the merge reads of them.
 """
 
@@ -28,7 +28,7 @@ def _write(path: Path, doc: dict) -> Path:
 
 @pytest.fixture
 def pair(tmp_path) -> tuple[Path, Path, dict]:
-    newest = json.loads(gzip.decompress((CORPUS / "compat-quick.json.gz").read_bytes()))
+    newest = json.loads(gzip.decompress((CORPUS / "check.json.gz").read_bytes()))
     floor = json.loads(json.dumps(newest))
     floor["versions"].update(FLOOR)
     floor["run"]["id"] += "-floor"

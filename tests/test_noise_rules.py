@@ -131,8 +131,12 @@ def test_busy_window_ratios(real):
             n["others_cpu_pct"] = BUSY_CPU_PCT + 1
     rows = [r for r in compare(old, new, THRESHOLD) if r["kind"] == "ratio" and r["ci_overlap"] is False]
     uvloop = [r for r in rows if r["loop"] == "uvloop"]
-    assert uvloop and all(r["suppressed_by"] == "busy machine" and "this flavour's window" in r["noise"]
-                          for r in uvloop), uvloop
+    assert uvloop and all(r["change"] == "unchanged" for r in uvloop), uvloop
+    # each is explained: by the busy window, or already by its own spread between repeats (a real busy run's
+    # graph_step moved up to 100% between its repeats), a rule that judges before this one
+    busy_hit = [r for r in uvloop if r["suppressed_by"] == "busy machine"]
+    assert busy_hit and all("this flavour's window" in r["noise"] for r in busy_hit), uvloop
+    assert all(r["suppressed_by"] in ("busy machine", "repeats") for r in uvloop), uvloop
     assert any(r["change"] == "regression" for r in rows if r["flavour"] == "sync")
 
 
