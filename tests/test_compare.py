@@ -181,3 +181,29 @@ def test_a_figure_that_drifts_against_itself_raises_its_own_bar():
     # Not pinned: the spread counts double (put 2.0/2.2 = 10%, so 20%); a -15% move is inside it.
     got = changes(doc([2.0, 2.2], [1.0, 1.0], "shared CPUs"), doc([1.8, 1.77], [1.0, 1.0], "shared CPUs"))
     assert got["put"] == ("unchanged", "repeats"), got
+
+
+def test_the_terminal_lists_each_rules_largest_moves_and_all_on_request(tmp_path, capsys):
+    """Two real quick runs of one commit on a busy machine: 100+ rows explained away. The terminal shows each rule's
+    largest moves and how many more; --all lists every row."""
+    import gzip
+
+    from parity.cli import main
+    from parity.cli.report import SUPPRESSED_SHOWN
+
+    corpus = Path(__file__).parent / "fixtures" / "results_corpus"
+    for name in ("bench-quick-a", "bench-quick-b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_bytes(gzip.decompress((corpus / f"{name}.json.gz").read_bytes()))
+    runs = [str(tmp_path / "bench-quick-a"), str(tmp_path / "bench-quick-b")]
+    main(["compare", *runs])
+    short = capsys.readouterr().out
+    main(["compare", *runs, "--all"])
+    whole = capsys.readouterr().out
+    more = [line for line in short.splitlines() if "more, smaller moves (--all lists every row)" in line]
+    assert more and "--all lists every row" not in whole, short
+    listed = lambda text: [line for line in text.splitlines() if line.startswith("    ") and " was a" in line]  # noqa: E731
+    assert len(listed(whole)) == len(listed(short)) + sum(int(line.split("and ")[1].split()[0]) for line in more)
+    rules = [line for line in short.splitlines() if line.startswith("  ") and not line.startswith("   ")
+             and line.rstrip().split(": ")[-1].isdigit()]
+    assert len(listed(short)) <= SUPPRESSED_SHOWN * len(rules), short

@@ -274,3 +274,21 @@ def test_the_real_same_code_pair_lists_every_change_it_explained_away():
         assert r["change"] != "unchanged" or r.get("suppressed_by") in RULES, r
     hidden = [r for r in rows if r.get("suppressed_by")]
     assert (f"suppressed: {len(hidden)} " in text) == bool(hidden), text
+
+
+def test_replay_ratios_timed_once_in_a_bench_run_are_not_judged(real):
+    """The shadow demo's replay ratios in a bench run are timed once: held to the timed-once rule like a headline
+    figure. A `parity replay` document (no repeatability statement) is still judged on its CIs."""
+    new = copy.deepcopy(real)
+    for t in new["replay"]["targets"]:
+        for r in t.get("ratios") or []:
+            r.update(median=r["median"] * 3, ci_low=r["ci_low"] * 3, ci_high=r["ci_high"] * 3)
+    rows = [r for r in compare(real, new, THRESHOLD) if str(r.get("what", "")).startswith("replay ")
+            and "target÷source" in r["what"]]
+    assert rows and all(r["change"] == "unchanged" for r in rows), rows
+    apart = [r for r in rows if r["ci_overlap"] is False]  # the moves a CI alone would have flagged
+    assert apart and all(r["suppressed_by"] == "repeats" and "timed once" in r["noise"] for r in apart), rows
+    bare_old, bare_new = copy.deepcopy(real), new
+    bare_old.pop("repeatability"), bare_new.pop("repeatability")
+    judged = [r for r in compare(bare_old, bare_new, THRESHOLD) if "target÷source" in str(r.get("what", ""))]
+    assert any(r["change"] == "regression" for r in judged), judged

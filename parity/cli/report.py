@@ -77,6 +77,9 @@ def main_gate(argv: list[str]) -> int:
     return 0 if ok else 1
 
 
+SUPPRESSED_SHOWN = 5  # per noise rule, on the terminal: the largest moves; --all for every row
+
+
 def main_compare(argv: list[str]) -> int:
     from parity.compare import (compare, default_threshold, format_comparison, has_regression, injected_lines,
                                 noise_lines, refusal, scope)
@@ -90,6 +93,9 @@ def main_compare(argv: list[str]) -> int:
     p.add_argument("--calibration", default=None, metavar="FILE",
                    help="what compare detects on this runner, from `parity calibrate` (default: "
                         "reports/calibration/calibration.json when there is one)")
+    p.add_argument("--all", action="store_true",
+                   help=f"list every row a noise rule explained away (default: the {SUPPRESSED_SHOWN} largest moves "
+                        "of each rule, and how many more)")
     args = p.parse_args(argv)
     from parity.calibrate import FILE, load as load_calibration, statement
     from parity.errors import ParityUsageError
@@ -108,7 +114,7 @@ def main_compare(argv: list[str]) -> int:
         print(f"note: OLD and NEW are the same run ({old['run'].get('id')}): every row is unchanged by definition")
     for line in injected_lines(old, new) + noise_lines(old, new):
         print(line)
-    print(format_comparison(rows, scope(old, new, threshold)))
+    print(format_comparison(rows, scope(old, new, threshold), None if args.all else SUPPRESSED_SHOWN))
     given = Path(args.calibration) if args.calibration else Path("reports") / "calibration" / FILE
     calibration = load_calibration(given)
     if args.calibration and calibration is None:
