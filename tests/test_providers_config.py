@@ -150,6 +150,16 @@ def test_provider_parity_flags_every_difference_outside_the_flaky_set():
         "tested are never noise (C1's timing verdict may move)"
 
 
+def test_provider_parity_lets_a_generated_cell_find_another_divergence_but_not_pass():
+    from parity import provider_parity as pp
+
+    cell = "compat/test_generated.py::test_generated_values[redis-shallow-sync]"
+    assert pp.flaky_reason(cell, "known-divergence", "diverged"), "both runs found the saver differing"
+    assert pp.flaky_reason(cell, "passed", "diverged") is None, "one run found nothing: hard"
+    assert pp.flaky_reason(cell, "diverged", "failed") is None
+    assert pp.flaky_reason("compat/test_smoke.py::t[redis-shallow-sync]", "known-divergence", "diverged") is None
+
+
 def test_provider_parity_lets_a_by_chance_breach_flip_only_its_own_cells():
     """A pending-writes-order breach shows when random task ids sort against the paths: the cell carrying it may
     flip between passed and diverged; a cell without it may not, and a failure never."""
