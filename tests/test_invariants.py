@@ -115,13 +115,16 @@ def test_a_task_writing_under_two_paths_is_judged_by_each_calls_path():
     task, -3). InMemorySaver orders them so; a saver ordering by (task_id, idx) puts the interrupt first."""
     calls, paths = _update_as_the_interrupted_node(InMemorySaver())
     ask = next(task for task, path in paths if path == "~__pregel_pull, ask")
-    assert (ask, "~__interrupt__, 0000000000") in paths, paths  # the sequence still has one task under two paths
+    # The sequence has one task under two paths: the update's is "~__interrupt__, 0000000000" in langgraph 1.2;
+    # langgraph 1.0.6 (the supported floor, .ci/lowest-versions.sh) passes none, which sorts as "" (first too).
+    update = [path for task, path in paths if task == ask and path != "~__pregel_pull, ask"]
+    assert len(update) == 1 and update[0] in ("~__interrupt__, 0000000000", None), paths
     read = calls.log[-1].result.pending_writes
     assert [(t, ch) for t, ch, _ in read] == [(ask, "log"), (ask, "__interrupt__")], read
     assert _names(calls) == []
     broke = invariants.broken(_update_as_the_interrupted_node(bs.WritesInTaskIdOrder())[0], ALL)
     assert [b.rule.name for b in broke] == ["pending_writes_order"], broke
-    assert "idx -3" in broke[0].detail and "'~__interrupt__, 0000000000'" in broke[0].detail, broke[0].detail
+    assert "idx -3" in broke[0].detail and f"{update[0] or ''!r}" in broke[0].detail, broke[0].detail
 
 
 def _special_write_put_again(saver) -> Calls:
