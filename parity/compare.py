@@ -19,6 +19,7 @@ from parity.shadow.summary import dropped, reads_compared
 RATIO_KEY = ("op", "flavour", "loop", "payload", "pairing", "numerator", "denominator", "layout")
 MEASUREMENT_KEY = ("backend", "flavour", "loop", "op", "payload", "settings", "pairing", "layout")
 CHANGES = ("regression", "improvement", "unchanged")
+TIMED_ONCE = "timed once in the run: no spread of its own measured, not judged"  # the repeats rule's words for it
 
 
 def compare(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: float = 0.10) -> list[dict[str, Any]]:
@@ -91,7 +92,7 @@ def _figure_noise(row: dict[str, Any], doc: dict[str, Any]) -> tuple[float, str]
         # moves between windows. On the quiet VM single-window ratios (put at 100KB, async/uvloop) moved 28-36%
         # between two runs of one commit while the run's stated uncertainty was 28%: held to that, they were false
         # alarms. Not judged, and listed under the rule.
-        return math.inf, "timed once in the run: no spread of its own measured, not judged"
+        return math.inf, TIMED_ONCE
     share = repeat_drift(doc)  # a document from before repeats were recorded: its one stated figure
     return share, f"the run's stated uncertainty {share:.0%} (timed once)"
 
@@ -201,7 +202,7 @@ def replay_rows(old_doc: dict[str, Any], new_doc: dict[str, Any], threshold: flo
                     # timed once, in a bench run that measured its noise on the figures it repeated: the same rule
                     # as a headline figure timed once (_figure_noise). Two quick runs of one commit on the busy VM
                     # moved the shadow demo's replay get_tuple_by_id redis÷sqlite by +28%, CIs apart.
-                    suppress(row, "repeats", "timed once in the run: no spread of its own measured, not judged")
+                    suppress(row, "repeats", TIMED_ONCE)
                 rows.append(row)
     return [r for r in rows if r is not None]
 

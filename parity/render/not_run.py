@@ -26,12 +26,16 @@ def kinds(rows: list[dict[str, Any]]) -> Counter:
     return Counter(((r.get("not_applicable") or [{}])[0].get("kind") or "skipped") for r in rows)
 
 
+def _by_kind(rows: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in kinds(rows).most_common())
+
+
 def console_line(doc: dict[str, Any]) -> str | None:
     rows = not_run(doc)
     if not rows:
         return None
-    by = ", ".join(f"{kind} {n}" for kind, n in kinds(rows).most_common())
-    return f"not run: {len(rows)} benchmarks and studies outside the matrix ({by}); each reason is in the report"
+    return (f"not run: {len(rows)} benchmarks and studies outside the matrix ({_by_kind(rows)}); "
+            "each reason is in the report")
 
 
 def html(doc: dict[str, Any]) -> str:
@@ -39,10 +43,9 @@ def html(doc: dict[str, Any]) -> str:
     if failed(doc):
         parts.append("<h3>Could not run: no result came from them</h3>" + tables.table(
             failed(doc), _columns(failed(doc), [("id", "test"), ("phase", "phase"), ("reason", "last line")])))
-    if not_run(doc):
-        by = ", ".join(f"{kind} {n}" for kind, n in kinds(not_run(doc)).most_common())
-        parts.append(f"<h3>Not run, with why ({esc(by)})</h3>" + tables.table(not_run(doc), _columns(not_run(doc), [
-            ("id", "test"), ("reason", "why")])))
+    if rows := not_run(doc):
+        parts.append(f"<h3>Not run, with why ({esc(_by_kind(rows))})</h3>"
+                     + tables.table(rows, _columns(rows, [("id", "test"), ("reason", "why")])))
     return "".join(parts)
 
 
@@ -58,8 +61,7 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += [f"- could not run: `{r.get('id')}` ({r.get('phase')}): {_md(r.get('reason'))}" for r in failed(doc)]
     rows = not_run(doc)
     if rows:
-        by = ", ".join(f"{kind} {n}" for kind, n in kinds(rows).most_common())
-        lines.append(f"- not run: {len(rows)} ({by}); each reason in report.html")
+        lines.append(f"- not run: {len(rows)} ({_by_kind(rows)}); each reason in report.html")
     return "\n".join(lines)
 
 
